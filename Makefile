@@ -1,0 +1,147 @@
+# custos: build, test, install.
+#
+#   make            build custos and custos-verify in build/
+#   make check      build with AddressSanitizer + UBSan and run every test
+#   make deps       install the Debian packages the build needs (apt-get)
+#   make bench      benchmarks (optimised build, figures printed)
+#   make fuzz       libFuzzer targets, 60 s each (FUZZ_SECONDS=N to change)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make V=1        show the full commands
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BUILD      ?= build
+SAN        ?= 0
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+FUZZ_SECONDS ?= 60
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Debian packages needed to build and test; `make deps` installs what is missing.
+DEB_PACKAGES = build-essential pkg-config libsodium-dev libssl-dev openssl \
+	libpq-dev libncurses-dev check clang libclang-rt-14-dev coreutils \
+	postgresql postgresql-contrib tmux
+
+WARN    = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes
+CSTD    = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+OPT     = -O2 -g
+ifeq ($(SAN),1)
+OPT     = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all
+endif
+
+CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsodium libcrypto 2>/dev/null)
+CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium libcrypto 2>/dev/null) -lpthread
+PQ_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
+PQ_LIBS       := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null)
+CURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw formw menuw panelw 2>/dev/null)
+CURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw formw menuw panelw 2>/dev/null)
+CHECK_CFLAGS  := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS    := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(CRYPTO_CFLAGS) $(PQ_CFLAGS) $(CURSES_CFLAGS) \
+	     -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = $(OPT) $(LDFLAGS)
+
+# The library: every module of src/ and keys/ except the programs' mains.
+MAINS     = src/main.c src/custos_verify.c
+LIB_SRCS  = $(filter-out $(MAINS),$(wildcard src/*.c keys/*.c))
+LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB       = $(BUILD)/libcustos.a
+
+TEST_SRCS = $(wildcard tests/check_*.c)
+TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TEST_SCRIPTS = $(sort $(wildcard tests/t_*.sh))
+
+FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all check test deps bench fuzz install uninstall clean custos custos-verify
+all: $(BUILD)/custos $(BUILD)/custos-verify
+
+custos: $(BUILD)/custos
+custos-verify: $(BUILD)/custos-verify
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/custos: $(BUILD)/src/main.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
+
+# The oversight verifier links libsodium and libcrypto only: no libpq, no curses.
+$(BUILD)/custos-verify: $(BUILD)/src/custos_verify.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PQ_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
+
+# `make check`: the whole suite under AddressSanitizer and UBSan.
+check:
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
+
+# Run every Check suite and every scenario script against the binaries in $(BUILD).
+test: all $(TEST_BINS)
+	$(Q)BUILD=$(BUILD) tests/run.sh $(TEST_BINS) $(TEST_SCRIPTS)
+
+deps:
+	$(Q)missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -z "$$missing" ]; then echo "deps: all packages present"; \
+	else \
+		echo "deps: installing" $$missing; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+bench:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/bench all
+	$(Q)BUILD=build/bench tests/bench/run.sh
+
+# libFuzzer needs clang; each target runs FUZZ_SECONDS on the seed corpus.
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz:
+	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build/fuzz \
+		OPT="$(FUZZ_FLAGS:fuzzer,%=fuzzer-no-link,%)" build/fuzz/libcustos.a
+	$(Q)set -e; for src in $(FUZZ_SRCS); do \
+		name=$$(basename $$src .c); \
+		echo "  FUZZ    $$name ($(FUZZ_SECONDS) s)"; \
+		clang $(CSTD) $(WARN) $(FUZZ_FLAGS) $(CRYPTO_CFLAGS) -o build/fuzz/$$name $$src \
+			build/fuzz/libcustos.a $(CRYPTO_LIBS); \
+		mkdir -p build/fuzz/corpus-$$name; \
+		build/fuzz/$$name -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			build/fuzz/corpus-$$name tests/fuzz/seeds-$$name; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/custos $(BUILD)/custos-verify $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/custos $(DESTDIR)$(PREFIX)/bin/custos-verify
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/custos.1 $(DESTDIR)$(PREFIX)/share/man/man1/custos-verify.1
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

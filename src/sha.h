@@ -1,0 +1,30 @@
+/* sha.h: SHA-256 through OpenSSL's EVP interface (hardware accelerated),
+ * and the RFC 6962 hashes built on it. */
+#ifndef CUSTOS_SHA_H
+#define CUSTOS_SHA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA256_LEN 32
+
+/* out = SHA-256(data).  Aborts only if OpenSSL cannot allocate a digest
+ * context, which leaves no safe way to continue. */
+void sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]);
+
+/* out = SHA-256(a || b); either part may be empty. */
+void sha256_2(const void *a, size_t alen, const void *b, size_t blen,
+	      uint8_t out[SHA256_LEN]);
+
+/* RFC 6962 leaf hash: SHA-256(0x00 || data). */
+void sha256_leaf(const void *data, size_t len, uint8_t out[SHA256_LEN]);
+
+/* RFC 6962 interior node hash: SHA-256(0x01 || left || right). */
+void sha256_node(const uint8_t left[SHA256_LEN], const uint8_t right[SHA256_LEN],
+		 uint8_t out[SHA256_LEN]);
+
+/* Free this thread's digest context; call before a worker thread exits.
+ * Hashing again afterwards is allowed (a new context is made). */
+void sha256_thread_done(void);
+
+#endif

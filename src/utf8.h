@@ -1,0 +1,23 @@
+/* utf8.h: strict UTF-8 decoding (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF). */
+#ifndef CUSTOS_UTF8_H
+#define CUSTOS_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decode one code point from s[0..len).  Returns the number of bytes used
+ * (1-4) and stores the code point in *cp, or returns 0 if the bytes at s do
+ * not start a well-formed sequence (or len is 0). */
+size_t utf8_decode(const char *s, size_t len, uint32_t *cp);
+
+/* True if all of s[0..len) is well-formed UTF-8. */
+bool utf8_valid(const char *s, size_t len);
+
+/* True for the code points Unicode calls white space (category Zs, Zl, Zp,
+ * and the ASCII/Latin-1 space controls): the "Unicode spaces" that C2SP
+ * signed-note forbids in key names. */
+bool utf8_is_space(uint32_t cp);
+
+#endif
