@@ -93,12 +93,17 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PQ_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
 
+# The test-vector generator (tests/vectors/ is its committed output).
+$(BUILD)/tests/mkvectors: $(BUILD)/tests/mkvectors.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 # `make check`: the whole suite under AddressSanitizer and UBSan.
 check:
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
 
 # Run every Check suite and every scenario script against the binaries in $(BUILD).
-test: all $(TEST_BINS)
+test: all $(TEST_BINS) $(BUILD)/tests/mkvectors
 	$(Q)BUILD=$(BUILD) tests/run.sh $(TEST_BINS) $(TEST_SCRIPTS)
 
 deps:

@@ -1,0 +1,745 @@
+#include "entry.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "buf.h"
+#include "utf8.h"
+
+static const struct {
+	const char *name;
+	size_t signers;
+} actions[] = {
+#define ENTRY_ACTION_ROW(code, name, signers) [code] = {name, signers},
+	ENTRY_ACTIONS(ENTRY_ACTION_ROW)
+#undef ENTRY_ACTION_ROW
+};
+
+static const char *const roles[] = {
+#define ENTRY_ROLE_ROW(code, name) [code] = name,
+	ENTRY_ROLES(ENTRY_ROLE_ROW)
+#undef ENTRY_ROLE_ROW
+};
+
+static const char *const kinds[] = {[KIND_KEY] = "key", [KIND_EQUIPMENT] = "equipment",
+				    [KIND_PUBLICATION] = "publication"};
+static const char *const classes[] = {[CLASS_U] = "U", [CLASS_C] = "C", [CLASS_S] = "S",
+				      [CLASS_TS] = "TS"};
+
+const char *entry_action_name(entry_action a)
+{
+	return (unsigned)a < ACT__COUNT ? actions[a].name : "?";
+}
+
+const char *entry_role_name(entry_role r)
+{
+	return (unsigned)r < ROLE__COUNT ? roles[r] : "?";
+}
+
+const char *item_kind_name(item_kind k)
+{
+	return (unsigned)k < KIND__COUNT ? kinds[k] : "?";
+}
+
+const char *item_class_name(item_class c)
+{
+	return (unsigned)c < CLASS__COUNT ? classes[c] : "?";
+}
+
+static int lookup_name(const char *const *names, size_t stride_count, const char *s, size_t len)
+{
+	for (size_t i = 0; i < stride_count; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+int entry_action_from_name(const char *s, size_t len)
+{
+	for (int i = 0; i < ACT__COUNT; i++)
+		if (strlen(actions[i].name) == len && memcmp(actions[i].name, s, len) == 0)
+			return i;
+	return -1;
+}
+
+int entry_role_from_name(const char *s, size_t len)
+{
+	return lookup_name(roles, ROLE__COUNT, s, len);
+}
+
+size_t entry_required_signers(const entry *e)
+{
+	size_t need = (unsigned)e->action < ACT__COUNT ? actions[e->action].signers : 1;
+	for (size_t i = 0; i < e->nitems; i++)
+		if (e->items[i].cls == CLASS_TS && e->items[i].kind == KIND_KEY && need < 2)
+			need = 2;
+	return need;
+}
+
+/* ---- time ---------------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil algorithm). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+#define US_PER_DAY INT64_C(86400000000)
+/* 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999Z */
+#define TIME_MAX_US (days_from_civil(10000, 1, 1) * US_PER_DAY - 1)
+
+void entry_time_format(int64_t us, char out[ENTRY_TIME_LEN + 1])
+{
+	if (us < 0)
+		us = 0;
+	int64_t days = us / US_PER_DAY, rem = us % US_PER_DAY;
+	int y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	int64_t secs = rem / 1000000;
+	char tmp[96];
+	snprintf(tmp, sizeof tmp, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", y, m, d,
+		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
+		 (int)(rem % 1000000));
+	memcpy(out, tmp, ENTRY_TIME_LEN);
+	out[ENTRY_TIME_LEN] = '\0';
+}
+
+/* Value of n decimal digits already checked to be digits. */
+static uint32_t digits(const char *s, size_t n)
+{
+	uint32_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (uint32_t)(s[i] - '0');
+	return v;
+}
+
+status entry_time_parse(const char *s, size_t len, int64_t *us)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+	if (len != ENTRY_TIME_LEN)
+		return ST_FORMAT;
+	for (size_t i = 0; i < len; i++)
+		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
+			return ST_FORMAT;
+	uint32_t y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2),
+		 h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2),
+		 frac = digits(s + 20, 6);
+	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 59)
+		return ST_FORMAT;
+	*us = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * INT64_C(1000000) +
+	      frac;
+	return ST_OK;
+}
+
+/* ---- free text ------------------------------------------------------------- */
+
+static bool needs_hex_escape(unsigned char c)
+{
+	return (c < 0x20 && c != '\n') || c == 0x7F;
+}
+
+/* Bidirectional formatting characters could make a line read differently
+ * on screen than in bytes ("Trojan Source"), so they travel as \uXXXX. */
+static bool is_bidi_control(uint32_t cp)
+{
+	return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+status entry_text_escape(const char *in, size_t len, char **out, size_t *outlen, errbuf *err)
+{
+	if (!utf8_valid(in, len))
+		return err_set(err, ST_FORMAT, "free text is not valid UTF-8");
+	buf b = {0};
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)in[i];
+		uint32_t cp;
+		size_t n = utf8_decode(in + i, len - i, &cp);
+		if (c == '\\')
+			buf_append(&b, "\\\\", 2);
+		else if (c == '\n')
+			buf_append(&b, "\\n", 2);
+		else if (needs_hex_escape(c))
+			buf_printf(&b, "\\x%02x", c);
+		else if (is_bidi_control(cp))
+			buf_printf(&b, "\\u%04x", (unsigned)cp);
+		else
+			buf_append(&b, &in[i], n);
+		i += n;
+	}
+	*out = buf_take(&b, outlen);
+	return *out ? ST_OK : err_set(err, ST_NOMEM, "out of memory escaping free text");
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+status entry_text_unescape(const char *in, size_t len, char **out, size_t *outlen, errbuf *err)
+{
+	buf b = {0};
+	status st = ST_OK;
+	for (size_t i = 0; i < len && st == ST_OK; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c != '\\') {
+			uint32_t cp;
+			size_t n = utf8_decode(in + i, len - i, &cp);
+			if (c < 0x20 || c == 0x7F)
+				st = err_set(err, ST_FORMAT, "text: raw control character at byte %zu", i);
+			else if (n == 0)
+				st = err_set(err, ST_FORMAT, "text: not valid UTF-8 at byte %zu", i);
+			else if (is_bidi_control(cp))
+				st = err_set(err, ST_FORMAT,
+					     "text: raw bidirectional control at byte %zu", i);
+			else
+				buf_append(&b, &in[i], n);
+			i += n ? n - 1 : 0;
+			continue;
+		}
+		if (i + 1 >= len) {
+			st = err_set(err, ST_FORMAT, "text: backslash at the end");
+		} else if (in[i + 1] == '\\' || in[i + 1] == 'n') {
+			buf_append(&b, in[i + 1] == 'n' ? "\n" : "\\", 1);
+			i++;
+		} else if (in[i + 1] == 'u' && i + 5 < len && hexval(in[i + 2]) >= 0 &&
+			   hexval(in[i + 3]) >= 0 && hexval(in[i + 4]) >= 0 && hexval(in[i + 5]) >= 0) {
+			uint32_t cp = (uint32_t)(hexval(in[i + 2]) << 12 | hexval(in[i + 3]) << 8 |
+						 hexval(in[i + 4]) << 4 | hexval(in[i + 5]));
+			if (!is_bidi_control(cp)) {
+				st = err_set(err, ST_FORMAT,
+					     "text: \\u escapes a character that is written as itself");
+			} else {
+				char u[3] = {(char)(0xE0 | cp >> 12), (char)(0x80 | ((cp >> 6) & 0x3F)),
+					     (char)(0x80 | (cp & 0x3F))};
+				if (cp < 0x800) {
+					u[0] = (char)(0xC0 | cp >> 6);
+					u[1] = (char)(0x80 | (cp & 0x3F));
+				}
+				buf_append(&b, u, cp < 0x800 ? 2 : 3);
+			}
+			i += 5;
+		} else if (in[i + 1] == 'x' && i + 3 < len && hexval(in[i + 2]) >= 0 &&
+			   hexval(in[i + 3]) >= 0) {
+			unsigned char v = (unsigned char)(hexval(in[i + 2]) * 16 + hexval(in[i + 3]));
+			if (!needs_hex_escape(v))
+				st = err_set(err, ST_FORMAT,
+					     "text: \\x%c%c escapes a byte that must not be escaped "
+					     "that way", in[i + 2], in[i + 3]);
+			else
+				buf_append(&b, &v, 1);
+			i += 3;
+		} else {
+			st = err_set(err, ST_FORMAT, "text: unknown escape at byte %zu", i);
+		}
+	}
+	if (st == ST_OK && !b.failed && !utf8_valid(b.data ? b.data : "", b.len))
+		st = err_set(err, ST_FORMAT, "text: not valid UTF-8");
+	if (st != ST_OK) {
+		buf_free(&b);
+		return st;
+	}
+	*out = buf_take(&b, outlen);
+	return *out ? ST_OK : err_set(err, ST_NOMEM, "out of memory reading free text");
+}
+
+/* ---- field validation ------------------------------------------------------- */
+
+static bool is_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 0;
+}
+
+static bool origin_valid(const char *s, size_t n)
+{
+	if (n == 0 || n > ENTRY_ORIGIN_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= 0x20 || s[i] >= 0x7F || s[i] == '+')
+			return false;
+	return true;
+}
+
+static bool account_valid(const char *s, size_t n)
+{
+	return n == ENTRY_ACCOUNT_LEN && all_digits(s, n);
+}
+
+/* "123456-2026-0042": account, year, number >= 1 zero-padded to 4 digits. */
+static bool txn_valid(const char *s, size_t n, const char *account)
+{
+	if (n < 16 || n > ENTRY_TXN_MAX || s[6] != '-' || s[11] != '-' ||
+	    !all_digits(s, 6) || !all_digits(s + 7, 4) || !all_digits(s + 12, n - 12))
+		return false;
+	if (n > 16 && s[12] == '0')
+		return false; /* more than 4 digits: no leading zero */
+	bool nonzero = false;
+	for (size_t i = 12; i < n; i++)
+		nonzero |= s[i] != '0';
+	return nonzero && memcmp(s, account, ENTRY_ACCOUNT_LEN) == 0 && s[7] >= '1';
+}
+
+/* Serial numbers and editions: letters, digits, '.', '/', '-'; starts with a
+ * letter or digit. */
+static bool token_valid(const char *s, size_t n, size_t max)
+{
+	if (n == 0 || n > max || !is_alnum(s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_alnum(s[i]) && s[i] != '.' && s[i] != '/' && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* Short titles: as tokens, plus single inner spaces and parentheses. */
+static bool title_valid(const char *s, size_t n)
+{
+	if (n == 0 || n > ENTRY_TITLE_MAX || !is_alnum(s[0]) || s[n - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == ' ' && s[i - 1] == ' ')
+			return false;
+		if (!is_alnum(c) && !strchr(" ./-()", c))
+			return false;
+	}
+	return true;
+}
+
+static status item_check(const entry_item *it, size_t k, errbuf *err)
+{
+	if ((unsigned)it->kind >= KIND__COUNT)
+		return err_set(err, ST_FORMAT, "item %zu: unknown kind", k);
+	if (it->alc != 1 && it->alc != 2 && it->alc != 4 && it->alc != 6 && it->alc != 7)
+		return err_set(err, ST_FORMAT, "item %zu: ALC must be 1, 2, 4, 6 or 7", k);
+	if ((unsigned)it->cls >= CLASS__COUNT)
+		return err_set(err, ST_FORMAT, "item %zu: unknown classification", k);
+	if (it->crypto && it->kind != KIND_KEY)
+		return err_set(err, ST_FORMAT, "item %zu: only keying material is marked CRYPTO", k);
+	if ((it->alc == 6 || it->alc == 7) && it->kind != KIND_KEY)
+		return err_set(err, ST_FORMAT, "item %zu: ALC-%d is for electronic key only", k,
+			       it->alc);
+	if (it->qty < 1 || it->qty > ENTRY_QTY_MAX)
+		return err_set(err, ST_FORMAT, "item %zu: quantity must be 1 to %d", k,
+			       ENTRY_QTY_MAX);
+	size_t sl = strnlen(it->serial, sizeof it->serial);
+	if (sl > 0 && !token_valid(it->serial, sl, ENTRY_SERIAL_MAX))
+		return err_set(err, ST_FORMAT,
+			       "item %zu: serial must be 1 to %d letters, digits, '.', '/' or '-', "
+			       "starting with a letter or digit", k, ENTRY_SERIAL_MAX);
+	if ((it->alc == 1 || it->alc == 6) && (sl == 0 || it->qty != 1))
+		return err_set(err, ST_FORMAT,
+			       "item %zu: ALC-%d material is accounted by serial: give a serial "
+			       "and quantity 1", k, it->alc);
+	size_t el = strnlen(it->edition, sizeof it->edition);
+	if (el > 0 && !token_valid(it->edition, el, ENTRY_EDITION_MAX))
+		return err_set(err, ST_FORMAT,
+			       "item %zu: edition must be 1 to %d letters, digits, '.', '/' or '-'",
+			       k, ENTRY_EDITION_MAX);
+	if (!title_valid(it->title, strnlen(it->title, sizeof it->title)))
+		return err_set(err, ST_FORMAT,
+			       "item %zu: short title must be 1 to %d letters, digits, single "
+			       "spaces or . / - ( ), starting with a letter or digit", k,
+			       ENTRY_TITLE_MAX);
+	return ST_OK;
+}
+
+static status entry_check(const entry *e, errbuf *err)
+{
+	if (!origin_valid(e->origin, strnlen(e->origin, sizeof e->origin)))
+		return err_set(err, ST_FORMAT,
+			       "origin must be 1 to %d printable ASCII characters without spaces "
+			       "or '+'", ENTRY_ORIGIN_MAX);
+	if ((unsigned)e->action >= ACT__COUNT)
+		return err_set(err, ST_FORMAT, "unknown action");
+	if (e->time_us < 0 || e->time_us > TIME_MAX_US)
+		return err_set(err, ST_FORMAT, "time is outside 1970 to 9999");
+	size_t al = strnlen(e->account, sizeof e->account);
+	if (al > 0 && !account_valid(e->account, al))
+		return err_set(err, ST_FORMAT, "account number must be six digits");
+	size_t tl = strnlen(e->txn, sizeof e->txn);
+	if (tl > 0 && (al == 0 || !txn_valid(e->txn, tl, e->account)))
+		return err_set(err, ST_FORMAT,
+			       "transaction number must be ACCOUNT-YEAR-NNNN on the entry's account");
+	size_t pl = strnlen(e->peer, sizeof e->peer);
+	if (pl > 0 && strcmp(e->peer, "COR") != 0 && !account_valid(e->peer, pl))
+		return err_set(err, ST_FORMAT, "peer must be a six-digit account number or COR");
+	size_t hl = strnlen(e->holder, sizeof e->holder);
+	if (hl > 0 && !key_name_valid(e->holder, hl))
+		return err_set(err, ST_FORMAT, "holder must be a valid key name");
+	if (e->nkeys > ENTRY_MAX_KEYS)
+		return err_set(err, ST_FORMAT, "at most %d key lines", ENTRY_MAX_KEYS);
+	for (size_t i = 0; i < e->nkeys; i++)
+		if ((unsigned)e->keys[i].role >= ROLE__COUNT ||
+		    !key_name_valid(e->keys[i].key.name, strnlen(e->keys[i].key.name,
+								  sizeof e->keys[i].key.name)))
+			return err_set(err, ST_FORMAT, "key %zu: bad role or key name", i + 1);
+	if (e->nitems > ENTRY_MAX_ITEMS)
+		return err_set(err, ST_TOOBIG, "at most %d items in one entry", ENTRY_MAX_ITEMS);
+	for (size_t i = 0; i < e->nitems; i++) {
+		status st = item_check(&e->items[i], i + 1, err);
+		if (st != ST_OK)
+			return st;
+	}
+	if (e->textlen > ENTRY_TEXT_MAX)
+		return err_set(err, ST_TOOBIG, "free text is longer than %d bytes", ENTRY_TEXT_MAX);
+	return ST_OK;
+}
+
+/* ---- format ----------------------------------------------------------------- */
+
+static const char *or_dash(const char *s)
+{
+	return s[0] ? s : "-";
+}
+
+/* Room kept for two Ed25519 signature lines with maximal key names, so that a
+ * formatted entry always fits ENTRY_NOTE_MAX once signed. */
+#define SIGLINES_RESERVE (1 + 2 * (3 + 1 + KEY_NAME_MAX + 1 + B64_LEN(4 + KEY_SIG_LEN) + 1))
+
+status entry_format(const entry *e, char **out, size_t *outlen, errbuf *err)
+{
+	status st = entry_check(e, err);
+	if (st != ST_OK)
+		return st;
+	char prev[B64_LEN(SHA256_LEN) + 1], time[ENTRY_TIME_LEN + 1], vkey[KEY_VKEY_MAX + 1];
+	b64_encode(e->prev, SHA256_LEN, prev);
+	entry_time_format(e->time_us, time);
+
+	buf b = {0};
+	buf_printf(&b, "%s %s\nindex %" PRIu64 "\nprev %s\ntime %s\naction %s\n", ENTRY_FORMAT,
+		   e->origin, e->index, prev, time, entry_action_name(e->action));
+	buf_printf(&b, "txn %s\naccount %s\npeer %s\nholder %s\n", or_dash(e->txn),
+		   or_dash(e->account), or_dash(e->peer), or_dash(e->holder));
+	for (size_t i = 0; i < e->nkeys; i++) {
+		key_vkey_format(&e->keys[i].key, vkey);
+		buf_printf(&b, "key %s %s\n", entry_role_name(e->keys[i].role), vkey);
+	}
+	for (size_t i = 0; i < e->nitems; i++) {
+		const entry_item *it = &e->items[i];
+		buf_printf(&b, "item kind=%s alc=%d class=%s crypto=%s qty=%" PRIu32
+			   " serial=%s edition=%s title=%s\n",
+			   item_kind_name(it->kind), it->alc, item_class_name(it->cls),
+			   it->crypto ? "yes" : "no", it->qty, or_dash(it->serial),
+			   or_dash(it->edition), it->title);
+	}
+	buf_puts(&b, "text");
+	if (e->textlen > 0) {
+		char *esc;
+		size_t esclen;
+		st = entry_text_escape(e->text, e->textlen, &esc, &esclen, err);
+		if (st != ST_OK) {
+			buf_free(&b);
+			return st;
+		}
+		buf_append(&b, " ", 1);
+		buf_append(&b, esc, esclen);
+		free(esc);
+	}
+	buf_append(&b, "\n", 1);
+	if (buf_status(&b) != ST_OK) {
+		buf_free(&b);
+		return err_set(err, ST_NOMEM, "out of memory formatting an entry");
+	}
+	if (b.len + SIGLINES_RESERVE > ENTRY_NOTE_MAX) {
+		buf_free(&b);
+		return err_set(err, ST_TOOBIG,
+			       "entry is too large for one log record (%d bytes with signatures); "
+			       "use fewer items or shorter text", ENTRY_NOTE_MAX);
+	}
+	*out = buf_take(&b, outlen);
+	return ST_OK;
+}
+
+/* ---- parse ------------------------------------------------------------------ */
+
+typedef struct cursor {
+	const char *p, *end;
+	int line;
+	const char *val; /* value of the current line, after "name " */
+	size_t vlen;
+} cursor;
+
+/* Take the next line if it starts with "name " (or is exactly "name" when
+ * bare_ok).  Returns false (leaving the cursor) if it does not. */
+static bool take(cursor *c, const char *name, bool bare_ok)
+{
+	size_t n = strlen(name);
+	const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+	if (nl == NULL)
+		return false;
+	size_t ll = (size_t)(nl - c->p);
+	if (ll > n && memcmp(c->p, name, n) == 0 && c->p[n] == ' ') {
+		c->val = c->p + n + 1;
+		c->vlen = ll - n - 1;
+	} else if (bare_ok && ll == n && memcmp(c->p, name, n) == 0) {
+		c->val = c->p + n;
+		c->vlen = 0;
+	} else {
+		return false;
+	}
+	c->p = nl + 1;
+	c->line++;
+	return true;
+}
+
+static bool is_dash(const cursor *c)
+{
+	return c->vlen == 1 && c->val[0] == '-';
+}
+
+/* Copy an optional ("-" = none) string value of at most max bytes. */
+static bool copy_opt(const cursor *c, char *dst, size_t max)
+{
+	if (is_dash(c)) {
+		dst[0] = '\0';
+		return true;
+	}
+	if (c->vlen == 0 || c->vlen > max)
+		return false;
+	memcpy(dst, c->val, c->vlen);
+	dst[c->vlen] = '\0';
+	return true;
+}
+
+static bool parse_u64(const char *s, size_t n, uint64_t *v)
+{
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return false;
+	uint64_t x = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return true;
+}
+
+/* Take "name=value " from s (the last field takes the rest of the line). */
+static bool take_field(const char **s, const char *end, const char *name, bool last,
+		       const char **val, size_t *vlen)
+{
+	size_t n = strlen(name);
+	if ((size_t)(end - *s) <= n || memcmp(*s, name, n) != 0 || (*s)[n] != '=')
+		return false;
+	*val = *s + n + 1;
+	const char *stop = last ? end : memchr(*val, ' ', (size_t)(end - *val));
+	if (stop == NULL)
+		return false;
+	*vlen = (size_t)(stop - *val);
+	*s = last ? end : stop + 1;
+	return true;
+}
+
+static status parse_item(const cursor *c, entry_item *it, errbuf *err)
+{
+	const char *s = c->val, *end = c->val + c->vlen, *v;
+	size_t vl;
+	uint64_t num;
+	int k;
+	memset(it, 0, sizeof *it);
+#define FIELD(name, last)                                                            \
+	if (!take_field(&s, end, name, last, &v, &vl))                               \
+		return err_set(err, ST_FORMAT, "line %d: item: expected %s=", c->line, name)
+#define BAD(what) return err_set(err, ST_FORMAT, "line %d: item: bad %s", c->line, what)
+	FIELD("kind", false);
+	if ((k = lookup_name(kinds, KIND__COUNT, v, vl)) < 0)
+		BAD("kind (key, equipment or publication)");
+	it->kind = (item_kind)k;
+	FIELD("alc", false);
+	if (vl != 1 || v[0] < '0' || v[0] > '9')
+		BAD("ALC");
+	it->alc = v[0] - '0';
+	FIELD("class", false);
+	if ((k = lookup_name(classes, CLASS__COUNT, v, vl)) < 0)
+		BAD("classification (U, C, S or TS)");
+	it->cls = (item_class)k;
+	FIELD("crypto", false);
+	if (vl == 3 && memcmp(v, "yes", 3) == 0)
+		it->crypto = true;
+	else if (!(vl == 2 && memcmp(v, "no", 2) == 0))
+		BAD("crypto (yes or no)");
+	FIELD("qty", false);
+	if (!parse_u64(v, vl, &num) || num > ENTRY_QTY_MAX)
+		BAD("quantity");
+	it->qty = (uint32_t)num;
+	FIELD("serial", false);
+	if (!(vl == 1 && v[0] == '-')) {
+		if (vl == 0 || vl > ENTRY_SERIAL_MAX)
+			BAD("serial");
+		memcpy(it->serial, v, vl);
+	}
+	FIELD("edition", false);
+	if (!(vl == 1 && v[0] == '-')) {
+		if (vl == 0 || vl > ENTRY_EDITION_MAX)
+			BAD("edition");
+		memcpy(it->edition, v, vl);
+	}
+	FIELD("title", true);
+	if (vl == 0 || vl > ENTRY_TITLE_MAX)
+		BAD("short title");
+	memcpy(it->title, v, vl);
+#undef FIELD
+#undef BAD
+	return ST_OK;
+}
+
+status entry_add_item(entry *e, const entry_item *item)
+{
+	if (e->nitems >= ENTRY_MAX_ITEMS)
+		return ST_TOOBIG;
+	entry_item *p = realloc(e->items, (e->nitems + 1) * sizeof *p);
+	if (p == NULL)
+		return ST_NOMEM;
+	e->items = p;
+	e->items[e->nitems++] = *item;
+	return ST_OK;
+}
+
+status entry_set_text(entry *e, const char *text, size_t len)
+{
+	char *p = malloc(len + 1);
+	if (p == NULL)
+		return ST_NOMEM;
+	if (len > 0)
+		memcpy(p, text, len);
+	p[len] = '\0';
+	free(e->text);
+	e->text = p;
+	e->textlen = len;
+	return ST_OK;
+}
+
+void entry_free(entry *e)
+{
+	free(e->items);
+	free(e->text);
+	memset(e, 0, sizeof *e);
+}
+
+status entry_parse(const char *text, size_t len, entry *e, errbuf *err)
+{
+	cursor c = {.p = text, .end = text + len, .line = 0};
+	status st;
+	memset(e, 0, sizeof *e);
+	if (len == 0 || text[len - 1] != '\n')
+		return err_set(err, ST_FORMAT, "entry text must end with a newline");
+	if (len > ENTRY_NOTE_MAX)
+		return err_set(err, ST_TOOBIG, "entry is larger than %d bytes", ENTRY_NOTE_MAX);
+	if (!take(&c, ENTRY_FORMAT, false))
+		return err_set(err, ST_FORMAT, "line 1: not a %s entry", ENTRY_FORMAT);
+	if (!origin_valid(c.val, c.vlen))
+		return err_set(err, ST_FORMAT, "line 1: invalid origin");
+	memcpy(e->origin, c.val, c.vlen);
+#define EXPECT(name, bare)                                                           \
+	if (!take(&c, name, bare))                                                   \
+		return err_set(err, ST_FORMAT, "line %d: expected \"%s\"", c.line + 1, name)
+#define FAIL(...) return err_set(err, ST_FORMAT, __VA_ARGS__)
+	EXPECT("index", false);
+	if (!parse_u64(c.val, c.vlen, &e->index))
+		FAIL("line %d: index must be a decimal number without leading zeros", c.line);
+	EXPECT("prev", false);
+	size_t hl;
+	if (b64_decode(c.val, c.vlen, e->prev, sizeof e->prev, &hl) != ST_OK || hl != SHA256_LEN)
+		FAIL("line %d: prev must be the base64 of a 32-byte hash", c.line);
+	EXPECT("time", false);
+	if (entry_time_parse(c.val, c.vlen, &e->time_us) != ST_OK)
+		FAIL("line %d: time must be UTC as YYYY-MM-DDTHH:MM:SS.ffffffZ", c.line);
+	EXPECT("action", false);
+	int a = entry_action_from_name(c.val, c.vlen);
+	if (a < 0)
+		FAIL("line %d: unknown action", c.line);
+	e->action = (entry_action)a;
+	EXPECT("txn", false);
+	if (!copy_opt(&c, e->txn, ENTRY_TXN_MAX))
+		FAIL("line %d: bad transaction number", c.line);
+	EXPECT("account", false);
+	if (!copy_opt(&c, e->account, ENTRY_ACCOUNT_LEN))
+		FAIL("line %d: bad account number", c.line);
+	EXPECT("peer", false);
+	if (!copy_opt(&c, e->peer, ENTRY_ACCOUNT_LEN))
+		FAIL("line %d: bad peer account", c.line);
+	EXPECT("holder", false);
+	if (!copy_opt(&c, e->holder, KEY_NAME_MAX))
+		FAIL("line %d: bad holder", c.line);
+	while (take(&c, "key", false)) {
+		if (e->nkeys >= ENTRY_MAX_KEYS)
+			FAIL("line %d: more than %d key lines", c.line, ENTRY_MAX_KEYS);
+		const char *sp = memchr(c.val, ' ', c.vlen);
+		int r = sp ? entry_role_from_name(c.val, (size_t)(sp - c.val)) : -1;
+		if (r < 0)
+			FAIL("line %d: key: unknown role", c.line);
+		entry_key *k = &e->keys[e->nkeys++];
+		k->role = (entry_role)r;
+		st = key_vkey_parse(sp + 1, c.vlen - (size_t)(sp + 1 - c.val), &k->key, NULL);
+		if (st != ST_OK)
+			FAIL("line %d: key: not a valid verifier key", c.line);
+	}
+	while (take(&c, "item", false)) {
+		entry_item it;
+		if ((st = parse_item(&c, &it, err)) != ST_OK)
+			return st;
+		if ((st = entry_add_item(e, &it)) != ST_OK)
+			return err_set(err, st, "line %d: too many items", c.line);
+	}
+	EXPECT("text", true);
+	if (c.vlen > 0 && (st = entry_text_unescape(c.val, c.vlen, &e->text, &e->textlen, err)) != ST_OK)
+		return st;
+	if (c.p != c.end)
+		FAIL("line %d: unexpected line after text", c.line + 1);
+#undef EXPECT
+#undef FAIL
+	/* The fields are valid one by one; now the entry as a whole, and a
+	 * round trip, so that no second encoding of this content is accepted. */
+	char *again;
+	size_t againlen;
+	if ((st = entry_format(e, &again, &againlen, err)) != ST_OK)
+		return st;
+	bool same = againlen == len && memcmp(again, text, len) == 0;
+	free(again);
+	if (!same)
+		return err_set(err, ST_FORMAT, "entry is not in canonical form");
+	return ST_OK;
+}

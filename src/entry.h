@@ -1,0 +1,177 @@
+/* entry.h: the custos log entry, format v1 (docs/log-format.md).
+ *
+ * An entry is the text of a C2SP signed note: canonical UTF-8 lines
+ *
+ *   custos-entry/v1 <origin>
+ *   index <n>
+ *   prev <base64 of the previous entry's leaf hash>
+ *   time <YYYY-MM-DDTHH:MM:SS.ffffffZ>
+ *   action <action>
+ *   txn <account-year-number or ->
+ *   account <6 digits or ->
+ *   peer <6 digits, COR or ->
+ *   holder <key name or ->
+ *   key <role> <verifier key>            zero or more
+ *   item kind=.. alc=.. class=.. crypto=.. qty=.. serial=.. edition=.. title=..
+ *                                        zero or more
+ *   text[ <escaped free text>]
+ *
+ * Exactly one byte sequence encodes each entry: entry_parse accepts only what
+ * entry_format would produce for the same content. */
+#ifndef CUSTOS_ENTRY_H
+#define CUSTOS_ENTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../keys/key.h"
+#include "sha.h"
+#include "status.h"
+
+#define ENTRY_FORMAT "custos-entry/v1"
+#define ENTRY_ORIGIN_MAX 128
+#define ENTRY_TXN_MAX 32
+#define ENTRY_ACCOUNT_LEN 6
+#define ENTRY_TITLE_MAX 32
+#define ENTRY_SERIAL_MAX 32
+#define ENTRY_EDITION_MAX 16
+#define ENTRY_MAX_KEYS 8
+#define ENTRY_MAX_ITEMS 500
+#define ENTRY_TEXT_MAX 16384   /* bytes of free text before escaping */
+#define ENTRY_QTY_MAX 1000000
+/* The whole signed note must fit a tlog-tiles entry bundle (uint16 length). */
+#define ENTRY_NOTE_MAX 65535
+
+/* Actions, their names in the log, and how many distinct signers each needs
+ * at the least (two-person integrity is fixed for these; see
+ * entry_required_signers for the rule on TOP SECRET keying material). */
+#define ENTRY_ACTIONS(X)                                                     \
+	X(ACT_GENESIS, "genesis", 1)                                         \
+	X(ACT_KEY_ENROL, "key-enrol", 2)                                     \
+	X(ACT_KEY_ROTATE, "key-rotate", 2)                                   \
+	X(ACT_KEY_REVOKE, "key-revoke", 2)                                   \
+	X(ACT_ACCOUNT_OPEN, "account-open", 1)                               \
+	X(ACT_RECEIPT, "receipt", 1)                                         \
+	X(ACT_TRANSFER, "transfer", 1)                                       \
+	X(ACT_ACCEPT, "accept", 1)                                           \
+	X(ACT_ISSUE, "issue", 2)                                             \
+	X(ACT_RETURN, "return", 2)                                           \
+	X(ACT_DESTROY, "destroy", 2)                                         \
+	X(ACT_POSSESSION, "possession", 1)                                   \
+	X(ACT_INVENTORY, "inventory", 2)                                     \
+	X(ACT_INCIDENT_REPORT, "incident-report", 1)                         \
+	X(ACT_INCIDENT_UPDATE, "incident-update", 1)                         \
+	X(ACT_INCIDENT_CLOSE, "incident-close", 2)                           \
+	X(ACT_CUSTODIAN_CHANGE, "custodian-change", 2)
+
+typedef enum entry_action {
+#define ENTRY_ACTION_ENUM(code, name, signers) code,
+	ENTRY_ACTIONS(ENTRY_ACTION_ENUM)
+#undef ENTRY_ACTION_ENUM
+	ACT__COUNT
+} entry_action;
+
+#define ENTRY_ROLES(X)                                                       \
+	X(ROLE_ADMINISTRATOR, "administrator")                               \
+	X(ROLE_CUSTODIAN, "custodian")                                       \
+	X(ROLE_ALTERNATE, "alternate")                                       \
+	X(ROLE_HOLDER, "holder")                                             \
+	X(ROLE_WITNESS, "witness")                                           \
+	X(ROLE_AUDITOR, "auditor")                                           \
+	X(ROLE_AUTHORITY, "authority")
+
+typedef enum entry_role {
+#define ENTRY_ROLE_ENUM(code, name) code,
+	ENTRY_ROLES(ENTRY_ROLE_ENUM)
+#undef ENTRY_ROLE_ENUM
+	ROLE__COUNT
+} entry_role;
+
+typedef enum item_kind { KIND_KEY, KIND_EQUIPMENT, KIND_PUBLICATION, KIND__COUNT } item_kind;
+typedef enum item_class { CLASS_U, CLASS_C, CLASS_S, CLASS_TS, CLASS__COUNT } item_class;
+
+typedef struct entry_key {
+	entry_role role;
+	key_public key;
+} entry_key;
+
+typedef struct entry_item {
+	item_kind kind;
+	int alc;              /* 1, 2, 4, 6 or 7 */
+	item_class cls;
+	bool crypto;          /* CRYPTO marking: keying material only */
+	uint32_t qty;         /* 1..ENTRY_QTY_MAX; 1 for serial-accounted items */
+	char serial[ENTRY_SERIAL_MAX + 1];   /* "" when none */
+	char edition[ENTRY_EDITION_MAX + 1]; /* "" when none */
+	char title[ENTRY_TITLE_MAX + 1];     /* short title, e.g. "KG-175D" */
+} entry_item;
+
+typedef struct entry {
+	char origin[ENTRY_ORIGIN_MAX + 1];
+	uint64_t index;
+	uint8_t prev[SHA256_LEN];
+	int64_t time_us;                  /* microseconds since 1970-01-01 UTC */
+	entry_action action;
+	char txn[ENTRY_TXN_MAX + 1];      /* "" when none */
+	char account[ENTRY_ACCOUNT_LEN + 1]; /* "" when none */
+	char peer[ENTRY_ACCOUNT_LEN + 1];    /* "", "COR" or 6 digits */
+	char holder[KEY_NAME_MAX + 1];    /* "" when none */
+	size_t nkeys;
+	entry_key keys[ENTRY_MAX_KEYS];
+	size_t nitems;
+	entry_item *items;                /* malloc'd array of nitems */
+	char *text;                       /* malloc'd, NUL-terminated, unescaped */
+	size_t textlen;                   /* may contain NUL bytes */
+} entry;
+
+/* Serialise e as note text (final newline included) into a new malloc'd,
+ * NUL-terminated buffer.  Every field is validated first; err names the
+ * first bad one.  Fails with ST_TOOBIG if the text would leave no room for
+ * two signature lines within ENTRY_NOTE_MAX. */
+status entry_format(const entry *e, char **out, size_t *outlen, errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Parse note text into *out (which the caller later frees with entry_free,
+ * also after a failure).  Rejects anything entry_format would not produce
+ * for the same content; err names the line and the fault. */
+status entry_parse(const char *text, size_t len, entry *out, errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Release the items and text of e and zero it. */
+void entry_free(entry *e);
+
+/* Set e->text (copying len bytes) / append an item; the entry owns copies. */
+status entry_set_text(entry *e, const char *text, size_t len) CUSTOS_WARN_UNUSED;
+status entry_add_item(entry *e, const entry_item *item) CUSTOS_WARN_UNUSED;
+
+/* How many valid signatures by distinct keys the entry needs: the action's
+ * fixed minimum, and two for any entry that moves TOP SECRET keying
+ * material (two-person integrity). */
+size_t entry_required_signers(const entry *e);
+
+const char *entry_action_name(entry_action a);
+const char *entry_role_name(entry_role r);
+const char *item_kind_name(item_kind k);
+const char *item_class_name(item_class c);
+
+/* Look a name up; return -1 when unknown. */
+int entry_action_from_name(const char *s, size_t len);
+int entry_role_from_name(const char *s, size_t len);
+
+/* RFC 3339 UTC with microseconds, "YYYY-MM-DDTHH:MM:SS.ffffffZ" (27 chars +
+ * NUL).  entry_time_parse accepts exactly that form, years 1970-9999. */
+#define ENTRY_TIME_LEN 27
+void entry_time_format(int64_t us, char out[ENTRY_TIME_LEN + 1]);
+status entry_time_parse(const char *s, size_t len, int64_t *us) CUSTOS_WARN_UNUSED;
+
+/* Escape / unescape the free text (docs/log-format.md): backslash is "\\",
+ * newline "\n", other bytes below 0x20 and 0x7F are "\xHH", the Unicode
+ * bidirectional controls (U+061C, U+200E-F, U+202A-E, U+2066-9) are "\uXXXX"
+ * (lower-case hex); every other character is written as itself, and nothing
+ * else may be escaped.  The input must be valid UTF-8.  Both write a
+ * malloc'd, NUL-terminated string. */
+status entry_text_escape(const char *in, size_t len, char **out, size_t *outlen,
+			 errbuf *err) CUSTOS_WARN_UNUSED;
+status entry_text_unescape(const char *in, size_t len, char **out, size_t *outlen,
+			   errbuf *err) CUSTOS_WARN_UNUSED;
+
+#endif
