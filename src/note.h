@@ -33,12 +33,15 @@ typedef struct note {
 	note_sigline sigs[NOTE_MAX_SIGS];
 } note;
 
-/* True if text[0..len) may be the text of a note: non-empty, valid UTF-8,
- * no ASCII control character other than newline, ends with a newline. */
+/* True if text[0..len) may be the text of a note: non-empty, at most
+ * NOTE_MAX_LEN bytes, valid UTF-8, no ASCII control character other than
+ * newline, ends with a newline, and no line starting with "— " (em dash,
+ * space), which would read as a signature line. */
 bool note_text_valid(const char *text, size_t len);
 
 /* Parse buf[0..len) as a signed note.  Rejects invalid UTF-8, control
- * characters, a missing final newline, no blank line before the signatures,
+ * characters, a missing final newline, a text line that starts like a
+ * signature line, more than NOTE_MAX_LEN bytes (ST_TOOBIG), no blank line before the signatures,
  * zero or more than NOTE_MAX_SIGS signatures, a signature line without the
  * em dash and single spaces, an invalid key name, and base64 that is not
  * canonical or decodes to fewer than 5 bytes.  err names the line. */
