@@ -28,7 +28,7 @@ typedef struct chunk {
 	bool failed;
 	uint64_t failed_index;
 	char reason[256];
-	bool first_ok;            /* record lo parsed: first_prev/first_time valid */
+	bool first_ok;            /* record lo passed parse, index and origin */
 	merkle_hash first_prev;
 	int64_t first_time, last_time;
 	uint64_t signatures, two_person;
@@ -98,7 +98,9 @@ static bool check_record(chunk *c, uint64_t i, note *n, const key_public **signe
 			c->two_person += need >= 2;
 		}
 	}
-	if (i == c->lo) {
+	/* The links between runs are judged after index and origin (the order
+	 * used within a run), so only when those passed. */
+	if (i == c->lo && e.index == i && strcmp(e.origin, c->origin) == 0) {
 		c->first_ok = true;
 		memcpy(c->first_prev, e.prev, SHA256_LEN);
 		c->first_time = e.time_us;

@@ -1,0 +1,406 @@
+/* check_entry: the log entry format v1 (src/entry.c). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../keys/key.h"
+#include "../src/entry.h"
+
+static key_secret *alice;
+
+static void setup(void)
+{
+	uint8_t seed[32] = {1, 2, 3};
+	ck_assert_int_eq(key_init(), ST_OK);
+	ck_assert_int_eq(key_from_seed("TEST-ONLY-alice", seed, &alice, NULL), ST_OK);
+}
+
+static void teardown(void)
+{
+	key_secret_free(alice);
+}
+
+static entry_item kg(const char *serial)
+{
+	entry_item it = {KIND_EQUIPMENT, 1, CLASS_S, false, 1, "", "", "KG-175D"};
+	snprintf(it.serial, sizeof it.serial, "%s", serial);
+	return it;
+}
+
+/* A full entry with every kind of field. */
+static void make_full(entry *e)
+{
+	memset(e, 0, sizeof *e);
+	strcpy(e->origin, "custos.example/log");
+	e->index = 42;
+	memset(e->prev, 0xAB, sizeof e->prev);
+	e->time_us = INT64_C(1767603600123456);
+	e->action = ACT_RECEIPT;
+	strcpy(e->txn, "123456-2026-0042");
+	strcpy(e->account, "123456");
+	strcpy(e->peer, "COR");
+	strcpy(e->holder, "TEST-ONLY-bob");
+	e->nkeys = 1;
+	e->keys[0].role = ROLE_CUSTODIAN;
+	e->keys[0].key = *key_secret_public(alice);
+	entry_item a = kg("1001");
+	entry_item b = {KIND_KEY, 1, CLASS_TS, true, 1, "000123", "AB", "AKAT 1234"};
+	entry_item c = {KIND_PUBLICATION, 2, CLASS_C, false, 25, "", "3", "KAO-185 (D)"};
+	ck_assert_int_eq(entry_add_item(e, &a), ST_OK);
+	ck_assert_int_eq(entry_add_item(e, &b), ST_OK);
+	ck_assert_int_eq(entry_add_item(e, &c), ST_OK);
+	const char text[] = "line one\nline \"two\" \\ caf\xc3\xa9";
+	ck_assert_int_eq(entry_set_text(e, text, sizeof text - 1), ST_OK);
+}
+
+static char *format_ok(const entry *e, size_t *len)
+{
+	char *out = NULL;
+	errbuf err = {{0}};
+	status st = entry_format(e, &out, len, &err);
+	ck_assert_msg(st == ST_OK, "entry_format: %s", err.msg);
+	return out;
+}
+
+START_TEST(roundtrip_full)
+{
+	entry e, back;
+	make_full(&e);
+	size_t len;
+	char *text = format_ok(&e, &len);
+	ck_assert_ptr_nonnull(strstr(text, "custos-entry/v1 custos.example/log\nindex 42\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\ntime 2026-01-05T09:00:00.123456Z\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nitem kind=key alc=1 class=TS crypto=yes qty=1 "
+					   "serial=000123 edition=AB title=AKAT 1234\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\ntext line one\\nline \"two\" \\\\ caf\xc3\xa9\n"));
+	errbuf err = {{0}};
+	ck_assert_msg(entry_parse(text, len, &back, &err) == ST_OK, "%s", err.msg);
+	ck_assert_str_eq(back.origin, e.origin);
+	ck_assert_uint_eq(back.index, 42);
+	ck_assert_mem_eq(back.prev, e.prev, 32);
+	ck_assert_int_eq(back.time_us, e.time_us);
+	ck_assert_int_eq(back.action, ACT_RECEIPT);
+	ck_assert_str_eq(back.txn, e.txn);
+	ck_assert_str_eq(back.peer, "COR");
+	ck_assert_str_eq(back.holder, e.holder);
+	ck_assert_uint_eq(back.nkeys, 1);
+	ck_assert_mem_eq(back.keys[0].key.pk, e.keys[0].key.pk, KEY_PK_LEN);
+	ck_assert_uint_eq(back.nitems, 3);
+	ck_assert_int_eq(back.items[2].qty, 25);
+	ck_assert_str_eq(back.items[2].title, "KAO-185 (D)");
+	ck_assert_uint_eq(back.textlen, e.textlen);
+	ck_assert_mem_eq(back.text, e.text, e.textlen);
+	free(text);
+	entry_free(&back);
+	entry_free(&e);
+}
+END_TEST
+
+START_TEST(roundtrip_minimal)
+{
+	entry e = {0}, back;
+	strcpy(e.origin, "o");
+	e.action = ACT_GENESIS;
+	size_t len;
+	char *text = format_ok(&e, &len);
+	ck_assert_str_eq(text, "custos-entry/v1 o\nindex 0\n"
+			       "prev AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+			       "time 1970-01-01T00:00:00.000000Z\naction genesis\ntxn -\n"
+			       "account -\npeer -\nholder -\ntext\n");
+	ck_assert_int_eq(entry_parse(text, len, &back, NULL), ST_OK);
+	ck_assert_uint_eq(back.textlen, 0);
+	free(text);
+	entry_free(&back);
+}
+END_TEST
+
+/* Text of the full entry with one substring replaced. */
+static char *full_with(const char *from, const char *to, size_t *len)
+{
+	entry e;
+	make_full(&e);
+	size_t n;
+	char *text = format_ok(&e, &n);
+	entry_free(&e);
+	char *at = strstr(text, from);
+	ck_assert_msg(at != NULL, "'%s' not in the entry", from);
+	size_t fl = strlen(from), tl = strlen(to);
+	char *out = malloc(n - fl + tl + 1);
+	size_t pre = (size_t)(at - text);
+	memcpy(out, text, pre);
+	memcpy(out + pre, to, tl);
+	memcpy(out + pre + tl, at + fl, n - pre - fl + 1);
+	*len = n - fl + tl;
+	free(text);
+	return out;
+}
+
+/* Each mutation of a valid entry must be refused with a message that
+ * mentions `why`. */
+static const struct {
+	const char *from, *to, *why;
+} bad[] = {
+	{"custos-entry/v1 ", "custos-entry/v2 ", "line 1"},
+	{"custos.example/log", "custos example", "line 1"},
+	{"custos.example/log", "a+b", "origin"},
+	{"index 42", "index 042", "index"},
+	{"index 42", "index 18446744073709551616", "index"},
+	{"index 42", "index -1", "index"},
+	{"index 42", "index  42", "index"},
+	{"6s=\n", "6t=\n", "prev"},
+	{"\nprev ", "\nprev x", "prev"},
+	{"T09:00:00.123456Z", "T09:00:00.123456+00:00", "time"},
+	{"T09:00:00.123456Z", "T09:00:00Z", "time"},
+	{"T09:00:00.123456Z", "T24:00:00.000000Z", "time"},
+	{"T09:00:00.123456Z", "T23:59:60.000000Z", "time"},
+	{"2026-01-05T", "2026-02-29T", "time"},
+	{"2026-01-05T", "2026-13-01T", "time"},
+	{"2026-01-05T", "1969-12-31T", "time"},
+	{"2026-01-05T", "2026-1-05T0", "time"},
+	{"action receipt", "action Receipt", "action"},
+	{"action receipt", "action burn", "action"},
+	{"txn 123456-2026-0042", "txn 654321-2026-0042", "transaction number"},
+	{"txn 123456-2026-0042", "txn 123456-2026-0000", "transaction number"},
+	{"txn 123456-2026-0042", "txn 123456-2026-00042", "transaction number"},
+	{"txn 123456-2026-0042", "txn 123456-2026-42", "transaction number"},
+	{"txn 123456-2026-0042", "txn 123456-0026-0042", "transaction number"},
+	{"account 123456", "account 12345", "account"},
+	{"account 123456", "account 12345a", "account"},
+	{"peer COR", "peer cor", "peer"},
+	{"peer COR", "peer", "peer"},
+	{"holder TEST-ONLY-bob", "holder TEST ONLY", "holder"},
+	{"holder TEST-ONLY-bob", "holder a+b", "holder"},
+	{"key custodian", "key janitor", "role"},
+	{"key custodian TEST-ONLY-alice+", "key custodian TEST-ONLY-alicf+", "verifier key"},
+	{"item kind=equipment", "item kind=tool", "kind"},
+	{"kind=equipment alc=1", "kind=equipment alc=3", "ALC"},
+	{"kind=equipment alc=1", "kind=equipment alc=11", "ALC"},
+	{"class=S crypto=no qty=1 serial=1001", "class=X crypto=no qty=1 serial=1001",
+	 "classification"},
+	{"class=S crypto=no qty=1 serial=1001", "class=S crypto=yes qty=1 serial=1001",
+	 "CRYPTO"},
+	{"class=S crypto=no qty=1 serial=1001", "class=S crypto=no qty=2 serial=1001", "serial"},
+	{"class=S crypto=no qty=1 serial=1001", "class=S crypto=no qty=1 serial=-", "serial"},
+	{"class=S crypto=no qty=1 serial=1001", "class=S crypto=no qty=01 serial=1001",
+	 "quantity"},
+	{"qty=25", "qty=0", "quantity"},
+	{"qty=25", "qty=1000001", "quantity"},
+	{"serial=1001", "serial=10 01", "item"},
+	{"serial=1001", "serial=-1001", "serial"},
+	{"serial=1001", "serial=1001'", "serial"},
+	{"title=KG-175D", "title=KG-175D ", "short title"},
+	{"title=KG-175D", "title=KG  175D", "short title"},
+	{"title=KG-175D", "title=KG-175D;DROP", "short title"},
+	{"title=KG-175D", "title=", "short title"},
+	{"title=KG-175D", "title=KG-175D-EXTRA-LONG-TITLE-OVER-32-CHARS", "short title"},
+	{"edition=AB", "edition=A B", "item"},
+	{"alc=1 class=TS", "class=TS alc=1", "alc="},
+	{"\ntext line one\\nline \"two\" \\\\ caf\xc3\xa9\n", "\ntext \n", "canonical"},
+	{"\ntext line one", "\ntext line\x01one", "control"},
+	{"\ntext line one", "\ntext line\\x41one", "must not be escaped"},
+	{"\ntext line one", "\ntext line\\x0aone", "must not be escaped"},
+	{"\ntext line one", "\ntext line\\tone", "unknown escape"},
+	{"\ntext line one", "\ntext line\\u0041one", "written as itself"},
+	{"\ntext line one", "\ntext line\xe2\x80\xaeone", "bidirectional"},
+	{"\ntext line one", "\ntext line\xc3one", "UTF-8"},
+	{"\ntext line one", "\ntext line\xc0\xafone", "UTF-8"},
+	{"\ntext line one", "\ntext line\\x0Aone", "unknown escape"},
+	{"caf\xc3\xa9\n", "caf\xc3\xa9\\\n", "backslash at the end"},
+	{"caf\xc3\xa9\n", "caf\xc3\xa9\nextra\n", "unexpected line"},
+	{"caf\xc3\xa9\n", "caf\xc3\xa9\r\n", "control"},
+	{"\nholder TEST-ONLY-bob\n", "\n", "expected \"holder\""},
+	{"\nholder TEST-ONLY-bob\n", "\nholder TEST-ONLY-bob\nholder x\n", "expected \"text\""},
+};
+
+START_TEST(refuses_mutation)
+{
+	size_t len;
+	char *text = full_with(bad[_i].from, bad[_i].to, &len);
+	entry e;
+	errbuf err = {{0}};
+	status st = entry_parse(text, len, &e, &err);
+	ck_assert_msg(st != ST_OK, "mutation %d (%s -> %s) accepted", _i, bad[_i].from, bad[_i].to);
+	ck_assert_msg(strstr(err.msg, bad[_i].why) != NULL, "mutation %d: message '%s' lacks '%s'",
+		      _i, err.msg, bad[_i].why);
+	entry_free(&e);
+	free(text);
+}
+END_TEST
+
+START_TEST(time_format_parse)
+{
+	static const struct {
+		const char *s;
+		int64_t us;
+	} ok[] = {
+		{"1970-01-01T00:00:00.000000Z", 0},
+		{"2024-02-29T23:59:59.999999Z", INT64_C(1709251199999999)},
+		{"2000-02-29T00:00:00.000000Z", INT64_C(951782400000000)},
+		{"9999-12-31T23:59:59.999999Z", INT64_C(253402300799999999)},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		int64_t us;
+		char back[ENTRY_TIME_LEN + 1];
+		ck_assert_int_eq(entry_time_parse(ok[i].s, strlen(ok[i].s), &us), ST_OK);
+		ck_assert_int_eq(us, ok[i].us);
+		entry_time_format(us, back);
+		ck_assert_str_eq(back, ok[i].s);
+	}
+	static const char *const no[] = {"1900-02-29T00:00:00.000000Z", "2023-02-29T00:00:00.000000Z",
+					 "2026-04-31T00:00:00.000000Z", "2026-00-10T00:00:00.000000Z",
+					 "2026-01-05 09:00:00.000000Z", "2026-01-05T09:00:00.000000z"};
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		int64_t us;
+		ck_assert_msg(entry_time_parse(no[i], strlen(no[i]), &us) != ST_OK, "%s accepted", no[i]);
+	}
+}
+END_TEST
+
+START_TEST(text_escape_every_byte)
+{
+	/* Every byte 0x00..0x7F plus multi-byte UTF-8 and bidi controls. */
+	char in[256];
+	size_t n = 0;
+	for (int c = 0; c < 0x80; c++)
+		in[n++] = (char)c;
+	const char extra[] = "\xc3\xa9\xe2\x80\xae\xe2\x81\xa6\xd8\x9c\xf0\x9f\x94\x91";
+	memcpy(in + n, extra, sizeof extra - 1);
+	n += sizeof extra - 1;
+	char *esc, *back;
+	size_t el, bl;
+	ck_assert_int_eq(entry_text_escape(in, n, &esc, &el, NULL), ST_OK);
+	for (size_t i = 0; i < el; i++)
+		ck_assert_msg((unsigned char)esc[i] >= 0x20 && esc[i] != 0x7F,
+			      "escaped text holds control byte %02x", (unsigned char)esc[i]);
+	ck_assert_ptr_nonnull(strstr(esc, "\\x00\\x01"));
+	ck_assert_ptr_nonnull(strstr(esc, "\\x09\\n\\x0b"));
+	ck_assert_ptr_nonnull(strstr(esc, "\\u202e\\u2066\\u061c"));
+	ck_assert_int_eq(entry_text_unescape(esc, el, &back, &bl, NULL), ST_OK);
+	ck_assert_uint_eq(bl, n);
+	ck_assert_mem_eq(back, in, n);
+	free(esc);
+	free(back);
+	ck_assert_int_eq(entry_text_escape("\xff", 1, &esc, &el, NULL), ST_FORMAT);
+	ck_assert_int_eq(entry_text_escape("\xed\xa0\x80", 3, &esc, &el, NULL), ST_FORMAT);
+}
+END_TEST
+
+START_TEST(required_signers)
+{
+	entry e = {0};
+	strcpy(e.origin, "o");
+	e.action = ACT_RECEIPT;
+	ck_assert_uint_eq(entry_required_signers(&e), 1);
+	entry_item eq = {KIND_EQUIPMENT, 1, CLASS_TS, false, 1, "9", "", "KG-175D"};
+	ck_assert_int_eq(entry_add_item(&e, &eq), ST_OK);
+	ck_assert_uint_eq(entry_required_signers(&e), 1); /* TS equipment: one */
+	entry_item key = {KIND_KEY, 1, CLASS_TS, true, 1, "9", "A", "AKAT 1"};
+	ck_assert_int_eq(entry_add_item(&e, &key), ST_OK);
+	ck_assert_uint_eq(entry_required_signers(&e), 2); /* TS keying material: TPI */
+	entry_free(&e);
+	static const entry_action two[] = {ACT_DESTROY, ACT_INVENTORY, ACT_ISSUE, ACT_RETURN,
+					   ACT_INCIDENT_CLOSE, ACT_KEY_ENROL, ACT_KEY_REVOKE,
+					   ACT_KEY_ROTATE, ACT_CUSTODIAN_CHANGE};
+	for (size_t i = 0; i < sizeof two / sizeof two[0]; i++) {
+		entry d = {.action = two[i]};
+		ck_assert_uint_eq(entry_required_signers(&d), 2);
+	}
+}
+END_TEST
+
+START_TEST(limits)
+{
+	entry e;
+	make_full(&e);
+	char *big = malloc(ENTRY_TEXT_MAX + 1);
+	memset(big, 'x', ENTRY_TEXT_MAX + 1);
+	size_t len;
+	char *out;
+	errbuf err = {{0}};
+	ck_assert_int_eq(entry_set_text(&e, big, ENTRY_TEXT_MAX), ST_OK);
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_OK);
+	free(out);
+	ck_assert_int_eq(entry_set_text(&e, big, ENTRY_TEXT_MAX + 1), ST_OK);
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_TOOBIG);
+	/* 16 KiB of control bytes escape to 64 KiB: too big for one record. */
+	memset(big, 0x01, ENTRY_TEXT_MAX);
+	ck_assert_int_eq(entry_set_text(&e, big, ENTRY_TEXT_MAX), ST_OK);
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_TOOBIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "too large"));
+	free(big);
+	ck_assert_int_eq(entry_set_text(&e, "", 0), ST_OK);
+	entry_item it = kg("1");
+	while (e.nitems < ENTRY_MAX_ITEMS)
+		ck_assert_int_eq(entry_add_item(&e, &it), ST_OK);
+	ck_assert_int_eq(entry_add_item(&e, &it), ST_TOOBIG);
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_OK);
+	entry back;
+	ck_assert_int_eq(entry_parse(out, len, &back, &err), ST_OK);
+	ck_assert_uint_eq(back.nitems, ENTRY_MAX_ITEMS);
+	entry_free(&back);
+	free(out);
+	entry_free(&e);
+}
+END_TEST
+
+START_TEST(format_validates)
+{
+	entry e;
+	make_full(&e);
+	char *out;
+	size_t len;
+	errbuf err = {{0}};
+	strcpy(e.items[0].serial, "bad serial");
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "item 1: serial"));
+	strcpy(e.items[0].serial, "1001");
+	e.items[1].kind = KIND_EQUIPMENT; /* CRYPTO on equipment */
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "item 2"));
+	e.items[1].kind = KIND_KEY;
+	e.action = ACT__COUNT;
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
+	e.action = ACT_RECEIPT;
+	e.account[0] = '\0'; /* a txn number needs its account */
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
+	entry_free(&e);
+}
+END_TEST
+
+START_TEST(names_tables)
+{
+	for (int a = 0; a < ACT__COUNT; a++) {
+		const char *n = entry_action_name((entry_action)a);
+		ck_assert_int_eq(entry_action_from_name(n, strlen(n)), a);
+	}
+	for (int r = 0; r < ROLE__COUNT; r++) {
+		const char *n = entry_role_name((entry_role)r);
+		ck_assert_int_eq(entry_role_from_name(n, strlen(n)), r);
+	}
+	ck_assert_int_eq(entry_action_from_name("destroyX", 8), -1);
+	ck_assert_int_eq(entry_action_from_name("destro", 6), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("entry");
+	TCase *tc = tcase_create("format");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, roundtrip_full);
+	tcase_add_test(tc, roundtrip_minimal);
+	tcase_add_loop_test(tc, refuses_mutation, 0, (int)(sizeof bad / sizeof bad[0]));
+	tcase_add_test(tc, time_format_parse);
+	tcase_add_test(tc, text_escape_every_byte);
+	tcase_add_test(tc, required_signers);
+	tcase_add_test(tc, limits);
+	tcase_add_test(tc, format_validates);
+	tcase_add_test(tc, names_tables);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
