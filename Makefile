@@ -1,6 +1,7 @@
 # custos: build, test, install.
 #
 #   make            build custos and custos-verify in build/
+#   make run        build and show custos at work
 #   make check      build with AddressSanitizer + UBSan and run every test
 #   make deps       install the Debian packages the build needs (apt-get)
 #   make bench      benchmarks (optimised build, figures printed)
@@ -14,7 +15,6 @@ BUILD      ?= build
 SAN        ?= 0
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-FUZZ_SECONDS ?= 60
 
 ifeq ($(V),1)
 Q :=
@@ -60,7 +60,7 @@ TEST_SCRIPTS = $(sort $(wildcard tests/t_*.sh))
 
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all check test deps bench fuzz install uninstall clean custos custos-verify
+.PHONY: all run check test deps bench fuzz install uninstall clean custos custos-verify
 all: $(BUILD)/custos $(BUILD)/custos-verify
 
 custos: $(BUILD)/custos
@@ -118,24 +118,17 @@ deps:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-bench:
-	$(Q)$(MAKE) --no-print-directory BUILD=build/bench all
-	$(Q)BUILD=build/bench tests/bench/run.sh
+# Until the ledger and its database exist, `make run` shows what custos does
+# today: the offline verifier on the sample log and on a tampered copy.
+run: all
+	@echo "== custos-verify on tests/vectors/good.log"
+	$(Q)$(BUILD)/custos-verify --keys tests/vectors/good.keys tests/vectors/good.log
+	@echo
+	@echo "== the same log with one byte of entry 7 changed"
+	$(Q)! $(BUILD)/custos-verify --keys tests/vectors/good.keys tests/vectors/tampered/flipped-byte.log
 
-# libFuzzer needs clang; each target runs FUZZ_SECONDS on the seed corpus.
-FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-fuzz:
-	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build/fuzz \
-		OPT="$(FUZZ_FLAGS:fuzzer,%=fuzzer-no-link,%)" build/fuzz/libcustos.a
-	$(Q)set -e; for src in $(FUZZ_SRCS); do \
-		name=$$(basename $$src .c); \
-		echo "  FUZZ    $$name ($(FUZZ_SECONDS) s)"; \
-		clang $(CSTD) $(WARN) $(FUZZ_FLAGS) $(CRYPTO_CFLAGS) -o build/fuzz/$$name $$src \
-			build/fuzz/libcustos.a $(CRYPTO_LIBS); \
-		mkdir -p build/fuzz/corpus-$$name; \
-		build/fuzz/$$name -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			build/fuzz/corpus-$$name tests/fuzz/seeds-$$name; \
-	done
+# `make bench` and `make fuzz` live beside their sources.
+include $(wildcard tests/bench/bench.mk tests/fuzz/fuzz.mk)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
