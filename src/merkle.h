@@ -34,7 +34,8 @@ status merkle_inclusion_verify(uint64_t index, uint64_t size, const merkle_hash 
 
 /* Consistency proof (RFC 9162 2.1.4.1) between the tree of the first `m`
  * leaves and the tree over leaves[0..n), 0 < m <= n.  m == n gives an empty
- * proof.  ST_USAGE if m is 0 or above n. */
+ * proof.  ST_USAGE if m is 0 or above n, or n is above 2^63 (such a
+ * proof can need 65 hashes, more than MERKLE_MAX_PROOF). */
 status merkle_consistency_proof(const merkle_hash *leaves, uint64_t n, uint64_t m,
 				merkle_hash proof[MERKLE_MAX_PROOF], size_t *len)
 	CUSTOS_WARN_UNUSED;
@@ -54,6 +55,7 @@ typedef struct merkle_stream {
 	merkle_hash stack[64]; /* stack[i]: root of a full subtree, see merkle.c */
 } merkle_stream;
 
+/* Add the next leaf hash; s->size must be below 2^64 - 1. */
 void merkle_stream_push(merkle_stream *s, const merkle_hash leaf);
 void merkle_stream_root(const merkle_stream *s, merkle_hash root);
 

@@ -19,7 +19,8 @@ void sha256_2(const void *a, size_t alen, const void *b, size_t blen,
 /* RFC 6962 leaf hash: SHA-256(0x00 || data). */
 void sha256_leaf(const void *data, size_t len, uint8_t out[SHA256_LEN]);
 
-/* RFC 6962 interior node hash: SHA-256(0x01 || left || right). */
+/* RFC 6962 interior node hash: SHA-256(0x01 || left || right).  out may
+ * alias left or right (the inputs are consumed before out is written). */
 void sha256_node(const uint8_t left[SHA256_LEN], const uint8_t right[SHA256_LEN],
 		 uint8_t out[SHA256_LEN]);
 
