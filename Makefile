@@ -60,6 +60,7 @@ TEST_SCRIPTS = $(sort $(wildcard tests/t_*.sh))
 
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 
+.SECONDARY:
 .PHONY: all run check test deps bench fuzz install uninstall clean custos custos-verify
 all: $(BUILD)/custos $(BUILD)/custos-verify
 
