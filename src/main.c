@@ -16,7 +16,8 @@ static void usage(FILE *f)
 	      "                      make a key pair; the secret key file is sealed\n"
 	      "                      with a passphrase\n"
 	      "  key pub [--pem] FILE  print the public key (C2SP verifier key, or PEM)\n"
-	      "  key passwd FILE     change a key file's passphrase\n"
+	      "  key passwd FILE [--passphrase-fd N] [--new-passphrase-fd M]\n"
+	      "                      change a key file's passphrase\n"
 	      "  help                this text\n",
 	      f);
 }
