@@ -10,7 +10,13 @@
  *
  * Files: good.log (a realistic account history, 22 entries, with two-person
  * destructions), good.keys (its trust file), and tampered/NAME.log with
- * tampered/NAME.expect ("exit=1 index=N reason=TEXT") for each tampering. */
+ * tampered/NAME.expect ("exit=1 index=N reason=TEXT") for each tampering.
+ *
+ *   mkvectors --keyfile FILE
+ *
+ * seals the TEST-ONLY-custodian key into a key file with the passphrase
+ * TEST_PASSPHRASE (random salt and nonce, so not reproducible: made once
+ * and committed as tests/vectors/TEST-ONLY-custodian.key). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +26,7 @@
 #include <unistd.h>
 
 #include "../keys/key.h"
+#include "../keys/keyfile.h"
 #include "../src/b64.h"
 #include "../src/entry.h"
 #include "../src/logfile.h"
@@ -270,10 +277,24 @@ static void free_chain(note_rec *r, size_t n)
 		free(r[i].data);
 }
 
+#define TEST_PASSPHRASE "TEST-ONLY passphrase, never use"
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--keyfile") == 0) {
+		errbuf err = {{0}};
+		if (key_init() != ST_OK)
+			die("libsodium");
+		make_keys();
+		if (keyfile_create(argv[2], keys[CUSTODIAN], TEST_PASSPHRASE,
+				   strlen(TEST_PASSPHRASE), &err) != ST_OK)
+			die("%s", err.msg);
+		for (int i = 0; i < NKEYS; i++)
+			key_secret_free(keys[i]);
+		return 0;
+	}
 	if (argc != 2) {
-		fputs("usage: mkvectors DIR\n", stderr);
+		fputs("usage: mkvectors DIR | mkvectors --keyfile FILE\n", stderr);
 		return 2;
 	}
 	const char *dir = argv[1];

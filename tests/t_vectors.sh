@@ -82,3 +82,14 @@ head -c 4096 /dev/urandom >"$tmp/random.log"
 set +e; "$verify" --keys "$V/good.keys" "$tmp/random.log" >/dev/null 2>&1; rc=$?; set -e
 [ "$rc" = 1 ] || fail "random bytes: exit $rc, want 1"
 echo "vectors: reproducible; good.log valid; $n tampered logs each caught as expected"
+
+# 5. The committed TEST-ONLY key file holds the custodian key of good.keys
+#    and opens with the documented passphrase (on a 0600 copy).
+cp tests/vectors/TEST-ONLY-custodian.key "$tmp/k.key"
+chmod 600 "$tmp/k.key"
+[ "$("$BUILD/custos" key pub "$tmp/k.key")" = "$(grep '^TEST-ONLY-custodian+' "$V/good.keys")" ] ||
+	fail "TEST-ONLY-custodian.key is not the custodian key of good.keys"
+printf 'TEST-ONLY passphrase, never use\nnew TEST-ONLY passphrase\n' >"$tmp/pass"
+"$BUILD/custos" key passwd "$tmp/k.key" --passphrase-fd 3 --new-passphrase-fd 3 3<"$tmp/pass" ||
+	fail "the documented passphrase does not open TEST-ONLY-custodian.key"
+echo "TEST-ONLY key file matches good.keys and opens with its passphrase"
