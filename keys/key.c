@@ -24,7 +24,8 @@ bool key_name_valid(const char *name, size_t len)
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		size_t n = utf8_decode(name + i, len - i, &cp);
-		if (n == 0 || cp < 0x20 || cp == 0x7F || cp == '+' || utf8_is_space(cp))
+		if (n == 0 || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == '+' ||
+		    utf8_is_space(cp) || utf8_is_bidi_control(cp))
 			return false;
 		i += n;
 	}

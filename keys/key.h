@@ -1,7 +1,8 @@
 /* key.h: Ed25519 key pairs named as C2SP signed-note keys.
  *
  * A key has a name (a C2SP key name: non-empty UTF-8, no Unicode spaces, no
- * '+', no control characters, at most KEY_NAME_MAX bytes) and a 4-byte key
+ * '+'; custos also refuses C0 and C1 control characters, DEL and Unicode
+ * bidirectional controls; at most KEY_NAME_MAX bytes) and a 4-byte key
  * ID = SHA-256(name || 0x0A || 0x01 || pubkey)[:4].  The public half is a
  * plain struct; the secret half lives only in libsodium guarded memory. */
 #ifndef CUSTOS_KEY_H

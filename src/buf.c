@@ -74,7 +74,9 @@ status buf_status(const buf *b)
 
 char *buf_take(buf *b, size_t *len)
 {
-	if (b->failed || (b->data == NULL && !buf_reserve(b, 0))) {
+	if (b->data == NULL)
+		buf_append(b, "", 0); /* an empty buffer still hands out "" */
+	if (b->failed) {
 		buf_free(b);
 		return NULL;
 	}

@@ -13,6 +13,7 @@
 #include "../keys/passphrase.h"
 #include "../keys/pem.h"
 #include "cli.h"
+#include "safeprint.h"
 
 /* The options of all verbs; each verb names the ones it takes. */
 enum { O_NAME = 1, O_OUT = 2, O_FD = 4, O_NEWFD = 8, O_PEM = 16 };
@@ -60,16 +61,25 @@ static const struct verb {
 	 "either not given is asked on the terminal.  FILE is replaced atomically.\n"},
 };
 
+/* Arguments and error details may hold anything a user or a file gave us:
+ * they go to the terminal through safe_fputs. */
 static int usage_error(const struct verb *v, const char *what, const char *arg)
 {
-	fprintf(stderr, "custos: key %s: %s%s%s%s; see 'custos key %s --help'\n", v->name, what,
-		arg ? " '" : "", arg ? arg : "", arg ? "'" : "", v->name);
+	fprintf(stderr, "custos: key %s: %s", v->name, what);
+	if (arg != NULL) {
+		fputs(" '", stderr);
+		safe_fputs(arg, stderr);
+		fputc('\'', stderr);
+	}
+	fprintf(stderr, "; see 'custos key %s --help'\n", v->name);
 	return CLI_USAGE;
 }
 
 static int fail(const char *verb, status st, const errbuf *err, const char *todo)
 {
-	fprintf(stderr, "custos: key %s: %s; %s\n", verb, err_text(err, st), todo);
+	fprintf(stderr, "custos: key %s: ", verb);
+	safe_fputs(err_text(err, st), stderr);
+	fprintf(stderr, "; %s\n", todo);
 	return CLI_FAIL;
 }
 
@@ -241,8 +251,9 @@ static int key_new(const struct verb *v, const opts *o)
 	key_vkey_format(key_secret_public(key), vkey);
 	key_secret_free(key);
 	printf("%s\n", vkey);
-	fprintf(stderr, "custos: secret key sealed with your passphrase in %s; keep the "
-		"file and the passphrase safe\n", o->out);
+	fputs("custos: secret key sealed with your passphrase in ", stderr);
+	safe_fputs(o->out, stderr);
+	fputs("; keep the file and the passphrase safe\n", stderr);
 	return finish(v->name);
 }
 
@@ -297,7 +308,9 @@ static int key_passwd(const struct verb *v, const opts *o)
 	passphrase_free(new);
 	if (st != ST_OK)
 		return fail(v->name, st, &err, todo(st));
-	fprintf(stderr, "custos: %s is now sealed with the new passphrase\n", o->file);
+	fputs("custos: ", stderr);
+	safe_fputs(o->file, stderr);
+	fputs(" is now sealed with the new passphrase\n", stderr);
 	return CLI_OK;
 }
 
@@ -317,7 +330,11 @@ int cli_key(int argc, char **argv)
 		    strcmp(verb, "help") == 0;
 	FILE *f = help ? stdout : stderr;
 	if (!help && argc > 1)
-		fprintf(stderr, "custos: key: unknown verb '%s'\n", verb);
+	{
+		fputs("custos: key: unknown verb '", stderr);
+		safe_fputs(verb, stderr);
+		fputs("'\n", stderr);
+	}
 	else if (!help)
 		fputs("custos: key: missing verb\n", stderr);
 	fputs("usage:\n", f);

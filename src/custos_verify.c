@@ -18,6 +18,7 @@
 #include "b64.h"
 #include "json.h"
 #include "logfile.h"
+#include "safeprint.h"
 #include "verify.h"
 
 enum { EXIT_VALID = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
@@ -44,9 +45,13 @@ static int usage_error(const char *msg)
 
 static void print_text(const char *path, const verify_report *r)
 {
+	/* The path and the reason (which may quote key names from the log) go
+	 * through safe_fputs: the log is untrusted input. */
+	safe_fputs(path, stdout);
 	if (!r->valid) {
-		printf("%s: INVALID at entry %" PRIu64 ": %s\n", path, r->failed_index, r->reason);
-		printf("  entries before it checked: %" PRIu64 "\n", r->entries);
+		printf(": INVALID at entry %" PRIu64 ": ", r->failed_index);
+		safe_fputs(r->reason, stdout);
+		printf("\n  entries before it checked: %" PRIu64 "\n", r->entries);
 		return;
 	}
 	char first[ENTRY_TIME_LEN + 1], last[ENTRY_TIME_LEN + 1];
@@ -54,8 +59,9 @@ static void print_text(const char *path, const verify_report *r)
 	entry_time_format(r->first_time_us, first);
 	entry_time_format(r->last_time_us, last);
 	b64_encode(r->root, SHA256_LEN, root);
-	printf("%s: valid\n", path);
-	printf("  origin:      %s\n", r->origin);
+	printf(": valid\n  origin:      ");
+	safe_fputs(r->origin, stdout);
+	printf("\n");
 	printf("  entries:     %" PRIu64 " (index 0 to %" PRIu64 ")\n", r->entries, r->entries - 1);
 	printf("  time:        %s to %s\n", first, last);
 	printf("  signatures:  %" PRIu64 " valid, by trusted keys\n", r->signatures);

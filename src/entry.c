@@ -164,13 +164,6 @@ static bool needs_hex_escape(unsigned char c)
 	return (c < 0x20 && c != '\n') || c == 0x7F;
 }
 
-/* Bidirectional formatting characters could make a line read differently
- * on screen than in bytes ("Trojan Source"), so they travel as \uXXXX. */
-static bool is_bidi_control(uint32_t cp)
-{
-	return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
-}
 
 status entry_text_escape(const char *in, size_t len, char **out, size_t *outlen, errbuf *err)
 {
@@ -187,7 +180,7 @@ status entry_text_escape(const char *in, size_t len, char **out, size_t *outlen,
 			buf_append(&b, "\\n", 2);
 		else if (needs_hex_escape(c))
 			buf_printf(&b, "\\x%02x", c);
-		else if (is_bidi_control(cp))
+		else if (utf8_is_bidi_control(cp))
 			buf_printf(&b, "\\u%04x", (unsigned)cp);
 		else
 			buf_append(&b, &in[i], n);
@@ -219,7 +212,7 @@ status entry_text_unescape(const char *in, size_t len, char **out, size_t *outle
 				st = err_set(err, ST_FORMAT, "text: raw control character at byte %zu", i);
 			else if (n == 0)
 				st = err_set(err, ST_FORMAT, "text: not valid UTF-8 at byte %zu", i);
-			else if (is_bidi_control(cp))
+			else if (utf8_is_bidi_control(cp))
 				st = err_set(err, ST_FORMAT,
 					     "text: raw bidirectional control at byte %zu", i);
 			else
@@ -236,7 +229,7 @@ status entry_text_unescape(const char *in, size_t len, char **out, size_t *outle
 			   hexval(in[i + 3]) >= 0 && hexval(in[i + 4]) >= 0 && hexval(in[i + 5]) >= 0) {
 			uint32_t cp = (uint32_t)(hexval(in[i + 2]) << 12 | hexval(in[i + 3]) << 8 |
 						 hexval(in[i + 4]) << 4 | hexval(in[i + 5]));
-			if (!is_bidi_control(cp)) {
+			if (!utf8_is_bidi_control(cp)) {
 				st = err_set(err, ST_FORMAT,
 					     "text: \\u escapes a character that is written as itself");
 			} else {

@@ -56,3 +56,9 @@ bool utf8_is_space(uint32_t cp)
 		return cp >= 0x2000 && cp <= 0x200A;
 	}
 }
+
+bool utf8_is_bidi_control(uint32_t cp)
+{
+	return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}

@@ -20,4 +20,9 @@ bool utf8_valid(const char *s, size_t len);
  * signed-note forbids in key names. */
 bool utf8_is_space(uint32_t cp);
 
+/* True for the Unicode bidirectional formatting characters (U+061C,
+ * U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), which can make text
+ * display in another order than its bytes. */
+bool utf8_is_bidi_control(uint32_t cp);
+
 #endif

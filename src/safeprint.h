@@ -1,0 +1,15 @@
+/* safeprint.h: writing untrusted text (names and reasons that come from
+ * files, logs or the command line) to a terminal without letting it move
+ * the cursor, change colours or reorder the line. */
+#ifndef CUSTOS_SAFEPRINT_H
+#define CUSTOS_SAFEPRINT_H
+
+#include <stdio.h>
+
+/* Write s to f with C0 and C1 control characters, DEL, Unicode
+ * bidirectional controls and bytes that are not valid UTF-8 replaced by
+ * visible escapes (\xHH for bytes, \uHHHH for characters).  Everything
+ * else, including other UTF-8, is written as it is. */
+void safe_fputs(const char *s, FILE *f);
+
+#endif
