@@ -1,12 +1,23 @@
 #include "sha.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 /* One digest context per thread, made on first use: EVP_MD_CTX_new per hash
  * would cost an allocation on the verifier's hot path. */
 static _Thread_local EVP_MD_CTX *tls_ctx;
+
+/* The SHA-256 implementation, fetched once: EVP_sha256() in a digest init
+ * looks the algorithm up again on every hash. */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha256;
+
+static void md_fetch(void)
+{
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
 static void sha256_parts(const void *const *parts, const size_t *lens, int n,
 			 uint8_t out[SHA256_LEN])
@@ -15,8 +26,13 @@ static void sha256_parts(const void *const *parts, const size_t *lens, int n,
 		fputs("custos: OpenSSL could not allocate a digest context\n", stderr);
 		abort();
 	}
+	pthread_once(&md_once, md_fetch);
+	if (md_sha256 == NULL) {
+		fputs("custos: OpenSSL has no SHA-256\n", stderr);
+		abort();
+	}
 	unsigned int outlen = 0;
-	int ok = EVP_DigestInit_ex(tls_ctx, EVP_sha256(), NULL);
+	int ok = EVP_DigestInit_ex2(tls_ctx, md_sha256, NULL);
 	for (int i = 0; ok && i < n; i++)
 		ok = EVP_DigestUpdate(tls_ctx, parts[i], lens[i]);
 	if (!ok || !EVP_DigestFinal_ex(tls_ctx, out, &outlen) || outlen != SHA256_LEN) {

@@ -1,6 +1,7 @@
 #include "verify.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,11 @@ typedef struct record {
 	size_t len;
 } record;
 
-/* One contiguous run of records checked by one thread.  Within the run the
- * thread checks everything; the links between runs (prev and time of each
- * run's first entry) are checked afterwards by verify_log. */
+/* Records are checked in runs of CHUNK_RECORDS, handed to whichever thread
+ * is free next (so a thread slowed by other load does not hold the rest up).
+ * Within a run one thread checks everything; the links between runs (prev
+ * and time of each run's first entry) are checked afterwards by verify_log. */
+#define CHUNK_RECORDS 1024
 typedef struct chunk {
 	const record *recs;
 	merkle_hash *leaves;      /* shared array, indexed by record number */
@@ -110,14 +113,26 @@ static bool check_record(chunk *c, uint64_t i, note *n, const key_public **signe
 	return ok;
 }
 
-static void *chunk_run(void *arg)
+typedef struct worker_pool {
+	chunk *chunks;
+	size_t nchunks;
+	atomic_size_t next; /* the next chunk nobody has taken */
+} worker_pool;
+
+static void *worker_run(void *arg)
 {
-	chunk *c = arg;
+	worker_pool *pool = arg;
 	note *n = malloc(sizeof *n);
 	const key_public **signers = malloc(NOTE_MAX_SIGS * sizeof *signers);
-	if (n == NULL || signers == NULL) {
-		chunk_fail(c, c->lo, "out of memory", NULL);
-	} else {
+	for (;;) {
+		size_t k = atomic_fetch_add(&pool->next, 1);
+		if (k >= pool->nchunks)
+			break;
+		chunk *c = &pool->chunks[k];
+		if (n == NULL || signers == NULL) {
+			chunk_fail(c, c->lo, "out of memory", NULL);
+			continue;
+		}
 		for (uint64_t i = c->lo; i < c->hi; i++)
 			if (!check_record(c, i, n, signers))
 				break;
@@ -198,11 +213,13 @@ status verify_log(const uint8_t *buf, size_t len, const verify_opts *opts,
 	if (st != ST_OK)
 		return st;
 	bool framing_bad = framing.msg[0] != '\0';
+	uint64_t per = opts->chunk_records ? opts->chunk_records : CHUNK_RECORDS;
+	size_t nchunks = n ? (size_t)((n + per - 1) / per) : 1;
 	merkle_hash *leaves = n ? malloc(n * sizeof *leaves) : NULL;
 	unsigned nthreads = opts->threads ? opts->threads : online_cpus();
-	if (nthreads > n)
-		nthreads = n ? (unsigned)n : 1;
-	chunk *chunks = calloc(nthreads, sizeof *chunks);
+	if (nthreads > nchunks)
+		nthreads = (unsigned)nchunks;
+	chunk *chunks = calloc(nchunks, sizeof *chunks);
 	pthread_t *tids = calloc(nthreads, sizeof *tids);
 	if ((n && leaves == NULL) || chunks == NULL || tids == NULL) {
 		st = ST_NOMEM;
@@ -217,33 +234,35 @@ status verify_log(const uint8_t *buf, size_t len, const verify_opts *opts,
 	if (!first_origin(&recs[0], rep->origin))
 		rep->origin[0] = '\0'; /* record 0 will fail its own parse */
 
-	for (unsigned t = 0; t < nthreads; t++) {
-		chunk *c = &chunks[t];
+	for (size_t k = 0; k < nchunks; k++) {
+		chunk *c = &chunks[k];
 		c->recs = recs;
 		c->leaves = leaves;
-		c->lo = n * t / nthreads;
-		c->hi = n * (t + 1) / nthreads;
+		c->lo = (uint64_t)k * per;
+		c->hi = c->lo + per < n ? c->lo + per : n;
 		c->opts = opts;
 		c->origin = rep->origin;
 	}
+	worker_pool pool = {.chunks = chunks, .nchunks = nchunks};
+	atomic_init(&pool.next, 0);
 	unsigned started = 0;
-	for (; started < nthreads; started++)
-		if (pthread_create(&tids[started], NULL, chunk_run, &chunks[started]) != 0)
+	for (; started + 1 < nthreads; started++)
+		if (pthread_create(&tids[started], NULL, worker_run, &pool) != 0)
 			break;
-	for (unsigned t = started; t < nthreads; t++)
-		chunk_run(&chunks[t]); /* could not start a thread: do it here */
+	worker_run(&pool); /* this thread works too, and takes what is left */
 	for (unsigned t = 0; t < started; t++)
 		pthread_join(tids[t], NULL);
+	rep->threads = started + 1;
 
 	/* The first fault in log order: each run's link to the previous run,
 	 * then the run itself. */
-	for (unsigned t = 0; t < nthreads && rep->valid; t++) {
-		const chunk *c = &chunks[t];
-		if (t > 0 && c->first_ok) {
+	for (size_t k = 0; k < nchunks && rep->valid; k++) {
+		const chunk *c = &chunks[k];
+		if (k > 0 && c->first_ok) {
 			if (memcmp(c->first_prev, leaves[c->lo - 1], SHA256_LEN) != 0)
 				report_fail(rep, c->lo,
 					    "prev does not match the leaf hash of the previous entry");
-			else if (c->first_time < chunks[t - 1].last_time)
+			else if (c->first_time < chunks[k - 1].last_time)
 				report_fail(rep, c->lo, "time goes backwards from the previous entry");
 		}
 		if (rep->valid && c->failed)
@@ -260,7 +279,7 @@ status verify_log(const uint8_t *buf, size_t len, const verify_opts *opts,
 		merkle_stream_root(&ms, rep->root);
 		memcpy(rep->last_leaf, leaves[n - 1], SHA256_LEN);
 		rep->first_time_us = chunks[0].first_time;
-		rep->last_time_us = chunks[nthreads - 1].last_time;
+		rep->last_time_us = chunks[nchunks - 1].last_time;
 		rep->entries = n;
 	} else {
 		rep->entries = rep->failed_index;

@@ -21,6 +21,7 @@ typedef struct verify_opts {
 	note_key_lookup lookup; /* trusted keys; must be safe to call from threads */
 	void *lookup_ctx;
 	unsigned threads;       /* 0: one per online CPU */
+	unsigned chunk_records; /* records per unit of work; 0: the default (1024) */
 } verify_opts;
 
 typedef struct verify_report {

@@ -25,12 +25,19 @@ static void teardown(void)
 	logfile_close(&good);
 }
 
-static verify_report run(const uint8_t *buf, size_t len, unsigned threads)
+/* Verify with `threads` threads handing out runs of `chunk` records. */
+static verify_report run_chunked(const uint8_t *buf, size_t len, unsigned threads, unsigned chunk)
 {
-	verify_opts o = {.lookup = trust_lookup, .lookup_ctx = &tr, .threads = threads};
+	verify_opts o = {.lookup = trust_lookup, .lookup_ctx = &tr, .threads = threads,
+			 .chunk_records = chunk};
 	verify_report r;
 	ck_assert_int_eq(verify_log(buf, len, &o, &r), ST_OK);
 	return r;
+}
+
+static verify_report run(const uint8_t *buf, size_t len, unsigned threads)
+{
+	return run_chunked(buf, len, threads, 0);
 }
 
 START_TEST(good_is_valid)
@@ -77,7 +84,8 @@ START_TEST(prefixes_and_cuts)
 END_TEST
 
 /* Flipping any one bit of the log makes it invalid, and the verdict (index
- * and reason) does not depend on the number of threads. */
+ * and reason) does not depend on the number of threads or on how the log
+ * is cut into runs of work. */
 START_TEST(every_flip_caught)
 {
 	uint8_t *copy = malloc(good.len);
@@ -85,7 +93,8 @@ START_TEST(every_flip_caught)
 	for (size_t off = 0; off < good.len; off += 3) {
 		memcpy(copy, good.data, good.len);
 		copy[off] ^= (uint8_t)(1u << (off % 8));
-		verify_report a = run(copy, good.len, 1), b = run(copy, good.len, 4);
+		verify_report a = run(copy, good.len, 1);
+		verify_report b = run_chunked(copy, good.len, 4, 1 + (unsigned)(off % 5));
 		ck_assert_msg(!a.valid, "flip at byte %zu not detected", off);
 		ck_assert_uint_eq(a.failed_index, b.failed_index);
 		ck_assert_str_eq(a.reason, b.reason);
@@ -93,6 +102,36 @@ START_TEST(every_flip_caught)
 	}
 	ck_assert_uint_gt(checked, 3000);
 	free(copy);
+}
+END_TEST
+
+/* Every committed tampered log gets the same verdict however it is cut. */
+START_TEST(tampered_any_chunking)
+{
+	static const char *const names[] = {"broken-chain", "destroy-one-signature",
+					    "flipped-byte", "forged-signature", "removed",
+					    "swapped", "time-backwards", "truncated",
+					    "untrusted-key"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char path[128];
+		snprintf(path, sizeof path, "tests/vectors/tampered/%s.log", names[i]);
+		logfile_map m;
+		ck_assert_int_eq(logfile_open(path, &m, NULL), ST_OK);
+		verify_report want = run(m.data, m.len, 1);
+		ck_assert(!want.valid);
+		for (unsigned chunk = 1; chunk <= 8; chunk++) {
+			verify_report got = run_chunked(m.data, m.len, 3, chunk);
+			ck_assert_msg(got.failed_index == want.failed_index &&
+					      strcmp(got.reason, want.reason) == 0,
+				      "%s, runs of %u: %llu %s, want %llu %s", names[i], chunk,
+				      (unsigned long long)got.failed_index, got.reason,
+				      (unsigned long long)want.failed_index, want.reason);
+		}
+		logfile_close(&m);
+	}
+	verify_report r = run_chunked(good.data, good.len, 2, 1);
+	ck_assert(r.valid);
+	ck_assert_uint_eq(r.signatures, 33);
 }
 END_TEST
 
@@ -117,6 +156,7 @@ int main(void)
 	tcase_add_test(tc, good_is_valid);
 	tcase_add_test(tc, prefixes_and_cuts);
 	tcase_add_test(tc, every_flip_caught);
+	tcase_add_test(tc, tampered_any_chunking);
 	tcase_add_test(tc, untrusted_everything);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

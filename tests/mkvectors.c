@@ -47,6 +47,8 @@ typedef struct note_rec {
 	size_t len;
 } note_rec;
 
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;

@@ -1,0 +1,28 @@
+# tests/bench/bench.mk: `make bench`, included by the Makefile.
+#
+#   make bench          build optimised binaries in build/bench and run
+#                       tests/bench/run.sh (BENCH_ENTRIES, BENCH_ROUNDS to change)
+#   make bench-build    only build them
+#
+# The binaries are built with the default OPT (-O2 -g) and no sanitizers, as
+# custos-verify ships.  A benchmark reports; it does not fail on a slow
+# machine (it fails only if the verifier rejects the generated log).
+
+BENCH_BUILD   := build/bench
+BENCH_ENTRIES ?= 200000
+BENCH_ROUNDS  ?= 5
+BENCH_PROGS    = $(addprefix $(BUILD)/tests/bench/,mkbenchlog bench_ed25519 runstat)
+
+.PHONY: bench-build
+
+bench: bench-build
+	$(Q)BUILD=$(BENCH_BUILD) BENCH_ENTRIES=$(BENCH_ENTRIES) BENCH_ROUNDS=$(BENCH_ROUNDS) \
+		tests/bench/run.sh
+
+bench-build:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) SAN=0 $(BENCH_BUILD)/custos-verify \
+		$(addprefix $(BENCH_BUILD)/tests/bench/,mkbenchlog bench_ed25519 runstat)
+
+$(BENCH_PROGS): %: %.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
