@@ -43,6 +43,21 @@ static int usage_error(const char *msg)
 	return EXIT_USAGE;
 }
 
+/* The report's times and root as text, for both output forms. */
+typedef struct report_text {
+	char first[ENTRY_TIME_LEN + 1], last[ENTRY_TIME_LEN + 1];
+	char root[B64_LEN(SHA256_LEN) + 1];
+} report_text;
+
+static report_text report_text_of(const verify_report *r)
+{
+	report_text t;
+	entry_time_format(r->first_time_us, t.first);
+	entry_time_format(r->last_time_us, t.last);
+	b64_encode(r->root, SHA256_LEN, t.root);
+	return t;
+}
+
 static void print_text(const char *path, const verify_report *r)
 {
 	/* The path and the reason (which may quote key names from the log) go
@@ -54,19 +69,15 @@ static void print_text(const char *path, const verify_report *r)
 		printf("\n  entries before it checked: %" PRIu64 "\n", r->entries);
 		return;
 	}
-	char first[ENTRY_TIME_LEN + 1], last[ENTRY_TIME_LEN + 1];
-	char root[B64_LEN(SHA256_LEN) + 1];
-	entry_time_format(r->first_time_us, first);
-	entry_time_format(r->last_time_us, last);
-	b64_encode(r->root, SHA256_LEN, root);
+	report_text t = report_text_of(r);
 	printf(": valid\n  origin:      ");
 	safe_fputs(r->origin, stdout);
-	printf("\n");
-	printf("  entries:     %" PRIu64 " (index 0 to %" PRIu64 ")\n", r->entries, r->entries - 1);
-	printf("  time:        %s to %s\n", first, last);
+	printf("\n  entries:     %" PRIu64 " (index 0 to %" PRIu64 ")\n", r->entries,
+	       r->entries - 1);
+	printf("  time:        %s to %s\n", t.first, t.last);
 	printf("  signatures:  %" PRIu64 " valid, by trusted keys\n", r->signatures);
 	printf("  two-person:  %" PRIu64 " entries with two distinct signers\n", r->two_person);
-	printf("  tree root:   %s (size %" PRIu64 ")\n", root, r->entries);
+	printf("  tree root:   %s (size %" PRIu64 ")\n", t.root, r->entries);
 }
 
 static void print_json(const char *path, const verify_report *r)
@@ -78,16 +89,12 @@ static void print_json(const char *path, const verify_report *r)
 		printf(",\"failed_index\":%" PRIu64 ",\"reason\":", r->failed_index);
 		json_str(stdout, r->reason);
 	} else {
-		char first[ENTRY_TIME_LEN + 1], last[ENTRY_TIME_LEN + 1];
-		char root[B64_LEN(SHA256_LEN) + 1];
-		entry_time_format(r->first_time_us, first);
-		entry_time_format(r->last_time_us, last);
-		b64_encode(r->root, SHA256_LEN, root);
+		report_text t = report_text_of(r);
 		printf(",\"origin\":");
 		json_str(stdout, r->origin);
 		printf(",\"first_time\":\"%s\",\"last_time\":\"%s\",\"signatures\":%" PRIu64
 		       ",\"two_person\":%" PRIu64 ",\"tree_size\":%" PRIu64 ",\"root\":\"%s\"",
-		       first, last, r->signatures, r->two_person, r->entries, root);
+		       t.first, t.last, r->signatures, r->two_person, r->entries, t.root);
 	}
 	printf(",\"threads\":%u}\n", r->threads);
 }

@@ -1,5 +1,7 @@
 /* check_entry: the log entry format v1 (src/entry.c). */
 #include <check.h>
+
+#include "check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -398,9 +400,5 @@ int main(void)
 	tcase_add_test(tc, format_validates);
 	tcase_add_test(tc, names_tables);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -6,6 +6,8 @@
  * the code a real file does.  The default cost is exercised by the
  * "default cost" and passwd cases. */
 #include <check.h>
+
+#include "check_run.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -657,9 +659,5 @@ static Suite *keyfile_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(keyfile_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(keyfile_suite());
 }

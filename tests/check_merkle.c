@@ -6,6 +6,8 @@
  * tests/vectors/merkle/ (run from the repo root); and on a tree of a million
  * leaves, the size the log must handle. */
 #include <check.h>
+
+#include "check_run.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -724,9 +726,5 @@ static Suite *merkle_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(merkle_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(merkle_suite());
 }

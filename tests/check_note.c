@@ -1,6 +1,8 @@
 /* check_note.c: C2SP signed notes: parsing, verification, signing, and
  * known-answer vectors from tests/vectors/note/ (run from the repo root). */
 #include <check.h>
+
+#include "check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -729,9 +731,5 @@ static Suite *note_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(note_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(note_suite());
 }

@@ -1,6 +1,8 @@
 /* check_text: the small text modules (utf8, b64, safeprint, json, buf) and
  * key names, verifier keys and trust files. */
 #include <check.h>
+
+#include "check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,9 +222,5 @@ int main(void)
 	tcase_add_test(tc, vkey_roundtrip);
 	tcase_add_test(tc, trust_files);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -1,5 +1,7 @@
 /* check_verify: verify_log over the committed good.log and mutations of it. */
 #include <check.h>
+
+#include "check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,9 +161,5 @@ int main(void)
 	tcase_add_test(tc, tampered_any_chunking);
 	tcase_add_test(tc, untrusted_everything);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }
