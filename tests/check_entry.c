@@ -34,15 +34,15 @@ static entry_item kg(const char *serial)
 static void make_full(entry *e)
 {
 	memset(e, 0, sizeof *e);
-	strcpy(e->origin, "custos.example/log");
+	snprintf(e->origin, sizeof e->origin, "custos.example/log");
 	e->index = 42;
 	memset(e->prev, 0xAB, sizeof e->prev);
 	e->time_us = INT64_C(1767603600123456);
 	e->action = ACT_RECEIPT;
-	strcpy(e->txn, "123456-2026-0042");
-	strcpy(e->account, "123456");
-	strcpy(e->peer, "COR");
-	strcpy(e->holder, "TEST-ONLY-bob");
+	snprintf(e->txn, sizeof e->txn, "123456-2026-0042");
+	snprintf(e->account, sizeof e->account, "123456");
+	snprintf(e->peer, sizeof e->peer, "COR");
+	snprintf(e->holder, sizeof e->holder, "TEST-ONLY-bob");
 	e->nkeys = 1;
 	e->keys[0].role = ROLE_CUSTODIAN;
 	e->keys[0].key = *key_secret_public(alice);
@@ -102,7 +102,7 @@ END_TEST
 START_TEST(roundtrip_minimal)
 {
 	entry e = {0}, back;
-	strcpy(e.origin, "o");
+	snprintf(e.origin, sizeof e.origin, "o");
 	e.action = ACT_GENESIS;
 	size_t len;
 	char *text = format_ok(&e, &len);
@@ -291,7 +291,7 @@ END_TEST
 START_TEST(required_signers)
 {
 	entry e = {0};
-	strcpy(e.origin, "o");
+	snprintf(e.origin, sizeof e.origin, "o");
 	e.action = ACT_RECEIPT;
 	ck_assert_uint_eq(entry_required_signers(&e), 1);
 	entry_item eq = {KIND_EQUIPMENT, 1, CLASS_TS, false, 1, "9", "", "KG-175D"};
@@ -353,10 +353,10 @@ START_TEST(format_validates)
 	char *out;
 	size_t len;
 	errbuf err = {{0}};
-	strcpy(e.items[0].serial, "bad serial");
+	snprintf(e.items[0].serial, sizeof e.items[0].serial, "bad serial");
 	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "item 1: serial"));
-	strcpy(e.items[0].serial, "1001");
+	snprintf(e.items[0].serial, sizeof e.items[0].serial, "1001");
 	e.items[1].kind = KIND_EQUIPMENT; /* CRYPTO on equipment */
 	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "item 2"));

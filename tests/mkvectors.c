@@ -32,6 +32,7 @@
 #include "../src/logfile.h"
 #include "../src/note.h"
 #include "../src/sha.h"
+#include "testkey.h"
 
 #define T0 INT64_C(1767603600000000) /* 2026-01-05T09:00:00Z */
 #define HOUR INT64_C(3600000000)
@@ -62,14 +63,9 @@ static void die(const char *fmt, ...)
 
 static void make_keys(void)
 {
-	for (int i = 0; i < NKEYS; i++) {
-		uint8_t seed[32];
-		char label[160];
-		snprintf(label, sizeof label, "custos TEST-ONLY key seed: %s", key_names[i]);
-		sha256(label, strlen(label), seed);
-		if (key_from_seed(key_names[i], seed, &keys[i], NULL) != ST_OK)
-			die("key_from_seed %s", key_names[i]);
-	}
+	for (int i = 0; i < NKEYS; i++)
+		if ((keys[i] = test_key(key_names[i])) == NULL)
+			die("test_key %s", key_names[i]);
 }
 
 /* The description of one entry of the history. */

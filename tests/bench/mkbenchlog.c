@@ -31,6 +31,7 @@
 #include "../../src/logfile.h"
 #include "../../src/note.h"
 #include "../../src/sha.h"
+#include "../testkey.h"
 
 #define T0 INT64_C(1767603600000000) /* 2026-01-05T09:00:00Z */
 #define SECOND INT64_C(1000000)
@@ -83,12 +84,8 @@ static void make_keys(void)
 		else
 			snprintf(key_names[i], sizeof key_names[i], "TEST-ONLY-holder-%d",
 				 i - HOLDER0 + 1);
-		char label[256];
-		uint8_t seed[32];
-		snprintf(label, sizeof label, "custos TEST-ONLY key seed: %s", key_names[i]);
-		sha256(label, strlen(label), seed);
-		if (key_from_seed(key_names[i], seed, &keys[i], NULL) != ST_OK)
-			die("key_from_seed %s failed", key_names[i]);
+		if ((keys[i] = test_key(key_names[i])) == NULL)
+			die("test_key %s failed", key_names[i]);
 	}
 }
 

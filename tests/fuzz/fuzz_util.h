@@ -13,6 +13,7 @@
 
 #include "../../keys/key.h"
 #include "../../src/sha.h"
+#include "../testkey.h"
 
 #define FUZZ_CHECK(cond)                                                           \
 	do {                                                                        \
@@ -29,12 +30,8 @@
  * a fuzz target cannot run without its keys. */
 static inline key_secret *fuzz_test_key(const char *name)
 {
-	char label[192];
-	uint8_t seed[32];
-	key_secret *k = NULL;
-	snprintf(label, sizeof label, "custos TEST-ONLY key seed: %s", name);
-	sha256(label, strlen(label), seed);
-	FUZZ_CHECK(key_from_seed(name, seed, &k, NULL) == ST_OK);
+	key_secret *k = test_key(name);
+	FUZZ_CHECK(k != NULL);
 	return k;
 }
 
