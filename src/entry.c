@@ -28,6 +28,9 @@ static const char *const kinds[] = {[KIND_KEY] = "key", [KIND_EQUIPMENT] = "equi
 				    [KIND_PUBLICATION] = "publication"};
 static const char *const classes[] = {[CLASS_U] = "U", [CLASS_C] = "C", [CLASS_S] = "S",
 				      [CLASS_TS] = "TS"};
+static const char *const categories[] = {[CAT_NONE] = "-", [CAT_CRYPTOGRAPHIC] = "cryptographic",
+					 [CAT_PERSONNEL] = "personnel", [CAT_PHYSICAL] = "physical",
+					 [CAT_PACKAGING] = "packaging"};
 
 const char *entry_action_name(entry_action a)
 {
@@ -47,6 +50,23 @@ const char *item_kind_name(item_kind k)
 const char *item_class_name(item_class c)
 {
 	return (unsigned)c < CLASS__COUNT ? classes[c] : "?";
+}
+
+const char *entry_category_name(entry_category c)
+{
+	return (unsigned)c < CAT__COUNT ? categories[c] : "?";
+}
+
+static bool is_incident(entry_action a)
+{
+	return a == ACT_INCIDENT_REPORT || a == ACT_INCIDENT_UPDATE || a == ACT_INCIDENT_CLOSE;
+}
+
+/* Actions that answer an earlier transaction and must name it in `ref`. */
+static bool needs_ref(entry_action a)
+{
+	return a == ACT_ACCEPT || a == ACT_RETURN || a == ACT_INCIDENT_UPDATE ||
+	       a == ACT_INCIDENT_CLOSE;
 }
 
 static int lookup_name(const char *const *names, size_t stride_count, const char *s, size_t len)
@@ -154,6 +174,42 @@ status entry_time_parse(const char *s, size_t len, int64_t *us)
 		return ST_FORMAT;
 	*us = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * INT64_C(1000000) +
 	      frac;
+	return ST_OK;
+}
+
+static bool date_ok(uint32_t y, uint32_t m, uint32_t d)
+{
+	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return y >= 1970 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] &&
+	       !(m == 2 && d == 29 && !leap);
+}
+
+bool entry_date_valid(uint32_t v)
+{
+	return date_ok(v / 10000, v / 100 % 100, v % 100);
+}
+
+void entry_date_format(uint32_t v, char out[ENTRY_DATE_LEN + 1])
+{
+	char tmp[32];
+	snprintf(tmp, sizeof tmp, "%04u-%02u-%02u", v / 10000 % 10000, v / 100 % 100, v % 100);
+	memcpy(out, tmp, ENTRY_DATE_LEN);
+	out[ENTRY_DATE_LEN] = '\0';
+}
+
+status entry_date_parse(const char *s, size_t len, uint32_t *v)
+{
+	static const char shape[] = "dddd-dd-dd";
+	if (len != ENTRY_DATE_LEN)
+		return ST_FORMAT;
+	for (size_t i = 0; i < len; i++)
+		if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
+			return ST_FORMAT;
+	uint32_t y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
+	if (!date_ok(y, m, d))
+		return ST_FORMAT;
+	*v = y * 10000 + m * 100 + d;
 	return ST_OK;
 }
 
@@ -296,7 +352,8 @@ static bool account_valid(const char *s, size_t n)
 	return n == ENTRY_ACCOUNT_LEN && all_digits(s, n);
 }
 
-/* "123456-2026-0042": account, year, number >= 1 zero-padded to 4 digits. */
+/* "123456-2026-0042": account, year, number >= 1 zero-padded to 4 digits;
+ * the account part must be `account` unless that is NULL. */
 static bool txn_valid(const char *s, size_t n, const char *account)
 {
 	if (n < 16 || n > ENTRY_TXN_MAX || s[6] != '-' || s[11] != '-' ||
@@ -307,7 +364,8 @@ static bool txn_valid(const char *s, size_t n, const char *account)
 	bool nonzero = false;
 	for (size_t i = 12; i < n; i++)
 		nonzero |= s[i] != '0';
-	return nonzero && memcmp(s, account, ENTRY_ACCOUNT_LEN) == 0 && s[7] >= '1';
+	return nonzero && s[7] >= '1' &&
+	       (account == NULL || memcmp(s, account, ENTRY_ACCOUNT_LEN) == 0);
 }
 
 /* Serial numbers and editions: letters, digits, '.', '/', '-'; starts with a
@@ -367,6 +425,16 @@ static status item_check(const entry_item *it, size_t k, errbuf *err)
 		return err_set(err, ST_FORMAT,
 			       "item %zu: edition must be 1 to %d letters, digits, '.', '/' or '-'",
 			       k, ENTRY_EDITION_MAX);
+	if ((it->effective || it->supersedes) && it->kind != KIND_KEY)
+		return err_set(err, ST_FORMAT,
+			       "item %zu: only keying material has effective and supersession dates",
+			       k);
+	if ((it->effective && !entry_date_valid(it->effective)) ||
+	    (it->supersedes && !entry_date_valid(it->supersedes)))
+		return err_set(err, ST_FORMAT, "item %zu: not a calendar date from 1970 to 9999", k);
+	if (it->effective && it->supersedes && it->supersedes < it->effective)
+		return err_set(err, ST_FORMAT, "item %zu: supersession date before effective date",
+			       k);
 	if (!title_valid(it->title, strnlen(it->title, sizeof it->title)))
 		return err_set(err, ST_FORMAT,
 			       "item %zu: short title must be 1 to %d letters, digits, single "
@@ -398,6 +466,20 @@ static status entry_check(const entry *e, errbuf *err)
 	size_t hl = strnlen(e->holder, sizeof e->holder);
 	if (hl > 0 && !key_name_valid(e->holder, hl))
 		return err_set(err, ST_FORMAT, "holder must be a valid key name");
+	size_t rl = strnlen(e->ref, sizeof e->ref);
+	if (rl > 0 && !txn_valid(e->ref, rl, NULL))
+		return err_set(err, ST_FORMAT, "ref must be a transaction number ACCOUNT-YEAR-NNNN");
+	if (rl == 0 && needs_ref(e->action))
+		return err_set(err, ST_FORMAT, "a %s entry must name the transaction it answers in ref",
+			       entry_action_name(e->action));
+	if ((unsigned)e->category >= CAT__COUNT)
+		return err_set(err, ST_FORMAT, "unknown incident category");
+	if (e->category != CAT_NONE && !is_incident(e->action))
+		return err_set(err, ST_FORMAT, "only incident entries have a category");
+	if (e->category == CAT_NONE && e->action == ACT_INCIDENT_REPORT)
+		return err_set(err, ST_FORMAT,
+			       "an incident report needs a category: cryptographic, personnel, "
+			       "physical or packaging");
 	if (e->nkeys > ENTRY_MAX_KEYS)
 		return err_set(err, ST_FORMAT, "at most %d key lines", ENTRY_MAX_KEYS);
 	for (size_t i = 0; i < e->nkeys; i++)
@@ -440,19 +522,25 @@ status entry_format(const entry *e, char **out, size_t *outlen, errbuf *err)
 	buf b = {0};
 	buf_printf(&b, "%s %s\nindex %" PRIu64 "\nprev %s\ntime %s\naction %s\n", ENTRY_FORMAT,
 		   e->origin, e->index, prev, time, entry_action_name(e->action));
-	buf_printf(&b, "txn %s\naccount %s\npeer %s\nholder %s\n", or_dash(e->txn),
-		   or_dash(e->account), or_dash(e->peer), or_dash(e->holder));
+	buf_printf(&b, "txn %s\naccount %s\npeer %s\nholder %s\nref %s\ncategory %s\n",
+		   or_dash(e->txn), or_dash(e->account), or_dash(e->peer), or_dash(e->holder),
+		   or_dash(e->ref), entry_category_name(e->category));
 	for (size_t i = 0; i < e->nkeys; i++) {
 		key_vkey_format(&e->keys[i].key, vkey);
 		buf_printf(&b, "key %s %s\n", entry_role_name(e->keys[i].role), vkey);
 	}
 	for (size_t i = 0; i < e->nitems; i++) {
 		const entry_item *it = &e->items[i];
+		char eff[ENTRY_DATE_LEN + 1] = "-", sup[ENTRY_DATE_LEN + 1] = "-";
+		if (it->effective)
+			entry_date_format(it->effective, eff);
+		if (it->supersedes)
+			entry_date_format(it->supersedes, sup);
 		buf_printf(&b, "item kind=%s alc=%d class=%s crypto=%s qty=%" PRIu32
-			   " serial=%s edition=%s title=%s\n",
+			   " serial=%s edition=%s effective=%s supersedes=%s title=%s\n",
 			   item_kind_name(it->kind), it->alc, item_class_name(it->cls),
 			   it->crypto ? "yes" : "no", it->qty, or_dash(it->serial),
-			   or_dash(it->edition), it->title);
+			   or_dash(it->edition), eff, sup, it->title);
 	}
 	buf_puts(&b, "text");
 	if (e->textlen > 0) {
@@ -610,6 +698,12 @@ static status parse_item(const cursor *c, entry_item *it, errbuf *err)
 			BAD("edition");
 		memcpy(it->edition, v, vl);
 	}
+	FIELD("effective", false);
+	if (!(vl == 1 && v[0] == '-') && entry_date_parse(v, vl, &it->effective) != ST_OK)
+		BAD("effective date (YYYY-MM-DD or -)");
+	FIELD("supersedes", false);
+	if (!(vl == 1 && v[0] == '-') && entry_date_parse(v, vl, &it->supersedes) != ST_OK)
+		BAD("supersession date (YYYY-MM-DD or -)");
 	FIELD("title", true);
 	if (vl == 0 || vl > ENTRY_TITLE_MAX)
 		BAD("short title");
@@ -697,6 +791,14 @@ status entry_parse(const char *text, size_t len, entry *e, errbuf *err)
 	EXPECT("holder", false);
 	if (!copy_opt(&c, e->holder, KEY_NAME_MAX))
 		FAIL("line %d: bad holder", c.line);
+	EXPECT("ref", false);
+	if (!copy_opt(&c, e->ref, ENTRY_TXN_MAX))
+		FAIL("line %d: bad ref", c.line);
+	EXPECT("category", false);
+	int cat = lookup_name(categories, CAT__COUNT, c.val, c.vlen);
+	if (cat < 0)
+		FAIL("line %d: unknown incident category", c.line);
+	e->category = (entry_category)cat;
 	while (take(&c, "key", false)) {
 		if (e->nkeys >= ENTRY_MAX_KEYS)
 			FAIL("line %d: more than %d key lines", c.line, ENTRY_MAX_KEYS);

@@ -11,9 +11,11 @@
  *   account <6 digits or ->
  *   peer <6 digits, COR or ->
  *   holder <key name or ->
+ *   ref <transaction number or ->
+ *   category <incident category or ->
  *   key <role> <verifier key>            zero or more
- *   item kind=.. alc=.. class=.. crypto=.. qty=.. serial=.. edition=.. title=..
- *                                        zero or more
+ *   item kind=.. alc=.. class=.. crypto=.. qty=.. serial=.. edition=..
+ *        effective=.. supersedes=.. title=..   zero or more
  *   text[ <escaped free text>]
  *
  * Exactly one byte sequence encodes each entry: entry_parse accepts only what
@@ -89,6 +91,17 @@ typedef enum entry_role {
 } entry_role;
 
 typedef enum item_kind { KIND_KEY, KIND_EQUIPMENT, KIND_PUBLICATION, KIND__COUNT } item_kind;
+
+/* Incident categories (DOMAIN.md); CAT_NONE for entries that are not about
+ * an incident. */
+typedef enum entry_category {
+	CAT_NONE,
+	CAT_CRYPTOGRAPHIC,
+	CAT_PERSONNEL,
+	CAT_PHYSICAL,
+	CAT_PACKAGING,
+	CAT__COUNT
+} entry_category;
 typedef enum item_class { CLASS_U, CLASS_C, CLASS_S, CLASS_TS, CLASS__COUNT } item_class;
 
 typedef struct entry_key {
@@ -105,6 +118,10 @@ typedef struct entry_item {
 	char serial[ENTRY_SERIAL_MAX + 1];   /* "" when none */
 	char edition[ENTRY_EDITION_MAX + 1]; /* "" when none */
 	char title[ENTRY_TITLE_MAX + 1];     /* short title, e.g. "KG-175D" */
+	uint32_t effective;   /* keying material: effective date as YYYYMMDD
+			       * (UTC), 0 when none */
+	uint32_t supersedes;  /* keying material: supersession date, the same;
+			       * not before `effective` */
 } entry_item;
 
 typedef struct entry {
@@ -117,6 +134,11 @@ typedef struct entry {
 	char account[ENTRY_ACCOUNT_LEN + 1]; /* "" when none */
 	char peer[ENTRY_ACCOUNT_LEN + 1];    /* "", "COR" or 6 digits */
 	char holder[KEY_NAME_MAX + 1];    /* "" when none */
+	char ref[ENTRY_TXN_MAX + 1];      /* a transaction this one answers: the
+					   * transfer an accept closes, the issue a
+					   * return ends, the incident an update or
+					   * close is about; "" when none */
+	entry_category category;          /* incident entries only */
 	size_t nkeys;
 	entry_key keys[ENTRY_MAX_KEYS];
 	size_t nitems;
@@ -152,6 +174,14 @@ const char *entry_action_name(entry_action a);
 const char *entry_role_name(entry_role r);
 const char *item_kind_name(item_kind k);
 const char *item_class_name(item_class c);
+const char *entry_category_name(entry_category c);
+
+/* Dates of keying material: YYYYMMDD as a number, written "YYYY-MM-DD".
+ * entry_date_valid: a real calendar date from 1970 to 9999. */
+#define ENTRY_DATE_LEN 10
+bool entry_date_valid(uint32_t yyyymmdd);
+void entry_date_format(uint32_t yyyymmdd, char out[ENTRY_DATE_LEN + 1]);
+status entry_date_parse(const char *s, size_t len, uint32_t *yyyymmdd) CUSTOS_WARN_UNUSED;
 
 /* Look a name up; return -1 when unknown. */
 int entry_action_from_name(const char *s, size_t len);

@@ -25,7 +25,7 @@ static void teardown(void)
 
 static entry_item kg(const char *serial)
 {
-	entry_item it = {KIND_EQUIPMENT, 1, CLASS_S, false, 1, "", "", "KG-175D"};
+	entry_item it = {KIND_EQUIPMENT, 1, CLASS_S, false, 1, "", "", "KG-175D", 0, 0};
 	snprintf(it.serial, sizeof it.serial, "%s", serial);
 	return it;
 }
@@ -47,8 +47,9 @@ static void make_full(entry *e)
 	e->keys[0].role = ROLE_CUSTODIAN;
 	e->keys[0].key = *key_secret_public(alice);
 	entry_item a = kg("1001");
-	entry_item b = {KIND_KEY, 1, CLASS_TS, true, 1, "000123", "AB", "AKAT 1234"};
-	entry_item c = {KIND_PUBLICATION, 2, CLASS_C, false, 25, "", "3", "KAO-185 (D)"};
+	entry_item b = {KIND_KEY, 1, CLASS_TS, true, 1, "000123", "AB", "AKAT 1234", 20260101,
+			20260201};
+	entry_item c = {KIND_PUBLICATION, 2, CLASS_C, false, 25, "", "3", "KAO-185 (D)", 0, 0};
 	ck_assert_int_eq(entry_add_item(e, &a), ST_OK);
 	ck_assert_int_eq(entry_add_item(e, &b), ST_OK);
 	ck_assert_int_eq(entry_add_item(e, &c), ST_OK);
@@ -74,7 +75,9 @@ START_TEST(roundtrip_full)
 	ck_assert_ptr_nonnull(strstr(text, "custos-entry/v1 custos.example/log\nindex 42\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\ntime 2026-01-05T09:00:00.123456Z\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nitem kind=key alc=1 class=TS crypto=yes qty=1 "
-					   "serial=000123 edition=AB title=AKAT 1234\n"));
+					   "serial=000123 edition=AB effective=2026-01-01 "
+					   "supersedes=2026-02-01 title=AKAT 1234\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nholder TEST-ONLY-bob\nref -\ncategory -\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\ntext line one\\nline \"two\" \\\\ caf\xc3\xa9\n"));
 	errbuf err = {{0}};
 	ck_assert_msg(entry_parse(text, len, &back, &err) == ST_OK, "%s", err.msg);
@@ -90,6 +93,9 @@ START_TEST(roundtrip_full)
 	ck_assert_mem_eq(back.keys[0].key.pk, e.keys[0].key.pk, KEY_PK_LEN);
 	ck_assert_uint_eq(back.nitems, 3);
 	ck_assert_int_eq(back.items[2].qty, 25);
+	ck_assert_uint_eq(back.items[1].effective, 20260101);
+	ck_assert_uint_eq(back.items[1].supersedes, 20260201);
+	ck_assert_uint_eq(back.items[0].effective, 0);
 	ck_assert_str_eq(back.items[2].title, "KAO-185 (D)");
 	ck_assert_uint_eq(back.textlen, e.textlen);
 	ck_assert_mem_eq(back.text, e.text, e.textlen);
@@ -109,7 +115,7 @@ START_TEST(roundtrip_minimal)
 	ck_assert_str_eq(text, "custos-entry/v1 o\nindex 0\n"
 			       "prev AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
 			       "time 1970-01-01T00:00:00.000000Z\naction genesis\ntxn -\n"
-			       "account -\npeer -\nholder -\ntext\n");
+			       "account -\npeer -\nholder -\nref -\ncategory -\ntext\n");
 	ck_assert_int_eq(entry_parse(text, len, &back, NULL), ST_OK);
 	ck_assert_uint_eq(back.textlen, 0);
 	free(text);
@@ -212,7 +218,19 @@ static const struct {
 	{"caf\xc3\xa9\n", "caf\xc3\xa9\nextra\n", "unexpected line"},
 	{"caf\xc3\xa9\n", "caf\xc3\xa9\r\n", "control"},
 	{"\nholder TEST-ONLY-bob\n", "\n", "expected \"holder\""},
-	{"\nholder TEST-ONLY-bob\n", "\nholder TEST-ONLY-bob\nholder x\n", "expected \"text\""},
+	{"\nref -\n", "\n", "expected \"ref\""},
+	{"\nref -\n", "\nref 123456-2026-0\n", "ref"},
+	{"\nref -\n", "\nref x\n", "ref"},
+	{"\ncategory -\n", "\ncategory physical\n", "only incident entries"},
+	{"\ncategory -\n", "\ncategory theft\n", "category"},
+	{"\ncategory -\n", "\n", "expected \"category\""},
+	{"effective=2026-01-01", "effective=2026-02-30", "effective date"},
+	{"effective=2026-01-01", "effective=26-01-01", "effective date"},
+	{"supersedes=2026-02-01", "supersedes=2025-12-31", "before effective"},
+	{"edition=- effective=- supersedes=- title=KG-175D",
+	 "edition=- effective=2026-01-01 supersedes=- title=KG-175D", "only keying material"},
+	{"edition=AB effective=2026-01-01 supersedes", "edition=AB supersedes", "effective="},
+	{"\nholder TEST-ONLY-bob\n", "\nholder TEST-ONLY-bob\nholder x\n", "expected \"ref\""},
 };
 
 START_TEST(refuses_mutation)
@@ -294,10 +312,10 @@ START_TEST(required_signers)
 	snprintf(e.origin, sizeof e.origin, "o");
 	e.action = ACT_RECEIPT;
 	ck_assert_uint_eq(entry_required_signers(&e), 1);
-	entry_item eq = {KIND_EQUIPMENT, 1, CLASS_TS, false, 1, "9", "", "KG-175D"};
+	entry_item eq = {KIND_EQUIPMENT, 1, CLASS_TS, false, 1, "9", "", "KG-175D", 0, 0};
 	ck_assert_int_eq(entry_add_item(&e, &eq), ST_OK);
 	ck_assert_uint_eq(entry_required_signers(&e), 1); /* TS equipment: one */
-	entry_item key = {KIND_KEY, 1, CLASS_TS, true, 1, "9", "A", "AKAT 1"};
+	entry_item key = {KIND_KEY, 1, CLASS_TS, true, 1, "9", "A", "AKAT 1", 0, 0};
 	ck_assert_int_eq(entry_add_item(&e, &key), ST_OK);
 	ck_assert_uint_eq(entry_required_signers(&e), 2); /* TS keying material: TPI */
 	entry_free(&e);
@@ -370,6 +388,63 @@ START_TEST(format_validates)
 }
 END_TEST
 
+/* accept, return, incident update and close name the transaction they
+ * answer; an incident report needs a category. */
+START_TEST(refs_and_categories)
+{
+	entry e;
+	make_full(&e);
+	char *out;
+	size_t len;
+	errbuf err = {{0}};
+	static const entry_action need_ref[] = {ACT_ACCEPT, ACT_RETURN, ACT_INCIDENT_UPDATE,
+						ACT_INCIDENT_CLOSE};
+	for (size_t i = 0; i < sizeof need_ref / sizeof need_ref[0]; i++) {
+		e.action = need_ref[i];
+		e.category = e.action == ACT_ACCEPT || e.action == ACT_RETURN ? CAT_NONE
+									      : CAT_PHYSICAL;
+		e.ref[0] = '\0';
+		ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
+		ck_assert_ptr_nonnull(strstr(err.msg, "ref"));
+		snprintf(e.ref, sizeof e.ref, "654321-2026-0031"); /* another account's */
+		ck_assert_msg(entry_format(&e, &out, &len, &err) == ST_OK, "%s", err.msg);
+		entry back;
+		ck_assert_int_eq(entry_parse(out, len, &back, &err), ST_OK);
+		ck_assert_str_eq(back.ref, "654321-2026-0031");
+		ck_assert_int_eq(back.category, e.category);
+		entry_free(&back);
+		free(out);
+	}
+	e.action = ACT_INCIDENT_REPORT;
+	e.category = CAT_NONE;
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "category"));
+	for (int c = CAT_CRYPTOGRAPHIC; c < CAT__COUNT; c++) {
+		e.category = (entry_category)c;
+		ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_OK);
+		ck_assert_ptr_nonnull(strstr(out, entry_category_name(e.category)));
+		free(out);
+	}
+	entry_free(&e);
+}
+END_TEST
+
+START_TEST(dates)
+{
+	char s[ENTRY_DATE_LEN + 1];
+	uint32_t v;
+	ck_assert(entry_date_valid(20240229) && !entry_date_valid(20230229));
+	ck_assert(!entry_date_valid(19691231) && !entry_date_valid(0) && !entry_date_valid(20261301));
+	entry_date_format(20260107, s);
+	ck_assert_str_eq(s, "2026-01-07");
+	ck_assert_int_eq(entry_date_parse(s, strlen(s), &v), ST_OK);
+	ck_assert_uint_eq(v, 20260107);
+	ck_assert_int_ne(entry_date_parse("2026-1-07", 9, &v), ST_OK);
+	ck_assert_int_ne(entry_date_parse("2026/01/07", 10, &v), ST_OK);
+	ck_assert_int_ne(entry_date_parse("2026-01-32", 10, &v), ST_OK);
+}
+END_TEST
+
 START_TEST(names_tables)
 {
 	for (int a = 0; a < ACT__COUNT; a++) {
@@ -398,6 +473,8 @@ int main(void)
 	tcase_add_test(tc, required_signers);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, format_validates);
+	tcase_add_test(tc, refs_and_categories);
+	tcase_add_test(tc, dates);
 	tcase_add_test(tc, names_tables);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -8,7 +8,7 @@
  * seeds are SHA-256("custos TEST-ONLY key seed: " || name): public
  * knowledge, never to be used for anything real.
  *
- * Files: good.log (a realistic account history, 22 entries, with two-person
+ * Files: good.log (a realistic account history, 23 entries, with two-person
  * destructions), good.keys (its trust file), and tampered/NAME.log with
  * tampered/NAME.expect ("exit=1 index=N reason=TEXT") for each tampering.
  *
@@ -80,6 +80,8 @@ typedef struct step {
 	size_t nitems;
 	const char *text;
 	int signers[2];          /* key indices; second -1 if one signer */
+	const char *ref;         /* the transaction answered, or NULL */
+	entry_category cat;      /* incident category */
 } step;
 
 static const char ACCOUNT[] = "123456";
@@ -104,6 +106,9 @@ static note_rec sign_entry(const step *s, uint64_t index, const uint8_t prev[32]
 		snprintf(e.peer, sizeof e.peer, "%s", s->peer);
 	if (s->holder >= 0)
 		snprintf(e.holder, sizeof e.holder, "%s", key_names[s->holder]);
+	if (s->ref)
+		snprintf(e.ref, sizeof e.ref, "%s", s->ref);
+	e.category = s->cat;
 	if (s->enrol >= 0) {
 		e.nkeys = 1;
 		e.keys[0].role = s->role;
@@ -130,72 +135,79 @@ static note_rec sign_entry(const step *s, uint64_t index, const uint8_t prev[32]
 }
 
 static const entry_item kg1001[] = {
-	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "1001", "", "KG-175D"}};
+	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "1001", "", "KG-175D", 0, 0}};
 static const entry_item kg_pair[] = {
-	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "1001", "", "KG-175D"},
-	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "1002", "", "KG-175D"}};
+	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "1001", "", "KG-175D", 0, 0},
+	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "1002", "", "KG-175D", 0, 0}};
 static const entry_item kg1002[] = {
-	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "1002", "", "KG-175D"}};
+	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "1002", "", "KG-175D", 0, 0}};
 static const entry_item akat[] = {
-	{KIND_KEY, 1, CLASS_TS, true, 1, "000123", "AB", "AKAT 1234"}};
+	{KIND_KEY, 1, CLASS_TS, true, 1, "000123", "AB", "AKAT 1234", 20260101, 20260201}};
 static const entry_item uskat[] = {
-	{KIND_KEY, 1, CLASS_S, true, 1, "4401", "A", "USKAT 2345"},
-	{KIND_KEY, 1, CLASS_S, true, 1, "4402", "B", "USKAT 2345"},
-	{KIND_KEY, 1, CLASS_S, true, 1, "4403", "C", "USKAT 2345"}};
+	{KIND_KEY, 1, CLASS_S, true, 1, "4401", "A", "USKAT 2345", 20260101, 20260107},
+	{KIND_KEY, 1, CLASS_S, true, 1, "4402", "B", "USKAT 2345", 20260107, 20260114},
+	{KIND_KEY, 1, CLASS_S, true, 1, "4403", "C", "USKAT 2345", 20260114, 20260121}};
 static const entry_item uskat_a[] = {
-	{KIND_KEY, 1, CLASS_S, true, 1, "4401", "A", "USKAT 2345"}};
+	{KIND_KEY, 1, CLASS_S, true, 1, "4401", "A", "USKAT 2345", 20260101, 20260107}};
 static const entry_item koi[] = {
-	{KIND_EQUIPMENT, 1, CLASS_C, false, 1, "77", "", "KOI-18"}};
+	{KIND_EQUIPMENT, 1, CLASS_C, false, 1, "77", "", "KOI-18", 0, 0}};
 static const entry_item pubs[] = {
-	{KIND_PUBLICATION, 2, CLASS_C, false, 3, "", "2", "KAO-185 (D)"}};
+	{KIND_PUBLICATION, 2, CLASS_C, false, 3, "", "2", "KAO-185 (D)", 0, 0}};
 static const entry_item ekey[] = {
-	{KIND_KEY, 6, CLASS_S, true, 1, "EK-2026-0042", "", "EKMS 9001"}};
+	{KIND_KEY, 6, CLASS_S, true, 1, "EK-2026-0042", "", "EKMS 9001", 0, 0}};
 static const entry_item inventory[] = {
-	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "1001", "", "KG-175D"},
-	{KIND_KEY, 1, CLASS_TS, true, 1, "000123", "AB", "AKAT 1234"},
-	{KIND_KEY, 1, CLASS_S, true, 1, "4402", "B", "USKAT 2345"},
-	{KIND_KEY, 1, CLASS_S, true, 1, "4403", "C", "USKAT 2345"}};
+	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "1001", "", "KG-175D", 0, 0},
+	{KIND_KEY, 1, CLASS_TS, true, 1, "000123", "AB", "AKAT 1234", 20260101, 20260201},
+	{KIND_KEY, 1, CLASS_S, true, 1, "4402", "B", "USKAT 2345", 20260107, 20260114},
+	{KIND_KEY, 1, CLASS_S, true, 1, "4403", "C", "USKAT 2345", 20260114, 20260121}};
+static const entry_item radios[] = {
+	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "R-3301", "", "AN/PRC-117G", 0, 0},
+	{KIND_EQUIPMENT, 1, CLASS_S, false, 1, "R-3302", "", "AN/PRC-117G", 0, 0}};
 
 #define N(a) (sizeof(a) / sizeof(a)[0])
 #define NONE NULL, 0
 static const step history[] = {
 	{ACT_GENESIS, 0, NULL, -1, ADMIN, ROLE_ADMINISTRATOR, NONE,
-	 "log created; first administrator enrolled", {ADMIN, -1}},
-	{ACT_ACCOUNT_OPEN, 0, NULL, -1, -1, 0, NONE, "Example Signals Squadron", {ADMIN, -1}},
+	 "log created; first administrator enrolled", {ADMIN, -1}, NULL, CAT_NONE},
+	{ACT_ACCOUNT_OPEN, 0, NULL, -1, -1, 0, NONE, "Example Signals Squadron", {ADMIN, -1}, NULL, CAT_NONE},
 	{ACT_KEY_ENROL, 0, NULL, -1, CUSTODIAN, ROLE_CUSTODIAN, NONE,
-	 "custodian appointed in writing, memo 2026-001", {ADMIN, CUSTODIAN}},
-	{ACT_KEY_ENROL, 0, NULL, -1, WITNESS, ROLE_WITNESS, NONE, NULL, {ADMIN, WITNESS}},
-	{ACT_KEY_ENROL, 0, NULL, -1, HOLDER, ROLE_HOLDER, NONE, NULL, {ADMIN, HOLDER}},
-	{ACT_RECEIPT, 1, "COR", -1, -1, 0, kg_pair, N(kg_pair), NULL, {CUSTODIAN, -1}},
+	 "custodian appointed in writing, memo 2026-001", {ADMIN, CUSTODIAN}, NULL, CAT_NONE},
+	{ACT_KEY_ENROL, 0, NULL, -1, WITNESS, ROLE_WITNESS, NONE, NULL, {ADMIN, WITNESS}, NULL, CAT_NONE},
+	{ACT_KEY_ENROL, 0, NULL, -1, HOLDER, ROLE_HOLDER, NONE, NULL, {ADMIN, HOLDER}, NULL, CAT_NONE},
+	{ACT_RECEIPT, 1, "COR", -1, -1, 0, kg_pair, N(kg_pair), NULL, {CUSTODIAN, -1}, NULL, CAT_NONE},
 	{ACT_RECEIPT, 2, "654321", -1, -1, 0, akat, N(akat), "TOP SECRET key: two-person receipt",
-	 {CUSTODIAN, WITNESS}},
-	{ACT_RECEIPT, 3, "COR", -1, -1, 0, uskat, N(uskat), NULL, {CUSTODIAN, -1}},
+	 {CUSTODIAN, WITNESS}, NULL, CAT_NONE},
+	{ACT_RECEIPT, 3, "COR", -1, -1, 0, uskat, N(uskat), NULL, {CUSTODIAN, -1}, NULL, CAT_NONE},
 	{ACT_ISSUE, 4, NULL, HOLDER, -1, 0, kg1001, N(kg1001), "hand receipt HR-17",
-	 {CUSTODIAN, HOLDER}},
+	 {CUSTODIAN, HOLDER}, NULL, CAT_NONE},
 	{ACT_POSSESSION, 5, NULL, -1, -1, 0, koi, N(koi), "found in vault B during shift check",
-	 {CUSTODIAN, -1}},
-	{ACT_TRANSFER, 6, "654321", -1, -1, 0, kg1002, N(kg1002), NULL, {CUSTODIAN, -1}},
+	 {CUSTODIAN, -1}, NULL, CAT_NONE},
+	{ACT_TRANSFER, 6, "654321", -1, -1, 0, kg1002, N(kg1002), NULL, {CUSTODIAN, -1}, NULL, CAT_NONE},
 	{ACT_DESTROY, 7, NULL, -1, -1, 0, uskat_a, N(uskat_a), "superseded; burned",
-	 {CUSTODIAN, WITNESS}},
-	{ACT_RETURN, 8, NULL, HOLDER, -1, 0, kg1001, N(kg1001), NULL, {CUSTODIAN, HOLDER}},
+	 {CUSTODIAN, WITNESS}, NULL, CAT_NONE},
+	{ACT_RETURN, 8, NULL, HOLDER, -1, 0, kg1001, N(kg1001), NULL, {CUSTODIAN, HOLDER},
+	 .ref = "123456-2026-0004"},
 	{ACT_INCIDENT_REPORT, 9, NULL, -1, -1, 0, koi, N(koi),
-	 "physical: container found unlocked", {CUSTODIAN, -1}},
-	{ACT_RECEIPT, 10, "COR", -1, -1, 0, pubs, N(pubs), NULL, {CUSTODIAN, -1}},
-	{ACT_RECEIPT, 11, "COR", -1, -1, 0, ekey, N(ekey), NULL, {CUSTODIAN, -1}},
+	 "container found unlocked", {CUSTODIAN, -1}, .cat = CAT_PHYSICAL},
+	{ACT_RECEIPT, 10, "COR", -1, -1, 0, pubs, N(pubs), NULL, {CUSTODIAN, -1}, NULL, CAT_NONE},
+	{ACT_RECEIPT, 11, "COR", -1, -1, 0, ekey, N(ekey), NULL, {CUSTODIAN, -1}, NULL, CAT_NONE},
 	{ACT_INVENTORY, 12, NULL, -1, -1, 0, inventory, N(inventory),
-	 "semi-annual inventory, all sighted", {CUSTODIAN, WITNESS}},
+	 "semi-annual inventory, all sighted", {CUSTODIAN, WITNESS}, NULL, CAT_NONE},
 	{ACT_DESTROY, 13, NULL, -1, -1, 0, akat, N(akat), "superseded TOP SECRET key",
-	 {CUSTODIAN, WITNESS}},
+	 {CUSTODIAN, WITNESS}, NULL, CAT_NONE},
 	{ACT_INCIDENT_UPDATE, 14, NULL, -1, -1, 0, koi, N(koi), "amplifying report sent",
-	 {CUSTODIAN, -1}},
+	 {CUSTODIAN, -1}, .ref = "123456-2026-0009", .cat = CAT_PHYSICAL},
 	{ACT_INCIDENT_CLOSE, 15, NULL, -1, -1, 0, koi, N(koi), "no compromise; closed",
-	 {CUSTODIAN, ADMIN}},
+	 {CUSTODIAN, ADMIN}, .ref = "123456-2026-0009", .cat = CAT_PHYSICAL},
 	{ACT_RECEIPT, 16, "COR", -1, -1, 0, kg1002, N(kg1002),
 	 "remarks with \"quotes\", back\\slash, a tab\there,\nnew line\n— forged: line, "
 	 "caf\xc3\xa9, \xe2\x80\xae, DEL\x7f",
-	 {CUSTODIAN, -1}},
+	 {CUSTODIAN, -1}, NULL, CAT_NONE},
 	{ACT_KEY_REVOKE, 0, NULL, -1, HOLDER, ROLE_HOLDER, NONE, "holder posted out",
-	 {ADMIN, WITNESS}},
+	 {ADMIN, WITNESS}, NULL, CAT_NONE},
+	{ACT_ACCEPT, 17, "654321", -1, -1, 0, radios, N(radios),
+	 "transfer from account 654321 received intact", {CUSTODIAN, -1},
+	 .ref = "654321-2026-0031"},
 };
 
 /* Build the history; `mutate` may change a step (by index) before signing,

@@ -23,7 +23,7 @@ roots=
 for t in 1 2 3 7; do
 	out=$("$verify" --keys "$V/good.keys" --threads "$t" --json "$V/good.log") ||
 		fail "good.log rejected with $t threads: $out"
-	grep -q '"valid":true,"entries":22,' <<<"$out" || fail "unexpected: $out"
+	grep -q '"valid":true,"entries":23,' <<<"$out" || fail "unexpected: $out"
 	grep -q '"two_person":11,' <<<"$out" || fail "two-person count: $out"
 	roots+=$(grep -o '"root":"[^"]*"' <<<"$out")$'\n'
 done

@@ -224,6 +224,16 @@ static void account_entry(gen *g)
 	snprintf(e.txn, sizeof e.txn, "%s-2026-%04" PRIu64, ACCOUNT, ++g->txn);
 	if (k->peer)
 		snprintf(e.peer, sizeof e.peer, "%s", pick(3) == 0 ? "COR" : "654321");
+	/* What an accept, return or incident update answers: an earlier
+	 * transaction (of the sending account for an accept). */
+	if (e.action == ACT_ACCEPT)
+		snprintf(e.ref, sizeof e.ref, "654321-2026-%04u", 1 + pick(9000));
+	else if ((e.action == ACT_RETURN || e.action == ACT_INCIDENT_UPDATE) && g->txn > 1)
+		snprintf(e.ref, sizeof e.ref, "%s-2026-%04u", ACCOUNT, 1 + pick((unsigned)(g->txn - 1)));
+	else if (e.action == ACT_RETURN || e.action == ACT_INCIDENT_UPDATE)
+		snprintf(e.ref, sizeof e.ref, "%s-2026-0001", ACCOUNT);
+	if (e.action == ACT_INCIDENT_REPORT || e.action == ACT_INCIDENT_UPDATE)
+		e.category = (entry_category)(CAT_CRYPTOGRAPHIC + pick(CAT__COUNT - 1));
 	int holder = HOLDER0 + (int)pick(NHOLDERS);
 	if (k->holder)
 		snprintf(e.holder, sizeof e.holder, "%s", key_names[holder]);
