@@ -506,6 +506,26 @@ static const char *or_dash(const char *s)
 	return s[0] ? s : "-";
 }
 
+static void put_u64(buf *b, uint64_t v)
+{
+	char digits_rev[20];
+	size_t n = 0;
+	do
+		digits_rev[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		buf_append(b, &digits_rev[--n], 1);
+}
+
+/* "\nname value": ends the previous line and writes the next field. */
+static void put_field(buf *b, const char *name, const char *value)
+{
+	buf_append(b, "\n", 1);
+	buf_puts(b, name);
+	buf_append(b, " ", 1);
+	buf_puts(b, value);
+}
+
 /* Room kept for two Ed25519 signature lines with maximal key names, so that a
  * formatted entry always fits ENTRY_NOTE_MAX once signed. */
 #define SIGLINES_RESERVE (1 + 2 * (3 + 1 + KEY_NAME_MAX + 1 + B64_LEN(4 + KEY_SIG_LEN) + 1))
@@ -519,28 +539,58 @@ status entry_format(const entry *e, char **out, size_t *outlen, errbuf *err)
 	b64_encode(e->prev, SHA256_LEN, prev);
 	entry_time_format(e->time_us, time);
 
+	/* Plain appends, not printf: this runs twice for every entry a
+	 * verifier reads (the canonical round trip). */
 	buf b = {0};
-	buf_printf(&b, "%s %s\nindex %" PRIu64 "\nprev %s\ntime %s\naction %s\n", ENTRY_FORMAT,
-		   e->origin, e->index, prev, time, entry_action_name(e->action));
-	buf_printf(&b, "txn %s\naccount %s\npeer %s\nholder %s\nref %s\ncategory %s\n",
-		   or_dash(e->txn), or_dash(e->account), or_dash(e->peer), or_dash(e->holder),
-		   or_dash(e->ref), entry_category_name(e->category));
+	buf_puts(&b, ENTRY_FORMAT " ");
+	buf_puts(&b, e->origin);
+	buf_puts(&b, "\nindex ");
+	put_u64(&b, e->index);
+	put_field(&b, "prev", prev);
+	put_field(&b, "time", time);
+	put_field(&b, "action", entry_action_name(e->action));
+	put_field(&b, "txn", or_dash(e->txn));
+	put_field(&b, "account", or_dash(e->account));
+	put_field(&b, "peer", or_dash(e->peer));
+	put_field(&b, "holder", or_dash(e->holder));
+	put_field(&b, "ref", or_dash(e->ref));
+	put_field(&b, "category", entry_category_name(e->category));
+	buf_append(&b, "\n", 1);
 	for (size_t i = 0; i < e->nkeys; i++) {
 		key_vkey_format(&e->keys[i].key, vkey);
-		buf_printf(&b, "key %s %s\n", entry_role_name(e->keys[i].role), vkey);
+		buf_puts(&b, "key ");
+		buf_puts(&b, entry_role_name(e->keys[i].role));
+		buf_append(&b, " ", 1);
+		buf_puts(&b, vkey);
+		buf_append(&b, "\n", 1);
 	}
 	for (size_t i = 0; i < e->nitems; i++) {
 		const entry_item *it = &e->items[i];
 		char eff[ENTRY_DATE_LEN + 1] = "-", sup[ENTRY_DATE_LEN + 1] = "-";
+		char alc = (char)('0' + it->alc);
 		if (it->effective)
 			entry_date_format(it->effective, eff);
 		if (it->supersedes)
 			entry_date_format(it->supersedes, sup);
-		buf_printf(&b, "item kind=%s alc=%d class=%s crypto=%s qty=%" PRIu32
-			   " serial=%s edition=%s effective=%s supersedes=%s title=%s\n",
-			   item_kind_name(it->kind), it->alc, item_class_name(it->cls),
-			   it->crypto ? "yes" : "no", it->qty, or_dash(it->serial),
-			   or_dash(it->edition), eff, sup, it->title);
+		buf_puts(&b, "item kind=");
+		buf_puts(&b, item_kind_name(it->kind));
+		buf_puts(&b, " alc=");
+		buf_append(&b, &alc, 1);
+		buf_puts(&b, " class=");
+		buf_puts(&b, item_class_name(it->cls));
+		buf_puts(&b, it->crypto ? " crypto=yes qty=" : " crypto=no qty=");
+		put_u64(&b, it->qty);
+		buf_puts(&b, " serial=");
+		buf_puts(&b, or_dash(it->serial));
+		buf_puts(&b, " edition=");
+		buf_puts(&b, or_dash(it->edition));
+		buf_puts(&b, " effective=");
+		buf_puts(&b, eff);
+		buf_puts(&b, " supersedes=");
+		buf_puts(&b, sup);
+		buf_puts(&b, " title=");
+		buf_puts(&b, it->title);
+		buf_append(&b, "\n", 1);
 	}
 	buf_puts(&b, "text");
 	if (e->textlen > 0) {

@@ -91,9 +91,10 @@ bool note_text_valid(const char *text, size_t len)
 }
 
 /* Decode canonical base64 s[0..len) in pieces, without allocating, keeping
- * the first KEY_ID_LEN bytes in id.  Returns the decoded length, or 0 if the
- * text is not canonical base64. */
-static size_t b64_check(const char *s, size_t len, uint8_t id[KEY_ID_LEN])
+ * the first KEY_ID_LEN bytes in sig->id and, when the whole decodes to a key
+ * ID and an Ed25519 signature, those 64 bytes in sig->sig.  Returns the
+ * decoded length, or 0 if the text is not canonical base64. */
+static size_t b64_check(const char *s, size_t len, note_sigline *sig)
 {
 	enum { CHUNK = 512 }; /* a multiple of 4 */
 	uint8_t buf[CHUNK / 4 * 3];
@@ -108,8 +109,12 @@ static size_t b64_check(const char *s, size_t len, uint8_t id[KEY_ID_LEN])
 		if (b64_decode(s + off, n, buf, sizeof buf, &got) != ST_OK)
 			return 0;
 		if (off == 0)
-			memcpy(id, buf, got < KEY_ID_LEN ? got : KEY_ID_LEN);
+			memcpy(sig->id, buf, got < KEY_ID_LEN ? got : KEY_ID_LEN);
 		total += got;
+		if (off == 0 && n == len && got == KEY_ID_LEN + KEY_SIG_LEN) {
+			memcpy(sig->sig, buf + KEY_ID_LEN, KEY_SIG_LEN);
+			sig->ed25519_size = true;
+		}
 	}
 	return total;
 }
@@ -160,7 +165,8 @@ static status sigline(const char *s, size_t len, size_t num, note_sigline *sig, 
 	if (memchr(b, ' ', blen) != NULL)
 		return err_set(err, ST_FORMAT, "signature line %zu: space after the signature",
 			       num);
-	size_t dlen = b64_check(b, blen, sig->id);
+	sig->ed25519_size = false;
+	size_t dlen = b64_check(b, blen, sig);
 	if (dlen == 0)
 		return err_set(err, ST_FORMAT,
 			       "signature line %zu: signature is not canonical base64", num);
@@ -254,12 +260,7 @@ status note_verify(const note *n, note_key_lookup lookup, void *ctx, size_t need
 			return err_set(err, ST_USAGE,
 				       "signature line %zu: key lookup returned a key of another "
 				       "name or ID", i + 1);
-		uint8_t raw[KEY_ID_LEN + KEY_SIG_LEN + 1];
-		size_t rawlen = 0;
-		if (s->b64len != ED25519_B64_LEN ||
-		    b64_decode(s->b64, s->b64len, raw, sizeof raw, &rawlen) != ST_OK ||
-		    rawlen != KEY_ID_LEN + KEY_SIG_LEN ||
-		    !key_verify(k, n->text, n->textlen, raw + KEY_ID_LEN))
+		if (!s->ed25519_size || !key_verify(k, n->text, n->textlen, s->sig))
 			return err_set(err, ST_BADSIG,
 				       "signature line %zu: signature by %s does not verify", i + 1,
 				       k->name);

@@ -24,6 +24,8 @@ typedef struct note_sigline {
 	uint8_t id[KEY_ID_LEN];   /* key ID from the signature's first 4 bytes */
 	const char *b64;  /* the whole base64 field: base64(id || signature) */
 	size_t b64len;
+	bool ed25519_size; /* the field decodes to a key ID and 64 bytes ... */
+	uint8_t sig[KEY_SIG_LEN]; /* ... which are here, decoded once */
 } note_sigline;
 
 typedef struct note {
