@@ -51,7 +51,8 @@ ALL_LDFLAGS = $(OPT) $(LDFLAGS)
 # The library: every module of src/ and keys/ except the programs' mains.
 MAINS     = src/main.c src/custos_verify.c
 LIB_SRCS  = $(filter-out $(MAINS),$(wildcard src/*.c keys/*.c))
-LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+MIGRATIONS = $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 LIB       = $(BUILD)/libcustos.a
 
 TEST_SRCS = $(wildcard tests/check_*.c)
@@ -61,7 +62,7 @@ TEST_SCRIPTS = $(sort $(wildcard tests/t_*.sh))
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 
 .SECONDARY:
-.PHONY: all run check test deps bench fuzz install uninstall clean custos custos-verify
+.PHONY: all run stop check test deps bench fuzz install uninstall clean custos custos-verify
 all: $(BUILD)/custos $(BUILD)/custos-verify
 
 custos: $(BUILD)/custos
@@ -71,6 +72,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The migrations are compiled in: custos carries its own schema.
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) src/embed_sql.sh
+	@mkdir -p $(dir $@)
+	$(Q)sh src/embed_sql.sh $@ $(MIGRATIONS)
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -99,12 +109,17 @@ $(BUILD)/tests/mkvectors: $(BUILD)/tests/mkvectors.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+# TEST-ONLY key files at minimum KDF cost, for tests and the demo.
+$(BUILD)/tests/mktestkey: $(BUILD)/tests/mktestkey.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
 # `make check`: the whole suite under AddressSanitizer and UBSan.
 check:
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
 
 # Run every Check suite and every scenario script against the binaries in $(BUILD).
-test: all $(TEST_BINS) $(BUILD)/tests/mkvectors
+test: all $(TEST_BINS) $(BUILD)/tests/mkvectors $(BUILD)/tests/mktestkey
 	$(Q)BUILD=$(BUILD) tests/run.sh $(TEST_BINS) $(TEST_SCRIPTS)
 
 deps:
@@ -119,14 +134,25 @@ deps:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-# Until the ledger and its database exist, `make run` shows what custos does
-# today: the offline verifier on the sample log and on a tampered copy.
-run: all
-	@echo "== custos-verify on tests/vectors/good.log"
-	$(Q)$(BUILD)/custos-verify --keys tests/vectors/good.keys tests/vectors/good.log
-	@echo
-	@echo "== the same log with one byte of entry 7 changed"
-	$(Q)! $(BUILD)/custos-verify --keys tests/vectors/good.keys tests/vectors/tampered/flipped-byte.log
+# `make run`: a local PostgreSQL kept in $(DEMO_DIR) (started if it is not
+# running; data survives), the demo ledger made once through custos's own
+# commands, and custos at work on it.  Stop the server with `make stop`.
+DEMO_DIR ?= .demo
+run: all $(BUILD)/tests/mktestkey
+	$(Q)tests/demo.sh $(BUILD) $(DEMO_DIR) >$(BUILD)/demo.env
+	$(Q). ./$(BUILD)/demo.env; \
+	echo "== alarms (as auditor dave)"; PGUSER=dave $(BUILD)/custos alarms; \
+	echo; echo "== holdings of account 123456, first page (as custodian alice)"; \
+	PGUSER=alice $(BUILD)/custos holdings --account 123456 --limit 15; \
+	echo; echo "== the log, verified against the key registry and the state tables"; \
+	PGUSER=dave $(BUILD)/custos log verify; \
+	echo; echo "Use it yourself:"; sed 's/^/  /' $(BUILD)/demo.env; \
+	echo "  PGUSER=alice $(BUILD)/custos holdings     (custodian of 123456; see README for more)"
+
+stop:
+	$(Q)if [ -d $(DEMO_DIR)/data ]; then \
+		if [ "$$(id -u)" = 0 ]; then RU="runuser -u postgres --"; else RU=; fi; \
+		$$RU $$(pg_config --bindir)/pg_ctl -D $(DEMO_DIR)/data stop; fi
 
 # `make bench` and `make fuzz` live beside their sources.
 include $(wildcard tests/bench/bench.mk tests/fuzz/fuzz.mk)

@@ -395,7 +395,7 @@ static bool title_valid(const char *s, size_t n)
 	return true;
 }
 
-static status item_check(const entry_item *it, size_t k, errbuf *err)
+status entry_item_check(const entry_item *it, size_t k, errbuf *err)
 {
 	if ((unsigned)it->kind >= KIND__COUNT)
 		return err_set(err, ST_FORMAT, "item %zu: unknown kind", k);
@@ -490,7 +490,7 @@ static status entry_check(const entry *e, errbuf *err)
 	if (e->nitems > ENTRY_MAX_ITEMS)
 		return err_set(err, ST_TOOBIG, "at most %d items in one entry", ENTRY_MAX_ITEMS);
 	for (size_t i = 0; i < e->nitems; i++) {
-		status st = item_check(&e->items[i], i + 1, err);
+		status st = entry_item_check(&e->items[i], i + 1, err);
 		if (st != ST_OK)
 			return st;
 	}

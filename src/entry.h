@@ -158,6 +158,9 @@ status entry_format(const entry *e, char **out, size_t *outlen, errbuf *err) CUS
  * for the same content; err names the line and the fault. */
 status entry_parse(const char *text, size_t len, entry *out, errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* Check one item's fields as entry_format would (k numbers it in err). */
+status entry_item_check(const entry_item *it, size_t k, errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* Release the items and text of e and zero it. */
 void entry_free(entry *e);
 

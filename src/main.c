@@ -9,16 +9,27 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: custos <command> [options]\n"
+	fputs("usage: custos <command> [options]   (custos <command> --help for more)\n"
 	      "\n"
-	      "commands:\n"
+	      "keys:\n"
 	      "  key new --name NAME --out FILE [--passphrase-fd N]\n"
-	      "                      make a key pair; the secret key file is sealed\n"
-	      "                      with a passphrase\n"
-	      "  key pub [--pem] FILE  print the public key (C2SP verifier key, or PEM)\n"
+	      "  key pub [--pem] FILE\n"
 	      "  key passwd FILE [--passphrase-fd N] [--new-passphrase-fd M]\n"
-	      "                      change a key file's passphrase\n"
-	      "  help                this text\n",
+	      "\n"
+	      "the ledger (connection: --db CONNINFO or the PG* variables; --json output):\n",
+	      f);
+	cli_ledger_usage(f);
+	fputs("\nqueries:\n"
+	      "  holdings [--account N] [--status S] [--kind K] [--class C] [--alc A]\n"
+	      "           [--title PREFIX] [--serial PREFIX] [--limit N] [--after CURSOR]\n"
+	      "  history ITEM        an item's log entries (ITEM: serial, or title=.. serial=..)\n"
+	      "  txn list [--account N]\n"
+	      "  alarms              overdue destruction, incidents, transit, inventory\n"
+	      "  person list | account list\n"
+	      "\n"
+	      "the log:\n"
+	      "  log verify          chain, signatures by the key registry, replay vs. state\n"
+	      "  log export FILE     the log file and FILE.keys for custos-verify\n",
 	      f);
 }
 
@@ -33,12 +44,22 @@ int main(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "key") == 0)
+	const char *sub = argc > 2 ? argv[2] : "";
+	if (strcmp(cmd, "key") == 0 && strcmp(sub, "revoke") != 0)
 		return cli_key(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		usage(stdout);
 		return CLI_OK;
 	}
-	fprintf(stderr, "custos: unknown command '%s'; try 'custos help'\n", cmd);
-	return CLI_USAGE;
+	if (strcmp(cmd, "holdings") == 0 || strcmp(cmd, "history") == 0 ||
+	    strcmp(cmd, "alarms") == 0 || (strcmp(cmd, "txn") == 0))
+		return cli_query(argc - 1, argv + 1);
+	if ((strcmp(cmd, "person") == 0 || strcmp(cmd, "account") == 0) &&
+	    strcmp(sub, "list") == 0) {
+		argv[2] = strcmp(cmd, "person") == 0 ? "person-list" : "account-list";
+		return cli_query(argc - 2, argv + 2);
+	}
+	if (strcmp(cmd, "log") == 0)
+		return cli_log(argc - 1, argv + 1);
+	return cli_ledger(argc - 1, argv + 1);
 }

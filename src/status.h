@@ -27,7 +27,11 @@
 	X(ST_BADSIG, "signature does not verify")                            \
 	X(ST_NOSIG, "no valid signature from a trusted key")                 \
 	X(ST_CRYPTO, "cryptographic library failure")                        \
-	X(ST_PROOF, "proof does not verify")
+	X(ST_PROOF, "proof does not verify")                                 \
+	X(ST_DB, "database error")                                           \
+	X(ST_CONN, "connection to the database lost")                        \
+	X(ST_REFUSED, "refused by the ledger rules")                         \
+	X(ST_DENIED, "not permitted for this person")
 
 typedef enum status {
 #define STATUS_ENUM(code, msg) code,

@@ -5,6 +5,12 @@
 # counts as a failure here (nothing is skipped silently).
 set -u
 pass=0 fail=0 failed=()
+# One throwaway PostgreSQL server for the whole run; each test makes its
+# own database on it.
+. "$(dirname "$0")/pg.sh"
+pg_start || { echo "FAIL  cannot start a PostgreSQL server for the tests"; exit 1; }
+trap pg_stop EXIT
+export CUSTOS_TEST_PG=1
 for t in "$@"; do
 	name=${t##*/}
 	start=$EPOCHREALTIME

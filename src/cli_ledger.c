@@ -1,0 +1,813 @@
+/* The ledger's commands: db init|migrate|status, person add, account
+ * add|appoint, key revoke, and the material actions (receive, transfer,
+ * accept, issue, return, destroy, possession, inventory, incident
+ * report|update|close).  Each action is one ledger_submit; a lost
+ * connection is reported, re-established, and the same request (same
+ * idempotency key) submitted again, so it applies once. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../keys/key.h"
+#include "../keys/keyfile.h"
+#include "../keys/passphrase.h"
+#include "cli.h"
+#include "db.h"
+#include "json.h"
+#include "ledger.h"
+#include "migrate.h"
+#include "safeprint.h"
+
+#define MAX_ITEMS ENTRY_MAX_ITEMS
+#define TEXT_FILE_MAX (4u << 20)
+
+typedef struct opts {
+	const char *db, *key, *witness_key, *idem, *account, *from, *to, *holder, *ref,
+		*category, *text, *text_file, *items_file, *role, *pubkey, *login, *name, *origin,
+		*admin, *admin_key, *admin_login, *person;
+	int pass_fd, witness_fd, password_fd;
+	bool json, help;
+	const char *items[MAX_ITEMS + 1]; /* --item specs */
+	bool identity[MAX_ITEMS + 1];     /* from --serial: a bare serial */
+	size_t nitems;
+	const char *operand;
+} opts;
+
+enum kind { K_STR, K_FD, K_FLAG, K_ITEM, K_SERIAL };
+
+static const struct option {
+	const char *name;
+	enum kind kind;
+	size_t off;
+} options[] = {
+#define S(n, f) {n, K_STR, offsetof(opts, f)}
+	S("--db", db), S("--key", key), S("--witness-key", witness_key),
+	S("--idempotency-key", idem), S("--account", account), S("--from", from), S("--to", to),
+	S("--holder", holder), S("--category", category), S("--text", text),
+	S("--text-file", text_file), S("--items", items_file), S("--role", role),
+	S("--pubkey", pubkey), S("--login", login), S("--name", name), S("--origin", origin),
+	S("--admin", admin), S("--admin-key", admin_key), S("--admin-login", admin_login),
+	S("--person", person),
+#undef S
+	{"--passphrase-fd", K_FD, offsetof(opts, pass_fd)},
+	{"--witness-passphrase-fd", K_FD, offsetof(opts, witness_fd)},
+	{"--password-fd", K_FD, offsetof(opts, password_fd)},
+	{"--json", K_FLAG, offsetof(opts, json)},
+	{"--item", K_ITEM, 0},
+	{"--serial", K_SERIAL, 0},
+};
+
+/* A verb: its words, the options it takes, whether it takes an operand. */
+typedef struct verb {
+	const char *words;   /* "transfer", "incident report", ... */
+	entry_action action; /* ACT__COUNT for non-log verbs */
+	const char *takes;   /* option names it accepts, space separated */
+	const char *operand; /* its operand's name, or NULL */
+	const char *help;
+} verb;
+
+#define SIGN "--key --passphrase-fd --idempotency-key --db --json --text --text-file "
+#define WIT "--witness-key --witness-passphrase-fd "
+#define ITEMS "--item --serial --items "
+
+static const verb verbs[] = {
+	{"db init", ACT_GENESIS, "--db --json --origin --admin --admin-key --admin-login "
+				 "--passphrase-fd --idempotency-key", NULL,
+	 "custos db init --origin ORIGIN --admin NAME --admin-key FILE [--admin-login ROLE]\n"
+	 "  Apply the schema and start the log: the genesis entry enrols NAME, whose key\n"
+	 "  is in FILE, as the first administrator; NAME logs in as ROLE (default NAME).\n"},
+	{"db migrate", ACT__COUNT, "--db --json", NULL,
+	 "custos db migrate\n  Apply the pending schema migrations.\n"},
+	{"db status", ACT__COUNT, "--db --json", NULL,
+	 "custos db status\n  Show which schema migrations are applied and which are pending.\n"},
+	{"person add", ACT_KEY_ENROL, SIGN WIT "--role --pubkey --account --login --password-fd",
+	 "NAME",
+	 "custos person add NAME --role ROLE --pubkey VKEY [--account N] [--login ROLE]\n"
+	 "                  [--password-fd N] --witness-key FILE\n"
+	 "  Enrol a person and their public key with a role (administrator, custodian,\n"
+	 "  alternate, holder, witness, auditor, authority; account roles need --account)\n"
+	 "  and create their PostgreSQL login.  Two-person: the second signature is the\n"
+	 "  new person's own key file (proof of possession) or another enrolled person's.\n"},
+	{"account add", ACT_ACCOUNT_OPEN, SIGN "--name", "NUMBER",
+	 "custos account add NUMBER --name TEXT\n  Open COMSEC account NUMBER (six digits).\n"},
+	{"account appoint", ACT_KEY_ENROL, SIGN WIT "--person --role", "NUMBER",
+	 "custos account appoint NUMBER --person NAME --role custodian|alternate|holder|witness\n"
+	 "                       --witness-key FILE\n"
+	 "  Give an enrolled person a role on account NUMBER.\n"},
+	{"key revoke", ACT_KEY_REVOKE, SIGN WIT "--role --account", "NAME",
+	 "custos key revoke NAME --role ROLE [--account N] --witness-key FILE\n"
+	 "  End a person's role; with their last role their key is revoked.\n"},
+	{"receive", ACT_RECEIPT, SIGN WIT ITEMS "--account --from", NULL,
+	 "custos receive --from COR|ACCOUNT --item SPEC... [--account N]\n"
+	 "  Material comes on the account.  SPEC: \"kind=key alc=1 class=S crypto=yes\n"
+	 "  serial=0042 edition=A effective=2026-01-01 supersedes=2026-02-01 title=AKAT 1234\"\n"
+	 "  (title last); --items FILE reads one SPEC per line.  TOP SECRET keying\n"
+	 "  material needs --witness-key.\n"},
+	{"transfer", ACT_TRANSFER, SIGN WIT ITEMS "--account --to", NULL,
+	 "custos transfer --to COR|ACCOUNT (--serial S | --item SPEC)... [--account N]\n"
+	 "  Send material; it is in transit until the receiver accepts.\n"},
+	{"accept", ACT_ACCEPT, SIGN WIT ITEMS "--account", "TXN",
+	 "custos accept TXN [--account N]\n"
+	 "  Acknowledge transfer TXN: as the receiving custodian, the material comes on\n"
+	 "  your account; as the sender, record an outside receiver's acknowledgement.\n"},
+	{"issue", ACT_ISSUE, SIGN WIT ITEMS "--account --holder", NULL,
+	 "custos issue --holder NAME (--serial S | --item SPEC)... --witness-key HOLDER_KEY\n"
+	 "  Hand receipt: the holder signs with their key at the same terminal.\n"},
+	{"return", ACT_RETURN, SIGN WIT ITEMS "--account --holder", "TXN",
+	 "custos return TXN --holder NAME (--serial S)... --witness-key HOLDER_KEY\n"
+	 "  The holder returns material issued under hand receipt TXN.\n"},
+	{"destroy", ACT_DESTROY, SIGN WIT ITEMS "--account", NULL,
+	 "custos destroy (--serial S | --item SPEC)... --witness-key FILE\n"
+	 "  Destruction, two-person: the witness types their passphrase here.\n"},
+	{"possession", ACT_POSSESSION, SIGN WIT ITEMS "--account", NULL,
+	 "custos possession --item SPEC...\n  Found material comes on the account.\n"},
+	{"inventory", ACT_INVENTORY, SIGN WIT ITEMS "--account", NULL,
+	 "custos inventory (--serial S)... --witness-key FILE\n"
+	 "  Record a sighting of the listed items, with a witness.\n"},
+	{"incident report", ACT_INCIDENT_REPORT, SIGN WIT ITEMS "--account --category", NULL,
+	 "custos incident report --category cryptographic|personnel|physical|packaging\n"
+	 "                       [--serial S]... --text WHAT\n"
+	 "  Open an incident; the items listed are under it until relieved or found.\n"},
+	{"incident update", ACT_INCIDENT_UPDATE, SIGN "--account", "TXN",
+	 "custos incident update TXN --text WHAT\n  An amplifying report on incident TXN.\n"},
+	{"incident close", ACT_INCIDENT_CLOSE, SIGN WIT "--account", "TXN",
+	 "custos incident close TXN --witness-key AUTHORITY_KEY\n"
+	 "  Relief from accountability: items still under incident TXN are written off.\n"},
+};
+
+static int usage_error(const char *words, const char *what, const char *arg)
+{
+	fprintf(stderr, "custos %s: %s", words, what);
+	if (arg != NULL) {
+		fputs(" '", stderr);
+		safe_fputs(arg, stderr);
+		fputc('\'', stderr);
+	}
+	fprintf(stderr, "; see 'custos %s --help'\n", words);
+	return CLI_USAGE;
+}
+
+static int fail(const char *words, status st, const errbuf *err)
+{
+	fprintf(stderr, "custos %s: ", words);
+	safe_fputs(err_text(err, st), stderr);
+	fputc('\n', stderr);
+	return CLI_FAIL;
+}
+
+static bool takes(const verb *v, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = v->takes; (p = strstr(p, name)) != NULL; p += n)
+		if ((p == v->takes || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static int parse(const verb *v, int argc, char **argv, opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->pass_fd = o->witness_fd = o->password_fd = -1;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			o->help = true;
+			return -1;
+		}
+		if (a[0] != '-' || a[1] == '\0') {
+			if (v->operand == NULL || o->operand != NULL)
+				return usage_error(v->words, "unexpected argument", a);
+			o->operand = a;
+			continue;
+		}
+		const struct option *opt = NULL;
+		const char *val = NULL;
+		for (size_t k = 0; k < sizeof options / sizeof options[0]; k++) {
+			size_t n = strlen(options[k].name);
+			if (strncmp(a, options[k].name, n) == 0 &&
+			    (a[n] == '\0' || (a[n] == '=' && options[k].kind != K_FLAG))) {
+				opt = &options[k];
+				val = a[n] == '=' ? a + n + 1 : NULL;
+			}
+		}
+		if (opt == NULL || !takes(v, opt->name))
+			return usage_error(v->words, "unknown option", a);
+		if (opt->kind != K_FLAG && val == NULL) {
+			if (i + 1 == argc)
+				return usage_error(v->words, "missing value for option", opt->name);
+			val = argv[++i];
+		}
+		char *field = (char *)o + opt->off;
+		switch (opt->kind) {
+		case K_STR:
+			if (*(const char **)field != NULL)
+				return usage_error(v->words, "option given twice", opt->name);
+			*(const char **)field = val;
+			break;
+		case K_FLAG:
+			*(bool *)field = true;
+			break;
+		case K_FD: {
+			char *end;
+			errno = 0;
+			long fd = strtol(val, &end, 10);
+			if (*val < '0' || *val > '9' || errno || *end || fd > INT_MAX)
+				return usage_error(v->words, "a file descriptor must be a number, not",
+						   val);
+			if (fcntl((int)fd, F_GETFD) < 0)
+				return usage_error(v->words, "file descriptor not open:", val);
+			*(int *)field = (int)fd;
+			break;
+		}
+		case K_ITEM:
+		case K_SERIAL:
+			if (o->nitems == MAX_ITEMS)
+				return usage_error(v->words, "too many items; at most 500 in one entry",
+						   NULL);
+			o->identity[o->nitems] = opt->kind == K_SERIAL;
+			o->items[o->nitems++] = val;
+			break;
+		}
+	}
+	if (v->operand != NULL && o->operand == NULL)
+		return usage_error(v->words, "missing operand", v->operand);
+	return -1;
+}
+
+/* ---- keys ---------------------------------------------------------------- */
+
+/* The default key file: $CUSTOS_KEY, else $XDG_CONFIG_HOME/custos/key
+ * (~/.config/custos/key). */
+static const char *default_key(char *buf, size_t cap)
+{
+	const char *k = getenv("CUSTOS_KEY");
+	if (k != NULL && k[0] != '\0')
+		return k;
+	const char *x = getenv("XDG_CONFIG_HOME"), *h = getenv("HOME");
+	if (x != NULL && x[0] == '/')
+		snprintf(buf, cap, "%s/custos/key", x);
+	else if (h != NULL)
+		snprintf(buf, cap, "%s/.config/custos/key", h);
+	else
+		return NULL;
+	return buf;
+}
+
+/* Load a secret key file, asking its passphrase on the terminal (or
+ * reading it from fd). */
+static status load_key(const char *path, int fd, const char *whose, key_secret **out,
+		       errbuf *err)
+{
+	*out = NULL;
+	key_public pub;
+	status st = keyfile_read_public(path, &pub, err);
+	if (st != ST_OK)
+		return st;
+	char prompt[300];
+	snprintf(prompt, sizeof prompt, "Passphrase of %s key %s: ", whose, pub.name);
+	char *pass = NULL;
+	size_t len = 0;
+	st = fd >= 0 ? passphrase_read_fd(fd, &pass, &len, err)
+		     : passphrase_read_tty(prompt, NULL, &pass, &len, err);
+	if (st != ST_OK)
+		return st;
+	st = keyfile_load(path, pass, len, out, err);
+	passphrase_free(pass);
+	if (st != ST_OK) {
+		char why[200];
+		snprintf(why, sizeof why, "%s", err_text(err, st));
+		err_set(err, st, "%s key file %s: %s", whose, path, why);
+	}
+	return st;
+}
+
+static bool is_material(entry_action a)
+{
+	return a >= ACT_RECEIPT && a <= ACT_CUSTODIAN_CHANGE;
+}
+
+/* ---- items and text ------------------------------------------------------ */
+
+static char *read_file(const char *path, size_t max, size_t *len, errbuf *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		err_set(err, ST_IO, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char *data = malloc(max + 1);
+	size_t n = data ? fread(data, 1, max + 1, f) : 0;
+	bool bad = ferror(f);
+	fclose(f);
+	if (data == NULL || bad || n > max) {
+		free(data);
+		err_set(err, n > max ? ST_TOOBIG : ST_IO, "%s: %s", path,
+			n > max ? "too large" : "read error");
+		return NULL;
+	}
+	data[n] = '\0';
+	*len = n;
+	return data;
+}
+
+static int gather_items(const verb *v, opts *o, ledger_request *q, char **file_data)
+{
+	errbuf err = {""};
+	size_t n = o->nitems;
+	char *lines[MAX_ITEMS + 1];
+	size_t nlines = 0;
+	if (o->items_file != NULL) {
+		size_t len;
+		*file_data = read_file(o->items_file, 1u << 20, &len, &err);
+		if (*file_data == NULL)
+			return fail(v->words, ST_IO, &err);
+		for (char *s = *file_data, *nl; *s != '\0'; s = nl) {
+			nl = strchr(s, '\n');
+			if (nl != NULL)
+				*nl++ = '\0';
+			else
+				nl = s + strlen(s);
+			if (*s == '\0' || *s == '#')
+				continue;
+			if (n + nlines == MAX_ITEMS)
+				return usage_error(v->words, "too many items; at most 500 in one entry",
+						   NULL);
+			lines[nlines++] = s;
+		}
+	}
+	q->items = calloc(n + nlines + 1, sizeof *q->items);
+	if (q->items == NULL)
+		return fail(v->words, ST_NOMEM, NULL);
+	bool full = v->action == ACT_RECEIPT || v->action == ACT_POSSESSION;
+	for (size_t i = 0; i < n + nlines; i++) {
+		const char *spec = i < n ? o->items[i] : lines[i - n];
+		bool bare = i < n && o->identity[i];
+		if (bare && full)
+			return usage_error(v->words, "new material needs all its details (--item SPEC), "
+					   "not only", "--serial");
+		status st = ledger_parse_item(spec, !full, &q->items[i], &err);
+		if (st == ST_OK && bare && strchr(spec, '=') != NULL)
+			st = err_set(&err, ST_USAGE, "--serial takes a serial number alone");
+		if (st != ST_OK) {
+			fprintf(stderr, "custos %s: ", v->words);
+			safe_fputs(err_text(&err, st), stderr);
+			fputs(" in '", stderr);
+			safe_fputs(spec, stderr);
+			fputs("'\n", stderr);
+			return CLI_USAGE;
+		}
+	}
+	q->nitems = n + nlines;
+	return -1;
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static void print_result(const verb *v, const opts *o, const ledger_result *r)
+{
+	char t[ENTRY_TIME_LEN + 1];
+	entry_time_format(r->time_us, t);
+	if (o->json) {
+		printf("{\"action\":");
+		json_str(stdout, v->words);
+		printf(",\"index\":%llu,\"txn\":", (unsigned long long)r->index);
+		if (r->txn[0])
+			json_str(stdout, r->txn);
+		else
+			fputs("null", stdout);
+		printf(",\"time\":\"%s\",\"already_applied\":%s}\n", t, r->already ? "true" : "false");
+		return;
+	}
+	if (r->already)
+		printf("already recorded: ");
+	printf("%s: log entry %llu", v->words, (unsigned long long)r->index);
+	if (r->txn[0])
+		printf(", transaction %s", r->txn);
+	printf(", %s\n", t);
+}
+
+/* ---- running one action ------------------------------------------------------ */
+
+static status submit(db *d, const ledger_request *q, ledger_result *r, errbuf *err)
+{
+	for (int attempt = 0;; attempt++) {
+		status st = ledger_submit(d, q, r, err);
+		bool retry_tx = st == ST_DB && (strcmp(db_sqlstate(d), "40001") == 0 ||
+						strcmp(db_sqlstate(d), "40P01") == 0);
+		if (st == ST_CONN && attempt < 5) {
+			fputs("custos: the connection to the database was lost; reconnecting...\n",
+			      stderr);
+			errbuf e2 = {""};
+			if (db_reconnect(d, 30, &e2) != ST_OK)
+				return st;
+			fputs("custos: reconnected; submitting again (it applies once)\n", stderr);
+			continue;
+		}
+		if (retry_tx && attempt < 5)
+			continue;
+		return st;
+	}
+}
+
+/* The account acted on: --account, else the only one the login keeps. */
+static int pick_account(const verb *v, db *d, const opts *o, char out[ENTRY_ACCOUNT_LEN + 1])
+{
+	if (o->account != NULL) {
+		if (strlen(o->account) != 6 || strspn(o->account, "0123456789") != 6)
+			return usage_error(v->words, "an account number is six digits, not", o->account);
+		memcpy(out, o->account, 7);
+		return -1;
+	}
+	PGresult *r = NULL;
+	errbuf err = {""};
+	status st = db_exec(d, "SELECT unnest(my_custody_accounts())", 0, NULL, &r, &err);
+	if (st != ST_OK)
+		return fail(v->words, st, &err);
+	int n = PQntuples(r);
+	if (n == 1)
+		snprintf(out, ENTRY_ACCOUNT_LEN + 1, "%s", db_val(r, 0, 0));
+	PQclear(r);
+	if (n != 1)
+		return usage_error(v->words, n == 0 ? "you keep no account; give --account"
+						   : "you keep several accounts; give --account",
+				   NULL);
+	return -1;
+}
+
+static int peer_of(const verb *v, const char *s, char out[ENTRY_ACCOUNT_LEN + 1])
+{
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "COR") != 0 && (strlen(s) != 6 || strspn(s, "0123456789") != 6))
+		return usage_error(v->words, "the other side is COR or a six-digit account, not", s);
+	snprintf(out, ENTRY_ACCOUNT_LEN + 1, "%s", s);
+	return -1;
+}
+
+static int copy_arg(const verb *v, char *dst, size_t cap, const char *s, const char *what)
+{
+	if (s == NULL)
+		return -1;
+	if (strlen(s) >= cap)
+		return usage_error(v->words, what, s);
+	memcpy(dst, s, strlen(s) + 1);
+	return -1;
+}
+
+static int role_of(const verb *v, const char *s, entry_role *out)
+{
+	if (s == NULL)
+		return usage_error(v->words, "missing --role", NULL);
+	int r = entry_role_from_name(s, strlen(s));
+	if (r < 0)
+		return usage_error(v->words, "unknown role (administrator, custodian, alternate, "
+					     "holder, witness, auditor, authority)", s);
+	*out = (entry_role)r;
+	return -1;
+}
+
+/* Set a new person's login password from fd, as a SCRAM verifier. */
+static status set_password(db *d, const char *person, int fd, errbuf *err)
+{
+	char *pass = NULL;
+	size_t len;
+	status st = passphrase_read_fd(fd, &pass, &len, err);
+	if (st != ST_OK)
+		return st;
+	const char *p0[] = {person};
+	PGresult *r = NULL;
+	st = db_exec(d, "SELECT login FROM person WHERE name = $1", 1, p0, &r, err);
+	if (st == ST_OK && PQntuples(r) == 1) {
+		char *verifier = PQencryptPasswordConn(db_conn(d), pass, db_val(r, 0, 0),
+						       "scram-sha-256");
+		if (verifier == NULL) {
+			st = err_set(err, ST_DB, "cannot make a SCRAM verifier");
+		} else {
+			const char *p[] = {person, verifier};
+			st = db_exec(d, "SELECT set_login_password($1, $2)", 2, p, NULL, err);
+			PQfreemem(verifier);
+		}
+	}
+	PQclear(r);
+	passphrase_free(pass);
+	return st;
+}
+
+static int run_action(const verb *v, opts *o)
+{
+	errbuf err = {""};
+	db *d = NULL;
+	key_secret *actor = NULL, *second = NULL;
+	char *item_data = NULL, *text_data = NULL;
+	ledger_request q = {.action = v->action};
+	int rc;
+	if (o->witness_key == NULL && o->witness_fd >= 0)
+		return usage_error(v->words, "--witness-passphrase-fd without --witness-key", NULL);
+	if ((rc = gather_items(v, o, &q, &item_data)) >= 0)
+		goto out;
+	if (o->text != NULL && o->text_file != NULL) {
+		rc = usage_error(v->words, "give --text or --text-file, not both", NULL);
+		goto out;
+	}
+	if (o->text != NULL) {
+		q.text = o->text;
+		q.textlen = strlen(o->text);
+	} else if (o->text_file != NULL) {
+		if ((text_data = read_file(o->text_file, TEXT_FILE_MAX, &q.textlen, &err)) == NULL) {
+			rc = fail(v->words, ST_IO, &err);
+			goto out;
+		}
+		q.text = text_data;
+	}
+	if (o->idem != NULL) {
+		if (strlen(o->idem) == 0 || strlen(o->idem) > LEDGER_IDEM_MAX) {
+			rc = usage_error(v->words, "an idempotency key is 1 to 128 bytes", NULL);
+			goto out;
+		}
+		memcpy(q.idem, o->idem, strlen(o->idem) + 1);
+	} else {
+		ledger_new_idem(q.idem);
+	}
+	if (o->category != NULL) {
+		int c = -1;
+		for (int k = 1; k < CAT__COUNT; k++)
+			if (strcmp(o->category, entry_category_name((entry_category)k)) == 0)
+				c = k;
+		if (c < 0) {
+			rc = usage_error(v->words, "the category is cryptographic, personnel, "
+					 "physical or packaging, not", o->category);
+			goto out;
+		}
+		q.category = (entry_category)c;
+	}
+	if ((rc = peer_of(v, o->from ? o->from : o->to, q.peer)) >= 0 ||
+	    (rc = copy_arg(v, q.holder, sizeof q.holder, o->holder, "holder name too long")) >= 0)
+		goto out;
+	if (v->action == ACT_ACCEPT || v->action == ACT_RETURN ||
+	    v->action == ACT_INCIDENT_UPDATE || v->action == ACT_INCIDENT_CLOSE) {
+		if ((rc = copy_arg(v, q.ref, sizeof q.ref, o->operand, "not a transaction number")) >= 0)
+			goto out;
+	}
+	if (v->action == ACT_RETURN && o->holder == NULL) {
+		rc = usage_error(v->words, "missing --holder", NULL);
+		goto out;
+	}
+	if (v->action == ACT_ISSUE && o->holder == NULL) {
+		rc = usage_error(v->words, "missing --holder", NULL);
+		goto out;
+	}
+	if (v->action == ACT_ACCOUNT_OPEN) {
+		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)
+			goto out;
+		if (strlen(q.account) != 6 || strspn(q.account, "0123456789") != 6) {
+			rc = usage_error(v->words, "an account number is six digits, not", o->operand);
+			goto out;
+		}
+		if (o->name == NULL) {
+			rc = usage_error(v->words, "missing --name", NULL);
+			goto out;
+		}
+		for (const unsigned char *p = (const unsigned char *)o->name; *p; p++)
+			if (*p < 0x20 || *p == 0x7f) {
+				rc = usage_error(v->words, "an account name has no control characters", NULL);
+				goto out;
+			}
+		q.text = o->name;
+		q.textlen = strlen(o->name);
+	}
+	if ((v->action == ACT_KEY_ENROL || v->action == ACT_KEY_REVOKE) &&
+	    (rc = role_of(v, o->role, &q.role)) >= 0)
+		goto out;
+	if (v->action == ACT_KEY_ENROL && strcmp(v->words, "person add") == 0) {
+		if (o->pubkey == NULL) {
+			rc = usage_error(v->words, "missing --pubkey VKEY", NULL);
+			goto out;
+		}
+		status st = key_vkey_parse(o->pubkey, strlen(o->pubkey), &q.subject, &err);
+		if (st != ST_OK) {
+			fprintf(stderr, "custos %s: --pubkey: ", v->words);
+			safe_fputs(err_text(&err, st), stderr);
+			fputc('\n', stderr);
+			rc = CLI_USAGE;
+			goto out;
+		}
+		if (strcmp(q.subject.name, o->operand) != 0) {
+			rc = usage_error(v->words, "NAME must be the key's name, which is",
+					 q.subject.name);
+			goto out;
+		}
+		if ((rc = copy_arg(v, q.login, sizeof q.login, o->login,
+				   "a login role name is at most 63 bytes")) >= 0)
+			goto out;
+	}
+	if (v->action == ACT_KEY_ENROL || v->action == ACT_KEY_REVOKE) {
+		if (o->account != NULL && (rc = copy_arg(v, q.account, sizeof q.account, o->account,
+						     "an account number is six digits")) >= 0)
+			goto out;
+	}
+	if (strcmp(v->words, "account appoint") == 0) {
+		if (o->person == NULL) {
+			rc = usage_error(v->words, "missing --person NAME", NULL);
+			goto out;
+		}
+		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)
+			goto out;
+	}
+	/* Keys before connecting: the passphrases take a moment, the lock none. */
+	char defkey[4096];
+	const char *keypath = o->key ? o->key : default_key(defkey, sizeof defkey);
+	if (keypath == NULL) {
+		rc = usage_error(v->words, "no key file: give --key FILE or set CUSTOS_KEY", NULL);
+		goto out;
+	}
+	status st = load_key(keypath, o->pass_fd, "your", &actor, &err);
+	if (st == ST_OK && o->witness_key != NULL)
+		st = load_key(o->witness_key, o->witness_fd, "the second person's", &second, &err);
+	if (st != ST_OK) {
+		rc = fail(v->words, st, &err);
+		goto out;
+	}
+	q.actor = actor;
+	q.second = second;
+	if ((st = db_open(o->db, &d, &err)) != ST_OK) {
+		rc = fail(v->words, st, &err);
+		goto out;
+	}
+	if (is_material(v->action) && (rc = pick_account(v, d, o, q.account)) >= 0)
+		goto out;
+	if (strcmp(v->words, "account appoint") == 0 || v->action == ACT_KEY_REVOKE) {
+		const char *who = v->action == ACT_KEY_REVOKE ? o->operand : o->person;
+		const char *p[] = {who};
+		PGresult *r = NULL;
+		if ((st = db_exec(d, "SELECT vkey FROM person WHERE name = $1", 1, p, &r, &err)) != ST_OK) {
+			rc = fail(v->words, st, &err);
+			goto out;
+		}
+		if (PQntuples(r) == 1)
+			st = key_vkey_parse(db_val(r, 0, 0), strlen(db_val(r, 0, 0)), &q.subject, &err);
+		else
+			st = err_set(&err, ST_NOTFOUND, "no person named %s is enrolled", who);
+		PQclear(r);
+		if (st != ST_OK) {
+			rc = fail(v->words, st, &err);
+			goto out;
+		}
+	}
+	ledger_result res;
+	if ((st = submit(d, &q, &res, &err)) != ST_OK) {
+		rc = st == ST_USAGE ? (fail(v->words, st, &err), CLI_USAGE) : fail(v->words, st, &err);
+		goto out;
+	}
+	if (o->password_fd >= 0 && (st = set_password(d, q.subject.name, o->password_fd, &err)) != ST_OK) {
+		rc = fail(v->words, st, &err);
+		goto out;
+	}
+	print_result(v, o, &res);
+	rc = CLI_OK;
+out:
+	db_close(d);
+	key_secret_free(actor);
+	key_secret_free(second);
+	free(q.items);
+	free(item_data);
+	free(text_data);
+	return rc;
+}
+
+/* ---- db init / migrate / status -------------------------------------------- */
+
+static int run_db(const verb *v, opts *o)
+{
+	errbuf err = {""};
+	db *d = NULL;
+	key_secret *admin = NULL;
+	int rc = CLI_FAIL;
+	status st;
+	if (v->action == ACT_GENESIS) {
+		if (o->origin == NULL || o->admin == NULL || o->admin_key == NULL)
+			return usage_error(v->words, "give --origin, --admin and --admin-key", NULL);
+		if ((st = load_key(o->admin_key, o->pass_fd, "the administrator's", &admin, &err)) != ST_OK)
+			return fail(v->words, st, &err);
+		if (strcmp(key_secret_public(admin)->name, o->admin) != 0) {
+			rc = usage_error(v->words, "--admin must be the name of the key in --admin-key, "
+					 "which is", key_secret_public(admin)->name);
+			goto out;
+		}
+	}
+	if ((st = db_open(o->db, &d, &err)) != ST_OK) {
+		rc = fail(v->words, st, &err);
+		goto out;
+	}
+	if (strcmp(v->words, "db status") == 0) {
+		migration_state states[64];
+		if (nmigrations > 64 || (st = migrate_status(d, states, &err)) != ST_OK) {
+			rc = fail(v->words, st, &err);
+			goto out;
+		}
+		size_t pending = 0;
+		if (o->json)
+			fputs("{\"migrations\":[", stdout);
+		for (size_t i = 0; i < nmigrations; i++) {
+			pending += !states[i].applied;
+			if (o->json) {
+				printf("%s{\"version\":%d,\"name\":", i ? "," : "", states[i].m->version);
+				json_str(stdout, states[i].m->name);
+				printf(",\"applied\":%s", states[i].applied ? "true" : "false");
+				if (states[i].applied) {
+					fputs(",\"applied_at\":", stdout);
+					json_str(stdout, states[i].applied_at);
+				}
+				fputc('}', stdout);
+			} else {
+				printf("%-24s %s%s\n", states[i].m->name,
+				       states[i].applied ? "applied " : "pending",
+				       states[i].applied_at);
+			}
+		}
+		if (o->json)
+			printf("],\"pending\":%zu}\n", pending);
+		else
+			printf("%zu applied, %zu pending\n", nmigrations - pending, pending);
+		rc = CLI_OK;
+		goto out;
+	}
+	size_t applied = 0;
+	if ((st = migrate_apply(d, &applied, &err)) != ST_OK) {
+		rc = fail(v->words, st, &err);
+		goto out;
+	}
+	if (v->action != ACT_GENESIS) {
+		if (o->json)
+			printf("{\"applied\":%zu}\n", applied);
+		else
+			printf("%zu migration%s applied; the schema is current\n", applied,
+			       applied == 1 ? "" : "s");
+		rc = CLI_OK;
+		goto out;
+	}
+	char idem[LEDGER_IDEM_MAX + 1];
+	ledger_new_idem(idem);
+	ledger_result res;
+	st = ledger_genesis(d, o->origin, admin, o->admin_login ? o->admin_login : "", idem, &res,
+			    &err);
+	if (st != ST_OK) {
+		rc = fail(v->words, st, &err);
+		goto out;
+	}
+	print_result(v, o, &res);
+	rc = CLI_OK;
+out:
+	db_close(d);
+	key_secret_free(admin);
+	return rc;
+}
+
+int cli_ledger(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+		const verb *v = &verbs[i];
+		const char *sp = strchr(v->words, ' ');
+		int nwords = sp ? 2 : 1;
+		if (argc < nwords)
+			continue;
+		if (sp ? !(strncmp(argv[0], v->words, (size_t)(sp - v->words)) == 0 &&
+			   argv[0][sp - v->words] == '\0' && strcmp(argv[1], sp + 1) == 0)
+		       : strcmp(argv[0], v->words) != 0)
+			continue;
+		opts o;
+		int rc = parse(v, argc - nwords, argv + nwords, &o);
+		if (rc >= 0)
+			return rc;
+		if (o.help) {
+			fputs("usage: ", stdout);
+			fputs(v->help, stdout);
+			return CLI_OK;
+		}
+		if (strncmp(v->words, "db ", 3) == 0)
+			return run_db(v, &o);
+		return run_action(v, &o);
+	}
+	fputs("custos: unknown command '", stderr);
+	safe_fputs(argv[0], stderr);
+	if (argc > 1) {
+		fputc(' ', stderr);
+		safe_fputs(argv[1], stderr);
+	}
+	fputs("'; try 'custos help'\n", stderr);
+	return CLI_USAGE;
+}
+
+/* The usage lines of every ledger verb, for `custos help`. */
+void cli_ledger_usage(FILE *f)
+{
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+		const char *h = verbs[i].help, *nl = strchr(h, '\n');
+		fprintf(f, "  %.*s\n", (int)(nl - h), h);
+	}
+}

@@ -1,0 +1,255 @@
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+
+struct db {
+	PGconn *conn;
+	char *conninfo;   /* as given; NULL for the environment's defaults */
+	char sqlstate[6];
+	char server[160];
+};
+
+static const char PIN_SEARCH_PATH[] =
+	"SELECT pg_catalog.set_config('search_path', 'custos, pg_catalog, pg_temp', false)";
+
+/* One line of libpq's message: drop the trailing newline. */
+static void copy_message(errbuf *err, const char *prefix, const char *msg)
+{
+	if (err == NULL)
+		return;
+	snprintf(err->msg, sizeof err->msg, "%s%s", prefix, msg ? msg : "");
+	size_t n = strlen(err->msg);
+	while (n > 0 && (err->msg[n - 1] == '\n' || err->msg[n - 1] == ' '))
+		err->msg[--n] = '\0';
+}
+
+/* Server notices ("schema already exists, skipping") are not for users. */
+static void drop_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static status connect_now(db *d, errbuf *err)
+{
+	const char *keys[] = {"dbname", "fallback_application_name", NULL};
+	const char *vals[] = {d->conninfo, "custos", NULL};
+	d->conn = PQconnectdbParams(keys, vals, 1);
+	if (d->conn == NULL)
+		return err_set(err, ST_NOMEM, "out of memory connecting to the database");
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		copy_message(err, "cannot connect to the database: ", PQerrorMessage(d->conn));
+		PQfinish(d->conn);
+		d->conn = NULL;
+		return ST_CONN;
+	}
+	PQsetClientEncoding(d->conn, "UTF8");
+	PQsetNoticeProcessor(d->conn, drop_notice, NULL);
+	const char *host = PQhost(d->conn);
+	snprintf(d->server, sizeof d->server, "%s:%s/%s", host ? host : "",
+		 PQport(d->conn) ? PQport(d->conn) : "", PQdb(d->conn) ? PQdb(d->conn) : "");
+	PGresult *r = NULL;
+	status st = db_exec(d, PIN_SEARCH_PATH, 0, NULL, &r, err);
+	PQclear(r);
+	if (st != ST_OK) {
+		PQfinish(d->conn);
+		d->conn = NULL;
+	}
+	return st;
+}
+
+status db_open(const char *conninfo, db **out, errbuf *err)
+{
+	*out = NULL;
+	db *d = calloc(1, sizeof *d);
+	if (d == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	if (conninfo != NULL && conninfo[0] != '\0' && (d->conninfo = strdup(conninfo)) == NULL) {
+		free(d);
+		return err_set(err, ST_NOMEM, "out of memory");
+	}
+	status st = connect_now(d, err);
+	if (st != ST_OK) {
+		db_close(d);
+		return st;
+	}
+	*out = d;
+	return ST_OK;
+}
+
+void db_close(db *d)
+{
+	if (d == NULL)
+		return;
+	PQfinish(d->conn);
+	free(d->conninfo);
+	free(d);
+}
+
+status db_reconnect(db *d, unsigned seconds, errbuf *err)
+{
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	long pause_ms = 100;
+	for (;;) {
+		PQfinish(d->conn);
+		d->conn = NULL;
+		status st = connect_now(d, err);
+		if (st != ST_CONN)
+			return st;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= (time_t)seconds)
+			return st;
+		struct timespec ts = {pause_ms / 1000, (pause_ms % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+		if (pause_ms < 2000)
+			pause_ms *= 2;
+	}
+}
+
+/* Map a failed result to a status and a message naming the cause. */
+static status result_error(db *d, const PGresult *r, errbuf *err)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(d->sqlstate, sizeof d->sqlstate, "%s", state ? state : "");
+	if (PQstatus(d->conn) != CONNECTION_OK || (state && strncmp(state, "08", 2) == 0) ||
+	    (state && (strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+		       strcmp(state, "57P03") == 0))) {
+		copy_message(err, "connection to the database lost: ", PQerrorMessage(d->conn));
+		return ST_CONN;
+	}
+	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	copy_message(err, "database: ", msg ? msg : PQerrorMessage(d->conn));
+	if (state && strcmp(state, "42501") == 0)
+		return ST_DENIED;
+	if (state && strcmp(state, "23505") == 0)
+		return ST_EXISTS;
+	return ST_DB;
+}
+
+status db_execb(db *d, const char *sql, int nparams, const char *const *params,
+		const int *lengths, const int *formats, PGresult **res, errbuf *err)
+{
+	if (res != NULL)
+		*res = NULL;
+	d->sqlstate[0] = '\0';
+	if (d->conn == NULL)
+		return err_set(err, ST_CONN, "not connected to the database");
+	PGresult *r = PQexecParams(d->conn, sql, nparams, NULL, params, lengths, formats, 0);
+	ExecStatusType es = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
+		status st = result_error(d, r, err);
+		PQclear(r);
+		return st;
+	}
+	if (res != NULL)
+		*res = r;
+	else
+		PQclear(r);
+	return ST_OK;
+}
+
+status db_exec(db *d, const char *sql, int nparams, const char *const *params, PGresult **res,
+	       errbuf *err)
+{
+	return db_execb(d, sql, nparams, params, NULL, NULL, res, err);
+}
+
+status db_exec_script(db *d, const char *sql, errbuf *err)
+{
+	d->sqlstate[0] = '\0';
+	if (d->conn == NULL)
+		return err_set(err, ST_CONN, "not connected to the database");
+	PGresult *r = PQexec(d->conn, sql);
+	ExecStatusType es = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	status st = ST_OK;
+	if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK)
+		st = result_error(d, r, err);
+	PQclear(r);
+	return st;
+}
+
+status db_begin(db *d, errbuf *err)
+{
+	return db_exec(d, "BEGIN", 0, NULL, NULL, err);
+}
+
+status db_commit(db *d, errbuf *err)
+{
+	return db_exec(d, "COMMIT", 0, NULL, NULL, err);
+}
+
+void db_rollback(db *d)
+{
+	if (d->conn != NULL && PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(d->conn, "ROLLBACK"));
+}
+
+const char *db_sqlstate(const db *d)
+{
+	return d->sqlstate;
+}
+
+const char *db_user(const db *d)
+{
+	const char *u = d->conn ? PQuser(d->conn) : NULL;
+	return u ? u : "";
+}
+
+const char *db_server(const db *d)
+{
+	return d->server;
+}
+
+bool db_tls(const db *d)
+{
+	return d->conn != NULL && PQsslInUse(d->conn);
+}
+
+PGconn *db_conn(db *d)
+{
+	return d->conn;
+}
+
+const char *db_val(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
+}
+
+bool db_null(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col);
+}
+
+int64_t db_int(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+char *db_array(const char *const *v, size_t n)
+{
+	buf b = {0};
+	buf_puts(&b, "{");
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_puts(&b, ",");
+		if (v[i] == NULL) {
+			buf_puts(&b, "NULL");
+			continue;
+		}
+		buf_puts(&b, "\"");
+		for (const char *p = v[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_puts(&b, "\\");
+			buf_append(&b, p, 1);
+		}
+		buf_puts(&b, "\"");
+	}
+	buf_puts(&b, "}");
+	return buf_take(&b, NULL);
+}

@@ -1,0 +1,1529 @@
+/* ledger.c: the custody ledger's actions (see ledger.h, docs/ledger.md). */
+#include "ledger.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "../keys/key.h"
+#include "b64.h"
+#include "note.h"
+#include "replay.h"
+#include "sha.h"
+
+/* One item as the state tables hold it. */
+typedef struct held {
+	bool found;
+	int64_t id;
+	entry_item facts;
+	item_status status;
+	char account[ENTRY_ACCOUNT_LEN + 1];
+	char holder[KEY_NAME_MAX + 1];
+	char peer[ENTRY_ACCOUNT_LEN + 1];
+	char incident[ENTRY_TXN_MAX + 1];
+	char last_txn[ENTRY_TXN_MAX + 1];
+} held;
+
+/* The work of one action: the request, the entry being built, the items. */
+typedef struct work {
+	db *d;
+	const ledger_request *req;
+	entry e;
+	held *held;            /* one per e.items[i] */
+	char actor[KEY_NAME_MAX + 1];
+	char second[KEY_NAME_MAX + 1];
+	bool inbound;          /* accept: the items come onto e.account */
+	errbuf *err;
+} work;
+
+void ledger_new_idem(char out[LEDGER_IDEM_MAX + 1])
+{
+	uint8_t r[16];
+	randombytes_buf(r, sizeof r);
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static status hex_bytea(const char *s, uint8_t *out, size_t n)
+{
+	if (strncmp(s, "\\x", 2) != 0 || strlen(s) != 2 + 2 * n)
+		return ST_FORMAT;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		if (sscanf(s + 2 + 2 * i, "%2x", &v) != 1)
+			return ST_FORMAT;
+		out[i] = (uint8_t)v;
+	}
+	return ST_OK;
+}
+
+/* Copy a NUL-terminated string into dst[cap], cutting it short if need be
+ * (values from the database fit their columns' checks). */
+static void copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+#define COPY(dst, src) copy(dst, sizeof(dst), src)
+
+static int year_of(int64_t us)
+{
+	char t[ENTRY_TIME_LEN + 1];
+	entry_time_format(us, t);
+	return atoi(t);
+}
+
+static const char *date_or_null(uint32_t d, char out[ENTRY_DATE_LEN + 1])
+{
+	if (d == 0)
+		return NULL;
+	entry_date_format(d, out);
+	return out;
+}
+
+static void item_label(const entry_item *it, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s%s%s", it->title, it->edition[0] ? " edition " : "",
+		 it->edition, it->serial[0] ? " serial " : "", it->serial);
+}
+
+static bool is_material(entry_action a)
+{
+	return a >= ACT_RECEIPT && a <= ACT_CUSTODIAN_CHANGE;
+}
+
+/* ---- people and roles ---------------------------------------------------- */
+
+/* The enrolled, unrevoked person with this public key: name into `name`.
+ * ST_NOTFOUND when there is none. */
+static status person_by_key(db *d, const key_public *k, char name[KEY_NAME_MAX + 1], errbuf *err)
+{
+	const char *p[] = {(const char *)k->pk};
+	const int len[] = {KEY_PK_LEN}, fmt[] = {1};
+	PGresult *r = NULL;
+	status st = db_execb(d, "SELECT name FROM person WHERE pubkey = $1 AND revoked_idx IS NULL",
+			     1, p, len, fmt, &r, err);
+	if (st != ST_OK)
+		return st;
+	if (PQntuples(r) == 1 && strcmp(db_val(r, 0, 0), k->name) == 0)
+		copy(name, KEY_NAME_MAX + 1, db_val(r, 0, 0));
+	else
+		st = ST_NOTFOUND;
+	PQclear(r);
+	return st;
+}
+
+/* Does `person` hold `role` on `account` ("" or NULL: whole-log roles)? */
+static status has_role(db *d, const char *person, const char *role, const char *account,
+		       bool *yes, errbuf *err)
+{
+	const char *p[] = {person, role, account && account[0] ? account : NULL};
+	PGresult *r = NULL;
+	status st = db_exec(d, "SELECT EXISTS (SELECT FROM person_role WHERE person = $1 AND "
+			       "role = $2 AND account IS NOT DISTINCT FROM $3)", 3, p, &r, err);
+	if (st == ST_OK)
+		*yes = strcmp(db_val(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return st;
+}
+
+static status has_any_role(db *d, const char *person, const char *const *roles, size_t n,
+			   const char *account, bool *yes, errbuf *err)
+{
+	*yes = false;
+	for (size_t i = 0; i < n && !*yes; i++) {
+		status st = has_role(d, person, roles[i], account, yes, err);
+		if (st != ST_OK)
+			return st;
+	}
+	return ST_OK;
+}
+
+static const char *const CUSTODY_ROLES[] = {"custodian", "alternate"};
+
+/* Is the person anything but an auditor (a "second person")? */
+static status is_second_person(db *d, const char *person, bool *yes, errbuf *err)
+{
+	const char *p[] = {person};
+	PGresult *r = NULL;
+	status st = db_exec(d, "SELECT EXISTS (SELECT FROM person_role WHERE person = $1 AND "
+			       "role <> 'auditor')", 1, p, &r, err);
+	if (st == ST_OK)
+		*yes = strcmp(db_val(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return st;
+}
+
+/* The actor: the person whose login this session is, holding the key. */
+static status find_actor(work *w)
+{
+	PGresult *r = NULL;
+	status st = db_exec(w->d, "SELECT name, pubkey FROM person WHERE login = session_user "
+				  "AND revoked_idx IS NULL", 0, NULL, &r, w->err);
+	if (st != ST_OK)
+		return st;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return err_set(w->err, ST_DENIED,
+			       "the database login '%s' is not an enrolled person of this ledger "
+			       "(or their key is revoked)", db_user(w->d));
+	}
+	COPY(w->actor, db_val(r, 0, 0));
+	uint8_t pk[KEY_PK_LEN];
+	st = hex_bytea(db_val(r, 0, 1), pk, sizeof pk);
+	PQclear(r);
+	const key_public *k = key_secret_public(w->req->actor);
+	if (st != ST_OK || sodium_memcmp(pk, k->pk, KEY_PK_LEN) != 0 ||
+	    strcmp(k->name, w->actor) != 0)
+		return err_set(w->err, ST_DENIED,
+			       "the key file given is not the enrolled key of %s (login '%s')",
+			       w->actor, db_user(w->d));
+	return ST_OK;
+}
+
+/* The second signer: enrolled, unrevoked, distinct from the actor. */
+static status find_second(work *w, const char *what)
+{
+	if (w->req->second == NULL)
+		return err_set(w->err, ST_REFUSED, "this action needs a second person (%s): give "
+				   "their key with --witness-key", what);
+	const key_public *k = key_secret_public(w->req->second);
+	status st = person_by_key(w->d, k, w->second, w->err);
+	if (st == ST_NOTFOUND)
+		return err_set(w->err, ST_DENIED, "the %s key '%s' is not an enrolled, unrevoked "
+				   "key of this ledger", what, k->name);
+	if (st != ST_OK)
+		return st;
+	if (strcmp(w->second, w->actor) == 0)
+		return err_set(w->err, ST_DENIED, "the %s must be a different person from %s",
+			       what, w->actor);
+	return ST_OK;
+}
+
+/* ---- items --------------------------------------------------------------- */
+
+static status parse_row(const PGresult *r, int row, held *h, errbuf *err)
+{
+	memset(h, 0, sizeof *h);
+	h->found = true;
+	h->id = db_int(r, row, 0);
+	COPY(h->facts.title, db_val(r, row, 1));
+	COPY(h->facts.edition, db_val(r, row, 2));
+	COPY(h->facts.serial, db_val(r, row, 3));
+	const char *kind = db_val(r, row, 4), *cls = db_val(r, row, 6);
+	for (int k = 0; k < KIND__COUNT; k++)
+		if (strcmp(kind, item_kind_name((item_kind)k)) == 0)
+			h->facts.kind = (item_kind)k;
+	for (int c = 0; c < CLASS__COUNT; c++)
+		if (strcmp(cls, item_class_name((item_class)c)) == 0)
+			h->facts.cls = (item_class)c;
+	h->facts.alc = (int)db_int(r, row, 5);
+	h->facts.crypto = strcmp(db_val(r, row, 7), "t") == 0;
+	h->facts.qty = (uint32_t)db_int(r, row, 8);
+	if ((!db_null(r, row, 9) &&
+	     entry_date_parse(db_val(r, row, 9), ENTRY_DATE_LEN, &h->facts.effective) != ST_OK) ||
+	    (!db_null(r, row, 10) &&
+	     entry_date_parse(db_val(r, row, 10), ENTRY_DATE_LEN, &h->facts.supersedes) != ST_OK))
+		return err_set(err, ST_CORRUPT, "item %s: bad date in the database", h->facts.title);
+	COPY(h->account, db_val(r, row, 11));
+	int s = item_status_from_name(db_val(r, row, 12));
+	if (s < 0)
+		return err_set(err, ST_CORRUPT, "item %s: unknown status in the database",
+			       h->facts.title);
+	h->status = (item_status)s;
+	COPY(h->holder, db_val(r, row, 13));
+	COPY(h->peer, db_val(r, row, 14));
+	COPY(h->incident, db_val(r, row, 15));
+	COPY(h->last_txn, db_val(r, row, 16));
+	return ST_OK;
+}
+
+#define ITEM_COLUMNS                                                                   \
+	"id, title, edition, serial, kind, alc, class, crypto, qty, effective::text, "      \
+	"supersedes::text, account, status, holder, peer, incident, last_txn"
+
+/* Fill in the title and edition of items given by serial only: the open
+ * item with that serial on the account (or in transit to it, for accept). */
+static status resolve_serials(work *w)
+{
+	for (size_t i = 0; i < w->e.nitems; i++) {
+		entry_item *it = &w->e.items[i];
+		if (it->title[0] != '\0')
+			continue;
+		const char *p[] = {it->serial, w->e.account};
+		PGresult *r = NULL;
+		status st = db_exec(w->d,
+				    "SELECT title, edition FROM item WHERE serial = $1 AND "
+				    "((account = $2 AND status IN ('on_hand','issued','in_transit','incident'))"
+				    " OR (status = 'in_transit' AND peer = $2))",
+				    2, p, &r, w->err);
+		if (st != ST_OK)
+			return st;
+		int n = PQntuples(r);
+		if (n == 1) {
+			COPY(it->title, db_val(r, 0, 0));
+			COPY(it->edition, db_val(r, 0, 1));
+		}
+		PQclear(r);
+		if (n == 0)
+			return err_set(w->err, ST_REFUSED, "no open item with serial %s on account %s",
+				       it->serial, w->e.account);
+		if (n > 1)
+			return err_set(w->err, ST_REFUSED,
+				       "%d items on account %s have serial %s: give the short title "
+				       "too (title=... serial=...)", n, w->e.account, it->serial);
+	}
+	return ST_OK;
+}
+
+/* Load and lock the state of every item of the entry (by identity). */
+static status load_items(work *w)
+{
+	size_t n = w->e.nitems;
+	if (n == 0)
+		return ST_OK;
+	w->held = calloc(n, sizeof *w->held);
+	const char **t = calloc(n, sizeof *t), **ed = calloc(n, sizeof *ed),
+		   **se = calloc(n, sizeof *se);
+	char *at = NULL, *ae = NULL, *as = NULL;
+	PGresult *r = NULL;
+	status st = ST_NOMEM;
+	if (w->held == NULL || t == NULL || ed == NULL || se == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		t[i] = w->e.items[i].title;
+		ed[i] = w->e.items[i].edition;
+		se[i] = w->e.items[i].serial;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(t[i], t[j]) == 0 && strcmp(ed[i], ed[j]) == 0 &&
+			    strcmp(se[i], se[j]) == 0) {
+				char l[120];
+				item_label(&w->e.items[i], l, sizeof l);
+				st = err_set(w->err, ST_REFUSED, "item %s is listed twice", l);
+				goto out;
+			}
+	}
+	at = db_array(t, n);
+	ae = db_array(ed, n);
+	as = db_array(se, n);
+	if (at == NULL || ae == NULL || as == NULL)
+		goto out;
+	const char *p[] = {at, ae, as};
+	st = db_exec(w->d,
+		     "SELECT " ITEM_COLUMNS " FROM item WHERE (title, edition, serial) IN "
+		     "(SELECT * FROM unnest($1::text[], $2::text[], $3::text[])) "
+		     "ORDER BY id FOR UPDATE",
+		     3, p, &r, w->err);
+	if (st != ST_OK)
+		goto out;
+	for (int row = 0; row < PQntuples(r) && st == ST_OK; row++) {
+		held h;
+		if ((st = parse_row(r, row, &h, w->err)) != ST_OK)
+			break;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(h.facts.title, t[i]) == 0 && strcmp(h.facts.edition, ed[i]) == 0 &&
+			    strcmp(h.facts.serial, se[i]) == 0)
+				w->held[i] = h;
+	}
+out:
+	PQclear(r);
+	free(t);
+	free(ed);
+	free(se);
+	free(at);
+	free(ae);
+	free(as);
+	if (st == ST_NOMEM)
+		err_set(w->err, st, "out of memory");
+	return st;
+}
+
+static bool same_facts(const entry_item *a, const entry_item *b)
+{
+	return a->kind == b->kind && a->alc == b->alc && a->cls == b->cls &&
+	       a->crypto == b->crypto && a->qty == b->qty && a->effective == b->effective &&
+	       a->supersedes == b->supersedes;
+}
+
+/* Refuse item i: "item X is <state>, not <wanted>". */
+static status refuse_item(work *w, size_t i, const char *wanted)
+{
+	char l[120];
+	item_label(&w->e.items[i], l, sizeof l);
+	const held *h = &w->held[i];
+	if (!h->found)
+		return err_set(w->err, ST_REFUSED, "item %s is not on record (%s)", l, wanted);
+	if (strcmp(h->account, w->e.account) != 0 && item_status_open(h->status))
+		return err_set(w->err, ST_REFUSED, "item %s is on account %s, not %s (%s)", l,
+			       h->account, w->e.account, wanted);
+	return err_set(w->err, ST_REFUSED, "item %s is %s, not %s", l,
+		       item_status_name(h->status), wanted);
+}
+
+/* Every item must be on the entry's account in one of the allowed states;
+ * then its facts are copied into the entry. */
+static status require_items(work *w, const item_status *ok, size_t nok, const char *wanted)
+{
+	for (size_t i = 0; i < w->e.nitems; i++) {
+		const held *h = &w->held[i];
+		bool good = h->found && strcmp(h->account, w->e.account) == 0;
+		bool st_ok = false;
+		for (size_t k = 0; k < nok; k++)
+			st_ok |= h->found && h->status == ok[k];
+		if (!good || !st_ok)
+			return refuse_item(w, i, wanted);
+		w->e.items[i] = h->facts;
+	}
+	return ST_OK;
+}
+
+/* ---- building and writing the entry ------------------------------------- */
+
+typedef struct head {
+	char origin[ENTRY_ORIGIN_MAX + 1];
+	uint64_t size;
+	uint8_t last_leaf[SHA256_LEN];
+	int64_t now_us;
+} head;
+
+static status lock_head(db *d, head *h, errbuf *err)
+{
+	PGresult *r = NULL;
+	status st = db_exec(d, "SELECT origin, size, last_leaf, now_us FROM lock_head()", 0, NULL,
+			    &r, err);
+	if (st == ST_DENIED)
+		return err_set(err, ST_DENIED, "login '%s' may not write to the log: %s",
+			       db_user(d), "only administrators and custodians sign entries");
+	if (st != ST_OK)
+		return st;
+	if (PQntuples(r) != 1 || db_null(r, 0, 0)) {
+		PQclear(r);
+		return err_set(err, ST_NOTFOUND, "the log has not been started: run custos db init");
+	}
+	COPY(h->origin, db_val(r, 0, 0));
+	h->size = (uint64_t)db_int(r, 0, 1);
+	h->now_us = db_int(r, 0, 3);
+	st = hex_bytea(db_val(r, 0, 2), h->last_leaf, SHA256_LEN);
+	PQclear(r);
+	if (st != ST_OK)
+		return err_set(err, ST_CORRUPT, "the log head's last leaf is malformed");
+	return ST_OK;
+}
+
+/* Has this idempotency key been applied?  Fills res when it has. */
+static status find_idem(db *d, const char *idem, ledger_result *res, bool *found, errbuf *err)
+{
+	const char *p[] = {idem};
+	PGresult *r = NULL;
+	status st = db_exec(d, "SELECT idx, coalesce(txn, ''), "
+			       "(extract(epoch FROM time) * 1000000)::bigint "
+			       "FROM log_entry WHERE idem = $1", 1, p, &r, err);
+	if (st != ST_OK)
+		return st;
+	*found = PQntuples(r) == 1;
+	if (*found) {
+		res->index = (uint64_t)db_int(r, 0, 0);
+		COPY(res->txn, db_val(r, 0, 1));
+		res->time_us = db_int(r, 0, 2);
+		res->already = true;
+	}
+	PQclear(r);
+	return ST_OK;
+}
+
+/* The next transaction number of the entry's account in its year (the
+ * counter itself moves in apply_material, after the entry is in the log). */
+static status next_txn(work *w)
+{
+	char year[8];
+	snprintf(year, sizeof year, "%d", year_of(w->e.time_us));
+	const char *p[] = {w->e.account, year};
+	PGresult *r = NULL;
+	status st = db_exec(w->d,
+			    "SELECT coalesce((SELECT last FROM txn_counter WHERE account = $1 AND "
+			    "year = $2::integer FOR UPDATE), 0) + 1",
+			    2, p, &r, w->err);
+	if (st != ST_OK)
+		return st;
+	long seq = (long)db_int(r, 0, 0);
+	PQclear(r);
+	snprintf(w->e.txn, sizeof w->e.txn, "%s-%s-%04ld", w->e.account, year, seq);
+	return ST_OK;
+}
+
+static status bump_txn_counter(work *w)
+{
+	char year[8];
+	snprintf(year, sizeof year, "%d", year_of(w->e.time_us));
+	const char *p[] = {w->e.account, year, strrchr(w->e.txn, '-') + 1};
+	return db_exec(w->d,
+		       "INSERT INTO txn_counter (account, year, last) VALUES ($1, $2, $3::integer) "
+		       "ON CONFLICT (account, year) DO UPDATE SET last = EXCLUDED.last",
+		       3, p, NULL, w->err);
+}
+
+/* Sign the entry and insert it (the trigger moves the head). */
+static status write_entry(work *w, const char *actor_name, ledger_result *res)
+{
+	char *text = NULL, *signed_note = NULL;
+	size_t textlen, notelen;
+	status st = entry_format(&w->e, &text, &textlen, w->err);
+	if (st != ST_OK) {
+		if (st == ST_FORMAT || st == ST_TOOBIG)
+			st = ST_REFUSED;
+		goto out;
+	}
+	const key_secret *keys[2] = {w->req->actor, w->req->second};
+	size_t nkeys = w->req->second != NULL ? 2 : 1;
+	if (w->e.action == ACT_GENESIS)
+		nkeys = 1;
+	if ((st = note_sign(text, textlen, keys, nkeys, &signed_note, &notelen, w->err)) != ST_OK)
+		goto out;
+	uint8_t leaf[SHA256_LEN];
+	sha256_leaf(signed_note, notelen, leaf);
+	char idx[24], us[24];
+	snprintf(idx, sizeof idx, "%llu", (unsigned long long)w->e.index);
+	snprintf(us, sizeof us, "%lld", (long long)w->e.time_us);
+	const char *p[] = {idx, (const char *)leaf, signed_note, us, entry_action_name(w->e.action),
+			   w->e.txn[0] ? w->e.txn : NULL, w->e.account[0] ? w->e.account : NULL,
+			   w->e.peer[0] ? w->e.peer : NULL, actor_name, w->req->idem};
+	const int len[] = {0, SHA256_LEN, (int)notelen, 0, 0, 0, 0, 0, 0, 0};
+	const int fmt[] = {0, 1, 1, 0, 0, 0, 0, 0, 0, 0};
+	st = db_execb(w->d,
+		      "INSERT INTO log_entry (idx, leaf, note, time, action, txn, account, peer, "
+		      "actor, idem) VALUES ($1, $2, $3, "
+		      "'epoch'::timestamptz + $4::bigint * interval '1 microsecond', "
+		      "$5, $6, $7, $8, $9, $10)",
+		      10, p, len, fmt, NULL, w->err);
+	if (st == ST_OK) {
+		res->index = w->e.index;
+		COPY(res->txn, w->e.txn);
+		res->time_us = w->e.time_us;
+	}
+out:
+	free(text);
+	free(signed_note);
+	return st;
+}
+
+/* The SQL timestamp of the entry, as a parameter. */
+#define ENTRY_TS "('epoch'::timestamptz + $%d::bigint * interval '1 microsecond')"
+
+static void fmt_i64(char *out, size_t cap, int64_t v)
+{
+	snprintf(out, cap, "%lld", (long long)v);
+}
+
+/* Record which items the entry lists (their history). */
+static status link_items(work *w)
+{
+	if (w->e.nitems == 0)
+		return ST_OK;
+	const char **ids = calloc(w->e.nitems, sizeof *ids);
+	char (*idbuf)[24] = calloc(w->e.nitems, sizeof *idbuf);
+	status st = ST_NOMEM;
+	char *arr = NULL;
+	if (ids == NULL || idbuf == NULL)
+		goto out;
+	for (size_t i = 0; i < w->e.nitems; i++) {
+		fmt_i64(idbuf[i], sizeof idbuf[i], w->held[i].id);
+		ids[i] = idbuf[i];
+	}
+	if ((arr = db_array(ids, w->e.nitems)) == NULL)
+		goto out;
+	char idx[24];
+	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
+	const char *p[] = {arr, idx};
+	st = db_exec(w->d, "INSERT INTO entry_item (item_id, idx) "
+			   "SELECT unnest($1::bigint[]), $2", 2, p, NULL, w->err);
+out:
+	free(arr);
+	free(ids);
+	free(idbuf);
+	if (st == ST_NOMEM)
+		err_set(w->err, st, "out of memory");
+	return st;
+}
+
+/* Set the custody of the entry's items (all of them, or only those with
+ * held[i].found == `which` when which >= 0). */
+static status set_custody(work *w, const char *account, const char *status_name,
+			  const char *holder, const char *peer, const char *incident)
+{
+	const char **ids = calloc(w->e.nitems + 1, sizeof *ids);
+	char (*idbuf)[24] = calloc(w->e.nitems + 1, sizeof *idbuf);
+	char *arr = NULL;
+	status st = ST_NOMEM;
+	if (ids == NULL || idbuf == NULL)
+		goto out;
+	for (size_t i = 0; i < w->e.nitems; i++) {
+		fmt_i64(idbuf[i], sizeof idbuf[i], w->held[i].id);
+		ids[i] = idbuf[i];
+	}
+	if ((arr = db_array(ids, w->e.nitems)) == NULL)
+		goto out;
+	char idx[24], us[24];
+	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
+	fmt_i64(us, sizeof us, w->e.time_us);
+	const char *p[] = {arr, account, status_name, holder, peer, incident, w->e.txn, idx, us};
+	st = db_exec(w->d,
+		     "UPDATE item SET account = $2, status = $3, holder = $4, peer = $5, "
+		     "incident = $6, last_txn = $7, last_idx = $8, "
+		     "since = 'epoch'::timestamptz + $9::bigint * interval '1 microsecond' "
+		     "WHERE id = ANY ($1::bigint[])",
+		     9, p, NULL, w->err);
+out:
+	free(arr);
+	free(ids);
+	free(idbuf);
+	if (st == ST_NOMEM)
+		err_set(w->err, st, "out of memory");
+	return st;
+}
+
+static status insert_txn(work *w, bool open)
+{
+	char year[8], seq[16], idx[24], us[24];
+	snprintf(year, sizeof year, "%d", year_of(w->e.time_us));
+	snprintf(seq, sizeof seq, "%s", strrchr(w->e.txn, '-') + 1);
+	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
+	fmt_i64(us, sizeof us, w->e.time_us);
+	const char *p[] = {w->e.txn, w->e.account, year, seq, entry_action_name(w->e.action), idx,
+			   us, w->e.peer[0] ? w->e.peer : NULL,
+			   w->e.holder[0] ? w->e.holder : NULL, w->e.ref[0] ? w->e.ref : NULL,
+			   open ? "t" : "f"};
+	return db_exec(w->d,
+		       "INSERT INTO txn (number, account, year, seq, action, idx, time, peer, holder, "
+		       "ref, open) VALUES ($1, $2, $3, $4::integer, $5, $6, "
+		       "'epoch'::timestamptz + $7::bigint * interval '1 microsecond', $8, $9, $10, $11)",
+		       11, p, NULL, w->err);
+}
+
+/* ---- the actions ---------------------------------------------------------- */
+
+static status account_is_open(work *w, const char *account, bool *yes)
+{
+	const char *p[] = {account};
+	PGresult *r = NULL;
+	status st = db_exec(w->d, "SELECT account_exists($1)", 1, p,
+			    &r, w->err);
+	if (st == ST_OK)
+		*yes = strcmp(db_val(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return st;
+}
+
+static status require_custodian(work *w, const char *account)
+{
+	bool yes;
+	status st = has_any_role(w->d, w->actor, CUSTODY_ROLES, 2, account, &yes, w->err);
+	if (st == ST_OK && !yes)
+		st = err_set(w->err, ST_DENIED, "%s is not custodian or alternate of account %s",
+			     w->actor, account);
+	return st;
+}
+
+static status require_admin(work *w)
+{
+	bool yes;
+	status st = has_role(w->d, w->actor, "administrator", NULL, &yes, w->err);
+	if (st == ST_OK && !yes)
+		st = err_set(w->err, ST_DENIED, "%s is not an administrator", w->actor);
+	return st;
+}
+
+/* receipt and possession: new items, or ones that may come back. */
+static status do_incoming(work *w)
+{
+	for (size_t i = 0; i < w->e.nitems; i++) {
+		const held *h = &w->held[i];
+		if (!h->found)
+			continue;
+		bool back = h->status == ITEM_TRANSFERRED ||
+			    (w->e.action == ACT_POSSESSION && h->status == ITEM_INCIDENT &&
+			     strcmp(h->account, w->e.account) == 0);
+		if (!back)
+			return refuse_item(w, i, w->e.action == ACT_RECEIPT
+						  ? "new or transferred out of the ledger"
+						  : "new, transferred out, or under an incident of this account");
+		if (h->status == ITEM_INCIDENT && !same_facts(&h->facts, &w->e.items[i])) {
+			char l[120];
+			item_label(&w->e.items[i], l, sizeof l);
+			return err_set(w->err, ST_REFUSED, "item %s: its details differ from the "
+				       "record; give them as recorded", l);
+		}
+	}
+	return ST_OK;
+}
+
+static status apply_incoming(work *w)
+{
+	char idx[24], us[24];
+	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
+	fmt_i64(us, sizeof us, w->e.time_us);
+	for (size_t i = 0; i < w->e.nitems; i++) {
+		const entry_item *it = &w->e.items[i];
+		char eff[ENTRY_DATE_LEN + 1], sup[ENTRY_DATE_LEN + 1], alc[4], qty[12];
+		snprintf(alc, sizeof alc, "%d", it->alc);
+		snprintf(qty, sizeof qty, "%u", it->qty);
+		const char *p[] = {it->title, it->edition, it->serial, item_kind_name(it->kind), alc,
+				   item_class_name(it->cls), it->crypto ? "t" : "f", qty,
+				   date_or_null(it->effective, eff), date_or_null(it->supersedes, sup),
+				   w->e.account, w->e.txn, idx, us};
+		PGresult *r = NULL;
+		status st = db_exec(
+			w->d,
+			w->held[i].found
+				? "UPDATE item SET kind = $4, alc = $5::smallint, class = $6, crypto = $7, "
+				  "qty = $8::integer, effective = $9::date, supersedes = $10::date, "
+				  "account = $11, status = 'on_hand', holder = NULL, peer = NULL, "
+				  "incident = NULL, last_txn = $12, last_idx = $13, "
+				  "since = 'epoch'::timestamptz + $14::bigint * interval '1 microsecond' "
+				  "WHERE (title, edition, serial) = ($1, $2, $3) RETURNING id"
+				: "INSERT INTO item (title, edition, serial, kind, alc, class, crypto, qty, "
+				  "effective, supersedes, account, status, last_txn, last_idx, since) "
+				  "VALUES ($1, $2, $3, $4, $5::smallint, $6, $7, $8::integer, $9::date, "
+				  "$10::date, $11, 'on_hand', $12, $13, "
+				  "'epoch'::timestamptz + $14::bigint * interval '1 microsecond') "
+				  "RETURNING id",
+			14, p, &r, w->err);
+		if (st != ST_OK)
+			return st;
+		w->held[i].id = db_int(r, 0, 0);
+		PQclear(r);
+	}
+	return ST_OK;
+}
+
+/* The transaction `ref` as recorded: action, account, peer, holder, open. */
+typedef struct txn_row {
+	char action[24], account[8], peer[8], holder[KEY_NAME_MAX + 1];
+	bool open;
+} txn_row;
+
+static status load_txn(work *w, const char *number, txn_row *t)
+{
+	const char *p[] = {number};
+	PGresult *r = NULL;
+	status st = db_exec(w->d, "SELECT action, account, coalesce(peer, ''), "
+				  "coalesce(holder, ''), open FROM txn WHERE number = $1 FOR UPDATE",
+			    1, p, &r, w->err);
+	if (st != ST_OK)
+		return st;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return err_set(w->err, ST_REFUSED, "no transaction %s on record", number);
+	}
+	COPY(t->action, db_val(r, 0, 0));
+	COPY(t->account, db_val(r, 0, 1));
+	COPY(t->peer, db_val(r, 0, 2));
+	COPY(t->holder, db_val(r, 0, 3));
+	t->open = strcmp(db_val(r, 0, 4), "t") == 0;
+	PQclear(r);
+	return ST_OK;
+}
+
+/* accept: the items of transfer `ref`, all of them, come on the receiving
+ * account, or leave the ledger when the receiver is outside it. */
+static status do_accept(work *w, txn_row *t)
+{
+	if (strcmp(t->action, "transfer") != 0 || !t->open)
+		return err_set(w->err, ST_REFUSED, "%s is not a transfer in transit", w->e.ref);
+	bool peer_open;
+	status st = account_is_open(w, t->peer, &peer_open);
+	if (st != ST_OK)
+		return st;
+	if (peer_open) {
+		w->inbound = true;
+		if (strcmp(w->e.account, t->peer) != 0)
+			return err_set(w->err, ST_REFUSED, "transfer %s goes to account %s: its "
+				       "custodian accepts it (--account %s)", w->e.ref, t->peer,
+				       t->peer);
+		COPY(w->e.peer, t->account);
+	} else {
+		if (strcmp(w->e.account, t->account) != 0)
+			return err_set(w->err, ST_REFUSED, "transfer %s is from account %s to %s "
+				       "outside this ledger: record the receipt on account %s",
+				       w->e.ref, t->account, t->peer, t->account);
+		COPY(w->e.peer, t->peer);
+	}
+	if ((st = require_custodian(w, w->e.account)) != ST_OK)
+		return st;
+	/* The entry lists exactly the transfer's items. */
+	const char *p[] = {w->e.ref};
+	PGresult *r = NULL;
+	st = db_exec(w->d, "SELECT i.title, i.edition, i.serial FROM item i "
+			   "WHERE i.status = 'in_transit' AND i.last_txn = $1 ORDER BY i.id",
+		     1, p, &r, w->err);
+	if (st != ST_OK)
+		return st;
+	if (w->e.nitems == 0) {
+		for (int row = 0; row < PQntuples(r) && st == ST_OK; row++) {
+			entry_item it = {0};
+			COPY(it.title, db_val(r, row, 0));
+			COPY(it.edition, db_val(r, row, 1));
+			COPY(it.serial, db_val(r, row, 2));
+			if (entry_add_item(&w->e, &it) != ST_OK)
+				st = err_set(w->err, ST_NOMEM, "out of memory");
+		}
+	} else if ((size_t)PQntuples(r) != w->e.nitems) {
+		st = err_set(w->err, ST_REFUSED, "transfer %s has %d items in transit; an "
+			     "acceptance lists all of them (or none, to take them all)", w->e.ref,
+			     PQntuples(r));
+	}
+	PQclear(r);
+	if (st != ST_OK)
+		return st;
+	if ((st = load_items(w)) != ST_OK)
+		return st;
+	for (size_t i = 0; i < w->e.nitems; i++) {
+		const held *h = &w->held[i];
+		if (!h->found || h->status != ITEM_IN_TRANSIT || strcmp(h->last_txn, w->e.ref) != 0) {
+			char l[120];
+			item_label(&w->e.items[i], l, sizeof l);
+			return err_set(w->err, ST_REFUSED, "item %s is not in transit under %s", l,
+				       w->e.ref);
+		}
+		w->e.items[i] = h->facts;
+	}
+	return ST_OK;
+}
+
+static status do_holder(work *w, bool issue, txn_row *t)
+{
+	char name[KEY_NAME_MAX + 1];
+	if (w->req->second == NULL)
+		return err_set(w->err, ST_REFUSED, "the holder signs a hand receipt: give their "
+				   "key with --witness-key");
+	status st = find_second(w, "holder");
+	if (st != ST_OK)
+		return st;
+	COPY(name, w->second);
+	if (strcmp(name, w->e.holder) != 0)
+		return err_set(w->err, ST_DENIED, "the second key is %s's, but the holder is %s",
+			       name, w->e.holder);
+	static const char *const HOLD[] = {"holder", "witness", "custodian", "alternate"};
+	bool yes;
+	if ((st = has_any_role(w->d, name, HOLD, 4, w->e.account, &yes, w->err)) != ST_OK)
+		return st;
+	if (!yes)
+		return err_set(w->err, ST_DENIED, "%s holds no role on account %s that may sign "
+			       "a hand receipt", name, w->e.account);
+	if (issue) {
+		static const item_status ok[] = {ITEM_ON_HAND};
+		return require_items(w, ok, 1, "on hand");
+	}
+	if (strcmp(t->action, "issue") != 0 || strcmp(t->account, w->e.account) != 0 ||
+	    strcmp(t->holder, w->e.holder) != 0)
+		return err_set(w->err, ST_REFUSED, "%s is not a hand receipt of account %s to %s",
+			       w->e.ref, w->e.account, w->e.holder);
+	for (size_t i = 0; i < w->e.nitems; i++) {
+		const held *h = &w->held[i];
+		if (!h->found || h->status != ITEM_ISSUED || strcmp(h->holder, w->e.holder) != 0 ||
+		    strcmp(h->account, w->e.account) != 0 || strcmp(h->last_txn, w->e.ref) != 0)
+			return refuse_item(w, i, "issued to the holder under that hand receipt");
+		w->e.items[i] = h->facts;
+	}
+	return ST_OK;
+}
+
+/* Build the entry's content for a material action and check the rules. */
+static status check_material(work *w, txn_row *t)
+{
+	const ledger_request *q = w->req;
+	bool open;
+	status st = account_is_open(w, w->e.account, &open);
+	if (st != ST_OK)
+		return st;
+	if (!open)
+		return err_set(w->err, ST_REFUSED, "account %s is not open in this ledger",
+			       w->e.account);
+	if (q->ref[0] != '\0' && (st = load_txn(w, q->ref, t)) != ST_OK)
+		return st;
+	if (w->e.action != ACT_ACCEPT && (st = require_custodian(w, w->e.account)) != ST_OK)
+		return st;
+	if (w->e.action != ACT_ACCEPT && w->e.action != ACT_INCIDENT_CLOSE &&
+	    (st = resolve_serials(w)) != ST_OK)
+		return st;
+	if (w->e.action != ACT_ACCEPT && w->e.action != ACT_INCIDENT_CLOSE &&
+	    (st = load_items(w)) != ST_OK)
+		return st;
+	switch (w->e.action) {
+	case ACT_RECEIPT:
+	case ACT_POSSESSION:
+		if (w->e.nitems == 0)
+			return err_set(w->err, ST_USAGE, "list the items (--item)");
+		if (w->e.action == ACT_RECEIPT && w->e.peer[0] == '\0')
+			return err_set(w->err, ST_USAGE, "say where the material comes from (--from "
+					   "COR or an account number)");
+		if (strcmp(w->e.peer, w->e.account) == 0)
+			return err_set(w->err, ST_REFUSED, "an account cannot receive from itself");
+		return do_incoming(w);
+	case ACT_TRANSFER: {
+		if (w->e.nitems == 0)
+			return err_set(w->err, ST_USAGE, "list the items (--item or --serial)");
+		if (w->e.peer[0] == '\0' || strcmp(w->e.peer, w->e.account) == 0)
+			return err_set(w->err, ST_REFUSED, "a transfer goes to another account or "
+					   "the COR (--to)");
+		static const item_status ok[] = {ITEM_ON_HAND};
+		return require_items(w, ok, 1, "on hand (return it from hand receipt first)");
+	}
+	case ACT_ACCEPT:
+		return do_accept(w, t);
+	case ACT_ISSUE:
+		if (w->e.nitems == 0)
+			return err_set(w->err, ST_USAGE, "list the items (--item or --serial)");
+		return do_holder(w, true, t);
+	case ACT_RETURN:
+		if (w->e.nitems == 0)
+			return err_set(w->err, ST_USAGE, "list the items (--item or --serial)");
+		return do_holder(w, false, t);
+	case ACT_DESTROY: {
+		if (w->e.nitems == 0)
+			return err_set(w->err, ST_USAGE, "list the items (--item or --serial)");
+		static const item_status ok[] = {ITEM_ON_HAND, ITEM_ISSUED, ITEM_INCIDENT};
+		if ((st = require_items(w, ok, 3, "on hand, issued or under an incident")) != ST_OK)
+			return st;
+		if ((st = find_second(w, "witness")) != ST_OK)
+			return st;
+		bool yes;
+		if ((st = is_second_person(w->d, w->second, &yes, w->err)) != ST_OK)
+			return st;
+		if (!yes)
+			return err_set(w->err, ST_DENIED, "%s may not witness: an auditor never "
+				       "signs", w->second);
+		return ST_OK;
+	}
+	case ACT_INVENTORY: {
+		static const item_status ok[] = {ITEM_ON_HAND, ITEM_ISSUED, ITEM_IN_TRANSIT,
+						 ITEM_INCIDENT};
+		if ((st = require_items(w, ok, 4, "open on the account")) != ST_OK)
+			return st;
+		if ((st = find_second(w, "witness")) != ST_OK)
+			return st;
+		bool yes;
+		if ((st = is_second_person(w->d, w->second, &yes, w->err)) != ST_OK)
+			return st;
+		if (!yes)
+			return err_set(w->err, ST_DENIED, "%s may not witness: an auditor never "
+				       "signs", w->second);
+		return ST_OK;
+	}
+	case ACT_INCIDENT_REPORT: {
+		if (w->e.category == CAT_NONE)
+			return err_set(w->err, ST_USAGE, "give the incident's category (--category "
+					   "cryptographic|personnel|physical|packaging)");
+		static const item_status ok[] = {ITEM_ON_HAND, ITEM_ISSUED, ITEM_IN_TRANSIT};
+		return require_items(w, ok, 3, "on hand, issued or in transit");
+	}
+	case ACT_INCIDENT_UPDATE:
+	case ACT_INCIDENT_CLOSE: {
+		const char *p[] = {w->e.ref, w->e.account};
+		PGresult *r = NULL;
+		st = db_exec(w->d, "SELECT category FROM incident WHERE txn = $1 AND account = $2 "
+				   "AND closed_idx IS NULL FOR UPDATE", 2, p, &r, w->err);
+		if (st != ST_OK)
+			return st;
+		int n = PQntuples(r);
+		if (n == 1)
+			for (int c = 1; c < CAT__COUNT; c++)
+				if (strcmp(db_val(r, 0, 0), entry_category_name((entry_category)c)) == 0)
+					w->e.category = (entry_category)c;
+		PQclear(r);
+		if (n != 1)
+			return err_set(w->err, ST_REFUSED, "%s is not an open incident of account %s",
+				       w->e.ref, w->e.account);
+		if (w->e.action == ACT_INCIDENT_UPDATE) {
+			if (w->e.nitems != 0)
+				return err_set(w->err, ST_USAGE, "an incident update lists no items");
+			return ST_OK;
+		}
+		/* close: the incident's items still under it, written off */
+		if (w->e.nitems != 0)
+			return err_set(w->err, ST_USAGE, "an incident close lists its items itself");
+		st = db_exec(w->d, "SELECT title, edition, serial FROM item WHERE incident = $1 "
+				   "AND status = 'incident' ORDER BY id", 1, p, &r, w->err);
+		if (st != ST_OK)
+			return st;
+		for (int row = 0; row < PQntuples(r) && st == ST_OK; row++) {
+			entry_item it = {0};
+			COPY(it.title, db_val(r, row, 0));
+			COPY(it.edition, db_val(r, row, 1));
+			COPY(it.serial, db_val(r, row, 2));
+			if (entry_add_item(&w->e, &it) != ST_OK)
+				st = err_set(w->err, ST_NOMEM, "out of memory");
+		}
+		PQclear(r);
+		if (st == ST_OK)
+			st = load_items(w);
+		for (size_t i = 0; st == ST_OK && i < w->e.nitems; i++)
+			w->e.items[i] = w->held[i].facts;
+		if (st != ST_OK)
+			return st;
+		if ((st = find_second(w, "authority")) != ST_OK)
+			return st;
+		bool yes;
+		if ((st = has_role(w->d, w->second, "authority", NULL, &yes, w->err)) != ST_OK)
+			return st;
+		if (!yes)
+			return err_set(w->err, ST_DENIED, "relief from accountability is co-signed by "
+				       "an authority; %s is not one", w->second);
+		return ST_OK;
+	}
+	default:
+		return err_set(w->err, ST_REFUSED, "%s is not supported in this version",
+			       entry_action_name(w->e.action));
+	}
+}
+
+/* Apply a material action's change to the state tables. */
+static status apply_material(work *w)
+{
+	const char *acct = w->e.account;
+	status st = ST_OK;
+	bool txn_open = false;
+	switch (w->e.action) {
+	case ACT_RECEIPT:
+	case ACT_POSSESSION:
+		st = apply_incoming(w);
+		break;
+	case ACT_TRANSFER:
+		txn_open = true;
+		st = set_custody(w, acct, "in_transit", NULL, w->e.peer, NULL);
+		break;
+	case ACT_ACCEPT:
+		st = w->inbound ? set_custody(w, acct, "on_hand", NULL, NULL, NULL)
+				: set_custody(w, acct, "transferred", NULL, w->e.peer, NULL);
+		break;
+	case ACT_ISSUE:
+		txn_open = true;
+		st = set_custody(w, acct, "issued", w->e.holder, NULL, NULL);
+		break;
+	case ACT_RETURN:
+		st = set_custody(w, acct, "on_hand", NULL, NULL, NULL);
+		break;
+	case ACT_DESTROY:
+		st = set_custody(w, acct, "destroyed", NULL, NULL, NULL);
+		break;
+	case ACT_INVENTORY: {
+		char us[24];
+		fmt_i64(us, sizeof us, w->e.time_us);
+		const char *p[] = {acct, us};
+		st = db_exec(w->d, "UPDATE account SET last_inventory = 'epoch'::timestamptz + "
+				   "$2::bigint * interval '1 microsecond' WHERE number = $1",
+			     2, p, NULL, w->err);
+		break;
+	}
+	case ACT_INCIDENT_REPORT:
+		txn_open = true; /* while the incident is open */
+		if (w->e.nitems > 0)
+			st = set_custody(w, acct, "incident", NULL, NULL, w->e.txn);
+		break;
+	case ACT_INCIDENT_CLOSE:
+		if (w->e.nitems > 0)
+			st = set_custody(w, acct, "relieved", NULL, NULL, NULL);
+		break;
+	default:
+		break;
+	}
+	if (st == ST_OK)
+		st = bump_txn_counter(w);
+	if (st == ST_OK)
+		st = insert_txn(w, txn_open);
+	if (st != ST_OK)
+		return st;
+	char idx[24], us[24];
+	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
+	fmt_i64(us, sizeof us, w->e.time_us);
+	switch (w->e.action) {
+	case ACT_ACCEPT: {
+		const char *p[] = {w->e.ref};
+		st = db_exec(w->d, "UPDATE txn SET open = false WHERE number = $1", 1, p, NULL,
+			     w->err);
+		break;
+	}
+	case ACT_RETURN: {
+		const char *p[] = {w->e.ref};
+		st = db_exec(w->d, "UPDATE txn SET open = EXISTS (SELECT FROM item WHERE "
+				   "last_txn = $1 AND status = 'issued') WHERE number = $1",
+			     1, p, NULL, w->err);
+		break;
+	}
+	case ACT_INCIDENT_REPORT: {
+		const char *p[] = {w->e.txn, acct, entry_category_name(w->e.category), us};
+		st = db_exec(w->d, "INSERT INTO incident (txn, account, category, reported_at) "
+				   "VALUES ($1, $2, $3, 'epoch'::timestamptz + $4::bigint * "
+				   "interval '1 microsecond')", 4, p, NULL, w->err);
+		break;
+	}
+	case ACT_INCIDENT_UPDATE: {
+		const char *p[] = {w->e.ref, us};
+		st = db_exec(w->d, "UPDATE incident SET updates = updates + 1, last_update = "
+				   "'epoch'::timestamptz + $2::bigint * interval '1 microsecond' "
+				   "WHERE txn = $1", 2, p, NULL, w->err);
+		break;
+	}
+	case ACT_INCIDENT_CLOSE: {
+		const char *p[] = {w->e.ref, idx, us};
+		st = db_exec(w->d, "UPDATE incident SET closed_idx = $2, closed_at = "
+				   "'epoch'::timestamptz + $3::bigint * interval '1 microsecond' "
+				   "WHERE txn = $1", 3, p, NULL, w->err);
+		if (st == ST_OK)
+			st = db_exec(w->d, "UPDATE txn SET open = false WHERE number = $1", 1, p,
+				     NULL, w->err);
+		break;
+	}
+	default:
+		break;
+	}
+	if (st == ST_OK)
+		st = link_items(w);
+	return st;
+}
+
+/* ---- the key registry and accounts -------------------------------------- */
+
+static bool account_role(entry_role r)
+{
+	return r == ROLE_CUSTODIAN || r == ROLE_ALTERNATE || r == ROLE_HOLDER || r == ROLE_WITNESS;
+}
+
+static status check_registry(work *w, bool *new_person)
+{
+	const ledger_request *q = w->req;
+	status st = require_admin(w);
+	if (st != ST_OK)
+		return st;
+	if (w->e.action == ACT_ACCOUNT_OPEN) {
+		bool open;
+		if (w->e.account[0] == '\0')
+			return err_set(w->err, ST_USAGE, "give the account number (six digits)");
+		if ((st = account_is_open(w, w->e.account, &open)) != ST_OK)
+			return st;
+		if (open)
+			return err_set(w->err, ST_REFUSED, "account %s is already open", w->e.account);
+		if (q->textlen == 0 || q->textlen > 200)
+			return err_set(w->err, ST_USAGE, "an account's name is 1 to 200 bytes");
+		return ST_OK;
+	}
+	const key_public *k = &q->subject;
+	if (account_role(q->role) != (w->e.account[0] != '\0'))
+		return err_set(w->err, ST_USAGE, account_role(q->role)
+					  ? "role %s is held on an account: give --account"
+					  : "role %s is not tied to an account: drop --account",
+			       entry_role_name(q->role));
+	if (w->e.account[0] != '\0') {
+		bool open;
+		if ((st = account_is_open(w, w->e.account, &open)) != ST_OK)
+			return st;
+		if (!open)
+			return err_set(w->err, ST_REFUSED, "account %s is not open", w->e.account);
+	}
+	/* Who holds this name, or this public key? */
+	const char *p[] = {k->name, (const char *)k->pk};
+	const int len[] = {0, KEY_PK_LEN}, fmt[] = {0, 1};
+	PGresult *r = NULL;
+	st = db_execb(w->d, "SELECT name, pubkey = $2, revoked_idx IS NOT NULL FROM person "
+			    "WHERE name = $1 OR pubkey = $2", 2, p, len, fmt, &r, w->err);
+	if (st != ST_OK)
+		return st;
+	int n = PQntuples(r);
+	bool same = n == 1 && strcmp(db_val(r, 0, 0), k->name) == 0 &&
+		    strcmp(db_val(r, 0, 1), "t") == 0;
+	bool revoked = same && strcmp(db_val(r, 0, 2), "t") == 0;
+	PQclear(r);
+	*new_person = n == 0;
+	if (n > 0 && !same)
+		return err_set(w->err, ST_REFUSED, "the name %s or its public key is already "
+				   "enrolled with another key or name", k->name);
+	if (revoked)
+		return err_set(w->err, ST_REFUSED, "the key of %s is revoked", k->name);
+	if (w->e.action == ACT_KEY_REVOKE && *new_person)
+		return err_set(w->err, ST_REFUSED, "%s is not enrolled", k->name);
+	bool holds = false;
+	if (!*new_person &&
+	    (st = has_role(w->d, k->name, entry_role_name(q->role), w->e.account, &holds, w->err)) !=
+		    ST_OK)
+		return st;
+	if (w->e.action == ACT_KEY_ENROL && holds)
+		return err_set(w->err, ST_REFUSED, "%s already holds role %s%s%s", k->name,
+			       entry_role_name(q->role), w->e.account[0] ? " on account " : "",
+			       w->e.account);
+	if (w->e.action == ACT_KEY_REVOKE && !holds)
+		return err_set(w->err, ST_REFUSED, "%s does not hold role %s%s%s", k->name,
+			       entry_role_name(q->role), w->e.account[0] ? " on account " : "",
+			       w->e.account);
+	if (w->e.action == ACT_KEY_REVOKE && q->role == ROLE_ADMINISTRATOR) {
+		PGresult *c = NULL;
+		if ((st = db_exec(w->d, "SELECT count(*) FROM person_role r JOIN person p ON "
+				       "p.name = r.person WHERE r.role = 'administrator' AND "
+				       "p.revoked_idx IS NULL", 0, NULL, &c, w->err)) != ST_OK)
+			return st;
+		int64_t admins = db_int(c, 0, 0);
+		PQclear(c);
+		if (admins <= 1)
+			return err_set(w->err, ST_REFUSED, "%s is the last administrator; enrol "
+					   "another before revoking", k->name);
+	}
+	/* The second signer: another enrolled person, or (enrolment) the key
+	 * being enrolled, proving its holder has the secret key. */
+	if (q->second == NULL)
+		return err_set(w->err, ST_REFUSED, "%s is two-person: give the key of a second "
+				   "person, or of the person enrolled, with --witness-key",
+			       entry_action_name(w->e.action));
+	const key_public *s = key_secret_public(q->second);
+	if (w->e.action == ACT_KEY_ENROL && sodium_memcmp(s->pk, k->pk, KEY_PK_LEN) == 0 &&
+	    strcmp(s->name, k->name) == 0) {
+		COPY(w->second, k->name);
+		return ST_OK;
+	}
+	if ((st = find_second(w, "second person")) != ST_OK)
+		return st;
+	if (w->e.action == ACT_KEY_REVOKE && strcmp(w->second, k->name) == 0)
+		return err_set(w->err, ST_DENIED, "the key being revoked cannot co-sign its own "
+				   "revocation");
+	return ST_OK;
+}
+
+static status apply_registry(work *w, bool new_person)
+{
+	const ledger_request *q = w->req;
+	char idx[24], us[24];
+	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
+	fmt_i64(us, sizeof us, w->e.time_us);
+	status st;
+	if (w->e.action == ACT_ACCOUNT_OPEN) {
+		const char *p[] = {w->e.account, w->e.text, idx, us};
+		return db_exec(w->d, "INSERT INTO account (number, name, opened_idx, opened_at) "
+				     "VALUES ($1, $2, $3, 'epoch'::timestamptz + $4::bigint * "
+				     "interval '1 microsecond')", 4, p, NULL, w->err);
+	}
+	const key_public *k = &q->subject;
+	const char *acct = w->e.account[0] ? w->e.account : NULL;
+	if (w->e.action == ACT_KEY_ENROL) {
+		if (new_person) {
+			char vkey[KEY_VKEY_MAX + 1];
+			key_vkey_format(k, vkey);
+			const char *login = q->login[0] ? q->login : k->name;
+			if (strlen(login) > LEDGER_LOGIN_MAX)
+				return err_set(w->err, ST_USAGE, "the login role name '%s' is longer "
+					       "than %d bytes: give --login", login, LEDGER_LOGIN_MAX);
+			const char *p[] = {k->name, login, vkey, (const char *)k->pk, idx};
+			const int len[] = {0, 0, 0, KEY_PK_LEN, 0}, fmt[] = {0, 0, 0, 1, 0};
+			st = db_execb(w->d, "INSERT INTO person (name, login, vkey, pubkey, enrolled_idx) "
+					    "VALUES ($1, $2, $3, $4, $5)", 5, p, len, fmt, NULL, w->err);
+			if (st == ST_EXISTS)
+				return err_set(w->err, ST_REFUSED, "the login role '%s' belongs to "
+					       "another person", login);
+			if (st != ST_OK)
+				return st;
+		}
+		const char *p[] = {k->name, entry_role_name(q->role), acct, idx};
+		st = db_exec(w->d, "INSERT INTO person_role (person, role, account, since_idx) "
+				   "VALUES ($1, $2, $3, $4)", 4, p, NULL, w->err);
+	} else {
+		const char *p[] = {k->name, entry_role_name(q->role), acct};
+		st = db_exec(w->d, "DELETE FROM person_role WHERE person = $1 AND role = $2 AND "
+				   "account IS NOT DISTINCT FROM $3", 3, p, NULL, w->err);
+		if (st == ST_OK) {
+			const char *p2[] = {k->name, idx};
+			st = db_exec(w->d, "UPDATE person SET revoked_idx = $2 WHERE name = $1 AND "
+					   "NOT EXISTS (SELECT FROM person_role WHERE person = $1)",
+				     2, p2, NULL, w->err);
+		}
+	}
+	if (st == ST_OK) {
+		const char *p[] = {k->name};
+		st = db_exec(w->d, "SELECT sync_login($1)", 1, p, NULL, w->err);
+	}
+	return st;
+}
+
+/* ---- entry points --------------------------------------------------------- */
+
+static status prepare_entry(work *w, const head *h)
+{
+	const ledger_request *q = w->req;
+	entry *e = &w->e;
+	COPY(e->origin, h->origin);
+	e->index = h->size;
+	memcpy(e->prev, h->last_leaf, SHA256_LEN);
+	e->time_us = h->now_us;
+	e->action = q->action;
+	COPY(e->account, q->account);
+	COPY(e->peer, q->peer);
+	COPY(e->holder, q->holder);
+	COPY(e->ref, q->ref);
+	e->category = q->category;
+	for (size_t i = 0; i < q->nitems; i++)
+		if (entry_add_item(e, &q->items[i]) != ST_OK)
+			return err_set(w->err, ST_TOOBIG, "at most %d items in one entry",
+				       ENTRY_MAX_ITEMS);
+	if (q->textlen > ENTRY_TEXT_MAX)
+		return err_set(w->err, ST_REFUSED, "the text is %zu bytes; at most %d", q->textlen,
+			       ENTRY_TEXT_MAX);
+	if (q->textlen > 0 && entry_set_text(e, q->text, q->textlen) != ST_OK)
+		return err_set(w->err, ST_NOMEM, "out of memory");
+	return ST_OK;
+}
+
+status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf *err)
+{
+	memset(res, 0, sizeof *res);
+	work w = {.d = d, .req = q, .err = err};
+	if (q->actor == NULL || q->idem[0] == '\0')
+		return err_set(err, ST_USAGE, "an action needs the actor's key and an idempotency key");
+	if (q->action == ACT_GENESIS || q->action == ACT_KEY_ROTATE ||
+	    q->action == ACT_CUSTODIAN_CHANGE)
+		return err_set(err, ST_REFUSED, "%s is not supported by ledger_submit",
+			       entry_action_name(q->action));
+	status st = db_begin(d, err);
+	if (st != ST_OK)
+		return st;
+	head h;
+	bool found = false, new_person = false;
+	txn_row t = {0};
+	if ((st = lock_head(d, &h, err)) != ST_OK)
+		goto out;
+	if ((st = find_idem(d, q->idem, res, &found, err)) != ST_OK || found)
+		goto out;
+	if ((st = find_actor(&w)) != ST_OK)
+		goto out;
+	if ((st = prepare_entry(&w, &h)) != ST_OK)
+		goto out;
+	if (is_material(q->action)) {
+		if ((st = check_material(&w, &t)) != ST_OK)
+			goto out;
+		if (entry_required_signers(&w.e) > 1 && w.second[0] == '\0') {
+			if ((st = find_second(&w, "second person for TOP SECRET keying material")) !=
+			    ST_OK)
+				goto out;
+			bool yes;
+			if ((st = is_second_person(d, w.second, &yes, err)) != ST_OK)
+				goto out;
+			if (!yes) {
+				st = err_set(err, ST_DENIED, "%s may not co-sign: an auditor never signs",
+					     w.second);
+				goto out;
+			}
+		}
+		if ((st = next_txn(&w)) != ST_OK)
+			goto out;
+	} else {
+		if (q->action == ACT_KEY_ENROL || q->action == ACT_KEY_REVOKE) {
+			w.e.nkeys = 1;
+			w.e.keys[0] = (entry_key){.role = q->role, .key = q->subject};
+		}
+		if ((st = check_registry(&w, &new_person)) != ST_OK)
+			goto out;
+	}
+	if (w.second[0] == '\0' && q->second != NULL) {
+		st = err_set(err, ST_USAGE, "%s needs no second signature; drop --witness-key",
+			     entry_action_name(q->action));
+		goto out;
+	}
+	if ((st = write_entry(&w, w.actor, res)) != ST_OK)
+		goto out;
+	st = is_material(q->action) ? apply_material(&w) : apply_registry(&w, new_person);
+	if (st == ST_OK)
+		st = db_commit(d, err);
+out:
+	if (st != ST_OK || found)
+		db_rollback(d);
+	entry_free(&w.e);
+	free(w.held);
+	return st;
+}
+
+status ledger_genesis(db *d, const char *origin, const key_secret *admin, const char *login,
+		      const char *idem, ledger_result *res, errbuf *err)
+{
+	memset(res, 0, sizeof *res);
+	const key_public *k = key_secret_public(admin);
+	ledger_request q = {.action = ACT_GENESIS, .actor = admin};
+	COPY(q.idem, idem);
+	work w = {.d = d, .req = &q, .err = err};
+	COPY(w.e.origin, origin);
+	w.e.action = ACT_GENESIS;
+	w.e.nkeys = 1;
+	w.e.keys[0] = (entry_key){.role = ROLE_ADMINISTRATOR, .key = *k};
+	const char *who = login && login[0] ? login : k->name;
+	if (strlen(who) > LEDGER_LOGIN_MAX)
+		return err_set(err, ST_USAGE, "the login role name '%s' is longer than %d bytes: "
+				   "give --admin-login", who, LEDGER_LOGIN_MAX);
+	status st = db_begin(d, err);
+	if (st != ST_OK)
+		return st;
+	PGresult *r = NULL;
+	const char *zero = "\\x0000000000000000000000000000000000000000000000000000000000000000";
+	const char *p0[] = {origin, zero};
+	st = db_exec(d, "INSERT INTO log_head (origin, size, last_leaf) VALUES ($1, 0, $2::bytea)",
+		     2, p0, NULL, err);
+	if (st == ST_EXISTS) {
+		st = err_set(err, ST_EXISTS, "this database's log has already begun");
+		goto out;
+	}
+	if (st != ST_OK)
+		goto out;
+	st = db_exec(d, "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint", 0, NULL,
+		     &r, err);
+	if (st != ST_OK)
+		goto out;
+	w.e.time_us = db_int(r, 0, 0);
+	PQclear(r);
+	if ((st = write_entry(&w, k->name, res)) != ST_OK)
+		goto out;
+	char vkey[KEY_VKEY_MAX + 1];
+	key_vkey_format(k, vkey);
+	const char *p[] = {k->name, who, vkey, (const char *)k->pk};
+	const int len[] = {0, 0, 0, KEY_PK_LEN}, fmt[] = {0, 0, 0, 1};
+	st = db_execb(d, "INSERT INTO person (name, login, vkey, pubkey, enrolled_idx) "
+			 "VALUES ($1, $2, $3, $4, 0)", 4, p, len, fmt, NULL, err);
+	if (st == ST_OK)
+		st = db_exec(d, "INSERT INTO person_role (person, role, since_idx) "
+				"VALUES ($1, 'administrator', 0)", 1, p, NULL, err);
+	if (st == ST_OK)
+		st = db_exec(d, "SELECT sync_login($1)", 1, p, NULL, err);
+	if (st == ST_OK)
+		st = db_commit(d, err);
+out:
+	if (st != ST_OK)
+		db_rollback(d);
+	entry_free(&w.e);
+	return st;
+}
+
+/* ---- item specifications -------------------------------------------------- */
+
+static status spec_value(const char *v, size_t n, char *dst, size_t cap, const char *what,
+			 errbuf *err)
+{
+	if (n == 0 || n >= cap)
+		return err_set(err, ST_USAGE, "item: %s must be 1 to %zu characters", what, cap - 1);
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+	return ST_OK;
+}
+
+status ledger_parse_item(const char *spec, bool identity_only, entry_item *out, errbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	out->kind = KIND_EQUIPMENT;
+	out->cls = CLASS_U;
+	out->qty = 1;
+	out->alc = 0;
+	const char *s = spec;
+	bool bare = strchr(spec, '=') == NULL;
+	if (bare) {
+		if (!identity_only)
+			return err_set(err, ST_USAGE, "item '%.40s': give fields as key=value "
+				       "(title=... serial=... kind=... alc=... class=...)", spec);
+		status st = spec_value(spec, strlen(spec), out->serial, sizeof out->serial,
+				       "serial", err);
+		if (st != ST_OK)
+			return st;
+		entry_item probe = {.kind = KIND_EQUIPMENT, .alc = 1, .qty = 1, .title = "X"};
+		memcpy(probe.serial, out->serial, sizeof probe.serial);
+		if (entry_item_check(&probe, 1, NULL) != ST_OK)
+			return err_set(err, ST_USAGE, "'%.40s' is not a serial number (letters, "
+				       "digits, '.', '/' or '-')", spec);
+		return ST_OK;
+	}
+	while (*s != '\0') {
+		const char *eq = strchr(s, '=');
+		if (eq == NULL)
+			return err_set(err, ST_USAGE, "item: expected key=value at '%.40s'", s);
+		size_t kl = (size_t)(eq - s);
+		const char *v = eq + 1;
+		bool is_title = kl == 5 && memcmp(s, "title", 5) == 0;
+		const char *end = is_title ? v + strlen(v) : strchr(v, ' ');
+		if (end == NULL)
+			end = v + strlen(v);
+		size_t vl = (size_t)(end - v);
+		status st = ST_OK;
+#define KEY(name) (kl == sizeof(name) - 1 && memcmp(s, name, kl) == 0)
+		if (is_title) {
+			if (memchr(v, '=', vl) != NULL)
+				return err_set(err, ST_USAGE, "item: title= comes last: it takes the "
+						   "rest of the line");
+			st = spec_value(v, vl, out->title, sizeof out->title, "title", err);
+		} else if (KEY("serial")) {
+			st = spec_value(v, vl, out->serial, sizeof out->serial, "serial", err);
+		} else if (KEY("edition")) {
+			st = spec_value(v, vl, out->edition, sizeof out->edition, "edition", err);
+		} else if (identity_only) {
+			return err_set(err, ST_USAGE, "item: only title=, edition= and serial= "
+					   "identify material here, not '%.*s'", (int)kl, s);
+		} else if (KEY("kind")) {
+			int k = -1;
+			for (int i = 0; i < KIND__COUNT; i++)
+				if (strlen(item_kind_name((item_kind)i)) == vl &&
+				    memcmp(v, item_kind_name((item_kind)i), vl) == 0)
+					k = i;
+			if (k < 0)
+				return err_set(err, ST_USAGE, "item: kind must be key, equipment or "
+						   "publication");
+			out->kind = (item_kind)k;
+		} else if (KEY("class")) {
+			int c = -1;
+			for (int i = 0; i < CLASS__COUNT; i++)
+				if (strlen(item_class_name((item_class)i)) == vl &&
+				    memcmp(v, item_class_name((item_class)i), vl) == 0)
+					c = i;
+			if (c < 0)
+				return err_set(err, ST_USAGE, "item: class must be U, C, S or TS");
+			out->cls = (item_class)c;
+		} else if (KEY("alc")) {
+			if (vl != 1 || strchr("12467", v[0]) == NULL)
+				return err_set(err, ST_USAGE, "item: alc must be 1, 2, 4, 6 or 7");
+			out->alc = v[0] - '0';
+		} else if (KEY("crypto")) {
+			if (vl == 3 && memcmp(v, "yes", 3) == 0)
+				out->crypto = true;
+			else if (!(vl == 2 && memcmp(v, "no", 2) == 0))
+				return err_set(err, ST_USAGE, "item: crypto must be yes or no");
+		} else if (KEY("qty")) {
+			char num[12];
+			if (vl == 0 || vl >= sizeof num || strspn(v, "0123456789") < vl)
+				return err_set(err, ST_USAGE, "item: qty must be a number from 1 to %d",
+					       ENTRY_QTY_MAX);
+			memcpy(num, v, vl);
+			num[vl] = '\0';
+			unsigned long q = strtoul(num, NULL, 10);
+			if (q < 1 || q > ENTRY_QTY_MAX)
+				return err_set(err, ST_USAGE, "item: qty must be a number from 1 to %d",
+					       ENTRY_QTY_MAX);
+			out->qty = (uint32_t)q;
+		} else if (KEY("effective") || KEY("supersedes")) {
+			uint32_t *dst = KEY("effective") ? &out->effective : &out->supersedes;
+			if (entry_date_parse(v, vl, dst) != ST_OK)
+				return err_set(err, ST_USAGE, "item: %.*s must be a date YYYY-MM-DD",
+					       (int)kl, s);
+		} else {
+			return err_set(err, ST_USAGE, "item: unknown field '%.*s' (kind, alc, class, "
+					   "crypto, qty, serial, edition, effective, supersedes, title)",
+				       (int)kl, s);
+		}
+#undef KEY
+		if (st != ST_OK)
+			return st;
+		s = *end == ' ' ? end + 1 : end;
+	}
+	if (out->title[0] == '\0')
+		return err_set(err, ST_USAGE, "item: give its short title (title=..., last)");
+	if (identity_only)
+		return ST_OK;
+	if (out->alc == 0)
+		out->alc = out->serial[0] ? 1 : 2;
+	status st = entry_item_check(out, 1, err);
+	if (st != ST_OK) {
+		/* entry_item_check says "item 1: ..."; keep its words. */
+		return ST_USAGE;
+	}
+	return ST_OK;
+}

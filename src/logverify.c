@@ -1,0 +1,496 @@
+/* logverify.c: replay the log from the database and compare (logverify.h). */
+#include "logverify.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "entry.h"
+#include "logfile.h"
+#include "replay.h"
+#include "sha.h"
+
+/* A row of state as "key" and "field=value field=value ..." strings, made
+ * the same way from the replay and (in SQL) from the tables. */
+typedef struct kv {
+	char *key, *val;
+} kv;
+
+typedef struct kvlist {
+	kv *v;
+	size_t n, cap;
+	bool failed;
+} kvlist;
+
+static void kv_add(kvlist *l, buf *key, buf *val)
+{
+	char *k = buf_take(key, NULL), *v = buf_take(val, NULL);
+	if (k == NULL || v == NULL || l->failed) {
+		l->failed = true;
+		free(k);
+		free(v);
+		return;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 256;
+		kv *nv = realloc(l->v, cap * sizeof *nv);
+		if (nv == NULL) {
+			l->failed = true;
+			free(k);
+			free(v);
+			return;
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (kv){k, v};
+}
+
+static void kv_free(kvlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].val);
+	}
+	free(l->v);
+	*l = (kvlist){0};
+}
+
+static int kv_cmp(const void *a, const void *b)
+{
+	return strcmp(((const kv *)a)->key, ((const kv *)b)->key);
+}
+
+static const char *dash(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : "-";
+}
+
+/* ---- the replay's side ---------------------------------------------------- */
+
+static bool each_account(void *ctx, const replay_account *a)
+{
+	buf k = {0}, v = {0};
+	buf_puts(&k, a->number);
+	buf_printf(&v, "name=%s last_inventory=", a->name);
+	if (a->last_inventory_us)
+		buf_printf(&v, "%lld", (long long)a->last_inventory_us);
+	else
+		buf_puts(&v, "-");
+	kv_add(ctx, &k, &v);
+	return true;
+}
+
+static bool each_person(void *ctx, const replay_person *p)
+{
+	buf k = {0}, v = {0};
+	buf_puts(&k, p->name);
+	buf_puts(&v, "pubkey=");
+	for (int i = 0; i < KEY_PK_LEN; i++)
+		buf_printf(&v, "%02x", p->key.pk[i]);
+	buf_printf(&v, " enrolled=%llu revoked=", (unsigned long long)p->enrolled_index);
+	if (p->revoked)
+		buf_printf(&v, "%llu", (unsigned long long)p->revoked_index);
+	else
+		buf_puts(&v, "-");
+	kv_add(ctx, &k, &v);
+	return true;
+}
+
+static bool each_role(void *ctx, const replay_role *r)
+{
+	buf k = {0}, v = {0};
+	buf_printf(&k, "%s %s%s%s", r->person, entry_role_name(r->role),
+		   r->account[0] ? " on " : "", r->account);
+	buf_printf(&v, "since=%llu", (unsigned long long)r->since_index);
+	kv_add(ctx, &k, &v);
+	return true;
+}
+
+static void item_key(buf *k, const char *title, const char *edition, const char *serial)
+{
+	buf_puts(k, title);
+	if (edition[0])
+		buf_printf(k, " edition %s", edition);
+	if (serial[0])
+		buf_printf(k, " serial %s", serial);
+}
+
+static bool each_item(void *ctx, const replay_item *it)
+{
+	buf k = {0}, v = {0};
+	const entry_item *f = &it->facts;
+	char eff[ENTRY_DATE_LEN + 1] = "-", sup[ENTRY_DATE_LEN + 1] = "-";
+	if (f->effective)
+		entry_date_format(f->effective, eff);
+	if (f->supersedes)
+		entry_date_format(f->supersedes, sup);
+	item_key(&k, f->title, f->edition, f->serial);
+	buf_printf(&v, "status=%s account=%s holder=%s peer=%s incident=%s kind=%s alc=%d "
+		       "class=%s crypto=%s qty=%u effective=%s supersedes=%s",
+		   item_status_name(it->status), dash(it->account), dash(it->holder),
+		   dash(it->peer), dash(it->incident), item_kind_name(f->kind), f->alc,
+		   item_class_name(f->cls), f->crypto ? "yes" : "no", f->qty, eff, sup);
+	kv_add(ctx, &k, &v);
+	return true;
+}
+
+static bool each_txn(void *ctx, const replay_txn *t)
+{
+	buf k = {0}, v = {0};
+	buf_puts(&k, t->number);
+	buf_printf(&v, "action=%s entry=%llu account=%s peer=%s holder=%s ref=%s open=%s",
+		   entry_action_name(t->action), (unsigned long long)t->index, dash(t->account),
+		   dash(t->peer), dash(t->holder), dash(t->ref), t->open ? "yes" : "no");
+	kv_add(ctx, &k, &v);
+	return true;
+}
+
+static bool each_incident(void *ctx, const replay_incident *i)
+{
+	buf k = {0}, v = {0};
+	buf_puts(&k, i->txn);
+	buf_printf(&v, "account=%s category=%s updates=%llu closed=", i->account,
+		   entry_category_name(i->category), (unsigned long long)i->updates);
+	if (i->closed)
+		buf_printf(&v, "%llu", (unsigned long long)i->closed_index);
+	else
+		buf_puts(&v, "-");
+	kv_add(ctx, &k, &v);
+	return true;
+}
+
+/* ---- the tables' side: the same strings, made in SQL ---------------------- */
+
+static const struct table {
+	const char *what;
+	const char *sql; /* two columns: key, value */
+} tables[] = {
+	{"account",
+	 "SELECT number, format('name=%s last_inventory=%s', name, "
+	 "coalesce(((extract(epoch FROM last_inventory) * 1000000)::bigint)::text, '-')) "
+	 "FROM account"},
+	{"person",
+	 "SELECT name, format('pubkey=%s enrolled=%s revoked=%s', encode(pubkey, 'hex'), "
+	 "enrolled_idx, coalesce(revoked_idx::text, '-')) FROM person"},
+	{"role",
+	 "SELECT person || ' ' || role || coalesce(' on ' || account, ''), "
+	 "format('since=%s', since_idx) FROM person_role"},
+	{"item",
+	 "SELECT title || CASE WHEN edition <> '' THEN ' edition ' || edition ELSE '' END "
+	 "|| CASE WHEN serial <> '' THEN ' serial ' || serial ELSE '' END, "
+	 "format('status=%s account=%s holder=%s peer=%s incident=%s kind=%s alc=%s class=%s "
+	 "crypto=%s qty=%s effective=%s supersedes=%s', status, account, coalesce(holder, '-'), "
+	 "coalesce(peer, '-'), coalesce(incident, '-'), kind, alc, class, "
+	 "CASE WHEN crypto THEN 'yes' ELSE 'no' END, qty, "
+	 "coalesce(to_char(effective, 'YYYY-MM-DD'), '-'), "
+	 "coalesce(to_char(supersedes, 'YYYY-MM-DD'), '-')) FROM item"},
+	{"transaction",
+	 "SELECT number, format('action=%s entry=%s account=%s peer=%s holder=%s ref=%s open=%s', "
+	 "action, idx, account, coalesce(peer, '-'), coalesce(holder, '-'), coalesce(ref, '-'), "
+	 "CASE WHEN open THEN 'yes' ELSE 'no' END) FROM txn"},
+	{"incident",
+	 "SELECT txn, format('account=%s category=%s updates=%s closed=%s', account, category, "
+	 "updates, coalesce(closed_idx::text, '-')) FROM incident"},
+};
+
+static status load_table(db *d, const struct table *t, kvlist *l, errbuf *err)
+{
+	PGresult *r = NULL;
+	status st = db_exec(d, t->sql, 0, NULL, &r, err);
+	if (st != ST_OK)
+		return st;
+	for (int row = 0; row < PQntuples(r); row++) {
+		buf k = {0}, v = {0};
+		buf_puts(&k, db_val(r, row, 0));
+		buf_puts(&v, db_val(r, row, 1));
+		kv_add(l, &k, &v);
+	}
+	PQclear(r);
+	return l->failed ? err_set(err, ST_NOMEM, "out of memory") : ST_OK;
+}
+
+/* Name the fields that differ between two "f=v f=v" strings. */
+static void report_diff(const char *what, const char *key, const char *dbv, const char *logv,
+			logverify_diff_fn diff, void *ctx)
+{
+	buf line = {0};
+	buf_printf(&line, "%s %s:", what, key);
+	const char *a = dbv, *b = logv;
+	while (*a || *b) {
+		size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+		/* Values may hold spaces (an account's name is last in its row). */
+		if (strncmp(what, "account", 7) == 0)
+			la = strlen(a), lb = strlen(b);
+		if (la != lb || memcmp(a, b, la) != 0) {
+			const char *eq = memchr(a, '=', la);
+			size_t nl = eq ? (size_t)(eq - a) : la;
+			const char *bv = memchr(b, '=', lb);
+			buf_printf(&line, " %.*s: database %.*s, log %.*s;", (int)nl, a,
+				   (int)(la - (eq ? nl + 1 : la)), eq ? eq + 1 : "",
+				   (int)(lb - (bv ? (size_t)(bv - b) + 1 : lb)), bv ? bv + 1 : "");
+		}
+		a += la + (a[la] == ' ');
+		b += lb + (b[lb] == ' ');
+	}
+	if (line.len > 0 && line.data[line.len - 1] == ';')
+		line.data[--line.len] = '\0';
+	if (buf_status(&line) == ST_OK)
+		diff(ctx, line.data);
+	buf_free(&line);
+}
+
+static uint64_t compare(const char *what, kvlist *dbl, kvlist *logl, logverify_diff_fn diff,
+			void *ctx)
+{
+	qsort(dbl->v, dbl->n, sizeof *dbl->v, kv_cmp);
+	qsort(logl->v, logl->n, sizeof *logl->v, kv_cmp);
+	uint64_t n = 0;
+	size_t i = 0, j = 0;
+	char line[1024];
+	while (i < dbl->n || j < logl->n) {
+		int c = i == dbl->n ? 1 : j == logl->n ? -1 : strcmp(dbl->v[i].key, logl->v[j].key);
+		if (c < 0) {
+			snprintf(line, sizeof line, "%s %s: in the database but not made by any log "
+				 "entry (%s)", what, dbl->v[i].key, dbl->v[i].val);
+			diff(ctx, line);
+			i++, n++;
+		} else if (c > 0) {
+			snprintf(line, sizeof line, "%s %s: made by the log but missing from the "
+				 "database (%s)", what, logl->v[j].key, logl->v[j].val);
+			diff(ctx, line);
+			j++, n++;
+		} else {
+			if (strcmp(dbl->v[i].val, logl->v[j].val) != 0) {
+				report_diff(what, dbl->v[i].key, dbl->v[i].val, logl->v[j].val, diff,
+					    ctx);
+				n++;
+			}
+			i++, j++;
+		}
+	}
+	return n;
+}
+
+/* ---- reading the log -------------------------------------------------------- */
+
+#define PAGE "1000"
+
+static status hex_to(const char *s, uint8_t *out, size_t n)
+{
+	if (strncmp(s, "\\x", 2) != 0 || strlen(s) != 2 + 2 * n)
+		return ST_FORMAT;
+	for (size_t i = 0; i < n; i++) {
+		char h[3] = {s[2 + 2 * i], s[3 + 2 * i], 0};
+		char *end;
+		out[i] = (uint8_t)strtoul(h, &end, 16);
+		if (*end)
+			return ST_FORMAT;
+	}
+	return ST_OK;
+}
+
+/* Walk the log in pages by index (binary notes); fn sees each entry.
+ * Returns fn's first non-OK status. */
+typedef status (*entry_fn)(void *ctx, uint64_t idx, const uint8_t *note, size_t len,
+			   const uint8_t leaf[SHA256_LEN], errbuf *err);
+
+static status walk_log(db *d, entry_fn fn, void *ctx, errbuf *err)
+{
+	char after[24] = "-1";
+	for (;;) {
+		const char *p[] = {after};
+		const int fmt[] = {0};
+		PGresult *r = NULL;
+		/* Binary results: the note exactly as stored. */
+		PGresult *res = PQexecParams(db_conn(d),
+					     "SELECT idx, leaf, note FROM custos.log_entry "
+					     "WHERE idx > $1::bigint ORDER BY idx LIMIT " PAGE,
+					     1, NULL, p, NULL, fmt, 1);
+		if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+			/* run it again through db_exec for the error mapping */
+			PQclear(res);
+			status st = db_exec(d, "SELECT idx FROM custos.log_entry WHERE idx > $1::bigint "
+					       "LIMIT 1", 1, p, &r, err);
+			PQclear(r);
+			return st != ST_OK ? st : err_set(err, ST_DB, "cannot read the log");
+		}
+		int n = PQntuples(res);
+		status st = ST_OK;
+		for (int row = 0; row < n && st == ST_OK; row++) {
+			const uint8_t *v = (const uint8_t *)PQgetvalue(res, row, 0);
+			uint64_t idx = 0;
+			for (int b = 0; b < 8; b++)
+				idx = idx << 8 | v[b];
+			if (PQgetlength(res, row, 1) != SHA256_LEN) {
+				st = err_set(err, ST_CORRUPT, "entry %llu: stored leaf hash malformed",
+					     (unsigned long long)idx);
+				break;
+			}
+			st = fn(ctx, idx, (const uint8_t *)PQgetvalue(res, row, 2),
+				(size_t)PQgetlength(res, row, 2),
+				(const uint8_t *)PQgetvalue(res, row, 1), err);
+			snprintf(after, sizeof after, "%llu", (unsigned long long)idx);
+		}
+		PQclear(res);
+		if (st != ST_OK || n == 0)
+			return st;
+	}
+}
+
+typedef struct vctx {
+	replay *r;
+	logverify_report *rep;
+	uint64_t expect;
+} vctx;
+
+static status verify_one(void *ctx, uint64_t idx, const uint8_t *note, size_t len,
+			 const uint8_t leaf[SHA256_LEN], errbuf *err)
+{
+	vctx *v = ctx;
+	(void)err;
+	errbuf e = {""};
+	uint8_t mine[SHA256_LEN];
+	status st = ST_OK;
+	if (idx != v->expect)
+		st = err_set(&e, ST_FORMAT, "entry %llu is missing from the database (the next "
+			     "stored entry is %llu)", (unsigned long long)v->expect,
+			     (unsigned long long)idx);
+	if (st == ST_OK)
+		st = replay_apply(v->r, note, len, &e);
+	if (st == ST_OK) {
+		sha256_leaf(note, len, mine);
+		if (memcmp(mine, leaf, SHA256_LEN) != 0)
+			st = err_set(&e, ST_CORRUPT, "entry %llu: the stored leaf hash is not the "
+				     "entry's", (unsigned long long)idx);
+	}
+	if (st != ST_OK) {
+		v->rep->log_ok = false;
+		v->rep->failed_index = idx != v->expect ? v->expect : idx;
+		snprintf(v->rep->reason, sizeof v->rep->reason, "%s", err_text(&e, st));
+		return ST_PROOF; /* stop the walk; the verdict is in the report */
+	}
+	v->expect++;
+	v->rep->entries++;
+	return ST_OK;
+}
+
+status logverify_run(db *d, logverify_report *rep, logverify_diff_fn diff, void *ctx,
+		     errbuf *err)
+{
+	memset(rep, 0, sizeof *rep);
+	rep->log_ok = true;
+	replay *r = replay_new();
+	if (r == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	kvlist dbl = {0}, logl = {0};
+	status st = db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
+			    err);
+	if (st != ST_OK)
+		goto out;
+	PGresult *h = NULL;
+	if ((st = db_exec(d, "SELECT sees_all() OR session_user = (SELECT nspowner::regrole::name "
+			     "FROM pg_namespace WHERE nspname = 'custos')", 0, NULL, &h, err)) != ST_OK)
+		goto out;
+	bool all = strcmp(db_val(h, 0, 0), "t") == 0;
+	PQclear(h);
+	if (!all) {
+		st = err_set(err, ST_DENIED, "only an administrator or an auditor reads the whole "
+				 "log; '%s' is neither", db_user(d));
+		goto out;
+	}
+	vctx v = {r, rep, 0};
+	st = walk_log(d, verify_one, &v, err);
+	if (st == ST_PROOF) {
+		st = ST_OK;
+		goto out;
+	}
+	if (st != ST_OK)
+		goto out;
+	/* The head must be where the log ends. */
+	if ((st = db_exec(d, "SELECT size, last_leaf FROM log_head", 0, NULL, &h, err)) != ST_OK)
+		goto out;
+	uint8_t leaf[SHA256_LEN] = {0};
+	bool head_ok = PQntuples(h) == 1 && (uint64_t)db_int(h, 0, 0) == rep->entries &&
+		       hex_to(db_val(h, 0, 1), leaf, SHA256_LEN) == ST_OK &&
+		       memcmp(leaf, replay_last_leaf(r), SHA256_LEN) == 0;
+	PQclear(h);
+	if (!head_ok) {
+		rep->log_ok = false;
+		rep->failed_index = rep->entries;
+		snprintf(rep->reason, sizeof rep->reason, "the log head does not point at the last "
+			 "entry (%llu entries)", (unsigned long long)rep->entries);
+		goto out;
+	}
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+		switch (t) {
+		case 0: replay_each_account(r, each_account, &logl); break;
+		case 1: replay_each_person(r, each_person, &logl); break;
+		case 2: replay_each_role(r, each_role, &logl); break;
+		case 3: replay_each_item(r, each_item, &logl); break;
+		case 4: replay_each_txn(r, each_txn, &logl); break;
+		default: replay_each_incident(r, each_incident, &logl); break;
+		}
+		if ((st = load_table(d, &tables[t], &dbl, err)) != ST_OK)
+			goto out;
+		if (logl.failed) {
+			st = err_set(err, ST_NOMEM, "out of memory");
+			goto out;
+		}
+		rep->differences += compare(tables[t].what, &dbl, &logl, diff, ctx);
+		kv_free(&dbl);
+		kv_free(&logl);
+	}
+out:
+	rep->valid = st == ST_OK && rep->log_ok && rep->differences == 0;
+	db_rollback(d);
+	kv_free(&dbl);
+	kv_free(&logl);
+	replay_free(r);
+	return st;
+}
+
+typedef struct ectx {
+	FILE *log;
+	uint64_t n;
+} ectx;
+
+static status export_one(void *ctx, uint64_t idx, const uint8_t *note, size_t len,
+			 const uint8_t leaf[SHA256_LEN], errbuf *err)
+{
+	ectx *e = ctx;
+	(void)leaf;
+	if (idx != e->n)
+		return err_set(err, ST_CORRUPT, "entry %llu is missing from the database",
+			       (unsigned long long)e->n);
+	status st = logfile_write(e->log, note, len);
+	if (st != ST_OK)
+		return err_set(err, st, "cannot write the log file");
+	e->n++;
+	return ST_OK;
+}
+
+status logverify_export(db *d, FILE *log, FILE *keys, uint64_t *entries, errbuf *err)
+{
+	*entries = 0;
+	status st = db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
+			    err);
+	if (st != ST_OK)
+		return st;
+	ectx e = {log, 0};
+	st = walk_log(d, export_one, &e, err);
+	PGresult *r = NULL;
+	if (st == ST_OK)
+		st = db_exec(d, "SELECT vkey FROM person ORDER BY enrolled_idx", 0, NULL, &r, err);
+	if (st == ST_OK) {
+		fputs("# custos trust file: every key ever enrolled in this log\n", keys);
+		for (int row = 0; row < PQntuples(r); row++)
+			fprintf(keys, "%s\n", db_val(r, row, 0));
+		PQclear(r);
+		if (fflush(keys) != 0 || fflush(log) != 0)
+			st = err_set(err, ST_IO, "cannot write the export");
+	}
+	db_rollback(d);
+	*entries = e.n;
+	return st;
+}

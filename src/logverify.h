@@ -1,0 +1,45 @@
+/* logverify.h: `custos log verify` and `custos log export` against the
+ * database.
+ *
+ * Verification reads the whole log in one snapshot and replays it
+ * (replay.h): chain, time, signatures judged by the key registry as of
+ * each entry's index, roles and custody rules.  Then it compares the state
+ * the replay rebuilt with the state tables (accounts, people, roles,
+ * items and their custody, transactions, incidents) and names every
+ * difference: a change that bypassed the log is found here. */
+#ifndef CUSTOS_LOGVERIFY_H
+#define CUSTOS_LOGVERIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "status.h"
+
+typedef struct logverify_report {
+	bool valid;              /* the log verifies and the tables match it */
+	uint64_t entries;        /* entries replayed */
+	bool log_ok;             /* the log itself verified */
+	uint64_t failed_index;   /* !log_ok: the first bad entry */
+	char reason[512];        /* !log_ok: why */
+	uint64_t differences;    /* state rows that differ from the replay */
+} logverify_report;
+
+/* Called for each difference found, with a one-line description naming the
+ * table row and the field ("item KG-175D serial 0042: status: database
+ * destroyed, log on_hand"). */
+typedef void (*logverify_diff_fn)(void *ctx, const char *line);
+
+/* Run the verification.  ST_OK when it ran to a verdict (in report);
+ * another status when it could not run (connection, permission: only
+ * administrators and auditors read the whole log). */
+status logverify_run(db *d, logverify_report *report, logverify_diff_fn diff, void *ctx,
+		     errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Write the log as a log file (docs/log-format.md section 1) to `log` and
+ * every key ever enrolled, as a trust file, to `keys`. *entries counts. */
+status logverify_export(db *d, FILE *log, FILE *keys, uint64_t *entries,
+			errbuf *err) CUSTOS_WARN_UNUSED;
+
+#endif

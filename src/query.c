@@ -1,0 +1,777 @@
+/* query.c: the read side of the ledger (see query.h). */
+#include "query.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "buf.h"
+#include "entry.h"
+#include "utf8.h"
+
+/* A timestamptz column as RFC 3339 UTC with microseconds. */
+#define RFC3339(col) "to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* The columns item_fill reads, in its order. */
+#define ITEM_COLUMNS                                                                     \
+	"account, title, edition, serial, kind, class, status, alc, crypto, qty, "       \
+	"to_char(effective, 'YYYY-MM-DD'), to_char(supersedes, 'YYYY-MM-DD'), holder, "  \
+	"peer, incident, last_txn, last_idx, " RFC3339("since")
+#define ITEM_NCOLUMNS 18
+
+static const char *const ALL_STATUSES[] = {"on_hand",     "issued",    "in_transit", "incident",
+					   "transferred", "destroyed", "relieved"};
+static const char *const KINDS[] = {"key", "equipment", "publication"};
+static const char *const CLASSES[] = {"U", "C", "S", "TS"};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- checking input ---------------------------------------------------- */
+
+static const char *given(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	return false;
+}
+
+static status check_limit(int limit, int *out, errbuf *err)
+{
+	if (limit == 0)
+		limit = QUERY_LIMIT_DEFAULT;
+	if (limit < 1 || limit > QUERY_LIMIT_MAX)
+		return err_set(err, ST_USAGE, "limit must be 1 to %d", QUERY_LIMIT_MAX);
+	*out = limit;
+	return ST_OK;
+}
+
+static bool is_account(const char *s)
+{
+	if (strlen(s) != 6)
+		return false;
+	for (int i = 0; i < 6; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static status check_account(const char *s, errbuf *err)
+{
+	if (s != NULL && !is_account(s))
+		return err_set(err, ST_USAGE, "account must be six digits");
+	return ST_OK;
+}
+
+/* Text compared with the ledger's: valid UTF-8 and not absurdly long
+ * (PostgreSQL would refuse invalid UTF-8 with a less useful message). */
+static status check_text(const char *what, const char *s, size_t max, errbuf *err)
+{
+	if (s == NULL)
+		return ST_OK;
+	size_t n = strlen(s);
+	if (!utf8_valid(s, n))
+		return err_set(err, ST_USAGE, "%s is not valid UTF-8", what);
+	if (n > max)
+		return err_set(err, ST_USAGE, "%s is longer than %zu bytes", what, max);
+	return ST_OK;
+}
+
+/* A non-negative decimal integer without sign or leading zeros. */
+static bool parse_uint(const char *s, int64_t max, int64_t *out)
+{
+	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] != '\0'))
+		return false;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* ---- cursors --------------------------------------------------------------
+ * A cursor is base64 of a tag byte naming the list, then each key field
+ * preceded by a NUL byte.  It only says where a page starts: every value
+ * in it is checked again and travels as a parameter, and the login's
+ * row-level security still decides what is seen, so a forged cursor can
+ * only move within what the login may read. */
+
+#define CURSOR_RAW_MAX ((QUERY_CURSOR_MAX - 1) / 4 * 3)
+
+static status cursor_make(char tag, const char *const *fields, size_t n,
+			  char out[QUERY_CURSOR_MAX], errbuf *err)
+{
+	uint8_t raw[CURSOR_RAW_MAX];
+	size_t len = 0;
+	raw[len++] = (uint8_t)tag;
+	for (size_t i = 0; i < n; i++) {
+		size_t fl = strlen(fields[i]);
+		if (len + 1 + fl > sizeof raw)
+			return err_set(err, ST_TOOBIG, "a key of this page is too long for a cursor");
+		raw[len++] = 0;
+		memcpy(raw + len, fields[i], fl);
+		len += fl;
+	}
+	b64_encode(raw, len, out);
+	return ST_OK;
+}
+
+/* Split cursor text into n fields (pointers into raw).  ST_USAGE for
+ * anything that is not a cursor of this list. */
+static status cursor_parse(const char *text, char tag, size_t n, char raw[CURSOR_RAW_MAX + 1],
+			   const char **fields, errbuf *err)
+{
+	size_t tl = strlen(text), len = 0;
+	if (tl >= QUERY_CURSOR_MAX ||
+	    b64_decode(text, tl, (uint8_t *)raw, CURSOR_RAW_MAX, &len) != ST_OK || len < 1 ||
+	    raw[0] != tag)
+		goto bad;
+	raw[len] = '\0';
+	size_t k = 0;
+	for (size_t i = 1; i < len; i++) {
+		if (raw[i] != '\0')
+			continue;
+		if (k == n)
+			goto bad;
+		fields[k++] = raw + i + 1;
+	}
+	if (k != n)
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if (!utf8_valid(fields[i], strlen(fields[i])))
+			goto bad;
+	return ST_OK;
+bad:
+	return err_set(err, ST_USAGE, "the cursor is not one this list gave out");
+}
+
+/* ---- pages ---------------------------------------------------------------- */
+
+/* Allocate n rows of size sz (NULL for none). */
+static status rows_new(size_t n, size_t sz, void **rows, errbuf *err)
+{
+	*rows = NULL;
+	if (n == 0)
+		return ST_OK;
+	if ((*rows = calloc(n, sz)) == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	return ST_OK;
+}
+
+/* A page fetched limit + 1 rows: is there a next page, and how many rows
+ * belong to this one. */
+static size_t page_rows(const PGresult *r, int limit, bool *more)
+{
+	size_t n = (size_t)PQntuples(r);
+	*more = n > (size_t)limit;
+	return *more ? (size_t)limit : n;
+}
+
+static void item_fill(const PGresult *r, int row, query_item *it)
+{
+	it->account = db_val(r, row, 0);
+	it->title = db_val(r, row, 1);
+	it->edition = db_val(r, row, 2);
+	it->serial = db_val(r, row, 3);
+	it->kind = db_val(r, row, 4);
+	it->cls = db_val(r, row, 5);
+	it->status = db_val(r, row, 6);
+	it->alc = (int)db_int(r, row, 7);
+	it->crypto = strcmp(db_val(r, row, 8), "t") == 0;
+	it->qty = db_int(r, row, 9);
+	it->effective = db_val(r, row, 10);
+	it->supersedes = db_val(r, row, 11);
+	it->holder = db_val(r, row, 12);
+	it->peer = db_val(r, row, 13);
+	it->incident = db_val(r, row, 14);
+	it->last_txn = db_val(r, row, 15);
+	it->last_index = db_int(r, row, 16);
+	it->since = db_val(r, row, 17);
+}
+
+/* ---- holdings ----------------------------------------------------------------
+ * Optional filters are written "($n IS NULL OR ...)" and the status choice
+ * as a CASE on a parameter: libpq's unnamed statements are planned with
+ * the parameter values, so the planner folds those away and the remaining
+ * conditions match an index (003_query_indexes.sql): item_open and its
+ * kind/class/alc siblings for open items, item_status for one status,
+ * item_serial or the title index for a prefix.  `^@` is "starts with":
+ * its operand is literal text (no LIKE wildcards to escape) and on the "C"
+ * collation columns it becomes an index range. */
+
+#define HOLDINGS_SQL                                                                      \
+	"SELECT " ITEM_COLUMNS " FROM item"                                               \
+	" WHERE ($1::text IS NULL OR account = $1)"                                       \
+	"   AND CASE $2::text WHEN 'open' THEN status IN ('on_hand', 'issued', 'in_transit', 'incident')" \
+	"                     WHEN 'all' THEN true ELSE status = $2 END"                  \
+	"   AND ($3::text IS NULL OR kind = $3)"                                          \
+	"   AND ($4::text IS NULL OR class = $4)"                                         \
+	"   AND ($5::smallint IS NULL OR alc = $5::smallint)"                             \
+	"   AND ($6::text IS NULL OR title ^@ $6)"                                        \
+	"   AND ($7::text IS NULL OR serial ^@ $7)"                                       \
+	"   AND ($8::text IS NULL OR (account, title, edition, serial) > ($8, $9, $10, $11))" \
+	" ORDER BY account, title, edition, serial"                                       \
+	" LIMIT $12"
+
+static const char HOLDINGS[] = HOLDINGS_SQL;
+static const char HOLDINGS_EXPLAIN[] = "EXPLAIN (COSTS OFF) " HOLDINGS_SQL;
+
+#define HOLDINGS_NPARAMS 12
+
+typedef struct holdings_args {
+	const char *p[HOLDINGS_NPARAMS];
+	char alc[8], limit[16];
+	char raw[CURSOR_RAW_MAX + 1];
+	int limit_n;
+} holdings_args;
+
+static status holdings_args_make(const query_holdings_filter *f, holdings_args *a, errbuf *err)
+{
+	memset(a, 0, sizeof *a);
+	status st;
+	const char *account = given(f->account), *status_ = given(f->status);
+	const char *kind = given(f->kind), *cls = given(f->cls);
+	const char *title = given(f->title), *serial = given(f->serial);
+	if ((st = check_limit(f->limit, &a->limit_n, err)) != ST_OK ||
+	    (st = check_account(account, err)) != ST_OK)
+		return st;
+	if (status_ == NULL)
+		status_ = "open";
+	if (strcmp(status_, "open") != 0 && strcmp(status_, "all") != 0 &&
+	    !in_list(status_, ALL_STATUSES, NELEM(ALL_STATUSES)))
+		return err_set(err, ST_USAGE, "status must be open, all, on_hand, issued, "
+					      "in_transit, incident, transferred, destroyed or relieved");
+	if (kind != NULL && !in_list(kind, KINDS, NELEM(KINDS)))
+		return err_set(err, ST_USAGE, "kind must be key, equipment or publication");
+	if (cls != NULL && !in_list(cls, CLASSES, NELEM(CLASSES)))
+		return err_set(err, ST_USAGE, "class must be U, C, S or TS");
+	if (f->alc != 0 && f->alc != 1 && f->alc != 2 && f->alc != 4 && f->alc != 6 && f->alc != 7)
+		return err_set(err, ST_USAGE, "ALC must be 1, 2, 4, 6 or 7");
+	if ((st = check_text("title prefix", title, 128, err)) != ST_OK ||
+	    (st = check_text("serial prefix", serial, 128, err)) != ST_OK)
+		return st;
+	a->p[0] = account;
+	a->p[1] = status_;
+	a->p[2] = kind;
+	a->p[3] = cls;
+	if (f->alc != 0) {
+		snprintf(a->alc, sizeof a->alc, "%d", f->alc);
+		a->p[4] = a->alc;
+	}
+	a->p[5] = title;
+	a->p[6] = serial;
+	if (given(f->after) != NULL) {
+		const char *k[4];
+		if ((st = cursor_parse(f->after, 'H', 4, a->raw, k, err)) != ST_OK)
+			return st;
+		if (!is_account(k[0]))
+			return err_set(err, ST_USAGE, "the cursor is not one this list gave out");
+		memcpy(&a->p[7], k, sizeof k);
+	}
+	/* One row more than the page, to know whether another page follows. */
+	snprintf(a->limit, sizeof a->limit, "%d", a->limit_n + 1);
+	a->p[11] = a->limit;
+	return ST_OK;
+}
+
+void query_items_free(query_items *p)
+{
+	if (p == NULL)
+		return;
+	PQclear(p->res);
+	free(p->rows);
+	memset(p, 0, sizeof *p);
+}
+
+status query_holdings(db *d, const query_holdings_filter *f, query_items *out, errbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	holdings_args a;
+	status st = holdings_args_make(f, &a, err);
+	if (st != ST_OK)
+		return st;
+	if ((st = db_exec(d, HOLDINGS, HOLDINGS_NPARAMS, a.p, &out->res, err)) != ST_OK)
+		return st;
+	bool more;
+	out->n = page_rows(out->res, a.limit_n, &more);
+	if ((st = rows_new(out->n, sizeof *out->rows, (void **)&out->rows, err)) != ST_OK)
+		goto fail;
+	for (size_t i = 0; i < out->n; i++)
+		item_fill(out->res, (int)i, &out->rows[i]);
+	if (more) {
+		const query_item *last = &out->rows[out->n - 1];
+		const char *k[] = {last->account, last->title, last->edition, last->serial};
+		if ((st = cursor_make('H', k, 4, out->next, err)) != ST_OK)
+			goto fail;
+	}
+	return ST_OK;
+fail:
+	query_items_free(out);
+	return st;
+}
+
+status query_holdings_explain(db *d, const query_holdings_filter *f, char **plan, errbuf *err)
+{
+	*plan = NULL;
+	holdings_args a;
+	status st = holdings_args_make(f, &a, err);
+	if (st != ST_OK)
+		return st;
+	PGresult *r = NULL;
+	if ((st = db_exec(d, HOLDINGS_EXPLAIN, HOLDINGS_NPARAMS, a.p, &r, err)) != ST_OK)
+		return st;
+	buf b = {0};
+	for (int i = 0; i < PQntuples(r); i++) {
+		buf_puts(&b, db_val(r, i, 0));
+		buf_puts(&b, "\n");
+	}
+	PQclear(r);
+	if ((*plan = buf_take(&b, NULL)) == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	return ST_OK;
+}
+
+/* ---- history ------------------------------------------------------------------ */
+
+static const char ITEM_BY_IDENTITY[] =
+	"SELECT " ITEM_COLUMNS ", id FROM item WHERE title = $1 AND edition = $2 AND serial = $3";
+/* Two rows are enough to know that a serial is not unique. */
+static const char ITEM_BY_SERIAL[] =
+	"SELECT " ITEM_COLUMNS ", id FROM item WHERE serial = $1 ORDER BY id LIMIT 2";
+
+/* Entries listing the item, by its primary key (item_id, idx). */
+static const char HISTORY[] =
+	"SELECT e.idx, " RFC3339("e.time") ", e.action, e.txn, e.account, e.actor, e.note"
+	"  FROM entry_item ei JOIN log_entry e ON e.idx = ei.idx"
+	" WHERE ei.item_id = $1 AND ei.idx > $2"
+	" ORDER BY ei.idx LIMIT $3";
+
+/* Append the key names of a signed note's signature lines to b, separated
+ * by spaces: the lines after the last blank line that start with "— "
+ * (U+2014, space); the name runs to the next space. */
+static void note_signers(const unsigned char *note, size_t len, buf *b)
+{
+	static const char DASH[] = "\xe2\x80\x94 ";
+	size_t start = 0;
+	for (size_t i = 0; i + 1 < len; i++)
+		if (note[i] == '\n' && note[i + 1] == '\n')
+			start = i + 2;
+	bool first = true;
+	for (size_t i = start; i < len;) {
+		const unsigned char *nl = memchr(note + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - note) : len;
+		if (end - i > 4 && memcmp(note + i, DASH, 4) == 0) {
+			size_t s = i + 4, e = s;
+			while (e < end && note[e] != ' ')
+				e++;
+			if (!first)
+				buf_puts(b, " ");
+			buf_append(b, note + s, e - s);
+			first = false;
+		}
+		i = end + 1;
+	}
+}
+
+void query_history_free(query_history *p)
+{
+	if (p == NULL)
+		return;
+	PQclear(p->res);
+	PQclear(p->item_res);
+	free(p->rows);
+	free(p->names);
+	memset(p, 0, sizeof *p);
+}
+
+status query_item_history(db *d, const query_history_filter *f, query_history *out, errbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	int limit;
+	status st;
+	const char *title = given(f->title);
+	const char *edition = f->edition ? f->edition : "", *serial = f->serial ? f->serial : "";
+	if ((st = check_limit(f->limit, &limit, err)) != ST_OK ||
+	    (st = check_text("title", title, 128, err)) != ST_OK ||
+	    (st = check_text("edition", edition, 128, err)) != ST_OK ||
+	    (st = check_text("serial", serial, 128, err)) != ST_OK)
+		return st;
+	if (title == NULL && serial[0] == '\0')
+		return err_set(err, ST_USAGE, "name the item by its serial, or by title, edition and serial");
+	char after[24] = "-1", lim[16];
+	if (given(f->after) != NULL) {
+		char raw[CURSOR_RAW_MAX + 1];
+		const char *k[1];
+		int64_t idx;
+		if ((st = cursor_parse(f->after, 'E', 1, raw, k, err)) != ST_OK)
+			return st;
+		if (!parse_uint(k[0], INT64_MAX, &idx))
+			return err_set(err, ST_USAGE, "the cursor is not one this list gave out");
+		snprintf(after, sizeof after, "%lld", (long long)idx);
+	}
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+
+	if (title != NULL) {
+		const char *p[] = {title, edition, serial};
+		st = db_exec(d, ITEM_BY_IDENTITY, 3, p, &out->item_res, err);
+	} else {
+		const char *p[] = {serial};
+		st = db_exec(d, ITEM_BY_SERIAL, 1, p, &out->item_res, err);
+	}
+	if (st != ST_OK)
+		goto fail;
+	if (PQntuples(out->item_res) == 0) {
+		st = err_set(err, ST_NOTFOUND, "no such item (or not one this login may see)");
+		goto fail;
+	}
+	if (PQntuples(out->item_res) > 1) {
+		st = err_set(err, ST_USAGE, "more than one item has this serial; give title and edition");
+		goto fail;
+	}
+	item_fill(out->item_res, 0, &out->item);
+
+	const char *p[] = {db_val(out->item_res, 0, ITEM_NCOLUMNS), after, lim};
+	if ((st = db_exec(d, HISTORY, 3, p, &out->res, err)) != ST_OK)
+		goto fail;
+	bool more;
+	out->n = page_rows(out->res, limit, &more);
+	if ((st = rows_new(out->n, sizeof *out->rows, (void **)&out->rows, err)) != ST_OK)
+		goto fail;
+	/* The signers go into one buffer; offsets first, as it may move. */
+	buf names = {0};
+	size_t *off = out->n ? calloc(out->n, sizeof *off) : NULL;
+	if (out->n && off == NULL) {
+		st = err_set(err, ST_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < out->n; i++) {
+		size_t nlen = 0;
+		unsigned char *note =
+			PQunescapeBytea((const unsigned char *)db_val(out->res, (int)i, 6), &nlen);
+		off[i] = names.len;
+		if (note == NULL) {
+			names.failed = true;
+			break;
+		}
+		note_signers(note, nlen, &names);
+		buf_append(&names, "", 1); /* the NUL ending this row's names */
+		PQfreemem(note);
+	}
+	if (out->n > 0 && (out->names = buf_take(&names, NULL)) == NULL) {
+		free(off);
+		buf_free(&names);
+		st = err_set(err, ST_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < out->n; i++) {
+		query_event *e = &out->rows[i];
+		e->index = db_int(out->res, (int)i, 0);
+		e->time = db_val(out->res, (int)i, 1);
+		e->action = db_val(out->res, (int)i, 2);
+		e->txn = db_val(out->res, (int)i, 3);
+		e->account = db_val(out->res, (int)i, 4);
+		e->actor = db_val(out->res, (int)i, 5);
+		e->signers = out->names + off[i];
+	}
+	free(off);
+	if (more) {
+		const char *k[] = {db_val(out->res, (int)out->n - 1, 0)};
+		if ((st = cursor_make('E', k, 1, out->next, err)) != ST_OK)
+			goto fail;
+	}
+	return ST_OK;
+fail:
+	query_history_free(out);
+	return st;
+}
+
+/* ---- transactions -------------------------------------------------------------
+ * By txn_account_time (account, year DESC, seq DESC). */
+
+static const char TXN_LIST[] =
+	"SELECT number, account, action, " RFC3339("time") ", peer, holder, ref, year, seq, idx, open"
+	"  FROM txn"
+	" WHERE account = $1 AND ($2::text IS NULL OR action = $2) AND (NOT $3::boolean OR open)"
+	"   AND ($4::integer IS NULL OR (year, seq) < ($4::integer, $5::integer))"
+	" ORDER BY year DESC, seq DESC LIMIT $6";
+
+void query_txns_free(query_txns *p)
+{
+	if (p == NULL)
+		return;
+	PQclear(p->res);
+	free(p->rows);
+	memset(p, 0, sizeof *p);
+}
+
+status query_txn_list(db *d, const query_txn_filter *f, query_txns *out, errbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	int limit;
+	status st;
+	const char *account = given(f->account), *action = given(f->action);
+	if ((st = check_limit(f->limit, &limit, err)) != ST_OK)
+		return st;
+	if (account == NULL)
+		return err_set(err, ST_USAGE, "name the account");
+	if ((st = check_account(account, err)) != ST_OK)
+		return st;
+	if (action != NULL && entry_action_from_name(action, strlen(action)) < 0)
+		return err_set(err, ST_USAGE, "no action named so (receipt, transfer, accept, issue, "
+					      "return, destroy, possession, inventory, incident-...)");
+	char year[16], seq[16], lim[16];
+	const char *p[] = {account, action, f->open_only ? "true" : "false", NULL, NULL, lim};
+	if (given(f->after) != NULL) {
+		char raw[CURSOR_RAW_MAX + 1];
+		const char *k[2];
+		int64_t y, s;
+		if ((st = cursor_parse(f->after, 'T', 2, raw, k, err)) != ST_OK)
+			return st;
+		if (!parse_uint(k[0], 9999, &y) || !parse_uint(k[1], INT32_MAX, &s))
+			return err_set(err, ST_USAGE, "the cursor is not one this list gave out");
+		snprintf(year, sizeof year, "%d", (int)y);
+		snprintf(seq, sizeof seq, "%d", (int)s);
+		p[3] = year;
+		p[4] = seq;
+	}
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	if ((st = db_exec(d, TXN_LIST, 6, p, &out->res, err)) != ST_OK)
+		return st;
+	bool more;
+	out->n = page_rows(out->res, limit, &more);
+	if ((st = rows_new(out->n, sizeof *out->rows, (void **)&out->rows, err)) != ST_OK)
+		goto fail;
+	for (size_t i = 0; i < out->n; i++) {
+		query_txn *t = &out->rows[i];
+		const PGresult *r = out->res;
+		t->number = db_val(r, (int)i, 0);
+		t->account = db_val(r, (int)i, 1);
+		t->action = db_val(r, (int)i, 2);
+		t->time = db_val(r, (int)i, 3);
+		t->peer = db_val(r, (int)i, 4);
+		t->holder = db_val(r, (int)i, 5);
+		t->ref = db_val(r, (int)i, 6);
+		t->year = (int)db_int(r, (int)i, 7);
+		t->seq = (int)db_int(r, (int)i, 8);
+		t->index = db_int(r, (int)i, 9);
+		t->open = strcmp(db_val(r, (int)i, 10), "t") == 0;
+	}
+	if (more) {
+		const PGresult *r = out->res;
+		const char *k[] = {db_val(r, (int)out->n - 1, 7), db_val(r, (int)out->n - 1, 8)};
+		if ((st = cursor_make('T', k, 2, out->next, err)) != ST_OK)
+			goto fail;
+	}
+	return ST_OK;
+fail:
+	query_txns_free(out);
+	return st;
+}
+
+/* ---- alarms -----------------------------------------------------------------------
+ * One statement, so every alarm is judged at the same now().  Each branch
+ * states its limit in a form an index can serve (item_superseded,
+ * incident_open, txn_open); `due` is when the limit ran out.  A policy
+ * row that is missing counts as its default of docs/ledger.md rather than
+ * silencing its alarm. */
+
+static const char ALARMS[] =
+	"WITH p AS (SELECT"
+	"  coalesce(max(value) FILTER (WHERE name = 'destruction_deadline_hours'), 12) AS dh,"
+	"  coalesce(max(value) FILTER (WHERE name = 'incident_report_hours'), 24) AS ih,"
+	"  coalesce(max(value) FILTER (WHERE name = 'transit_alarm_days'), 30) AS td,"
+	"  coalesce(max(value) FILTER (WHERE name = 'inventory_interval_months'), 6) AS im,"
+	"  coalesce(max(value) FILTER (WHERE name = 'hand_receipt_alarm_days'), 90) AS hd"
+	"  FROM policy),"
+	" a AS ("
+	"  SELECT 1 AS ord, 'destruction' AS kind, i.account,"
+	"         concat_ws(' ', i.title, nullif(i.edition, ''), nullif(i.serial, '')) AS subject,"
+	"         i.supersedes::timestamp AT TIME ZONE 'UTC' AS since,"
+	"         (i.supersedes::timestamp AT TIME ZONE 'UTC') + p.dh * interval '1 hour' AS due"
+	"    FROM item i, p"
+	"   WHERE i.kind = 'key' AND i.status IN ('on_hand', 'issued', 'incident')"
+	"     AND i.supersedes <= ((now() - p.dh * interval '1 hour') AT TIME ZONE 'UTC')::date"
+	"  UNION ALL"
+	"  SELECT 2, 'incident', n.account, n.txn, n.reported_at,"
+	"         n.reported_at + p.ih * interval '1 hour'"
+	"    FROM incident n, p"
+	"   WHERE n.closed_idx IS NULL AND n.updates = 0"
+	"     AND n.reported_at < now() - p.ih * interval '1 hour'"
+	"  UNION ALL"
+	"  SELECT 3, 'transit', t.account, t.number, t.time, t.time + p.td * interval '1 day'"
+	"    FROM txn t, p"
+	"   WHERE t.open AND t.action = 'transfer' AND t.time < now() - p.td * interval '1 day'"
+	"  UNION ALL"
+	"  SELECT 4, 'inventory', c.number, c.number, coalesce(c.last_inventory, c.opened_at),"
+	"         coalesce(c.last_inventory, c.opened_at) + p.im * interval '1 month'"
+	"    FROM account c, p"
+	"  UNION ALL"
+	"  SELECT 5, 'hand-receipt', t.account, t.number, t.time, t.time + p.hd * interval '1 day'"
+	"    FROM txn t, p"
+	"   WHERE t.open AND t.action = 'issue' AND t.time < now() - p.hd * interval '1 day')"
+	" SELECT kind, account, subject, " RFC3339("since") ","
+	"        floor(extract(epoch FROM now() - due))::bigint, " RFC3339("now()")
+	"   FROM a"
+	"  WHERE due < now() AND ($1::text IS NULL OR account = $1)"
+	"  ORDER BY ord, since, account, subject";
+
+void query_alarms_free(query_alarms *p)
+{
+	if (p == NULL)
+		return;
+	PQclear(p->res);
+	free(p->rows);
+	memset(p, 0, sizeof *p);
+}
+
+status query_alarm_list(db *d, const char *account, query_alarms *out, errbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	status st;
+	account = given(account);
+	if ((st = check_account(account, err)) != ST_OK)
+		return st;
+	const char *p[] = {account};
+	if ((st = db_exec(d, ALARMS, 1, p, &out->res, err)) != ST_OK)
+		return st;
+	out->n = (size_t)PQntuples(out->res);
+	out->now = "";
+	if ((st = rows_new(out->n, sizeof *out->rows, (void **)&out->rows, err)) != ST_OK) {
+		query_alarms_free(out);
+		return st;
+	}
+	for (size_t i = 0; i < out->n; i++) {
+		query_alarm *a = &out->rows[i];
+		a->kind = db_val(out->res, (int)i, 0);
+		a->account = db_val(out->res, (int)i, 1);
+		a->subject = db_val(out->res, (int)i, 2);
+		a->since = db_val(out->res, (int)i, 3);
+		a->overdue_seconds = db_int(out->res, (int)i, 4);
+		out->now = db_val(out->res, (int)i, 5);
+	}
+	return ST_OK;
+}
+
+/* ---- people and accounts -------------------------------------------------------- */
+
+static const char PERSON_LIST[] =
+	"SELECT p.name, p.login, coalesce((SELECT string_agg(r.role || coalesce(':' || r.account, ''),"
+	"                                              ' ' ORDER BY r.role, r.account)"
+	"                                    FROM person_role r WHERE r.person = p.name), ''),"
+	"       p.enrolled_idx, p.revoked_idx IS NOT NULL, p.revoked_idx"
+	"  FROM person p WHERE ($1::text IS NULL OR p.name > $1)"
+	" ORDER BY p.name LIMIT $2";
+
+void query_persons_free(query_persons *p)
+{
+	if (p == NULL)
+		return;
+	PQclear(p->res);
+	free(p->rows);
+	memset(p, 0, sizeof *p);
+}
+
+status query_person_list(db *d, int limit, const char *after, query_persons *out, errbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	status st;
+	char raw[CURSOR_RAW_MAX + 1], lim[16];
+	const char *k[1] = {NULL};
+	if ((st = check_limit(limit, &limit, err)) != ST_OK)
+		return st;
+	if (given(after) != NULL && (st = cursor_parse(after, 'P', 1, raw, k, err)) != ST_OK)
+		return st;
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *p[] = {k[0], lim};
+	if ((st = db_exec(d, PERSON_LIST, 2, p, &out->res, err)) != ST_OK)
+		return st;
+	bool more;
+	out->n = page_rows(out->res, limit, &more);
+	if ((st = rows_new(out->n, sizeof *out->rows, (void **)&out->rows, err)) != ST_OK)
+		goto fail;
+	for (size_t i = 0; i < out->n; i++) {
+		query_person *q = &out->rows[i];
+		q->name = db_val(out->res, (int)i, 0);
+		q->login = db_val(out->res, (int)i, 1);
+		q->roles = db_val(out->res, (int)i, 2);
+		q->enrolled_index = db_int(out->res, (int)i, 3);
+		q->revoked = strcmp(db_val(out->res, (int)i, 4), "t") == 0;
+		q->revoked_index = db_int(out->res, (int)i, 5);
+	}
+	if (more) {
+		const char *key[] = {out->rows[out->n - 1].name};
+		if ((st = cursor_make('P', key, 1, out->next, err)) != ST_OK)
+			goto fail;
+	}
+	return ST_OK;
+fail:
+	query_persons_free(out);
+	return st;
+}
+
+/* The open-item count is an index-only count on item_open. */
+static const char ACCOUNT_LIST[] =
+	"SELECT c.number, c.name, " RFC3339("c.opened_at") ", " RFC3339("c.last_inventory") ","
+	"       (SELECT count(*) FROM item i WHERE i.account = c.number"
+	"           AND i.status IN ('on_hand', 'issued', 'in_transit', 'incident'))"
+	"  FROM account c WHERE ($1::text IS NULL OR c.number > $1)"
+	" ORDER BY c.number LIMIT $2";
+
+void query_accounts_free(query_accounts *p)
+{
+	if (p == NULL)
+		return;
+	PQclear(p->res);
+	free(p->rows);
+	memset(p, 0, sizeof *p);
+}
+
+status query_account_list(db *d, int limit, const char *after, query_accounts *out, errbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	status st;
+	char raw[CURSOR_RAW_MAX + 1], lim[16];
+	const char *k[1] = {NULL};
+	if ((st = check_limit(limit, &limit, err)) != ST_OK)
+		return st;
+	if (given(after) != NULL) {
+		if ((st = cursor_parse(after, 'A', 1, raw, k, err)) != ST_OK)
+			return st;
+		if (!is_account(k[0]))
+			return err_set(err, ST_USAGE, "the cursor is not one this list gave out");
+	}
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *p[] = {k[0], lim};
+	if ((st = db_exec(d, ACCOUNT_LIST, 2, p, &out->res, err)) != ST_OK)
+		return st;
+	bool more;
+	out->n = page_rows(out->res, limit, &more);
+	if ((st = rows_new(out->n, sizeof *out->rows, (void **)&out->rows, err)) != ST_OK)
+		goto fail;
+	for (size_t i = 0; i < out->n; i++) {
+		query_account *a = &out->rows[i];
+		a->number = db_val(out->res, (int)i, 0);
+		a->name = db_val(out->res, (int)i, 1);
+		a->opened = db_val(out->res, (int)i, 2);
+		a->last_inventory = db_val(out->res, (int)i, 3);
+		a->open_items = db_int(out->res, (int)i, 4);
+	}
+	if (more) {
+		const char *key[] = {out->rows[out->n - 1].number};
+		if ((st = cursor_make('A', key, 1, out->next, err)) != ST_OK)
+			goto fail;
+	}
+	return ST_OK;
+fail:
+	query_accounts_free(out);
+	return st;
+}

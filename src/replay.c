@@ -1,0 +1,1609 @@
+/* replay.c: rebuild the ledger's state by replaying the signed log
+ * (replay.h, docs/ledger.md).
+ *
+ * replay_apply works in phases, and only the last one changes anything:
+ *
+ *   1. the record parses (signed note, entry v1) and fits the chain
+ *      (index, origin, prev, time);
+ *   2. the signatures verify against the key registry as it stands;
+ *   3. the fields fit the action (txn numbering, account, ref, key line);
+ *   4. the signers hold the roles the action needs;
+ *   5. every listed item is in a state the action may change;
+ *   6. everything the change needs is allocated (records, table room);
+ *   7. the change is made; nothing in this phase can fail.
+ *
+ * Records (accounts, people, transactions, items) live in an arena and are
+ * never freed one by one: nothing leaves the ledger, an item that leaves
+ * keeps its identity for ever and a revoked person stays on record.  Each
+ * kind of record has an open-addressing hash table for look-ups and a list
+ * that the iterators sort on demand. */
+#include "replay.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "note.h"
+#include "sha.h"
+
+/* ---- item status --------------------------------------------------------- */
+
+static const char *const status_names[ITEM__COUNT] = {
+	"on_hand", "issued", "in_transit", "incident", "transferred", "destroyed", "relieved"};
+
+/* The same in words for messages. */
+static const char *const status_words[ITEM__COUNT] = {
+	"on hand",   "issued",    "in transit", "under an incident", "transferred out of the ledger",
+	"destroyed", "relieved from accountability"};
+
+const char *item_status_name(item_status s)
+{
+	return (unsigned)s < ITEM__COUNT ? status_names[s] : "?";
+}
+
+int item_status_from_name(const char *s)
+{
+	for (int i = 0; i < ITEM__COUNT; i++)
+		if (strcmp(status_names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+bool item_status_open(item_status s)
+{
+	return s == ITEM_ON_HAND || s == ITEM_ISSUED || s == ITEM_IN_TRANSIT || s == ITEM_INCIDENT;
+}
+
+/* ---- arena --------------------------------------------------------------- */
+
+/* Bump allocation in chunks; a mark taken before a record's allocations
+ * lets a refused record give them back. */
+typedef struct chunk {
+	struct chunk *prev;
+	size_t cap, used;
+	max_align_t data[];
+} chunk;
+
+typedef struct arena {
+	chunk *top;
+} arena;
+
+typedef struct arena_mark {
+	chunk *top;
+	size_t used;
+} arena_mark;
+
+#define ARENA_CHUNK ((size_t)256 * 1024)
+
+/* size bytes aligned for any type, or NULL when out of memory. */
+static void *arena_alloc(arena *a, size_t size)
+{
+	size_t align = sizeof(max_align_t);
+	size = (size + align - 1) / align * align;
+	chunk *c = a->top;
+	if (c == NULL || c->cap - c->used < size) {
+		size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+		if ((c = malloc(sizeof *c + cap)) == NULL)
+			return NULL;
+		c->prev = a->top;
+		c->cap = cap;
+		c->used = 0;
+		a->top = c;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += size;
+	return p;
+}
+
+static arena_mark arena_get_mark(const arena *a)
+{
+	return (arena_mark){a->top, a->top != NULL ? a->top->used : 0};
+}
+
+/* Give back everything allocated since m. */
+static void arena_rollback(arena *a, arena_mark m)
+{
+	while (a->top != m.top) {
+		chunk *c = a->top;
+		a->top = c->prev;
+		free(c);
+	}
+	if (a->top != NULL)
+		a->top->used = m.used;
+}
+
+static void arena_free(arena *a)
+{
+	arena_rollback(a, (arena_mark){NULL, 0});
+}
+
+/* ---- hash table ---------------------------------------------------------- */
+
+/* Open addressing with linear probing over records that are never removed.
+ * `key` gives a record's key bytes.  `list` holds the same records in no
+ * particular order: rehashing walks it, and the iterators sort it. */
+typedef struct table {
+	void **slot; /* cap slots, NULL when free; cap is 0 or a power of two */
+	size_t cap;
+	void **list;
+	size_t n, listcap;
+	void (*key)(const void *rec, const char **k, size_t *len);
+} table;
+
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a, then a final mix */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * UINT64_C(1099511628211);
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	return h;
+}
+
+static void *table_find(const table *t, const void *k, size_t len)
+{
+	if (t->cap == 0)
+		return NULL;
+	size_t mask = t->cap - 1;
+	for (size_t i = (size_t)hash_bytes(k, len) & mask;; i = (i + 1) & mask) {
+		void *rec = t->slot[i];
+		if (rec == NULL)
+			return NULL;
+		const char *rk;
+		size_t rl;
+		t->key(rec, &rk, &rl);
+		if (rl == len && memcmp(rk, k, len) == 0)
+			return rec;
+	}
+}
+
+static void slot_place(void **slot, size_t cap, const table *t, void *rec)
+{
+	const char *k;
+	size_t len;
+	t->key(rec, &k, &len);
+	size_t i = (size_t)hash_bytes(k, len) & (cap - 1);
+	while (slot[i] != NULL)
+		i = (i + 1) & (cap - 1);
+	slot[i] = rec;
+}
+
+/* Make room for `extra` more records (load at most 0.7).  False when out of
+ * memory; the table's contents are unchanged either way. */
+static bool table_reserve(table *t, size_t extra)
+{
+	size_t need = t->n + extra;
+	if (need > t->listcap) {
+		size_t cap = t->listcap ? t->listcap : 16;
+		while (cap < need)
+			cap *= 2;
+		void **l = realloc(t->list, cap * sizeof *l);
+		if (l == NULL)
+			return false;
+		t->list = l;
+		t->listcap = cap;
+	}
+	if (need * 10 > t->cap * 7) {
+		size_t cap = t->cap ? t->cap : 16;
+		while (need * 10 > cap * 7)
+			cap *= 2;
+		void **s = calloc(cap, sizeof *s);
+		if (s == NULL)
+			return false;
+		for (size_t i = 0; i < t->n; i++)
+			slot_place(s, cap, t, t->list[i]);
+		free(t->slot);
+		t->slot = s;
+		t->cap = cap;
+	}
+	return true;
+}
+
+/* Add a record whose key is not in the table; room must be reserved. */
+static void table_insert(table *t, void *rec)
+{
+	slot_place(t->slot, t->cap, t, rec);
+	t->list[t->n++] = rec;
+}
+
+static void table_free(table *t)
+{
+	free(t->slot);
+	free(t->list);
+}
+
+/* ---- records ------------------------------------------------------------- */
+
+typedef struct txn_seq {
+	int year;
+	uint64_t last; /* the last number used in that year */
+} txn_seq;
+
+typedef struct account {
+	char number[ENTRY_ACCOUNT_LEN + 1];
+	const char *name; /* arena */
+	uint64_t opened_index;
+	int64_t opened_us, last_inventory_us;
+	txn_seq *seqs; /* malloc'd */
+	size_t nseqs, capseqs;
+} account;
+
+typedef struct role_rec {
+	entry_role role;
+	const account *acct; /* NULL for whole-log roles */
+	uint64_t since;
+} role_rec;
+
+typedef struct person {
+	key_public key;
+	uint64_t enrolled_index, revoked_index;
+	bool revoked;
+	role_rec *roles; /* malloc'd; the roles held now */
+	size_t nroles, caproles;
+} person;
+
+typedef struct txn {
+	char number[ENTRY_TXN_MAX + 1];
+	entry_action action;
+	uint64_t index;
+	int64_t time_us;
+	const account *acct;
+	char peer[ENTRY_ACCOUNT_LEN + 1];
+	char ref[ENTRY_TXN_MAX + 1];
+	const char *holder; /* a person's name, or "" */
+	/* Items now under this transaction: in transit (transfer), issued
+	 * (issue), in status incident (incident-report). */
+	uint64_t count;
+	bool open; /* transfer: in transit; incident-report: not closed */
+	/* incident-report only */
+	entry_category category;
+	uint64_t updates, closed_index;
+	int64_t last_update_us, closed_us;
+} txn;
+
+/* An item with its facts packed; id is "title\0edition\0serial\0". */
+typedef struct item {
+	uint8_t status, kind, cls, alc;
+	bool crypto;
+	uint32_t qty, effective, supersedes;
+	account *acct;
+	txn *last;  /* the transaction that last changed it */
+	txn *under; /* issued: the issue; in transit or transferred: the transfer;
+		     * incident: the incident report; otherwise NULL */
+	size_t idlen;
+	char id[];
+} item;
+
+#define ITEM_ID_MAX (ENTRY_TITLE_MAX + ENTRY_EDITION_MAX + ENTRY_SERIAL_MAX + 3)
+
+struct replay {
+	uint64_t size;
+	uint8_t last_leaf[SHA256_LEN];
+	int64_t last_time;
+	char origin[ENTRY_ORIGIN_MAX + 1];
+	table accounts, persons, person_keys, items, txns;
+	size_t nadmins; /* people who hold the administrator role */
+	arena mem;
+};
+
+static void account_key(const void *rec, const char **k, size_t *len)
+{
+	const account *a = rec;
+	*k = a->number;
+	*len = ENTRY_ACCOUNT_LEN;
+}
+
+static void person_key(const void *rec, const char **k, size_t *len)
+{
+	const person *p = rec;
+	*k = p->key.name;
+	*len = strlen(p->key.name);
+}
+
+static void person_pk_key(const void *rec, const char **k, size_t *len)
+{
+	const person *p = rec;
+	*k = (const char *)p->key.pk;
+	*len = KEY_PK_LEN;
+}
+
+static void item_key(const void *rec, const char **k, size_t *len)
+{
+	const item *it = rec;
+	*k = it->id;
+	*len = it->idlen;
+}
+
+static void txn_key(const void *rec, const char **k, size_t *len)
+{
+	const txn *t = rec;
+	*k = t->number;
+	*len = strlen(t->number);
+}
+
+replay *replay_new(void)
+{
+	replay *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return NULL;
+	r->accounts.key = account_key;
+	r->persons.key = person_key;
+	r->person_keys.key = person_pk_key;
+	r->items.key = item_key;
+	r->txns.key = txn_key;
+	return r;
+}
+
+void replay_free(replay *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->accounts.n; i++)
+		free(((account *)r->accounts.list[i])->seqs);
+	for (size_t i = 0; i < r->persons.n; i++)
+		free(((person *)r->persons.list[i])->roles);
+	table_free(&r->accounts);
+	table_free(&r->persons);
+	table_free(&r->person_keys);
+	table_free(&r->items);
+	table_free(&r->txns);
+	arena_free(&r->mem);
+	free(r);
+}
+
+uint64_t replay_size(const replay *r)
+{
+	return r->size;
+}
+
+const uint8_t *replay_last_leaf(const replay *r)
+{
+	return r->last_leaf;
+}
+
+int64_t replay_last_time(const replay *r)
+{
+	return r->last_time;
+}
+
+const char *replay_origin(const replay *r)
+{
+	return r->origin;
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+/* Refuse entry `index`: err reads "entry N: <what>". */
+static status refuse(errbuf *err, status st, uint64_t index, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static status refuse(errbuf *err, status st, uint64_t index, const char *fmt, ...)
+{
+	char what[sizeof err->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	return err_set(err, st, "entry %" PRIu64 ": %s", index, what);
+}
+
+static bool is_material(entry_action a)
+{
+	switch (a) {
+	case ACT_RECEIPT:
+	case ACT_TRANSFER:
+	case ACT_ACCEPT:
+	case ACT_ISSUE:
+	case ACT_RETURN:
+	case ACT_DESTROY:
+	case ACT_POSSESSION:
+	case ACT_INVENTORY:
+	case ACT_INCIDENT_REPORT:
+	case ACT_INCIDENT_UPDATE:
+	case ACT_INCIDENT_CLOSE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool account_role(entry_role ro)
+{
+	return ro == ROLE_CUSTODIAN || ro == ROLE_ALTERNATE || ro == ROLE_HOLDER ||
+	       ro == ROLE_WITNESS;
+}
+
+/* The position of role (ro, a) in p->roles, or p->nroles if p lacks it. */
+static size_t find_role(const person *p, entry_role ro, const account *a)
+{
+	size_t i = 0;
+	while (i < p->nroles && (p->roles[i].role != ro || p->roles[i].acct != a))
+		i++;
+	return i;
+}
+
+static bool has_role(const person *p, entry_role ro, const account *a)
+{
+	return find_role(p, ro, a) < p->nroles;
+}
+
+/* A person who may sign at all: holds some role other than auditor. */
+static bool may_sign(const person *p)
+{
+	for (size_t i = 0; i < p->nroles; i++)
+		if (p->roles[i].role != ROLE_AUDITOR)
+			return true;
+	return false;
+}
+
+static bool custodian_of(const person *p, const account *a)
+{
+	return a != NULL && (has_role(p, ROLE_CUSTODIAN, a) || has_role(p, ROLE_ALTERNATE, a));
+}
+
+static account *find_account(const replay *r, const char *number)
+{
+	if (strlen(number) != ENTRY_ACCOUNT_LEN)
+		return NULL;
+	return table_find(&r->accounts, number, ENTRY_ACCOUNT_LEN);
+}
+
+static person *find_person(const replay *r, const char *name)
+{
+	return table_find(&r->persons, name, strlen(name));
+}
+
+static txn *find_txn(const replay *r, const char *number)
+{
+	return table_find(&r->txns, number, strlen(number));
+}
+
+static size_t item_id(const entry_item *it, char out[ITEM_ID_MAX])
+{
+	size_t n = 0;
+	const char *parts[3] = {it->title, it->edition, it->serial};
+	for (int i = 0; i < 3; i++) {
+		size_t l = strlen(parts[i]);
+		memcpy(out + n, parts[i], l + 1);
+		n += l + 1;
+	}
+	return n;
+}
+
+/* "KG-175D serial 0042", "AKAT 1234 edition AB serial 000123". */
+static const char *item_words(const entry_item *it, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s%s%s", it->title, it->edition[0] ? " edition " : "",
+		 it->edition, it->serial[0] ? " serial " : "", it->serial);
+	return buf;
+}
+
+static void item_facts(const item *x, entry_item *f)
+{
+	memset(f, 0, sizeof *f);
+	f->kind = (item_kind)x->kind;
+	f->alc = x->alc;
+	f->cls = (item_class)x->cls;
+	f->crypto = x->crypto;
+	f->qty = x->qty;
+	f->effective = x->effective;
+	f->supersedes = x->supersedes;
+	const char *p = x->id;
+	snprintf(f->title, sizeof f->title, "%s", p);
+	p += strlen(p) + 1;
+	snprintf(f->edition, sizeof f->edition, "%s", p);
+	p += strlen(p) + 1;
+	snprintf(f->serial, sizeof f->serial, "%s", p);
+}
+
+static void item_set_facts(item *x, const entry_item *f)
+{
+	x->kind = (uint8_t)f->kind;
+	x->alc = (uint8_t)f->alc;
+	x->cls = (uint8_t)f->cls;
+	x->crypto = f->crypto;
+	x->qty = f->qty;
+	x->effective = f->effective;
+	x->supersedes = f->supersedes;
+}
+
+static int utc_year(int64_t us)
+{
+	char t[ENTRY_TIME_LEN + 1];
+	entry_time_format(us, t);
+	return (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
+}
+
+static txn_seq *find_seq(const account *a, int year)
+{
+	for (size_t i = 0; i < a->nseqs; i++)
+		if (a->seqs[i].year == year)
+			return &a->seqs[i];
+	return NULL;
+}
+
+/* ---- phase 1: the chain -------------------------------------------------- */
+
+static status check_chain(const replay *r, const entry *e, errbuf *err)
+{
+	uint64_t at = r->size;
+	if (e->index != at)
+		return refuse(err, ST_FORMAT, at,
+			      "index field says %" PRIu64 ", but this is entry %" PRIu64
+			      " of the log", e->index, at);
+	if (at == 0 && e->action != ACT_GENESIS)
+		return refuse(err, ST_FORMAT, at, "the first entry must be genesis, not %s",
+			      entry_action_name(e->action));
+	if (at > 0 && e->action == ACT_GENESIS)
+		return refuse(err, ST_FORMAT, at, "only the first entry may be genesis");
+	if (at > 0 && strcmp(e->origin, r->origin) != 0)
+		return refuse(err, ST_FORMAT, at, "origin %s is not the log's origin %s", e->origin,
+			      r->origin);
+	if (memcmp(e->prev, r->last_leaf, SHA256_LEN) != 0)
+		return refuse(err, ST_FORMAT, at,
+			      at == 0 ? "prev must be zero in the first entry"
+				      : "prev does not match the leaf hash of the previous entry");
+	if (e->time_us < r->last_time) {
+		char now[ENTRY_TIME_LEN + 1], before[ENTRY_TIME_LEN + 1];
+		entry_time_format(e->time_us, now);
+		entry_time_format(r->last_time, before);
+		return refuse(err, ST_FORMAT, at,
+			      "time goes backwards: %s is earlier than the previous entry's %s", now,
+			      before);
+	}
+	if (e->action == ACT_KEY_ROTATE || e->action == ACT_CUSTODIAN_CHANGE)
+		return refuse(err, ST_USAGE, at, "%s entries are not supported in this version",
+			      entry_action_name(e->action));
+	return ST_OK;
+}
+
+/* ---- phase 2: signatures ------------------------------------------------- */
+
+/* The registry as it stands, plus (for genesis and key-enrol only) the key
+ * that the entry's key line enrols, so that it can prove possession. */
+typedef struct lookup_ctx {
+	const replay *r;
+	const key_public *enrolling;
+} lookup_ctx;
+
+static const key_public *registry_lookup(void *ctx, const char *name, size_t namelen,
+					 const uint8_t id[KEY_ID_LEN])
+{
+	const lookup_ctx *c = ctx;
+	const person *p = table_find(&c->r->persons, name, namelen);
+	if (p != NULL && !p->revoked && memcmp(p->key.id, id, KEY_ID_LEN) == 0)
+		return &p->key;
+	const key_public *k = c->enrolling;
+	if (k != NULL && strlen(k->name) == namelen && memcmp(k->name, name, namelen) == 0 &&
+	    memcmp(k->id, id, KEY_ID_LEN) == 0)
+		return k;
+	return NULL;
+}
+
+/* A verified signer: an enrolled person, or (p == NULL) the key being
+ * enrolled. */
+typedef struct signer {
+	const key_public *key;
+	const person *p;
+} signer;
+
+typedef struct signers {
+	signer s[NOTE_MAX_SIGS];
+	size_t n;
+} signers;
+
+static status check_signatures(const replay *r, const entry *e, const note *n, signers *out,
+			       errbuf *err)
+{
+	lookup_ctx ctx = {r, NULL};
+	if ((e->action == ACT_GENESIS || e->action == ACT_KEY_ENROL) && e->nkeys == 1)
+		ctx.enrolling = &e->keys[0].key;
+	const key_public *keys[NOTE_MAX_SIGS];
+	size_t nkeys = 0;
+	errbuf why = {{0}};
+	status st = note_verify(n, registry_lookup, &ctx, entry_required_signers(e), keys, &nkeys,
+				&why);
+	if (st != ST_OK)
+		return refuse(err, st, r->size, "%s entry: %s", entry_action_name(e->action),
+			      err_text(&why, st));
+	out->n = nkeys;
+	for (size_t i = 0; i < nkeys; i++) {
+		out->s[i].key = keys[i];
+		out->s[i].p = keys[i] == ctx.enrolling ? NULL : find_person(r, keys[i]->name);
+	}
+	return ST_OK;
+}
+
+/* ---- phase 3: fields ----------------------------------------------------- */
+
+/* What the later phases learn about the entry. */
+typedef struct plan {
+	uint64_t at;          /* the entry's index */
+	account *acct;        /* the entry's account, when open */
+	int year;             /* material actions: the transaction's year ... */
+	uint64_t seq;         /* ... and number */
+	txn *ref;             /* the transaction named by ref */
+	person *holder;       /* issue, return: the holder */
+	person *who;          /* key-*: the person the key line names (NULL: new) */
+	bool accept_here;     /* accept: items come on this account (else the
+			       * outside receiver's acknowledgement) */
+	item *found[ENTRY_MAX_ITEMS]; /* per listed item: its record, NULL if new */
+	/* phase 6 */
+	bool made[ENTRY_MAX_ITEMS];
+	txn *t;
+	account *new_acct;
+	person *new_person;
+} plan;
+
+#define ACCOUNT_NAME_MAX 200
+
+static status check_txn_number(const replay *r, const entry *e, plan *pl, errbuf *err)
+{
+	uint64_t at = pl->at;
+	int year = utc_year(e->time_us);
+	int txyear = atoi(e->txn + 7);
+	if (txyear != year)
+		return refuse(err, ST_USAGE, at,
+			      "transaction number %s is of %d, but the entry's time is in %d",
+			      e->txn, txyear, year);
+	uint64_t seq = 0;
+	for (const char *p = e->txn + 12; *p; p++)
+		seq = seq > UINT64_MAX / 20 ? UINT64_MAX / 2 : seq * 10 + (uint64_t)(*p - '0');
+	const txn_seq *last = find_seq(pl->acct, year);
+	uint64_t next = last != NULL ? last->last + 1 : 1;
+	if (seq != next)
+		return refuse(err, ST_USAGE, at,
+			      "transaction number %s is out of sequence: the next of account %s "
+			      "in %d is %s-%d-%04" PRIu64,
+			      e->txn, e->account, year, e->account, year, next);
+	if (find_txn(r, e->txn) != NULL) /* cannot happen when numbering holds */
+		return refuse(err, ST_USAGE, at, "transaction number %s is already used", e->txn);
+	pl->year = year;
+	pl->seq = seq;
+	return ST_OK;
+}
+
+/* The key line of genesis, key-enrol and key-revoke. */
+static status check_key_line(const replay *r, const entry *e, plan *pl, errbuf *err)
+{
+	uint64_t at = pl->at;
+	const char *act = entry_action_name(e->action);
+	if (e->nkeys != 1)
+		return refuse(err, ST_USAGE, at, "a %s entry has exactly one key line, not %zu", act,
+			      e->nkeys);
+	entry_role ro = e->keys[0].role;
+	const key_public *k = &e->keys[0].key;
+	if (e->action == ACT_GENESIS) {
+		if (ro != ROLE_ADMINISTRATOR)
+			return refuse(err, ST_USAGE, at,
+				      "genesis enrols an administrator, not a %s",
+				      entry_role_name(ro));
+		if (e->account[0])
+			return refuse(err, ST_USAGE, at, "genesis has no account");
+		return ST_OK;
+	}
+	if (account_role(ro)) {
+		if (!e->account[0])
+			return refuse(err, ST_USAGE, at, "the %s role needs an account", entry_role_name(ro));
+		if ((pl->acct = find_account(r, e->account)) == NULL)
+			return refuse(err, ST_USAGE, at, "account %s is not open", e->account);
+	} else if (e->account[0]) {
+		return refuse(err, ST_USAGE, at,
+			      "%s is a whole-log role: the account must be -, not %s",
+			      entry_role_name(ro), e->account);
+	}
+	person *p = find_person(r, k->name);
+	pl->who = p;
+	const char *where = pl->acct ? " on account " : "";
+	const char *acct = pl->acct ? pl->acct->number : "";
+	if (e->action == ACT_KEY_ENROL) {
+		if (p == NULL) {
+			const person *q = table_find(&r->person_keys, k->pk, KEY_PK_LEN);
+			if (q != NULL)
+				return refuse(err, ST_USAGE, at,
+					      "this public key is already enrolled under the name %s",
+					      q->key.name);
+			return ST_OK;
+		}
+		if (memcmp(p->key.pk, k->pk, KEY_PK_LEN) != 0)
+			return refuse(err, ST_USAGE, at,
+				      "the name %s is already enrolled with another key", k->name);
+		if (p->revoked)
+			return refuse(err, ST_USAGE, at,
+				      "the key of %s was revoked at entry %" PRIu64
+				      "; a revoked key is not enrolled again",
+				      k->name, p->revoked_index);
+		if (has_role(p, ro, pl->acct))
+			return refuse(err, ST_USAGE, at, "%s already holds the %s role%s%s", k->name,
+				      entry_role_name(ro), where, acct);
+		return ST_OK;
+	}
+	/* key-revoke */
+	if (p == NULL || memcmp(p->key.pk, k->pk, KEY_PK_LEN) != 0)
+		return refuse(err, ST_USAGE, at, "the key of %s named here is not enrolled", k->name);
+	if (p->revoked)
+		return refuse(err, ST_USAGE, at, "the key of %s is already revoked", k->name);
+	if (!has_role(p, ro, pl->acct))
+		return refuse(err, ST_USAGE, at, "%s does not hold the %s role%s%s", k->name,
+			      entry_role_name(ro), where, acct);
+	if (ro == ROLE_ADMINISTRATOR && r->nadmins <= 1)
+		return refuse(err, ST_USAGE, at,
+			      "%s is the last administrator; enrol another before revoking this one",
+			      k->name);
+	return ST_OK;
+}
+
+static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *err)
+{
+	uint64_t at = pl->at;
+	entry_action a = e->action;
+	const char *act = entry_action_name(a);
+	bool material = is_material(a);
+	bool key_action = a == ACT_GENESIS || a == ACT_KEY_ENROL || a == ACT_KEY_REVOKE;
+
+	if (material && !e->txn[0])
+		return refuse(err, ST_USAGE, at, "a %s entry needs a transaction number", act);
+	if (!material && e->txn[0])
+		return refuse(err, ST_USAGE, at, "a %s entry has no transaction number, not %s", act,
+			      e->txn);
+	bool wants_holder = a == ACT_ISSUE || a == ACT_RETURN;
+	if (wants_holder && !e->holder[0])
+		return refuse(err, ST_USAGE, at, "a %s entry names the holder", act);
+	if (!wants_holder && e->holder[0])
+		return refuse(err, ST_USAGE, at, "a %s entry has no holder", act);
+	bool wants_peer = a == ACT_RECEIPT || a == ACT_TRANSFER;
+	if (wants_peer && !e->peer[0])
+		return refuse(err, ST_USAGE, at, "a %s entry names the other side in peer", act);
+	if (!wants_peer && a != ACT_ACCEPT && e->peer[0])
+		return refuse(err, ST_USAGE, at, "a %s entry has no peer", act);
+	bool wants_ref = a == ACT_ACCEPT || a == ACT_RETURN || a == ACT_INCIDENT_UPDATE ||
+			 a == ACT_INCIDENT_CLOSE;
+	if (!wants_ref && e->ref[0])
+		return refuse(err, ST_USAGE, at, "a %s entry answers no transaction (ref)", act);
+	if (!key_action && e->nkeys > 0)
+		return refuse(err, ST_USAGE, at, "a %s entry has no key lines", act);
+	bool no_items = !material || a == ACT_INCIDENT_UPDATE;
+	if (no_items && e->nitems > 0)
+		return refuse(err, ST_USAGE, at, "a %s entry lists no items", act);
+	/* An inventory may sight nothing, an incident (personnel, say) may
+	 * concern no item, and accept and incident-close list what is still
+	 * under their ref, which may be nothing. */
+	bool some_items = material && a != ACT_INVENTORY && a != ACT_INCIDENT_REPORT &&
+			  a != ACT_INCIDENT_UPDATE && a != ACT_ACCEPT && a != ACT_INCIDENT_CLOSE;
+	if (some_items && e->nitems == 0)
+		return refuse(err, ST_USAGE, at, "a %s entry lists at least one item", act);
+
+	if (key_action)
+		return check_key_line(r, e, pl, err);
+	if (a == ACT_ACCOUNT_OPEN) {
+		if (!e->account[0])
+			return refuse(err, ST_USAGE, at, "account-open names the new account");
+		if (find_account(r, e->account) != NULL)
+			return refuse(err, ST_USAGE, at, "account %s is already open", e->account);
+		if (e->textlen < 1 || e->textlen > ACCOUNT_NAME_MAX)
+			return refuse(err, ST_USAGE, at,
+				      "the account's name (the entry's text) must be 1 to %d bytes",
+				      ACCOUNT_NAME_MAX);
+		if (memchr(e->text, '\0', e->textlen) != NULL)
+			return refuse(err, ST_USAGE, at, "the account's name contains a NUL byte");
+		return ST_OK;
+	}
+
+	/* Material actions. */
+	if ((pl->acct = find_account(r, e->account)) == NULL)
+		return refuse(err, ST_USAGE, at, "account %s is not open", e->account);
+	status st = check_txn_number(r, e, pl, err);
+	if (st != ST_OK)
+		return st;
+	if (wants_peer && strcmp(e->peer, e->account) == 0)
+		return refuse(err, ST_USAGE, at, "peer must be another account than %s itself",
+			      e->account);
+	if (wants_ref && (pl->ref = find_txn(r, e->ref)) == NULL)
+		return refuse(err, ST_USAGE, at, "transaction %s named in ref is not in the ledger",
+			      e->ref);
+	txn *t = pl->ref;
+	switch (a) {
+	case ACT_ACCEPT: {
+		if (t->action != ACT_TRANSFER)
+			return refuse(err, ST_USAGE, at, "%s named in ref is a %s, not a transfer",
+				      t->number, entry_action_name(t->action));
+		if (!t->open)
+			return refuse(err, ST_USAGE, at, "transfer %s is no longer in transit",
+				      t->number);
+		const account *to = find_account(r, t->peer);
+		if (to != NULL && to == pl->acct) {
+			pl->accept_here = true;
+		} else if (to == NULL && t->acct == pl->acct) {
+			pl->accept_here = false;
+		} else if (to != NULL) {
+			return refuse(err, ST_USAGE, at,
+				      "transfer %s goes to account %s, which records its acceptance, "
+				      "not account %s",
+				      t->number, t->peer, e->account);
+		} else {
+			return refuse(err, ST_USAGE, at,
+				      "transfer %s went from account %s to %s outside this ledger; "
+				      "only account %s records the acknowledgement",
+				      t->number, t->acct->number, t->peer, t->acct->number);
+		}
+		const char *other = pl->accept_here ? t->acct->number : t->peer;
+		if (e->peer[0] && strcmp(e->peer, other) != 0)
+			return refuse(err, ST_USAGE, at, "peer of this accept must be %s, not %s",
+				      other, e->peer);
+		break;
+	}
+	case ACT_ISSUE: {
+		person *h = find_person(r, e->holder);
+		if (h == NULL || h->revoked)
+			return refuse(err, ST_USAGE, at, "holder %s is not an enrolled person",
+				      e->holder);
+		if (!has_role(h, ROLE_HOLDER, pl->acct) && !has_role(h, ROLE_WITNESS, pl->acct) &&
+		    !custodian_of(h, pl->acct))
+			return refuse(err, ST_USAGE, at,
+				      "%s holds no holder, witness, custodian or alternate role on "
+				      "account %s, so cannot sign a hand receipt there",
+				      e->holder, e->account);
+		pl->holder = h;
+		break;
+	}
+	case ACT_RETURN:
+		if (t->action != ACT_ISSUE || t->acct != pl->acct)
+			return refuse(err, ST_USAGE, at, "%s named in ref is not an issue of account %s",
+				      t->number, e->account);
+		if (strcmp(t->holder, e->holder) != 0)
+			return refuse(err, ST_USAGE, at, "issue %s was to %s, not to %s", t->number,
+				      t->holder, e->holder);
+		pl->holder = find_person(r, e->holder);
+		break;
+	case ACT_INCIDENT_UPDATE:
+	case ACT_INCIDENT_CLOSE:
+		if (t->action != ACT_INCIDENT_REPORT || t->acct != pl->acct)
+			return refuse(err, ST_USAGE, at,
+				      "%s named in ref is not an incident of account %s", t->number,
+				      e->account);
+		if (!t->open)
+			return refuse(err, ST_USAGE, at, "incident %s is already closed", t->number);
+		if (e->category != CAT_NONE && e->category != t->category)
+			return refuse(err, ST_USAGE, at, "incident %s is %s, not %s", t->number,
+				      entry_category_name(t->category),
+				      entry_category_name(e->category));
+		break;
+	default:
+		break;
+	}
+	return ST_OK;
+}
+
+/* ---- phase 4: roles ------------------------------------------------------ */
+
+/* What a signer must be, one requirement per signer. */
+typedef enum signer_need {
+	NEED_NOTHING,
+	NEED_ENROLLEE,      /* the key the entry enrols */
+	NEED_ADMIN,         /* an administrator */
+	NEED_CUSTODIAN,     /* custodian or alternate of the entry's account */
+	NEED_SECOND,        /* anyone enrolled with a role other than auditor */
+	NEED_HOLDER,        /* the person named in holder */
+	NEED_AUTHORITY,     /* an authority */
+	NEED_ENROL_SECOND,  /* key-enrol: a second person, or the key enrolled */
+	NEED_REVOKE_SECOND, /* key-revoke: a second person, not the key revoked */
+} signer_need;
+
+static bool fits(const signer *s, signer_need nd, const entry *e, const plan *pl)
+{
+	const person *p = s->p;
+	bool is_key_line = e->nkeys == 1 && memcmp(s->key->pk, e->keys[0].key.pk, KEY_PK_LEN) == 0;
+	switch (nd) {
+	case NEED_NOTHING:
+		return true;
+	case NEED_ENROLLEE:
+		return is_key_line;
+	case NEED_ADMIN:
+		return p != NULL && has_role(p, ROLE_ADMINISTRATOR, NULL);
+	case NEED_CUSTODIAN:
+		return p != NULL && custodian_of(p, pl->acct);
+	case NEED_SECOND:
+		return p != NULL && may_sign(p);
+	case NEED_HOLDER:
+		return p != NULL && may_sign(p) && strcmp(p->key.name, e->holder) == 0;
+	case NEED_AUTHORITY:
+		return p != NULL && has_role(p, ROLE_AUTHORITY, NULL);
+	case NEED_ENROL_SECOND:
+		return is_key_line || (p != NULL && may_sign(p));
+	case NEED_REVOKE_SECOND:
+		return p != NULL && may_sign(p) && !is_key_line;
+	}
+	return false;
+}
+
+static const char *need_words(signer_need nd, const entry *e, char *buf, size_t size)
+{
+	switch (nd) {
+	case NEED_NOTHING:
+		return "nobody";
+	case NEED_ENROLLEE:
+		return "the key being enrolled";
+	case NEED_ADMIN:
+		return "an administrator";
+	case NEED_CUSTODIAN:
+		snprintf(buf, size, "the custodian or alternate of account %s", e->account);
+		return buf;
+	case NEED_SECOND:
+		return "a second person (any role but auditor)";
+	case NEED_HOLDER:
+		snprintf(buf, size, "the holder %s", e->holder);
+		return buf;
+	case NEED_AUTHORITY:
+		return "an authority";
+	case NEED_ENROL_SECOND:
+		return "a second person or the key being enrolled";
+	case NEED_REVOKE_SECOND:
+		return "a second person other than the key being revoked";
+	}
+	return "?";
+}
+
+static status check_roles(const entry *e, const signers *sg, const plan *pl, errbuf *err)
+{
+	signer_need first = NEED_NOTHING, second = NEED_NOTHING;
+	switch (e->action) {
+	case ACT_GENESIS:
+		first = NEED_ENROLLEE;
+		break;
+	case ACT_KEY_ENROL:
+		first = NEED_ADMIN, second = NEED_ENROL_SECOND;
+		break;
+	case ACT_KEY_REVOKE:
+		first = NEED_ADMIN, second = NEED_REVOKE_SECOND;
+		break;
+	case ACT_ACCOUNT_OPEN:
+		first = NEED_ADMIN;
+		break;
+	case ACT_ISSUE:
+	case ACT_RETURN:
+		first = NEED_CUSTODIAN, second = NEED_HOLDER;
+		break;
+	case ACT_DESTROY:
+	case ACT_INVENTORY:
+		first = NEED_CUSTODIAN, second = NEED_SECOND;
+		break;
+	case ACT_INCIDENT_CLOSE:
+		first = NEED_CUSTODIAN, second = NEED_AUTHORITY;
+		break;
+	default: /* the one-custodian actions; TOP SECRET key needs a second */
+		first = NEED_CUSTODIAN;
+		if (entry_required_signers(e) >= 2)
+			second = NEED_SECOND;
+		break;
+	}
+	bool any_first = false;
+	for (size_t i = 0; i < sg->n; i++) {
+		if (!fits(&sg->s[i], first, e, pl))
+			continue;
+		any_first = true;
+		if (second == NEED_NOTHING)
+			return ST_OK;
+		for (size_t j = 0; j < sg->n; j++)
+			if (j != i && fits(&sg->s[j], second, e, pl))
+				return ST_OK;
+	}
+	char names[160] = "", w1[KEY_NAME_MAX + 64], w2[KEY_NAME_MAX + 64];
+	for (size_t i = 0; i < sg->n; i++) {
+		size_t l = strlen(names);
+		snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "", sg->s[i].key->name);
+	}
+	if (!any_first)
+		return refuse(err, ST_PERM, pl->at, "a %s entry needs %s among its signers; signed by %s",
+			      entry_action_name(e->action), need_words(first, e, w1, sizeof w1),
+			      names);
+	return refuse(err, ST_PERM, pl->at, "a %s entry needs %s besides %s; signed by %s",
+		      entry_action_name(e->action), need_words(second, e, w2, sizeof w2),
+		      need_words(first, e, w1, sizeof w1), names);
+}
+
+/* ---- phase 5: items ------------------------------------------------------ */
+
+static int cmp_item_ptr(const void *a, const void *b)
+{
+	const entry_item *x = *(const entry_item *const *)a, *y = *(const entry_item *const *)b;
+	int c = strcmp(x->title, y->title);
+	if (c == 0)
+		c = strcmp(x->edition, y->edition);
+	if (c == 0)
+		c = strcmp(x->serial, y->serial);
+	return c;
+}
+
+static void date_words(uint32_t d, char out[16])
+{
+	if (d == 0)
+		snprintf(out, 16, "none");
+	else
+		entry_date_format(d, out);
+}
+
+/* The facts of an open item must not change. */
+static status check_facts(const item *x, const entry_item *it, const plan *pl, errbuf *err)
+{
+	char w[128], had[16], got[16];
+	const char *what = NULL;
+	if (x->kind != it->kind) {
+		what = "kind";
+		snprintf(had, sizeof had, "%s", item_kind_name((item_kind)x->kind));
+		snprintf(got, sizeof got, "%s", item_kind_name(it->kind));
+	} else if (x->alc != it->alc) {
+		what = "ALC";
+		snprintf(had, sizeof had, "%d", x->alc);
+		snprintf(got, sizeof got, "%d", it->alc);
+	} else if (x->cls != it->cls) {
+		what = "classification";
+		snprintf(had, sizeof had, "%s", item_class_name((item_class)x->cls));
+		snprintf(got, sizeof got, "%s", item_class_name(it->cls));
+	} else if (x->crypto != it->crypto) {
+		what = "CRYPTO marking";
+		snprintf(had, sizeof had, "%s", x->crypto ? "yes" : "no");
+		snprintf(got, sizeof got, "%s", it->crypto ? "yes" : "no");
+	} else if (x->qty != it->qty) {
+		what = "quantity";
+		snprintf(had, sizeof had, "%" PRIu32, x->qty);
+		snprintf(got, sizeof got, "%" PRIu32, it->qty);
+	} else if (x->effective != it->effective) {
+		what = "effective date";
+		date_words(x->effective, had);
+		date_words(it->effective, got);
+	} else if (x->supersedes != it->supersedes) {
+		what = "supersession date";
+		date_words(x->supersedes, had);
+		date_words(it->supersedes, got);
+	}
+	if (what == NULL)
+		return ST_OK;
+	return refuse(err, ST_USAGE, pl->at, "item %s: %s is %s in the ledger, not %s",
+		      item_words(it, w, sizeof w), what, had, got);
+}
+
+static status check_items(const replay *r, const entry *e, plan *pl, errbuf *err)
+{
+	uint64_t at = pl->at;
+	char w[128];
+	const entry_item *sorted[ENTRY_MAX_ITEMS];
+	for (size_t k = 0; k < e->nitems; k++)
+		sorted[k] = &e->items[k];
+	qsort(sorted, e->nitems, sizeof *sorted, cmp_item_ptr);
+	for (size_t k = 1; k < e->nitems; k++)
+		if (cmp_item_ptr(&sorted[k - 1], &sorted[k]) == 0)
+			return refuse(err, ST_USAGE, at, "item %s is listed twice",
+				      item_words(sorted[k], w, sizeof w));
+
+	const account *acct = pl->acct;
+	const txn *ref = pl->ref;
+	for (size_t k = 0; k < e->nitems; k++) {
+		const entry_item *it = &e->items[k];
+		char id[ITEM_ID_MAX];
+		item *x = table_find(&r->items, id, item_id(it, id));
+		pl->found[k] = x;
+		item_status s = x != NULL ? (item_status)x->status : ITEM__COUNT;
+		bool here = x != NULL && x->acct == acct;
+		bool ok;
+		char want[96];
+		switch (e->action) {
+		case ACT_RECEIPT:
+			ok = x == NULL || s == ITEM_TRANSFERRED;
+			snprintf(want, sizeof want, "new to the ledger or transferred out of it");
+			break;
+		case ACT_POSSESSION:
+			ok = x == NULL || s == ITEM_TRANSFERRED || (s == ITEM_INCIDENT && here);
+			snprintf(want, sizeof want,
+				 "new, transferred out, or under an incident at account %s",
+				 acct->number);
+			break;
+		case ACT_TRANSFER:
+		case ACT_ISSUE:
+			ok = here && s == ITEM_ON_HAND;
+			snprintf(want, sizeof want, "on hand at account %s", acct->number);
+			break;
+		case ACT_DESTROY:
+			ok = here && (s == ITEM_ON_HAND || s == ITEM_ISSUED || s == ITEM_INCIDENT);
+			snprintf(want, sizeof want,
+				 "on hand, issued or under an incident at account %s", acct->number);
+			break;
+		case ACT_INVENTORY:
+			ok = here && item_status_open(s);
+			snprintf(want, sizeof want, "held by account %s", acct->number);
+			break;
+		case ACT_INCIDENT_REPORT:
+			ok = here && (s == ITEM_ON_HAND || s == ITEM_ISSUED || s == ITEM_IN_TRANSIT);
+			snprintf(want, sizeof want, "on hand, issued or in transit at account %s",
+				 acct->number);
+			break;
+		case ACT_ACCEPT:
+			ok = x != NULL && s == ITEM_IN_TRANSIT && x->under == ref;
+			snprintf(want, sizeof want, "in transit under transfer %s", ref->number);
+			break;
+		case ACT_RETURN: /* issued to the holder, under ref or another issue */
+			ok = here && s == ITEM_ISSUED && strcmp(x->under->holder, e->holder) == 0;
+			snprintf(want, sizeof want, "issued to the holder at account %s",
+				 acct->number);
+			break;
+		case ACT_INCIDENT_CLOSE:
+			ok = x != NULL && s == ITEM_INCIDENT && x->under == ref;
+			snprintf(want, sizeof want, "under incident %s", ref->number);
+			break;
+		default:
+			ok = false;
+			snprintf(want, sizeof want, "listed in a %s entry",
+				 entry_action_name(e->action));
+			break;
+		}
+		if (!ok) {
+			char now[96];
+			if (x == NULL)
+				snprintf(now, sizeof now, "is not in the ledger");
+			else if (!item_status_open(s))
+				snprintf(now, sizeof now, "is %s", status_words[s]);
+			else if (x->under != NULL)
+				snprintf(now, sizeof now, "is %s (%s) at account %s", status_words[s],
+					 x->under->number, x->acct->number);
+			else
+				snprintf(now, sizeof now, "is %s at account %s", status_words[s],
+					 x->acct->number);
+			return refuse(err, ST_USAGE, at, "item %s %s, not %s",
+				      item_words(it, w, sizeof w), now, want);
+		}
+		if (x != NULL && item_status_open(s)) {
+			status st = check_facts(x, it, pl, err);
+			if (st != ST_OK)
+				return st;
+		}
+	}
+	/* Each listed item is under ref and none twice: equal counts mean the
+	 * entry lists exactly the items still under it. */
+	if ((e->action == ACT_ACCEPT || e->action == ACT_INCIDENT_CLOSE) &&
+	    e->nitems != ref->count)
+		return refuse(err, ST_USAGE, at,
+			      "%s must list exactly the %" PRIu64 " item%s still %s %s; it lists %zu",
+			      e->action == ACT_ACCEPT ? "an accept" : "an incident close",
+			      ref->count, ref->count == 1 ? "" : "s",
+			      e->action == ACT_ACCEPT ? "in transit under" : "under incident",
+			      ref->number, e->nitems);
+	return ST_OK;
+}
+
+/* ---- phase 6: allocation ------------------------------------------------- */
+
+/* arr (of *cap elements of elem bytes) with room for at least `want`: the
+ * same or a moved array, or NULL when out of memory (arr is then intact). */
+static void *grow(void *arr, size_t *cap, size_t want, size_t elem)
+{
+	if (want <= *cap)
+		return arr;
+	size_t n = *cap ? *cap * 2 : 4;
+	while (n < want)
+		n *= 2;
+	void *p = realloc(arr, n * elem);
+	if (p != NULL)
+		*cap = n;
+	return p;
+}
+
+/* Allocate every record and all room the change needs.  On failure the
+ * records made here are given back; any extra capacity stays, harmless. */
+static status reserve(replay *r, const entry *e, plan *pl, errbuf *err)
+{
+	arena_mark mark = arena_get_mark(&r->mem);
+	size_t fresh = 0;
+	entry_action a = e->action;
+
+	if (is_material(a)) {
+		account *ac = pl->acct;
+		txn_seq *seqs = grow(ac->seqs, &ac->capseqs, ac->nseqs + 1, sizeof *seqs);
+		if (seqs == NULL)
+			goto nomem;
+		ac->seqs = seqs;
+		if (!table_reserve(&r->txns, 1) ||
+		    (pl->t = arena_alloc(&r->mem, sizeof *pl->t)) == NULL)
+			goto nomem;
+		memset(pl->t, 0, sizeof *pl->t);
+	}
+	for (size_t k = 0; k < e->nitems; k++) {
+		pl->made[k] = false;
+		if (pl->found[k] != NULL)
+			continue;
+		char id[ITEM_ID_MAX];
+		size_t idlen = item_id(&e->items[k], id);
+		item *x = arena_alloc(&r->mem, sizeof *x + idlen);
+		if (x == NULL)
+			goto nomem;
+		memset(x, 0, sizeof *x);
+		memcpy(x->id, id, idlen);
+		x->idlen = idlen;
+		pl->found[k] = x;
+		pl->made[k] = true;
+		fresh++;
+	}
+	if (fresh > 0 && !table_reserve(&r->items, fresh))
+		goto nomem;
+	if (a == ACT_ACCOUNT_OPEN) {
+		account *ac = arena_alloc(&r->mem, sizeof *ac);
+		char *name = arena_alloc(&r->mem, e->textlen + 1);
+		if (ac == NULL || name == NULL || !table_reserve(&r->accounts, 1))
+			goto nomem;
+		memset(ac, 0, sizeof *ac);
+		memcpy(name, e->text, e->textlen);
+		name[e->textlen] = '\0';
+		ac->name = name;
+		pl->new_acct = ac;
+	}
+	if ((a == ACT_GENESIS || a == ACT_KEY_ENROL) && pl->who == NULL) {
+		person *p = arena_alloc(&r->mem, sizeof *p);
+		if (p == NULL || !table_reserve(&r->persons, 1) ||
+		    !table_reserve(&r->person_keys, 1))
+			goto nomem;
+		memset(p, 0, sizeof *p);
+		if ((p->roles = grow(NULL, &p->caproles, 1, sizeof *p->roles)) == NULL)
+			goto nomem;
+		pl->new_person = p;
+	} else if (a == ACT_KEY_ENROL) {
+		person *p = pl->who;
+		role_rec *roles = grow(p->roles, &p->caproles, p->nroles + 1, sizeof *roles);
+		if (roles == NULL)
+			goto nomem;
+		p->roles = roles;
+	}
+	return ST_OK;
+nomem:
+	if (pl->new_person != NULL)
+		free(pl->new_person->roles);
+	pl->new_person = NULL;
+	arena_rollback(&r->mem, mark);
+	return refuse(err, ST_NOMEM, pl->at, "out of memory");
+}
+
+/* ---- phase 7: the change ------------------------------------------------- */
+
+/* An item leaves the transaction it was under. */
+static void leave_under(item *x)
+{
+	if (x->under != NULL && (x->status == ITEM_ISSUED || x->status == ITEM_IN_TRANSIT ||
+				 x->status == ITEM_INCIDENT))
+		x->under->count--;
+	x->under = NULL;
+}
+
+static void commit_items(replay *r, const entry *e, plan *pl)
+{
+	txn *t = pl->t;
+	for (size_t k = 0; k < e->nitems; k++) {
+		item *x = pl->found[k];
+		const entry_item *it = &e->items[k];
+		if (pl->made[k]) {
+			item_set_facts(x, it);
+			table_insert(&r->items, x);
+		}
+		switch (e->action) {
+		case ACT_RECEIPT:
+		case ACT_POSSESSION:
+			item_set_facts(x, it); /* new facts for transferred material */
+			leave_under(x);
+			x->status = ITEM_ON_HAND;
+			x->acct = pl->acct;
+			break;
+		case ACT_TRANSFER:
+			x->status = ITEM_IN_TRANSIT;
+			x->under = t;
+			t->count++;
+			break;
+		case ACT_ACCEPT:
+			leave_under(x);
+			if (pl->accept_here) {
+				x->status = ITEM_ON_HAND;
+				x->acct = pl->acct;
+			} else {
+				x->status = ITEM_TRANSFERRED;
+				x->under = pl->ref; /* the receiver stays on record */
+			}
+			break;
+		case ACT_ISSUE:
+			x->status = ITEM_ISSUED;
+			x->under = t;
+			t->count++;
+			break;
+		case ACT_RETURN:
+			leave_under(x);
+			x->status = ITEM_ON_HAND;
+			break;
+		case ACT_DESTROY:
+			leave_under(x);
+			x->status = ITEM_DESTROYED;
+			break;
+		case ACT_INCIDENT_REPORT:
+			leave_under(x);
+			x->status = ITEM_INCIDENT;
+			x->under = t;
+			t->count++;
+			break;
+		case ACT_INCIDENT_CLOSE:
+			leave_under(x);
+			x->status = ITEM_RELIEVED;
+			break;
+		default: /* inventory: the items do not change */
+			continue;
+		}
+		x->last = t;
+	}
+}
+
+static void commit(replay *r, const entry *e, plan *pl)
+{
+	entry_action a = e->action;
+	if (is_material(a)) {
+		txn *t = pl->t;
+		snprintf(t->number, sizeof t->number, "%s", e->txn);
+		t->action = a;
+		t->index = pl->at;
+		t->time_us = e->time_us;
+		t->acct = pl->acct;
+		snprintf(t->peer, sizeof t->peer, "%s", e->peer);
+		snprintf(t->ref, sizeof t->ref, "%s", e->ref);
+		t->holder = pl->holder != NULL ? pl->holder->key.name : "";
+		t->category = e->category;
+		table_insert(&r->txns, t);
+		txn_seq *sq = find_seq(pl->acct, pl->year);
+		if (sq == NULL) {
+			sq = &pl->acct->seqs[pl->acct->nseqs++];
+			sq->year = pl->year;
+		}
+		sq->last = pl->seq;
+		commit_items(r, e, pl);
+		switch (a) {
+		case ACT_TRANSFER:
+		case ACT_INCIDENT_REPORT:
+			t->open = true;
+			break;
+		case ACT_ACCEPT:
+			pl->ref->open = false;
+			break;
+		case ACT_INVENTORY:
+			pl->acct->last_inventory_us = e->time_us;
+			break;
+		case ACT_INCIDENT_UPDATE:
+			pl->ref->updates++;
+			pl->ref->last_update_us = e->time_us;
+			break;
+		case ACT_INCIDENT_CLOSE:
+			pl->ref->open = false;
+			pl->ref->closed_index = pl->at;
+			pl->ref->closed_us = e->time_us;
+			break;
+		default:
+			break;
+		}
+		return;
+	}
+	if (a == ACT_ACCOUNT_OPEN) {
+		account *ac = pl->new_acct;
+		snprintf(ac->number, sizeof ac->number, "%s", e->account);
+		ac->opened_index = pl->at;
+		ac->opened_us = e->time_us;
+		table_insert(&r->accounts, ac);
+		return;
+	}
+	if (a == ACT_GENESIS)
+		snprintf(r->origin, sizeof r->origin, "%s", e->origin);
+	entry_role ro = e->keys[0].role;
+	person *p = pl->who;
+	if (a == ACT_GENESIS || a == ACT_KEY_ENROL) {
+		if (p == NULL) {
+			p = pl->new_person;
+			p->key = e->keys[0].key;
+			p->enrolled_index = pl->at;
+			table_insert(&r->persons, p);
+			table_insert(&r->person_keys, p);
+		}
+		p->roles[p->nroles++] = (role_rec){ro, pl->acct, pl->at};
+		if (ro == ROLE_ADMINISTRATOR)
+			r->nadmins++;
+		return;
+	}
+	/* key-revoke */
+	p->roles[find_role(p, ro, pl->acct)] = p->roles[p->nroles - 1];
+	p->nroles--;
+	if (ro == ROLE_ADMINISTRATOR)
+		r->nadmins--;
+	if (p->nroles == 0) {
+		p->revoked = true;
+		p->revoked_index = pl->at;
+	}
+}
+
+/* ---- replay_apply -------------------------------------------------------- */
+
+status replay_apply(replay *r, const uint8_t *rec, size_t len, errbuf *err)
+{
+	uint64_t at = r->size;
+	entry e;
+	errbuf why = {{0}};
+	status st;
+	memset(&e, 0, sizeof e);
+	if (len == 0 || len > ENTRY_NOTE_MAX)
+		return refuse(err, ST_FORMAT, at, "a record is 1 to %d bytes, not %zu",
+			      ENTRY_NOTE_MAX, len);
+	note *n = malloc(sizeof *n); /* about 11 KiB: kept off the stack */
+	plan *pl = malloc(sizeof *pl);
+	signers *sg = malloc(sizeof *sg);
+	if (n == NULL || pl == NULL || sg == NULL) {
+		st = refuse(err, ST_NOMEM, at, "out of memory");
+		goto out;
+	}
+	memset(pl, 0, sizeof *pl);
+	pl->at = at;
+	if ((st = note_parse((const char *)rec, len, n, &why)) != ST_OK) {
+		st = refuse(err, ST_FORMAT, at, "not a valid signed note: %s", err_text(&why, st));
+		goto out;
+	}
+	if ((st = entry_parse(n->text, n->textlen, &e, &why)) != ST_OK) {
+		st = refuse(err, st == ST_NOMEM ? ST_NOMEM : ST_FORMAT, at,
+			    "not a valid entry: %s", err_text(&why, st));
+		goto out;
+	}
+	if ((st = check_chain(r, &e, err)) != ST_OK ||
+	    (st = check_signatures(r, &e, n, sg, err)) != ST_OK ||
+	    (st = check_fields(r, &e, pl, err)) != ST_OK ||
+	    (st = check_roles(&e, sg, pl, err)) != ST_OK ||
+	    (st = check_items(r, &e, pl, err)) != ST_OK ||
+	    (st = reserve(r, &e, pl, err)) != ST_OK)
+		goto out;
+	commit(r, &e, pl);
+	r->size++;
+	sha256_leaf(rec, len, r->last_leaf);
+	r->last_time = e.time_us;
+out:
+	entry_free(&e);
+	free(n);
+	free(pl);
+	free(sg);
+	return st;
+}
+
+/* ---- iterators ----------------------------------------------------------- */
+
+/* The iterators sort the replay's own lists in place (the order of a list
+ * means nothing else), so they allocate nothing and cannot fail; for the
+ * same reason two threads must not iterate one replay at once. */
+
+static int cmp_account(const void *a, const void *b)
+{
+	return strcmp((*(const account *const *)a)->number, (*(const account *const *)b)->number);
+}
+
+static int cmp_person(const void *a, const void *b)
+{
+	return strcmp((*(const person *const *)a)->key.name, (*(const person *const *)b)->key.name);
+}
+
+static int cmp_role(const void *a, const void *b)
+{
+	const role_rec *x = a, *y = b;
+	int c = strcmp(entry_role_name(x->role), entry_role_name(y->role));
+	if (c == 0)
+		c = strcmp(x->acct ? x->acct->number : "", y->acct ? y->acct->number : "");
+	return c;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	const item *x = *(const item *const *)a, *y = *(const item *const *)b;
+	size_t n = x->idlen < y->idlen ? x->idlen : y->idlen;
+	int c = memcmp(x->id, y->id, n); /* NUL separators: (title, edition, serial) order */
+	return c != 0 ? c : (x->idlen > y->idlen) - (x->idlen < y->idlen);
+}
+
+static int cmp_txn(const void *a, const void *b)
+{
+	return strcmp((*(const txn *const *)a)->number, (*(const txn *const *)b)->number);
+}
+
+void replay_each_account(const replay *r, bool (*fn)(void *ctx, const replay_account *a),
+			 void *ctx)
+{
+	if (r->accounts.n > 0)
+		qsort(r->accounts.list, r->accounts.n, sizeof(void *), cmp_account);
+	for (size_t i = 0; i < r->accounts.n; i++) {
+		const account *ac = r->accounts.list[i];
+		replay_account ra = {ac->number, ac->name, ac->opened_index, ac->opened_us,
+				     ac->last_inventory_us};
+		if (!fn(ctx, &ra))
+			return;
+	}
+}
+
+void replay_each_person(const replay *r, bool (*fn)(void *ctx, const replay_person *p),
+			void *ctx)
+{
+	if (r->persons.n > 0)
+		qsort(r->persons.list, r->persons.n, sizeof(void *), cmp_person);
+	for (size_t i = 0; i < r->persons.n; i++) {
+		const person *p = r->persons.list[i];
+		replay_person rp = {p->key.name, p->key, p->enrolled_index, p->revoked,
+				    p->revoked_index};
+		if (!fn(ctx, &rp))
+			return;
+	}
+}
+
+void replay_each_role(const replay *r, bool (*fn)(void *ctx, const replay_role *ro), void *ctx)
+{
+	if (r->persons.n > 0)
+		qsort(r->persons.list, r->persons.n, sizeof(void *), cmp_person);
+	for (size_t i = 0; i < r->persons.n; i++) {
+		const person *p = r->persons.list[i];
+		if (p->nroles > 0)
+			qsort(p->roles, p->nroles, sizeof *p->roles, cmp_role);
+		for (size_t j = 0; j < p->nroles; j++) {
+			const role_rec *rr = &p->roles[j];
+			replay_role ro = {p->key.name, rr->role, rr->acct ? rr->acct->number : "",
+					  rr->since};
+			if (!fn(ctx, &ro))
+				return;
+		}
+	}
+}
+
+void replay_each_item(const replay *r, bool (*fn)(void *ctx, const replay_item *it), void *ctx)
+{
+	if (r->items.n > 0)
+		qsort(r->items.list, r->items.n, sizeof(void *), cmp_item);
+	for (size_t i = 0; i < r->items.n; i++) {
+		const item *x = r->items.list[i];
+		replay_item ri;
+		item_facts(x, &ri.facts);
+		ri.status = (item_status)x->status;
+		ri.account = x->acct->number;
+		ri.holder = x->status == ITEM_ISSUED ? x->under->holder : "";
+		ri.peer = (x->status == ITEM_IN_TRANSIT || x->status == ITEM_TRANSFERRED)
+				  ? x->under->peer
+				  : "";
+		ri.last_txn = x->last->number;
+		ri.last_index = x->last->index;
+		ri.since_us = x->last->time_us;
+		ri.incident = x->status == ITEM_INCIDENT ? x->under->number : "";
+		if (!fn(ctx, &ri))
+			return;
+	}
+}
+
+void replay_each_txn(const replay *r, bool (*fn)(void *ctx, const replay_txn *t), void *ctx)
+{
+	if (r->txns.n > 0)
+		qsort(r->txns.list, r->txns.n, sizeof(void *), cmp_txn);
+	for (size_t i = 0; i < r->txns.n; i++) {
+		const txn *t = r->txns.list[i];
+		bool open = t->action == ACT_ISSUE ? t->count > 0 : t->open;
+		replay_txn rt = {t->number, t->action, t->index, t->acct->number, t->peer,
+				 t->holder, t->ref, open};
+		if (!fn(ctx, &rt))
+			return;
+	}
+}
+
+void replay_each_incident(const replay *r, bool (*fn)(void *ctx, const replay_incident *i),
+			  void *ctx)
+{
+	if (r->txns.n > 0)
+		qsort(r->txns.list, r->txns.n, sizeof(void *), cmp_txn);
+	for (size_t i = 0; i < r->txns.n; i++) {
+		const txn *t = r->txns.list[i];
+		if (t->action != ACT_INCIDENT_REPORT)
+			continue;
+		replay_incident ri = {t->number,     t->acct->number, t->category,
+				      t->time_us,    t->updates,      !t->open,
+				      t->closed_index, t->last_update_us, t->closed_us};
+		if (!fn(ctx, &ri))
+			return;
+	}
+}

@@ -1,0 +1,140 @@
+/* replay.h: rebuild the ledger's state by replaying the signed log.
+ *
+ * A replay starts empty and takes the log's records in order.  Each record
+ * is checked completely before it changes anything: the signed note parses
+ * strictly, the entry parses as format v1, its index is the next one, its
+ * origin is the log's, prev is the previous leaf hash, time does not go
+ * backwards, the signatures verify against the key registry as it stands
+ * at that index (keys enrolled and not revoked), the signers hold the roles
+ * the action needs, and the custody rules of docs/ledger.md allow it.  A
+ * refused record leaves the state as it was.
+ *
+ * No libpq here: custos-verify uses this module offline. */
+#ifndef CUSTOS_REPLAY_H
+#define CUSTOS_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "entry.h"
+#include "status.h"
+
+typedef enum item_status {
+	ITEM_ON_HAND,
+	ITEM_ISSUED,
+	ITEM_IN_TRANSIT,
+	ITEM_INCIDENT,
+	ITEM_TRANSFERRED,
+	ITEM_DESTROYED,
+	ITEM_RELIEVED,
+	ITEM__COUNT
+} item_status;
+
+/* "on_hand", "issued", ...; the names the database uses too. */
+const char *item_status_name(item_status s);
+int item_status_from_name(const char *s); /* -1 when unknown */
+bool item_status_open(item_status s);
+
+typedef struct replay replay;
+
+/* A new, empty replay; NULL when out of memory. */
+replay *replay_new(void);
+void replay_free(replay *r);
+
+/* Check and apply the next record (a whole signed note, as stored in the
+ * log).  ST_OK when applied.  On refusal: ST_FORMAT (does not parse, wrong
+ * index/origin/prev/time, genesis anywhere but first), ST_BADSIG / ST_NOSIG
+ * (signatures), ST_PERM (signers lack the role), ST_USAGE (the custody
+ * rules refuse it, or a key-rotate / custodian-change entry, which this
+ * version does not support), ST_NOMEM; err reads "entry N: ..." with what
+ * was wrong, and the state is unchanged.  The checks run in that order:
+ * chain, signatures, the entry's fields (txn, account, ref, key line),
+ * signers' roles, items. */
+status replay_apply(replay *r, const uint8_t *rec, size_t len, errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* What the replay has seen so far. */
+uint64_t replay_size(const replay *r);               /* records applied */
+const uint8_t *replay_last_leaf(const replay *r);   /* 32 bytes; zeros when empty */
+int64_t replay_last_time(const replay *r);          /* µs; 0 when empty */
+const char *replay_origin(const replay *r);         /* "" when empty */
+
+/* The rebuilt state, for comparison with the database.  Each iterator
+ * calls fn for every record in a stable order (sorted by its key, bytewise
+ * like the "C" collation) and stops early when fn returns false.  Accounts
+ * by number, people by name, roles by (person, role name, account), items
+ * by (title, edition, serial), transactions and incidents by number.  The
+ * pointers passed to fn are valid until the next replay_apply or
+ * replay_free.  The iterators sort the replay's own lists in place, so they
+ * allocate nothing and cannot fail, but two threads must not iterate the
+ * same replay at once. */
+
+typedef struct replay_account {
+	const char *number;        /* six digits */
+	const char *name;
+	uint64_t opened_index;
+	int64_t opened_us;
+	int64_t last_inventory_us; /* 0 if none */
+} replay_account;
+void replay_each_account(const replay *r, bool (*fn)(void *ctx, const replay_account *a),
+			 void *ctx);
+
+typedef struct replay_person {
+	const char *name;          /* key name */
+	key_public key;
+	uint64_t enrolled_index;
+	bool revoked;
+	uint64_t revoked_index;    /* valid when revoked */
+} replay_person;
+void replay_each_person(const replay *r, bool (*fn)(void *ctx, const replay_person *p),
+			void *ctx);
+
+typedef struct replay_role {
+	const char *person;
+	entry_role role;
+	const char *account;       /* "" for whole-log roles */
+	uint64_t since_index;
+} replay_role;
+void replay_each_role(const replay *r, bool (*fn)(void *ctx, const replay_role *ro), void *ctx);
+
+typedef struct replay_item {
+	entry_item facts;          /* title, edition, serial identify it */
+	item_status status;
+	const char *account;       /* the account accountable for it */
+	const char *holder;        /* "" unless issued */
+	const char *peer;          /* in_transit / transferred: the receiver */
+	const char *last_txn;      /* the transaction that last changed it */
+	uint64_t last_index;       /* the entry that last changed it */
+	int64_t since_us;          /* that entry's time: when the status last
+				    * changed */
+	const char *incident;      /* status incident: the incident's txn */
+} replay_item;
+void replay_each_item(const replay *r, bool (*fn)(void *ctx, const replay_item *it), void *ctx);
+
+/* Transactions as the ledger numbered them (only material actions). */
+typedef struct replay_txn {
+	const char *number;        /* AAAAAA-YYYY-NNNN */
+	entry_action action;
+	uint64_t index;
+	const char *account, *peer, *holder, *ref;
+	bool open;                 /* transfer: in transit; issue: some items
+				    * still issued under it; incident-report:
+				    * the incident is open */
+} replay_txn;
+void replay_each_txn(const replay *r, bool (*fn)(void *ctx, const replay_txn *t), void *ctx);
+
+typedef struct replay_incident {
+	const char *txn;           /* the incident-report's transaction */
+	const char *account;
+	entry_category category;
+	int64_t reported_us;
+	uint64_t updates;          /* incident-update entries */
+	bool closed;
+	uint64_t closed_index;     /* valid when closed */
+	int64_t last_update_us;    /* the last incident-update; 0 if none */
+	int64_t closed_us;         /* valid when closed */
+} replay_incident;
+void replay_each_incident(const replay *r, bool (*fn)(void *ctx, const replay_incident *i),
+			  void *ctx);
+
+#endif

@@ -1,0 +1,1233 @@
+/* check_replay: the in-memory replay of the signed log (src/replay.c).
+ *
+ * Every test starts from a small ledger built by the fixture (genesis, two
+ * accounts, a person for each role) and appends entries built with
+ * entry_format and signed with note_sign by TEST-ONLY keys, chaining index,
+ * prev and time as custos would.  Each refusal is checked for its status, a
+ * phrase of its message, and that the whole rebuilt state is unchanged. */
+#include <check.h>
+
+#include "check_run.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../keys/key.h"
+#include "../src/entry.h"
+#include "../src/note.h"
+#include "../src/replay.h"
+#include "../src/sha.h"
+#include "testkey.h"
+
+#define T0 INT64_C(1767603600000000) /* 2026-01-05T09:00:00Z */
+#define MINUTE INT64_C(60000000)
+#define ORIGIN "custos.example/TEST-ONLY-replay"
+
+enum {
+	NOKEY,
+	ADMIN,
+	ADMIN2,
+	CUST,     /* custodian of 111111 */
+	ALT,      /* alternate of 111111 */
+	WIT,      /* witness of 111111 */
+	HOLD,     /* holder of 111111 */
+	AUD,      /* auditor */
+	AUTH,     /* authority */
+	CUST2,    /* custodian of 222222 */
+	OUTS,     /* never enrolled */
+	NEWK,     /* enrolled by some tests */
+	IMPOSTOR, /* the name of CUST with another key */
+	ALIAS,    /* the key of CUST under another name */
+	NK
+};
+static const char *const names[NK] = {
+	"",
+	"TEST-ONLY-admin",
+	"TEST-ONLY-admin2",
+	"TEST-ONLY-custodian",
+	"TEST-ONLY-alternate",
+	"TEST-ONLY-witness",
+	"TEST-ONLY-holder",
+	"TEST-ONLY-auditor",
+	"TEST-ONLY-authority",
+	"TEST-ONLY-custodian2",
+	"TEST-ONLY-outsider",
+	"TEST-ONLY-newcomer",
+	"TEST-ONLY-custodian",
+	"TEST-ONLY-alias",
+};
+static key_secret *K[NK];
+static replay *R;
+
+/* A TEST-ONLY key named `name` whose seed is that of the key `seedname`. */
+static key_secret *seeded(const char *name, const char *seedname)
+{
+	static const char prefix[] = "custos TEST-ONLY key seed: ";
+	char label[sizeof prefix + KEY_NAME_MAX];
+	uint8_t seed[32];
+	key_secret *k = NULL;
+	size_t n = strlen(seedname);
+	memcpy(label, prefix, sizeof prefix - 1);
+	memcpy(label + sizeof prefix - 1, seedname, n);
+	sha256(label, sizeof prefix - 1 + n, seed);
+	ck_assert_int_eq(key_from_seed(name, seed, &k, NULL), ST_OK);
+	return k;
+}
+
+/* ---- building entries ---------------------------------------------------- */
+
+typedef struct spec {
+	entry_action action;
+	const char *account, *peer, *holder, *ref, *txn, *text;
+	entry_category cat;
+	int key; /* key line: key index (NOKEY: none) and role */
+	entry_role role;
+	const entry_item *items;
+	size_t nitems;
+	int sig[3];            /* signers, in order; NOKEY ends the list */
+	int64_t time;          /* 0: a minute after the last entry */
+	const char *origin;    /* NULL: ORIGIN */
+	int64_t index_shift;   /* added to the right index */
+	bool bad_prev;
+	const char *edit_from, *edit_to; /* replace in the text before signing */
+	const char *tamper_from, *tamper_to; /* replace in the note after signing */
+} spec;
+
+#define IT(a) .items = (a), .nitems = sizeof(a) / sizeof((a)[0])
+
+static bool is_material(entry_action a)
+{
+	return a >= ACT_RECEIPT && a <= ACT_INCIDENT_CLOSE;
+}
+
+/* The harness's own count of transaction numbers, per account and year. */
+static struct {
+	char account[8];
+	int year;
+	int last;
+} counters[16];
+static size_t ncounters;
+
+static int *counter(const char *account, int year)
+{
+	for (size_t i = 0; i < ncounters; i++)
+		if (strcmp(counters[i].account, account) == 0 && counters[i].year == year)
+			return &counters[i].last;
+	ck_assert_uint_lt(ncounters, 16);
+	snprintf(counters[ncounters].account, sizeof counters[0].account, "%s", account);
+	counters[ncounters].year = year;
+	counters[ncounters].last = 0;
+	return &counters[ncounters++].last;
+}
+
+static int year_of(int64_t us)
+{
+	char t[ENTRY_TIME_LEN + 1];
+	entry_time_format(us, t);
+	return atoi(t);
+}
+
+static int64_t time_of(const spec *s)
+{
+	if (s->time != 0)
+		return s->time;
+	return replay_size(R) == 0 ? T0 : replay_last_time(R) + MINUTE;
+}
+
+/* Replace the first `from` in *buf (of *len bytes) by `to`. */
+static void replace(char **buf, size_t *len, const char *from, const char *to)
+{
+	char *at = strstr(*buf, from);
+	ck_assert_msg(at != NULL, "\"%s\" not in the entry", from);
+	size_t fl = strlen(from), tl = strlen(to), pos = (size_t)(at - *buf);
+	char *out = malloc(*len - fl + tl + 1);
+	ck_assert_ptr_nonnull(out);
+	memcpy(out, *buf, pos);
+	memcpy(out + pos, to, tl);
+	memcpy(out + pos + tl, *buf + pos + fl, *len - pos - fl + 1);
+	free(*buf);
+	*buf = out;
+	*len = *len - fl + tl;
+}
+
+/* The signed note of s as the next entry of R. */
+static char *make(const spec *s, size_t *len)
+{
+	entry e = {0};
+	snprintf(e.origin, sizeof e.origin, "%s", s->origin ? s->origin : ORIGIN);
+	e.index = replay_size(R) + (uint64_t)s->index_shift;
+	memcpy(e.prev, replay_last_leaf(R), SHA256_LEN);
+	if (s->bad_prev)
+		e.prev[5] ^= 0x40;
+	e.time_us = time_of(s);
+	e.action = s->action;
+	if (s->account)
+		snprintf(e.account, sizeof e.account, "%s", s->account);
+	if (s->txn)
+		snprintf(e.txn, sizeof e.txn, "%s", s->txn);
+	else if (is_material(s->action) && s->account) {
+		int y = year_of(e.time_us);
+		snprintf(e.txn, sizeof e.txn, "%s-%d-%04d", s->account, y,
+			 *counter(s->account, y) + 1);
+	}
+	if (s->peer)
+		snprintf(e.peer, sizeof e.peer, "%s", s->peer);
+	if (s->holder)
+		snprintf(e.holder, sizeof e.holder, "%s", s->holder);
+	if (s->ref)
+		snprintf(e.ref, sizeof e.ref, "%s", s->ref);
+	e.category = s->cat;
+	if (s->key != NOKEY) {
+		e.nkeys = 1;
+		e.keys[0].role = s->role;
+		e.keys[0].key = *key_secret_public(K[s->key]);
+	}
+	for (size_t i = 0; i < s->nitems; i++)
+		ck_assert_int_eq(entry_add_item(&e, &s->items[i]), ST_OK);
+	if (s->text)
+		ck_assert_int_eq(entry_set_text(&e, s->text, strlen(s->text)), ST_OK);
+	char *text;
+	size_t textlen;
+	errbuf err = {{0}};
+	ck_assert_msg(entry_format(&e, &text, &textlen, &err) == ST_OK, "entry_format: %s",
+		      err.msg);
+	entry_free(&e);
+	if (s->edit_from)
+		replace(&text, &textlen, s->edit_from, s->edit_to);
+	const key_secret *signers[3];
+	size_t n = 0;
+	while (n < 3 && s->sig[n] != NOKEY) {
+		signers[n] = K[s->sig[n]];
+		n++;
+	}
+	char *signed_note;
+	ck_assert_msg(note_sign(text, textlen, signers, n, &signed_note, len, &err) == ST_OK,
+		      "note_sign: %s", err.msg);
+	free(text);
+	if (s->tamper_from)
+		replace(&signed_note, len, s->tamper_from, s->tamper_to);
+	return signed_note;
+}
+
+static status put(const spec *s, errbuf *err)
+{
+	size_t len;
+	char *rec = make(s, &len);
+	status st = replay_apply(R, (const uint8_t *)rec, len, err);
+	free(rec);
+	if (st == ST_OK && is_material(s->action) && s->txn == NULL)
+		++*counter(s->account, year_of(replay_last_time(R)));
+	return st;
+}
+
+/* ---- the whole state as one hash, to see that a refusal changed nothing -- */
+
+static bool dump_account(void *ctx, const replay_account *a)
+{
+	fprintf(ctx, "A %s %s %llu %lld %lld\n", a->number, a->name,
+		(unsigned long long)a->opened_index, (long long)a->opened_us,
+		(long long)a->last_inventory_us);
+	return true;
+}
+
+static bool dump_person(void *ctx, const replay_person *p)
+{
+	fprintf(ctx, "P %s %d %llu %d %llu\n", p->name, p->key.pk[0],
+		(unsigned long long)p->enrolled_index, p->revoked,
+		(unsigned long long)p->revoked_index);
+	return true;
+}
+
+static bool dump_role(void *ctx, const replay_role *ro)
+{
+	fprintf(ctx, "R %s %d %s %llu\n", ro->person, ro->role, ro->account,
+		(unsigned long long)ro->since_index);
+	return true;
+}
+
+static bool dump_item(void *ctx, const replay_item *it)
+{
+	const entry_item *f = &it->facts;
+	fprintf(ctx, "I %s|%s|%s %d %d %d %d %u %u %u %d %s %s %s %s %llu %lld %s\n", f->title,
+		f->edition, f->serial, f->kind, f->alc, f->cls, f->crypto, f->qty, f->effective,
+		f->supersedes, it->status, it->account, it->holder, it->peer, it->last_txn,
+		(unsigned long long)it->last_index, (long long)it->since_us, it->incident);
+	return true;
+}
+
+static bool dump_txn(void *ctx, const replay_txn *t)
+{
+	fprintf(ctx, "T %s %d %llu %s %s %s %s %d\n", t->number, t->action,
+		(unsigned long long)t->index, t->account, t->peer, t->holder, t->ref, t->open);
+	return true;
+}
+
+static bool dump_incident(void *ctx, const replay_incident *i)
+{
+	fprintf(ctx, "N %s %s %d %lld %llu %d %llu %lld %lld\n", i->txn, i->account, i->category,
+		(long long)i->reported_us, (unsigned long long)i->updates, i->closed,
+		(unsigned long long)i->closed_index, (long long)i->last_update_us,
+		(long long)i->closed_us);
+	return true;
+}
+
+static void digest(uint8_t out[SHA256_LEN])
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%llu %lld %s\n", (unsigned long long)replay_size(R),
+		(long long)replay_last_time(R), replay_origin(R));
+	fwrite(replay_last_leaf(R), 1, SHA256_LEN, f);
+	replay_each_account(R, dump_account, f);
+	replay_each_person(R, dump_person, f);
+	replay_each_role(R, dump_role, f);
+	replay_each_item(R, dump_item, f);
+	replay_each_txn(R, dump_txn, f);
+	replay_each_incident(R, dump_incident, f);
+	ck_assert_int_eq(fclose(f), 0);
+	sha256(buf, len, out);
+	free(buf);
+}
+
+#define OK(...) ok_(__LINE__, (spec){__VA_ARGS__})
+#define NO(st, words, ...) no_(__LINE__, st, words, (spec){__VA_ARGS__})
+
+static void ok_(int line, spec s)
+{
+	errbuf err = {{0}};
+	status st = put(&s, &err);
+	ck_assert_msg(st == ST_OK, "line %d: refused: %s", line, err_text(&err, st));
+}
+
+/* Refused with `want`, a message naming the entry and containing `words`,
+ * and nothing changed. */
+static void no_(int line, status want, const char *words, spec s)
+{
+	uint8_t before[SHA256_LEN], after[SHA256_LEN];
+	uint64_t n = replay_size(R);
+	digest(before);
+	errbuf err = {{0}};
+	status st = put(&s, &err);
+	ck_assert_msg(st == want, "line %d: status \"%s\", want \"%s\" (%s)", line,
+		      status_message(st), status_message(want), err.msg);
+	char prefix[32];
+	snprintf(prefix, sizeof prefix, "entry %llu: ", (unsigned long long)n);
+	ck_assert_msg(strncmp(err.msg, prefix, strlen(prefix)) == 0, "line %d: message \"%s\"",
+		      line, err.msg);
+	ck_assert_msg(strstr(err.msg, words) != NULL, "line %d: message \"%s\" lacks \"%s\"", line,
+		      err.msg, words);
+	ck_assert_uint_eq(replay_size(R), n);
+	digest(after);
+	ck_assert_msg(memcmp(before, after, SHA256_LEN) == 0, "line %d: state changed", line);
+}
+
+/* ---- looking at the state ------------------------------------------------ */
+
+typedef struct find_ctx {
+	const char *key;
+	bool found;
+	replay_item item;
+	replay_txn txn;
+	replay_incident incident;
+	replay_account account;
+	size_t count;
+} find_ctx;
+
+static bool find_item_fn(void *ctx, const replay_item *it)
+{
+	find_ctx *c = ctx;
+	if (strcmp(it->facts.serial, c->key) != 0)
+		return true;
+	c->found = true;
+	c->item = *it;
+	return false;
+}
+
+/* The item with this serial (serials are unique in these tests). */
+static replay_item item_of(const char *serial)
+{
+	find_ctx c = {.key = serial};
+	replay_each_item(R, find_item_fn, &c);
+	ck_assert_msg(c.found, "no item with serial %s", serial);
+	return c.item;
+}
+
+static item_status status_of(const char *serial)
+{
+	return item_of(serial).status;
+}
+
+static bool find_txn_fn(void *ctx, const replay_txn *t)
+{
+	find_ctx *c = ctx;
+	if (strcmp(t->number, c->key) != 0)
+		return true;
+	c->found = true;
+	c->txn = *t;
+	return false;
+}
+
+static replay_txn txn_of(const char *number)
+{
+	find_ctx c = {.key = number};
+	replay_each_txn(R, find_txn_fn, &c);
+	ck_assert_msg(c.found, "no transaction %s", number);
+	return c.txn;
+}
+
+static bool find_incident_fn(void *ctx, const replay_incident *i)
+{
+	find_ctx *c = ctx;
+	if (strcmp(i->txn, c->key) != 0)
+		return true;
+	c->found = true;
+	c->incident = *i;
+	return false;
+}
+
+static replay_incident incident_of(const char *number)
+{
+	find_ctx c = {.key = number};
+	replay_each_incident(R, find_incident_fn, &c);
+	ck_assert_msg(c.found, "no incident %s", number);
+	return c.incident;
+}
+
+static bool find_account_fn(void *ctx, const replay_account *a)
+{
+	find_ctx *c = ctx;
+	if (strcmp(a->number, c->key) != 0)
+		return true;
+	c->found = true;
+	c->account = *a;
+	return false;
+}
+
+static replay_account account_of(const char *number)
+{
+	find_ctx c = {.key = number};
+	replay_each_account(R, find_account_fn, &c);
+	ck_assert_msg(c.found, "no account %s", number);
+	return c.account;
+}
+
+static bool count_roles_fn(void *ctx, const replay_role *ro)
+{
+	find_ctx *c = ctx;
+	if (strcmp(ro->person, c->key) == 0)
+		c->count++;
+	return true;
+}
+
+static size_t roles_of(const char *person)
+{
+	find_ctx c = {.key = person};
+	replay_each_role(R, count_roles_fn, &c);
+	return c.count;
+}
+
+typedef struct person_ctx {
+	const char *name;
+	bool found, revoked;
+} person_ctx;
+
+static bool find_person_fn(void *ctx, const replay_person *p)
+{
+	person_ctx *c = ctx;
+	if (strcmp(p->name, c->name) == 0)
+		c->found = true, c->revoked = p->revoked;
+	return true;
+}
+
+static bool revoked(const char *name)
+{
+	person_ctx c = {.name = name};
+	replay_each_person(R, find_person_fn, &c);
+	ck_assert(c.found);
+	return c.revoked;
+}
+
+/* ---- material ------------------------------------------------------------ */
+
+static entry_item kg(const char *serial)
+{
+	entry_item it = {KIND_EQUIPMENT, 1, CLASS_S, false, 1, "", "", "KG-175D", 0, 0};
+	snprintf(it.serial, sizeof it.serial, "%s", serial);
+	return it;
+}
+
+static entry_item tskey(const char *serial)
+{
+	entry_item it = {KIND_KEY, 1, CLASS_TS, true, 1, "", "AB", "AKAT 1234", 20260101, 20260201};
+	snprintf(it.serial, sizeof it.serial, "%s", serial);
+	return it;
+}
+
+/* ---- the fixture: a small ledger ----------------------------------------- */
+
+static void setup(void)
+{
+	ck_assert_int_eq(key_init(), ST_OK);
+	for (int i = 1; i < NK; i++)
+		if (i != IMPOSTOR && i != ALIAS)
+			ck_assert_ptr_nonnull(K[i] = test_key(names[i]));
+	K[IMPOSTOR] = seeded(names[IMPOSTOR], "someone else");
+	K[ALIAS] = seeded(names[ALIAS], names[CUST]);
+	ncounters = 0;
+	ck_assert_ptr_nonnull(R = replay_new());
+	OK(.action = ACT_GENESIS, .key = ADMIN, .role = ROLE_ADMINISTRATOR, .sig = {ADMIN},
+	   .text = "log created");
+	OK(.action = ACT_ACCOUNT_OPEN, .account = "111111", .text = "First Signals Squadron",
+	   .sig = {ADMIN});
+	OK(.action = ACT_ACCOUNT_OPEN, .account = "222222", .text = "Second Signals Squadron",
+	   .sig = {ADMIN});
+	OK(.action = ACT_KEY_ENROL, .key = ADMIN2, .role = ROLE_ADMINISTRATOR, .sig = {ADMIN, ADMIN2});
+	OK(.action = ACT_KEY_ENROL, .key = CUST, .role = ROLE_CUSTODIAN, .account = "111111",
+	   .sig = {ADMIN, CUST});
+	OK(.action = ACT_KEY_ENROL, .key = ALT, .role = ROLE_ALTERNATE, .account = "111111",
+	   .sig = {ADMIN, ALT});
+	OK(.action = ACT_KEY_ENROL, .key = WIT, .role = ROLE_WITNESS, .account = "111111",
+	   .sig = {ADMIN, WIT});
+	OK(.action = ACT_KEY_ENROL, .key = HOLD, .role = ROLE_HOLDER, .account = "111111",
+	   .sig = {ADMIN, HOLD});
+	OK(.action = ACT_KEY_ENROL, .key = AUD, .role = ROLE_AUDITOR, .sig = {ADMIN, AUD});
+	OK(.action = ACT_KEY_ENROL, .key = AUTH, .role = ROLE_AUTHORITY, .sig = {ADMIN, AUTH});
+	OK(.action = ACT_KEY_ENROL, .key = CUST2, .role = ROLE_CUSTODIAN, .account = "222222",
+	   .sig = {ADMIN2, CUST2});
+	ck_assert_uint_eq(replay_size(R), 11);
+}
+
+static void teardown(void)
+{
+	replay_free(R);
+	R = NULL;
+	for (int i = 1; i < NK; i++)
+		key_secret_free(K[i]);
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static bool collect_account(void *ctx, const replay_account *a)
+{
+	char *out = ctx;
+	strcat(out, a->number);
+	strcat(out, " ");
+	return true;
+}
+
+static bool collect_role(void *ctx, const replay_role *ro)
+{
+	char *out = ctx;
+	if (strcmp(ro->person, names[WIT]) == 0) {
+		strcat(out, entry_role_name(ro->role));
+		strcat(out, ro->account[0] ? ro->account : "-");
+		strcat(out, " ");
+	}
+	return true;
+}
+
+START_TEST(registry_after_genesis)
+{
+	ck_assert_str_eq(replay_origin(R), ORIGIN);
+	char list[256] = "";
+	replay_each_account(R, collect_account, list);
+	ck_assert_str_eq(list, "111111 222222 ");
+	replay_account a = account_of("111111");
+	ck_assert_str_eq(a.name, "First Signals Squadron");
+	ck_assert_uint_eq(a.opened_index, 1);
+	ck_assert_int_eq(a.opened_us, T0 + MINUTE);
+	ck_assert_int_eq(a.last_inventory_us, 0);
+	ck_assert_uint_eq(roles_of(names[CUST]), 1);
+	ck_assert(!revoked(names[HOLD]));
+	/* An appointment adds a role to an enrolled person. */
+	OK(.action = ACT_KEY_ENROL, .key = WIT, .role = ROLE_ALTERNATE, .account = "222222",
+	   .sig = {ADMIN, WIT});
+	ck_assert_uint_eq(roles_of(names[WIT]), 2);
+	char roles[256] = "";
+	replay_each_role(R, collect_role, roles);
+	ck_assert_str_eq(roles, "alternate222222 witness111111 ");
+	/* A new person proves possession of their key by signing. */
+	OK(.action = ACT_KEY_ENROL, .key = NEWK, .role = ROLE_HOLDER, .account = "222222",
+	   .sig = {ADMIN, NEWK});
+	/* ... or another enrolled person co-signs. */
+	OK(.action = ACT_KEY_ENROL, .key = NEWK, .role = ROLE_WITNESS, .account = "222222",
+	   .sig = {ADMIN, CUST2});
+	ck_assert_uint_eq(roles_of(names[NEWK]), 2);
+}
+END_TEST
+
+START_TEST(chain_refusals)
+{
+	entry_item a[] = {kg("1001")};
+	NO(ST_FORMAT, "index field says 12, but this is entry 11", .action = ACT_RECEIPT,
+	   .account = "111111", .peer = "COR", IT(a), .sig = {CUST}, .index_shift = 1);
+	NO(ST_FORMAT, "index field says 10", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(a), .sig = {CUST}, .index_shift = -1);
+	NO(ST_FORMAT, "prev does not match", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(a), .sig = {CUST}, .bad_prev = true);
+	NO(ST_FORMAT, "time goes backwards", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(a), .sig = {CUST}, .time = replay_last_time(R) - 1);
+	NO(ST_FORMAT, "not the log's origin", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(a), .sig = {CUST}, .origin = "custos.example/other-log");
+	NO(ST_FORMAT, "only the first entry may be genesis", .action = ACT_GENESIS, .key = ADMIN,
+	   .role = ROLE_ADMINISTRATOR, .sig = {ADMIN});
+	/* The same time as the previous entry is fine. */
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST},
+	   .time = replay_last_time(R));
+	ck_assert_int_eq(status_of("1001"), ITEM_ON_HAND);
+
+	/* Records that are no entry at all. */
+	errbuf err = {{0}};
+	uint64_t n = replay_size(R);
+	ck_assert_int_eq(replay_apply(R, (const uint8_t *)"hello\n", 6, &err), ST_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a valid signed note"));
+	ck_assert_int_eq(replay_apply(R, (const uint8_t *)"", 0, &err), ST_FORMAT);
+	const char bad[] = "custos-entry/v1 x\nindex 12\n\n\xe2\x80\x94 a AAAAAAA=\n";
+	ck_assert_int_eq(replay_apply(R, (const uint8_t *)bad, sizeof bad - 1, &err), ST_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "entry 12: "));
+	ck_assert_uint_eq(replay_size(R), n);
+	/* A txn of another account than the entry's does not even parse. */
+	NO(ST_FORMAT, "not a valid entry", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(a), .sig = {CUST}, .edit_from = "\ntxn 111111-",
+	   .edit_to = "\ntxn 222222-");
+}
+END_TEST
+
+START_TEST(first_entry)
+{
+	replay *keep = R;
+	R = replay_new();
+	ck_assert_ptr_nonnull(R);
+	ck_assert_uint_eq(replay_size(R), 0);
+	ck_assert_str_eq(replay_origin(R), "");
+	static const uint8_t zero[SHA256_LEN];
+	ck_assert_mem_eq(replay_last_leaf(R), zero, SHA256_LEN);
+	NO(ST_FORMAT, "the first entry must be genesis", .action = ACT_ACCOUNT_OPEN,
+	   .account = "111111", .text = "x", .sig = {ADMIN});
+	NO(ST_NOSIG, "no signature from a trusted key", .action = ACT_GENESIS, .key = ADMIN,
+	   .role = ROLE_ADMINISTRATOR, .sig = {OUTS});
+	NO(ST_USAGE, "enrols an administrator", .action = ACT_GENESIS, .key = ADMIN,
+	   .role = ROLE_AUDITOR, .sig = {ADMIN});
+	NO(ST_FORMAT, "prev must be zero", .action = ACT_GENESIS, .key = ADMIN,
+	   .role = ROLE_ADMINISTRATOR, .sig = {ADMIN}, .bad_prev = true);
+	OK(.action = ACT_GENESIS, .key = ADMIN, .role = ROLE_ADMINISTRATOR, .sig = {ADMIN},
+	   .origin = "custos.example/another");
+	ck_assert_str_eq(replay_origin(R), "custos.example/another");
+	ck_assert_uint_eq(replay_size(R), 1);
+	replay_free(R);
+	R = keep;
+}
+END_TEST
+
+START_TEST(signature_refusals)
+{
+	entry_item a[] = {kg("1001")};
+	NO(ST_NOSIG, "no signature from a trusted key", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(a), .sig = {OUTS});
+	/* The impostor's signature line names the custodian, with another key ID. */
+	NO(ST_NOSIG, "no signature from a trusted key", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(a), .sig = {IMPOSTOR});
+	/* A byte of the text changed after signing. */
+	NO(ST_BADSIG, "does not verify", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(a), .sig = {CUST}, .tamper_from = "serial=1001",
+	   .tamper_to = "serial=1009");
+	/* One key signing twice is one signer. */
+	NO(ST_NOSIG, "1 distinct trusted key, 2 needed", .action = ACT_DESTROY,
+	   .account = "111111", IT(a), .sig = {CUST, CUST});
+	/* Two-person integrity for TOP SECRET keying material. */
+	entry_item ts[] = {tskey("000123")};
+	NO(ST_NOSIG, "2 needed", .action = ACT_RECEIPT, .account = "111111", .peer = "654321",
+	   IT(ts), .sig = {CUST});
+	NO(ST_PERM, "a second person", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "654321", IT(ts), .sig = {CUST, AUD});
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "654321", IT(ts), .sig = {CUST, WIT});
+	ck_assert_int_eq(status_of("000123"), ITEM_ON_HAND);
+	NO(ST_NOSIG, "2 needed", .action = ACT_TRANSFER, .account = "111111", .peer = "654321",
+	   IT(ts), .sig = {CUST});
+	/* An unknown extra signature is ignored. */
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST, OUTS});
+}
+END_TEST
+
+START_TEST(role_refusals)
+{
+	entry_item a[] = {kg("1001")}, b[] = {kg("1002")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {ALT});
+	NO(ST_PERM, "the custodian or alternate of account 111111", .action = ACT_TRANSFER,
+	   .account = "111111", .peer = "222222", IT(a), .sig = {HOLD});
+	NO(ST_PERM, "the custodian or alternate of account 111111", .action = ACT_RECEIPT,
+	   .account = "111111", .peer = "COR", IT(b), .sig = {CUST2});
+	NO(ST_PERM, "the custodian or alternate of account 111111", .action = ACT_RECEIPT,
+	   .account = "111111", .peer = "COR", IT(b), .sig = {AUD});
+	NO(ST_PERM, "a second person (any role but auditor) besides", .action = ACT_DESTROY,
+	   .account = "111111", IT(a), .sig = {CUST, AUD});
+	/* The auditor cannot stand in for the custodian either. */
+	NO(ST_PERM, "needs the custodian", .action = ACT_DESTROY, .account = "111111", IT(a),
+	   .sig = {AUD, WIT});
+	/* Custodian and alternate together: two people of the account. */
+	OK(.action = ACT_DESTROY, .account = "111111", IT(a), .sig = {ALT, CUST});
+	ck_assert_int_eq(status_of("1001"), ITEM_DESTROYED);
+	NO(ST_PERM, "an administrator", .action = ACT_ACCOUNT_OPEN, .account = "333333",
+	   .text = "Third", .sig = {CUST});
+}
+END_TEST
+
+START_TEST(receipt_and_identity)
+{
+	entry_item a[] = {kg("1001"), kg("1002")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	replay_item it = item_of("1001");
+	ck_assert_int_eq(it.status, ITEM_ON_HAND);
+	ck_assert_str_eq(it.account, "111111");
+	ck_assert_str_eq(it.last_txn, "111111-2026-0001");
+	ck_assert_uint_eq(it.last_index, 11);
+	ck_assert_str_eq(it.facts.title, "KG-175D");
+	ck_assert_str_eq(it.holder, "");
+	replay_txn t = txn_of("111111-2026-0001");
+	ck_assert_int_eq(t.action, ACT_RECEIPT);
+	ck_assert_str_eq(t.peer, "COR");
+	ck_assert(!t.open);
+
+	entry_item again[] = {kg("1001")};
+	NO(ST_USAGE, "item KG-175D serial 1001 is on hand at account 111111, not new",
+	   .action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(again), .sig = {CUST});
+	NO(ST_USAGE, "is on hand at account 111111", .action = ACT_RECEIPT, .account = "222222",
+	   .peer = "COR", IT(again), .sig = {CUST2});
+	entry_item twice[] = {kg("1003"), kg("1004"), kg("1003")};
+	NO(ST_USAGE, "item KG-175D serial 1003 is listed twice", .action = ACT_RECEIPT,
+	   .account = "111111", .peer = "COR", IT(twice), .sig = {CUST});
+	/* Same serial, another title or edition: another item. */
+	entry_item other[] = {kg("1001"), kg("1001")};
+	snprintf(other[0].title, sizeof other[0].title, "KG-250");
+	snprintf(other[1].edition, sizeof other[1].edition, "B");
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(other), .sig = {CUST});
+	NO(ST_USAGE, "peer must be another account", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "111111", IT(twice), .sig = {CUST});
+	NO(ST_USAGE, "names the other side in peer", .action = ACT_RECEIPT, .account = "111111",
+	   IT(twice), .sig = {CUST});
+	NO(ST_USAGE, "at least one item", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", .sig = {CUST});
+	NO(ST_USAGE, "has no holder", .action = ACT_RECEIPT, .account = "111111", .peer = "COR",
+	   .holder = names[HOLD], IT(twice), .sig = {CUST});
+	/* Facts do not change while the item is open. */
+	entry_item changed[] = {kg("1001")};
+	changed[0].cls = CLASS_C;
+	NO(ST_USAGE, "classification is S in the ledger, not C", .action = ACT_TRANSFER,
+	   .account = "111111", .peer = "COR", IT(changed), .sig = {CUST});
+	changed[0] = tskey("1001");
+	snprintf(changed[0].title, sizeof changed[0].title, "KG-175D");
+	snprintf(changed[0].edition, sizeof changed[0].edition, "%s", "");
+	NO(ST_USAGE, "kind is equipment in the ledger, not key", .action = ACT_TRANSFER,
+	   .account = "111111", .peer = "COR", IT(changed), .sig = {CUST, WIT});
+	ck_assert_int_eq(status_of("1001"), ITEM_ON_HAND);
+}
+END_TEST
+
+START_TEST(txn_numbering)
+{
+	entry_item a[] = {kg("1001")}, b[] = {kg("1002")}, c[] = {kg("1003")};
+	NO(ST_USAGE, "out of sequence: the next of account 111111 in 2026 is 111111-2026-0001",
+	   .action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST},
+	   .txn = "111111-2026-0002");
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	NO(ST_USAGE, "out of sequence", .action = ACT_RECEIPT, .account = "111111", .peer = "COR",
+	   IT(b), .sig = {CUST}, .txn = "111111-2026-0001");
+	NO(ST_USAGE, "out of sequence", .action = ACT_RECEIPT, .account = "111111", .peer = "COR",
+	   IT(b), .sig = {CUST}, .txn = "111111-2026-0003");
+	NO(ST_USAGE, "is of 2025, but the entry's time is in 2026", .action = ACT_RECEIPT,
+	   .account = "111111", .peer = "COR", IT(b), .sig = {CUST}, .txn = "111111-2025-0001");
+	NO(ST_USAGE, "needs a transaction number", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(b), .sig = {CUST}, .edit_from = "txn 111111-2026-0002",
+	   .edit_to = "txn -");
+	NO(ST_USAGE, "account 333333 is not open", .action = ACT_RECEIPT, .account = "333333",
+	   .peer = "COR", IT(b), .sig = {CUST});
+	NO(ST_USAGE, "has no transaction number", .action = ACT_ACCOUNT_OPEN, .account = "333333",
+	   .text = "Third", .sig = {ADMIN}, .txn = "333333-2026-0001");
+	/* Each account counts on its own. */
+	OK(.action = ACT_RECEIPT, .account = "222222", .peer = "COR", IT(b), .sig = {CUST2});
+	ck_assert_str_eq(item_of("1002").last_txn, "222222-2026-0001");
+	/* A new year starts again at 1. */
+	int64_t next_year = INT64_C(1798761600000000); /* 2027-01-01T00:00:00Z */
+	NO(ST_USAGE, "the next of account 111111 in 2027 is 111111-2027-0001", .action = ACT_RECEIPT,
+	   .account = "111111", .peer = "COR", IT(c), .sig = {CUST}, .time = next_year,
+	   .txn = "111111-2027-0002");
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(c), .sig = {CUST},
+	   .time = next_year);
+	ck_assert_str_eq(item_of("1003").last_txn, "111111-2027-0001");
+}
+END_TEST
+
+START_TEST(transfer_and_accept_in_ledger)
+{
+	entry_item three[] = {kg("3001"), kg("3002"), kg("3003")};
+	entry_item two[] = {kg("3001"), kg("3002")}, one[] = {kg("3001")};
+	entry_item wrong[] = {kg("3001"), kg("3003")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(three), .sig = {CUST});
+	NO(ST_USAGE, "peer must be another account", .action = ACT_TRANSFER, .account = "111111",
+	   .peer = "111111", IT(two), .sig = {CUST});
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "222222", IT(two), .sig = {CUST});
+	replay_item it = item_of("3001");
+	ck_assert_int_eq(it.status, ITEM_IN_TRANSIT);
+	ck_assert_str_eq(it.peer, "222222");
+	ck_assert_str_eq(it.account, "111111");
+	ck_assert(txn_of("111111-2026-0002").open);
+	NO(ST_USAGE, "is in transit (111111-2026-0002) at account 111111, not on hand",
+	   .action = ACT_TRANSFER, .account = "111111", .peer = "COR", IT(one), .sig = {CUST});
+	NO(ST_USAGE, "exactly the 2 items still in transit under 111111-2026-0002; it lists 1",
+	   .action = ACT_ACCEPT, .account = "222222", .ref = "111111-2026-0002", IT(one),
+	   .sig = {CUST2});
+	NO(ST_USAGE, "item KG-175D serial 3003 is on hand at account 111111, not in transit under "
+		     "transfer 111111-2026-0002",
+	   .action = ACT_ACCEPT, .account = "222222", .ref = "111111-2026-0002", IT(wrong),
+	   .sig = {CUST2});
+	NO(ST_USAGE, "which records its acceptance", .action = ACT_ACCEPT, .account = "111111",
+	   .ref = "111111-2026-0002", IT(two), .sig = {CUST});
+	NO(ST_PERM, "the custodian or alternate of account 222222", .action = ACT_ACCEPT,
+	   .account = "222222", .ref = "111111-2026-0002", IT(two), .sig = {CUST});
+	NO(ST_USAGE, "is a receipt, not a transfer", .action = ACT_ACCEPT, .account = "222222",
+	   .ref = "111111-2026-0001", IT(two), .sig = {CUST2});
+	NO(ST_USAGE, "not in the ledger", .action = ACT_ACCEPT, .account = "222222",
+	   .ref = "111111-2026-0042", IT(two), .sig = {CUST2});
+	NO(ST_USAGE, "peer of this accept must be 111111", .action = ACT_ACCEPT,
+	   .account = "222222", .peer = "COR", .ref = "111111-2026-0002", IT(two), .sig = {CUST2});
+	OK(.action = ACT_ACCEPT, .account = "222222", .peer = "111111", .ref = "111111-2026-0002",
+	   IT(two), .sig = {CUST2});
+	it = item_of("3002");
+	ck_assert_int_eq(it.status, ITEM_ON_HAND);
+	ck_assert_str_eq(it.account, "222222");
+	ck_assert_str_eq(it.last_txn, "222222-2026-0001");
+	ck_assert_str_eq(it.peer, "");
+	ck_assert(!txn_of("111111-2026-0002").open);
+	NO(ST_USAGE, "no longer in transit", .action = ACT_ACCEPT, .account = "222222",
+	   .ref = "111111-2026-0002", IT(two), .sig = {CUST2});
+	/* Now on the other account: the first custodian cannot touch it. */
+	NO(ST_USAGE, "is on hand at account 222222, not on hand at account 111111",
+	   .action = ACT_TRANSFER, .account = "111111", .peer = "COR", IT(one), .sig = {CUST});
+}
+END_TEST
+
+START_TEST(transfer_out_of_ledger)
+{
+	entry_item a[] = {kg("3003")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "654321", IT(a), .sig = {CUST});
+	NO(ST_USAGE, "outside this ledger; only account 111111", .action = ACT_ACCEPT,
+	   .account = "222222", .ref = "111111-2026-0002", IT(a), .sig = {CUST2});
+	OK(.action = ACT_ACCEPT, .account = "111111", .ref = "111111-2026-0002", IT(a),
+	   .sig = {CUST}, .text = "receiver's acknowledgement");
+	replay_item it = item_of("3003");
+	ck_assert_int_eq(it.status, ITEM_TRANSFERRED);
+	ck_assert_str_eq(it.peer, "654321");
+	ck_assert(!txn_of("111111-2026-0002").open);
+	/* Material that left may come back, with new facts. */
+	entry_item back[] = {kg("3003")};
+	back[0].cls = CLASS_C;
+	OK(.action = ACT_RECEIPT, .account = "222222", .peer = "654321", IT(back), .sig = {CUST2});
+	it = item_of("3003");
+	ck_assert_int_eq(it.status, ITEM_ON_HAND);
+	ck_assert_int_eq(it.facts.cls, CLASS_C);
+	ck_assert_str_eq(it.account, "222222");
+	ck_assert_str_eq(it.peer, "");
+}
+END_TEST
+
+START_TEST(issue_and_return)
+{
+	entry_item a[] = {kg("4001"), kg("4002")}, one[] = {kg("4001")}, two[] = {kg("4002")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	NO(ST_USAGE, "names the holder", .action = ACT_ISSUE, .account = "111111", IT(a),
+	   .sig = {CUST, HOLD});
+	NO(ST_USAGE, "holds no holder, witness, custodian or alternate role on account 111111",
+	   .action = ACT_ISSUE, .account = "111111", .holder = names[AUD], IT(a),
+	   .sig = {CUST, AUD});
+	NO(ST_USAGE, "is not an enrolled person", .action = ACT_ISSUE, .account = "111111",
+	   .holder = names[OUTS], IT(a), .sig = {CUST, WIT});
+	/* Signatures are judged first: an outsider's does not count at all. */
+	NO(ST_NOSIG, "1 distinct trusted key, 2 needed", .action = ACT_ISSUE, .account = "111111",
+	   .holder = names[OUTS], IT(a), .sig = {CUST, OUTS});
+	NO(ST_PERM, "the holder TEST-ONLY-holder besides", .action = ACT_ISSUE,
+	   .account = "111111", .holder = names[HOLD], IT(a), .sig = {CUST, WIT});
+	NO(ST_PERM, "the custodian or alternate", .action = ACT_ISSUE, .account = "111111",
+	   .holder = names[HOLD], IT(a), .sig = {WIT, HOLD});
+	OK(.action = ACT_ISSUE, .account = "111111", .holder = names[HOLD], IT(a),
+	   .sig = {CUST, HOLD});
+	replay_item it = item_of("4001");
+	ck_assert_int_eq(it.status, ITEM_ISSUED);
+	ck_assert_str_eq(it.holder, names[HOLD]);
+	replay_txn t = txn_of("111111-2026-0002");
+	ck_assert(t.open);
+	ck_assert_str_eq(t.holder, names[HOLD]);
+	/* A witness may hold material too. */
+	NO(ST_USAGE, "is issued (111111-2026-0002) at account 111111, not on hand",
+	   .action = ACT_ISSUE, .account = "111111", .holder = names[WIT], IT(one),
+	   .sig = {CUST, WIT});
+	NO(ST_USAGE, "issue 111111-2026-0002 was to TEST-ONLY-holder, not to TEST-ONLY-witness",
+	   .action = ACT_RETURN, .account = "111111", .holder = names[WIT],
+	   .ref = "111111-2026-0002", IT(one), .sig = {CUST, WIT});
+	NO(ST_PERM, "the holder TEST-ONLY-holder", .action = ACT_RETURN, .account = "111111",
+	   .holder = names[HOLD], .ref = "111111-2026-0002", IT(one), .sig = {CUST, WIT});
+	NO(ST_USAGE, "is not an issue of account 111111", .action = ACT_RETURN,
+	   .account = "111111", .holder = names[HOLD], .ref = "111111-2026-0001", IT(one),
+	   .sig = {CUST, HOLD});
+	OK(.action = ACT_RETURN, .account = "111111", .holder = names[HOLD],
+	   .ref = "111111-2026-0002", IT(one), .sig = {CUST, HOLD});
+	it = item_of("4001");
+	ck_assert_int_eq(it.status, ITEM_ON_HAND);
+	ck_assert_str_eq(it.holder, "");
+	ck_assert(txn_of("111111-2026-0002").open); /* 4002 still out */
+	NO(ST_USAGE, "is on hand at account 111111, not issued to the holder at account 111111",
+	   .action = ACT_RETURN, .account = "111111", .holder = names[HOLD],
+	   .ref = "111111-2026-0002", IT(one), .sig = {CUST, HOLD});
+	/* A return answers one issue but takes back whatever the holder holds. */
+	entry_item three[] = {kg("4003")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(three), .sig = {CUST});
+	OK(.action = ACT_ISSUE, .account = "111111", .holder = names[HOLD], IT(three),
+	   .sig = {CUST, HOLD});
+	ck_assert(txn_of("111111-2026-0005").open);
+	OK(.action = ACT_RETURN, .account = "111111", .holder = names[HOLD],
+	   .ref = "111111-2026-0002", IT(three), .sig = {CUST, HOLD});
+	ck_assert(!txn_of("111111-2026-0005").open);
+	ck_assert(txn_of("111111-2026-0002").open);
+	/* The holder is posted out: their key is revoked, and their signature
+	 * no longer counts. */
+	OK(.action = ACT_KEY_REVOKE, .key = HOLD, .role = ROLE_HOLDER, .account = "111111",
+	   .sig = {ADMIN, WIT});
+	ck_assert(revoked(names[HOLD]));
+	NO(ST_NOSIG, "1 distinct trusted key, 2 needed", .action = ACT_RETURN,
+	   .account = "111111", .holder = names[HOLD], .ref = "111111-2026-0002", IT(two),
+	   .sig = {CUST, HOLD});
+	NO(ST_USAGE, "is not an enrolled person", .action = ACT_ISSUE, .account = "111111",
+	   .holder = names[HOLD], IT(one), .sig = {CUST, WIT});
+	/* Issued material may still be destroyed by the custodian and a witness. */
+	OK(.action = ACT_DESTROY, .account = "111111", IT(two), .sig = {CUST, WIT});
+	ck_assert(!txn_of("111111-2026-0002").open);
+}
+END_TEST
+
+START_TEST(destruction)
+{
+	entry_item a[] = {kg("5001")}, b[] = {kg("5002")}, ghost[] = {kg("5999")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	OK(.action = ACT_RECEIPT, .account = "222222", .peer = "COR", IT(b), .sig = {CUST2});
+	NO(ST_USAGE, "item KG-175D serial 5999 is not in the ledger, not on hand, issued or under "
+		     "an incident at account 111111",
+	   .action = ACT_DESTROY, .account = "111111", IT(ghost), .sig = {CUST, WIT});
+	NO(ST_USAGE, "item KG-175D serial 5002 is on hand at account 222222, not on hand, issued "
+		     "or under an incident at account 111111",
+	   .action = ACT_DESTROY, .account = "111111", IT(b), .sig = {CUST, WIT});
+	NO(ST_NOSIG, "1 distinct trusted key, 2 needed", .action = ACT_DESTROY,
+	   .account = "111111", IT(a), .sig = {CUST});
+	OK(.action = ACT_DESTROY, .account = "111111", IT(a), .sig = {CUST, WIT},
+	   .text = "superseded; burned");
+	replay_item it = item_of("5001");
+	ck_assert_int_eq(it.status, ITEM_DESTROYED);
+	ck_assert_str_eq(it.last_txn, "111111-2026-0002");
+	ck_assert(!item_status_open(it.status));
+	NO(ST_USAGE, "item KG-175D serial 5001 is destroyed, not on hand, issued or under an "
+		     "incident at account 111111",
+	   .action = ACT_DESTROY, .account = "111111", IT(a), .sig = {CUST, WIT});
+	NO(ST_USAGE, "is destroyed, not on hand at account 111111", .action = ACT_TRANSFER,
+	   .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	NO(ST_USAGE, "is destroyed, not new", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(a), .sig = {CUST});
+	NO(ST_USAGE, "is destroyed, not new, transferred out", .action = ACT_POSSESSION,
+	   .account = "111111", IT(a), .sig = {CUST});
+	NO(ST_USAGE, "is destroyed, not held by account 111111", .action = ACT_INVENTORY,
+	   .account = "111111", IT(a), .sig = {CUST, WIT});
+	ck_assert_int_eq(status_of("5001"), ITEM_DESTROYED);
+}
+END_TEST
+
+START_TEST(incidents)
+{
+	entry_item a[] = {kg("2001"), kg("2002")}, one[] = {kg("2001")}, two[] = {kg("2002")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	OK(.action = ACT_ISSUE, .account = "111111", .holder = names[HOLD], IT(two),
+	   .sig = {CUST, HOLD});
+	NO(ST_PERM, "the custodian", .action = ACT_INCIDENT_REPORT, .account = "111111", IT(a),
+	   .cat = CAT_PHYSICAL, .sig = {WIT});
+	OK(.action = ACT_INCIDENT_REPORT, .account = "111111", IT(a), .cat = CAT_PHYSICAL,
+	   .sig = {CUST}, .text = "container found unlocked");
+	const char *inc = "111111-2026-0003";
+	replay_item it = item_of("2002");
+	ck_assert_int_eq(it.status, ITEM_INCIDENT);
+	ck_assert_str_eq(it.incident, inc);
+	ck_assert_str_eq(it.holder, "");
+	ck_assert(!txn_of("111111-2026-0002").open); /* nothing issued under it now */
+	replay_incident ri = incident_of(inc);
+	ck_assert_int_eq(ri.category, CAT_PHYSICAL);
+	ck_assert(!ri.closed);
+	ck_assert_uint_eq(ri.updates, 0);
+	ck_assert(txn_of(inc).open);
+
+	NO(ST_USAGE, "lists no items", .action = ACT_INCIDENT_UPDATE, .account = "111111",
+	   .ref = inc, IT(one), .sig = {CUST});
+	NO(ST_USAGE, "is physical, not personnel", .action = ACT_INCIDENT_UPDATE,
+	   .account = "111111", .ref = inc, .cat = CAT_PERSONNEL, .sig = {CUST});
+	NO(ST_USAGE, "is not an incident of account 222222", .action = ACT_INCIDENT_UPDATE,
+	   .account = "222222", .ref = inc, .sig = {CUST2});
+	OK(.action = ACT_INCIDENT_UPDATE, .account = "111111", .ref = inc, .sig = {CUST},
+	   .text = "amplifying report sent");
+	ri = incident_of(inc);
+	ck_assert_uint_eq(ri.updates, 1);
+	ck_assert_int_eq(ri.last_update_us, replay_last_time(R));
+
+	/* Found again: possession brings it back on hand. */
+	OK(.action = ACT_POSSESSION, .account = "111111", IT(one), .sig = {CUST});
+	ck_assert_int_eq(status_of("2001"), ITEM_ON_HAND);
+	ck_assert_str_eq(item_of("2001").incident, "");
+
+	NO(ST_PERM, "needs an authority besides the custodian", .action = ACT_INCIDENT_CLOSE,
+	   .account = "111111", .ref = inc, IT(two), .sig = {CUST, ADMIN});
+	NO(ST_USAGE, "is on hand at account 111111, not under incident", .action = ACT_INCIDENT_CLOSE,
+	   .account = "111111", .ref = inc, IT(a), .sig = {CUST, AUTH});
+	NO(ST_USAGE, "exactly the 1 item still under incident", .action = ACT_INCIDENT_CLOSE,
+	   .account = "111111", .ref = inc, .sig = {CUST, AUTH});
+	OK(.action = ACT_INCIDENT_CLOSE, .account = "111111", .ref = inc, IT(two),
+	   .cat = CAT_PHYSICAL, .sig = {CUST, AUTH}, .text = "no compromise; relieved");
+	ck_assert_int_eq(status_of("2002"), ITEM_RELIEVED);
+	ri = incident_of(inc);
+	ck_assert(ri.closed);
+	ck_assert_uint_eq(ri.closed_index, replay_size(R) - 1);
+	ck_assert(!txn_of(inc).open);
+	NO(ST_USAGE, "is already closed", .action = ACT_INCIDENT_UPDATE, .account = "111111",
+	   .ref = inc, .sig = {CUST});
+	NO(ST_USAGE, "is relieved from accountability, not new", .action = ACT_POSSESSION,
+	   .account = "111111", IT(two), .sig = {CUST});
+	/* A new item found comes on hand by possession. */
+	entry_item found[] = {kg("2003")};
+	OK(.action = ACT_POSSESSION, .account = "111111", IT(found), .sig = {CUST});
+	ck_assert_int_eq(status_of("2003"), ITEM_ON_HAND);
+	/* An incident may concern no item at all. */
+	OK(.action = ACT_INCIDENT_REPORT, .account = "111111", .cat = CAT_PERSONNEL, .sig = {CUST},
+	   .text = "clearance lapsed");
+	/* In transit material may be reported too, and then leaves the transfer. */
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "222222", IT(found), .sig = {CUST});
+	OK(.action = ACT_INCIDENT_REPORT, .account = "111111", IT(found), .cat = CAT_PACKAGING,
+	   .sig = {CUST});
+	ck_assert_int_eq(status_of("2003"), ITEM_INCIDENT);
+	NO(ST_USAGE, "is under an incident (111111-2026-0010) at account 111111, not in transit",
+	   .action = ACT_ACCEPT, .account = "222222", .ref = "111111-2026-0009", IT(found),
+	   .sig = {CUST2});
+	OK(.action = ACT_ACCEPT, .account = "222222", .ref = "111111-2026-0009", .sig = {CUST2});
+	ck_assert(!txn_of("111111-2026-0009").open);
+}
+END_TEST
+
+START_TEST(inventory)
+{
+	entry_item a[] = {kg("6001"), kg("6002")}, b[] = {kg("6003")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	OK(.action = ACT_RECEIPT, .account = "222222", .peer = "COR", IT(b), .sig = {CUST2});
+	NO(ST_NOSIG, "2 needed", .action = ACT_INVENTORY, .account = "111111", IT(a),
+	   .sig = {CUST});
+	NO(ST_USAGE, "is on hand at account 222222, not held by account 111111",
+	   .action = ACT_INVENTORY, .account = "111111", IT(b), .sig = {CUST, WIT});
+	entry_item changed[] = {kg("6001")};
+	changed[0].qty = 1;
+	changed[0].alc = 4;
+	NO(ST_USAGE, "ALC is 1 in the ledger, not 4", .action = ACT_INVENTORY,
+	   .account = "111111", IT(changed), .sig = {CUST, WIT});
+	OK(.action = ACT_INVENTORY, .account = "111111", IT(a), .sig = {CUST, WIT});
+	ck_assert_int_eq(account_of("111111").last_inventory_us, replay_last_time(R));
+	ck_assert_int_eq(account_of("222222").last_inventory_us, 0);
+	/* Sighting does not change the items. */
+	ck_assert_str_eq(item_of("6001").last_txn, "111111-2026-0001");
+	/* An inventory may sight nothing (an empty account). */
+	OK(.action = ACT_INVENTORY, .account = "222222", .sig = {CUST2, ADMIN});
+	ck_assert_int_eq(account_of("222222").last_inventory_us, replay_last_time(R));
+}
+END_TEST
+
+START_TEST(key_registry)
+{
+	/* Signers of key-enrol. */
+	NO(ST_NOSIG, "1 distinct trusted key, 2 needed", .action = ACT_KEY_ENROL, .key = NEWK,
+	   .role = ROLE_HOLDER, .account = "111111", .sig = {ADMIN});
+	NO(ST_PERM, "a second person or the key being enrolled besides an administrator",
+	   .action = ACT_KEY_ENROL, .key = NEWK, .role = ROLE_HOLDER, .account = "111111",
+	   .sig = {ADMIN, AUD});
+	NO(ST_PERM, "needs an administrator", .action = ACT_KEY_ENROL, .key = NEWK,
+	   .role = ROLE_HOLDER, .account = "111111", .sig = {CUST, NEWK});
+	/* The key being enrolled counts only for its own enrolment. */
+	entry_item a[] = {kg("7001")};
+	NO(ST_NOSIG, "no signature from a trusted key", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(a), .sig = {NEWK});
+	/* Fields of key-enrol. */
+	NO(ST_USAGE, "the custodian role needs an account", .action = ACT_KEY_ENROL, .key = NEWK,
+	   .role = ROLE_CUSTODIAN, .sig = {ADMIN, NEWK});
+	NO(ST_USAGE, "account 333333 is not open", .action = ACT_KEY_ENROL, .key = NEWK,
+	   .role = ROLE_CUSTODIAN, .account = "333333", .sig = {ADMIN, NEWK});
+	NO(ST_USAGE, "whole-log role", .action = ACT_KEY_ENROL, .key = NEWK, .role = ROLE_AUDITOR,
+	   .account = "111111", .sig = {ADMIN, NEWK});
+	NO(ST_USAGE, "the name TEST-ONLY-custodian is already enrolled with another key",
+	   .action = ACT_KEY_ENROL, .key = IMPOSTOR, .role = ROLE_CUSTODIAN, .account = "222222",
+	   .sig = {ADMIN, IMPOSTOR});
+	NO(ST_USAGE, "already enrolled under the name TEST-ONLY-custodian", .action = ACT_KEY_ENROL,
+	   .key = ALIAS, .role = ROLE_WITNESS, .account = "222222", .sig = {ADMIN, ALIAS});
+	NO(ST_USAGE, "TEST-ONLY-custodian already holds the custodian role on account 111111",
+	   .action = ACT_KEY_ENROL, .key = CUST, .role = ROLE_CUSTODIAN, .account = "111111",
+	   .sig = {ADMIN, CUST});
+	NO(ST_USAGE, "exactly one key line", .action = ACT_KEY_ENROL, .sig = {ADMIN, ADMIN2});
+	OK(.action = ACT_KEY_ENROL, .key = NEWK, .role = ROLE_WITNESS, .account = "222222",
+	   .sig = {ADMIN, NEWK});
+
+	/* key-revoke. */
+	NO(ST_USAGE, "does not hold the holder role on account 222222", .action = ACT_KEY_REVOKE,
+	   .key = NEWK, .role = ROLE_HOLDER, .account = "222222", .sig = {ADMIN, WIT});
+	NO(ST_USAGE, "is not enrolled", .action = ACT_KEY_REVOKE, .key = OUTS,
+	   .role = ROLE_HOLDER, .account = "222222", .sig = {ADMIN, WIT});
+	NO(ST_PERM, "a second person other than the key being revoked", .action = ACT_KEY_REVOKE,
+	   .key = NEWK, .role = ROLE_WITNESS, .account = "222222", .sig = {ADMIN, NEWK});
+	NO(ST_PERM, "needs an administrator", .action = ACT_KEY_REVOKE, .key = NEWK,
+	   .role = ROLE_WITNESS, .account = "222222", .sig = {CUST, WIT});
+	OK(.action = ACT_KEY_REVOKE, .key = NEWK, .role = ROLE_WITNESS, .account = "222222",
+	   .sig = {ADMIN, CUST2});
+	ck_assert(revoked(names[NEWK]));
+	ck_assert_uint_eq(roles_of(names[NEWK]), 0);
+	NO(ST_USAGE, "is already revoked", .action = ACT_KEY_REVOKE, .key = NEWK,
+	   .role = ROLE_WITNESS, .account = "222222", .sig = {ADMIN, CUST2});
+	NO(ST_USAGE, "a revoked key is not enrolled again", .action = ACT_KEY_ENROL, .key = NEWK,
+	   .role = ROLE_WITNESS, .account = "222222", .sig = {ADMIN, CUST2});
+
+	/* One of two roles ends: the key stays valid. */
+	OK(.action = ACT_KEY_ENROL, .key = WIT, .role = ROLE_HOLDER, .account = "111111",
+	   .sig = {ADMIN, WIT});
+	OK(.action = ACT_KEY_REVOKE, .key = WIT, .role = ROLE_WITNESS, .account = "111111",
+	   .sig = {ADMIN, CUST});
+	ck_assert(!revoked(names[WIT]));
+	ck_assert_uint_eq(roles_of(names[WIT]), 1);
+
+	/* The last administrator stays. */
+	OK(.action = ACT_KEY_REVOKE, .key = ADMIN2, .role = ROLE_ADMINISTRATOR, .sig = {ADMIN, CUST});
+	ck_assert(revoked(names[ADMIN2]));
+	NO(ST_USAGE, "TEST-ONLY-admin is the last administrator", .action = ACT_KEY_REVOKE,
+	   .key = ADMIN, .role = ROLE_ADMINISTRATOR, .sig = {ADMIN, CUST});
+	ck_assert(!revoked(names[ADMIN]));
+	/* A revoked administrator's signature does not count. */
+	NO(ST_NOSIG, "no signature from a trusted key", .action = ACT_ACCOUNT_OPEN,
+	   .account = "333333", .text = "Third", .sig = {ADMIN2});
+	OK(.action = ACT_ACCOUNT_OPEN, .account = "333333", .text = "Third", .sig = {ADMIN});
+}
+END_TEST
+
+START_TEST(accounts_and_unsupported)
+{
+	NO(ST_USAGE, "account 111111 is already open", .action = ACT_ACCOUNT_OPEN,
+	   .account = "111111", .text = "Again", .sig = {ADMIN});
+	NO(ST_USAGE, "1 to 200 bytes", .action = ACT_ACCOUNT_OPEN, .account = "333333",
+	   .sig = {ADMIN});
+	NO(ST_USAGE, "NUL byte", .action = ACT_ACCOUNT_OPEN, .account = "333333",
+	   .text = "Third", .edit_from = "text Third", .edit_to = "text Th\\x00ird", .sig = {ADMIN});
+	NO(ST_USAGE, "names the new account", .action = ACT_ACCOUNT_OPEN, .text = "Third",
+	   .sig = {ADMIN});
+	NO(ST_USAGE, "key-rotate entries are not supported in this version",
+	   .action = ACT_KEY_ROTATE, .key = NEWK, .role = ROLE_HOLDER, .account = "111111",
+	   .sig = {ADMIN, WIT});
+	NO(ST_USAGE, "custodian-change entries are not supported in this version",
+	   .action = ACT_CUSTODIAN_CHANGE, .account = "111111", .sig = {CUST, ALT});
+	OK(.action = ACT_ACCOUNT_OPEN, .account = "333333", .text = "Third", .sig = {ADMIN});
+	ck_assert_str_eq(account_of("333333").name, "Third");
+}
+END_TEST
+
+START_TEST(item_status_names)
+{
+	for (int s = 0; s < ITEM__COUNT; s++)
+		ck_assert_int_eq(item_status_from_name(item_status_name((item_status)s)), s);
+	ck_assert_int_eq(item_status_from_name("lost"), -1);
+	ck_assert_str_eq(item_status_name(ITEM_IN_TRANSIT), "in_transit");
+	ck_assert(item_status_open(ITEM_INCIDENT));
+	ck_assert(!item_status_open(ITEM_RELIEVED));
+}
+END_TEST
+
+typedef struct order_ctx {
+	size_t n;
+	char last[96];
+	bool sorted;
+	size_t on_hand;
+} order_ctx;
+
+static bool check_order(void *ctx, const replay_item *it)
+{
+	order_ctx *c = ctx;
+	char key[96];
+	snprintf(key, sizeof key, "%s|%s|%s", it->facts.title, it->facts.edition, it->facts.serial);
+	if (c->n > 0 && strcmp(c->last, key) >= 0)
+		c->sorted = false;
+	memcpy(c->last, key, sizeof key);
+	c->on_hand += it->status == ITEM_ON_HAND;
+	c->n++;
+	return true;
+}
+
+/* 100,000 items in 200 receipts of 500; then a few thousand move. */
+START_TEST(many_items)
+{
+	enum { PER = ENTRY_MAX_ITEMS, ENTRIES = 200 };
+	entry_item *items = calloc(PER, sizeof *items);
+	ck_assert_ptr_nonnull(items);
+	clock_t start = clock();
+	for (int e = 0; e < ENTRIES; e++) {
+		/* Entries in descending serial order, so the list is not born sorted. */
+		for (int i = 0; i < PER; i++) {
+			items[i] = kg("");
+			snprintf(items[i].serial, sizeof items[i].serial, "S%06d",
+				 (ENTRIES - 1 - e) * PER + i);
+		}
+		OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", .items = items,
+		   .nitems = PER, .sig = {CUST});
+	}
+	for (int e = 0; e < 4; e++) {
+		for (int i = 0; i < PER; i++) {
+			items[i] = kg("");
+			snprintf(items[i].serial, sizeof items[i].serial, "S%06d", e * PER + i);
+		}
+		OK(.action = ACT_DESTROY, .account = "111111", .items = items, .nitems = PER,
+		   .sig = {CUST, WIT});
+	}
+	double secs = (double)(clock() - start) / CLOCKS_PER_SEC;
+	order_ctx c = {.sorted = true};
+	replay_each_item(R, check_order, &c);
+	ck_assert_uint_eq(c.n, ENTRIES * PER);
+	ck_assert(c.sorted);
+	ck_assert_uint_eq(c.on_hand, ENTRIES * PER - 4 * PER);
+	ck_assert_int_eq(status_of("S000000"), ITEM_DESTROYED);
+	ck_assert_int_eq(status_of("S099999"), ITEM_ON_HAND);
+	ck_assert_str_eq(txn_of("111111-2026-0204").number, "111111-2026-0204");
+	fprintf(stderr, "many_items: %d items in %d entries replayed in %.2f s CPU\n",
+		ENTRIES * PER, ENTRIES + 4, secs);
+	free(items);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("replay");
+	TCase *tc = tcase_create("ledger");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, registry_after_genesis);
+	tcase_add_test(tc, chain_refusals);
+	tcase_add_test(tc, first_entry);
+	tcase_add_test(tc, signature_refusals);
+	tcase_add_test(tc, role_refusals);
+	tcase_add_test(tc, receipt_and_identity);
+	tcase_add_test(tc, txn_numbering);
+	tcase_add_test(tc, transfer_and_accept_in_ledger);
+	tcase_add_test(tc, transfer_out_of_ledger);
+	tcase_add_test(tc, issue_and_return);
+	tcase_add_test(tc, destruction);
+	tcase_add_test(tc, incidents);
+	tcase_add_test(tc, inventory);
+	tcase_add_test(tc, key_registry);
+	tcase_add_test(tc, accounts_and_unsupported);
+	tcase_add_test(tc, item_status_names);
+	tcase_add_test(tc, many_items);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}

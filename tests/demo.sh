@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# tests/demo.sh BUILD DIR: start (or reuse) a local PostgreSQL kept in DIR
+# and, the first time, fill it with demo data made through custos's own
+# commands.  Prints the environment to use it.  Run by `make run`.
+#
+# Demo keys are TEST-ONLY keys (public seeds, tests/testkey.h) in DIR/keys,
+# all with the passphrase "TEST-ONLY passphrase, never use".
+set -eu
+BUILD=$1 DIR=$2
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+C=$ROOT/$BUILD/custos MKKEY=$ROOT/$BUILD/tests/mktestkey
+PASS='TEST-ONLY passphrase, never use'
+BIN=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PORT=5439
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+if [ "$(id -u)" = 0 ]; then
+	chown postgres: "$DIR"
+	if ! runuser -u postgres -- test -w "$DIR"; then
+		echo "demo: the postgres user cannot reach $DIR (a parent folder is closed to it);" >&2
+		echo "demo: set DEMO_DIR to a folder it can reach, e.g. make run DEMO_DIR=/var/tmp/custos-demo" >&2
+		exit 1
+	fi
+fi
+chmod 700 "$DIR"
+if [ ! -d "$DIR/data" ]; then
+	as_pg "$BIN/initdb" -D "$DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log"
+fi
+if ! as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
+	as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w \
+		-o "-c listen_addresses='' -c unix_socket_directories=$DIR -c port=$PORT" start >/dev/null
+fi
+export PGHOST=$DIR PGPORT=$PORT PGUSER=postgres PGDATABASE=custos
+if [ "$(psql -d postgres -qAtXc "SELECT count(*) FROM pg_database WHERE datname = 'custos'")" = 0 ] ||
+   [ ! -f "$DIR/demo.done" ]; then
+	echo "demo: making the demo ledger (once)..."
+	psql -d postgres -qAtXc "DROP DATABASE IF EXISTS custos" >/dev/null
+	psql -d postgres -qAtXc "CREATE DATABASE custos" >/dev/null
+	K=$DIR/keys
+	rm -rf "$K"; mkdir -p "$K"; chmod 755 "$K"
+	for who in admin alice bob carol wendy dave erin frank; do
+		printf '%s\n' "$PASS" | "$MKKEY" $who "$K/$who.key" >"$K/$who.vkey"
+	done
+	[ "$(id -u)" = 0 ] && chmod 644 "$K"/*.vkey
+	run() { local who=$1; shift; PGUSER=$who "$C" "$@" --key "$K/$who.key" --passphrase-fd 3 3<<<"$PASS" >/dev/null; }
+	runw() { local who=$1 wit=$2; shift 2; PGUSER=$who "$C" "$@" --key "$K/$who.key" --passphrase-fd 3 \
+		--witness-key "$K/$wit.key" --witness-passphrase-fd 4 3<<<"$PASS" 4<<<"$PASS" >/dev/null; }
+	"$C" db init --origin demo.custos.example/log --admin admin --admin-key "$K/admin.key" --passphrase-fd 3 3<<<"$PASS" >/dev/null
+	run admin account add 123456 --name "1st Signal Regiment, COMSEC account"
+	run admin account add 234567 --name "Naval Communications Station"
+	run admin account add 345678 --name "Headquarters crypto cell"
+	runw admin alice person add alice --role custodian --account 123456 --pubkey "$(cat "$K/alice.vkey")"
+	runw admin bob person add bob --role custodian --account 234567 --pubkey "$(cat "$K/bob.vkey")"
+	runw admin frank person add frank --role custodian --account 345678 --pubkey "$(cat "$K/frank.vkey")"
+	runw admin carol person add carol --role holder --account 123456 --pubkey "$(cat "$K/carol.vkey")"
+	runw admin wendy person add wendy --role witness --account 123456 --pubkey "$(cat "$K/wendy.vkey")"
+	runw admin dave person add dave --role auditor --pubkey "$(cat "$K/dave.vkey")"
+	runw admin erin person add erin --role authority --pubkey "$(cat "$K/erin.vkey")"
+	runw admin wendy account appoint 234567 --person wendy --role witness
+	runw admin wendy account appoint 345678 --person wendy --role witness
+	# ~200 items: equipment by serial, keying material by edition, publications by quantity
+	y=$(date -u +%Y)
+	for acct in 123456 234567 345678; do
+		f=$DIR/items.$acct
+		: >"$f"
+		for i in $(seq 1 40); do echo "kind=equipment alc=1 class=C serial=${acct:0:2}$(printf %04d $i) title=KG-175D"; done >>"$f"
+		for i in $(seq 1 15); do echo "kind=equipment alc=1 class=S serial=${acct:0:2}R$(printf %03d $i) title=KIV-7M"; done >>"$f"
+		for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
+			nm=$((10#$m + 1)); ny=$y; [ $nm = 13 ] && nm=1 && ny=$((y + 1))
+			echo "kind=key alc=1 class=S crypto=yes serial=${acct:0:2}$m edition=$m effective=$y-$m-01 supersedes=$ny-$(printf %02d $nm)-01 title=AKAT 1234"
+		done >>"$f"
+		echo "kind=publication alc=2 class=U qty=40 edition=7 title=KAO 12 ${acct:0:1}" >>"$f"
+		who=alice; [ $acct = 234567 ] && who=bob; [ $acct = 345678 ] && who=frank
+		run $who receive --account $acct --from COR --items "$f" --text "initial holdings"
+	done
+	# TOP SECRET key, two-person
+	runw alice wendy receive --account 123456 --from COR --item "kind=key alc=1 class=TS crypto=yes serial=TS01 edition=1 effective=$y-01-01 supersedes=$y-02-01 title=AKAT 9999"
+	# old editions destroyed on time, one left overdue (the alarm)
+	for m in 01 02 03 04 05 06 07 08 09; do runw alice wendy destroy --account 123456 --serial 12$m --text "superseded, destroyed by burning"; done
+	runw bob wendy destroy --account 234567 --serial 2301 --text "superseded"
+	# hand receipts
+	runw alice carol issue --account 123456 --holder carol --serial 120001 --serial 120002 --serial 12R001 --text "ops room"
+	# a transfer in transit, one accepted
+	run alice transfer --account 123456 --to 234567 --serial 120010 --serial 120011 --text "loan for exercise"
+	run alice transfer --account 123456 --to 345678 --serial 120012
+	run frank accept "$(psql -qAtXc "SELECT number FROM custos.txn WHERE action = 'transfer' AND peer = '345678'")" --account 345678
+	# an open incident
+	run bob incident report --account 234567 --category physical --serial 23R004 --text "KIV-7M not found at shift check"
+	echo "demo: done"
+	touch "$DIR/demo.done"
+fi
+echo "export PGHOST=$DIR PGPORT=$PORT PGDATABASE=custos"

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The whole custody lifecycle of DOMAIN.md from the command line, on a real
+# PostgreSQL server, with its refusals; every change must be a signed log
+# entry that `custos log verify` and custos-verify accept.
+. "$(dirname "$0")/ledger_lib.sh"
+setup_ledger
+
+AKAT='kind=key alc=1 class=S crypto=yes serial=0001 edition=A effective=2026-01-01 supersedes=2026-02-01 title=AKAT 1234'
+TSKEY='kind=key alc=1 class=TS crypto=yes serial=9001 edition=B effective=2026-03-01 supersedes=2026-04-01 title=AKAT 5678'
+
+# --- receipt -------------------------------------------------------------
+expect_out 'transaction 123456-20[0-9]{2}-0001' as alice receive --from COR --item "$AKAT" \
+	--item 'kind=equipment alc=1 class=C serial=KG1 title=KG-175D' \
+	--item 'kind=equipment alc=1 class=C serial=KG2 title=KG-175D' \
+	--item 'kind=equipment alc=1 class=C serial=KG3 title=KG-175D' \
+	--item 'kind=publication alc=2 class=U qty=25 edition=3 title=KAO 12' --text "initial receipt"
+[ "$(q "SELECT count(*) FROM custos.item WHERE account = '123456' AND status = 'on_hand'")" = 5 ] ||
+	{ echo "FAIL: 5 items on hand expected"; fails=$((fails+1)); }
+# TOP SECRET keying material needs a second person
+expect_err 1 'second person' as alice receive --from COR --item "$TSKEY"
+ok asw alice wendy receive --from COR --item "$TSKEY"
+# receiving an item that is already open is refused
+expect_err 1 'KG-175D serial KG1 is (on_hand|on account)' as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=KG1 title=KG-175D'
+# invalid material is refused before anything is written
+expect_err 2 'serial' as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=bad;serial title=KG-175D'
+expect_err 2 'ALC-1' as alice receive --from COR --item 'kind=equipment alc=1 class=C title=KG-175D'
+expect_err 2 'date' as alice receive --from COR --item 'kind=key alc=1 class=S serial=7 effective=2026-02-30 title=AKAT 1'
+expect_err 2 'qty' as alice receive --from COR --item 'kind=publication alc=2 class=U qty=0 title=KAO 1'
+expect_err 2 'short title' as alice receive --from COR --item "kind=equipment alc=1 class=C serial=9 title=KG'; DROP TABLE custos.item; --"
+expect_err 2 'COR or a six-digit' as alice receive --from "1234567" --item "$AKAT"
+
+# --- transfer and accept ------------------------------------------------------
+expect_out 'transaction 123456-[0-9]{4}-0003' as alice transfer --to 654321 --serial KG1 --serial KG2
+T=$(q "SELECT number FROM custos.txn WHERE action = 'transfer'")
+[ "$(q "SELECT status FROM custos.item WHERE serial = 'KG1'")" = in_transit ] ||
+	{ echo "FAIL: KG1 should be in transit"; fails=$((fails+1)); }
+# only the receiver accepts; the sender cannot take it back
+expect_err 1 'its custodian accepts' as alice accept "$T" --account 123456
+expect_err 1 'not custodian' as alice accept "$T" --account 654321
+expect_out 'transaction 654321-[0-9]{4}-0001' as bob accept "$T"
+[ "$(q "SELECT account || ' ' || status FROM custos.item WHERE serial = 'KG2'")" = "654321 on_hand" ] ||
+	{ echo "FAIL: KG2 should be on hand at 654321"; fails=$((fails+1)); }
+expect_err 1 'not a transfer in transit' as bob accept "$T"
+# item not on the account
+expect_err 1 'no open item with serial KG1 on account 123456' as alice transfer --to COR --serial KG1
+expect_err 1 'not custodian' as alice transfer --to COR --serial KG1 --account 654321
+# transfer out of the ledger, acknowledged by the sender
+ok as bob transfer --to COR --serial KG2
+T2=$(q "SELECT number FROM custos.txn WHERE action = 'transfer' AND account = '654321'")
+ok as bob accept "$T2"
+[ "$(q "SELECT status FROM custos.item WHERE serial = 'KG2'")" = transferred ] ||
+	{ echo "FAIL: KG2 should be transferred"; fails=$((fails+1)); }
+
+# --- hand receipt -------------------------------------------------------------
+expect_err 1 'holder signs' as alice issue --holder carol --serial KG3
+expect_err 1 "second key is wendy's" asw alice wendy issue --holder carol --serial KG3
+ok asw alice carol issue --holder carol --serial KG3 --text "to the ops room"
+I=$(q "SELECT number FROM custos.txn WHERE action = 'issue'")
+expect_err 1 'KG3 is issued, not on hand' as alice transfer --to 654321 --serial KG3
+ok asw alice carol return "$I" --holder carol --serial KG3
+expect_err 1 'not issued to the holder|is on_hand' asw alice carol return "$I" --holder carol --serial KG3
+
+# --- destruction (two-person) ---------------------------------------------------
+expect_err 1 'second person' as alice destroy --serial 0001
+expect_err 1 'different person' asw alice alice destroy --serial 0001
+expect_err 1 'not an enrolled' asw alice mallory destroy --serial 0001
+expect_err 1 'auditor' asw alice dave destroy --serial 0001
+ok asw alice wendy destroy --serial 0001 --text "burned, witness W. Wendy"
+expect_err 1 'no open item with serial 0001' asw alice wendy destroy --serial 0001
+expect_err 1 'destroyed' asw alice wendy destroy --item 'edition=A serial=0001 title=AKAT 1234'
+
+# --- incident ---------------------------------------------------------------------
+expect_err 2 'category' as alice incident report --serial KG3 --text "missing at muster"
+ok as alice incident report --category physical --serial KG3 --text "missing at muster"
+N=$(q "SELECT txn FROM custos.incident")
+[ "$(q "SELECT status FROM custos.item WHERE serial = 'KG3'")" = incident ] ||
+	{ echo "FAIL: KG3 should be under incident"; fails=$((fails+1)); }
+ok as alice incident update "$N" --text "reported to the departmental COMSEC authority"
+expect_err 1 'not one' asw alice wendy incident close "$N"
+ok asw alice erin incident close "$N"
+[ "$(q "SELECT status FROM custos.item WHERE serial = 'KG3'")" = relieved ] ||
+	{ echo "FAIL: KG3 should be relieved"; fails=$((fails+1)); }
+
+# --- possession and inventory --------------------------------------------------------
+ok as alice possession --item 'kind=equipment alc=1 class=C serial=KG9 title=KG-175D' --text "found in safe 3"
+ok asw alice wendy inventory --serial KG9 --serial 9001
+
+# --- who may do what -------------------------------------------------------------------
+expect_err 1 'wrong passphrase' bash -c "PGUSER=alice '$C' transfer --to COR --serial KG9 --key '$W/alice.key' --passphrase-fd 3 3<<<'not it'"
+expect_err 1 'not the enrolled key' bash -c "PGUSER=alice '$C' transfer --to COR --serial KG9 --key '$W/bob.key' --passphrase-fd 3 3<<<'$PASS'"
+expect_err 1 'may not write|not custodian|keep no account' as dave transfer --to COR --serial KG9 --account 123456
+expect_err 1 'not an administrator' asw alice wendy person add mallory --role holder --account 123456 --pubkey "$(cat "$W/mallory.vkey")"
+
+# --- hostile text is stored literally or refused --------------------------------------
+HOSTILE=$'quote \' "dq" ; DROP TABLE custos.item; -- \\ back\nslash\ttab \x1b[31m red \xe2\x80\xae bidi'
+ok as alice possession --item 'kind=equipment alc=4 class=U serial=H1 title=HOSTILE 1' --text "$HOSTILE"
+[ "$(q "SELECT count(*) FROM custos.item")" -ge 8 ] || { echo "FAIL: items gone"; fails=$((fails+1)); }
+expect_err 1 'not valid UTF-8|UTF-8' as alice possession --item 'kind=equipment alc=4 class=U serial=H2 title=HOSTILE 2' --text $'bad \xff\xfe utf8'
+head -c 1048576 /dev/zero | tr '\0' 'x' >"$W/big.txt"
+expect_err 1 'at most 16384' as alice possession --item 'kind=equipment alc=4 class=U serial=H3 title=HOSTILE 3' --text-file "$W/big.txt"
+[ "$(q "SELECT count(*) FROM custos.item WHERE serial IN ('H2', 'H3')")" = 0 ] ||
+	{ echo "FAIL: a refused action wrote"; fails=$((fails+1)); }
+
+# --- idempotency: the same request twice applies once --------------------------------
+before=$(q "SELECT size FROM custos.log_head")
+ok as alice possession --item 'kind=equipment alc=4 class=U serial=ID1 title=IDEM' --idempotency-key retry-42
+expect_out 'already recorded' as alice possession --item 'kind=equipment alc=4 class=U serial=ID1 title=IDEM' --idempotency-key retry-42
+[ "$(q "SELECT size FROM custos.log_head")" = $((before + 1)) ] || { echo "FAIL: idempotency"; fails=$((fails+1)); }
+
+# --- key revocation ------------------------------------------------------------------------
+expect_err 1 'last administrator' asw adm alice key revoke adm --role administrator
+ok asw adm alice key revoke wendy --role witness --account 123456
+expect_err 1 'not an enrolled' asw alice wendy destroy --serial KG9
+
+# --- the log verifies, from the database and offline ------------------------------------------
+expect_out '^valid: [0-9]+ entries' asq dave log verify
+refused asq alice log verify
+ok asq dave log export "$W/export.log"
+expect_out 'valid' "$CV" --keys "$W/export.log.keys" "$W/export.log"
+
+# --- row-level security and the append-only log, through psql, as each role ------------------
+rls() { PGUSER=$1 psql -qAtX -c "$2" 2>&1; }
+[ "$(rls bob "SELECT count(*) FROM custos.item WHERE account = '123456' AND status <> 'transferred'")" = 0 ] ||
+	{ echo "FAIL: bob sees account 123456's items"; fails=$((fails+1)); }
+[ "$(rls alice "SELECT count(*) FROM custos.item WHERE account = '654321' AND status <> 'transferred'")" = 0 ] ||
+	{ echo "FAIL: alice sees account 654321's items"; fails=$((fails+1)); }
+[ "$(rls dave "SELECT count(DISTINCT account) FROM custos.item")" = 2 ] ||
+	{ echo "FAIL: the auditor should read every account"; fails=$((fails+1)); }
+for who in alice bob dave adm; do
+	for sql in "UPDATE custos.log_entry SET action = 'x'" "DELETE FROM custos.log_entry" \
+		   "TRUNCATE custos.log_entry" "UPDATE custos.item SET status = 'on_hand'" \
+		   "UPDATE custos.log_head SET size = 0"; do
+		out=$(rls $who "$sql; SELECT 'CHANGED'")
+		case $out in *CHANGED*) echo "FAIL: $who could run: $sql"; fails=$((fails+1));; esac
+	done
+done
+out=$(rls dave "INSERT INTO custos.account (number, name, opened_idx, opened_at) VALUES ('999999', 'x', 0, now()); SELECT 'CHANGED'")
+case $out in *CHANGED*) echo "FAIL: the auditor could insert"; fails=$((fails+1));; esac
+# even the owner cannot rewrite the log (trigger)
+out=$(psql -qAtX -c "UPDATE custos.log_entry SET action = 'x' WHERE idx = 1; SELECT 'CHANGED'" 2>&1)
+case $out in *CHANGED*) echo "FAIL: the owner rewrote the log"; fails=$((fails+1));; esac
+# nor change state without a log entry
+out=$(psql -qAtX -c "UPDATE custos.item SET status = 'on_hand' WHERE serial = '0001'; SELECT 'CHANGED'" 2>&1)
+case $out in *CHANGED*) echo "FAIL: state changed without a log entry"; fails=$((fails+1));; esac
+
+# --- tampering with the state tables (as the owner, triggers off) is found and named -----------
+psql -qAtX -c "SET session_replication_role = replica; UPDATE custos.item SET status = 'on_hand' WHERE serial = '0001'" >/dev/null
+expect_err 1 'item AKAT 1234 edition A serial 0001: status: database on_hand, log destroyed' asq dave log verify
+psql -qAtX -c "SET session_replication_role = replica; UPDATE custos.item SET status = 'destroyed' WHERE serial = '0001'; INSERT INTO custos.account (number, name, opened_idx, opened_at) VALUES ('777777', 'ghost', 0, now())" >/dev/null
+expect_err 1 'account 777777: in the database but not made by any log entry' asq dave log verify
+finish
