@@ -57,7 +57,7 @@ static long long sql_count(db *d, const char *sql, const char *p1, const char *p
 	const char *p[] = {p1, p2};
 	PGresult *r = NULL;
 	errbuf err = {{0}};
-	status st = db_exec(d, sql, 2, p, &r, &err);
+	status st = db_exec(d, sql, p1 ? (p2 ? 2 : 1) : 0, p, &r, &err);
 	ck_assert_msg(st == ST_OK, "%s -> %s", sql, err.msg);
 	long long v = db_int(r, 0, 0);
 	PQclear(r);
@@ -321,8 +321,8 @@ START_TEST(test_holdings_pages)
 		walk w = walk_all(d, (query_holdings_filter){.account = "100002", .limit = limits[k]});
 		walk_expect(d, &w, "account = '100002' AND status IN ('on_hand', 'issued', 'in_transit', 'incident')", NULL);
 		ck_assert_uint_eq(w.n, 190);
-		ck_assert_uint_eq(w.pages, (190 + (size_t)limits[k] - 1) / (size_t)limits[k] +
-						   (190 % limits[k] == 0 ? 1 : 0) - (190 % limits[k] == 0 ? 1 : 0));
+		/* No empty page at the end, even when 190 is a multiple of the limit. */
+		ck_assert_uint_eq(w.pages, (190 + (size_t)limits[k] - 1) / (size_t)limits[k]);
 		walk_free(&w);
 	}
 	walk w = walk_all(d, (query_holdings_filter){.account = "100002", .status = "all", .limit = 10});
@@ -385,7 +385,7 @@ START_TEST(test_holdings_hostile)
 		const char *first;
 	} cases[] = {
 		{"A%", NULL, 1, "A%B"},   {"A_", NULL, 1, "A_B"},  {"A\\", NULL, 1, "A\\B"},
-		{"O'", NULL, 1, "O'Brien"}, {"A", NULL, 6, "A%B"}, {"%", NULL, 0, NULL},
+		{"O'", NULL, 1, "O'Brien"}, {"A", NULL, 5, "A%B"}, {"%", NULL, 0, NULL},
 		{"_", NULL, 0, NULL},     {NULL, "S%", 1, "AB"},   {NULL, "S_", 1, "AXB"},
 		{NULL, "S'", 1, "O'Brien"}, {NULL, "S", 6, "A%B"}, {"'; DROP TABLE custos.item; --", NULL, 0, NULL},
 	};
@@ -446,7 +446,7 @@ START_TEST(test_holdings_cursor_tampering)
 	query_txns_free(&t);
 
 	char truncated[QUERY_CURSOR_MAX], flipped[QUERY_CURSOR_MAX], longer[2 * QUERY_CURSOR_MAX];
-	snprintf(truncated, sizeof truncated, "%.*s", (int)strlen(good) - 4, good);
+	snprintf(truncated, sizeof truncated, "%.*s", (int)strlen(good) - 1, good);
 	snprintf(flipped, sizeof flipped, "%s", good);
 	flipped[0] = flipped[0] == 'A' ? 'B' : 'A';
 	memset(longer, 'A', sizeof longer - 1);
@@ -490,10 +490,17 @@ START_TEST(test_holdings_rls)
 			 ST_OK);
 	ck_assert_uint_eq(page.n, 0);
 	query_items_free(&page);
+	/* Of 100003's alarms he sees only the transfer to his account 100002. */
 	query_alarms a;
 	ck_assert_int_eq(query_alarm_list(d, NULL, &a, &err), ST_OK);
+	size_t n3 = 0;
 	for (size_t i = 0; i < a.n; i++)
-		ck_assert_str_ne(a.rows[i].account, "100003");
+		if (strcmp(a.rows[i].account, "100003") == 0) {
+			ck_assert_str_eq(a.rows[i].kind, "transit");
+			ck_assert_str_eq(a.rows[i].subject, "100003-2026-0001");
+			n3++;
+		}
+	ck_assert_uint_eq(n3, 1);
 	query_alarms_free(&a);
 	db_close(owner);
 	db_close(d);
@@ -779,14 +786,15 @@ START_TEST(test_plans_big)
 		const char *name;
 		query_holdings_filter f;
 	} cases[] = {
+		/* Accounts 3000x8 hold on_hand items, 3000x9 in_transit ones. */
 		{"first page, every account", {0}},
 		{"first page, all statuses", {.status = "all"}},
-		{"one account", {.account = "300042"}},
-		{"one account, after a cursor", {.account = "300042", .after = "x"}},
+		{"one account", {.account = "300048"}},
+		{"one account, after a cursor", {.account = "300048", .after = "x"}},
 		{"serial prefix, every account", {.serial = "00012"}},
 		{"serial prefix, all statuses", {.serial = "000123", .status = "all"}},
 		{"title prefix", {.title = "KG-49"}},
-		{"title prefix, one account", {.title = "KG-4", .account = "300007"}},
+		{"title prefix, one account", {.title = "KG-4", .account = "300009"}},
 		{"kind", {.kind = "key"}},
 		{"class", {.cls = "TS"}},
 		{"alc", {.alc = 6}},
@@ -796,7 +804,7 @@ START_TEST(test_plans_big)
 	/* A real cursor for the "after" case. */
 	query_items page;
 	errbuf err = {{0}};
-	ck_assert_int_eq(query_holdings(d, &(query_holdings_filter){.account = "300042"}, &page, &err),
+	ck_assert_int_eq(query_holdings(d, &(query_holdings_filter){.account = "300048"}, &page, &err),
 			 ST_OK);
 	char cursor[QUERY_CURSOR_MAX];
 	snprintf(cursor, sizeof cursor, "%s", page.next);
