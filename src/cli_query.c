@@ -107,13 +107,15 @@ static void cell(const char *s, size_t w, bool last)
 }
 
 /* A table of ncol columns and n rows given by get(ctx, row, col); row -1
- * asks for the headers.  Columns are as wide as their widest cell. */
+ * asks for the headers.  Columns are as wide as their widest cell so far:
+ * w[] carries the widths from page to page (zeroed before the first), and
+ * the header is printed when `header` is set. */
 #define MAXCOLS 12
 typedef const char *(*cell_fn)(const void *ctx, long row, int col, char tmp[64]);
 
-static void table(const void *ctx, size_t n, int ncol, cell_fn get)
+static void table_pages(const void *ctx, size_t n, int ncol, cell_fn get, size_t w[MAXCOLS],
+			bool header)
 {
-	size_t w[MAXCOLS] = {0};
 	char tmp[64];
 	for (long r = -1; r < (long)n; r++)
 		for (int c = 0; c < ncol; c++) {
@@ -121,9 +123,16 @@ static void table(const void *ctx, size_t n, int ncol, cell_fn get)
 			if (cw > w[c])
 				w[c] = cw;
 		}
-	for (long r = -1; r < (long)n; r++)
+	for (long r = header ? -1 : 0; r < (long)n; r++)
 		for (int c = 0; c < ncol; c++)
 			cell(get(ctx, r, c, tmp), w[c], c == ncol - 1);
+}
+
+/* A one-page table. */
+static void table(const void *ctx, size_t n, int ncol, cell_fn get)
+{
+	size_t w[MAXCOLS] = {0};
+	table_pages(ctx, n, ncol, get, w, true);
 }
 
 /* "2026-01-31T12:34:56.123456Z" as "2026-01-31 12:34Z" for tables. */
@@ -228,7 +237,7 @@ static int run_holdings(const verb *v, const opts *o, db *d)
 	};
 	bool json = o->seen & O_JSON, all = o->seen & O_ALL;
 	char after[QUERY_CURSOR_MAX] = "";
-	size_t total = 0;
+	size_t total = 0, w[MAXCOLS] = {0};
 	if (json)
 		fputs("{\"items\":[", stdout);
 	/* --all follows the cursors, still one page at a time. */
@@ -248,7 +257,7 @@ static int run_holdings(const verb *v, const opts *o, db *d)
 				fputc('}', stdout);
 			}
 		} else if (page.n > 0) {
-			table(&page, page.n, 11, holdings_cell);
+			table_pages(&page, page.n, 11, holdings_cell, w, total == 0);
 		}
 		total += page.n;
 		snprintf(after, sizeof after, "%s", page.next);

@@ -243,8 +243,10 @@ static void report_diff(const char *what, const char *key, const char *dbv, cons
 static uint64_t compare(const char *what, kvlist *dbl, kvlist *logl, logverify_diff_fn diff,
 			void *ctx)
 {
-	qsort(dbl->v, dbl->n, sizeof *dbl->v, kv_cmp);
-	qsort(logl->v, logl->n, sizeof *logl->v, kv_cmp);
+	if (dbl->n > 1)
+		qsort(dbl->v, dbl->n, sizeof *dbl->v, kv_cmp);
+	if (logl->n > 1)
+		qsort(logl->v, logl->n, sizeof *logl->v, kv_cmp);
 	uint64_t n = 0;
 	size_t i = 0, j = 0;
 	char line[1024];

@@ -18,11 +18,17 @@ BENCH_PROGS    = $(addprefix $(BUILD)/tests/bench/,mkbenchlog bench_ed25519 runs
 bench: bench-build
 	$(Q)BUILD=$(BENCH_BUILD) BENCH_ENTRIES=$(BENCH_ENTRIES) BENCH_ROUNDS=$(BENCH_ROUNDS) \
 		tests/bench/run.sh
+	$(Q)BUILD=$(BENCH_BUILD) BENCH_ROUNDS=$(BENCH_ROUNDS) tests/bench/ledger.sh
 
 bench-build:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) SAN=0 $(BENCH_BUILD)/custos-verify \
-		$(addprefix $(BENCH_BUILD)/tests/bench/,mkbenchlog bench_ed25519 runstat)
+		$(addprefix $(BENCH_BUILD)/tests/bench/,mkbenchlog bench_ed25519 runstat bench_ledger) \
+		$(BENCH_BUILD)/custos $(BENCH_BUILD)/tests/mktestkey
 
 $(BENCH_PROGS): %: %.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+$(BUILD)/tests/bench/bench_ledger: $(BUILD)/tests/bench/bench_ledger.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(CRYPTO_LIBS)
