@@ -35,8 +35,8 @@ fi
 export PGHOST=$DIR PGPORT=$PORT PGUSER=postgres PGDATABASE=custos
 if [ "$(psql -d postgres -qAtXc "SELECT count(*) FROM pg_database WHERE datname = 'custos'")" = 0 ] ||
    [ ! -f "$DIR/demo.done" ]; then
-	echo "demo: making the demo ledger (once)..."
-	psql -d postgres -qAtXc "DROP DATABASE IF EXISTS custos" >/dev/null
+	echo "demo: making the demo ledger (once)..." >&2
+	psql -d postgres -qAtXc "DROP DATABASE IF EXISTS custos" >/dev/null 2>&1
 	psql -d postgres -qAtXc "CREATE DATABASE custos" >/dev/null
 	K=$DIR/keys
 	rm -rf "$K"; mkdir -p "$K"; chmod 755 "$K"
@@ -88,7 +88,7 @@ if [ "$(psql -d postgres -qAtXc "SELECT count(*) FROM pg_database WHERE datname 
 	run frank accept "$(psql -qAtXc "SELECT number FROM custos.txn WHERE action = 'transfer' AND peer = '345678'")" --account 345678
 	# an open incident
 	run bob incident report --account 234567 --category physical --serial 23R004 --text "KIV-7M not found at shift check"
-	echo "demo: done"
+	echo "demo: done" >&2
 	touch "$DIR/demo.done"
 fi
 echo "export PGHOST=$DIR PGPORT=$PORT PGDATABASE=custos"
