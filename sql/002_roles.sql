@@ -208,61 +208,64 @@ GRANT INSERT, UPDATE ON custos.item, custos.txn, custos.incident, custos.txn_cou
 GRANT INSERT ON custos.entry_item TO custos_custodian;
 GRANT UPDATE (last_inventory) ON custos.account TO custos_custodian;
 
--- Row-level security.
+-- Row-level security.  Every function call in a policy is wrapped in a
+-- scalar subquery, so PostgreSQL evaluates it once per statement (an
+-- initplan) instead of once per row and again while planning.
 ALTER TABLE custos.account ENABLE ROW LEVEL SECURITY;
 CREATE POLICY account_read ON custos.account FOR SELECT
-	USING (custos.sees_all() OR number = ANY (custos.my_accounts()));
-CREATE POLICY account_open ON custos.account FOR INSERT WITH CHECK (custos.is_administrator());
+	USING ((SELECT custos.sees_all()) OR number = ANY ((SELECT custos.my_accounts())::text[]));
+CREATE POLICY account_open ON custos.account FOR INSERT WITH CHECK ((SELECT custos.is_administrator()));
 CREATE POLICY account_inventory ON custos.account FOR UPDATE
-	USING (number = ANY (custos.my_custody_accounts()));
+	USING (number = ANY ((SELECT custos.my_custody_accounts())::text[]));
 
 ALTER TABLE custos.item ENABLE ROW LEVEL SECURITY;
 -- A closed 'transferred' item stays visible: it may come back by receipt.
 CREATE POLICY item_read ON custos.item FOR SELECT
-	USING (custos.sees_all() OR account = ANY (custos.my_accounts())
-	       OR peer = ANY (custos.my_accounts()) OR holder = custos.me()
+	USING ((SELECT custos.sees_all()) OR account = ANY ((SELECT custos.my_accounts())::text[])
+	       OR peer = ANY ((SELECT custos.my_accounts())::text[]) OR holder = (SELECT custos.me())
 	       OR status = 'transferred');
 CREATE POLICY item_insert ON custos.item FOR INSERT
-	WITH CHECK (account = ANY (custos.my_custody_accounts()));
+	WITH CHECK (account = ANY ((SELECT custos.my_custody_accounts())::text[]));
 CREATE POLICY item_update ON custos.item FOR UPDATE
-	USING (account = ANY (custos.my_custody_accounts())
-	       OR (status = 'in_transit' AND peer = ANY (custos.my_custody_accounts()))
+	USING (account = ANY ((SELECT custos.my_custody_accounts())::text[])
+	       OR (status = 'in_transit' AND peer = ANY ((SELECT custos.my_custody_accounts())::text[]))
 	       OR status = 'transferred')
-	WITH CHECK (account = ANY (custos.my_custody_accounts())
-		    OR (status = 'transferred' AND peer = ANY (custos.my_custody_accounts())));
+	WITH CHECK (account = ANY ((SELECT custos.my_custody_accounts())::text[])
+		    OR (status = 'transferred' AND peer = ANY ((SELECT custos.my_custody_accounts())::text[])));
 
 ALTER TABLE custos.log_entry ENABLE ROW LEVEL SECURITY;
 CREATE POLICY log_read ON custos.log_entry FOR SELECT
-	USING (custos.sees_all() OR account IS NULL OR account = ANY (custos.my_accounts())
-	       OR peer = ANY (custos.my_accounts()));
-CREATE POLICY log_append ON custos.log_entry FOR INSERT WITH CHECK (true);
+	USING ((SELECT custos.sees_all()) OR account IS NULL OR account = ANY ((SELECT custos.my_accounts())::text[])
+	       OR peer = ANY ((SELECT custos.my_accounts())::text[]));
+-- An entry is appended by its actor (the first signer) only.
+CREATE POLICY log_append ON custos.log_entry FOR INSERT WITH CHECK (actor = (SELECT custos.me()));
 
 ALTER TABLE custos.entry_item ENABLE ROW LEVEL SECURITY;
 CREATE POLICY entry_item_read ON custos.entry_item FOR SELECT
-	USING (custos.sees_all() OR EXISTS (SELECT FROM custos.item i WHERE i.id = item_id));
+	USING ((SELECT custos.sees_all()) OR EXISTS (SELECT FROM custos.item i WHERE i.id = item_id));
 CREATE POLICY entry_item_add ON custos.entry_item FOR INSERT WITH CHECK (true);
 
 ALTER TABLE custos.txn ENABLE ROW LEVEL SECURITY;
 CREATE POLICY txn_read ON custos.txn FOR SELECT
-	USING (custos.sees_all() OR account = ANY (custos.my_accounts())
-	       OR peer = ANY (custos.my_accounts()));
+	USING ((SELECT custos.sees_all()) OR account = ANY ((SELECT custos.my_accounts())::text[])
+	       OR peer = ANY ((SELECT custos.my_accounts())::text[]));
 CREATE POLICY txn_write ON custos.txn FOR INSERT
-	WITH CHECK (account = ANY (custos.my_custody_accounts()));
+	WITH CHECK (account = ANY ((SELECT custos.my_custody_accounts())::text[]));
 CREATE POLICY txn_update ON custos.txn FOR UPDATE
-	USING (account = ANY (custos.my_custody_accounts()) OR peer = ANY (custos.my_custody_accounts()));
+	USING (account = ANY ((SELECT custos.my_custody_accounts())::text[]) OR peer = ANY ((SELECT custos.my_custody_accounts())::text[]));
 
 ALTER TABLE custos.txn_counter ENABLE ROW LEVEL SECURITY;
 CREATE POLICY txn_counter_read ON custos.txn_counter FOR SELECT
-	USING (custos.sees_all() OR account = ANY (custos.my_accounts()));
+	USING ((SELECT custos.sees_all()) OR account = ANY ((SELECT custos.my_accounts())::text[]));
 CREATE POLICY txn_counter_insert ON custos.txn_counter FOR INSERT
-	WITH CHECK (account = ANY (custos.my_custody_accounts()));
+	WITH CHECK (account = ANY ((SELECT custos.my_custody_accounts())::text[]));
 CREATE POLICY txn_counter_update ON custos.txn_counter FOR UPDATE
-	USING (account = ANY (custos.my_custody_accounts()));
+	USING (account = ANY ((SELECT custos.my_custody_accounts())::text[]));
 
 ALTER TABLE custos.incident ENABLE ROW LEVEL SECURITY;
 CREATE POLICY incident_read ON custos.incident FOR SELECT
-	USING (custos.sees_all() OR account = ANY (custos.my_accounts()));
+	USING ((SELECT custos.sees_all()) OR account = ANY ((SELECT custos.my_accounts())::text[]));
 CREATE POLICY incident_insert ON custos.incident FOR INSERT
-	WITH CHECK (account = ANY (custos.my_custody_accounts()));
+	WITH CHECK (account = ANY ((SELECT custos.my_custody_accounts())::text[]));
 CREATE POLICY incident_update ON custos.incident FOR UPDATE
-	USING (account = ANY (custos.my_custody_accounts()));
+	USING (account = ANY ((SELECT custos.my_custody_accounts())::text[]));

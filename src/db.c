@@ -7,8 +7,14 @@
 
 #include "buf.h"
 
+/* Statements are prepared once per connection and reused, known by their
+ * text (a copy is kept). */
+#define DB_PREPARED_MAX 256
+
 struct db {
 	PGconn *conn;
+	char *prepared[DB_PREPARED_MAX]; /* SQL prepared as "c<index>" (copies) */
+	size_t nprepared;
 	char *conninfo;   /* as given; NULL for the environment's defaults */
 	char sqlstate[6];
 	char server[160];
@@ -37,6 +43,9 @@ static void drop_notice(void *arg, const char *message)
 
 static status connect_now(db *d, errbuf *err)
 {
+	for (size_t i = 0; i < d->nprepared; i++) /* a new session has none */
+		free(d->prepared[i]);
+	d->nprepared = 0;
 	const char *keys[] = {"dbname", "fallback_application_name", NULL};
 	const char *vals[] = {d->conninfo, "custos", NULL};
 	d->conn = PQconnectdbParams(keys, vals, 1);
@@ -87,6 +96,8 @@ void db_close(db *d)
 	if (d == NULL)
 		return;
 	PQfinish(d->conn);
+	for (size_t i = 0; i < d->nprepared; i++)
+		free(d->prepared[i]);
 	free(d->conninfo);
 	free(d);
 }
@@ -132,15 +143,46 @@ static status result_error(db *d, const PGresult *r, errbuf *err)
 	return ST_DB;
 }
 
-status db_execb(db *d, const char *sql, int nparams, const char *const *params,
-		const int *lengths, const int *formats, PGresult **res, errbuf *err)
+/* The prepared statement for sql: its name in `name`, preparing it on
+ * first use.  Returns false (run it unprepared) when the cache is full. */
+static bool prepared_name(db *d, const char *sql, int nparams, char name[16], PGresult **fail)
+{
+	size_t i = 0;
+	while (i < d->nprepared && strcmp(d->prepared[i], sql) != 0)
+		i++;
+	if (i == DB_PREPARED_MAX)
+		return false;
+	snprintf(name, 16, "c%zu", i);
+	if (i < d->nprepared)
+		return true;
+	char *copy = strdup(sql);
+	if (copy == NULL)
+		return false;
+	PGresult *r = PQprepare(d->conn, name, sql, nparams, NULL);
+	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		free(copy);
+		*fail = r;
+		return true;
+	}
+	PQclear(r);
+	d->prepared[d->nprepared++] = copy;
+	return true;
+}
+
+static status exec(db *d, bool adhoc, const char *sql, int nparams, const char *const *params,
+		   const int *lengths, const int *formats, PGresult **res, errbuf *err)
 {
 	if (res != NULL)
 		*res = NULL;
 	d->sqlstate[0] = '\0';
 	if (d->conn == NULL)
 		return err_set(err, ST_CONN, "not connected to the database");
-	PGresult *r = PQexecParams(d->conn, sql, nparams, NULL, params, lengths, formats, 0);
+	char name[16];
+	PGresult *r = NULL;
+	if (adhoc || !prepared_name(d, sql, nparams, name, &r))
+		r = PQexecParams(d->conn, sql, nparams, NULL, params, lengths, formats, 0);
+	else if (r == NULL)
+		r = PQexecPrepared(d->conn, name, nparams, params, lengths, formats, 0);
 	ExecStatusType es = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
 		status st = result_error(d, r, err);
@@ -154,10 +196,22 @@ status db_execb(db *d, const char *sql, int nparams, const char *const *params,
 	return ST_OK;
 }
 
+status db_execb(db *d, const char *sql, int nparams, const char *const *params,
+		const int *lengths, const int *formats, PGresult **res, errbuf *err)
+{
+	return exec(d, false, sql, nparams, params, lengths, formats, res, err);
+}
+
 status db_exec(db *d, const char *sql, int nparams, const char *const *params, PGresult **res,
 	       errbuf *err)
 {
-	return db_execb(d, sql, nparams, params, NULL, NULL, res, err);
+	return exec(d, false, sql, nparams, params, NULL, NULL, res, err);
+}
+
+status db_exec_adhoc(db *d, const char *sql, int nparams, const char *const *params,
+		     PGresult **res, errbuf *err)
+{
+	return exec(d, true, sql, nparams, params, NULL, NULL, res, err);
 }
 
 status db_exec_script(db *d, const char *sql, errbuf *err)

@@ -27,13 +27,20 @@ void db_close(db *d);
  * ST_CONN).  Tries for up to `seconds`, with a growing pause. */
 status db_reconnect(db *d, unsigned seconds, errbuf *err) CUSTOS_WARN_UNUSED;
 
-/* Run one statement with text parameters (NULL = SQL NULL).  On success
+/* Run one statement with text parameters (NULL = SQL NULL).  Each distinct
+ * statement is prepared once per connection (up to 256 of them), so later
+ * calls skip parsing and planning.  On success
  * *res (if res is not NULL) holds the result for the caller to PQclear.
  * Errors: ST_CONN when the connection is gone (reconnect and retry),
  * ST_DENIED for a privilege or row-level-security refusal, ST_EXISTS for
  * a unique violation, ST_DB otherwise; err carries the server's message. */
 status db_exec(db *d, const char *sql, int nparams, const char *const *params, PGresult **res,
 	       errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* db_exec without preparing: planned afresh with the actual values, for
+ * statements whose optional filters (`$n IS NULL OR ...`) must fold away. */
+status db_exec_adhoc(db *d, const char *sql, int nparams, const char *const *params,
+		     PGresult **res, errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* The same with explicit lengths and formats (1 = binary, for bytea). */
 status db_execb(db *d, const char *sql, int nparams, const char *const *params,

@@ -299,7 +299,7 @@ status query_holdings(db *d, const query_holdings_filter *f, query_items *out, e
 	status st = holdings_args_make(f, &a, err);
 	if (st != ST_OK)
 		return st;
-	if ((st = db_exec(d, HOLDINGS, HOLDINGS_NPARAMS, a.p, &out->res, err)) != ST_OK)
+	if ((st = db_exec_adhoc(d, HOLDINGS, HOLDINGS_NPARAMS, a.p, &out->res, err)) != ST_OK)
 		return st;
 	bool more;
 	out->n = page_rows(out->res, a.limit_n, &more);
@@ -327,7 +327,7 @@ status query_holdings_explain(db *d, const query_holdings_filter *f, char **plan
 	if (st != ST_OK)
 		return st;
 	PGresult *r = NULL;
-	if ((st = db_exec(d, HOLDINGS_EXPLAIN, HOLDINGS_NPARAMS, a.p, &r, err)) != ST_OK)
+	if ((st = db_exec_adhoc(d, HOLDINGS_EXPLAIN, HOLDINGS_NPARAMS, a.p, &r, err)) != ST_OK)
 		return st;
 	buf b = {0};
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -544,7 +544,7 @@ status query_txn_list(db *d, const query_txn_filter *f, query_txns *out, errbuf 
 		p[4] = seq;
 	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);
-	if ((st = db_exec(d, TXN_LIST, 6, p, &out->res, err)) != ST_OK)
+	if ((st = db_exec_adhoc(d, TXN_LIST, 6, p, &out->res, err)) != ST_OK)
 		return st;
 	bool more;
 	out->n = page_rows(out->res, limit, &more);
