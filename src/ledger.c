@@ -661,43 +661,87 @@ static status do_incoming(work *w)
 	return ST_OK;
 }
 
+/* Bring the entry's items on the account in one statement: new ones are
+ * inserted, ones that come back (checked by do_incoming) updated. */
 static status apply_incoming(work *w)
 {
+	enum { NCOL = 10 };
+	size_t n = w->e.nitems;
 	char idx[24], us[24];
 	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
 	fmt_i64(us, sizeof us, w->e.time_us);
-	for (size_t i = 0; i < w->e.nitems; i++) {
+	const char **col[NCOL] = {0};
+	char (*num)[2][12] = calloc(n, sizeof *num);
+	char (*dates)[2][ENTRY_DATE_LEN + 1] = calloc(n, sizeof *dates);
+	char *arr[NCOL] = {0};
+	PGresult *r = NULL;
+	status st = ST_NOMEM;
+	if (num == NULL || dates == NULL)
+		goto out;
+	for (int c = 0; c < NCOL; c++)
+		if ((col[c] = calloc(n, sizeof *col[c])) == NULL)
+			goto out;
+	for (size_t i = 0; i < n; i++) {
 		const entry_item *it = &w->e.items[i];
-		char eff[ENTRY_DATE_LEN + 1], sup[ENTRY_DATE_LEN + 1], alc[4], qty[12];
-		snprintf(alc, sizeof alc, "%d", it->alc);
-		snprintf(qty, sizeof qty, "%u", it->qty);
-		const char *p[] = {it->title, it->edition, it->serial, item_kind_name(it->kind), alc,
-				   item_class_name(it->cls), it->crypto ? "t" : "f", qty,
-				   date_or_null(it->effective, eff), date_or_null(it->supersedes, sup),
-				   w->e.account, w->e.txn, idx, us};
-		PGresult *r = NULL;
-		status st = db_exec(
-			w->d,
-			w->held[i].found
-				? "UPDATE item SET kind = $4, alc = $5::smallint, class = $6, crypto = $7, "
-				  "qty = $8::integer, effective = $9::date, supersedes = $10::date, "
-				  "account = $11, status = 'on_hand', holder = NULL, peer = NULL, "
-				  "incident = NULL, last_txn = $12, last_idx = $13, "
-				  "since = 'epoch'::timestamptz + $14::bigint * interval '1 microsecond' "
-				  "WHERE (title, edition, serial) = ($1, $2, $3) RETURNING id"
-				: "INSERT INTO item (title, edition, serial, kind, alc, class, crypto, qty, "
-				  "effective, supersedes, account, status, last_txn, last_idx, since) "
-				  "VALUES ($1, $2, $3, $4, $5::smallint, $6, $7, $8::integer, $9::date, "
-				  "$10::date, $11, 'on_hand', $12, $13, "
-				  "'epoch'::timestamptz + $14::bigint * interval '1 microsecond') "
-				  "RETURNING id",
-			14, p, &r, w->err);
-		if (st != ST_OK)
-			return st;
-		w->held[i].id = db_int(r, 0, 0);
-		PQclear(r);
+		snprintf(num[i][0], sizeof num[i][0], "%d", it->alc);
+		snprintf(num[i][1], sizeof num[i][1], "%u", it->qty);
+		col[0][i] = it->title;
+		col[1][i] = it->edition;
+		col[2][i] = it->serial;
+		col[3][i] = item_kind_name(it->kind);
+		col[4][i] = num[i][0];
+		col[5][i] = item_class_name(it->cls);
+		col[6][i] = it->crypto ? "t" : "f";
+		col[7][i] = num[i][1];
+		col[8][i] = date_or_null(it->effective, dates[i][0]);
+		col[9][i] = date_or_null(it->supersedes, dates[i][1]);
 	}
-	return ST_OK;
+	for (int c = 0; c < NCOL; c++)
+		if ((arr[c] = db_array(col[c], n)) == NULL)
+			goto out;
+	const char *p[] = {arr[0], arr[1], arr[2], arr[3], arr[4], arr[5], arr[6], arr[7],
+			   arr[8], arr[9], w->e.account, w->e.txn, idx, us};
+	st = db_exec(w->d,
+		     "INSERT INTO item AS i (title, edition, serial, kind, alc, class, crypto, qty, "
+		     "effective, supersedes, account, status, last_txn, last_idx, since) "
+		     "SELECT t, e, s, k, a, c, y, q, ef, su, $11, 'on_hand', $12, $13, "
+		     "'epoch'::timestamptz + $14::bigint * interval '1 microsecond' "
+		     "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], "
+		     "$6::text[], $7::boolean[], $8::integer[], $9::date[], $10::date[]) "
+		     "AS u(t, e, s, k, a, c, y, q, ef, su) "
+		     "ON CONFLICT (title, edition, serial) DO UPDATE SET kind = EXCLUDED.kind, "
+		     "alc = EXCLUDED.alc, class = EXCLUDED.class, crypto = EXCLUDED.crypto, "
+		     "qty = EXCLUDED.qty, effective = EXCLUDED.effective, "
+		     "supersedes = EXCLUDED.supersedes, account = EXCLUDED.account, "
+		     "status = 'on_hand', holder = NULL, peer = NULL, incident = NULL, "
+		     "last_txn = EXCLUDED.last_txn, last_idx = EXCLUDED.last_idx, since = EXCLUDED.since "
+		     "RETURNING id, title, edition, serial",
+		     14, p, &r, w->err);
+	if (st != ST_OK)
+		goto out;
+	if ((size_t)PQntuples(r) != n) {
+		st = err_set(w->err, ST_DB, "the database took %d of %zu items", PQntuples(r), n);
+		goto out;
+	}
+	/* RETURNING keeps no promise of order: match the ids by identity. */
+	for (int row = 0; row < PQntuples(r); row++) {
+		const char *t = db_val(r, row, 1), *e = db_val(r, row, 2), *se = db_val(r, row, 3);
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(w->e.items[i].serial, se) == 0 && strcmp(w->e.items[i].title, t) == 0 &&
+			    strcmp(w->e.items[i].edition, e) == 0)
+				w->held[i].id = db_int(r, row, 0);
+	}
+out:
+	PQclear(r);
+	for (int c = 0; c < NCOL; c++) {
+		free(col[c]);
+		free(arr[c]);
+	}
+	free(num);
+	free(dates);
+	if (st == ST_NOMEM)
+		err_set(w->err, st, "out of memory");
+	return st;
 }
 
 /* The transaction `ref` as recorded: action, account, peer, holder, open. */

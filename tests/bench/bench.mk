@@ -19,16 +19,17 @@ bench: bench-build
 	$(Q)BUILD=$(BENCH_BUILD) BENCH_ENTRIES=$(BENCH_ENTRIES) BENCH_ROUNDS=$(BENCH_ROUNDS) \
 		tests/bench/run.sh
 	$(Q)BUILD=$(BENCH_BUILD) BENCH_ROUNDS=$(BENCH_ROUNDS) tests/bench/ledger.sh
+	$(Q)BUILD=$(BENCH_BUILD) tests/bench/holdings.sh
 
 bench-build:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) SAN=0 $(BENCH_BUILD)/custos-verify \
-		$(addprefix $(BENCH_BUILD)/tests/bench/,mkbenchlog bench_ed25519 runstat bench_ledger) \
+		$(addprefix $(BENCH_BUILD)/tests/bench/,mkbenchlog bench_ed25519 runstat bench_ledger bench_holdings) \
 		$(BENCH_BUILD)/custos $(BENCH_BUILD)/tests/mktestkey
 
 $(BENCH_PROGS): %: %.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
-$(BUILD)/tests/bench/bench_ledger: $(BUILD)/tests/bench/bench_ledger.o $(LIB)
+$(BUILD)/tests/bench/bench_ledger $(BUILD)/tests/bench/bench_holdings: %: %.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(CRYPTO_LIBS)
