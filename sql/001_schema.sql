@@ -123,14 +123,9 @@ CREATE TABLE custos.entry_item (
 );
 CREATE INDEX entry_item_idx ON custos.entry_item (idx);
 
--- Transaction numbers: gap-free per account and year.
-CREATE TABLE custos.txn_counter (
-	account text NOT NULL REFERENCES custos.account (number),
-	year    integer NOT NULL,
-	last    integer NOT NULL CHECK (last >= 1),
-	PRIMARY KEY (account, year)
-);
-
+-- Transactions, numbered gap-free per account and year: the next number is
+-- max(seq) + 1 under the log head's lock, and (account, year, seq) is
+-- unique, so a number is never skipped or used twice.
 CREATE TABLE custos.txn (
 	number  text PRIMARY KEY,
 	account text NOT NULL REFERENCES custos.account (number),
@@ -145,7 +140,6 @@ CREATE TABLE custos.txn (
 	open    boolean NOT NULL DEFAULT false,  -- transfer in transit, issue with items out
 	UNIQUE (account, year, seq)
 );
-CREATE INDEX txn_account_time ON custos.txn (account, year DESC, seq DESC);
 CREATE INDEX txn_open ON custos.txn (action, time) WHERE open;
 
 CREATE TABLE custos.incident (

@@ -21,42 +21,52 @@ END $$;
 REVOKE ALL ON SCHEMA custos FROM PUBLIC;
 GRANT USAGE ON SCHEMA custos TO custos_administrator, custos_custodian, custos_holder, custos_auditor;
 
+-- These small functions are PL/pgSQL, not SQL, so that their plans are
+-- cached for the session: a row-level-security policy calls them in every
+-- statement.
+
 -- Who is asking: the person whose login is the session user, not revoked.
 CREATE FUNCTION custos.me() RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
-	SELECT name FROM custos.person WHERE login = session_user AND revoked_idx IS NULL
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
+BEGIN
+	RETURN (SELECT name FROM custos.person WHERE login = session_user AND revoked_idx IS NULL);
+END $$;
 
 -- The accounts the asking person holds any role on / custody roles on.
 CREATE FUNCTION custos.my_accounts() RETURNS text[]
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
-	SELECT coalesce(array_agg(DISTINCT account), '{}') FROM custos.person_role
-	 WHERE person = custos.me() AND account IS NOT NULL
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
+BEGIN
+	RETURN (SELECT coalesce(array_agg(DISTINCT account), '{}') FROM custos.person_role
+	 WHERE person = custos.me() AND account IS NOT NULL);
+END $$;
 CREATE FUNCTION custos.my_custody_accounts() RETURNS text[]
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
-	SELECT coalesce(array_agg(DISTINCT account), '{}') FROM custos.person_role
-	 WHERE person = custos.me() AND role IN ('custodian', 'alternate')
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
+BEGIN
+	RETURN (SELECT coalesce(array_agg(DISTINCT account), '{}') FROM custos.person_role
+	 WHERE person = custos.me() AND role IN ('custodian', 'alternate'));
+END $$;
 
 -- Administrators and auditors read every account.
 CREATE FUNCTION custos.sees_all() RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
-	SELECT EXISTS (SELECT FROM custos.person_role
-			WHERE person = custos.me() AND role IN ('administrator', 'auditor', 'authority'))
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
+BEGIN
+	RETURN (SELECT EXISTS (SELECT FROM custos.person_role
+			WHERE person = custos.me() AND role IN ('administrator', 'auditor', 'authority')));
+END $$;
 CREATE FUNCTION custos.is_administrator() RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
-	SELECT EXISTS (SELECT FROM custos.person_role
-			WHERE person = custos.me() AND role = 'administrator')
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
+BEGIN
+	RETURN (SELECT EXISTS (SELECT FROM custos.person_role
+			WHERE person = custos.me() AND role = 'administrator'));
+END $$;
 
 -- Whether an account is open in this ledger: not a secret, and needed to
 -- tell a transfer between two accounts here from one leaving the ledger.
 CREATE FUNCTION custos.account_exists(n text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
-	SELECT EXISTS (SELECT FROM custos.account WHERE number = n)
-$$;
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos AS $$
+BEGIN
+	RETURN (SELECT EXISTS (SELECT FROM custos.account WHERE number = n));
+END $$;
 
 -- Lock the log head for an append and return it.  Only persons who may
 -- sign entries get here; the lock serialises appends.
@@ -123,7 +133,7 @@ DO $$
 DECLARE t text;
 BEGIN
 	FOREACH t IN ARRAY ARRAY['account', 'person', 'person_role', 'item', 'entry_item',
-				 'txn_counter', 'txn', 'incident'] LOOP
+				 'txn', 'incident'] LOOP
 		EXECUTE pg_catalog.format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON custos.%I '
 					  'FOR EACH ROW EXECUTE FUNCTION custos.state_guard()',
 					  t || '_state_guard', t);
@@ -203,7 +213,7 @@ GRANT INSERT ON custos.log_entry TO custos_administrator, custos_custodian;
 GRANT INSERT ON custos.account, custos.person, custos.person_role TO custos_administrator;
 GRANT UPDATE (revoked_idx) ON custos.person TO custos_administrator;
 GRANT DELETE ON custos.person_role TO custos_administrator;
-GRANT INSERT, UPDATE ON custos.item, custos.txn, custos.incident, custos.txn_counter
+GRANT INSERT, UPDATE ON custos.item, custos.txn, custos.incident
 	TO custos_custodian;
 GRANT INSERT ON custos.entry_item TO custos_custodian;
 GRANT UPDATE (last_inventory) ON custos.account TO custos_custodian;
@@ -253,14 +263,6 @@ CREATE POLICY txn_write ON custos.txn FOR INSERT
 	WITH CHECK (account = ANY ((SELECT custos.my_custody_accounts())::text[]));
 CREATE POLICY txn_update ON custos.txn FOR UPDATE
 	USING (account = ANY ((SELECT custos.my_custody_accounts())::text[]) OR peer = ANY ((SELECT custos.my_custody_accounts())::text[]));
-
-ALTER TABLE custos.txn_counter ENABLE ROW LEVEL SECURITY;
-CREATE POLICY txn_counter_read ON custos.txn_counter FOR SELECT
-	USING ((SELECT custos.sees_all()) OR account = ANY ((SELECT custos.my_accounts())::text[]));
-CREATE POLICY txn_counter_insert ON custos.txn_counter FOR INSERT
-	WITH CHECK (account = ANY ((SELECT custos.my_custody_accounts())::text[]));
-CREATE POLICY txn_counter_update ON custos.txn_counter FOR UPDATE
-	USING (account = ANY ((SELECT custos.my_custody_accounts())::text[]));
 
 ALTER TABLE custos.incident ENABLE ROW LEVEL SECURITY;
 CREATE POLICY incident_read ON custos.incident FOR SELECT

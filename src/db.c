@@ -15,6 +15,8 @@ struct db {
 	PGconn *conn;
 	char *prepared[DB_PREPARED_MAX]; /* SQL prepared as "c<index>" (copies) */
 	size_t nprepared;
+	bool pipe;        /* in pipeline mode: statements are queued */
+	size_t queued;    /* results the pipeline owes us */
 	char *conninfo;   /* as given; NULL for the environment's defaults */
 	char sqlstate[6];
 	char server[160];
@@ -158,6 +160,15 @@ static bool prepared_name(db *d, const char *sql, int nparams, char name[16], PG
 	char *copy = strdup(sql);
 	if (copy == NULL)
 		return false;
+	if (d->pipe) {
+		if (!PQsendPrepare(d->conn, name, sql, nparams, NULL)) {
+			free(copy);
+			return false;
+		}
+		d->queued++;
+		d->prepared[d->nprepared++] = copy;
+		return true;
+	}
 	PGresult *r = PQprepare(d->conn, name, sql, nparams, NULL);
 	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
 		free(copy);
@@ -179,6 +190,16 @@ static status exec(db *d, bool adhoc, const char *sql, int nparams, const char *
 		return err_set(err, ST_CONN, "not connected to the database");
 	char name[16];
 	PGresult *r = NULL;
+	if (d->pipe) {
+		if (res != NULL || adhoc)
+			return err_set(err, ST_USAGE, "internal: a result asked for inside a pipeline");
+		if (!prepared_name(d, sql, nparams, name, &r) ||
+		    !PQsendQueryPrepared(d->conn, name, nparams, params, lengths, formats, 0))
+			return err_set(err, ST_CONN, "connection to the database lost: %s",
+				       PQerrorMessage(d->conn));
+		d->queued++;
+		return ST_OK;
+	}
 	if (adhoc || !prepared_name(d, sql, nparams, name, &r))
 		r = PQexecParams(d->conn, sql, nparams, NULL, params, lengths, formats, 0);
 	else if (r == NULL)
@@ -225,6 +246,71 @@ status db_exec_script(db *d, const char *sql, errbuf *err)
 	if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK)
 		st = result_error(d, r, err);
 	PQclear(r);
+	return st;
+}
+
+status db_pipeline_begin(db *d, errbuf *err)
+{
+	if (d->conn == NULL)
+		return err_set(err, ST_CONN, "not connected to the database");
+	if (!PQenterPipelineMode(d->conn))
+		return err_set(err, ST_DB, "cannot enter pipeline mode");
+	d->pipe = true;
+	d->queued = 0;
+	return ST_OK;
+}
+
+status db_pipeline_end(db *d, PGresult **last, errbuf *err)
+{
+	status st = ST_OK;
+	if (last != NULL)
+		*last = NULL;
+	d->pipe = false;
+	if (!PQpipelineSync(d->conn))
+		st = err_set(err, ST_CONN, "connection to the database lost: %s",
+			     PQerrorMessage(d->conn));
+	/* Each queued command gives one result and then NULL; the sync its own. */
+	for (size_t i = 0; st != ST_CONN && i < d->queued; i++) {
+		PGresult *r = PQgetResult(d->conn);
+		ExecStatusType es = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+		if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK && st == ST_OK &&
+		    es != PGRES_PIPELINE_ABORTED)
+			st = result_error(d, r, err);
+		if (last != NULL && i + 1 == d->queued && st == ST_OK && r != NULL) {
+			*last = r;
+			r = NULL;
+			PGresult *end = PQgetResult(d->conn);
+			PQclear(end);
+			continue;
+		}
+		PQclear(r);
+		if (r == NULL || PQstatus(d->conn) != CONNECTION_OK) {
+			st = st != ST_OK ? st : err_set(err, ST_CONN, "connection to the database lost");
+			break;
+		}
+		PGresult *end = PQgetResult(d->conn);
+		PQclear(end);
+	}
+	if (st != ST_CONN) {
+		PGresult *sync = PQgetResult(d->conn);
+		PQclear(sync);
+		PQexitPipelineMode(d->conn);
+	}
+	d->queued = 0;
+	if (st != ST_OK && last != NULL) {
+		PQclear(*last);
+		*last = NULL;
+	}
+	if (st != ST_OK && PQstatus(d->conn) == CONNECTION_OK) {
+		/* Statements queued after the failure were never prepared, so the
+		 * cache cannot be trusted: roll back, then start it afresh. */
+		if (PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(d->conn, "ROLLBACK"));
+		PQclear(PQexec(d->conn, "DEALLOCATE ALL"));
+		for (size_t i = 0; i < d->nprepared; i++)
+			free(d->prepared[i]);
+		d->nprepared = 0;
+	}
 	return st;
 }
 

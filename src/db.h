@@ -51,6 +51,15 @@ status db_execb(db *d, const char *sql, int nparams, const char *const *params,
  * for SQL compiled into custos (the migrations), never for input. */
 status db_exec_script(db *d, const char *sql, errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* Pipeline mode (one round trip for many statements): between
+ * db_pipeline_begin and db_pipeline_end, db_exec/db_execb calls that want
+ * no result are only queued and return ST_OK; db_pipeline_end sends them
+ * and returns the first failure (the transaction is then rolled back).
+ * Asking for a result inside a pipeline is an error; the last statement's
+ * result comes back in *last (if last is not NULL; caller PQclears). */
+status db_pipeline_begin(db *d, errbuf *err) CUSTOS_WARN_UNUSED;
+status db_pipeline_end(db *d, PGresult **last, errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* BEGIN / COMMIT / ROLLBACK.  db_rollback never fails loudly: it is the
  * cleanup path (and a lost connection has rolled back anyway). */
 status db_begin(db *d, errbuf *err) CUSTOS_WARN_UNUSED;

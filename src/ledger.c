@@ -35,6 +35,10 @@ typedef struct work {
 	char actor[KEY_NAME_MAX + 1];
 	char second[KEY_NAME_MAX + 1];
 	bool inbound;          /* accept: the items come onto e.account */
+	bool linked;           /* entry_item rows written (by set_custody) */
+	bool account_open;     /* the request's account is open (open_work) */
+	bool keeper;           /* the actor is its custodian or alternate */
+	int64_t next_seq;      /* its next transaction number this year */
 	errbuf *err;
 } work;
 
@@ -159,33 +163,6 @@ static status is_second_person(db *d, const char *person, bool *yes, errbuf *err
 	return st;
 }
 
-/* The actor: the person whose login this session is, holding the key. */
-static status find_actor(work *w)
-{
-	PGresult *r = NULL;
-	status st = db_exec(w->d, "SELECT name, pubkey FROM person WHERE login = session_user "
-				  "AND revoked_idx IS NULL", 0, NULL, &r, w->err);
-	if (st != ST_OK)
-		return st;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		return err_set(w->err, ST_DENIED,
-			       "the database login '%s' is not an enrolled person of this ledger "
-			       "(or their key is revoked)", db_user(w->d));
-	}
-	COPY(w->actor, db_val(r, 0, 0));
-	uint8_t pk[KEY_PK_LEN];
-	st = hex_bytea(db_val(r, 0, 1), pk, sizeof pk);
-	PQclear(r);
-	const key_public *k = key_secret_public(w->req->actor);
-	if (st != ST_OK || sodium_memcmp(pk, k->pk, KEY_PK_LEN) != 0 ||
-	    strcmp(k->name, w->actor) != 0)
-		return err_set(w->err, ST_DENIED,
-			       "the key file given is not the enrolled key of %s (login '%s')",
-			       w->actor, db_user(w->d));
-	return ST_OK;
-}
-
 /* The second signer: enrolled, unrevoked, distinct from the actor. */
 static status find_second(work *w, const char *what)
 {
@@ -247,41 +224,17 @@ static status parse_row(const PGresult *r, int row, held *h, errbuf *err)
 	"id, title, edition, serial, kind, alc, class, crypto, qty, effective::text, "      \
 	"supersedes::text, account, status, holder, peer, incident, last_txn"
 
-/* Fill in the title and edition of items given by serial only: the open
- * item with that serial on the account (or in transit to it, for accept). */
-static status resolve_serials(work *w)
+/* Load and lock the state of every item of the entry, in one statement.
+ * Items given by identity (title, edition, serial) are looked up as such;
+ * items given by serial alone (title "") are the one open item with that
+ * serial on the entry's account (or in transit to it), and get their title
+ * and edition filled in. */
+static bool open_here(const held *h, const char *account)
 {
-	for (size_t i = 0; i < w->e.nitems; i++) {
-		entry_item *it = &w->e.items[i];
-		if (it->title[0] != '\0')
-			continue;
-		const char *p[] = {it->serial, w->e.account};
-		PGresult *r = NULL;
-		status st = db_exec(w->d,
-				    "SELECT title, edition FROM item WHERE serial = $1 AND "
-				    "((account = $2 AND status IN ('on_hand','issued','in_transit','incident'))"
-				    " OR (status = 'in_transit' AND peer = $2))",
-				    2, p, &r, w->err);
-		if (st != ST_OK)
-			return st;
-		int n = PQntuples(r);
-		if (n == 1) {
-			COPY(it->title, db_val(r, 0, 0));
-			COPY(it->edition, db_val(r, 0, 1));
-		}
-		PQclear(r);
-		if (n == 0)
-			return err_set(w->err, ST_REFUSED, "no open item with serial %s on account %s",
-				       it->serial, w->e.account);
-		if (n > 1)
-			return err_set(w->err, ST_REFUSED,
-				       "%d items on account %s have serial %s: give the short title "
-				       "too (title=... serial=...)", n, w->e.account, it->serial);
-	}
-	return ST_OK;
+	return (strcmp(h->account, account) == 0 && item_status_open(h->status)) ||
+	       (h->status == ITEM_IN_TRANSIT && strcmp(h->peer, account) == 0);
 }
 
-/* Load and lock the state of every item of the entry (by identity). */
 static status load_items(work *w)
 {
 	size_t n = w->e.nitems;
@@ -289,55 +242,99 @@ static status load_items(work *w)
 		return ST_OK;
 	w->held = calloc(n, sizeof *w->held);
 	const char **t = calloc(n, sizeof *t), **ed = calloc(n, sizeof *ed),
-		   **se = calloc(n, sizeof *se);
-	char *at = NULL, *ae = NULL, *as = NULL;
+		   **se = calloc(n, sizeof *se), **bare = calloc(n, sizeof *bare);
+	char *at = NULL, *ae = NULL, *as = NULL, *ab = NULL;
+	held *rows = NULL;
 	PGresult *r = NULL;
+	size_t nid = 0, nbare = 0;
 	status st = ST_NOMEM;
-	if (w->held == NULL || t == NULL || ed == NULL || se == NULL)
+	if (w->held == NULL || t == NULL || ed == NULL || se == NULL || bare == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		t[i] = w->e.items[i].title;
-		ed[i] = w->e.items[i].edition;
-		se[i] = w->e.items[i].serial;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(t[i], t[j]) == 0 && strcmp(ed[i], ed[j]) == 0 &&
-			    strcmp(se[i], se[j]) == 0) {
-				char l[120];
-				item_label(&w->e.items[i], l, sizeof l);
-				st = err_set(w->err, ST_REFUSED, "item %s is listed twice", l);
-				goto out;
-			}
+		const entry_item *it = &w->e.items[i];
+		if (it->title[0] == '\0') {
+			bare[nbare++] = it->serial;
+		} else {
+			t[nid] = it->title;
+			ed[nid] = it->edition;
+			se[nid++] = it->serial;
+		}
 	}
-	at = db_array(t, n);
-	ae = db_array(ed, n);
-	as = db_array(se, n);
-	if (at == NULL || ae == NULL || as == NULL)
+	at = db_array(t, nid);
+	ae = db_array(ed, nid);
+	as = db_array(se, nid);
+	ab = db_array(bare, nbare);
+	if (at == NULL || ae == NULL || as == NULL || ab == NULL)
 		goto out;
-	const char *p[] = {at, ae, as};
+	const char *p[] = {at, ae, as, ab, w->e.account};
 	st = db_exec(w->d,
-		     "SELECT " ITEM_COLUMNS " FROM item WHERE (title, edition, serial) IN "
+		     "SELECT " ITEM_COLUMNS " FROM item WHERE id IN ("
+		     "SELECT id FROM item WHERE (title, edition, serial) IN "
 		     "(SELECT * FROM unnest($1::text[], $2::text[], $3::text[])) "
+		     "UNION ALL SELECT id FROM item WHERE serial = ANY ($4::text[]) AND "
+		     "((account = $5 AND status IN ('on_hand', 'issued', 'in_transit', 'incident')) "
+		     "OR (status = 'in_transit' AND peer = $5))) "
 		     "ORDER BY id FOR UPDATE",
-		     3, p, &r, w->err);
+		     5, p, &r, w->err);
 	if (st != ST_OK)
 		goto out;
-	for (int row = 0; row < PQntuples(r) && st == ST_OK; row++) {
-		held h;
-		if ((st = parse_row(r, row, &h, w->err)) != ST_OK)
-			break;
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(h.facts.title, t[i]) == 0 && strcmp(h.facts.edition, ed[i]) == 0 &&
-			    strcmp(h.facts.serial, se[i]) == 0)
-				w->held[i] = h;
+	int nrows = PQntuples(r);
+	if (nrows > 0 && (rows = calloc((size_t)nrows, sizeof *rows)) == NULL) {
+		st = ST_NOMEM;
+		goto out;
 	}
+	for (int row = 0; row < nrows && st == ST_OK; row++)
+		st = parse_row(r, row, &rows[row], w->err);
+	for (size_t i = 0; i < n && st == ST_OK; i++) {
+		entry_item *it = &w->e.items[i];
+		bool by_serial = it->title[0] == '\0';
+		int matches = 0;
+		for (int row = 0; row < nrows; row++) {
+			const held *h = &rows[row];
+			if (strcmp(h->facts.serial, it->serial) != 0)
+				continue;
+			if (by_serial ? open_here(h, w->e.account)
+				      : strcmp(h->facts.title, it->title) == 0 &&
+					strcmp(h->facts.edition, it->edition) == 0) {
+				w->held[i] = *h;
+				matches++;
+			}
+		}
+		if (by_serial && matches == 0)
+			st = err_set(w->err, ST_REFUSED, "no open item with serial %s on account %s",
+				     it->serial, w->e.account);
+		else if (by_serial && matches > 1)
+			st = err_set(w->err, ST_REFUSED,
+				     "%d items on account %s have serial %s: give the short title "
+				     "too (--item 'serial=%s title=...')", matches, w->e.account,
+				     it->serial, it->serial);
+		else if (by_serial) {
+			COPY(it->title, w->held[i].facts.title);
+			COPY(it->edition, w->held[i].facts.edition);
+		}
+	}
+	for (size_t i = 0; i < n && st == ST_OK; i++)
+		for (size_t j = 0; j < i; j++) {
+			const entry_item *a = &w->e.items[i], *b = &w->e.items[j];
+			if (strcmp(a->title, b->title) == 0 && strcmp(a->edition, b->edition) == 0 &&
+			    strcmp(a->serial, b->serial) == 0) {
+				char l[120];
+				item_label(a, l, sizeof l);
+				st = err_set(w->err, ST_REFUSED, "item %s is listed twice", l);
+				break;
+			}
+		}
 out:
 	PQclear(r);
+	free(rows);
 	free(t);
 	free(ed);
 	free(se);
+	free(bare);
 	free(at);
 	free(ae);
 	free(as);
+	free(ab);
 	if (st == ST_NOMEM)
 		err_set(w->err, st, "out of memory");
 	return st;
@@ -391,80 +388,81 @@ typedef struct head {
 	int64_t now_us;
 } head;
 
-static status lock_head(db *d, head *h, errbuf *err)
+/* Open an action in one statement: lock the log head (serialising
+ * appends), look the idempotency key up, and find the person whose login
+ * this session is.  *found when the key was applied before (res filled). */
+static status open_work(work *w, head *h, ledger_result *res, bool *found)
 {
+	const char *p[] = {w->req->idem, w->req->account};
 	PGresult *r = NULL;
-	status st = db_exec(d, "SELECT origin, size, last_leaf, now_us FROM lock_head()", 0, NULL,
-			    &r, err);
+	/* BEGIN and this statement travel together: one round trip.  For a
+	 * material action it also says whether the account is open, whether
+	 * the actor keeps it, and its next transaction number in the entry's
+	 * year (the head lock serialises numbering). */
+	status st = db_pipeline_begin(w->d, w->err);
+	if (st == ST_OK)
+		st = db_begin(w->d, w->err);
+	if (st == ST_OK)
+		st = db_exec(w->d,
+			     "SELECT h.origin, h.size, h.last_leaf, h.now_us, e.idx, "
+			     "coalesce(e.txn, ''), (extract(epoch FROM e.time) * 1000000)::bigint, "
+			     "p.name, p.pubkey, account_exists($2), EXISTS (SELECT FROM person_role r "
+			     "WHERE r.person = p.name AND r.account = $2 AND "
+			     "r.role IN ('custodian', 'alternate')), "
+			     "coalesce((SELECT max(seq) FROM txn t WHERE t.account = $2 AND t.year = "
+			     "extract(year FROM ('epoch'::timestamptz + h.now_us * interval '1 microsecond') "
+			     "AT TIME ZONE 'UTC')), 0) + 1 "
+			     "FROM lock_head() h "
+			     "LEFT JOIN log_entry e ON e.idem = $1 "
+			     "LEFT JOIN person p ON p.login = session_user AND p.revoked_idx IS NULL",
+			     2, p, NULL, w->err);
+	status end = db_pipeline_end(w->d, &r, w->err);
+	st = st != ST_OK ? st : end;
 	if (st == ST_DENIED)
-		return err_set(err, ST_DENIED, "login '%s' may not write to the log: %s",
-			       db_user(d), "only administrators and custodians sign entries");
+		return err_set(w->err, ST_DENIED, "login '%s' may not write to the log: only "
+				   "administrators and custodians sign entries", db_user(w->d));
 	if (st != ST_OK)
 		return st;
 	if (PQntuples(r) != 1 || db_null(r, 0, 0)) {
 		PQclear(r);
-		return err_set(err, ST_NOTFOUND, "the log has not been started: run custos db init");
+		return err_set(w->err, ST_NOTFOUND, "the log has not been started: run custos db init");
 	}
 	COPY(h->origin, db_val(r, 0, 0));
 	h->size = (uint64_t)db_int(r, 0, 1);
 	h->now_us = db_int(r, 0, 3);
 	st = hex_bytea(db_val(r, 0, 2), h->last_leaf, SHA256_LEN);
-	PQclear(r);
-	if (st != ST_OK)
-		return err_set(err, ST_CORRUPT, "the log head's last leaf is malformed");
-	return ST_OK;
-}
-
-/* Has this idempotency key been applied?  Fills res when it has. */
-static status find_idem(db *d, const char *idem, ledger_result *res, bool *found, errbuf *err)
-{
-	const char *p[] = {idem};
-	PGresult *r = NULL;
-	status st = db_exec(d, "SELECT idx, coalesce(txn, ''), "
-			       "(extract(epoch FROM time) * 1000000)::bigint "
-			       "FROM log_entry WHERE idem = $1", 1, p, &r, err);
-	if (st != ST_OK)
-		return st;
-	*found = PQntuples(r) == 1;
+	*found = !db_null(r, 0, 4);
 	if (*found) {
-		res->index = (uint64_t)db_int(r, 0, 0);
-		COPY(res->txn, db_val(r, 0, 1));
-		res->time_us = db_int(r, 0, 2);
+		res->index = (uint64_t)db_int(r, 0, 4);
+		COPY(res->txn, db_val(r, 0, 5));
+		res->time_us = db_int(r, 0, 6);
 		res->already = true;
 	}
+	bool person = !db_null(r, 0, 7);
+	w->account_open = strcmp(db_val(r, 0, 9), "t") == 0;
+	w->keeper = strcmp(db_val(r, 0, 10), "t") == 0;
+	w->next_seq = db_int(r, 0, 11);
+	uint8_t pk[KEY_PK_LEN] = {0};
+	if (person) {
+		COPY(w->actor, db_val(r, 0, 7));
+		if (hex_bytea(db_val(r, 0, 8), pk, sizeof pk) != ST_OK)
+			st = ST_CORRUPT;
+	}
 	PQclear(r);
-	return ST_OK;
-}
-
-/* The next transaction number of the entry's account in its year (the
- * counter itself moves in apply_material, after the entry is in the log). */
-static status next_txn(work *w)
-{
-	char year[8];
-	snprintf(year, sizeof year, "%d", year_of(w->e.time_us));
-	const char *p[] = {w->e.account, year};
-	PGresult *r = NULL;
-	status st = db_exec(w->d,
-			    "SELECT coalesce((SELECT last FROM txn_counter WHERE account = $1 AND "
-			    "year = $2::integer FOR UPDATE), 0) + 1",
-			    2, p, &r, w->err);
 	if (st != ST_OK)
-		return st;
-	long seq = (long)db_int(r, 0, 0);
-	PQclear(r);
-	snprintf(w->e.txn, sizeof w->e.txn, "%s-%s-%04ld", w->e.account, year, seq);
+		return err_set(w->err, ST_CORRUPT, "the log head or a person's key is malformed "
+				   "in the database");
+	if (*found)
+		return ST_OK;
+	if (!person)
+		return err_set(w->err, ST_DENIED, "the database login '%s' is not an enrolled person "
+				   "of this ledger (or their key is revoked)", db_user(w->d));
+	const key_public *k = key_secret_public(w->req->actor);
+	if (sodium_memcmp(pk, k->pk, KEY_PK_LEN) != 0 || strcmp(k->name, w->actor) != 0)
+		return err_set(w->err, ST_DENIED,
+			       "the key file given is not the enrolled key of %s (login '%s')",
+			       w->actor, db_user(w->d));
 	return ST_OK;
-}
-
-static status bump_txn_counter(work *w)
-{
-	char year[8];
-	snprintf(year, sizeof year, "%d", year_of(w->e.time_us));
-	const char *p[] = {w->e.account, year, strrchr(w->e.txn, '-') + 1};
-	return db_exec(w->d,
-		       "INSERT INTO txn_counter (account, year, last) VALUES ($1, $2, $3::integer) "
-		       "ON CONFLICT (account, year) DO UPDATE SET last = EXCLUDED.last",
-		       3, p, NULL, w->err);
 }
 
 /* Sign the entry and insert it (the trigger moves the head). */
@@ -522,7 +520,7 @@ static void fmt_i64(char *out, size_t cap, int64_t v)
 /* Record which items the entry lists (their history). */
 static status link_items(work *w)
 {
-	if (w->e.nitems == 0)
+	if (w->e.nitems == 0 || w->linked)
 		return ST_OK;
 	const char **ids = calloc(w->e.nitems, sizeof *ids);
 	char (*idbuf)[24] = calloc(w->e.nitems, sizeof *idbuf);
@@ -571,12 +569,15 @@ static status set_custody(work *w, const char *account, const char *status_name,
 	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
 	fmt_i64(us, sizeof us, w->e.time_us);
 	const char *p[] = {arr, account, status_name, holder, peer, incident, w->e.txn, idx, us};
+	/* The items' history (entry_item) is written in the same statement. */
 	st = db_exec(w->d,
-		     "UPDATE item SET account = $2, status = $3, holder = $4, peer = $5, "
-		     "incident = $6, last_txn = $7, last_idx = $8, "
+		     "WITH u AS (UPDATE item SET account = $2, status = $3, holder = $4, peer = $5, "
+		     "incident = $6, last_txn = $7, last_idx = $8::bigint, "
 		     "since = 'epoch'::timestamptz + $9::bigint * interval '1 microsecond' "
-		     "WHERE id = ANY ($1::bigint[])",
+		     "WHERE id = ANY ($1::bigint[]) RETURNING id) "
+		     "INSERT INTO entry_item (item_id, idx) SELECT id, $8::bigint FROM u",
 		     9, p, NULL, w->err);
+	w->linked = st == ST_OK;
 out:
 	free(arr);
 	free(ids);
@@ -599,7 +600,7 @@ static status insert_txn(work *w, bool open)
 			   open ? "t" : "f"};
 	return db_exec(w->d,
 		       "INSERT INTO txn (number, account, year, seq, action, idx, time, peer, holder, "
-		       "ref, open) VALUES ($1, $2, $3, $4::integer, $5, $6, "
+		       "ref, open) VALUES ($1, $2, $3::integer, $4::integer, $5, $6, "
 		       "'epoch'::timestamptz + $7::bigint * interval '1 microsecond', $8, $9, $10, $11)",
 		       11, p, NULL, w->err);
 }
@@ -674,7 +675,6 @@ static status apply_incoming(work *w)
 	char (*num)[2][12] = calloc(n, sizeof *num);
 	char (*dates)[2][ENTRY_DATE_LEN + 1] = calloc(n, sizeof *dates);
 	char *arr[NCOL] = {0};
-	PGresult *r = NULL;
 	status st = ST_NOMEM;
 	if (num == NULL || dates == NULL)
 		goto out;
@@ -701,10 +701,12 @@ static status apply_incoming(work *w)
 			goto out;
 	const char *p[] = {arr[0], arr[1], arr[2], arr[3], arr[4], arr[5], arr[6], arr[7],
 			   arr[8], arr[9], w->e.account, w->e.txn, idx, us};
+	/* The items' history (entry_item) is written in the same statement,
+	 * which returns nothing, so that it can travel in a pipeline. */
 	st = db_exec(w->d,
-		     "INSERT INTO item AS i (title, edition, serial, kind, alc, class, crypto, qty, "
-		     "effective, supersedes, account, status, last_txn, last_idx, since) "
-		     "SELECT t, e, s, k, a, c, y, q, ef, su, $11, 'on_hand', $12, $13, "
+		     "WITH i AS (INSERT INTO item AS i (title, edition, serial, kind, alc, class, "
+		     "crypto, qty, effective, supersedes, account, status, last_txn, last_idx, since) "
+		     "SELECT t, e, s, k, a, c, y, q, ef, su, $11, 'on_hand', $12, $13::bigint, "
 		     "'epoch'::timestamptz + $14::bigint * interval '1 microsecond' "
 		     "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], "
 		     "$6::text[], $7::boolean[], $8::integer[], $9::date[], $10::date[]) "
@@ -715,24 +717,10 @@ static status apply_incoming(work *w)
 		     "supersedes = EXCLUDED.supersedes, account = EXCLUDED.account, "
 		     "status = 'on_hand', holder = NULL, peer = NULL, incident = NULL, "
 		     "last_txn = EXCLUDED.last_txn, last_idx = EXCLUDED.last_idx, since = EXCLUDED.since "
-		     "RETURNING id, title, edition, serial",
-		     14, p, &r, w->err);
-	if (st != ST_OK)
-		goto out;
-	if ((size_t)PQntuples(r) != n) {
-		st = err_set(w->err, ST_DB, "the database took %d of %zu items", PQntuples(r), n);
-		goto out;
-	}
-	/* RETURNING keeps no promise of order: match the ids by identity. */
-	for (int row = 0; row < PQntuples(r); row++) {
-		const char *t = db_val(r, row, 1), *e = db_val(r, row, 2), *se = db_val(r, row, 3);
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(w->e.items[i].serial, se) == 0 && strcmp(w->e.items[i].title, t) == 0 &&
-			    strcmp(w->e.items[i].edition, e) == 0)
-				w->held[i].id = db_int(r, row, 0);
-	}
+		     "RETURNING id) INSERT INTO entry_item (item_id, idx) SELECT id, $13::bigint FROM i",
+		     14, p, NULL, w->err);
+	w->linked = st == ST_OK;
 out:
-	PQclear(r);
 	for (int c = 0; c < NCOL; c++) {
 		free(col[c]);
 		free(arr[c]);
@@ -880,20 +868,20 @@ static status do_holder(work *w, bool issue, txn_row *t)
 static status check_material(work *w, txn_row *t)
 {
 	const ledger_request *q = w->req;
-	bool open;
-	status st = account_is_open(w, w->e.account, &open);
-	if (st != ST_OK)
-		return st;
+	char year[8];
+	snprintf(year, sizeof year, "%d", year_of(w->e.time_us));
+	snprintf(w->e.txn, sizeof w->e.txn, "%s-%s-%04lld", w->e.account, year,
+		 (long long)w->next_seq);
+	bool open = w->account_open, keeper = w->keeper;
+	status st;
 	if (!open)
 		return err_set(w->err, ST_REFUSED, "account %s is not open in this ledger",
 			       w->e.account);
 	if (q->ref[0] != '\0' && (st = load_txn(w, q->ref, t)) != ST_OK)
 		return st;
-	if (w->e.action != ACT_ACCEPT && (st = require_custodian(w, w->e.account)) != ST_OK)
-		return st;
-	if (w->e.action != ACT_ACCEPT && w->e.action != ACT_INCIDENT_CLOSE &&
-	    (st = resolve_serials(w)) != ST_OK)
-		return st;
+	if (w->e.action != ACT_ACCEPT && !keeper)
+		return err_set(w->err, ST_DENIED, "%s is not custodian or alternate of account %s",
+			       w->actor, w->e.account);
 	if (w->e.action != ACT_ACCEPT && w->e.action != ACT_INCIDENT_CLOSE &&
 	    (st = load_items(w)) != ST_OK)
 		return st;
@@ -1075,8 +1063,6 @@ static status apply_material(work *w)
 	default:
 		break;
 	}
-	if (st == ST_OK)
-		st = bump_txn_counter(w);
 	if (st == ST_OK)
 		st = insert_txn(w, txn_open);
 	if (st != ST_OK)
@@ -1326,17 +1312,11 @@ status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf 
 	    q->action == ACT_CUSTODIAN_CHANGE)
 		return err_set(err, ST_REFUSED, "%s is not supported by ledger_submit",
 			       entry_action_name(q->action));
-	status st = db_begin(d, err);
-	if (st != ST_OK)
-		return st;
+	status st;
 	head h;
 	bool found = false, new_person = false;
 	txn_row t = {0};
-	if ((st = lock_head(d, &h, err)) != ST_OK)
-		goto out;
-	if ((st = find_idem(d, q->idem, res, &found, err)) != ST_OK || found)
-		goto out;
-	if ((st = find_actor(&w)) != ST_OK)
+	if ((st = open_work(&w, &h, res, &found)) != ST_OK || found)
 		goto out;
 	if ((st = prepare_entry(&w, &h)) != ST_OK)
 		goto out;
@@ -1356,8 +1336,6 @@ status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf 
 				goto out;
 			}
 		}
-		if ((st = next_txn(&w)) != ST_OK)
-			goto out;
 	} else {
 		if (q->action == ACT_KEY_ENROL || q->action == ACT_KEY_REVOKE) {
 			w.e.nkeys = 1;
@@ -1371,11 +1349,19 @@ status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf 
 			     entry_action_name(q->action));
 		goto out;
 	}
-	if ((st = write_entry(&w, w.actor, res)) != ST_OK)
+	/* Everything is checked: the writes of a material action need no
+	 * answers, so they and the COMMIT go to the server in one round trip. */
+	bool pipe = is_material(q->action);
+	if (pipe && (st = db_pipeline_begin(d, err)) != ST_OK)
 		goto out;
-	st = is_material(q->action) ? apply_material(&w) : apply_registry(&w, new_person);
+	if ((st = write_entry(&w, w.actor, res)) == ST_OK)
+		st = pipe ? apply_material(&w) : apply_registry(&w, new_person);
 	if (st == ST_OK)
 		st = db_commit(d, err);
+	if (pipe) {
+		status end = db_pipeline_end(d, NULL, err);
+		st = st != ST_OK ? st : end;
+	}
 out:
 	if (st != ST_OK || found)
 		db_rollback(d);

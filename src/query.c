@@ -495,7 +495,7 @@ fail:
 }
 
 /* ---- transactions -------------------------------------------------------------
- * By txn_account_time (account, year DESC, seq DESC). */
+ * By the unique index on (account, year, seq), read backwards. */
 
 static const char TXN_LIST[] =
 	"SELECT number, account, action, " RFC3339("time") ", peer, holder, ref, year, seq, idx, open"

@@ -143,6 +143,41 @@ case $out in *CHANGED*) echo "FAIL: the owner rewrote the log"; fails=$((fails+1
 out=$(psql -qAtX -c "UPDATE custos.item SET status = 'on_hand' WHERE serial = '0001'; SELECT 'CHANGED'" 2>&1)
 case $out in *CHANGED*) echo "FAIL: state changed without a log entry"; fails=$((fails+1));; esac
 
+# a holder sees only what is issued to them and their account; an
+# administrator reads everything
+[ "$(rls carol "SELECT count(*) FROM custos.item WHERE account = '654321' AND status <> 'transferred'")" = 0 ] ||
+	{ echo "FAIL: carol sees account 654321's items"; fails=$((fails+1)); }
+[ "$(rls carol "SELECT count(*) FROM custos.txn WHERE account = '654321' AND peer IS DISTINCT FROM '123456'")" = 0 ] ||
+	{ echo "FAIL: carol sees account 654321's transactions"; fails=$((fails+1)); }
+[ "$(rls adm "SELECT count(DISTINCT account) FROM custos.txn")" = 2 ] ||
+	{ echo "FAIL: the administrator should read every account"; fails=$((fails+1)); }
+[ "$(rls bob "SELECT count(*) FROM custos.log_entry WHERE account = '123456' AND peer IS DISTINCT FROM '654321'")" = 0 ] ||
+	{ echo "FAIL: bob reads account 123456's log entries"; fails=$((fails+1)); }
+# the log takes an entry only from its own actor
+out=$(rls alice "INSERT INTO custos.log_entry (idx, leaf, note, time, action, actor, idem) SELECT size, sha256('x'), 'x', now(), 'receipt', 'bob', 'forged' FROM custos.log_head; SELECT 'CHANGED'")
+case $out in *CHANGED*) echo "FAIL: alice appended an entry as bob"; fails=$((fails+1));; esac
+
+# --- queries ---------------------------------------------------------------------------------
+expect_out 'KG-175D .*KG9 .*on_hand' asq alice holdings --serial KG9
+expect_out 'destroy .*alice wendy|alice +wendy' asq alice history 0001
+expect_out '123456-[0-9]{4}-0001' asq alice txn list --account 123456
+expect_err 2 'limit' asq alice holdings --limit 0
+expect_err 2 'cursor' asq alice holdings --after 'not-a-cursor'
+ok asq alice holdings --title "'; DROP TABLE custos.item; --"
+
+# --- connection: a service file works as in psql ---------------------------------------------
+printf '[ledger]\nhost=%s\nport=%s\ndbname=%s\nuser=alice\n' "$PGHOST" "$PGPORT" "$PGDATABASE" >"$W/services"
+expect_out 'KG9' env -u PGHOST -u PGPORT -u PGDATABASE PGSERVICEFILE="$W/services" "$C" holdings --db service=ledger --serial KG9
+expect_err 1 'cannot connect' "$C" holdings --db "host=/nonexistent port=1"
+
+# --- a login password is set as a SCRAM verifier made by the client --------------------------
+mkkey pat >"$W/pat.vkey"
+ok asw adm pat person add pat --role holder --account 123456 --pubkey "$(cat "$W/pat.vkey")" --password-fd 5 5<<<'pat-login-secret'
+case $(q "SELECT rolpassword FROM pg_authid WHERE rolname = 'pat'") in
+SCRAM-SHA-256\$*) ;;
+*) echo "FAIL: pat's password is not a SCRAM verifier"; fails=$((fails+1));;
+esac
+
 # --- tampering with the state tables (as the owner, triggers off) is found and named -----------
 psql -qAtX -c "SET session_replication_role = replica; UPDATE custos.item SET status = 'on_hand' WHERE serial = '0001'" >/dev/null
 expect_err 1 'item AKAT 1234 edition A serial 0001: status: database on_hand, log destroyed' asq dave log verify
