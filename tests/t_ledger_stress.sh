@@ -80,4 +80,17 @@ for i in $(seq 1 5); do
 done
 gapfree restart
 expect_out '^valid' asq dave log verify
+# --- a failure in the pipelined writes rolls everything back ------------------------------------
+# A trigger (made by the owner for this test) makes the transaction row's
+# insert fail after the entry and the custody change were sent.
+ok as alice possession --item 'kind=equipment alc=4 class=U serial=P1 title=PIPE'
+q "CREATE FUNCTION custos.test_fail() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'test: refused'; END \$\$;
+   CREATE TRIGGER test_fail BEFORE INSERT ON custos.txn FOR EACH ROW WHEN (NEW.action = 'transfer') EXECUTE FUNCTION custos.test_fail()"
+before=$(q "SELECT size FROM custos.log_head")
+expect_err 1 'test: refused' as alice transfer --to COR --serial P1
+[ "$(q "SELECT size FROM custos.log_head")" = "$before" ] || { echo "FAIL: a failed pipeline left an entry"; fails=$((fails+1)); }
+[ "$(q "SELECT status FROM custos.item WHERE serial = 'P1'")" = on_hand ] || { echo "FAIL: a failed pipeline changed custody"; fails=$((fails+1)); }
+q "DROP TRIGGER test_fail ON custos.txn; DROP FUNCTION custos.test_fail()"
+ok as alice transfer --to COR --serial P1
+expect_out '^valid' asq dave log verify
 finish

@@ -1,0 +1,403 @@
+/* check_ledger: the ledger's actions (src/ledger.c) through its C API,
+ * against a real PostgreSQL server (tests/pg.sh; PGUSER a superuser).
+ * Each test makes its own database from a migrated template, starts the
+ * log with TEST-ONLY keys and acts as the people's own login roles; every
+ * test ends with `log verify` (logverify_run) finding the tables equal to
+ * the replay of the log. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../src/db.h"
+#include "../src/ledger.h"
+#include "../src/logverify.h"
+#include "../src/migrate.h"
+#include "check_run.h"
+#include "testkey.h"
+
+static char template_db[32];
+static char dbname[64];
+
+static db *connect_as(const char *database, const char *user)
+{
+	char ci[192];
+	snprintf(ci, sizeof ci, "dbname=%s%s%s", database, user ? " user=" : "", user ? user : "");
+	db *d = NULL;
+	errbuf err = {{0}};
+	status st = db_open(ci, &d, &err);
+	ck_assert_msg(st == ST_OK, "connect as %s: %s", user ? user : "owner", err.msg);
+	return d;
+}
+
+static void run_sql(db *d, const char *sql)
+{
+	errbuf err = {{0}};
+	status st = db_exec_script(d, sql, &err);
+	ck_assert_msg(st == ST_OK, "%s -> %s", sql, err.msg);
+}
+
+static long long count(db *d, const char *sql)
+{
+	PGresult *r = NULL;
+	errbuf err = {{0}};
+	status st = db_exec(d, sql, 0, NULL, &r, &err);
+	ck_assert_msg(st == ST_OK, "%s -> %s", sql, err.msg);
+	long long v = db_int(r, 0, 0);
+	PQclear(r);
+	return v;
+}
+
+/* A request by `actor` (and `second`), with a fresh idempotency key. */
+static ledger_request request(entry_action a, const char *account, const key_secret *actor,
+			      const key_secret *second)
+{
+	ledger_request q = {.action = a, .actor = actor, .second = second};
+	snprintf(q.account, sizeof q.account, "%s", account ? account : "");
+	ledger_new_idem(q.idem);
+	return q;
+}
+
+static status submit(db *d, const ledger_request *q, errbuf *err)
+{
+	ledger_result res;
+	return ledger_submit(d, q, &res, err);
+}
+
+static void must(db *d, const ledger_request *q)
+{
+	errbuf err = {{0}};
+	status st = submit(d, q, &err);
+	ck_assert_msg(st == ST_OK, "%s: %s", entry_action_name(q->action), err_text(&err, st));
+}
+
+static key_secret *adm, *alice, *wendy;
+
+/* A fresh database: the log begun by adm, account 123456 with custodian
+ * alice and witness wendy. */
+static void ledger_setup(void)
+{
+	static int n;
+	snprintf(dbname, sizeof dbname, "%s_%d", template_db, ++n);
+	db *owner = connect_as("postgres", NULL);
+	char sql[256];
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE %s", dbname, template_db);
+	run_sql(owner, sql);
+	db_close(owner);
+	db *d = connect_as(dbname, NULL);
+	ledger_result res;
+	errbuf err = {{0}};
+	char idem[LEDGER_IDEM_MAX + 1];
+	ledger_new_idem(idem);
+	status st = ledger_genesis(d, "custos.test/check_ledger", adm, "", idem, &res, &err);
+	ck_assert_msg(st == ST_OK, "genesis: %s", err.msg);
+	db_close(d);
+
+	d = connect_as(dbname, "adm");
+	ledger_request q = request(ACT_ACCOUNT_OPEN, "123456", adm, NULL);
+	q.text = "First account";
+	q.textlen = strlen(q.text);
+	must(d, &q);
+	const key_secret *people[] = {alice, wendy};
+	const entry_role roles[] = {ROLE_CUSTODIAN, ROLE_WITNESS};
+	for (int i = 0; i < 2; i++) {
+		q = request(ACT_KEY_ENROL, "123456", adm, people[i]);
+		q.role = roles[i];
+		q.subject = *key_secret_public(people[i]);
+		must(d, &q);
+	}
+	db_close(d);
+}
+
+static void ledger_teardown(void)
+{
+	db *owner = connect_as("postgres", NULL);
+	char sql[128];
+	snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", dbname);
+	run_sql(owner, sql);
+	db_close(owner);
+}
+
+static void diff_fail(void *ctx, const char *line)
+{
+	(void)ctx;
+	ck_abort_msg("log verify: %s", line);
+}
+
+static void expect_verified(void)
+{
+	db *d = connect_as(dbname, NULL);
+	logverify_report rep;
+	errbuf err = {{0}};
+	status st = logverify_run(d, &rep, diff_fail, NULL, &err);
+	ck_assert_msg(st == ST_OK, "log verify: %s", err.msg);
+	ck_assert_msg(rep.log_ok, "log verify: entry %llu: %s",
+		      (unsigned long long)rep.failed_index, rep.reason);
+	ck_assert(rep.valid);
+	db_close(d);
+}
+
+static entry_item equipment(const char *serial)
+{
+	entry_item it = {.kind = KIND_EQUIPMENT, .alc = 1, .cls = CLASS_C, .qty = 1};
+	snprintf(it.serial, sizeof it.serial, "%s", serial);
+	snprintf(it.title, sizeof it.title, "KG-175D");
+	return it;
+}
+
+static void receive(db *d, const char *serial)
+{
+	entry_item it = equipment(serial);
+	ledger_request q = request(ACT_RECEIPT, "123456", alice, NULL);
+	memcpy(q.peer, "COR", 4);
+	q.items = &it;
+	q.nitems = 1;
+	must(d, &q);
+}
+
+/* ---- item specifications ------------------------------------------------ */
+
+START_TEST(test_parse_item)
+{
+	entry_item it;
+	errbuf err = {{0}};
+	ck_assert_int_eq(ledger_parse_item("serial=0042 title=KG-175D", false, &it, &err), ST_OK);
+	ck_assert_int_eq(it.alc, 1);
+	ck_assert_int_eq(it.kind, KIND_EQUIPMENT);
+	ck_assert_str_eq(it.title, "KG-175D");
+	ck_assert_int_eq(ledger_parse_item("kind=publication qty=25 edition=3 title=KAO 12 A", false,
+					   &it, &err), ST_OK);
+	ck_assert_int_eq(it.alc, 2);
+	ck_assert_uint_eq(it.qty, 25);
+	ck_assert_str_eq(it.title, "KAO 12 A");
+	ck_assert_int_eq(ledger_parse_item("kind=key alc=6 class=TS crypto=yes serial=1 "
+					   "effective=2026-01-01 supersedes=2026-02-01 title=AKAT 1",
+					   false, &it, &err), ST_OK);
+	ck_assert_uint_eq(it.supersedes, 20260201);
+	/* refusals, each with words */
+	static const char *const bad[] = {
+		"",
+		"title=KG-175D serial=1",            /* title is not last */
+		"serial=1 title=KG'; DROP TABLE x; --",
+		"serial=1 title=",
+		"alc=6 serial=1 title=KG-175D",      /* electronic key ALC on equipment */
+		"crypto=yes serial=1 title=KG-175D", /* CRYPTO only on keying material */
+		"kind=key serial=1 effective=2026-02-30 title=A",
+		"qty=0 kind=publication title=A",
+		"qty=1000001 kind=publication title=A",
+		"colour=red title=A",
+		"serial=a;b title=A",
+		"serial=1 title=\xff\xfe",
+		"serial=1 title=A\nB",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err.msg[0] = '\0';
+		ck_assert_msg(ledger_parse_item(bad[i], false, &it, &err) == ST_USAGE,
+			      "accepted: %s", bad[i]);
+		ck_assert_msg(err.msg[0] != '\0', "no reason given for: %s", bad[i]);
+	}
+	/* a megabyte of input is refused, not copied */
+	size_t big = 1 << 20;
+	char *s = malloc(big + 16);
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, "title=", 6);
+	memset(s + 6, 'A', big);
+	s[6 + big] = '\0';
+	ck_assert_int_eq(ledger_parse_item(s, false, &it, &err), ST_USAGE);
+	free(s);
+	/* identity only: a bare serial, or title/edition/serial */
+	ck_assert_int_eq(ledger_parse_item("0042", true, &it, &err), ST_OK);
+	ck_assert_str_eq(it.serial, "0042");
+	ck_assert_str_eq(it.title, "");
+	ck_assert_int_eq(ledger_parse_item("00 42", true, &it, &err), ST_USAGE);
+	ck_assert_int_eq(ledger_parse_item("kind=key title=A", true, &it, &err), ST_USAGE);
+}
+END_TEST
+
+/* ---- actions ------------------------------------------------------------------ */
+
+START_TEST(test_receive_transfer_verify)
+{
+	db *d = connect_as(dbname, "alice");
+	receive(d, "A1");
+	receive(d, "A2");
+	entry_item it = {0};
+	snprintf(it.serial, sizeof it.serial, "A1");
+	ledger_request q = request(ACT_TRANSFER, "123456", alice, NULL);
+	memcpy(q.peer, "COR", 4);
+	q.items = &it;
+	q.nitems = 1;
+	ledger_result res;
+	errbuf err = {{0}};
+	ck_assert_int_eq(ledger_submit(d, &q, &res, &err), ST_OK);
+	ck_assert_msg(strncmp(res.txn, "123456-", 7) == 0 && strlen(res.txn) == 16, "%s", res.txn);
+	/* the same request again: applied once */
+	ledger_result again;
+	ck_assert_int_eq(ledger_submit(d, &q, &again, &err), ST_OK);
+	ck_assert(again.already);
+	ck_assert_uint_eq(again.index, res.index);
+	ck_assert_str_eq(again.txn, res.txn);
+	ck_assert_int_eq(count(d, "SELECT count(*) FROM log_entry WHERE action = 'transfer'"), 1);
+	db_close(d);
+	expect_verified();
+}
+END_TEST
+
+START_TEST(test_refusals_write_nothing)
+{
+	db *d = connect_as(dbname, "alice");
+	receive(d, "R1");
+	long long size = count(d, "SELECT size FROM log_head");
+	errbuf err = {{0}};
+	entry_item it = {0};
+	snprintf(it.serial, sizeof it.serial, "R1");
+	/* destruction without a witness, with the actor as witness, with a key
+	 * that is not enrolled */
+	key_secret *mallory = test_key("mallory");
+	const key_secret *witnesses[] = {NULL, alice, mallory};
+	const status want[] = {ST_REFUSED, ST_DENIED, ST_DENIED};
+	for (int i = 0; i < 3; i++) {
+		ledger_request q = request(ACT_DESTROY, "123456", alice, witnesses[i]);
+		q.items = &it;
+		q.nitems = 1;
+		ck_assert_int_eq(submit(d, &q, &err), want[i]);
+	}
+	/* wrong actor key for the login */
+	ledger_request q = request(ACT_DESTROY, "123456", wendy, alice);
+	q.items = &it;
+	q.nitems = 1;
+	ck_assert_int_eq(submit(d, &q, &err), ST_DENIED);
+	ck_assert_msg(strstr(err.msg, "not the enrolled key") != NULL, "%s", err.msg);
+	/* an item not on record, another account */
+	entry_item ghost = {0};
+	snprintf(ghost.serial, sizeof ghost.serial, "NOPE");
+	q = request(ACT_TRANSFER, "123456", alice, NULL);
+	memcpy(q.peer, "COR", 4);
+	q.items = &ghost;
+	q.nitems = 1;
+	ck_assert_int_eq(submit(d, &q, &err), ST_REFUSED);
+	q = request(ACT_TRANSFER, "654321", alice, NULL);
+	memcpy(q.peer, "COR", 4);
+	q.items = &it;
+	q.nitems = 1;
+	ck_assert_int_eq(submit(d, &q, &err), ST_REFUSED);
+	/* text that is too long, and invalid UTF-8 */
+	size_t big = 1 << 20;
+	char *text = malloc(big);
+	ck_assert_ptr_nonnull(text);
+	memset(text, 'x', big);
+	q = request(ACT_TRANSFER, "123456", alice, NULL);
+	memcpy(q.peer, "COR", 4);
+	q.items = &it;
+	q.nitems = 1;
+	q.text = text;
+	q.textlen = big;
+	ck_assert_int_eq(submit(d, &q, &err), ST_REFUSED);
+	q.text = "bad \xff utf-8";
+	q.textlen = strlen(q.text);
+	ck_assert_int_eq(submit(d, &q, &err), ST_REFUSED);
+	free(text);
+	ck_assert_int_eq(count(d, "SELECT size FROM log_head"), size);
+	ck_assert_int_eq(count(d, "SELECT count(*) FROM item WHERE status <> 'on_hand'"), 0);
+	/* and the connection is still good for the next action */
+	q = request(ACT_DESTROY, "123456", alice, wendy);
+	q.items = &it;
+	q.nitems = 1;
+	must(d, &q);
+	key_secret_free(mallory);
+	db_close(d);
+	expect_verified();
+}
+END_TEST
+
+/* A failure among the pipelined writes rolls the whole action back, and
+ * the same connection serves the next action. */
+START_TEST(test_pipeline_failure)
+{
+	db *owner = connect_as(dbname, NULL);
+	db *d = connect_as(dbname, "alice");
+	receive(d, "P1");
+	run_sql(owner, "CREATE FUNCTION custos.test_fail() RETURNS trigger LANGUAGE plpgsql AS "
+		       "$$ BEGIN RAISE EXCEPTION 'test: refused'; END $$;"
+		       "CREATE TRIGGER test_fail BEFORE INSERT ON custos.txn FOR EACH ROW "
+		       "WHEN (NEW.action = 'transfer') EXECUTE FUNCTION custos.test_fail()");
+	long long size = count(d, "SELECT size FROM log_head");
+	entry_item it = {0};
+	snprintf(it.serial, sizeof it.serial, "P1");
+	ledger_request q = request(ACT_TRANSFER, "123456", alice, NULL);
+	memcpy(q.peer, "COR", 4);
+	q.items = &it;
+	q.nitems = 1;
+	errbuf err = {{0}};
+	ck_assert_int_eq(submit(d, &q, &err), ST_DB);
+	ck_assert_msg(strstr(err.msg, "test: refused") != NULL, "%s", err.msg);
+	ck_assert_int_eq(count(d, "SELECT size FROM log_head"), size);
+	ck_assert_int_eq(count(d, "SELECT count(*) FROM item WHERE serial = 'P1' AND "
+				  "status = 'on_hand'"), 1);
+	run_sql(owner, "DROP TRIGGER test_fail ON custos.txn; DROP FUNCTION custos.test_fail()");
+	ledger_new_idem(q.idem);
+	must(d, &q);
+	receive(d, "P2");
+	db_close(d);
+	db_close(owner);
+	expect_verified();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ledger");
+	TCase *t = tcase_create("parse");
+	tcase_add_test(t, test_parse_item);
+	suite_add_tcase(s, t);
+	t = tcase_create("actions");
+	tcase_add_checked_fixture(t, ledger_setup, ledger_teardown);
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, test_receive_transfer_verify);
+	tcase_add_test(t, test_refusals_write_nothing);
+	tcase_add_test(t, test_pipeline_failure);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	if (key_init() != ST_OK)
+		return EXIT_FAILURE;
+	adm = test_key("adm");
+	alice = test_key("alice");
+	wendy = test_key("wendy");
+	/* One migrated template per run; each test copies it. */
+	snprintf(template_db, sizeof template_db, "check_ledger_%d", (int)getpid());
+	/* Outside a test: no ck_assert here. */
+	db *owner = NULL, *t = NULL;
+	char sql[128];
+	errbuf err = {{0}};
+	size_t applied = 0;
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", template_db);
+	status st = db_open("dbname=postgres", &owner, &err);
+	if (st == ST_OK)
+		st = db_exec_script(owner, sql, &err);
+	char ci[64];
+	snprintf(ci, sizeof ci, "dbname=%s", template_db);
+	if (st == ST_OK)
+		st = db_open(ci, &t, &err);
+	if (st == ST_OK)
+		st = migrate_apply(t, &applied, &err);
+	db_close(t);
+	if (st != ST_OK) {
+		fprintf(stderr, "check_ledger: setting up the template: %s\n", err.msg);
+		db_close(owner);
+		return EXIT_FAILURE;
+	}
+	int rc = check_run(suite());
+	snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", template_db);
+	if (db_exec_script(owner, sql, &err) != ST_OK)
+		fprintf(stderr, "drop: %s\n", err.msg);
+	db_close(owner);
+	key_secret_free(adm);
+	key_secret_free(alice);
+	key_secret_free(wendy);
+	return rc;
+}
