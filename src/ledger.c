@@ -402,6 +402,11 @@ static status open_work(work *w, head *h, ledger_result *res, bool *found)
 	status st = db_pipeline_begin(w->d, w->err);
 	if (st == ST_OK)
 		st = db_begin(w->d, w->err);
+	/* The action's statements are few and always the same: plan them once
+	 * per connection rather than on every call. */
+	if (st == ST_OK)
+		st = db_exec(w->d, "SET LOCAL plan_cache_mode = force_generic_plan", 0, NULL, NULL,
+			     w->err);
 	if (st == ST_OK)
 		st = db_exec(w->d,
 			     "SELECT h.origin, h.size, h.last_leaf, h.now_us, e.idx, "
@@ -411,7 +416,7 @@ static status open_work(work *w, head *h, ledger_result *res, bool *found)
 			     "r.role IN ('custodian', 'alternate')), "
 			     "coalesce((SELECT max(seq) FROM txn t WHERE t.account = $2 AND t.year = "
 			     "extract(year FROM ('epoch'::timestamptz + h.now_us * interval '1 microsecond') "
-			     "AT TIME ZONE 'UTC')), 0) + 1 "
+			     "AT TIME ZONE 'UTC')::integer), 0) + 1 "
 			     "FROM lock_head() h "
 			     "LEFT JOIN log_entry e ON e.idem = $1 "
 			     "LEFT JOIN person p ON p.login = session_user AND p.revoked_idx IS NULL",
