@@ -107,6 +107,15 @@ ok as alice possession --item 'kind=equipment alc=4 class=U serial=ID1 title=IDE
 expect_out 'already recorded' as alice possession --item 'kind=equipment alc=4 class=U serial=ID1 title=IDEM' --idempotency-key retry-42
 [ "$(q "SELECT size FROM custos.log_head")" = $((before + 1)) ] || { echo "FAIL: idempotency"; fails=$((fails+1)); }
 
+# --- appointments: an alternate acts for the account --------------------------------------
+expect_err 1 'may not write to the log' as carol transfer --account 123456 --to COR --serial KG9
+ok asw adm carol account appoint 123456 --person carol --role alternate
+ok as carol possession --account 123456 --item 'kind=equipment alc=4 class=U serial=ALT1 title=ALTERNATE'
+expect_err 1 'already holds role alternate' asw adm carol account appoint 123456 --person carol --role alternate
+expect_err 2 'held on an account' asw adm carol person add mallory --role custodian --pubkey "$(cat "$W/mallory.vkey")"
+expect_out 'carol .*alternate' asq dave person list
+expect_out '123456 .*1st Signal Regiment' asq dave account list
+
 # --- key revocation ------------------------------------------------------------------------
 expect_err 1 'last administrator' asw adm alice key revoke adm --role administrator
 ok asw adm alice key revoke wendy --role witness --account 123456

@@ -17,6 +17,8 @@ B=$ROOT/$BUILD/tests/bench/bench_holdings
 PGUSER=alice "$B" fill "$W/alice.key" "$BENCH_ITEMS" <<<"$PASS" || exit 1
 q "ANALYZE" >/dev/null
 PGUSER=alice "$B" query "$BENCH_QUERIES" "$BENCH_ITEMS" || exit 1
+# The auditor's whole-log verification at this size: time and peak memory.
+/usr/bin/time -f 'log verify: %e s, peak memory %M KiB' env PGUSER=dave "$C" log verify 2>&1 | sed 's/^/  /'
 for args in "--account 123456 --limit 50" "--serial H0123456"; do
 	kb=$( { /usr/bin/time -f '%M' env PGUSER=alice "$C" holdings $args >/dev/null; } 2>&1 | tail -1)
 	echo "custos holdings $args: peak memory $((kb / 1024)) MiB ($kb KiB)"
