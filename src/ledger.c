@@ -869,6 +869,19 @@ static status do_holder(work *w, bool issue, txn_row *t)
 	return ST_OK;
 }
 
+/* The second signer is a witness: enrolled, another person, not an auditor. */
+static status require_witness(work *w)
+{
+	status st = find_second(w, "witness");
+	bool yes;
+	if (st == ST_OK)
+		st = is_second_person(w->d, w->second, &yes, w->err);
+	if (st == ST_OK && !yes)
+		st = err_set(w->err, ST_DENIED, "%s may not witness: an auditor never signs",
+			     w->second);
+	return st;
+}
+
 /* Build the entry's content for a material action and check the rules. */
 static status check_material(work *w, txn_row *t)
 {
@@ -926,30 +939,14 @@ static status check_material(work *w, txn_row *t)
 		static const item_status ok[] = {ITEM_ON_HAND, ITEM_ISSUED, ITEM_INCIDENT};
 		if ((st = require_items(w, ok, 3, "on hand, issued or under an incident")) != ST_OK)
 			return st;
-		if ((st = find_second(w, "witness")) != ST_OK)
-			return st;
-		bool yes;
-		if ((st = is_second_person(w->d, w->second, &yes, w->err)) != ST_OK)
-			return st;
-		if (!yes)
-			return err_set(w->err, ST_DENIED, "%s may not witness: an auditor never "
-				       "signs", w->second);
-		return ST_OK;
+		return require_witness(w);
 	}
 	case ACT_INVENTORY: {
 		static const item_status ok[] = {ITEM_ON_HAND, ITEM_ISSUED, ITEM_IN_TRANSIT,
 						 ITEM_INCIDENT};
 		if ((st = require_items(w, ok, 4, "open on the account")) != ST_OK)
 			return st;
-		if ((st = find_second(w, "witness")) != ST_OK)
-			return st;
-		bool yes;
-		if ((st = is_second_person(w->d, w->second, &yes, w->err)) != ST_OK)
-			return st;
-		if (!yes)
-			return err_set(w->err, ST_DENIED, "%s may not witness: an auditor never "
-				       "signs", w->second);
-		return ST_OK;
+		return require_witness(w);
 	}
 	case ACT_INCIDENT_REPORT: {
 		if (w->e.category == CAT_NONE)

@@ -116,24 +116,23 @@ static void item_key(buf *k, const char *title, const char *edition, const char 
 		buf_printf(k, " serial %s", serial);
 }
 
-static bool each_item(void *ctx, const replay_item *it)
+/* An item's value string; made only when compared, so that a million
+ * items hold only their keys in memory. */
+static void item_value(const replay_item *it, buf *v)
 {
-	buf k = {0}, v = {0};
 	const entry_item *f = &it->facts;
 	char eff[ENTRY_DATE_LEN + 1] = "-", sup[ENTRY_DATE_LEN + 1] = "-";
 	if (f->effective)
 		entry_date_format(f->effective, eff);
 	if (f->supersedes)
 		entry_date_format(f->supersedes, sup);
-	item_key(&k, f->title, f->edition, f->serial);
-	buf_printf(&v, "status=%s account=%s holder=%s peer=%s incident=%s kind=%s alc=%d "
+	buf_printf(v, "status=%s account=%s holder=%s peer=%s incident=%s kind=%s alc=%d "
 		       "class=%s crypto=%s qty=%u effective=%s supersedes=%s",
 		   item_status_name(it->status), dash(it->account), dash(it->holder),
 		   dash(it->peer), dash(it->incident), item_kind_name(f->kind), f->alc,
 		   item_class_name(f->cls), f->crypto ? "yes" : "no", f->qty, eff, sup);
-	kv_add(ctx, &k, &v);
-	return true;
 }
+
 
 static bool each_txn(void *ctx, const replay_txn *t)
 {
@@ -176,8 +175,8 @@ static const struct table {
 	{"role",
 	 "SELECT person || ' ' || role || coalesce(' on ' || account, ''), "
 	 "format('since=%s', since_idx) FROM person_role"},
-	{"item",
-	 "SELECT title || CASE WHEN edition <> '' THEN ' edition ' || edition ELSE '' END "
+	{"item", /* (title, edition, serial) first: items are merged in that order */
+	 "SELECT title, edition, serial, title || CASE WHEN edition <> '' THEN ' edition ' || edition ELSE '' END "
 	 "|| CASE WHEN serial <> '' THEN ' serial ' || serial ELSE '' END, "
 	 "format('status=%s account=%s holder=%s peer=%s incident=%s kind=%s alc=%s class=%s "
 	 "crypto=%s qty=%s effective=%s supersedes=%s', status, account, coalesce(holder, '-'), "
@@ -194,20 +193,43 @@ static const struct table {
 	 "updates, coalesce(closed_idx::text, '-')) FROM incident"},
 };
 
-static status load_table(db *d, const struct table *t, kvlist *l, errbuf *err)
+/* The tables' rows in key order (bytewise, as strcmp orders the replay's),
+ * fetched a page at a time through a cursor. */
+typedef struct dbrows {
+	db *d;
+	PGresult *r;
+	int row;
+	bool done;
+	errbuf *err;
+} dbrows;
+
+static status rows_fetch(dbrows *c)
 {
-	PGresult *r = NULL;
-	status st = db_exec(d, t->sql, 0, NULL, &r, err);
-	if (st != ST_OK)
-		return st;
-	for (int row = 0; row < PQntuples(r); row++) {
-		buf k = {0}, v = {0};
-		buf_puts(&k, db_val(r, row, 0));
-		buf_puts(&v, db_val(r, row, 1));
-		kv_add(l, &k, &v);
-	}
-	PQclear(r);
-	return l->failed ? err_set(err, ST_NOMEM, "out of memory") : ST_OK;
+	PQclear(c->r);
+	c->r = NULL;
+	c->row = 0;
+	status st = db_exec_adhoc(c->d, "FETCH 10000 FROM custos_verify", 0, NULL, &c->r, c->err);
+	if (st == ST_OK && PQntuples(c->r) == 0)
+		c->done = true;
+	return st;
+}
+
+static status rows_open(dbrows *c, const struct table *t, bool by_identity)
+{
+	char sql[2048];
+	snprintf(sql, sizeof sql, "DECLARE custos_verify NO SCROLL CURSOR FOR %s%s%s", by_identity ? "" : "SELECT * FROM (", t->sql,
+		 by_identity ? " ORDER BY title, edition, serial"
+			     : ") s (k, v) ORDER BY k COLLATE \"C\"");
+	status st = db_exec_adhoc(c->d, sql, 0, NULL, NULL, c->err);
+	return st == ST_OK ? rows_fetch(c) : st;
+}
+
+static void rows_close(dbrows *c)
+{
+	PQclear(c->r);
+	c->r = NULL;
+	status st = db_exec_adhoc(c->d, "CLOSE custos_verify", 0, NULL, NULL, NULL);
+	(void)st;
 }
 
 /* Name the fields that differ between two "f=v f=v" strings. */
@@ -240,38 +262,122 @@ static void report_diff(const char *what, const char *key, const char *dbv, cons
 	buf_free(&line);
 }
 
-static uint64_t compare(const char *what, kvlist *dbl, kvlist *logl, logverify_diff_fn diff,
-			void *ctx)
+static status compare(const char *what, dbrows *c, kvlist *logl, logverify_diff_fn diff,
+		      void *ctx, uint64_t *ndiff)
 {
-	if (dbl->n > 1)
-		qsort(dbl->v, dbl->n, sizeof *dbl->v, kv_cmp);
 	if (logl->n > 1)
 		qsort(logl->v, logl->n, sizeof *logl->v, kv_cmp);
-	uint64_t n = 0;
-	size_t i = 0, j = 0;
+	size_t j = 0;
 	char line[1024];
-	while (i < dbl->n || j < logl->n) {
-		int c = i == dbl->n ? 1 : j == logl->n ? -1 : strcmp(dbl->v[i].key, logl->v[j].key);
-		if (c < 0) {
+	status st = ST_OK;
+	while (st == ST_OK && (!c->done || j < logl->n)) {
+		const char *dk = c->done ? NULL : db_val(c->r, c->row, 0);
+		const char *dv = c->done ? NULL : db_val(c->r, c->row, 1);
+		int cmp = dk == NULL ? 1 : j == logl->n ? -1 : strcmp(dk, logl->v[j].key);
+		if (cmp < 0) {
 			snprintf(line, sizeof line, "%s %s: in the database but not made by any log "
-				 "entry (%s)", what, dbl->v[i].key, dbl->v[i].val);
+				 "entry (%s)", what, dk, dv);
 			diff(ctx, line);
-			i++, n++;
-		} else if (c > 0) {
+			(*ndiff)++;
+		} else if (cmp > 0) {
 			snprintf(line, sizeof line, "%s %s: made by the log but missing from the "
 				 "database (%s)", what, logl->v[j].key, logl->v[j].val);
 			diff(ctx, line);
-			j++, n++;
+			(*ndiff)++;
 		} else {
-			if (strcmp(dbl->v[i].val, logl->v[j].val) != 0) {
-				report_diff(what, dbl->v[i].key, dbl->v[i].val, logl->v[j].val, diff,
-					    ctx);
-				n++;
+			const char *mv = logl->v[j].val;
+			if (strcmp(dv, mv) != 0) {
+				report_diff(what, dk, dv, mv, diff, ctx);
+				(*ndiff)++;
 			}
-			i++, j++;
 		}
+		if (cmp >= 0)
+			j++;
+		if (cmp <= 0 && ++c->row == PQntuples(c->r))
+			st = rows_fetch(c);
 	}
-	return n;
+	return st;
+}
+
+/* Items are merged as the replay hands them over, in (title, edition,
+ * serial) order, against the table read in the same order: nothing is
+ * held for a million items but a page of rows. */
+typedef struct imerge {
+	dbrows *c;
+	logverify_diff_fn diff;
+	void *ctx;
+	uint64_t *ndiff;
+	status st;
+} imerge;
+
+static void imerge_next(imerge *m)
+{
+	if (++m->c->row == PQntuples(m->c->r))
+		m->st = rows_fetch(m->c);
+}
+
+static void imerge_db_only(imerge *m)
+{
+	char line[1024];
+	snprintf(line, sizeof line, "item %s: in the database but not made by any log entry (%s)",
+		 db_val(m->c->r, m->c->row, 3), db_val(m->c->r, m->c->row, 4));
+	m->diff(m->ctx, line);
+	(*m->ndiff)++;
+	imerge_next(m);
+}
+
+static bool merge_item(void *ctx, const replay_item *it)
+{
+	imerge *m = ctx;
+	const entry_item *f = &it->facts;
+	int cmp = 1;
+	while (m->st == ST_OK && !m->c->done) {
+		const PGresult *r = m->c->r;
+		int row = m->c->row;
+		cmp = strcmp(db_val(r, row, 0), f->title);
+		if (cmp == 0)
+			cmp = strcmp(db_val(r, row, 1), f->edition);
+		if (cmp == 0)
+			cmp = strcmp(db_val(r, row, 2), f->serial);
+		if (cmp >= 0)
+			break;
+		imerge_db_only(m);
+		cmp = 1;
+	}
+	if (m->st != ST_OK)
+		return false;
+	buf k = {0}, v = {0};
+	item_key(&k, f->title, f->edition, f->serial);
+	item_value(it, &v);
+	if (buf_status(&k) != ST_OK || buf_status(&v) != ST_OK) {
+		m->st = ST_NOMEM;
+	} else if (cmp == 0 && !m->c->done) {
+		const char *dv = db_val(m->c->r, m->c->row, 4);
+		if (strcmp(dv, v.data) != 0) {
+			report_diff("item", k.data, dv, v.data, m->diff, m->ctx);
+			(*m->ndiff)++;
+		}
+		imerge_next(m);
+	} else {
+		char line[1024];
+		snprintf(line, sizeof line, "item %s: made by the log but missing from the database (%s)",
+			 k.data, v.data);
+		m->diff(m->ctx, line);
+		(*m->ndiff)++;
+	}
+	buf_free(&k);
+	buf_free(&v);
+	return m->st == ST_OK;
+}
+
+static status compare_items(const replay *r, dbrows *c, logverify_diff_fn diff, void *ctx,
+			    uint64_t *ndiff)
+{
+	imerge m = {c, diff, ctx, ndiff, ST_OK};
+	replay_each_item(r, merge_item, &m);
+	while (m.st == ST_OK && !c->done)
+		imerge_db_only(&m);
+	return m.st;
 }
 
 /* ---- reading the log -------------------------------------------------------- */
@@ -385,7 +491,7 @@ status logverify_run(db *d, logverify_report *rep, logverify_diff_fn diff, void 
 	replay *r = replay_new();
 	if (r == NULL)
 		return err_set(err, ST_NOMEM, "out of memory");
-	kvlist dbl = {0}, logl = {0};
+	kvlist logl = {0};
 	status st = db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
 			    err);
 	if (st != ST_OK)
@@ -429,24 +535,26 @@ status logverify_run(db *d, logverify_report *rep, logverify_diff_fn diff, void 
 		case 0: replay_each_account(r, each_account, &logl); break;
 		case 1: replay_each_person(r, each_person, &logl); break;
 		case 2: replay_each_role(r, each_role, &logl); break;
-		case 3: replay_each_item(r, each_item, &logl); break;
+		case 3: break; /* merged as they come: compare_items */
 		case 4: replay_each_txn(r, each_txn, &logl); break;
 		default: replay_each_incident(r, each_incident, &logl); break;
 		}
-		if ((st = load_table(d, &tables[t], &dbl, err)) != ST_OK)
-			goto out;
 		if (logl.failed) {
 			st = err_set(err, ST_NOMEM, "out of memory");
 			goto out;
 		}
-		rep->differences += compare(tables[t].what, &dbl, &logl, diff, ctx);
-		kv_free(&dbl);
+		dbrows c = {.d = d, .err = err};
+		if ((st = rows_open(&c, &tables[t], t == 3)) == ST_OK)
+			st = t == 3 ? compare_items(r, &c, diff, ctx, &rep->differences)
+				    : compare(tables[t].what, &c, &logl, diff, ctx, &rep->differences);
+		rows_close(&c);
 		kv_free(&logl);
+		if (st != ST_OK)
+			goto out;
 	}
 out:
 	rep->valid = st == ST_OK && rep->log_ok && rep->differences == 0;
 	db_rollback(d);
-	kv_free(&dbl);
 	kv_free(&logl);
 	replay_free(r);
 	return st;

@@ -78,8 +78,8 @@ static key_secret *adm, *alice, *wendy;
  * alice and witness wendy. */
 static void ledger_setup(void)
 {
-	static int n;
-	snprintf(dbname, sizeof dbname, "%s_%d", template_db, ++n);
+	/* Each test runs in its own process (CK_FORK): name the database by it. */
+	snprintf(dbname, sizeof dbname, "%s_%d", template_db, (int)getpid());
 	db *owner = connect_as("postgres", NULL);
 	char sql[256];
 	snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE %s", dbname, template_db);

@@ -192,4 +192,11 @@ psql -qAtX -c "SET session_replication_role = replica; UPDATE custos.item SET st
 expect_err 1 'item AKAT 1234 edition A serial 0001: status: database on_hand, log destroyed' asq dave log verify
 psql -qAtX -c "SET session_replication_role = replica; UPDATE custos.item SET status = 'destroyed' WHERE serial = '0001'; INSERT INTO custos.account (number, name, opened_idx, opened_at) VALUES ('777777', 'ghost', 0, now())" >/dev/null
 expect_err 1 'account 777777: in the database but not made by any log entry' asq dave log verify
+psql -qAtX -c "SET session_replication_role = replica; DELETE FROM custos.account WHERE number = '777777';
+	INSERT INTO custos.item (title, serial, kind, alc, class, crypto, qty, account, status, last_txn, last_idx, since)
+	VALUES ('GHOST', 'G1', 'equipment', 1, 'C', false, 1, '123456', 'on_hand', 'x', 1, now());
+	DELETE FROM custos.entry_item WHERE item_id = (SELECT id FROM custos.item WHERE serial = 'KG9');
+	DELETE FROM custos.item WHERE serial = 'KG9'" >/dev/null
+expect_err 1 'item GHOST serial G1: in the database but not made by any log entry' asq dave log verify
+expect_err 1 'item KG-175D serial KG9: made by the log but missing from the database' asq dave log verify
 finish
