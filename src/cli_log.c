@@ -34,7 +34,7 @@ static void on_diff(void *ctx, const char *line)
 static int usage(const char *what)
 {
 	fprintf(stderr, "custos log: %s\nusage: custos log verify [--db CONNINFO] [--json]\n"
-			"       custos log export FILE [--db CONNINFO]   (writes FILE and FILE.keys)\n",
+			"       custos log export FILE [--db CONNINFO] [--json]   (writes FILE and FILE.keys)\n",
 		what);
 	return CLI_USAGE;
 }
@@ -145,8 +145,17 @@ int cli_log(int argc, char **argv)
 		unlink(file);
 		unlink(keys);
 	} else {
-		printf("wrote %llu entries to %s and the keys to %s; check them with:\n"
-		       "  custos-verify --keys %s %s\n", (unsigned long long)n, file, keys, keys, file);
+		if (json) {
+			printf("{\"entries\":%llu,\"log\":", (unsigned long long)n);
+			json_str(stdout, file);
+			fputs(",\"keys\":", stdout);
+			json_str(stdout, keys);
+			puts("}");
+		} else {
+			printf("wrote %llu entries to %s and the keys to %s; check them with:\n"
+			       "  custos-verify --keys %s %s\n", (unsigned long long)n, file, keys,
+			       keys, file);
+		}
 		rc = CLI_OK;
 	}
 	free(keys);

@@ -95,6 +95,12 @@ expect_err 1 'not an administrator' asw alice wendy person add mallory --role ho
 HOSTILE=$'quote \' "dq" ; DROP TABLE custos.item; -- \\ back\nslash\ttab \x1b[31m red \xe2\x80\xae bidi'
 ok as alice possession --item 'kind=equipment alc=4 class=U serial=H1 title=HOSTILE 1' --text "$HOSTILE"
 [ "$(q "SELECT count(*) FROM custos.item")" -ge 8 ] || { echo "FAIL: items gone"; fails=$((fails+1)); }
+# stored literally: the signed entry carries the text, escaped, byte for byte
+note=$(q "SELECT convert_from(note, 'UTF8') FROM custos.log_entry e JOIN custos.entry_item USING (idx) JOIN custos.item i ON i.id = item_id WHERE i.serial = 'H1'")
+case $note in
+*"text quote ' \"dq\" ; DROP TABLE custos.item; -- \\\\ back\\nslash\\x09tab \\x1b[31m red \\u202e bidi"*) ;;
+*) echo "FAIL: hostile text not stored literally: $note" | head -3; fails=$((fails+1));;
+esac
 expect_err 1 'not valid UTF-8|UTF-8' as alice possession --item 'kind=equipment alc=4 class=U serial=H2 title=HOSTILE 2' --text $'bad \xff\xfe utf8'
 head -c 1048576 /dev/zero | tr '\0' 'x' >"$W/big.txt"
 expect_err 1 'at most 16384' as alice possession --item 'kind=equipment alc=4 class=U serial=H3 title=HOSTILE 3' --text-file "$W/big.txt"
@@ -124,7 +130,7 @@ expect_err 1 'not an enrolled' asw alice wendy destroy --serial KG9
 # --- the log verifies, from the database and offline ------------------------------------------
 expect_out '^valid: [0-9]+ entries' asq dave log verify
 refused asq alice log verify
-ok asq dave log export "$W/export.log"
+expect_out '"entries":[0-9]+' asq dave log export "$W/export.log" --json
 expect_out 'valid' "$CV" --keys "$W/export.log.keys" "$W/export.log"
 
 # --- row-level security and the append-only log, through psql, as each role ------------------
