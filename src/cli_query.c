@@ -411,9 +411,14 @@ static int run_txn(const verb *v, const opts *o, db *d)
 		.account = o->account ? o->account : account, .action = o->action,
 		.open_only = o->seen & O_OPEN, .limit = o->limit, .after = o->after,
 	};
-	query_txns t;
+	query_txns t, in = {0};
 	if ((st = query_txn_list(d, &f, &t, &err)) != ST_OK)
 		return fail(v, st, &err);
+	/* With the first page: what other accounts have sent here. */
+	if (o->after == NULL && (st = query_txn_incoming(d, f.account, 1000, &in, &err)) != ST_OK) {
+		query_txns_free(&t);
+		return fail(v, st, &err);
+	}
 	if (o->seen & O_JSON) {
 		fputs("{\"transactions\":[", stdout);
 		for (size_t i = 0; i < t.n; i++) {
@@ -432,6 +437,16 @@ static int run_txn(const verb *v, const opts *o, db *d)
 			json_num("index", x->index);
 			fputc('}', stdout);
 		}
+		fputs("],\"incoming\":[", stdout);
+		for (size_t i = 0; i < in.n; i++) {
+			const query_txn *x = &in.rows[i];
+			fputs(i ? ",{" : "{", stdout);
+			json_key("number", x->number, false);
+			json_key("from", x->account, true);
+			json_key("time", x->time, true);
+			json_num("index", x->index);
+			fputc('}', stdout);
+		}
 		fputc(']', stdout);
 		json_next(t.next);
 		fputs("}\n", stdout);
@@ -440,9 +455,14 @@ static int run_txn(const verb *v, const opts *o, db *d)
 			table(&t, t.n, 8, txn_cell);
 		else
 			puts("no transactions");
+		if (in.n > 0) {
+			printf("\nin transit to %s, to accept (custos accept TXN):\n", f.account);
+			table(&in, in.n, 8, txn_cell);
+		}
 		next_line(t.next);
 	}
 	query_txns_free(&t);
+	query_txns_free(&in);
 	return CLI_OK;
 }
 

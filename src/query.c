@@ -513,6 +513,55 @@ void query_txns_free(query_txns *p)
 	memset(p, 0, sizeof *p);
 }
 
+/* Rows of TXN_LIST's shape into out->rows. */
+static void txn_rows(query_txns *out)
+{
+	for (size_t i = 0; i < out->n; i++) {
+		query_txn *t = &out->rows[i];
+		const PGresult *r = out->res;
+		t->number = db_val(r, (int)i, 0);
+		t->account = db_val(r, (int)i, 1);
+		t->action = db_val(r, (int)i, 2);
+		t->time = db_val(r, (int)i, 3);
+		t->peer = db_val(r, (int)i, 4);
+		t->holder = db_val(r, (int)i, 5);
+		t->ref = db_val(r, (int)i, 6);
+		t->year = (int)db_int(r, (int)i, 7);
+		t->seq = (int)db_int(r, (int)i, 8);
+		t->index = db_int(r, (int)i, 9);
+		t->open = strcmp(db_val(r, (int)i, 10), "t") == 0;
+	}
+}
+
+/* Transfers from other accounts still in transit to this one: what its
+ * custodian has to accept.  Served by the partial index txn_open. */
+static const char TXN_INCOMING[] =
+	"SELECT number, account, action, " RFC3339("time") ", peer, holder, ref, year, seq, idx, open"
+	"  FROM txn"
+	" WHERE open AND action = 'transfer' AND peer = $1"
+	" ORDER BY time, number LIMIT $2";
+
+status query_txn_incoming(db *d, const char *account, int limit, query_txns *out, errbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	status st;
+	if ((st = check_limit(limit, &limit, err)) != ST_OK ||
+	    (st = check_account(account, err)) != ST_OK)
+		return st;
+	char lim[16];
+	snprintf(lim, sizeof lim, "%d", limit);
+	const char *p[] = {account, lim};
+	if ((st = db_exec(d, TXN_INCOMING, 2, p, &out->res, err)) != ST_OK)
+		return st;
+	out->n = (size_t)PQntuples(out->res);
+	if ((st = rows_new(out->n, sizeof *out->rows, (void **)&out->rows, err)) != ST_OK) {
+		query_txns_free(out);
+		return st;
+	}
+	txn_rows(out);
+	return ST_OK;
+}
+
 status query_txn_list(db *d, const query_txn_filter *f, query_txns *out, errbuf *err)
 {
 	memset(out, 0, sizeof *out);
@@ -550,21 +599,7 @@ status query_txn_list(db *d, const query_txn_filter *f, query_txns *out, errbuf 
 	out->n = page_rows(out->res, limit, &more);
 	if ((st = rows_new(out->n, sizeof *out->rows, (void **)&out->rows, err)) != ST_OK)
 		goto fail;
-	for (size_t i = 0; i < out->n; i++) {
-		query_txn *t = &out->rows[i];
-		const PGresult *r = out->res;
-		t->number = db_val(r, (int)i, 0);
-		t->account = db_val(r, (int)i, 1);
-		t->action = db_val(r, (int)i, 2);
-		t->time = db_val(r, (int)i, 3);
-		t->peer = db_val(r, (int)i, 4);
-		t->holder = db_val(r, (int)i, 5);
-		t->ref = db_val(r, (int)i, 6);
-		t->year = (int)db_int(r, (int)i, 7);
-		t->seq = (int)db_int(r, (int)i, 8);
-		t->index = db_int(r, (int)i, 9);
-		t->open = strcmp(db_val(r, (int)i, 10), "t") == 0;
-	}
+	txn_rows(out);
 	if (more) {
 		const PGresult *r = out->res;
 		const char *k[] = {db_val(r, (int)out->n - 1, 7), db_val(r, (int)out->n - 1, 8)};

@@ -138,6 +138,11 @@ status query_txn_list(db *d, const query_txn_filter *f, query_txns *out,
 		      errbuf *err) CUSTOS_WARN_UNUSED;
 void query_txns_free(query_txns *p);
 
+/* Transfers from other accounts in transit to `account` (its custodian
+ * accepts them), oldest first, at most `limit` (0: 50). */
+status query_txn_incoming(db *d, const char *account, int limit, query_txns *out,
+			  errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* --- alarms --------------------------------------------------------------- */
 
 /* Alarms at the server's clock, by the policy table (docs/ledger.md, "Time

@@ -34,6 +34,9 @@ expect_out 'transaction 123456-[0-9]{4}-0003' as alice transfer --to 654321 --se
 T=$(q "SELECT number FROM custos.txn WHERE action = 'transfer'")
 [ "$(q "SELECT status FROM custos.item WHERE serial = 'KG1'")" = in_transit ] ||
 	{ echo "FAIL: KG1 should be in transit"; fails=$((fails+1)); }
+# the receiver sees it waiting for acceptance
+expect_out "in transit to 654321" asq bob txn list --account 654321
+printf '%s\n' "$LAST_OUT" | grep -q "^$T " || { echo "FAIL: bob's list lacks incoming $T"; fails=$((fails+1)); }
 # only the receiver accepts; the sender cannot take it back
 expect_err 1 'its custodian accepts' as alice accept "$T" --account 123456
 expect_err 1 'not custodian' as alice accept "$T" --account 654321
