@@ -17,7 +17,7 @@ static const char CREATE_VERSION_TABLE[] =
 static void hex(const uint8_t *p, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
 }
 
 static void migration_hash(const migration *m, char out[65])

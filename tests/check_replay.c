@@ -510,11 +510,19 @@ static void teardown(void)
 
 /* ---- tests --------------------------------------------------------------- */
 
+/* The collectors write into a char[256] list, bounded. */
+#define LIST_MAX 256
+static void list_add(char *out, const char *s)
+{
+	size_t n = strlen(out);
+	snprintf(out + n, LIST_MAX - n, "%s", s);
+}
+
 static bool collect_account(void *ctx, const replay_account *a)
 {
 	char *out = ctx;
-	strcat(out, a->number);
-	strcat(out, " ");
+	list_add(out, a->number);
+	list_add(out, " ");
 	return true;
 }
 
@@ -522,9 +530,9 @@ static bool collect_role(void *ctx, const replay_role *ro)
 {
 	char *out = ctx;
 	if (strcmp(ro->person, names[WIT]) == 0) {
-		strcat(out, entry_role_name(ro->role));
-		strcat(out, ro->account[0] ? ro->account : "-");
-		strcat(out, " ");
+		list_add(out, entry_role_name(ro->role));
+		list_add(out, ro->account[0] ? ro->account : "-");
+		list_add(out, " ");
 	}
 	return true;
 }
