@@ -26,6 +26,7 @@
 
 #define MAX_ITEMS ENTRY_MAX_ITEMS
 #define TEXT_FILE_MAX (4u << 20)
+#define ECHO_MAX 80 /* bytes of a user's input echoed in an error */
 
 typedef struct opts {
 	const char *db, *key, *witness_key, *idem, *account, *from, *to, *holder, *ref,
@@ -146,7 +147,7 @@ static int usage_error(const char *words, const char *what, const char *arg)
 	fprintf(stderr, "custos %s: %s", words, what);
 	if (arg != NULL) {
 		fputs(" '", stderr);
-		safe_fputs(arg, stderr);
+		safe_fputs_max(arg, ECHO_MAX, stderr);
 		fputc('\'', stderr);
 	}
 	fprintf(stderr, "; see 'custos %s --help'\n", words);
@@ -358,7 +359,7 @@ static int gather_items(const verb *v, opts *o, ledger_request *q, char **file_d
 			fprintf(stderr, "custos %s: ", v->words);
 			safe_fputs(err_text(&err, st), stderr);
 			fputs(" in '", stderr);
-			safe_fputs(spec, stderr);
+			safe_fputs_max(spec, ECHO_MAX, stderr);
 			fputs("'\n", stderr);
 			return CLI_USAGE;
 		}
@@ -618,6 +619,10 @@ static int run_action(const verb *v, opts *o)
 		}
 		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)
 			goto out;
+	}
+	if (o->account != NULL && (strlen(o->account) != 6 || strspn(o->account, "0123456789") != 6)) {
+		rc = usage_error(v->words, "an account number is six digits, not", o->account);
+		goto out;
 	}
 	/* Keys before connecting: the passphrases take a moment, the lock none. */
 	char defkey[4096];

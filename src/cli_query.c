@@ -61,7 +61,7 @@ static int usage_error(const verb *v, const char *what, const char *arg)
 	fprintf(stderr, "custos %s: %s", v->shown, what);
 	if (arg != NULL) {
 		fputs(" '", stderr);
-		safe_fputs(arg, stderr);
+		safe_fputs_max(arg, 80, stderr);
 		fputc('\'', stderr);
 	}
 	fprintf(stderr, "; see 'custos %s --help'\n", v->shown);

@@ -1,5 +1,7 @@
 #include "safeprint.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -11,7 +13,15 @@ static int is_unsafe(uint32_t cp)
 
 void safe_fputs(const char *s, FILE *f)
 {
-	size_t len = strlen(s);
+	safe_fputs_max(s, SIZE_MAX, f);
+}
+
+void safe_fputs_max(const char *s, size_t max, FILE *f)
+{
+	size_t len = strnlen(s, max == SIZE_MAX ? SIZE_MAX : max + 1);
+	bool cut = len > max;
+	if (cut)
+		len = max;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		size_t n = utf8_decode(s + i, len - i, &cp);
@@ -26,4 +36,6 @@ void safe_fputs(const char *s, FILE *f)
 			i += n;
 		}
 	}
+	if (cut)
+		fprintf(f, "... (%zu bytes in all)", strlen(s));
 }

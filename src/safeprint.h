@@ -4,6 +4,7 @@
 #ifndef CUSTOS_SAFEPRINT_H
 #define CUSTOS_SAFEPRINT_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 /* Write s to f with C0 and C1 control characters, DEL, Unicode
@@ -11,5 +12,10 @@
  * visible escapes (\xHH for bytes, \uHHHH for characters).  Everything
  * else, including other UTF-8, is written as it is. */
 void safe_fputs(const char *s, FILE *f);
+
+/* The same for at most `max` bytes of s, then "... (N bytes in all)" when
+ * s is longer: for echoing what a user typed in an error message.  A
+ * character cut in two shows as \xHH escapes. */
+void safe_fputs_max(const char *s, size_t max, FILE *f);
 
 #endif

@@ -28,6 +28,9 @@ expect_err 2 'date' as alice receive --from COR --item 'kind=key alc=1 class=S s
 expect_err 2 'qty' as alice receive --from COR --item 'kind=publication alc=2 class=U qty=0 title=KAO 1'
 expect_err 2 'short title' as alice receive --from COR --item "kind=equipment alc=1 class=C serial=9 title=KG'; DROP TABLE custos.item; --"
 expect_err 2 'COR or a six-digit' as alice receive --from "1234567" --item "$AKAT"
+# a huge argument is refused and not echoed whole
+expect_err 2 '\.\.\. \(100000 bytes in all\)' as alice transfer --to COR --serial "$(head -c 100000 /dev/zero | tr '\0' 9)"
+[ ${#LAST_OUT} -lt 1000 ] || { echo "FAIL: the error echoed ${#LAST_OUT} bytes"; fails=$((fails+1)); }
 
 # --- transfer and accept ------------------------------------------------------
 expect_out 'transaction 123456-[0-9]{4}-0003' as alice transfer --to 654321 --serial KG1 --serial KG2
