@@ -8,6 +8,16 @@ setup_ledger
 AKAT='kind=key alc=1 class=S crypto=yes serial=0001 edition=A effective=2026-01-01 supersedes=2026-02-01 title=AKAT 1234'
 TSKEY='kind=key alc=1 class=TS crypto=yes serial=9001 edition=B effective=2026-03-01 supersedes=2026-04-01 title=AKAT 5678'
 
+# --- the schema --------------------------------------------------------------
+expect_out '0 pending' "$C" db status
+expect_out '0 migrations applied; the schema is current' "$C" db migrate
+expect_err 1 'already begun' "$C" db init --origin custos.test/other --admin adm --admin-key "$W/adm.key" --passphrase-fd 3 3<<<"$PASS"
+# a migration edited after it was applied is named, not silently trusted
+q "UPDATE custos.schema_version SET sha256 = repeat('0', 64) WHERE version = 1"
+expect_err 1 'migration 001_schema as applied differs' "$C" db status
+q "UPDATE custos.schema_version SET sha256 = '$(sha256sum "$ROOT/sql/001_schema.sql" | cut -d' ' -f1)' WHERE version = 1"
+expect_out '0 pending' "$C" db status
+
 # --- receipt -------------------------------------------------------------
 expect_out 'transaction 123456-20[0-9]{2}-0001' as alice receive --from COR --item "$AKAT" \
 	--item 'kind=equipment alc=1 class=C serial=KG1 title=KG-175D' \
