@@ -91,4 +91,6 @@ if [ "$(psql -d postgres -qAtXc "SELECT count(*) FROM pg_database WHERE datname 
 	echo "demo: done" >&2
 	touch "$DIR/demo.done"
 fi
+# An existing demo gets the migrations of this custos, if any are new.
+"$C" db migrate >/dev/null || { echo "demo: the demo database does not fit this custos; remove $DIR (make stop; rm -rf $DIR) to make it anew" >&2; exit 1; }
 echo "export PGHOST=$DIR PGPORT=$PORT PGDATABASE=custos"
