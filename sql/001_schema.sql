@@ -24,7 +24,11 @@ INSERT INTO custos.policy (name, value, description) VALUES
 	('transit_alarm_days', 30,
 	 'a transfer still in transit after this many days is an alarm'),
 	('hand_receipt_alarm_days', 90,
-	 'a hand receipt open for longer than this many days is an alarm');
+	 'a hand receipt open for longer than this many days is an alarm'),
+	('two_person_key_class', 3,
+	 'every action on keying material of this classification or higher needs two signers '
+	 '(0 U, 1 C, 2 S, 3 TS); the log format itself demands it for TS, so only a stricter '
+	 'value has effect');
 
 -- The log: one row per entry, the signed note exactly as signed.
 CREATE TABLE custos.log_entry (

@@ -39,6 +39,8 @@ typedef struct work {
 	bool account_open;     /* the request's account is open (open_work) */
 	bool keeper;           /* the actor is its custodian or alternate */
 	int64_t next_seq;      /* its next transaction number this year */
+	int two_person_class;  /* policy: keying material from this class up
+				* needs two signers (3: TS, as the format) */
 	errbuf *err;
 } work;
 
@@ -414,6 +416,7 @@ static status open_work(work *w, head *h, ledger_result *res, bool *found)
 			     "p.name, p.pubkey, account_exists($2), EXISTS (SELECT FROM person_role r "
 			     "WHERE r.person = p.name AND r.account = $2 AND "
 			     "r.role IN ('custodian', 'alternate')), "
+			     "coalesce((SELECT value FROM policy WHERE name = 'two_person_key_class'), 3), "
 			     "coalesce((SELECT max(seq) FROM txn t WHERE t.account = $2 AND t.year = "
 			     "extract(year FROM ('epoch'::timestamptz + h.now_us * interval '1 microsecond') "
 			     "AT TIME ZONE 'UTC')::integer), 0) + 1 "
@@ -446,7 +449,8 @@ static status open_work(work *w, head *h, ledger_result *res, bool *found)
 	bool person = !db_null(r, 0, 7);
 	w->account_open = strcmp(db_val(r, 0, 9), "t") == 0;
 	w->keeper = strcmp(db_val(r, 0, 10), "t") == 0;
-	w->next_seq = db_int(r, 0, 11);
+	w->two_person_class = (int)db_int(r, 0, 11);
+	w->next_seq = db_int(r, 0, 12);
 	uint8_t pk[KEY_PK_LEN] = {0};
 	if (person) {
 		COPY(w->actor, db_val(r, 0, 7));
@@ -1278,6 +1282,19 @@ static status apply_registry(work *w, bool new_person)
 
 /* ---- entry points --------------------------------------------------------- */
 
+/* Does the entry need two signers: the format's rule (TOP SECRET keying
+ * material), or the policy's stricter one for keying material of a lower
+ * classification? */
+static bool needs_two(const work *w)
+{
+	if (entry_required_signers(&w->e) > 1)
+		return true;
+	for (size_t i = 0; i < w->e.nitems; i++)
+		if (w->e.items[i].kind == KIND_KEY && (int)w->e.items[i].cls >= w->two_person_class)
+			return true;
+	return false;
+}
+
 static status prepare_entry(work *w, const head *h)
 {
 	const ledger_request *q = w->req;
@@ -1325,9 +1342,9 @@ status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf 
 	if (is_material(q->action)) {
 		if ((st = check_material(&w, &t)) != ST_OK)
 			goto out;
-		if (entry_required_signers(&w.e) > 1 && w.second[0] == '\0') {
-			if ((st = find_second(&w, "second person for TOP SECRET keying material")) !=
-			    ST_OK)
+		if (needs_two(&w) && w.second[0] == '\0') {
+			if ((st = find_second(&w, "second person for TOP SECRET keying material, or "
+						  "keying material the two-person policy names")) != ST_OK)
 				goto out;
 			bool yes;
 			if ((st = is_second_person(d, w.second, &yes, err)) != ST_OK)

@@ -29,6 +29,12 @@ expect_out 'transaction 123456-20[0-9]{2}-0001' as alice receive --from COR --it
 # TOP SECRET keying material needs a second person
 expect_err 1 'second person' as alice receive --from COR --item "$TSKEY"
 ok asw alice wendy receive --from COR --item "$TSKEY"
+# the policy may demand two signers for keying material below TOP SECRET
+q "UPDATE custos.policy SET value = 2 WHERE name = 'two_person_key_class'"
+expect_err 1 'second person' as alice receive --from COR --item 'kind=key alc=1 class=S crypto=yes serial=S2 edition=A title=AKAT 4321'
+ok asw alice wendy receive --from COR --item 'kind=key alc=1 class=S crypto=yes serial=S2 edition=A title=AKAT 4321'
+ok as alice receive --from COR --item 'kind=key alc=1 class=C serial=C2 edition=A title=AKAT 4321'
+q "UPDATE custos.policy SET value = 3 WHERE name = 'two_person_key_class'"
 # receiving an item that is already open is refused
 expect_err 1 'KG-175D serial KG1 is (on_hand|on account)' as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=KG1 title=KG-175D'
 # invalid material is refused before anything is written
@@ -43,7 +49,7 @@ expect_err 2 '\.\.\. \(100000 bytes in all\)' as alice transfer --to COR --seria
 [ ${#LAST_OUT} -lt 1000 ] || { echo "FAIL: the error echoed ${#LAST_OUT} bytes"; fails=$((fails+1)); }
 
 # --- transfer and accept ------------------------------------------------------
-expect_out 'transaction 123456-[0-9]{4}-0003' as alice transfer --to 654321 --serial KG1 --serial KG2
+expect_out 'transaction 123456-[0-9]{4}-0005' as alice transfer --to 654321 --serial KG1 --serial KG2
 T=$(q "SELECT number FROM custos.txn WHERE action = 'transfer'")
 [ "$(q "SELECT status FROM custos.item WHERE serial = 'KG1'")" = in_transit ] ||
 	{ echo "FAIL: KG1 should be in transit"; fails=$((fails+1)); }
