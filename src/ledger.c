@@ -1019,6 +1019,32 @@ static status check_material(work *w, txn_row *t)
 	}
 }
 
+/* A hand receipt stays open while any item is still issued under it: after
+ * items left the issued state (return, destruction, incident), recompute
+ * the issues they were under. */
+static status close_issues(work *w)
+{
+	size_t n = 0;
+	const char **issues = calloc(w->e.nitems + 1, sizeof *issues);
+	if (issues == NULL)
+		return err_set(w->err, ST_NOMEM, "out of memory");
+	for (size_t i = 0; i < w->e.nitems; i++)
+		if (w->held != NULL && w->held[i].found && w->held[i].status == ITEM_ISSUED)
+			issues[n++] = w->held[i].last_txn;
+	status st = ST_OK;
+	if (n > 0) {
+		char *arr = db_array(issues, n);
+		const char *p[] = {arr};
+		st = arr == NULL ? err_set(w->err, ST_NOMEM, "out of memory")
+				 : db_exec(w->d, "UPDATE txn SET open = EXISTS (SELECT FROM item i "
+						 "WHERE i.last_txn = txn.number AND i.status = 'issued') "
+						 "WHERE number = ANY ($1::text[])", 1, p, NULL, w->err);
+		free(arr);
+	}
+	free(issues);
+	return st;
+}
+
 /* Apply a material action's change to the state tables. */
 static status apply_material(work *w)
 {
@@ -1083,13 +1109,6 @@ static status apply_material(work *w)
 			     w->err);
 		break;
 	}
-	case ACT_RETURN: {
-		const char *p[] = {w->e.ref};
-		st = db_exec(w->d, "UPDATE txn SET open = EXISTS (SELECT FROM item WHERE "
-				   "last_txn = $1 AND status = 'issued') WHERE number = $1",
-			     1, p, NULL, w->err);
-		break;
-	}
 	case ACT_INCIDENT_REPORT: {
 		const char *p[] = {w->e.txn, acct, entry_category_name(w->e.category), us};
 		st = db_exec(w->d, "INSERT INTO incident (txn, account, category, reported_at) "
@@ -1117,6 +1136,8 @@ static status apply_material(work *w)
 	default:
 		break;
 	}
+	if (st == ST_OK)
+		st = close_issues(w);
 	if (st == ST_OK)
 		st = link_items(w);
 	return st;

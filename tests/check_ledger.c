@@ -345,6 +345,219 @@ START_TEST(test_pipeline_failure)
 }
 END_TEST
 
+/* A random walk through the lifecycle: hundreds of actions by two
+ * custodians, each applied or refused by the ledger; refusals must be
+ * rule refusals, never server errors, and at the end the replay of the log
+ * (a second implementation of the same rules) must equal the tables. */
+static unsigned long rng_state;
+static unsigned rnd(unsigned n)
+{
+	rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)((rng_state >> 33) % n);
+}
+
+/* A random item's serial from the tables (as the owner), or "" if none. */
+static void pick(db *owner, const char *where, char out[ENTRY_SERIAL_MAX + 1])
+{
+	char sql[512], seed[32];
+	snprintf(sql, sizeof sql, "SELECT serial FROM item WHERE %s ORDER BY serial "
+				  "OFFSET $1::integer %% greatest((SELECT count(*) FROM item WHERE %s), 1) "
+				  "LIMIT 1", where, where);
+	snprintf(seed, sizeof seed, "%u", rnd(1000000));
+	const char *p[] = {seed};
+	PGresult *r = NULL;
+	errbuf err = {{0}};
+	ck_assert_msg(db_exec(owner, sql, 1, p, &r, &err) == ST_OK, "%s", err.msg);
+	snprintf(out, ENTRY_SERIAL_MAX + 1, "%s", PQntuples(r) ? db_val(r, 0, 0) : "");
+	PQclear(r);
+}
+
+static void pick_txn(db *owner, const char *where, char out[ENTRY_TXN_MAX + 1])
+{
+	char sql[512], seed[32];
+	snprintf(sql, sizeof sql, "SELECT number FROM txn WHERE %s ORDER BY number "
+				  "OFFSET $1::integer %% greatest((SELECT count(*) FROM txn WHERE %s), 1) "
+				  "LIMIT 1", where, where);
+	snprintf(seed, sizeof seed, "%u", rnd(1000000));
+	const char *p[] = {seed};
+	PGresult *r = NULL;
+	errbuf err = {{0}};
+	ck_assert_msg(db_exec(owner, sql, 1, p, &r, &err) == ST_OK, "%s", err.msg);
+	snprintf(out, ENTRY_TXN_MAX + 1, "%s", PQntuples(r) ? db_val(r, 0, 0) : "");
+	PQclear(r);
+}
+
+START_TEST(test_random_walk)
+{
+	rng_state = 0x5eed0000UL + (unsigned long)_i;
+	key_secret *bob = test_key("bob"), *carol = test_key("carol"), *erin = test_key("erin");
+	db *a = connect_as(dbname, "adm");
+	ledger_request q = request(ACT_ACCOUNT_OPEN, "654321", adm, NULL);
+	q.text = "Second";
+	q.textlen = 6;
+	must(a, &q);
+	struct { const key_secret *k; entry_role role; const char *acct; } enrol[] = {
+		{bob, ROLE_CUSTODIAN, "654321"}, {carol, ROLE_HOLDER, "123456"},
+		{erin, ROLE_AUTHORITY, ""}, {wendy, ROLE_WITNESS, "654321"},
+	};
+	for (size_t i = 0; i < sizeof enrol / sizeof enrol[0]; i++) {
+		q = request(ACT_KEY_ENROL, enrol[i].acct, adm, enrol[i].k);
+		if (enrol[i].k == wendy)
+			q.second = bob; /* wendy is enrolled already: another person co-signs */
+		q.role = enrol[i].role;
+		q.subject = *key_secret_public(enrol[i].k);
+		must(a, &q);
+	}
+	db_close(a);
+	db *owner = connect_as(dbname, NULL);
+	db *da = connect_as(dbname, "alice"), *db_ = connect_as(dbname, "bob");
+	unsigned applied = 0, refused = 0, serial = 0;
+	for (int step = 0; step < 250; step++) {
+		bool at_a = rnd(2) == 0;
+		db *d = at_a ? da : db_;
+		const key_secret *me = at_a ? alice : bob;
+		const char *acct = at_a ? "123456" : "654321", *other = at_a ? "654321" : "123456";
+		entry_item it = {0};
+		ledger_request r = request(ACT_RECEIPT, acct, me, NULL);
+		char where[160];
+		switch (rnd(10)) {
+		case 0:
+		case 1: { /* receipt of new material, sometimes keying material */
+			it = equipment("");
+			snprintf(it.serial, sizeof it.serial, "W%u", ++serial);
+			if (rnd(3) == 0) {
+				it.kind = KIND_KEY;
+				it.cls = (item_class)rnd(4);
+				it.crypto = true;
+				it.effective = 20260101;
+				it.supersedes = 20260201;
+				if (it.cls == CLASS_TS)
+					r.second = at_a ? wendy : NULL; /* bob has none: refused */
+			}
+			memcpy(r.peer, "COR", 4);
+			break;
+		}
+		case 2: /* transfer to the other account or out */
+			r.action = ACT_TRANSFER;
+			snprintf(where, sizeof where, "account = '%s' AND status = 'on_hand'", acct);
+			pick(owner, where, it.serial);
+			snprintf(r.peer, sizeof r.peer, "%s", rnd(2) ? other : "COR");
+			break;
+		case 3: /* accept what is in transit here, or an outside receipt */
+			r.action = ACT_ACCEPT;
+			snprintf(where, sizeof where, "open AND action = 'transfer' AND (peer = '%s' OR "
+						      "(account = '%s' AND peer = 'COR'))", acct, acct);
+			pick_txn(owner, where, r.ref);
+			break;
+		case 4: /* hand receipt to carol (on 123456 only) */
+			r.action = ACT_ISSUE;
+			r.second = carol;
+			snprintf(r.holder, sizeof r.holder, "carol");
+			snprintf(where, sizeof where, "account = '%s' AND status = 'on_hand'", acct);
+			pick(owner, where, it.serial);
+			break;
+		case 5: /* return from carol */
+			r.action = ACT_RETURN;
+			r.second = carol;
+			snprintf(r.holder, sizeof r.holder, "carol");
+			snprintf(where, sizeof where, "account = '%s' AND status = 'issued'", acct);
+			pick(owner, where, it.serial);
+			if (it.serial[0]) {
+				char w2[160];
+				snprintf(w2, sizeof w2, "number = (SELECT last_txn FROM item WHERE serial = '%s')",
+					 it.serial);
+				pick_txn(owner, w2, r.ref);
+			}
+			break;
+		case 6: /* destruction with wendy */
+			r.action = ACT_DESTROY;
+			r.second = wendy;
+			snprintf(where, sizeof where, "account = '%s' AND status IN ('on_hand', 'issued', "
+						      "'incident')", acct);
+			pick(owner, where, it.serial);
+			break;
+		case 7: /* incident on an item, or its close with erin */
+			if (rnd(2)) {
+				r.action = ACT_INCIDENT_REPORT;
+				r.category = CAT_PHYSICAL;
+				snprintf(where, sizeof where, "account = '%s' AND status = 'on_hand'", acct);
+				pick(owner, where, it.serial);
+			} else {
+				r.action = ACT_INCIDENT_CLOSE;
+				r.second = erin;
+				snprintf(where, sizeof where, "open AND action = 'incident-report' AND "
+							      "account = '%s'", acct);
+				pick_txn(owner, where, r.ref);
+			}
+			break;
+		case 8: /* found: an item under incident comes back */
+			r.action = ACT_POSSESSION;
+			snprintf(where, sizeof where, "account = '%s' AND status = 'incident'", acct);
+			pick(owner, where, it.serial);
+			if (it.serial[0]) {
+				/* possession gives the item's details as recorded */
+				const char *p[] = {it.serial};
+				PGresult *res = NULL;
+				errbuf e = {{0}};
+				ck_assert(db_exec(owner, "SELECT title, kind, class, crypto FROM item "
+							 "WHERE serial = $1", 1, p, &res, &e) == ST_OK);
+				char keep[ENTRY_SERIAL_MAX + 1];
+				memcpy(keep, it.serial, sizeof keep);
+				it = equipment(keep);
+				if (strcmp(db_val(res, 0, 1), "key") == 0) {
+					it.kind = KIND_KEY;
+					it.crypto = true;
+					it.cls = (item_class)(strchr("UCS", db_val(res, 0, 2)[0]) -
+							      "UCS");
+					if (strcmp(db_val(res, 0, 2), "TS") == 0)
+						it.cls = CLASS_TS;
+					it.effective = 20260101;
+					it.supersedes = 20260201;
+					if (it.cls == CLASS_TS)
+						r.second = at_a ? wendy : NULL;
+				}
+				PQclear(res);
+			}
+			break;
+		default: /* a witnessed inventory of one item */
+			r.action = ACT_INVENTORY;
+			r.second = wendy;
+			snprintf(where, sizeof where, "account = '%s' AND status IN ('on_hand', "
+						      "'issued')", acct);
+			pick(owner, where, it.serial);
+			break;
+		}
+		bool has_item = it.serial[0] != '\0';
+		if (r.action != ACT_ACCEPT && r.action != ACT_INCIDENT_CLOSE) {
+			if (!has_item && r.action != ACT_RECEIPT)
+				continue;
+			r.items = &it;
+			r.nitems = 1;
+		} else if (r.ref[0] == '\0') {
+			continue;
+		}
+		errbuf err = {{0}};
+		ledger_result res;
+		status st = ledger_submit(d, &r, &res, &err);
+		ck_assert_msg(st == ST_OK || st == ST_REFUSED || st == ST_DENIED || st == ST_USAGE,
+			      "step %d (%s): unexpected %s: %s", step, entry_action_name(r.action),
+			      status_message(st), err.msg);
+		if (st == ST_OK)
+			applied++;
+		else
+			refused++;
+	}
+	db_close(da);
+	db_close(db_);
+	db_close(owner);
+	key_secret_free(bob);
+	key_secret_free(carol);
+	key_secret_free(erin);
+	ck_assert_msg(applied > 100, "only %u of %u actions applied", applied, applied + refused);
+	expect_verified();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ledger");
@@ -353,10 +566,11 @@ static Suite *suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("actions");
 	tcase_add_checked_fixture(t, ledger_setup, ledger_teardown);
-	tcase_set_timeout(t, 60);
+	tcase_set_timeout(t, 120);
 	tcase_add_test(t, test_receive_transfer_verify);
 	tcase_add_test(t, test_refusals_write_nothing);
 	tcase_add_test(t, test_pipeline_failure);
+	tcase_add_loop_test(t, test_random_walk, 0, 5);
 	suite_add_tcase(s, t);
 	return s;
 }
