@@ -152,7 +152,9 @@ run: all $(BUILD)/tests/mktestkey
 stop:
 	$(Q)if [ -d $(DEMO_DIR)/data ]; then \
 		if [ "$$(id -u)" = 0 ]; then RU="runuser -u postgres --"; else RU=; fi; \
-		$$RU $$(pg_config --bindir)/pg_ctl -D $(DEMO_DIR)/data stop; fi
+		if $$RU $$(pg_config --bindir)/pg_ctl -D $(DEMO_DIR)/data status >/dev/null; then \
+			$$RU $$(pg_config --bindir)/pg_ctl -D $(DEMO_DIR)/data stop; \
+		else echo "stop: the demo server is not running"; fi; fi
 
 # `make bench` and `make fuzz` live beside their sources.
 include $(wildcard tests/bench/bench.mk tests/fuzz/fuzz.mk)
