@@ -356,35 +356,31 @@ static unsigned rnd(unsigned n)
 	return (unsigned)((rng_state >> 33) % n);
 }
 
-/* A random item's serial from the tables (as the owner), or "" if none. */
-static void pick(db *owner, const char *where, char out[ENTRY_SERIAL_MAX + 1])
+/* A random row's `column` from `table` (as the owner), or "" if none. */
+static void pick_from(db *owner, const char *column, const char *table, const char *where,
+		      char *out, size_t cap)
 {
-	char sql[512], seed[32];
-	snprintf(sql, sizeof sql, "SELECT serial FROM item WHERE %s ORDER BY serial "
-				  "OFFSET $1::integer %% greatest((SELECT count(*) FROM item WHERE %s), 1) "
-				  "LIMIT 1", where, where);
+	char sql[640], seed[32];
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s ORDER BY %s "
+				  "OFFSET $1::integer %% greatest((SELECT count(*) FROM %s WHERE %s), 1) "
+				  "LIMIT 1", column, table, where, column, table, where);
 	snprintf(seed, sizeof seed, "%u", rnd(1000000));
 	const char *p[] = {seed};
 	PGresult *r = NULL;
 	errbuf err = {{0}};
 	ck_assert_msg(db_exec(owner, sql, 1, p, &r, &err) == ST_OK, "%s", err.msg);
-	snprintf(out, ENTRY_SERIAL_MAX + 1, "%s", PQntuples(r) ? db_val(r, 0, 0) : "");
+	snprintf(out, cap, "%s", PQntuples(r) ? db_val(r, 0, 0) : "");
 	PQclear(r);
+}
+
+static void pick(db *owner, const char *where, char out[ENTRY_SERIAL_MAX + 1])
+{
+	pick_from(owner, "serial", "item", where, out, ENTRY_SERIAL_MAX + 1);
 }
 
 static void pick_txn(db *owner, const char *where, char out[ENTRY_TXN_MAX + 1])
 {
-	char sql[512], seed[32];
-	snprintf(sql, sizeof sql, "SELECT number FROM txn WHERE %s ORDER BY number "
-				  "OFFSET $1::integer %% greatest((SELECT count(*) FROM txn WHERE %s), 1) "
-				  "LIMIT 1", where, where);
-	snprintf(seed, sizeof seed, "%u", rnd(1000000));
-	const char *p[] = {seed};
-	PGresult *r = NULL;
-	errbuf err = {{0}};
-	ck_assert_msg(db_exec(owner, sql, 1, p, &r, &err) == ST_OK, "%s", err.msg);
-	snprintf(out, ENTRY_TXN_MAX + 1, "%s", PQntuples(r) ? db_val(r, 0, 0) : "");
-	PQclear(r);
+	pick_from(owner, "number", "txn", where, out, ENTRY_TXN_MAX + 1);
 }
 
 START_TEST(test_random_walk)
