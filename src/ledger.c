@@ -526,73 +526,64 @@ static void fmt_i64(char *out, size_t cap, int64_t v)
 	snprintf(out, cap, "%lld", (long long)v);
 }
 
-/* Record which items the entry lists (their history). */
-static status link_items(work *w)
-{
-	if (w->e.nitems == 0 || w->linked)
-		return ST_OK;
-	const char **ids = calloc(w->e.nitems, sizeof *ids);
-	char (*idbuf)[24] = calloc(w->e.nitems, sizeof *idbuf);
-	status st = ST_NOMEM;
-	char *arr = NULL;
-	if (ids == NULL || idbuf == NULL)
-		goto out;
-	for (size_t i = 0; i < w->e.nitems; i++) {
-		fmt_i64(idbuf[i], sizeof idbuf[i], w->held[i].id);
-		ids[i] = idbuf[i];
-	}
-	if ((arr = db_array(ids, w->e.nitems)) == NULL)
-		goto out;
-	char idx[24];
-	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
-	const char *p[] = {arr, idx};
-	st = db_exec(w->d, "INSERT INTO entry_item (item_id, idx) "
-			   "SELECT unnest($1::bigint[]), $2", 2, p, NULL, w->err);
-out:
-	free(arr);
-	free(ids);
-	free(idbuf);
-	if (st == ST_NOMEM)
-		err_set(w->err, st, "out of memory");
-	return st;
-}
-
-/* Set the custody of the entry's items (all of them, or only those with
- * held[i].found == `which` when which >= 0). */
-static status set_custody(work *w, const char *account, const char *status_name,
-			  const char *holder, const char *peer, const char *incident)
+/* The database ids of the entry's items as one bigint[] literal, for a
+ * single parameter; NULL when out of memory.  Caller frees. */
+static char *item_id_array(const work *w)
 {
 	const char **ids = calloc(w->e.nitems + 1, sizeof *ids);
 	char (*idbuf)[24] = calloc(w->e.nitems + 1, sizeof *idbuf);
 	char *arr = NULL;
-	status st = ST_NOMEM;
-	if (ids == NULL || idbuf == NULL)
-		goto out;
-	for (size_t i = 0; i < w->e.nitems; i++) {
-		fmt_i64(idbuf[i], sizeof idbuf[i], w->held[i].id);
-		ids[i] = idbuf[i];
+	if (ids != NULL && idbuf != NULL) {
+		for (size_t i = 0; i < w->e.nitems; i++) {
+			fmt_i64(idbuf[i], sizeof idbuf[i], w->held[i].id);
+			ids[i] = idbuf[i];
+		}
+		arr = db_array(ids, w->e.nitems);
 	}
-	if ((arr = db_array(ids, w->e.nitems)) == NULL)
-		goto out;
+	free(ids);
+	free(idbuf);
+	return arr;
+}
+
+/* Record which items the entry lists (their history), unless the custody
+ * change already did. */
+static status link_items(work *w)
+{
+	if (w->e.nitems == 0 || w->linked)
+		return ST_OK;
+	char *arr = item_id_array(w);
+	if (arr == NULL)
+		return err_set(w->err, ST_NOMEM, "out of memory");
+	char idx[24];
+	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
+	const char *p[] = {arr, idx};
+	status st = db_exec(w->d, "INSERT INTO entry_item (item_id, idx) "
+				  "SELECT unnest($1::bigint[]), $2", 2, p, NULL, w->err);
+	free(arr);
+	return st;
+}
+
+/* Set the custody of all the entry's items, and write their history in
+ * the same statement. */
+static status set_custody(work *w, const char *account, const char *status_name,
+			  const char *holder, const char *peer, const char *incident)
+{
+	char *arr = item_id_array(w);
+	if (arr == NULL)
+		return err_set(w->err, ST_NOMEM, "out of memory");
 	char idx[24], us[24];
 	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
 	fmt_i64(us, sizeof us, w->e.time_us);
 	const char *p[] = {arr, account, status_name, holder, peer, incident, w->e.txn, idx, us};
-	/* The items' history (entry_item) is written in the same statement. */
-	st = db_exec(w->d,
-		     "WITH u AS (UPDATE item SET account = $2, status = $3, holder = $4, peer = $5, "
-		     "incident = $6, last_txn = $7, last_idx = $8::bigint, "
-		     "since = 'epoch'::timestamptz + $9::bigint * interval '1 microsecond' "
-		     "WHERE id = ANY ($1::bigint[]) RETURNING id) "
-		     "INSERT INTO entry_item (item_id, idx) SELECT id, $8::bigint FROM u",
-		     9, p, NULL, w->err);
+	status st = db_exec(w->d,
+			    "WITH u AS (UPDATE item SET account = $2, status = $3, holder = $4, "
+			    "peer = $5, incident = $6, last_txn = $7, last_idx = $8::bigint, "
+			    "since = 'epoch'::timestamptz + $9::bigint * interval '1 microsecond' "
+			    "WHERE id = ANY ($1::bigint[]) RETURNING id) "
+			    "INSERT INTO entry_item (item_id, idx) SELECT id, $8::bigint FROM u",
+			    9, p, NULL, w->err);
 	w->linked = st == ST_OK;
-out:
 	free(arr);
-	free(ids);
-	free(idbuf);
-	if (st == ST_NOMEM)
-		err_set(w->err, st, "out of memory");
 	return st;
 }
 
