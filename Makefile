@@ -114,12 +114,19 @@ $(BUILD)/tests/mktestkey: $(BUILD)/tests/mktestkey.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
+# The bundle generator for the offline-verifier tests (tests/mkbundle.c).
+$(BUILD)/tests/mkbundle: $(BUILD)/tests/mkbundle.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+TEST_TOOLS = $(BUILD)/tests/mkvectors $(BUILD)/tests/mktestkey \
+	$(if $(wildcard tests/mkbundle.c),$(BUILD)/tests/mkbundle)
+
 # `make check`: the whole suite under AddressSanitizer and UBSan.
 check:
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
 
 # Run every Check suite and every scenario script against the binaries in $(BUILD).
-test: all $(TEST_BINS) $(BUILD)/tests/mkvectors $(BUILD)/tests/mktestkey
+test: all $(TEST_BINS) $(TEST_TOOLS)
 	$(Q)BUILD=$(BUILD) tests/run.sh $(TEST_BINS) $(TEST_SCRIPTS)
 
 deps:
