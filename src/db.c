@@ -130,7 +130,12 @@ static status result_error(db *d, const PGresult *r, errbuf *err)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	snprintf(d->sqlstate, sizeof d->sqlstate, "%s", state ? state : "");
-	if (PQstatus(d->conn) != CONNECTION_OK || (state && strncmp(state, "08", 2) == 0 && strcmp(state, "08P01") != 0) ||
+	/* An error result without an SQLSTATE was made by libpq, not the
+	 * server: the connection broke (in pipeline mode libpq reports a
+	 * server that went away this way before it marks the connection bad). */
+	bool from_libpq = r != NULL && (state == NULL || state[0] == '\0');
+	if (PQstatus(d->conn) != CONNECTION_OK || from_libpq ||
+	    (state && strncmp(state, "08", 2) == 0 && strcmp(state, "08P01") != 0) ||
 	    (state && (strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
 		       strcmp(state, "57P03") == 0))) {
 		copy_message(err, "connection to the database lost: ", PQerrorMessage(d->conn));
