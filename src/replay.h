@@ -42,6 +42,13 @@ typedef struct replay replay;
 replay *replay_new(void);
 void replay_free(replay *r);
 
+/* With trust set, replay_apply does not check Ed25519 signatures: it only
+ * matches signature lines to the registry by name and key ID (and counts
+ * distinct keys against the entry's need, and judges roles as usual).  For
+ * a caller that has verified every signature against the registry as of
+ * each index already (custos-verify does so on all cores).  Default: off. */
+void replay_trust_signatures(replay *r, bool trust);
+
 /* Check and apply the next record (a whole signed note, as stored in the
  * log).  ST_OK when applied.  On refusal: ST_FORMAT (does not parse, wrong
  * index/origin/prev/time, genesis anywhere but first), ST_BADSIG / ST_NOSIG

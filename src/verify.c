@@ -1,5 +1,6 @@
 #include "verify.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,10 +12,7 @@
 
 #include "logfile.h"
 
-typedef struct record {
-	const uint8_t *data;
-	size_t len;
-} record;
+typedef verify_record record;
 
 /* Records are checked in runs of CHUNK_RECORDS, handed to whichever thread
  * is free next (so a thread slowed by other load does not hold the rest up).
@@ -56,6 +54,19 @@ static void chunk_fail(chunk *c, uint64_t i, const char *what, const char *detai
 	}
 }
 
+/* The per-record context of verify_opts.lookup_at. */
+typedef struct at_ctx {
+	const verify_opts *opts;
+	uint64_t index;
+} at_ctx;
+
+static const key_public *lookup_at_index(void *ctx, const char *name, size_t namelen,
+					 const uint8_t id[KEY_ID_LEN])
+{
+	const at_ctx *a = ctx;
+	return a->opts->lookup_at(a->opts->lookup_at_ctx, a->index, name, namelen, id);
+}
+
 /* Check record i in isolation and against the previous record of the same
  * chunk.  Returns false (with c->failed set) at the first fault. */
 static bool check_record(chunk *c, uint64_t i, note *n, const key_public **signers)
@@ -90,8 +101,12 @@ static bool check_record(chunk *c, uint64_t i, note *n, const key_public **signe
 		chunk_fail(c, i, "time goes backwards from the previous entry", NULL);
 	} else {
 		size_t need = entry_required_signers(&e), nsigners = 0;
-		st = note_verify(n, c->opts->lookup, c->opts->lookup_ctx, need, signers,
-				 &nsigners, &err);
+		at_ctx at = {c->opts, i};
+		if (c->opts->lookup_at != NULL)
+			st = note_verify(n, lookup_at_index, &at, need, signers, &nsigners, &err);
+		else
+			st = note_verify(n, c->opts->lookup, c->opts->lookup_ctx, need, signers,
+					 &nsigners, &err);
 		if (st != ST_OK) {
 			snprintf(what, sizeof what, "%s entry: signatures", entry_action_name(e.action));
 			chunk_fail(c, i, what, err.msg);
@@ -202,17 +217,14 @@ static bool first_origin(const record *r, char origin[ENTRY_ORIGIN_MAX + 1])
 	return true;
 }
 
-status verify_log(const uint8_t *buf, size_t len, const verify_opts *opts,
-		  verify_report *rep)
+/* verify_log and verify_records: the records recs[0..n), and, if
+ * framing_msg is not NULL, a framing fault just after them. */
+static status verify_run(const record *recs, uint64_t n, const char *framing_msg,
+			 const verify_opts *opts, verify_report *rep)
 {
 	memset(rep, 0, sizeof *rep);
-	record *recs = NULL;
-	uint64_t n = 0;
-	errbuf framing = {{0}};
-	status st = split_records(buf, len, &recs, &n, &framing);
-	if (st != ST_OK)
-		return st;
-	bool framing_bad = framing.msg[0] != '\0';
+	status st = ST_OK;
+	bool framing_bad = framing_msg != NULL;
 	uint64_t per = opts->chunk_records ? opts->chunk_records : CHUNK_RECORDS;
 	size_t nchunks = n ? (size_t)((n + per - 1) / per) : 1;
 	merkle_hash *leaves = n ? malloc(n * sizeof *leaves) : NULL;
@@ -228,7 +240,7 @@ status verify_log(const uint8_t *buf, size_t len, const verify_opts *opts,
 	rep->threads = nthreads;
 	rep->valid = true;
 	if (n == 0) {
-		report_fail(rep, 0, framing_bad ? framing.msg : "the log is empty");
+		report_fail(rep, 0, framing_bad ? framing_msg : "the log is empty");
 		goto out;
 	}
 	if (!first_origin(&recs[0], rep->origin))
@@ -271,7 +283,7 @@ status verify_log(const uint8_t *buf, size_t len, const verify_opts *opts,
 		rep->two_person += c->two_person;
 	}
 	if (rep->valid && framing_bad)
-		report_fail(rep, n, framing.msg);
+		report_fail(rep, n, framing_msg);
 	if (rep->valid) {
 		merkle_stream ms = {0};
 		for (uint64_t i = 0; i < n; i++)
@@ -284,10 +296,201 @@ status verify_log(const uint8_t *buf, size_t len, const verify_opts *opts,
 	} else {
 		rep->entries = rep->failed_index;
 	}
+	if (opts->keep_leaves) {
+		rep->leaves = leaves;
+		rep->records = n;
+		leaves = NULL;
+	}
 out:
-	free(recs);
 	free(leaves);
 	free(chunks);
 	free(tids);
 	return st;
+}
+
+status verify_log(const uint8_t *buf, size_t len, const verify_opts *opts,
+		  verify_report *rep)
+{
+	record *recs = NULL;
+	uint64_t n = 0;
+	errbuf framing = {{0}};
+	memset(rep, 0, sizeof *rep);
+	status st = split_records(buf, len, &recs, &n, &framing);
+	if (st != ST_OK)
+		return st;
+	st = verify_run(recs, n, framing.msg[0] ? framing.msg : NULL, opts, rep);
+	free(recs);
+	return st;
+}
+
+status verify_records(const verify_record *recs, uint64_t n, const verify_opts *opts,
+		      verify_report *rep)
+{
+	return verify_run(recs, n, NULL, opts, rep);
+}
+
+/* ---- the key registry as a timeline -------------------------------------- */
+
+typedef struct reg_key {
+	key_public key;
+	size_t namelen;
+	uint64_t from;       /* may sign entries from this index ... */
+	bool revoked;
+	uint64_t revoked_at; /* ... up to and including this one, if revoked */
+	size_t roles;
+} reg_key;
+
+struct verify_registry {
+	reg_key *keys;
+	size_t n, cap;
+};
+
+static reg_key *reg_find(const verify_registry *g, const char *name, size_t namelen)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (g->keys[i].namelen == namelen && memcmp(g->keys[i].key.name, name, namelen) == 0)
+			return &g->keys[i];
+	return NULL;
+}
+
+/* The action line is the fifth line of the entry text; only the key
+ * registry's actions need a full parse. */
+static bool registry_action(const uint8_t *rec, size_t len)
+{
+	const uint8_t *p = rec, *end = rec + len;
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			return false;
+		p = nl + 1;
+	}
+	static const char *const acts[] = {"action genesis\n", "action key-enrol\n",
+					   "action key-revoke\n"};
+	for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
+		size_t al = strlen(acts[i]);
+		if ((size_t)(end - p) >= al && memcmp(p, acts[i], al) == 0)
+			return true;
+	}
+	return false;
+}
+
+static status registry_note(verify_registry *g, const uint8_t *rec, size_t len, uint64_t at,
+			    note *n)
+{
+	entry e;
+	if (note_parse((const char *)rec, len, n, NULL) != ST_OK)
+		return ST_OK;
+	if (entry_parse(n->text, n->textlen, &e, NULL) != ST_OK || e.nkeys != 1) {
+		entry_free(&e);
+		return ST_OK;
+	}
+	const key_public *k = &e.keys[0].key;
+	size_t namelen = strlen(k->name);
+	reg_key *p = reg_find(g, k->name, namelen);
+	if (e.action == ACT_GENESIS || e.action == ACT_KEY_ENROL) {
+		if (p == NULL) {
+			bool pk_taken = false;
+			for (size_t i = 0; i < g->n; i++)
+				pk_taken |= memcmp(g->keys[i].key.pk, k->pk, KEY_PK_LEN) == 0;
+			if (!pk_taken) {
+				if (g->n == g->cap) {
+					size_t cap = g->cap ? 2 * g->cap : 16;
+					reg_key *grown = realloc(g->keys, cap * sizeof *grown);
+					if (grown == NULL) {
+						entry_free(&e);
+						return ST_NOMEM;
+					}
+					g->keys = grown;
+					g->cap = cap;
+				}
+				g->keys[g->n++] = (reg_key){.key = *k, .namelen = namelen,
+							    .from = at, .roles = 1};
+			}
+		} else if (memcmp(p->key.pk, k->pk, KEY_PK_LEN) == 0 && !p->revoked) {
+			p->roles++;
+		}
+	} else if (e.action == ACT_KEY_REVOKE && p != NULL && !p->revoked &&
+		   memcmp(p->key.pk, k->pk, KEY_PK_LEN) == 0 && p->roles > 0) {
+		if (--p->roles == 0) {
+			p->revoked = true;
+			p->revoked_at = at;
+		}
+	}
+	entry_free(&e);
+	return ST_OK;
+}
+
+status verify_registry_build(const verify_record *recs, uint64_t nrecs, verify_registry **out)
+{
+	*out = NULL;
+	verify_registry *g = calloc(1, sizeof *g);
+	note *n = malloc(sizeof *n);
+	status st = ST_OK;
+	if (g == NULL || n == NULL) {
+		st = ST_NOMEM;
+		goto out;
+	}
+	for (uint64_t at = 0; at < nrecs; at++)
+		if (registry_action(recs[at].data, recs[at].len) &&
+		    (st = registry_note(g, recs[at].data, recs[at].len, at, n)) != ST_OK)
+			goto out;
+	*out = g;
+	g = NULL;
+out:
+	free(n);
+	verify_registry_free(g);
+	return st;
+}
+
+const key_public *verify_registry_lookup(void *ctx, uint64_t index, const char *name,
+					 size_t namelen, const uint8_t id[KEY_ID_LEN])
+{
+	const verify_registry *g = ctx;
+	const reg_key *p = reg_find(g, name, namelen);
+	if (p == NULL || index < p->from || (p->revoked && index > p->revoked_at) ||
+	    memcmp(p->key.id, id, KEY_ID_LEN) != 0)
+		return NULL;
+	return &p->key;
+}
+
+void verify_registry_explain(const verify_registry *reg, uint64_t index, const note *n,
+			     char *out, size_t cap)
+{
+	size_t pos = 0;
+	if (cap == 0)
+		return;
+	out[0] = '\0';
+	for (size_t i = 0; i < n->nsigs; i++) {
+		const note_sigline *s = &n->sigs[i];
+		const reg_key *p = reg_find(reg, s->name, s->namelen);
+		char why[64];
+		if (p == NULL)
+			snprintf(why, sizeof why, "is not enrolled");
+		else if (memcmp(p->key.id, s->id, KEY_ID_LEN) != 0)
+			snprintf(why, sizeof why, "has another key ID than the enrolled key");
+		else if (index < p->from)
+			snprintf(why, sizeof why, "is enrolled only from entry %" PRIu64, p->from);
+		else if (p->revoked && index > p->revoked_at)
+			snprintf(why, sizeof why, "was revoked at entry %" PRIu64, p->revoked_at);
+		else
+			continue;
+		int w = snprintf(out + pos, cap - pos, "%skey %.*s %s", pos ? "; " : "",
+				 (int)(s->namelen > 128 ? 128 : s->namelen), s->name, why);
+		if (w < 0 || (size_t)w >= cap - pos)
+			break;
+		pos += (size_t)w;
+	}
+}
+
+size_t verify_registry_size(const verify_registry *reg)
+{
+	return reg->n;
+}
+
+void verify_registry_free(verify_registry *reg)
+{
+	if (reg == NULL)
+		return;
+	free(reg->keys);
+	free(reg);
 }

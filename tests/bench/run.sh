@@ -120,3 +120,9 @@ printf 'bench:   by entries/s:    %5.1f%% - %s\n' "$m_e1" "$(met "$m_e1")"
 printf 'bench: medians: verifier %.0f entries/s, %.0f signatures/s; raw %.0f/s on 1 thread, %.0f/s on %s\n' \
 	"$m_eps" "$m_sps" "$m_r1" "$m_rn" "$cores"
 echo "bench: load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# The export-bundle verifier (custos-verify --policy over a bundle):
+# tests/bench/bundle.sh, with its own figures.
+if [ -x "$build/tests/mkbundle" ]; then
+	BUILD=$build BENCH_ROUNDS=$rounds BENCH_RAW_SECONDS=$raw_seconds "$(dirname "$0")/bundle.sh"
+fi
