@@ -41,6 +41,8 @@ typedef struct work {
 	int64_t next_seq;      /* its next transaction number this year */
 	int two_person_class;  /* policy: keying material from this class up
 				* needs two signers (3: TS, as the format) */
+	bool preview;          /* ledger_preview: check and build, write nothing */
+	ledger_second need;    /* the second signer the action needs */
 	errbuf *err;
 } work;
 
@@ -165,9 +167,14 @@ static status is_second_person(db *d, const char *person, bool *yes, errbuf *err
 	return st;
 }
 
-/* The second signer: enrolled, unrevoked, distinct from the actor. */
-static status find_second(work *w, const char *what)
+/* The second signer: enrolled, unrevoked, distinct from the actor.  A
+ * preview without the second key records the need and leaves w->second
+ * empty; the checks that need the key wait for the submission. */
+static status find_second(work *w, const char *what, ledger_second kind)
 {
+	w->need = kind;
+	if (w->req->second == NULL && w->preview)
+		return ST_OK;
 	if (w->req->second == NULL)
 		return err_set(w->err, ST_REFUSED, "this action needs a second person (%s): give "
 				   "their key with --witness-key", what);
@@ -466,6 +473,8 @@ static status open_work(work *w, head *h, ledger_result *res, bool *found)
 	if (!person)
 		return err_set(w->err, ST_DENIED, "the database login '%s' is not an enrolled person "
 				   "of this ledger (or their key is revoked)", db_user(w->d));
+	if (w->req->actor == NULL && w->preview)
+		return ST_OK;
 	const key_public *k = key_secret_public(w->req->actor);
 	if (sodium_memcmp(pk, k->pk, KEY_PK_LEN) != 0 || strcmp(k->name, w->actor) != 0)
 		return err_set(w->err, ST_DENIED,
@@ -483,6 +492,14 @@ static status write_entry(work *w, const char *actor_name, ledger_result *res)
 	if (st != ST_OK) {
 		if (st == ST_FORMAT || st == ST_TOOBIG)
 			st = ST_REFUSED;
+		goto out;
+	}
+	size_t line = 0;
+	if (w->req->expect != NULL &&
+	    !ledger_same_entry(w->req->expect, w->req->expectlen, text, textlen, &line)) {
+		st = err_set(w->err, ST_REFUSED, "the entry is no longer the one previewed (line %zu "
+			     "differs: the items or the account changed meanwhile); review it "
+			     "again before signing", line);
 		goto out;
 	}
 	const key_secret *keys[2] = {w->req->actor, w->req->second};
@@ -829,13 +846,23 @@ static status do_accept(work *w, txn_row *t)
 static status do_holder(work *w, bool issue, txn_row *t)
 {
 	char name[KEY_NAME_MAX + 1];
-	if (w->req->second == NULL)
+	if (w->req->second == NULL && !w->preview)
 		return err_set(w->err, ST_REFUSED, "the holder signs a hand receipt: give their "
 				   "key with --witness-key");
-	status st = find_second(w, "holder");
+	status st = find_second(w, "holder", LEDGER_SECOND_HOLDER);
 	if (st != ST_OK)
 		return st;
-	COPY(name, w->second);
+	if (w->second[0] == '\0') {
+		/* a preview without the holder's key: check the holder named */
+		if (w->e.holder[0] == '\0')
+			return err_set(w->err, ST_USAGE, "name the holder of the hand receipt");
+		if (strcmp(w->e.holder, w->actor) == 0)
+			return err_set(w->err, ST_DENIED, "the holder must be a different person "
+				       "from %s", w->actor);
+		COPY(name, w->e.holder);
+	} else {
+		COPY(name, w->second);
+	}
 	if (strcmp(name, w->e.holder) != 0)
 		return err_set(w->err, ST_DENIED, "the second key is %s's, but the holder is %s",
 			       name, w->e.holder);
@@ -867,9 +894,9 @@ static status do_holder(work *w, bool issue, txn_row *t)
 /* The second signer is a witness: enrolled, another person, not an auditor. */
 static status require_witness(work *w)
 {
-	status st = find_second(w, "witness");
-	bool yes;
-	if (st == ST_OK)
+	status st = find_second(w, "witness", LEDGER_SECOND_WITNESS);
+	bool yes = true;
+	if (st == ST_OK && w->second[0] != '\0')
 		st = is_second_person(w->d, w->second, &yes, w->err);
 	if (st == ST_OK && !yes)
 		st = err_set(w->err, ST_DENIED, "%s may not witness: an auditor never signs",
@@ -994,7 +1021,8 @@ static status check_material(work *w, txn_row *t)
 			w->e.items[i] = w->held[i].facts;
 		if (st != ST_OK)
 			return st;
-		if ((st = find_second(w, "authority")) != ST_OK)
+		if ((st = find_second(w, "authority", LEDGER_SECOND_AUTHORITY)) != ST_OK ||
+		    w->second[0] == '\0')
 			return st;
 		bool yes;
 		if ((st = has_role(w->d, w->second, "authority", NULL, &yes, w->err)) != ST_OK)
@@ -1220,6 +1248,9 @@ static status check_registry(work *w, bool *new_person)
 	}
 	/* The second signer: another enrolled person, or (enrolment) the key
 	 * being enrolled, proving its holder has the secret key. */
+	w->need = LEDGER_SECOND_PERSON;
+	if (q->second == NULL && w->preview)
+		return ST_OK;
 	if (q->second == NULL)
 		return err_set(w->err, ST_REFUSED, "%s is two-person: give the key of a second "
 				   "person, or of the person enrolled, with --witness-key",
@@ -1230,7 +1261,7 @@ static status check_registry(work *w, bool *new_person)
 		COPY(w->second, k->name);
 		return ST_OK;
 	}
-	if ((st = find_second(w, "second person")) != ST_OK)
+	if ((st = find_second(w, "second person", LEDGER_SECOND_PERSON)) != ST_OK)
 		return st;
 	if (w->e.action == ACT_KEY_REVOKE && strcmp(w->second, k->name) == 0)
 		return err_set(w->err, ST_DENIED, "the key being revoked cannot co-sign its own "
@@ -1333,53 +1364,69 @@ static status prepare_entry(work *w, const head *h)
 	return ST_OK;
 }
 
+/* The checks of an action, shared by submit and preview: everything but
+ * the writes.  w->e is the entry to sign when it returns ST_OK. */
+static status check_request(work *w, const head *h, txn_row *t, bool *new_person)
+{
+	const ledger_request *q = w->req;
+	status st;
+	if ((st = prepare_entry(w, h)) != ST_OK)
+		return st;
+	if (is_material(q->action)) {
+		if ((st = check_material(w, t)) != ST_OK)
+			return st;
+		if (needs_two(w) && w->need == LEDGER_SECOND_NONE) {
+			if ((st = find_second(w, "second person for TOP SECRET keying material, or "
+						 "keying material the two-person policy names",
+					      LEDGER_SECOND_PERSON)) != ST_OK)
+				return st;
+			bool yes = true;
+			if (w->second[0] != '\0' &&
+			    (st = is_second_person(w->d, w->second, &yes, w->err)) != ST_OK)
+				return st;
+			if (!yes)
+				return err_set(w->err, ST_DENIED, "%s may not co-sign: an auditor "
+					       "never signs", w->second);
+		}
+	} else {
+		if (q->action == ACT_KEY_ENROL || q->action == ACT_KEY_REVOKE) {
+			w->e.nkeys = 1;
+			w->e.keys[0] = (entry_key){.role = q->role, .key = q->subject};
+		}
+		if ((st = check_registry(w, new_person)) != ST_OK)
+			return st;
+	}
+	if (w->second[0] == '\0' && q->second != NULL)
+		return err_set(w->err, ST_USAGE, "%s needs no second signature; drop --witness-key",
+			       entry_action_name(q->action));
+	return ST_OK;
+}
+
+static status check_supported(const ledger_request *q, errbuf *err)
+{
+	if (q->action == ACT_GENESIS || q->action == ACT_KEY_ROTATE ||
+	    q->action == ACT_CUSTODIAN_CHANGE)
+		return err_set(err, ST_REFUSED, "%s is not supported by ledger_submit",
+			       entry_action_name(q->action));
+	return ST_OK;
+}
+
 status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf *err)
 {
 	memset(res, 0, sizeof *res);
 	work w = {.d = d, .req = q, .err = err};
 	if (q->actor == NULL || q->idem[0] == '\0')
 		return err_set(err, ST_USAGE, "an action needs the actor's key and an idempotency key");
-	if (q->action == ACT_GENESIS || q->action == ACT_KEY_ROTATE ||
-	    q->action == ACT_CUSTODIAN_CHANGE)
-		return err_set(err, ST_REFUSED, "%s is not supported by ledger_submit",
-			       entry_action_name(q->action));
-	status st;
+	status st = check_supported(q, err);
+	if (st != ST_OK)
+		return st;
 	head h;
 	bool found = false, new_person = false;
 	txn_row t = {0};
 	if ((st = open_work(&w, &h, res, &found)) != ST_OK || found)
 		goto out;
-	if ((st = prepare_entry(&w, &h)) != ST_OK)
+	if ((st = check_request(&w, &h, &t, &new_person)) != ST_OK)
 		goto out;
-	if (is_material(q->action)) {
-		if ((st = check_material(&w, &t)) != ST_OK)
-			goto out;
-		if (needs_two(&w) && w.second[0] == '\0') {
-			if ((st = find_second(&w, "second person for TOP SECRET keying material, or "
-						  "keying material the two-person policy names")) != ST_OK)
-				goto out;
-			bool yes;
-			if ((st = is_second_person(d, w.second, &yes, err)) != ST_OK)
-				goto out;
-			if (!yes) {
-				st = err_set(err, ST_DENIED, "%s may not co-sign: an auditor never signs",
-					     w.second);
-				goto out;
-			}
-		}
-	} else {
-		if (q->action == ACT_KEY_ENROL || q->action == ACT_KEY_REVOKE) {
-			w.e.nkeys = 1;
-			w.e.keys[0] = (entry_key){.role = q->role, .key = q->subject};
-		}
-		if ((st = check_registry(&w, &new_person)) != ST_OK)
-			goto out;
-	}
-	if (w.second[0] == '\0' && q->second != NULL) {
-		st = err_set(err, ST_USAGE, "%s needs no second signature; drop --witness-key",
-			     entry_action_name(q->action));
-		goto out;
-	}
 	/* Everything is checked: the writes of a material action need no
 	 * answers, so they and the COMMIT go to the server in one round trip. */
 	bool pipe = is_material(q->action);
@@ -1399,6 +1446,115 @@ out:
 	entry_free(&w.e);
 	free(w.held);
 	return st;
+}
+
+status ledger_preview(db *d, const ledger_request *q, char **text, size_t *len,
+		      ledger_signers *who, errbuf *err)
+{
+	*text = NULL;
+	*len = 0;
+	memset(who, 0, sizeof *who);
+	work w = {.d = d, .req = q, .err = err, .preview = true};
+	if (q->idem[0] == '\0')
+		return err_set(err, ST_USAGE, "an action needs an idempotency key");
+	status st = check_supported(q, err);
+	if (st != ST_OK)
+		return st;
+	head h;
+	bool found = false, new_person = false;
+	txn_row t = {0};
+	ledger_result res = {0};
+	if ((st = open_work(&w, &h, &res, &found)) != ST_OK)
+		goto out;
+	if (found) {
+		st = err_set(err, ST_EXISTS, "this action was applied already: entry %llu%s%s",
+			     (unsigned long long)res.index, res.txn[0] ? ", txn " : "", res.txn);
+		goto out;
+	}
+	if ((st = check_request(&w, &h, &t, &new_person)) != ST_OK)
+		goto out;
+	if ((st = entry_format(&w.e, text, len, err)) != ST_OK) {
+		if (st == ST_FORMAT || st == ST_TOOBIG)
+			st = ST_REFUSED;
+		goto out;
+	}
+	COPY(who->actor, w.actor);
+	who->second = w.need;
+	if (w.second[0] != '\0')
+		COPY(who->second_name, w.second);
+	else if (w.need == LEDGER_SECOND_HOLDER)
+		COPY(who->second_name, w.e.holder);
+out:
+	/* Nothing of a preview stays: the head's lock and the items' go here. */
+	db_rollback(d);
+	if (st != ST_OK) {
+		free(*text);
+		*text = NULL;
+		*len = 0;
+	}
+	entry_free(&w.e);
+	free(w.held);
+	return st;
+}
+
+/* The text of line `from` onward: its length up to the newline. */
+static size_t line_len(const char *s, size_t left)
+{
+	const char *nl = memchr(s, '\n', left);
+	return nl != NULL ? (size_t)(nl - s) + 1 : left;
+}
+
+static bool movable_line(const char *s, size_t n)
+{
+	static const char *const MOVE[] = {"index ", "prev ", "time "};
+	for (size_t i = 0; i < sizeof MOVE / sizeof MOVE[0]; i++) {
+		size_t m = strlen(MOVE[i]);
+		if (n >= m && memcmp(s, MOVE[i], m) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool ledger_same_entry(const char *a, size_t alen, const char *b, size_t blen, size_t *line)
+{
+	size_t ia = 0, ib = 0, n = 0;
+	while (ia < alen || ib < blen) {
+		n++;
+		size_t la = ia < alen ? line_len(a + ia, alen - ia) : 0;
+		size_t lb = ib < blen ? line_len(b + ib, blen - ib) : 0;
+		/* The first line holds the origin; index, prev and time may move,
+		 * but only where both texts have the same field. */
+		bool same = la == lb && memcmp(a + ia, b + ib, la) == 0;
+		if (!same && n >= 2 && n <= 4 && la > 0 && lb > 0 && movable_line(a + ia, la) &&
+		    movable_line(b + ib, lb)) {
+			size_t fa = strcspn(a + ia, " "), fb = strcspn(b + ib, " ");
+			same = fa == fb && fa < la && memcmp(a + ia, b + ib, fa) == 0;
+		}
+		if (!same) {
+			if (line != NULL)
+				*line = n;
+			return false;
+		}
+		ia += la;
+		ib += lb;
+	}
+	return true;
+}
+
+const char *ledger_second_name(ledger_second s)
+{
+	switch (s) {
+	case LEDGER_SECOND_WITNESS:
+		return "witness";
+	case LEDGER_SECOND_HOLDER:
+		return "holder";
+	case LEDGER_SECOND_AUTHORITY:
+		return "authority";
+	case LEDGER_SECOND_PERSON:
+		return "second person";
+	default:
+		return "";
+	}
 }
 
 status ledger_genesis(db *d, const char *origin, const key_secret *admin, const char *login,

@@ -48,7 +48,32 @@ typedef struct ledger_request {
 	const key_secret *second;            /* witness, holder, authority, or the
 					      * enrolled key itself; NULL if none */
 	char idem[LEDGER_IDEM_MAX + 1];      /* idempotency key */
+	/* The entry text a preview showed (ledger_preview), or NULL.  When set,
+	 * ledger_submit refuses (ST_REFUSED) to sign an entry that differs from
+	 * it in any line but index, prev and time, which may move when another
+	 * entry lands between the preview and the submission. */
+	const char *expect;
+	size_t expectlen;
 } ledger_request;
+
+/* The kind of second signer an action needs. */
+typedef enum ledger_second {
+	LEDGER_SECOND_NONE,      /* the actor alone */
+	LEDGER_SECOND_WITNESS,   /* destroy, inventory: another person, not an auditor */
+	LEDGER_SECOND_HOLDER,    /* issue, return: the hand-receipt holder */
+	LEDGER_SECOND_AUTHORITY, /* incident-close: a person with role authority */
+	LEDGER_SECOND_PERSON     /* TOP SECRET keying material (or the policy's class),
+				  * key-enrol, key-revoke: another enrolled person */
+} ledger_second;
+
+/* Who must sign an entry: the person acting and the second signer. */
+typedef struct ledger_signers {
+	char actor[KEY_NAME_MAX + 1];        /* the enrolled person of the session's login */
+	ledger_second second;
+	char second_name[KEY_NAME_MAX + 1];  /* the person who must co-sign when known
+					      * (the holder named, or the owner of the
+					      * second key given); "" otherwise */
+} ledger_signers;
 
 typedef struct ledger_result {
 	uint64_t index;                      /* the entry */
@@ -66,6 +91,29 @@ void ledger_new_idem(char out[LEDGER_IDEM_MAX + 1]);
  * again); ST_USAGE: the request is malformed; ST_DB: the server failed. */
 status ledger_submit(db *d, const ledger_request *req, ledger_result *res,
 		     errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Preview an action: run the checks of ledger_submit in a transaction that
+ * is rolled back (it writes nothing and holds the log head's lock only for
+ * that instant) and return in *text (malloc'd, NUL-terminated, caller
+ * frees; *len bytes) the entry text exactly as it would be signed now,
+ * index, prev and time included, and in *who the signers it needs.
+ * req->actor may be NULL (the actor's key not yet loaded: the session's
+ * login names the actor); req->second may be NULL, and then the second
+ * signer's checks that need their key wait for the submission (who->second
+ * says what kind of person must sign).  A request that ledger_submit would
+ * refuse is refused here with the same status and words, except the refusals
+ * that depend on a key not given.  ST_EXISTS: the idempotency key was
+ * applied already (err names the entry).  On failure *text is NULL. */
+status ledger_preview(db *d, const ledger_request *req, char **text, size_t *len,
+		      ledger_signers *who, errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Do two entry texts agree in every line but index, prev and time?  When
+ * not and `line` is not NULL, *line is the first line (from 1) that differs. */
+bool ledger_same_entry(const char *a, size_t alen, const char *b, size_t blen, size_t *line);
+
+/* The words for a kind of second signer: "witness", "holder", "authority",
+ * "second person", or "" for none. */
+const char *ledger_second_name(ledger_second s);
 
 /* Start the log: write the genesis entry enrolling the first administrator
  * (`admin`, whose login role is `login`, "" for the key name) with the log's

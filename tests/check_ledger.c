@@ -554,11 +554,311 @@ START_TEST(test_random_walk)
 }
 END_TEST
 
+
+/* ---- preview: the exact entry before it is signed ------------------------ */
+
+static ledger_request transfer_by_serial(const char *serial, entry_item *it)
+{
+	memset(it, 0, sizeof *it);
+	snprintf(it->serial, sizeof it->serial, "%s", serial);
+	ledger_request q = request(ACT_TRANSFER, "123456", alice, NULL);
+	memcpy(q.peer, "COR", 4);
+	q.items = it;
+	q.nitems = 1;
+	return q;
+}
+
+/* The stored note of entry idx, its text only (up to the blank line). */
+static char *stored_text(db *d, uint64_t idx)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT convert_from(note, 'UTF8') FROM log_entry WHERE idx = %llu",
+		 (unsigned long long)idx);
+	PGresult *r = NULL;
+	errbuf err = {{0}};
+	ck_assert_int_eq(db_exec(d, sql, 0, NULL, &r, &err), ST_OK);
+	ck_assert_int_eq(PQntuples(r), 1);
+	const char *note = db_val(r, 0, 0);
+	const char *blank = strstr(note, "\n\n");
+	ck_assert_ptr_nonnull(blank);
+	char *t = strndup(note, (size_t)(blank - note) + 1);
+	PQclear(r);
+	return t;
+}
+
+/* The state a preview must not change, as one string. */
+static void snapshot(db *d, char *out, size_t cap)
+{
+	snprintf(out, cap, "%lld/%lld/%lld/%lld/%lld",
+		 count(d, "SELECT size FROM log_head"), count(d, "SELECT count(*) FROM log_entry"),
+		 count(d, "SELECT count(*) FROM txn"),
+		 count(d, "SELECT count(*) FROM item WHERE status = 'on_hand'"),
+		 count(d, "SELECT count(*) FROM entry_item"));
+}
+
+START_TEST(test_preview_equals_submit)
+{
+	db *d = connect_as(dbname, "alice");
+	receive(d, "V1");
+	entry_item it;
+	ledger_request q = transfer_by_serial("V1", &it);
+	q.text = "to the COR, by courier \"quoted\"";
+	q.textlen = strlen(q.text);
+	char before[128], after[128];
+	snapshot(d, before, sizeof before);
+	char *text = NULL;
+	size_t len = 0;
+	ledger_signers who;
+	errbuf err = {{0}};
+	status st = ledger_preview(d, &q, &text, &len, &who, &err);
+	ck_assert_msg(st == ST_OK, "preview: %s", err_text(&err, st));
+	ck_assert_uint_eq(strlen(text), len);
+	ck_assert_str_eq(who.actor, "alice");
+	ck_assert_int_eq(who.second, LEDGER_SECOND_NONE);
+	ck_assert_msg(strstr(text, "\naction transfer\n") && strstr(text, "\npeer COR\n") &&
+		      strstr(text, "serial=V1 ") && strstr(text, "title=KG-175D\n") &&
+		      strstr(text, "\ntxn 123456-"), "%s", text);
+	/* the preview wrote nothing, and holds no lock: another session acts */
+	snapshot(d, after, sizeof after);
+	ck_assert_str_eq(before, after);
+	db *other = connect_as(dbname, "adm");
+	ledger_request o = request(ACT_ACCOUNT_OPEN, "234567", adm, NULL);
+	o.text = "Second account";
+	o.textlen = strlen(o.text);
+	must(other, &o);
+	db_close(other);
+	/* the submission signs the same text; index, prev and time moved by
+	 * the entry that landed meanwhile (on no account: the transaction
+	 * number stays) */
+	q.expect = text;
+	q.expectlen = len;
+	ledger_result res;
+	st = ledger_submit(d, &q, &res, &err);
+	ck_assert_msg(st == ST_OK, "submit: %s", err_text(&err, st));
+	char *signed_text = stored_text(d, res.index);
+	size_t line = 0;
+	ck_assert_msg(ledger_same_entry(text, len, signed_text, strlen(signed_text), &line),
+		      "line %zu differs:\n%s\n---\n%s", line, text, signed_text);
+	ck_assert_msg(strcmp(text, signed_text) != 0, "index and prev should have moved");
+	/* with nothing landing in between, the text is the same to the byte
+	 * but for the time */
+	receive(d, "V2");
+	q = transfer_by_serial("V2", &it);
+	free(text);
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_OK);
+	q.expect = text;
+	q.expectlen = len;
+	ck_assert_int_eq(ledger_submit(d, &q, &res, &err), ST_OK);
+	free(signed_text);
+	signed_text = stored_text(d, res.index);
+	const char *tp = strstr(text, "\ntime "), *ts = strstr(signed_text, "\ntime ");
+	ck_assert_ptr_nonnull(tp);
+	ck_assert_ptr_nonnull(ts);
+	ck_assert_int_eq(memcmp(text, signed_text, (size_t)(tp - text)), 0);
+	ck_assert_str_eq(strchr(tp + 1, '\n'), strchr(ts + 1, '\n'));
+	/* a preview of a request already applied says so */
+	char *again = NULL;
+	ck_assert_int_eq(ledger_preview(d, &q, &again, &len, &who, &err), ST_EXISTS);
+	ck_assert_ptr_null(again);
+	ck_assert_msg(strstr(err.msg, "applied already") != NULL, "%s", err.msg);
+	free(text);
+	free(signed_text);
+	db_close(d);
+	expect_verified();
+}
+END_TEST
+
+START_TEST(test_preview_then_items_change)
+{
+	db *d = connect_as(dbname, "alice");
+	receive(d, "W1");
+	entry_item it;
+	ledger_request q = transfer_by_serial("W1", &it);
+	char *text = NULL;
+	size_t len = 0;
+	ledger_signers who;
+	errbuf err = {{0}};
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_OK);
+	/* meanwhile: W1 is destroyed and another item with serial W1 arrives */
+	entry_item gone = it;
+	ledger_request x = request(ACT_DESTROY, "123456", alice, wendy);
+	x.items = &gone;
+	x.nitems = 1;
+	must(d, &x);
+	entry_item other = equipment("W1");
+	snprintf(other.title, sizeof other.title, "KY-57");
+	x = request(ACT_RECEIPT, "123456", alice, NULL);
+	memcpy(x.peer, "COR", 4);
+	x.items = &other;
+	x.nitems = 1;
+	must(d, &x);
+	char before[128], after[128];
+	snapshot(d, before, sizeof before);
+	/* the same request would now send the KY-57: refused, nothing written */
+	q.expect = text;
+	q.expectlen = len;
+	ledger_result res;
+	ck_assert_int_eq(ledger_submit(d, &q, &res, &err), ST_REFUSED);
+	ck_assert_msg(strstr(err.msg, "no longer the one previewed") != NULL, "%s", err.msg);
+	snapshot(d, after, sizeof after);
+	ck_assert_str_eq(before, after);
+	/* a fresh preview shows the new item, and that one goes through */
+	free(text);
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_OK);
+	ck_assert_msg(strstr(text, "title=KY-57\n") != NULL, "%s", text);
+	q.expect = text;
+	q.expectlen = len;
+	ck_assert_int_eq(ledger_submit(d, &q, &res, &err), ST_OK);
+	/* an expected text that is not an entry at all is refused too */
+	receive(d, "W2");
+	q = transfer_by_serial("W2", &it);
+	q.expect = "custos-entry/v1 elsewhere\n";
+	q.expectlen = strlen(q.expect);
+	ck_assert_int_eq(ledger_submit(d, &q, &res, &err), ST_REFUSED);
+	free(text);
+	db_close(d);
+	expect_verified();
+}
+END_TEST
+
+/* What submit refuses, preview refuses with the same status and words. */
+START_TEST(test_preview_refuses_as_submit)
+{
+	db *d = connect_as(dbname, "alice");
+	receive(d, "Q1");
+	size_t big = 1 << 20;
+	char *huge = malloc(big);
+	ck_assert_ptr_nonnull(huge);
+	memset(huge, 'x', big);
+	entry_item q1 = {0}, ghost = {0}, twice[2] = {{0}};
+	snprintf(q1.serial, sizeof q1.serial, "Q1");
+	snprintf(ghost.serial, sizeof ghost.serial, "NOPE");
+	twice[0] = q1;
+	twice[1] = q1;
+	ledger_request reqs[9];
+	int n = 0;
+	reqs[n] = transfer_by_serial("NOPE", &ghost);           /* not on record */
+	n++;
+	reqs[n] = transfer_by_serial("Q1", &q1);                /* to itself */
+	memcpy(reqs[n].peer, "123456", 7);
+	n++;
+	reqs[n] = transfer_by_serial("Q1", &q1);                /* another account */
+	memcpy(reqs[n].account, "654321", 7);
+	n++;
+	reqs[n] = transfer_by_serial("Q1", &q1);                /* text too long */
+	reqs[n].text = huge;
+	reqs[n].textlen = big;
+	n++;
+	reqs[n] = transfer_by_serial("Q1", &q1);                /* invalid UTF-8 */
+	reqs[n].text = "bad \xff\xfe";
+	reqs[n].textlen = 6;
+	n++;
+	reqs[n] = transfer_by_serial("Q1", &q1);                /* listed twice */
+	reqs[n].items = twice;
+	reqs[n].nitems = 2;
+	n++;
+	reqs[n] = request(ACT_DESTROY, "123456", alice, alice); /* own witness */
+	reqs[n].items = &q1;
+	reqs[n].nitems = 1;
+	n++;
+	reqs[n] = request(ACT_ISSUE, "123456", alice, NULL);    /* to oneself */
+	memcpy(reqs[n].holder, "alice", 6);
+	reqs[n].items = &q1;
+	reqs[n].nitems = 1;
+	n++;
+	reqs[n] = request(ACT_TRANSFER, "123456", wendy, NULL); /* another's key */
+	memcpy(reqs[n].peer, "COR", 4);
+	reqs[n].items = &q1;
+	reqs[n].nitems = 1;
+	n++;
+	char before[128], after[128];
+	snapshot(d, before, sizeof before);
+	for (int i = 0; i < n; i++) {
+		errbuf ep = {{0}}, es = {{0}};
+		char *text = NULL;
+		size_t len = 0;
+		ledger_signers who;
+		status sp = ledger_preview(d, &reqs[i], &text, &len, &who, &ep);
+		ledger_request sq = reqs[i];
+		if (sq.action == ACT_ISSUE)
+			sq.second = alice; /* submit needs the holder's key */
+		status ss = submit(d, &sq, &es);
+		ck_assert_msg(sp != ST_OK && sp == ss, "request %d: preview %d, submit %d (%s)", i,
+			      sp, ss, es.msg);
+		ck_assert_msg(strcmp(ep.msg, es.msg) == 0, "request %d: '%s' vs '%s'", i, ep.msg,
+			      es.msg);
+		ck_assert_ptr_null(text);
+	}
+	snapshot(d, after, sizeof after);
+	ck_assert_str_eq(before, after);
+	/* without the second key, the preview says who must sign */
+	ledger_request q = request(ACT_DESTROY, "123456", alice, NULL);
+	q.items = &q1;
+	q.nitems = 1;
+	char *text = NULL;
+	size_t len = 0;
+	ledger_signers who;
+	errbuf err = {{0}};
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_OK);
+	ck_assert_int_eq(who.second, LEDGER_SECOND_WITNESS);
+	ck_assert_str_eq(ledger_second_name(who.second), "witness");
+	free(text);
+	q = request(ACT_ISSUE, "123456", NULL, NULL);           /* actor key not loaded */
+	memcpy(q.holder, "wendy", 6);
+	q.items = &q1;
+	q.nitems = 1;
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_OK);
+	ck_assert_int_eq(who.second, LEDGER_SECOND_HOLDER);
+	ck_assert_str_eq(who.second_name, "wendy");
+	ck_assert_str_eq(who.actor, "alice");
+	ck_assert_msg(strstr(text, "\nholder wendy\n") != NULL, "%s", text);
+	free(text);
+	/* with the witness's key, the preview checks it too */
+	q = request(ACT_DESTROY, "123456", alice, wendy);
+	q.items = &q1;
+	q.nitems = 1;
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_OK);
+	ck_assert_str_eq(who.second_name, "wendy");
+	free(text);
+	snapshot(d, after, sizeof after);
+	ck_assert_str_eq(before, after);
+	free(huge);
+	db_close(d);
+	expect_verified();
+}
+END_TEST
+
+START_TEST(test_same_entry)
+{
+	const char *a = "custos-entry/v1 o\nindex 4\nprev AAAA\ntime 2026-01-01T00:00:00.000000Z\n"
+			"action transfer\ntext\n";
+	const char *b = "custos-entry/v1 o\nindex 5\nprev BBBB\ntime 2026-01-01T00:00:01.000000Z\n"
+			"action transfer\ntext\n";
+	const char *c = "custos-entry/v1 o\nindex 5\nprev BBBB\ntime 2026-01-01T00:00:01.000000Z\n"
+			"action destroy\ntext\n";
+	size_t line = 0;
+	ck_assert(ledger_same_entry(a, strlen(a), b, strlen(b), &line));
+	ck_assert(!ledger_same_entry(a, strlen(a), c, strlen(c), &line));
+	ck_assert_uint_eq(line, 5);
+	/* a line missing, a line longer, another origin, a field moved in place of index */
+	ck_assert(!ledger_same_entry(a, strlen(a), a, strlen(a) - 5, &line));
+	ck_assert(!ledger_same_entry(a, strlen(a) - 1, a, strlen(a), &line));
+	ck_assert(!ledger_same_entry("custos-entry/v1 p\n", 18, a, strlen(a), &line));
+	ck_assert_uint_eq(line, 1);
+	const char *d = "custos-entry/v1 o\ntime 4\nprev AAAA\ntime 2026-01-01T00:00:00.000000Z\n"
+			"action transfer\ntext\n";
+	ck_assert(!ledger_same_entry(a, strlen(a), d, strlen(d), &line));
+	ck_assert_uint_eq(line, 2);
+	ck_assert(ledger_same_entry("", 0, "", 0, NULL));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ledger");
 	TCase *t = tcase_create("parse");
 	tcase_add_test(t, test_parse_item);
+	tcase_add_test(t, test_same_entry);
 	suite_add_tcase(s, t);
 	t = tcase_create("actions");
 	tcase_add_checked_fixture(t, ledger_setup, ledger_teardown);
@@ -566,6 +866,9 @@ static Suite *suite(void)
 	tcase_add_test(t, test_receive_transfer_verify);
 	tcase_add_test(t, test_refusals_write_nothing);
 	tcase_add_test(t, test_pipeline_failure);
+	tcase_add_test(t, test_preview_equals_submit);
+	tcase_add_test(t, test_preview_then_items_change);
+	tcase_add_test(t, test_preview_refuses_as_submit);
 	tcase_add_loop_test(t, test_random_walk, 0, 5);
 	suite_add_tcase(s, t);
 	return s;
