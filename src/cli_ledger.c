@@ -17,6 +17,7 @@
 #include "../keys/key.h"
 #include "../keys/keyfile.h"
 #include "../keys/passphrase.h"
+#include "checkpoint.h"
 #include "cli.h"
 #include "db.h"
 #include "json.h"
@@ -31,8 +32,8 @@
 typedef struct opts {
 	const char *db, *key, *witness_key, *idem, *account, *from, *to, *holder, *ref,
 		*category, *text, *text_file, *items_file, *role, *pubkey, *login, *name, *origin,
-		*admin, *admin_key, *admin_login, *person;
-	int pass_fd, witness_fd, password_fd;
+		*admin, *admin_key, *admin_login, *person, *log_key;
+	int pass_fd, witness_fd, password_fd, log_fd;
 	bool json, help;
 	const char *items[MAX_ITEMS + 1]; /* --item specs */
 	bool identity[MAX_ITEMS + 1];     /* from --serial: a bare serial */
@@ -54,11 +55,12 @@ static const struct option {
 	S("--text-file", text_file), S("--items", items_file), S("--role", role),
 	S("--pubkey", pubkey), S("--login", login), S("--name", name), S("--origin", origin),
 	S("--admin", admin), S("--admin-key", admin_key), S("--admin-login", admin_login),
-	S("--person", person),
+	S("--person", person), S("--log-key", log_key),
 #undef S
 	{"--passphrase-fd", K_FD, offsetof(opts, pass_fd)},
 	{"--witness-passphrase-fd", K_FD, offsetof(opts, witness_fd)},
 	{"--password-fd", K_FD, offsetof(opts, password_fd)},
+	{"--log-passphrase-fd", K_FD, offsetof(opts, log_fd)},
 	{"--json", K_FLAG, offsetof(opts, json)},
 	{"--item", K_ITEM, 0},
 	{"--serial", K_SERIAL, 0},
@@ -73,7 +75,8 @@ typedef struct verb {
 	const char *help;
 } verb;
 
-#define SIGN "--key --passphrase-fd --idempotency-key --db --json --text --text-file "
+#define SIGN "--key --passphrase-fd --idempotency-key --db --json --text --text-file " \
+	     "--log-key --log-passphrase-fd "
 #define WIT "--witness-key --witness-passphrase-fd "
 #define ITEMS "--item --serial --items "
 
@@ -174,7 +177,7 @@ static bool takes(const verb *v, const char *name)
 static int parse(const verb *v, int argc, char **argv, opts *o)
 {
 	memset(o, 0, sizeof *o);
-	o->pass_fd = o->witness_fd = o->password_fd = -1;
+	o->pass_fd = o->witness_fd = o->password_fd = o->log_fd = -1;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -504,7 +507,7 @@ static int run_action(const verb *v, opts *o)
 {
 	errbuf err = {""};
 	db *d = NULL;
-	key_secret *actor = NULL, *second = NULL;
+	key_secret *actor = NULL, *second = NULL, *log_key = NULL;
 	char *item_data = NULL, *text_data = NULL;
 	ledger_request q = {.action = v->action};
 	int rc;
@@ -634,6 +637,9 @@ static int run_action(const verb *v, opts *o)
 	status st = load_key(keypath, o->pass_fd, "your", &actor, &err);
 	if (st == ST_OK && o->witness_key != NULL)
 		st = load_key(o->witness_key, o->witness_fd, "the second person's", &second, &err);
+	/* The log key (--log-key or $CUSTOS_LOG_KEY), for a checkpoint due after this. */
+	if (st == ST_OK)
+		st = checkpoint_key_load(o->log_key, o->log_fd, &log_key, &err);
 	if (st != ST_OK) {
 		rc = fail(v->words, st, &err);
 		goto out;
@@ -675,10 +681,20 @@ static int run_action(const verb *v, opts *o)
 	}
 	print_result(v, o, &res);
 	rc = CLI_OK;
+	/* A checkpoint if one is due (checkpoint.h); the entry stands either way. */
+	checkpoint_made cm;
+	if ((st = checkpoint_after_submit(d, log_key, &cm, &err)) != ST_OK) {
+		fputs("custos: warning: the entry is made, but the checkpoint due was not: ", stderr);
+		safe_fputs(err_text(&err, st), stderr);
+		fputs(" (custos alarms shows it until one is made)\n", stderr);
+	} else if (cm.size > 0 && cm.stored && !o->json) {
+		printf("checkpoint of %llu entries signed and stored\n", (unsigned long long)cm.size);
+	}
 out:
 	db_close(d);
 	key_secret_free(actor);
 	key_secret_free(second);
+	key_secret_free(log_key);
 	free(q.items);
 	free(item_data);
 	free(text_data);

@@ -1,16 +1,178 @@
-/* custos log verify | log export FILE */
+/* custos log verify | export | key | checkpoint | checkpoints | cosign |
+ * policy | proof: the log and its oversight (docs/oversight.md). */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../keys/key.h"
+#include "checkpoint.h"
 #include "cli.h"
 #include "db.h"
+#include "export.h"
 #include "json.h"
 #include "logverify.h"
+#include "policy.h"
 #include "safeprint.h"
+#include "tlog.h"
+
+#define MAX_WITNESSES 64
+
+typedef struct opts {
+	const char *db, *out, *log_key, *policy, *since, *quorum;
+	const char *operand, *operand2;
+	const char *witness[MAX_WITNESSES];
+	size_t nwitness;
+	int pass_fd;
+	bool json, entry;
+} opts;
+
+static const char USAGE[] =
+	"usage: custos log verify [--json]\n"
+	"       custos log export FILE [--json]            (the log file FILE and FILE.keys)\n"
+	"       custos log export --out DIR [--since SIZE] [--log-key FILE [--passphrase-fd N]]\n"
+	"       custos log key set VKEY | custos log key show\n"
+	"       custos log checkpoint [--log-key FILE] [--passphrase-fd N] [--json]\n"
+	"       custos log checkpoints [--json]\n"
+	"       custos log cosign FILE [--policy POLICY] [--json]\n"
+	"       custos log policy [--witness VKEY]... [--quorum N]\n"
+	"       custos log proof TXN|INDEX --out FILE [--entry] [--json]\n"
+	"  every command takes --db CONNINFO; the log key file defaults to $CUSTOS_LOG_KEY\n";
+
+static int usage(const char *what, const char *arg)
+{
+	fputs("custos log: ", stderr);
+	fputs(what, stderr);
+	if (arg != NULL) {
+		fputs(" ", stderr);
+		safe_fputs_max(arg, 80, stderr);
+	}
+	fputc('\n', stderr);
+	fputs(USAGE, stderr);
+	return CLI_USAGE;
+}
+
+static int fail(const char *verb, status st, const errbuf *err)
+{
+	fprintf(stderr, "custos log %s: ", verb);
+	safe_fputs(err_text(err, st), stderr);
+	fputc('\n', stderr);
+	return st == ST_USAGE ? CLI_USAGE : CLI_FAIL;
+}
+
+/* Options: which verb takes which is checked by the verb. */
+static int parse(int argc, char **argv, int from, opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->pass_fd = -1;
+	for (int i = from; i < argc; i++) {
+		const char *a = argv[i];
+		const char **str = NULL;
+		if (strcmp(a, "--json") == 0) {
+			o->json = true;
+			continue;
+		}
+		if (strcmp(a, "--entry") == 0) {
+			o->entry = true;
+			continue;
+		}
+		if (strcmp(a, "--db") == 0)
+			str = &o->db;
+		else if (strcmp(a, "--out") == 0)
+			str = &o->out;
+		else if (strcmp(a, "--log-key") == 0)
+			str = &o->log_key;
+		else if (strcmp(a, "--policy") == 0)
+			str = &o->policy;
+		else if (strcmp(a, "--since") == 0)
+			str = &o->since;
+		else if (strcmp(a, "--quorum") == 0)
+			str = &o->quorum;
+		else if (strcmp(a, "--witness") == 0) {
+			if (i + 1 == argc)
+				return usage("missing value for", a);
+			if (o->nwitness == MAX_WITNESSES)
+				return usage("too many witnesses", NULL);
+			o->witness[o->nwitness++] = argv[++i];
+			continue;
+		} else if (strcmp(a, "--passphrase-fd") == 0) {
+			if (i + 1 == argc)
+				return usage("missing value for", a);
+			const char *v = argv[++i];
+			char *end;
+			errno = 0;
+			long fd = strtol(v, &end, 10);
+			if (*v < '0' || *v > '9' || errno || *end || fd > INT_MAX)
+				return usage("a file descriptor must be a number, not", v);
+			if (fcntl((int)fd, F_GETFD) < 0)
+				return usage("file descriptor not open:", v);
+			o->pass_fd = (int)fd;
+			continue;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			return usage("unknown option", a);
+		} else if (o->operand == NULL) {
+			o->operand = a;
+			continue;
+		} else if (o->operand2 == NULL) {
+			o->operand2 = a;
+			continue;
+		} else {
+			return usage("unexpected argument", a);
+		}
+		if (i + 1 == argc)
+			return usage("missing value for", a);
+		if (*str != NULL)
+			return usage("option given twice:", a);
+		*str = argv[++i];
+	}
+	return -1;
+}
+
+/* Reject options a verb does not take: `allowed` lists them by letter
+ * (d db, o out, k log-key, p policy, s since, q quorum, w witness,
+ * f passphrase-fd, j json, e entry). */
+static int only(const opts *o, const char *allowed, const char *verb)
+{
+	struct {
+		char c;
+		bool given;
+		const char *name;
+	} t[] = {
+		{'o', o->out != NULL, "--out"},         {'k', o->log_key != NULL, "--log-key"},
+		{'p', o->policy != NULL, "--policy"},   {'s', o->since != NULL, "--since"},
+		{'q', o->quorum != NULL, "--quorum"},   {'w', o->nwitness > 0, "--witness"},
+		{'f', o->pass_fd >= 0, "--passphrase-fd"}, {'j', o->json, "--json"},
+		{'e', o->entry, "--entry"},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].given && strchr(allowed, t[i].c) == NULL) {
+			char m[80];
+			snprintf(m, sizeof m, "log %s does not take", verb);
+			return usage(m, t[i].name);
+		}
+	return -1;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	if (s == NULL || *s < '0' || *s > '9' || strlen(s) > 19 || (s[0] == '0' && s[1] != '\0'))
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* ---- verify and the old export -------------------------------------------- */
 
 typedef struct dctx {
 	bool json;
@@ -31,113 +193,73 @@ static void on_diff(void *ctx, const char *line)
 	c->n++;
 }
 
-static int usage(const char *what)
+static int run_verify(db *d, const opts *o)
 {
-	fprintf(stderr, "custos log: %s\nusage: custos log verify [--db CONNINFO] [--json]\n"
-			"       custos log export FILE [--db CONNINFO] [--json]   (writes FILE and FILE.keys)\n",
-		what);
-	return CLI_USAGE;
+	errbuf err = {""};
+	logverify_report rep;
+	dctx c = {o->json, 0};
+	if (o->json)
+		fputs("{\"differences\":[", stdout);
+	status st = logverify_run(d, &rep, on_diff, &c, &err);
+	if (st != ST_OK) {
+		if (o->json)
+			fputs("]}\n", stdout);
+		return fail("verify", st, &err);
+	}
+	if (o->json) {
+		printf("],\"valid\":%s,\"entries\":%llu,\"log_valid\":%s", rep.valid ? "true" : "false",
+		       (unsigned long long)rep.entries, rep.log_ok ? "true" : "false");
+		if (!rep.log_ok) {
+			printf(",\"failed_index\":%llu,\"reason\":", (unsigned long long)rep.failed_index);
+			json_str(stdout, rep.reason);
+		}
+		puts("}");
+	} else if (!rep.log_ok) {
+		printf("INVALID: the log fails at entry %llu: ", (unsigned long long)rep.failed_index);
+		safe_fputs(rep.reason, stdout);
+		fputc('\n', stdout);
+	} else if (rep.differences) {
+		printf("INVALID: the log's %llu entries verify, but %llu state row%s differ "
+		       "from its replay (listed above): changes made without a log entry\n",
+		       (unsigned long long)rep.entries, (unsigned long long)rep.differences,
+		       rep.differences == 1 ? "" : "s");
+	} else {
+		printf("valid: %llu entries; chain, signatures, roles and custody rules "
+		       "verified; the state tables match the replay\n",
+		       (unsigned long long)rep.entries);
+	}
+	return rep.valid ? CLI_OK : CLI_FAIL;
 }
 
-int cli_log(int argc, char **argv)
+/* The log file FILE and FILE.keys, created new (never overwritten). */
+static int run_export_file(db *d, const opts *o)
 {
-	const char *conninfo = NULL, *file = NULL;
-	bool json = false;
-	if (argc < 2)
-		return usage("give verify or export");
-	const char *verb = argv[1];
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
-			conninfo = argv[++i];
-		else if (strncmp(argv[i], "--db=", 5) == 0)
-			conninfo = argv[i] + 5;
-		else if (argv[i][0] != '-' && file == NULL)
-			file = argv[i];
-		else
-			return usage("unexpected argument");
-	}
-	bool verify = strcmp(verb, "verify") == 0;
-	if (!verify && strcmp(verb, "export") != 0)
-		return usage("unknown verb");
-	if (verify == (file != NULL))
-		return usage(verify ? "verify takes no file" : "export needs a FILE");
 	errbuf err = {""};
-	db *d = NULL;
-	status st = db_open(conninfo, &d, &err);
-	if (st != ST_OK) {
-		fputs("custos log: ", stderr);
-		safe_fputs(err_text(&err, st), stderr);
-		fputc('\n', stderr);
-		return CLI_FAIL;
-	}
-	int rc = CLI_FAIL;
-	if (verify) {
-		logverify_report rep;
-		dctx c = {json, 0};
-		if (json)
-			fputs("{\"differences\":[", stdout);
-		st = logverify_run(d, &rep, on_diff, &c, &err);
-		if (st != ST_OK) {
-			if (json)
-				fputs("]}\n", stdout);
-			fputs("custos log verify: ", stderr);
-			safe_fputs(err_text(&err, st), stderr);
-			fputc('\n', stderr);
-			goto out;
-		}
-		if (json) {
-			printf("],\"valid\":%s,\"entries\":%llu,\"log_valid\":%s",
-			       rep.valid ? "true" : "false", (unsigned long long)rep.entries,
-			       rep.log_ok ? "true" : "false");
-			if (!rep.log_ok) {
-				printf(",\"failed_index\":%llu,\"reason\":",
-				       (unsigned long long)rep.failed_index);
-				json_str(stdout, rep.reason);
-			}
-			puts("}");
-		} else if (!rep.log_ok) {
-			printf("INVALID: the log fails at entry %llu: ",
-			       (unsigned long long)rep.failed_index);
-			safe_fputs(rep.reason, stdout);
-			fputc('\n', stdout);
-		} else if (rep.differences) {
-			printf("INVALID: the log's %llu entries verify, but %llu state row%s differ "
-			       "from its replay (listed above): changes made without a log entry\n",
-			       (unsigned long long)rep.entries, (unsigned long long)rep.differences,
-			       rep.differences == 1 ? "" : "s");
-		} else {
-			printf("valid: %llu entries; chain, signatures, roles and custody rules "
-			       "verified; the state tables match the replay\n",
-			       (unsigned long long)rep.entries);
-		}
-		rc = rep.valid ? CLI_OK : CLI_FAIL;
-		goto out;
-	}
-	/* export: FILE and FILE.keys, created new (never overwritten). */
+	const char *file = o->operand;
 	size_t fl = strlen(file);
 	char *keys = malloc(fl + 6);
 	if (keys == NULL)
-		goto out;
+		return CLI_FAIL;
 	memcpy(keys, file, fl);
 	memcpy(keys + fl, ".keys", 6);
+	int rc = CLI_FAIL;
 	int fd1 = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
 	int fd2 = fd1 < 0 ? -1 : open(keys, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
 	FILE *f1 = fd1 >= 0 ? fdopen(fd1, "wb") : NULL, *f2 = fd2 >= 0 ? fdopen(fd2, "w") : NULL;
 	if (f1 == NULL || f2 == NULL) {
-		fprintf(stderr, "custos log export: cannot create %s: %s\n",
-			fd1 < 0 ? file : keys, strerror(errno));
+		fprintf(stderr, "custos log export: cannot create %s: %s\n", fd1 < 0 ? file : keys,
+			strerror(errno));
 		if (fd1 >= 0)
 			unlink(file);
 		if (f1) fclose(f1); else if (fd1 >= 0) close(fd1);
 		if (f2) fclose(f2); else if (fd2 >= 0) close(fd2);
 		free(keys);
-		goto out;
+		return CLI_FAIL;
 	}
 	uint64_t n = 0;
-	st = logverify_export(d, f1, f2, &n, &err);
-	bool closed = fclose(f1) == 0 && fclose(f2) == 0;
+	status st = logverify_export(d, f1, f2, &n, &err);
+	bool closed = fclose(f1) == 0;
+	closed = fclose(f2) == 0 && closed;
 	if (st != ST_OK || !closed) {
 		fputs("custos log export: ", stderr);
 		safe_fputs(closed ? err_text(&err, st) : "write failed", stderr);
@@ -145,7 +267,7 @@ int cli_log(int argc, char **argv)
 		unlink(file);
 		unlink(keys);
 	} else {
-		if (json) {
+		if (o->json) {
 			printf("{\"entries\":%llu,\"log\":", (unsigned long long)n);
 			json_str(stdout, file);
 			fputs(",\"keys\":", stdout);
@@ -153,13 +275,377 @@ int cli_log(int argc, char **argv)
 			puts("}");
 		} else {
 			printf("wrote %llu entries to %s and the keys to %s; check them with:\n"
-			       "  custos-verify --keys %s %s\n", (unsigned long long)n, file, keys,
-			       keys, file);
+			       "  custos-verify --keys %s %s\n", (unsigned long long)n, file, keys, keys,
+			       file);
 		}
 		rc = CLI_OK;
 	}
 	free(keys);
-out:
+	return rc;
+}
+
+/* ---- checkpoints ------------------------------------------------------------- */
+
+static void print_made(const opts *o, const checkpoint_made *m)
+{
+	if (o->json)
+		printf("{\"size\":%" PRIu64 ",\"root\":\"%s\",\"new\":%s}\n", m->size, m->root_b64,
+		       m->stored ? "true" : "false");
+	else if (m->stored)
+		printf("checkpoint of %" PRIu64 " entries, root %s, signed and stored\n", m->size,
+		       m->root_b64);
+	else
+		printf("the checkpoint of %" PRIu64 " entries (root %s) was stored already\n",
+		       m->size, m->root_b64);
+}
+
+/* Make a checkpoint with the log key of --log-key or $CUSTOS_LOG_KEY.  With
+ * `needed` false, no key at hand is not an error (*made stays empty). */
+static int make_checkpoint(db *d, const opts *o, const char *verb, bool needed,
+			   checkpoint_made *made)
+{
+	errbuf err = {""};
+	key_secret *k = NULL;
+	memset(made, 0, sizeof *made);
+	status st = checkpoint_key_load(o->log_key, o->pass_fd, &k, &err);
+	if (st != ST_OK)
+		return fail(verb, st, &err);
+	if (k == NULL) {
+		if (!needed)
+			return -1;
+		return usage("no log key: give --log-key FILE or set CUSTOS_LOG_KEY", NULL);
+	}
+	st = checkpoint_make(d, k, made, &err);
+	key_secret_free(k);
+	if (st != ST_OK)
+		return fail(verb, st, &err);
+	return -1;
+}
+
+static void list_row(void *ctx, const checkpoint_row *row)
+{
+	bool *json_first = ctx;
+	if (json_first[0]) {
+		printf("%s{\"size\":%" PRIu64 ",\"root\":\"%s\",\"made_at\":\"%s\",\"made_by\":",
+		       json_first[1] ? "" : ",", row->size, row->root_b64, row->made_at);
+		json_str(stdout, row->made_by);
+		printf(",\"cosignatures\":%zu,\"witnesses\":", row->cosignatures);
+		json_str(stdout, row->witnesses);
+		fputc('}', stdout);
+		json_first[1] = false;
+		return;
+	}
+	printf("%10" PRIu64 "  %s  %s  ", row->size, row->root_b64, row->made_at);
+	safe_fputs_max(row->made_by, 32, stdout);
+	printf("  %zu", row->cosignatures);
+	if (row->witnesses[0]) {
+		fputs(" (", stdout);
+		safe_fputs_max(row->witnesses, 200, stdout);
+		fputc(')', stdout);
+	}
+	fputc('\n', stdout);
+}
+
+static int run_checkpoints(db *d, const opts *o)
+{
+	errbuf err = {""};
+	bool ctx[2] = {o->json, true};
+	if (o->json)
+		fputs("{\"checkpoints\":[", stdout);
+	else
+		printf("%10s  %-44s  %-27s  %s  %s\n", "size", "root", "made at", "by",
+		       "cosignatures");
+	status st = checkpoint_list(d, 0, 0, list_row, ctx, &err);
+	if (o->json)
+		puts("]}");
+	return st == ST_OK ? CLI_OK : fail("checkpoints", st, &err);
+}
+
+static char *slurp(const char *path, size_t max, size_t *len, errbuf *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		err_set(err, ST_IO, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	char *data = malloc(max + 1);
+	size_t n = data ? fread(data, 1, max + 1, f) : 0;
+	bool bad = ferror(f);
+	fclose(f);
+	if (data == NULL || bad || n > max) {
+		free(data);
+		err_set(err, n > max ? ST_TOOBIG : ST_IO, "cannot read %s%s", path,
+			n > max ? ": too large for a checkpoint note" : "");
+		return NULL;
+	}
+	data[n] = '\0';
+	*len = n;
+	return data;
+}
+
+static int run_cosign(db *d, const opts *o)
+{
+	errbuf err = {""};
+	size_t len = 0;
+	char *text = slurp(o->operand, 65536, &len, &err);
+	if (text == NULL)
+		return fail("cosign", ST_IO, &err);
+	uint64_t size = 0;
+	size_t added = 0;
+	status st = checkpoint_cosign(d, text, len, o->policy, &size, &added, &err);
+	free(text);
+	if (st != ST_OK)
+		return fail("cosign", st, &err);
+	if (o->json)
+		printf("{\"size\":%" PRIu64 ",\"added\":%zu}\n", size, added);
+	else
+		printf("checkpoint of %" PRIu64 " entries: %zu new cosignature%s stored\n", size, added,
+		       added == 1 ? "" : "s");
+	return CLI_OK;
+}
+
+/* A trust policy for verifiers: the registered log key, the witnesses given
+ * and the quorum (default: all of them; none without witnesses). */
+static int run_policy(db *d, const opts *o)
+{
+	errbuf err = {""};
+	key_public logkey;
+	status st = checkpoint_key_get(d, &logkey, &err);
+	if (st != ST_OK)
+		return fail("policy", st, &err);
+	key_public w[MAX_WITNESSES];
+	for (size_t i = 0; i < o->nwitness; i++) {
+		st = tlog_cosig_vkey_parse(o->witness[i], strlen(o->witness[i]), &w[i], &err);
+		if (st != ST_OK) {
+			fputs("custos log policy: --witness ", stderr);
+			safe_fputs_max(o->witness[i], 80, stderr);
+			fputs(": ", stderr);
+			safe_fputs(err_text(&err, st), stderr);
+			fputc('\n', stderr);
+			return CLI_USAGE;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(w[i].name, w[j].name) == 0)
+				return usage("a witness is given twice:", w[i].name);
+	}
+	uint64_t q = o->nwitness;
+	if (o->quorum != NULL && (!parse_u64(o->quorum, &q) || q > o->nwitness || q == 0))
+		return usage("--quorum must be 1 to the number of witnesses, not", o->quorum);
+	char v[KEY_VKEY_MAX + 1];
+	key_vkey_format(&logkey, v);
+	printf("# custos trust policy (c2sp.org/tlog-policy) for the log %s\n", logkey.name);
+	printf("log %s\n", v);
+	for (size_t i = 0; i < o->nwitness; i++) {
+		tlog_cosig_vkey_format(&w[i], v);
+		printf("witness %s %s\n", w[i].name, v);
+	}
+	if (o->nwitness == 0) {
+		puts("quorum none");
+		return CLI_OK;
+	}
+	printf("group witnesses %" PRIu64, q);
+	for (size_t i = 0; i < o->nwitness; i++)
+		printf(" %s", w[i].name);
+	puts("\nquorum witnesses");
+	return CLI_OK;
+}
+
+static int run_proof(db *d, const opts *o)
+{
+	errbuf err = {""};
+	size_t ol = strlen(o->out);
+	char *entry = NULL;
+	if (o->entry) {
+		if ((entry = malloc(ol + 7)) == NULL)
+			return CLI_FAIL;
+		memcpy(entry, o->out, ol);
+		memcpy(entry + ol, ".entry", 7);
+	}
+	export_proof_info info;
+	status st = export_proof(d, o->operand, o->out, entry, &info, &err);
+	if (st != ST_OK) {
+		free(entry);
+		return fail("proof", st, &err);
+	}
+	if (o->json) {
+		printf("{\"index\":%" PRIu64 ",\"checkpoint_size\":%" PRIu64 ",\"hashes\":%zu,"
+		       "\"cosignatures\":%zu,\"proof\":", info.index, info.size, info.hashes,
+		       info.cosignatures);
+		json_str(stdout, o->out);
+		if (entry) {
+			fputs(",\"entry\":", stdout);
+			json_str(stdout, entry);
+		}
+		puts("}");
+	} else {
+		printf("entry %" PRIu64 ": inclusion proof (%zu hashes) in the checkpoint of %" PRIu64
+		       " entries with %zu cosignature%s, written to ", info.index, info.hashes,
+		       info.size, info.cosignatures, info.cosignatures == 1 ? "" : "s");
+		safe_fputs(o->out, stdout);
+		if (entry) {
+			fputs(" and the entry to ", stdout);
+			safe_fputs(entry, stdout);
+		}
+		fputc('\n', stdout);
+	}
+	free(entry);
+	return CLI_OK;
+}
+
+static int run_export_dir(db *d, const opts *o)
+{
+	errbuf err = {""};
+	uint64_t since = 0;
+	if (o->since != NULL && !parse_u64(o->since, &since))
+		return usage("--since takes a checkpoint size, not", o->since);
+	if (o->log_key != NULL || getenv("CUSTOS_LOG_KEY") != NULL) {
+		checkpoint_made m;
+		int rc = make_checkpoint(d, o, "export", false, &m);
+		if (rc >= 0)
+			return rc;
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	export_stats s;
+	status st = export_bundle(d, o->out, since, &s, &err);
+	if (st != ST_OK)
+		return fail("export", st, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (o->json) {
+		printf("{\"size\":%" PRIu64 ",\"since\":%" PRIu64 ",\"root\":\"%s\",\"entry_bundles\":%"
+		       PRIu64 ",\"earlier_checkpoints\":%" PRIu64 ",\"seconds\":%.3f,\"dir\":",
+		       s.size, s.since, s.root_b64, s.bundles, s.checkpoints, secs);
+		json_str(stdout, o->out);
+		puts("}");
+	} else {
+		printf("bundle of %" PRIu64 " entries (root %s) in ", s.size, s.root_b64);
+		safe_fputs(o->out, stdout);
+		printf(": %" PRIu64 " entry bundle%s%s, %" PRIu64 " earlier checkpoint%s with "
+		       "consistency proofs, %.2f s\n", s.bundles, s.bundles == 1 ? "" : "s",
+		       since ? " (incremental)" : "", s.checkpoints, s.checkpoints == 1 ? "" : "s",
+		       secs);
+	}
+	return CLI_OK;
+}
+
+int cli_log(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		if (argc >= 2) {
+			fputs(USAGE, stdout);
+			return CLI_OK;
+		}
+		return usage("give a command", NULL);
+	}
+	const char *verb = argv[1];
+	opts o;
+	int rc = parse(argc, argv, 2, &o);
+	if (rc >= 0)
+		return rc;
+	/* Check the words and options before connecting. */
+	enum { V_VERIFY, V_EXPORT_FILE, V_EXPORT_DIR, V_KEY_SET, V_KEY_SHOW, V_CHECKPOINT,
+	       V_CHECKPOINTS, V_COSIGN, V_POLICY, V_PROOF } v;
+	const char *allow;
+	size_t operands = (o.operand != NULL) + (o.operand2 != NULL);
+	size_t want;
+	if (strcmp(verb, "verify") == 0) {
+		v = V_VERIFY, allow = "j", want = 0;
+	} else if (strcmp(verb, "export") == 0 && o.out == NULL) {
+		v = V_EXPORT_FILE, allow = "j", want = 1;
+		if (o.operand == NULL)
+			return usage("export needs --out DIR (a bundle) or FILE (a log file)", NULL);
+	} else if (strcmp(verb, "export") == 0) {
+		v = V_EXPORT_DIR, allow = "oskfj", want = 0;
+	} else if (strcmp(verb, "key") == 0) {
+		if (o.operand != NULL && strcmp(o.operand, "set") == 0)
+			v = V_KEY_SET, allow = "", want = 2;
+		else if (o.operand != NULL && strcmp(o.operand, "show") == 0)
+			v = V_KEY_SHOW, allow = "", want = 1;
+		else
+			return usage("log key takes set VKEY or show", NULL);
+	} else if (strcmp(verb, "checkpoint") == 0) {
+		v = V_CHECKPOINT, allow = "kfj", want = 0;
+	} else if (strcmp(verb, "checkpoints") == 0) {
+		v = V_CHECKPOINTS, allow = "j", want = 0;
+	} else if (strcmp(verb, "cosign") == 0) {
+		v = V_COSIGN, allow = "pj", want = 1;
+	} else if (strcmp(verb, "policy") == 0) {
+		v = V_POLICY, allow = "wq", want = 0;
+	} else if (strcmp(verb, "proof") == 0) {
+		v = V_PROOF, allow = "oej", want = 1;
+		if (o.out == NULL)
+			return usage("log proof needs --out FILE", NULL);
+	} else {
+		return usage("unknown command", verb);
+	}
+	if ((rc = only(&o, allow, verb)) >= 0)
+		return rc;
+	if (operands != want)
+		return usage(operands > want ? "unexpected argument" : "missing argument",
+			     operands > want ? (o.operand2 ? o.operand2 : o.operand) : verb);
+	if (v == V_EXPORT_DIR && o.out[0] == '\0')
+		return usage("--out needs a folder", NULL);
+	errbuf err = {""};
+	db *d = NULL;
+	status st = db_open(o.db, &d, &err);
+	if (st != ST_OK)
+		return fail(verb, st, &err);
+	checkpoint_made m;
+	key_public k;
+	switch (v) {
+	case V_VERIFY:
+		rc = run_verify(d, &o);
+		break;
+	case V_EXPORT_FILE:
+		rc = run_export_file(d, &o);
+		break;
+	case V_EXPORT_DIR:
+		rc = run_export_dir(d, &o);
+		break;
+	case V_KEY_SET:
+		st = checkpoint_key_set(d, o.operand2, &err);
+		if (st != ST_OK) {
+			rc = fail("key set", st, &err);
+			break;
+		}
+		printf("log key registered: ");
+		safe_fputs(o.operand2, stdout);
+		fputc('\n', stdout);
+		rc = CLI_OK;
+		break;
+	case V_KEY_SHOW: {
+		st = checkpoint_key_get(d, &k, &err);
+		if (st != ST_OK) {
+			rc = fail("key show", st, &err);
+			break;
+		}
+		char vk[KEY_VKEY_MAX + 1];
+		key_vkey_format(&k, vk);
+		puts(vk);
+		rc = CLI_OK;
+		break;
+	}
+	case V_CHECKPOINT:
+		rc = make_checkpoint(d, &o, "checkpoint", true, &m);
+		if (rc < 0) {
+			print_made(&o, &m);
+			rc = CLI_OK;
+		}
+		break;
+	case V_CHECKPOINTS:
+		rc = run_checkpoints(d, &o);
+		break;
+	case V_COSIGN:
+		rc = run_cosign(d, &o);
+		break;
+	case V_POLICY:
+		rc = run_policy(d, &o);
+		break;
+	case V_PROOF:
+		rc = run_proof(d, &o);
+		break;
+	}
 	db_close(d);
 	return rc;
 }
