@@ -55,6 +55,11 @@ LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 MIGRATIONS = $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 LIB       = $(BUILD)/libcustos.a
 
+# The terminal UI: linked into custos (and the tests/check_tui_* suites)
+# only, never into libcustos.a or custos-verify.
+TUI_SRCS  = $(wildcard tui/*.c)
+TUI_OBJS  = $(TUI_SRCS:%.c=$(BUILD)/%.o)
+
 TEST_SRCS = $(wildcard tests/check_*.c)
 TEST_BINS = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_SCRIPTS = $(sort $(wildcard tests/t_*.sh))
@@ -86,7 +91,7 @@ $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/custos: $(BUILD)/src/main.o $(LIB)
+$(BUILD)/custos: $(BUILD)/src/main.o $(TUI_OBJS) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
 
@@ -101,6 +106,11 @@ $(BUILD)/tests/%.o: tests/%.c
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PQ_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
+
+# Suites of the terminal UI link its objects too (the more specific pattern wins).
+$(BUILD)/tests/check_tui_%: $(BUILD)/tests/check_tui_%.o $(TUI_OBJS) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PQ_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
 
@@ -149,12 +159,16 @@ run: all $(BUILD)/tests/mktestkey
 	$(Q)tests/demo.sh $(BUILD) $(DEMO_DIR) >$(BUILD)/demo.env
 	$(Q). ./$(BUILD)/demo.env; \
 	echo "== alarms (as auditor dave)"; PGUSER=dave $(BUILD)/custos alarms; \
-	echo; echo "== holdings of account 123456, first page (as custodian alice)"; \
-	PGUSER=alice $(BUILD)/custos holdings --account 123456 --limit 15; \
-	echo; echo "== the log, verified against the key registry and the state tables"; \
-	PGUSER=dave $(BUILD)/custos log verify; \
-	echo; echo "Use it yourself:"; sed 's/^/  /' $(BUILD)/demo.env; \
-	echo "  PGUSER=alice $(BUILD)/custos holdings     (custodian of 123456; see README for more)"
+	echo; echo "== the exported bundle, verified offline by the oversight body's policy"; \
+	$(BUILD)/custos-verify --policy $(DEMO_DIR)/policy $(DEMO_DIR)/bundle; \
+	echo; echo "Use it yourself (every demo passphrase: TEST-ONLY passphrase, never use):"; \
+	sed 's/^/  /' $(BUILD)/demo.env; \
+	echo "  PGUSER=alice CUSTOS_KEY=$(DEMO_DIR)/keys/alice.key $(BUILD)/custos   (the TUI; see README)"; \
+	if [ -t 0 ] && [ -t 1 ]; then \
+		echo; printf "Starting the TUI as alice, custodian of 123456 (press Enter)... "; read -r _; \
+		PGUSER=alice CUSTOS_KEY=$(DEMO_DIR)/keys/alice.key \
+		CUSTOS_LOG_KEY=$(DEMO_DIR)/keys/log.key $(BUILD)/custos; \
+	fi
 
 stop:
 	$(Q)if [ -d $(DEMO_DIR)/data ]; then \

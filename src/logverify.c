@@ -449,8 +449,13 @@ static status walk_log(db *d, entry_fn fn, void *ctx, errbuf *err)
 typedef struct vctx {
 	replay *r;
 	logverify_report *rep;
-	uint64_t expect;
+	uint64_t expect, total;
+	logverify_progress_fn progress;
+	void *pctx;
 } vctx;
+
+/* How often (in entries) the progress callback hears of the walk. */
+#define PROGRESS_EVERY 64
 
 static status verify_one(void *ctx, uint64_t idx, const uint8_t *note, size_t len,
 			 const uint8_t leaf[SHA256_LEN], errbuf *err)
@@ -480,11 +485,19 @@ static status verify_one(void *ctx, uint64_t idx, const uint8_t *note, size_t le
 	}
 	v->expect++;
 	v->rep->entries++;
+	if (v->progress != NULL && v->rep->entries % PROGRESS_EVERY == 0)
+		v->progress(v->pctx, v->rep->entries, v->total, "entries");
 	return ST_OK;
 }
 
 status logverify_run(db *d, logverify_report *rep, logverify_diff_fn diff, void *ctx,
 		     errbuf *err)
+{
+	return logverify_run_progress(d, rep, diff, ctx, NULL, NULL, err);
+}
+
+status logverify_run_progress(db *d, logverify_report *rep, logverify_diff_fn diff, void *ctx,
+			      logverify_progress_fn progress, void *pctx, errbuf *err)
 {
 	memset(rep, 0, sizeof *rep);
 	rep->log_ok = true;
@@ -507,8 +520,17 @@ status logverify_run(db *d, logverify_report *rep, logverify_diff_fn diff, void 
 				 "log; '%s' is neither", db_user(d));
 		goto out;
 	}
-	vctx v = {r, rep, 0};
+	vctx v = {r, rep, 0, 0, progress, pctx};
+	if (progress != NULL) {
+		if ((st = db_exec(d, "SELECT size FROM log_head", 0, NULL, &h, err)) != ST_OK)
+			goto out;
+		v.total = PQntuples(h) == 1 ? (uint64_t)db_int(h, 0, 0) : 0;
+		PQclear(h);
+		progress(pctx, 0, v.total, "entries");
+	}
 	st = walk_log(d, verify_one, &v, err);
+	if (progress != NULL)
+		progress(pctx, rep->entries, v.total, "entries");
 	if (st == ST_PROOF) {
 		st = ST_OK;
 		goto out;
@@ -531,6 +553,8 @@ status logverify_run(db *d, logverify_report *rep, logverify_diff_fn diff, void 
 		goto out;
 	}
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+		if (progress != NULL)
+			progress(pctx, t, sizeof tables / sizeof tables[0], "tables");
 		switch (t) {
 		case 0: replay_each_account(r, each_account, &logl); break;
 		case 1: replay_each_person(r, each_person, &logl); break;

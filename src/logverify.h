@@ -37,6 +37,18 @@ typedef void (*logverify_diff_fn)(void *ctx, const char *line);
 status logverify_run(db *d, logverify_report *report, logverify_diff_fn diff, void *ctx,
 		     errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* Progress of a verification: `phase` "entries" (done of total entries
+ * replayed; called every 64 entries and at the end of the walk) or
+ * "tables" (done of total state tables compared).  For a progress bar; it
+ * must not use the database connection. */
+typedef void (*logverify_progress_fn)(void *ctx, uint64_t done, uint64_t total,
+				      const char *phase);
+
+/* logverify_run, telling `progress` (may be NULL) how far it got. */
+status logverify_run_progress(db *d, logverify_report *report, logverify_diff_fn diff, void *ctx,
+			      logverify_progress_fn progress, void *pctx,
+			      errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* Write the log as a log file (docs/log-format.md section 1) to `log` and
  * every key ever enrolled, as a trust file, to `keys`. *entries counts. */
 status logverify_export(db *d, FILE *log, FILE *keys, uint64_t *entries,

@@ -1,15 +1,18 @@
 /* custos: the command-line front end.  `custos <command> ...`; with no
- * command (later) the terminal UI.  Exit status: 0 success, 1 refused or
- * failed, 2 usage. */
+ * command, or only the terminal UI's options (--db, --key, --no-key), the
+ * terminal UI (tui/).  Exit status: 0 success, 1 refused or failed, 2 usage. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../keys/key.h"
+#include "../tui/tui.h"
 #include "cli.h"
 
 static void usage(FILE *f)
 {
-	fputs("usage: custos <command> [options]   (custos <command> --help for more)\n"
+	fputs("usage: custos [--db CONNINFO] [--key FILE | --no-key]   the terminal UI\n"
+	      "       custos <command> [options]   (custos <command> --help for more)\n"
 	      "\n"
 	      "keys:\n"
 	      "  key new --name NAME --out FILE [--passphrase-fd N]\n"
@@ -33,16 +36,43 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* If argv holds only the terminal UI's options, fill o and return true. */
+static bool tui_args(int argc, char **argv, tui_options *o)
+{
+	memset(o, 0, sizeof *o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **dst = NULL;
+		const char *val = NULL;
+		if (strcmp(a, "--no-key") == 0) {
+			o->no_key = true;
+			continue;
+		}
+		if (strcmp(a, "--db") == 0 || strncmp(a, "--db=", 5) == 0)
+			dst = &o->conninfo, val = a[4] == '=' ? a + 5 : NULL;
+		else if (strcmp(a, "--key") == 0 || strncmp(a, "--key=", 6) == 0)
+			dst = &o->key, val = a[5] == '=' ? a + 6 : NULL;
+		else
+			return false;
+		if (val == NULL) {
+			if (i + 1 == argc)
+				return false;
+			val = argv[++i];
+		}
+		*dst = val;
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_USAGE;
-	}
 	if (key_init() != ST_OK) {
 		fputs("custos: libsodium could not be initialised\n", stderr);
 		return CLI_FAIL;
 	}
+	tui_options topt;
+	if (tui_args(argc, argv, &topt))
+		return tui_main(&topt);
 	const char *cmd = argv[1];
 	const char *sub = argc > 2 ? argv[2] : "";
 	if (strcmp(cmd, "key") == 0 && strcmp(sub, "revoke") != 0)

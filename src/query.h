@@ -42,8 +42,18 @@ typedef struct query_holdings_filter {
 	int alc;             /* 0 = any; 1, 2, 4, 6 or 7 */
 	const char *title;   /* short title prefix, bytewise; NULL/"" = any */
 	const char *serial;  /* serial prefix, bytewise; NULL/"" = any */
+	/* The order: NULL/"" or "title" (account, title, edition, serial);
+	 * "serial" (serial, account, title, edition); "status" (status,
+	 * account, title, edition, serial).  Each is served by an index
+	 * (003_query_indexes.sql) and has its own cursors. */
+	const char *sort;
 	int limit;
 	const char *after;
+	/* Page backward: the page holds the (up to limit) rows just BEFORE
+	 * the position `after` names (the list's last rows when `after` is
+	 * NULL/""), still in list order; its `next` then names the position
+	 * before its first row, to go on backward ("" at the list's start). */
+	bool backward;
 } query_holdings_filter;
 
 typedef struct query_item {
@@ -62,7 +72,8 @@ typedef struct query_item {
 } query_item;
 
 typedef struct query_items {
-	query_item *rows; /* in (account, title, edition, serial) order, bytewise */
+	query_item *rows; /* in the filter's order (default (account, title,
+			   * edition, serial)), bytewise */
 	size_t n;
 	char next[QUERY_CURSOR_MAX];
 	PGresult *res;    /* private */
@@ -72,6 +83,18 @@ typedef struct query_items {
 status query_holdings(db *d, const query_holdings_filter *f, query_items *out,
 		      errbuf *err) CUSTOS_WARN_UNUSED;
 void query_items_free(query_items *p);
+
+/* The cursor naming the position of item `at` in the order of f->sort
+ * (f's other fields are not used): query_holdings with it as `after`
+ * lists the rows after `at` (or before it, backward).  For a screen that
+ * keeps a window of rows and pages from either edge of it. */
+status query_holdings_cursor(const query_holdings_filter *f, const query_item *at,
+			     char out[QUERY_CURSOR_MAX], errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* The items listed in transaction `txn`'s entry, as they stand now, by
+ * (account, title, edition, serial); at most ENTRY_MAX_ITEMS (an entry
+ * holds no more).  No row when the login may not see the transaction. */
+status query_txn_items(db *d, const char *txn, query_items *out, errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* The server's plan (EXPLAIN, without costs) for the page query_holdings
  * would fetch with f, one line per plan line, in a malloc'd string the
@@ -158,11 +181,18 @@ status query_txn_incoming(db *d, const char *account, int limit, query_txns *out
  *   "inventory"     account not inventoried for inventory_interval_months;
  *                   subject: the account; since: last inventory or opening;
  *   "hand-receipt"  issue open for hand_receipt_alarm_days; subject: the
- *                   issue's txn; since: the issue.
+ *                   issue's txn; since: the issue;
+ *   "checkpoint"    a checkpoint is due and none was made (checkpoint.h):
+ *                   account "" (the whole log; listed only when `account`
+ *                   is NULL); subject "since index X, two-person action at
+ *                   Y" or "since index X, N entries"; since: the time of
+ *                   the entry that made it due.
  * overdue_seconds is how long ago the limit ran out (> 0). */
 typedef struct query_alarm {
 	const char *kind, *account, *subject, *since;
 	int64_t overdue_seconds;
+	/* "destruction": the item's identity, to open it; "" for other kinds */
+	const char *title, *edition, *serial;
 } query_alarm;
 
 typedef struct query_alarms {
@@ -217,5 +247,85 @@ typedef struct query_accounts {
 status query_account_list(db *d, int limit, const char *after, query_accounts *out,
 			  errbuf *err) CUSTOS_WARN_UNUSED;
 void query_accounts_free(query_accounts *p);
+
+/* --- the session: who is asking, and the log ------------------------------- */
+
+typedef struct query_me {
+	const char *login;    /* the session's login role */
+	const char *name;     /* the enrolled person with that login, not revoked;
+			       * "" when there is none */
+	const char *roles;    /* as query_person's: "role" or "role:account",
+			       * space separated, sorted; "" when none */
+	const char *origin;   /* the log's origin; "" before the genesis entry */
+	int64_t log_size;     /* entries in the log */
+	PGresult *res;        /* private */
+} query_me;
+
+/* Who the connected login is, their roles, and the log head: one
+ * statement.  ST_DB when the schema is missing (not a custos database). */
+status query_whoami(db *d, query_me *out, errbuf *err) CUSTOS_WARN_UNUSED;
+void query_me_free(query_me *p);
+
+/* --- incidents ------------------------------------------------------------------ */
+
+typedef struct query_incident {
+	const char *txn, *account, *category;
+	const char *reported;      /* when reported */
+	int64_t updates;           /* amplifying reports */
+	const char *last_update;   /* "" when none */
+	bool open;
+	const char *closed;        /* "" while open */
+	int64_t items;             /* items the report listed */
+} query_incident;
+
+typedef struct query_incidents {
+	query_incident *rows; /* newest report first: (reported, txn) descending */
+	size_t n;
+	char next[QUERY_CURSOR_MAX];
+	PGresult *res;        /* private */
+} query_incidents;
+
+/* One page of the incidents on `account` (NULL/"" = every account the
+ * login sees), open ones only with open_only. */
+status query_incident_list(db *d, const char *account, bool open_only, int limit,
+			   const char *after, query_incidents *out, errbuf *err) CUSTOS_WARN_UNUSED;
+void query_incidents_free(query_incidents *p);
+
+/* --- the log ------------------------------------------------------------------------ */
+
+typedef struct query_log_filter {
+	const char *account;  /* NULL/"" = every entry the login may read */
+	int limit;
+	const char *after;    /* cursor, as for holdings */
+	bool backward;        /* as for holdings: the rows before `after` (the
+			       * newest when `after` is NULL/""), in list order */
+} query_log_filter;
+
+typedef struct query_log_row {
+	int64_t index;
+	const char *time, *action, *txn, *account, *peer, *actor; /* "" when none */
+	const char *signers;  /* key names of the signature lines, space separated */
+} query_log_row;
+
+typedef struct query_log {
+	query_log_row *rows;  /* newest first: by index descending */
+	size_t n;
+	char next[QUERY_CURSOR_MAX];
+	PGresult *res;        /* private */
+	char *names;          /* private */
+} query_log;
+
+/* One page of log entries, by the primary key (or log_entry_account). */
+status query_log_list(db *d, const query_log_filter *f, query_log *out,
+		      errbuf *err) CUSTOS_WARN_UNUSED;
+void query_log_free(query_log *p);
+
+/* The cursor naming entry `index`'s position in the log list. */
+status query_log_cursor(int64_t index, char out[QUERY_CURSOR_MAX], errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* The signed note of entry `index`, exactly as stored, in a malloc'd
+ * NUL-terminated string (*len bytes, the note may hold no NUL); the
+ * caller frees.  ST_NOTFOUND when there is none the login may read. */
+status query_log_note(db *d, int64_t index, char **note, size_t *len, errbuf *err) CUSTOS_WARN_UNUSED;
 
 #endif

@@ -800,6 +800,16 @@ START_TEST(test_plans_big)
 		{"alc", {.alc = 6}},
 		{"one status", {.status = "in_transit"}},
 		{"destroyed in one account", {.status = "destroyed", .account = "300001"}},
+		/* the screen's orders, and paging backward (End, PgUp) */
+		{"by serial", {.sort = "serial"}},
+		{"by serial, backward from the end", {.sort = "serial", .backward = true}},
+		{"by status, one account", {.sort = "status", .account = "300048"}},
+		{"by status, backward", {.sort = "status", .status = "all", .backward = true}},
+		{"backward from the end", {.backward = true}},
+		{"one account, backward", {.account = "300048", .backward = true}},
+		{"serial prefix, backward", {.serial = "00012", .backward = true}},
+		{"one account, deep cursor", {.account = "300048"}},
+		{"one account, deep cursor, backward", {.account = "300048", .backward = true}},
 	};
 	/* A real cursor for the "after" case. */
 	query_items page;
@@ -810,12 +820,25 @@ START_TEST(test_plans_big)
 	snprintf(cursor, sizeof cursor, "%s", page.next);
 	query_items_free(&page);
 	cases[3].f.after = cursor;
+	/* A cursor deep in an account: the scan must start there (an index
+	 * condition on the title), not walk from the account's first row. */
+	char deep[QUERY_CURSOR_MAX];
+	const query_item deep_at = {.account = "300048", .title = "KG-450", .edition = "3",
+				    .serial = "000150000"};
+	ck_assert_int_eq(query_holdings_cursor(&(query_holdings_filter){0}, &deep_at, deep, &err), ST_OK);
+	size_t ncases = sizeof cases / sizeof cases[0];
+	cases[ncases - 2].f.after = deep;
+	cases[ncases - 1].f.after = deep;
 
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		char *plan = NULL;
 		ck_assert_int_eq(query_holdings_explain(d, &cases[k].f, &plan, &err), ST_OK);
 		ck_assert_msg(strstr(plan, "Seq Scan") == NULL && strstr(plan, "Index") != NULL,
 			      "%s:\n%s", cases[k].name, plan);
+		if (strstr(cases[k].name, "deep cursor") != NULL)
+			ck_assert_msg(strstr(plan, "ROW(title, edition, serial)") != NULL,
+				      "%s: the keyset is no index condition on the title:\n%s",
+				      cases[k].name, plan);
 		double t = now_ms();
 		ck_assert_int_eq(query_holdings(d, &cases[k].f, &page, &err), ST_OK);
 		t = now_ms() - t;
@@ -837,6 +860,389 @@ START_TEST(test_plans_big)
 }
 END_TEST
 
+
+/* ---- additions for the terminal UI: orders, both ways, the log ------------------ */
+
+/* The key of an item in the order `sort` names, as one comparable string
+ * (fields joined by a byte below any text byte). */
+static void order_key(const char *sort, const query_item *it, char *out, size_t cap)
+{
+	if (sort != NULL && strcmp(sort, "serial") == 0)
+		snprintf(out, cap, "%s\x01%s\x01%s\x01%s", it->serial, it->account, it->title, it->edition);
+	else if (sort != NULL && strcmp(sort, "status") == 0)
+		snprintf(out, cap, "%s\x01%s\x01%s\x01%s\x01%s", it->status, it->account, it->title,
+			 it->edition, it->serial);
+	else
+		snprintf(out, cap, "%s\x01%s\x01%s\x01%s", it->account, it->title, it->edition, it->serial);
+}
+
+#define KEYS_MAX 400
+
+/* Walk a whole list forward or backward in pages of `limit`; the keys in
+ * list order into keys[] (walking backward fills from the end). */
+static size_t walk_dir(db *d, query_holdings_filter f, bool backward, char keys[][160])
+{
+	char after[QUERY_CURSOR_MAX] = "";
+	char tmp[KEYS_MAX][160];
+	size_t n = 0;
+	errbuf err = {{0}};
+	for (int pages = 0;; pages++) {
+		ck_assert_int_lt(pages, KEYS_MAX);
+		query_items page;
+		f.after = after[0] ? after : NULL;
+		f.backward = backward;
+		ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_OK);
+		ck_assert_uint_le(page.n, (size_t)f.limit);
+		/* a page is in list order whichever way it was fetched */
+		if (backward)
+			for (size_t i = page.n; i-- > 0;) {
+				ck_assert_uint_lt(n, KEYS_MAX);
+				order_key(f.sort, &page.rows[i], tmp[n++], sizeof tmp[0]);
+			}
+		else
+			for (size_t i = 0; i < page.n; i++) {
+				ck_assert_uint_lt(n, KEYS_MAX);
+				order_key(f.sort, &page.rows[i], tmp[n++], sizeof tmp[0]);
+			}
+		snprintf(after, sizeof after, "%s", page.next);
+		query_items_free(&page);
+		if (after[0] == '\0')
+			break;
+	}
+	for (size_t i = 0; i < n; i++)
+		memcpy(keys[backward ? i : i], tmp[backward ? n - 1 - i : i], sizeof tmp[0]);
+	return n;
+}
+
+START_TEST(test_holdings_orders_both_ways)
+{
+	db *d = connect_db();
+	static char fwd[KEYS_MAX][160], back[KEYS_MAX][160];
+	const char *sorts[] = {NULL, "title", "serial", "status"};
+	for (size_t s = 0; s < 4; s++) {
+		query_holdings_filter f = {.account = "100002", .status = "all", .sort = sorts[s],
+					   .limit = 17};
+		size_t nf = walk_dir(d, f, false, fwd), nb = walk_dir(d, f, true, back);
+		ck_assert_uint_eq(nf, 237);
+		ck_assert_uint_eq(nb, nf);
+		for (size_t i = 0; i < nf; i++) {
+			ck_assert_str_eq(fwd[i], back[i]);
+			if (i > 0)
+				ck_assert_msg(strcmp(fwd[i - 1], fwd[i]) < 0, "sort %s: %s before %s",
+					      sorts[s] ? sorts[s] : "default", fwd[i - 1], fwd[i]);
+		}
+	}
+	/* From a cursor made at a row: the rows just after and just before it. */
+	errbuf err = {{0}};
+	query_holdings_filter f = {.account = "100002", .status = "all", .sort = "serial", .limit = 50};
+	query_items page;
+	ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_OK);
+	ck_assert_uint_eq(page.n, 50);
+	char at[QUERY_CURSOR_MAX];
+	ck_assert_int_eq(query_holdings_cursor(&f, &page.rows[20], at, &err), ST_OK);
+	char k20[160], k21[160], k19[160], k15[160];
+	order_key("serial", &page.rows[20], k20, sizeof k20);
+	order_key("serial", &page.rows[21], k21, sizeof k21);
+	order_key("serial", &page.rows[19], k19, sizeof k19);
+	order_key("serial", &page.rows[15], k15, sizeof k15);
+	query_items_free(&page);
+	query_items after, before;
+	f.limit = 5;
+	f.after = at;
+	ck_assert_int_eq(query_holdings(d, &f, &after, &err), ST_OK);
+	f.backward = true;
+	ck_assert_int_eq(query_holdings(d, &f, &before, &err), ST_OK);
+	ck_assert_uint_eq(after.n, 5);
+	ck_assert_uint_eq(before.n, 5);
+	char k[160];
+	order_key("serial", &after.rows[0], k, sizeof k);
+	ck_assert_str_eq(k, k21);
+	order_key("serial", &before.rows[4], k, sizeof k);
+	ck_assert_str_eq(k, k19);
+	order_key("serial", &before.rows[0], k, sizeof k);
+	ck_assert_str_eq(k, k15);
+	ck_assert_str_ne(before.next, ""); /* more before: rows 0..14 */
+	query_items_free(&after);
+	query_items_free(&before);
+	(void)k20;
+	/* The last page backward from the end, and the first going back from
+	 * it: their `next` is "" at the list's start. */
+	f = (query_holdings_filter){.account = "100002", .status = "all", .limit = 300, .backward = true};
+	ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_OK);
+	ck_assert_uint_eq(page.n, 237);
+	ck_assert_str_eq(page.next, "");
+	query_items_free(&page);
+
+	/* A cursor at a row of another account than the filter's: before it,
+	 * every row of the account follows; after it, none. */
+	const query_item lower = {.account = "100001", .title = "ZZ", .edition = "", .serial = "Z"};
+	const query_item upper = {.account = "100003", .title = "", .edition = "", .serial = ""};
+	f = (query_holdings_filter){.account = "100002", .status = "all", .limit = 300};
+	ck_assert_int_eq(query_holdings_cursor(&f, &lower, at, &err), ST_OK);
+	f.after = at;
+	ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_OK);
+	ck_assert_uint_eq(page.n, 237);
+	query_items_free(&page);
+	f.backward = true;
+	ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_OK);
+	ck_assert_uint_eq(page.n, 0);
+	query_items_free(&page);
+	ck_assert_int_eq(query_holdings_cursor(&f, &upper, at, &err), ST_OK);
+	ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_OK);
+	ck_assert_uint_eq(page.n, 237);
+	query_items_free(&page);
+	f.backward = false;
+	ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_OK);
+	ck_assert_uint_eq(page.n, 0);
+	query_items_free(&page);
+
+	/* A cursor of one order is refused by another; an unknown order too. */
+	f = (query_holdings_filter){.account = "100002", .status = "all", .limit = 3};
+	ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_OK);
+	char title_cursor[QUERY_CURSOR_MAX];
+	snprintf(title_cursor, sizeof title_cursor, "%s", page.next);
+	query_items_free(&page);
+	f.after = title_cursor;
+	f.sort = "serial";
+	ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_USAGE);
+	f.sort = "status";
+	f.backward = true;
+	ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_USAGE);
+	f.sort = "serial'; DROP TABLE custos.item; --";
+	ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_USAGE);
+	ck_assert_int_eq(query_holdings_cursor(&f, &(query_item){.account = "1"}, at, &err), ST_USAGE);
+	ck_assert_str_eq(at, "");
+	ck_assert_int_eq(sql_count(d, "SELECT count(*) FROM custos.item WHERE account = $1", "100002", NULL),
+			 237);
+	db_close(d);
+}
+END_TEST
+
+START_TEST(test_txn_items)
+{
+	db *d = connect_db();
+	run_sql(d, "SET session_replication_role = replica;"
+		   "INSERT INTO custos.txn (number, account, year, seq, action, idx, time)"
+		   " VALUES ('100001-2026-9003', '100001', 2026, 9003, 'return', 202, now());"
+		   "SET session_replication_role = origin;");
+	query_items it;
+	errbuf err = {{0}};
+	ck_assert_int_eq(query_txn_items(d, "100001-2026-9003", &it, &err), ST_OK);
+	ck_assert_uint_eq(it.n, 1);
+	ck_assert_str_eq(it.rows[0].serial, "H1");
+	ck_assert_str_eq(it.rows[0].status, "issued");
+	query_items_free(&it);
+	/* as the custodian of 100001, under row-level security */
+	db *b = connect_as(bob_login);
+	ck_assert_int_eq(query_txn_items(b, "100001-2026-9003", &it, &err), ST_OK);
+	ck_assert_uint_eq(it.n, 1);
+	query_items_free(&it);
+	db_close(b);
+	/* no such transaction, hostile and malformed numbers */
+	ck_assert_int_eq(query_txn_items(d, "100001-2026-0001", &it, &err), ST_OK);
+	ck_assert_uint_eq(it.n, 0);
+	query_items_free(&it);
+	ck_assert_int_eq(query_txn_items(d, "x'); DELETE FROM custos.item; --", &it, &err), ST_OK);
+	ck_assert_uint_eq(it.n, 0); /* 32 bytes: a possible number, matching nothing */
+	query_items_free(&it);
+	ck_assert_int_eq(query_txn_items(d, "x'); DELETE FROM custos.item; --x", &it, &err), ST_USAGE);
+	ck_assert_int_eq(query_txn_items(d, "1'--", &it, &err), ST_OK);
+	ck_assert_uint_eq(it.n, 0);
+	query_items_free(&it);
+	ck_assert_int_eq(query_txn_items(d, "\xff\xfe", &it, &err), ST_USAGE);
+	ck_assert_int_eq(query_txn_items(d, "", &it, &err), ST_USAGE);
+	ck_assert_int_eq(query_txn_items(d, NULL, &it, &err), ST_USAGE);
+	ck_assert_int_gt(sql_count(d, "SELECT count(*) FROM custos.item", NULL, NULL), 240);
+	db_close(d);
+}
+END_TEST
+
+START_TEST(test_incidents)
+{
+	db *d = connect_db();
+	query_incidents q;
+	errbuf err = {{0}};
+	ck_assert_int_eq(query_incident_list(d, "100003", false, 2, NULL, &q, &err), ST_OK);
+	ck_assert_uint_eq(q.n, 2);
+	/* newest report first; the same time broken by number, descending */
+	ck_assert_str_eq(q.rows[0].txn, "100003-2026-0009");
+	ck_assert(q.rows[0].open);
+	ck_assert_str_eq(q.rows[1].txn, "100003-2026-0008");
+	ck_assert(!q.rows[1].open);
+	ck_assert_str_ne(q.rows[1].closed, "");
+	ck_assert_str_eq(q.rows[0].category, "physical");
+	ck_assert_str_ne(q.next, "");
+	char next[QUERY_CURSOR_MAX];
+	snprintf(next, sizeof next, "%s", q.next);
+	query_incidents_free(&q);
+	ck_assert_int_eq(query_incident_list(d, "100003", false, 2, next, &q, &err), ST_OK);
+	ck_assert_uint_eq(q.n, 2);
+	ck_assert_str_eq(q.rows[0].txn, "100003-2026-0007");
+	ck_assert_int_eq(q.rows[0].updates, 1);
+	ck_assert_str_eq(q.rows[1].txn, "100003-2026-0006");
+	ck_assert_str_eq(q.next, "");
+	query_incidents_free(&q);
+	/* open ones only; every account */
+	ck_assert_int_eq(query_incident_list(d, NULL, true, 0, NULL, &q, &err), ST_OK);
+	ck_assert_uint_eq(q.n, 3);
+	for (size_t i = 0; i < q.n; i++)
+		ck_assert(q.rows[i].open);
+	query_incidents_free(&q);
+	/* refused: bad account, a cursor of another list, a forged one */
+	ck_assert_int_eq(query_incident_list(d, "10000'", false, 0, NULL, &q, &err), ST_USAGE);
+	ck_assert_int_eq(query_incident_list(d, NULL, false, 0, "SAAx", &q, &err), ST_USAGE);
+	ck_assert_int_eq(query_incident_list(d, NULL, false, 0, "not base64!", &q, &err), ST_USAGE);
+	ck_assert_int_eq(query_incident_list(d, NULL, false, QUERY_LIMIT_MAX + 1, NULL, &q, &err),
+			 ST_USAGE);
+	/* bob keeps 100001 and holds on 100002: no incident of 100003 */
+	db *b = connect_as(bob_login);
+	ck_assert_int_eq(query_incident_list(b, NULL, false, 0, NULL, &q, &err), ST_OK);
+	ck_assert_uint_eq(q.n, 0);
+	query_incidents_free(&q);
+	db_close(b);
+	db_close(d);
+}
+END_TEST
+
+START_TEST(test_log_list)
+{
+	db *d = connect_db();
+	errbuf err = {{0}};
+	static int64_t fwd[300], back[300];
+	size_t nf = 0, nb = 0;
+	char after[QUERY_CURSOR_MAX] = "";
+	for (;;) {
+		query_log q;
+		query_log_filter f = {.limit = 37, .after = after[0] ? after : NULL};
+		ck_assert_int_eq(query_log_list(d, &f, &q, &err), ST_OK);
+		for (size_t i = 0; i < q.n; i++) {
+			ck_assert_uint_lt(nf, 300);
+			fwd[nf++] = q.rows[i].index;
+		}
+		snprintf(after, sizeof after, "%s", q.next);
+		query_log_free(&q);
+		if (after[0] == '\0')
+			break;
+	}
+	ck_assert_uint_eq(nf, 203);
+	for (size_t i = 0; i < nf; i++)
+		ck_assert_int_eq(fwd[i], 202 - (int64_t)i); /* newest first */
+	/* backward from the oldest end: the same list */
+	after[0] = '\0';
+	for (;;) {
+		query_log q;
+		query_log_filter f = {.limit = 37, .after = after[0] ? after : NULL, .backward = true};
+		ck_assert_int_eq(query_log_list(d, &f, &q, &err), ST_OK);
+		for (size_t i = 1; i < q.n; i++)
+			ck_assert_int_gt(q.rows[i - 1].index, q.rows[i].index);
+		for (size_t i = q.n; i-- > 0;) {
+			ck_assert_uint_lt(nb, 300);
+			back[nb++] = q.rows[i].index;
+		}
+		snprintf(after, sizeof after, "%s", q.next);
+		query_log_free(&q);
+		if (after[0] == '\0')
+			break;
+	}
+	ck_assert_uint_eq(nb, nf);
+	for (size_t i = 0; i < nb; i++)
+		ck_assert_int_eq(back[i], (int64_t)i);
+	/* one account's entries, and their signers */
+	query_log q;
+	ck_assert_int_eq(query_log_list(d, &(query_log_filter){.account = "100001"}, &q, &err), ST_OK);
+	ck_assert_uint_eq(q.n, 3);
+	ck_assert_int_eq(q.rows[0].index, 202);
+	ck_assert_str_eq(q.rows[0].signers, "bob carol dave+x");
+	ck_assert_str_eq(q.rows[0].action, "return");
+	ck_assert_str_eq(q.rows[0].txn, "100001-2026-9003");
+	ck_assert_str_eq(q.rows[2].signers, "bob carol");
+	query_log_free(&q);
+	/* a cursor at an index */
+	char at[QUERY_CURSOR_MAX];
+	ck_assert_int_eq(query_log_cursor(100, at, &err), ST_OK);
+	ck_assert_int_eq(query_log_list(d, &(query_log_filter){.limit = 2, .after = at}, &q, &err), ST_OK);
+	ck_assert_int_eq(q.rows[0].index, 99);
+	query_log_free(&q);
+	ck_assert_int_eq(query_log_list(d, &(query_log_filter){.limit = 2, .after = at, .backward = true},
+					&q, &err), ST_OK);
+	ck_assert_int_eq(q.rows[0].index, 102);
+	ck_assert_int_eq(q.rows[1].index, 101);
+	query_log_free(&q);
+	/* refused */
+	ck_assert_int_eq(query_log_list(d, &(query_log_filter){.account = "x"}, &q, &err), ST_USAGE);
+	ck_assert_int_eq(query_log_list(d, &(query_log_filter){.after = "SAAxMjM0NTYA"}, &q, &err),
+			 ST_USAGE);
+	/* the note, exactly */
+	char *note = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(query_log_note(d, 202, &note, &len, &err), ST_OK);
+	ck_assert_uint_eq(len, strlen(note));
+	ck_assert_ptr_nonnull(strstr(note, "index 202\n"));
+	ck_assert_ptr_nonnull(strstr(note, "\xe2\x80\x94 dave+x R0hJ\n"));
+	free(note);
+	ck_assert_int_eq(query_log_note(d, 99999, &note, &len, &err), ST_NOTFOUND);
+	ck_assert_ptr_null(note);
+	ck_assert_int_eq(query_log_note(d, -1, &note, &len, &err), ST_NOTFOUND);
+	db_close(d);
+}
+END_TEST
+
+START_TEST(test_whoami)
+{
+	db *d = connect_db();
+	query_me me;
+	errbuf err = {{0}};
+	ck_assert_int_eq(query_whoami(d, &me, &err), ST_OK);
+	ck_assert_str_ne(me.login, "");
+	ck_assert_str_eq(me.name, ""); /* the owner is no enrolled person */
+	ck_assert_str_eq(me.roles, "");
+	ck_assert_str_eq(me.origin, ""); /* no log head in this fixture */
+	ck_assert_int_eq(me.log_size, 0);
+	query_me_free(&me);
+	run_sql(d, "SET session_replication_role = replica;"
+		   "INSERT INTO custos.log_head (origin, size, last_leaf)"
+		   " VALUES ('test.example/log', 203, decode(repeat('00', 32), 'hex'));"
+		   "SET session_replication_role = origin;");
+	db *b = connect_as(bob_login);
+	ck_assert_int_eq(query_whoami(b, &me, &err), ST_OK);
+	ck_assert_str_eq(me.login, bob_login);
+	ck_assert_str_eq(me.name, "bob");
+	ck_assert_str_eq(me.roles, "custodian:100001 holder:100002");
+	ck_assert_str_eq(me.origin, "test.example/log");
+	ck_assert_int_eq(me.log_size, 203);
+	query_me_free(&me);
+	query_me_free(&me); /* twice is safe */
+	db_close(b);
+	run_sql(d, "SET session_replication_role = replica; DELETE FROM custos.log_head;"
+		   "SET session_replication_role = origin;");
+	db_close(d);
+}
+END_TEST
+
+START_TEST(test_alarm_identity)
+{
+	db *d = connect_db();
+	query_alarms a;
+	errbuf err = {{0}};
+	ck_assert_int_eq(query_alarm_list(d, "100003", &a, &err), ST_OK);
+	bool seen = false;
+	for (size_t i = 0; i < a.n; i++) {
+		if (strcmp(a.rows[i].kind, "destruction") == 0) {
+			ck_assert_str_eq(a.rows[i].title, "AKAT 1");
+			ck_assert_str_eq(a.rows[i].edition, "7");
+			ck_assert_str_eq(a.rows[i].serial, "K1");
+			seen = true;
+		} else {
+			ck_assert_str_eq(a.rows[i].title, "");
+			ck_assert_str_eq(a.rows[i].serial, "");
+		}
+	}
+	ck_assert(seen);
+	query_alarms_free(&a);
+	db_close(d);
+}
+END_TEST
+
 static Suite *query_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -851,6 +1257,12 @@ static Suite *query_suite(void)
 	tcase_add_test(tc, test_txn_list);
 	tcase_add_test(tc, test_alarms);
 	tcase_add_test(tc, test_people_accounts);
+	tcase_add_test(tc, test_holdings_orders_both_ways);
+	tcase_add_test(tc, test_incidents);
+	tcase_add_test(tc, test_log_list);
+	tcase_add_test(tc, test_whoami);
+	tcase_add_test(tc, test_alarm_identity);
+	tcase_add_test(tc, test_txn_items); /* adds a transaction to 100001 */
 	/* Last: it adds rows to the shared database (in accounts of its own). */
 	tcase_add_test(tc, test_plans_big);
 	suite_add_tcase(s, tc);

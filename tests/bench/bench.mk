@@ -1,7 +1,8 @@
 # tests/bench/bench.mk: `make bench`, included by the Makefile.
 #
 #   make bench          build optimised binaries in build/bench and run
-#                       tests/bench/run.sh (BENCH_ENTRIES, BENCH_ROUNDS to change)
+#                       tests/bench/run.sh (BENCH_ENTRIES, BENCH_ROUNDS to change;
+#                       BENCH_BUNDLE_ENTRIES for the bundle verifier, default 1000000)
 #   make bench-build    only build them
 #
 # The binaries are built with the default OPT (-O2 -g) and no sanitizers, as
@@ -11,20 +12,24 @@
 BENCH_BUILD   := build/bench
 BENCH_ENTRIES ?= 200000
 BENCH_ROUNDS  ?= 5
+BENCH_BUNDLE_ENTRIES ?= 1000000
 BENCH_PROGS    = $(addprefix $(BUILD)/tests/bench/,mkbenchlog bench_ed25519 runstat)
 
 .PHONY: bench-build
 
 bench: bench-build
 	$(Q)BUILD=$(BENCH_BUILD) BENCH_ENTRIES=$(BENCH_ENTRIES) BENCH_ROUNDS=$(BENCH_ROUNDS) \
-		tests/bench/run.sh
+		BENCH_BUNDLE_ENTRIES=$(BENCH_BUNDLE_ENTRIES) tests/bench/run.sh
 	$(Q)BUILD=$(BENCH_BUILD) BENCH_ROUNDS=$(BENCH_ROUNDS) tests/bench/ledger.sh
 	$(Q)BUILD=$(BENCH_BUILD) tests/bench/holdings.sh
+	$(Q)BUILD=$(BENCH_BUILD) tests/bench/checkpoint.sh
+	$(Q)BUILD=$(BENCH_BUILD) tests/bench/tui.sh
 
 bench-build:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) SAN=0 $(BENCH_BUILD)/custos-verify \
 		$(addprefix $(BENCH_BUILD)/tests/bench/,mkbenchlog bench_ed25519 runstat bench_ledger bench_holdings) \
-		$(BENCH_BUILD)/custos $(BENCH_BUILD)/tests/mktestkey
+		$(BENCH_BUILD)/custos $(BENCH_BUILD)/tests/mktestkey \
+		$(if $(wildcard tests/mkbundle.c),$(BENCH_BUILD)/tests/mkbundle)
 
 $(BENCH_PROGS): %: %.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# TUI scenario: destruction with a witness at the same terminal (the
+# witness must be another person; a wrong passphrase is refused and asked
+# again), and an auditor who is offered nothing that changes the ledger.
+: "${BUILD:=build}"
+. "$(dirname "$0")/tui_lib.sh"
+tui_setup
+ok as alice receive --account 123456 --from COR --item "serial=D1 class=C title=KG-175D" \
+	--item "serial=D2 class=C title=KG-175D" --item "serial=D3 class=C title=KG-175D"
+
+step "alice marks two items"
+tui_login alice
+tui_keys 2
+wait_line "D1" "on hand"
+tui_keys Home Space Space   # Space marks and moves down
+sleep 0.3
+tui_keys d
+wait_for "Destroy, account 123456"
+assert_screen "Items (2):"
+assert_screen "serial D1"
+assert_screen "serial D2"
+step "the method is required"
+tui_keys F2
+wait_line "Method" "say how it was destroyed"
+tui_type "cross-cut shredder"
+tui_keys Tab
+tui_type "annual clean-up"
+tui_keys F2
+wait_for "This exact entry will be signed"
+assert_screen "action destroy"
+assert_screen "text method: cross-cut shredder; annual clean-up"
+assert_screen "and a witness (another person, not an auditor)"
+tui_keys y
+step "the witness chooses a key: not alice's own"
+wait_for "Witness: choose the key file"
+tui_type "alice.key"
+wait_for "the key of alice"
+tui_keys Enter
+wait_for "This is your own key: the witness must be another person"
+tui_keys C-u
+tui_type "$W/nokey.key"
+wait_for "no such file"
+tui_keys C-u
+tui_type "$W/wendy.key"
+wait_for "the key of wendy"
+tui_keys Enter
+wait_for "wendy, type your passphrase (not shown)"
+step "a wrong passphrase"
+tui_type "not the passphrase"
+tui_keys Enter
+wait_for "Wrong passphrase: try again"
+assert_not_screen "not the passphrase"
+[ "$(q "SELECT count(*) FROM custos.log_entry WHERE action = 'destroy'")" = 0 ] ||
+	{ echo "FAIL: destroyed before the witness signed"; fails=$((fails + 1)); }
+tui_pass
+wait_for "Destroy signed: entry"
+assert_not_screen "$PASS"
+tui_quit
+[ "$(q "SELECT string_agg(serial || ' ' || status, ',' ORDER BY serial) FROM custos.item")" = \
+	"D1 destroyed,D2 destroyed,D3 on_hand" ] || { echo "FAIL: wrong items destroyed"; fails=$((fails + 1)); }
+q "SELECT convert_from(note, 'UTF8') FROM custos.log_entry WHERE action = 'destroy'" | grep -q '^— wendy ' ||
+	{ echo "FAIL: wendy's signature missing"; fails=$((fails + 1)); }
+
+step "dave, auditor"
+tui_login dave
+tui_keys 2
+wait_for "Holdings"
+wait_line "D3"
+assert_not_screen "d Destroy"
+assert_not_screen "t Transfer"
+assert_not_screen "r Receive"
+tui_keys d
+wait_for "needs"
+assert_screen "custodian"
+assert_not_screen "Destroy, account"
+tui_keys t
+wait_for "needs"
+assert_not_screen "Transfer, account"
+tui_quit
+ok asq dave log verify
+finish

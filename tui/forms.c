@@ -1,0 +1,402 @@
+/* forms.c: the action forms (see forms.h): their fields, and how the
+ * fields and the selection make a ledger request.  The engine (stages,
+ * confirmation, keys, submission) is tui/form.c. */
+#include "forms.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "form.h"
+#include "validate.h"
+
+#define REMARKS_MAX 1000
+#define METHOD_MAX 100
+
+/* ---- validators with the form's signature ------------------------------------ */
+
+static status c_peer(const char *v, errbuf *e) { return validate_account(v, true, e); }
+static status c_title(const char *v, errbuf *e) { return validate_title(v, e); }
+static status c_edition(const char *v, errbuf *e) { return validate_edition(v, e); }
+static status c_serial(const char *v, errbuf *e) { return validate_serial(v, false, e); }
+static status c_kind(const char *v, errbuf *e) { return validate_kind(v, NULL, e); }
+static status c_class(const char *v, errbuf *e) { return validate_class(v, NULL, e); }
+static status c_alc(const char *v, errbuf *e) { return validate_alc(v, NULL, e); }
+static status c_qty(const char *v, errbuf *e) { return validate_qty(v, NULL, e); }
+static status c_crypto(const char *v, errbuf *e) { return validate_crypto(v, NULL, e); }
+static status c_date(const char *v, errbuf *e) { return validate_date(v, NULL, e); }
+static status c_person(const char *v, errbuf *e) { return validate_person(v, e); }
+static status c_txn(const char *v, errbuf *e) { return validate_txn(v, e); }
+static status c_category(const char *v, errbuf *e) { return validate_category(v, NULL, e); }
+static status c_remarks(const char *v, errbuf *e)
+{
+	return validate_text(v, strlen(v), REMARKS_MAX, false, e);
+}
+static status c_what(const char *v, errbuf *e)
+{
+	return validate_text(v, strlen(v), REMARKS_MAX, true, e);
+}
+static status c_method(const char *v, errbuf *e)
+{
+	if (v[0] == '\0')
+		return err_set(e, ST_USAGE, "say how it was destroyed (e.g. shredded, burned)");
+	return validate_text(v, strlen(v), METHOD_MAX, true, e);
+}
+
+/* ---- shared pieces -------------------------------------------------------------- */
+
+/* The index of the field labelled `label`, or -1. */
+static int field(const form *f, const char *label)
+{
+	for (size_t i = 0; i < f->nfields; i++)
+		if (strcmp(f->fields[i].label, label) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *value(const form *f, const char *label)
+{
+	int i = field(f, label);
+	return i >= 0 ? f->fields[i].value : "";
+}
+
+/* Set the request's free text to `a`, or "a; b" (both may be empty). */
+static status set_text(form *f, ledger_request *q, const char *a, const char *b, errbuf *err)
+{
+	free(f->text);
+	f->text = NULL;
+	size_t la = strlen(a), lb = strlen(b), n = la + lb + 3;
+	f->text = malloc(n);
+	if (f->text == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	snprintf(f->text, n, "%s%s%s", a, la && lb ? "; " : "", b);
+	f->textlen = strlen(f->text);
+	q->text = f->text;
+	q->textlen = f->textlen;
+	return ST_OK;
+}
+
+/* The selected items as the request's items (identity only: the ledger
+ * fills in the rest from its tables). */
+static status use_selection(form *f, ledger_request *q, errbuf *err)
+{
+	free(f->items);
+	f->items = NULL;
+	f->nitems = 0;
+	if (f->nsel > 0) {
+		f->items = calloc(f->nsel, sizeof *f->items);
+		if (f->items == NULL)
+			return err_set(err, ST_NOMEM, "out of memory");
+		memcpy(f->items, f->sel, f->nsel * sizeof *f->items);
+		f->nitems = f->nsel;
+	}
+	q->items = f->items;
+	q->nitems = f->nitems;
+	return ST_OK;
+}
+
+static void copy_to(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src);
+}
+
+/* "Items (3):" and one line per item (at most 5, then "and N more"). */
+static void intro_items(form *f)
+{
+	form_intro(f, "Items (%zu):", f->nsel);
+	for (size_t i = 0; i < f->nsel; i++) {
+		if (i == 5 && f->nsel > 6) {
+			form_intro(f, "  and %zu more", f->nsel - 5);
+			break;
+		}
+		const entry_item *it = &f->sel[i];
+		form_intro(f, "  %s%s%s%s%s", it->title, it->edition[0] ? "  edition " : "",
+			   it->edition, it->serial[0] ? "  serial " : "", it->serial);
+	}
+}
+
+/* ---- item rows (receipt, possession) ------------------------------------------- */
+
+static const char *const ROW_FIELDS[] = {"short title", "edition",  "serial",    "kind",
+					 "class",       "ALC",      "quantity",  "CRYPTO",
+					 "effective",   "supersedes"};
+#define ROW_NFIELDS (sizeof ROW_FIELDS / sizeof ROW_FIELDS[0])
+
+static void row_label(char *out, size_t cap, int row, const char *what)
+{
+	snprintf(out, cap, "Item %d %s", row, what);
+}
+
+static void add_item_row(form *f)
+{
+	if (f->nfields + ROW_NFIELDS > FORM_FIELDS_MAX) {
+		form_intro(f, "No room for more items in one entry here");
+		return;
+	}
+	/* the rows go before the last field (the remarks) */
+	form_field last = f->fields[--f->nfields];
+	int row = ++f->rows;
+	static const form_check_fn checks[ROW_NFIELDS] = {c_title, c_edition, c_serial, c_kind,
+							  c_class, c_alc,     c_qty,    c_crypto,
+							  c_date,  c_date};
+	static const char *const initial[ROW_NFIELDS] = {"", "", "", "equipment", "U",
+							 "", "", "", "", ""};
+	static const size_t max[ROW_NFIELDS] = {ENTRY_TITLE_MAX, ENTRY_EDITION_MAX,
+						ENTRY_SERIAL_MAX, 16, 4, 2, 8, 4,
+						ENTRY_DATE_LEN, ENTRY_DATE_LEN};
+	size_t first = f->nfields;
+	for (size_t i = 0; i < ROW_NFIELDS; i++) {
+		char label[40];
+		row_label(label, sizeof label, row, ROW_FIELDS[i]);
+		(void)form_add(f, label, initial[i], max[i], checks[i], row);
+	}
+	f->fields[f->nfields++] = last;
+	f->focus = first;
+}
+
+/* A row the person left alone: no title, nothing but the defaults. */
+static bool row_empty(const form *f, int row)
+{
+	for (size_t i = 0; i < f->nfields; i++) {
+		const form_field *fl = &f->fields[i];
+		if (fl->row != row || fl->len == 0)
+			continue;
+		if (strstr(fl->label, " kind") && strcmp(fl->value, "equipment") == 0)
+			continue;
+		if (strstr(fl->label, " class") && strcmp(fl->value, "U") == 0)
+			continue;
+		return false;
+	}
+	return true;
+}
+
+static status build_rows(form *f, ledger_request *q, errbuf *err)
+{
+	free(f->items);
+	f->items = calloc((size_t)(f->rows > 0 ? f->rows : 1), sizeof *f->items);
+	f->nitems = 0;
+	if (f->items == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	for (int row = 1; row <= f->rows; row++) {
+		if (row_empty(f, row) && !(row == 1 && f->rows == 1))
+			continue;
+		const char *v[ROW_NFIELDS];
+		int title_at = -1;
+		for (size_t i = 0; i < ROW_NFIELDS; i++) {
+			char label[40];
+			row_label(label, sizeof label, row, ROW_FIELDS[i]);
+			int k = field(f, label);
+			v[i] = k >= 0 ? f->fields[k].value : "";
+			if (i == 0)
+				title_at = k;
+		}
+		validate_item_fields in = {.title = v[0], .edition = v[1], .serial = v[2],
+					   .kind = v[3], .cls = v[4], .alc = v[5], .qty = v[6],
+					   .crypto = v[7], .effective = v[8], .supersedes = v[9]};
+		errbuf why = {{0}};
+		status st = validate_item(&in, &f->items[f->nitems], &why);
+		if (st != ST_OK) {
+			f->bad_field = title_at;
+			return err_set(err, st, "Item %d: %s", row, err_text(&why, st));
+		}
+		f->nitems++;
+	}
+	if (f->nitems == 0)
+		return err_set(err, ST_USAGE, "give at least one item");
+	q->items = f->items;
+	q->nitems = f->nitems;
+	return ST_OK;
+}
+
+/* ---- the forms -------------------------------------------------------------------- */
+
+static status b_receive(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->peer, sizeof q->peer, value(f, "From (COR/account)"));
+	status st = build_rows(f, q, err);
+	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
+}
+
+static status b_possession(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	status st = build_rows(f, q, err);
+	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
+}
+
+static status b_transfer(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->peer, sizeof q->peer, value(f, "To (account/COR)"));
+	status st = use_selection(f, q, err);
+	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
+}
+
+static status b_accept(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->ref, sizeof q->ref, value(f, "Transfer"));
+	return set_text(f, q, value(f, "Remarks"), "", err);
+}
+
+static status b_issue(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->holder, sizeof q->holder, value(f, "Holder"));
+	status st = use_selection(f, q, err);
+	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
+}
+
+static status b_return(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->holder, sizeof q->holder, value(f, "Holder"));
+	copy_to(q->ref, sizeof q->ref, value(f, "Hand receipt"));
+	status st = use_selection(f, q, err);
+	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
+}
+
+static status b_destroy(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	status st = use_selection(f, q, err);
+	if (st != ST_OK)
+		return st;
+	char method[METHOD_MAX + 16];
+	snprintf(method, sizeof method, "method: %s", value(f, "Method"));
+	return set_text(f, q, method, value(f, "Remarks"), err);
+}
+
+static status b_incident(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	entry_category c = CAT_NONE;
+	status st = validate_category(value(f, "Category"), &c, err);
+	if (st != ST_OK) {
+		f->bad_field = field(f, "Category");
+		return st;
+	}
+	q->category = c;
+	if ((st = use_selection(f, q, err)) != ST_OK)
+		return st;
+	return set_text(f, q, value(f, "What happened"), "", err);
+}
+
+static status b_close(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->ref, sizeof q->ref, value(f, "Incident"));
+	return set_text(f, q, value(f, "Remarks"), "", err);
+}
+
+/* What each form needs from the selection. */
+enum { NEEDS_NOTHING, NEEDS_ITEMS };
+
+typedef struct form_kind {
+	form_def def;
+	int needs;
+} form_kind;
+
+static const form_kind KINDS[] = {
+	{{A_RECEIVE, ACT_RECEIPT, "Receive", b_receive, add_item_row}, NEEDS_NOTHING},
+	{{A_POSSESSION, ACT_POSSESSION, "Possession report", b_possession, add_item_row},
+	 NEEDS_NOTHING},
+	{{A_TRANSFER, ACT_TRANSFER, "Transfer", b_transfer, NULL}, NEEDS_ITEMS},
+	{{A_ACCEPT, ACT_ACCEPT, "Accept a transfer", b_accept, NULL}, NEEDS_NOTHING},
+	{{A_ISSUE, ACT_ISSUE, "Issue on hand receipt", b_issue, NULL}, NEEDS_ITEMS},
+	{{A_RETURN, ACT_RETURN, "Return from hand receipt", b_return, NULL}, NEEDS_ITEMS},
+	{{A_DESTROY, ACT_DESTROY, "Destroy", b_destroy, NULL}, NEEDS_ITEMS},
+	{{A_INCIDENT_REPORT, ACT_INCIDENT_REPORT, "Incident report", b_incident, NULL},
+	 NEEDS_NOTHING},
+	{{A_INCIDENT_CLOSE, ACT_INCIDENT_CLOSE, "Close an incident", b_close, NULL},
+	 NEEDS_NOTHING},
+};
+
+void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
+{
+	const form_kind *k = NULL;
+	for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
+		if (KINDS[i].def.action == id)
+			k = &KINDS[i];
+	if (k == NULL) {
+		tui_message(app, TUI_MSG_WARN, "This action has no form");
+		return;
+	}
+	if (!tui_allowed(app, id))
+		return;
+	const char *account = sel && sel->account[0] ? sel->account : app->account;
+	if (account[0] == '\0') {
+		tui_message(app, TUI_MSG_WARN, "%s: choose an account first (A switches account)",
+			    k->def.title);
+		return;
+	}
+	if (k->needs == NEEDS_ITEMS && (sel == NULL || sel->n == 0)) {
+		tui_message(app, TUI_MSG_WARN, "%s: mark the items first (Space), or put the "
+			    "cursor on one", k->def.title);
+		return;
+	}
+	form *f = form_new(&k->def, account);
+	if (f == NULL || form_keep_selection(f, sel) != ST_OK) {
+		form_free(f);
+		tui_message(app, TUI_MSG_ERROR, "out of memory");
+		return;
+	}
+	switch (id) {
+	case A_RECEIVE:
+		(void)form_add(f, "From (COR/account)", "COR", 8, c_peer, 0);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		add_item_row(f);
+		f->focus = 0;
+		break;
+	case A_POSSESSION:
+		form_intro(f, "Material found, or not yet on record, comes on the account.");
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		add_item_row(f);
+		f->focus = 0;
+		break;
+	case A_TRANSFER:
+		intro_items(f);
+		(void)form_add(f, "To (account/COR)", "", 8, c_peer, 0);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		break;
+	case A_ACCEPT:
+		form_intro(f, "The items of the transfer come on account %s.", account);
+		(void)form_add(f, "Transfer", sel ? sel->txn : "", ENTRY_TXN_MAX, c_txn, 0);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		break;
+	case A_ISSUE:
+		intro_items(f);
+		(void)form_add(f, "Holder", "", KEY_NAME_MAX, c_person, 0);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		break;
+	case A_RETURN:
+		intro_items(f);
+		(void)form_add(f, "Holder", sel->items[0].holder, KEY_NAME_MAX, c_person, 0);
+		(void)form_add(f, "Hand receipt", sel->items[0].last_txn, ENTRY_TXN_MAX, c_txn, 0);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		break;
+	case A_DESTROY:
+		intro_items(f);
+		form_intro(f, "Destruction is final and needs a witness.");
+		(void)form_add(f, "Method", "", METHOD_MAX, c_method, 0);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		break;
+	case A_INCIDENT_REPORT:
+		if (f->nsel > 0)
+			intro_items(f);
+		(void)form_add(f, "Category", "", 16, c_category, 0);
+		(void)form_add(f, "What happened", "", REMARKS_MAX, c_what, 0);
+		form_intro(f, "Category: cryptographic, personnel, physical or packaging.");
+		break;
+	case A_INCIDENT_CLOSE:
+		form_intro(f, "Relief from accountability: the items still under the incident are "
+			      "written off; an authority co-signs.");
+		(void)form_add(f, "Incident", sel ? sel->txn : "", ENTRY_TXN_MAX, c_txn, 0);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		break;
+	default:
+		break;
+	}
+	form_open(app, f);
+}

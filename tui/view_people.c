@@ -1,0 +1,157 @@
+/* view_people.c: the people enrolled in the log, their roles and whether
+ * their key is revoked (administrators, auditors, authorities). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/query.h"
+#include "views.h"
+
+#define PEOPLE_PAGE 200
+#define PEOPLE_MAX 5000
+
+typedef struct prow {
+	char name[KEY_NAME_MAX + 1], login[64], roles[256];
+	int64_t enrolled, revoked_at;
+	bool revoked;
+} prow;
+
+typedef struct people_state {
+	prow *rows;
+	int n, cursor, top;
+	char next[QUERY_CURSOR_MAX];
+	char error[300];
+} people_state;
+
+static status people_page(tui_app *app, people_state *s, const char *after)
+{
+	query_persons q;
+	errbuf err = {""};
+	status st = query_person_list(app->db, PEOPLE_PAGE, after, &q, &err);
+	if (st == ST_CONN && tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
+		st = query_person_list(app->db, PEOPLE_PAGE, after, &q, &err);
+	if (st != ST_OK) {
+		snprintf(s->error, sizeof s->error, "%s", err_text(&err, st));
+		return st;
+	}
+	s->error[0] = '\0';
+	for (size_t i = 0; i < q.n && s->n < PEOPLE_MAX; i++) {
+		prow *r = &s->rows[s->n++];
+		view_copy(r->name, sizeof r->name, q.rows[i].name);
+		view_copy(r->login, sizeof r->login, q.rows[i].login);
+		view_copy(r->roles, sizeof r->roles, q.rows[i].roles);
+		r->enrolled = q.rows[i].enrolled_index;
+		r->revoked = q.rows[i].revoked;
+		r->revoked_at = q.rows[i].revoked_index;
+	}
+	view_copy(s->next, sizeof s->next, s->n < PEOPLE_MAX ? q.next : "");
+	query_persons_free(&q);
+	return ST_OK;
+}
+
+static status people_open(tui_app *app, tui_view *v, const void *arg, errbuf *err)
+{
+	(void)arg;
+	people_state *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	v->state = s;
+	if ((s->rows = calloc(PEOPLE_MAX, sizeof *s->rows)) == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	(void)people_page(app, s, NULL);
+	return ST_OK;
+}
+
+static void people_reload(tui_app *app, tui_view *v)
+{
+	people_state *s = v->state;
+	s->n = 0;
+	(void)people_page(app, s, NULL);
+	if (s->cursor >= s->n)
+		s->cursor = s->n ? s->n - 1 : 0;
+}
+
+static void people_draw(tui_app *app, tui_view *v, const tui_rect *r)
+{
+	people_state *s = v->state;
+	char head[400];
+	if (s->error[0] != '\0')
+		snprintf(head, sizeof head, "People: cannot read them: %s (F5 tries again)", s->error);
+	else
+		snprintf(head, sizeof head, "People: %d%s", s->n, s->next[0] ? "+ (End fetches more)" : "");
+	tui_text(r->y, r->x, r->w, head, tui_attr(app, s->error[0] ? TUI_S_ERROR : TUI_S_HEADER), true);
+	char cols[256];
+	snprintf(cols, sizeof cols, "  %-20s %-16s %-10s %-9s %s", "name (key)", "login", "key",
+		 "enrolled", "roles");
+	tui_text(r->y + 1, r->x, r->w, cols, tui_attr(app, TUI_S_HEADER), true);
+	int visible = r->h - 2;
+	int top = view_scroll(s->cursor, s->n, visible, &s->top);
+	for (int i = 0; i < visible && top + i < s->n; i++) {
+		const prow *p = &s->rows[top + i];
+		char key[32], line[640], name[96], login[80];
+		if (p->revoked)
+			snprintf(key, sizeof key, "x revoked@%lld", (long long)p->revoked_at);
+		else
+			snprintf(key, sizeof key, "valid");
+		snprintf(line, sizeof line, "  %s %s %-10s %-9lld %s", tui_fit(p->name, 20, name, sizeof name),
+			 tui_fit(p->login, 16, login, sizeof login), key,
+			 (long long)p->enrolled, p->roles[0] ? p->roles : "(no role)");
+		tui_style st = top + i == s->cursor ? TUI_S_CURSOR : p->revoked ? TUI_S_DIM : TUI_S_NORMAL;
+		tui_text(r->y + 2 + i, r->x, r->w, line, tui_attr(app, st), true);
+	}
+}
+
+static tui_result people_key(tui_app *app, tui_view *v, int key, tui_action a)
+{
+	(void)key;
+	people_state *s = v->state;
+	switch (a) {
+	case A_UP: s->cursor--; break;
+	case A_DOWN: s->cursor++; break;
+	case A_PGUP: s->cursor -= v->page_rows; break;
+	case A_PGDN: s->cursor += v->page_rows; break;
+	case A_HOME: s->cursor = 0; break;
+	case A_END:
+		while (s->next[0] != '\0') {
+			char after[QUERY_CURSOR_MAX];
+			memcpy(after, s->next, sizeof after);
+			if (people_page(app, s, after) != ST_OK)
+				break;
+		}
+		s->cursor = s->n - 1;
+		break;
+	case A_OPEN:
+		return TUI_HANDLED;
+	default:
+		return TUI_UNHANDLED;
+	}
+	if (s->cursor >= s->n && s->next[0] != '\0') {
+		char after[QUERY_CURSOR_MAX];
+		memcpy(after, s->next, sizeof after);
+		(void)people_page(app, s, after);
+	}
+	if (s->cursor >= s->n)
+		s->cursor = s->n - 1;
+	if (s->cursor < 0)
+		s->cursor = 0;
+	return TUI_HANDLED;
+}
+
+static void people_done(tui_app *app, tui_view *v)
+{
+	(void)app;
+	people_state *s = v->state;
+	if (s != NULL)
+		free(s->rows);
+	free(s);
+}
+
+const tui_view_ops view_people_ops = {
+	.name = "People",
+	.kind = TUI_V_PEOPLE,
+	.open = people_open,
+	.draw = people_draw,
+	.key = people_key,
+	.reload = people_reload,
+	.done = people_done,
+};
