@@ -4,7 +4,8 @@
 # commands.  Prints the environment to use it.  Run by `make run`.
 #
 # Demo keys are TEST-ONLY keys (public seeds, tests/testkey.h) in DIR/keys,
-# all with the passphrase "TEST-ONLY passphrase, never use".
+# all with the passphrase "TEST-ONLY passphrase, never use": one per person,
+# the log key (log.key) and an oversight body's witness key (witness.key).
 set -eu
 BUILD=$1 DIR=$2
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -93,4 +94,27 @@ if [ "$(psql -d postgres -qAtXc "SELECT count(*) FROM pg_database WHERE datname 
 fi
 # An existing demo gets the migrations of this custos, if any are new.
 "$C" db migrate >/dev/null || { echo "demo: the demo database does not fit this custos; remove $DIR (make stop; rm -rf $DIR) to make it anew" >&2; exit 1; }
+# Oversight (once): the log key registered, a checkpoint, a witness that
+# cosigned it, a trust policy and an exported bundle in DIR/bundle.
+if [ ! -f "$DIR/oversight.done" ]; then
+	echo "demo: setting up oversight (once)..." >&2
+	K=$DIR/keys V=$ROOT/$BUILD/custos-verify
+	for k in log witness; do rm -f "$K/$k.key"; done
+	printf '%s\n' "$PASS" | "$MKKEY" demo.custos.example/log "$K/log.key" >"$K/log.vkey"
+	printf '%s\n' "$PASS" | "$MKKEY" witness.demo.example "$K/witness.key" >/dev/null
+	"$V" witness-vkey "$K/witness.key" >"$K/witness.vkey"
+	[ "$(id -u)" = 0 ] && chmod 644 "$K"/*.vkey
+	PGUSER=admin "$C" log key set "$(cat "$K/log.vkey")" >/dev/null
+	PGUSER=admin "$C" log checkpoint --log-key "$K/log.key" --passphrase-fd 3 3<<<"$PASS" >/dev/null
+	PGUSER=dave "$C" log policy --witness "$(cat "$K/witness.vkey")" --quorum 1 >"$DIR/policy"
+	rm -rf "$DIR/bundle" "$DIR/witness.state"
+	PGUSER=dave "$C" log export --out "$DIR/bundle" >/dev/null
+	# The witness's first cosignature: no earlier checkpoint in its state.
+	"$V" cosign --key "$K/witness.key" --state "$DIR/witness.state" --passphrase-fd 3 \
+		--policy "$DIR/policy" --out "$DIR/cosigned" "$DIR/bundle" 3<<<"$PASS" >/dev/null
+	PGUSER=dave "$C" log cosign "$DIR/cosigned" --policy "$DIR/policy" >/dev/null
+	rm -rf "$DIR/bundle"
+	PGUSER=dave "$C" log export --out "$DIR/bundle" >/dev/null
+	touch "$DIR/oversight.done"
+fi
 echo "export PGHOST=$DIR PGPORT=$PORT PGDATABASE=custos"
