@@ -591,8 +591,8 @@ static char *without_witness(const note *n, const key_public *w, size_t *len)
 		if (s->namelen == namelen && memcmp(s->name, w->name, namelen) == 0 &&
 		    memcmp(s->id, id, KEY_ID_LEN) == 0)
 			continue;
-		pos += (size_t)sprintf(out + pos, "\xE2\x80\x94 %.*s %.*s\n", (int)s->namelen, s->name,
-				       (int)s->b64len, s->b64);
+		pos += (size_t)snprintf(out + pos, cap + 1 - pos, "\xE2\x80\x94 %.*s %.*s\n",
+					(int)s->namelen, s->name, (int)s->b64len, s->b64);
 	}
 	out[pos] = '\0';
 	*len = pos;
