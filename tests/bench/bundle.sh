@@ -59,7 +59,7 @@ printf 'bench-bundle: writing the bundle: entry bundles %.2f s, hash tiles %.2f 
 echo
 printf '%-6s %11s %11s | %8s %11s %11s %7s %6s %8s | %7s %7s %7s\n' \
 	round raw1/s "raw${cores}/s" verify_s entries/s sigs/s threads cpu% rss_MiB e/1xT s/1xT sigcpu
-declare -a R1 RN W EPS SPS RSS CPU E1 S1 SC
+declare -a R1 RN W EPS SPS RSS CPU E1 S1 SC SN
 threads=
 for ((r = 1; r <= rounds; r++)); do
 	out1=$("$bin/runstat" "$tmp/rawstats" "$bin/bench_ed25519" --threads 1 --seconds "$raw_seconds" \
@@ -83,6 +83,7 @@ for ((r = 1; r <= rounds; r++)); do
 	rss=$(calc "$(kv maxrss_kib "$stats") / 1024")
 	e1=$(calc "100 * $eps / ($raw1 * $threads)") s1=$(calc "100 * $sps / ($raw1 * $threads)")
 	sc=$(calc "100 * ($sigs / $raw1cpu) / ($(kv user_s "$stats") + $(kv sys_s "$stats"))")
+	SN+=("$(calc "100 * $sps / $rawn")")
 	R1+=("$raw1") RN+=("$rawn") W+=("$wall") EPS+=("$eps") SPS+=("$sps") RSS+=("$rss")
 	CPU+=("$cpu_pct") E1+=("$e1") S1+=("$s1") SC+=("$sc")
 	printf '%-6s %11.0f %11.0f | %8.3f %11.0f %11.0f %7s %6.0f %8.1f | %6.1f%% %6.1f%% %6.1f%%\n' \
@@ -100,4 +101,8 @@ met() { awk -v v="$1" -v a="$aim" 'BEGIN { print (v >= a) ? "MET" : "NOT MET" }'
 printf 'bench-bundle: aim: >= %d%% of raw 1-thread rate x %s threads (median of per-round ratios)\n' "$aim" "$threads"
 printf 'bench-bundle:   by signatures/s: %5.1f%% - %s\n' "$m_s1" "$(met "$m_s1")"
 printf 'bench-bundle:   by entries/s:    %5.1f%% - %s\n' "$m_e1" "$(met "$m_e1")"
+printf 'bench-bundle: signatures/s against the raw rate measured on all %s CPUs at once (raw%s/s): %.1f%%\n' \
+	"$cores" "$cores" "$(median "${SN[@]}")"
+printf 'bench-bundle:   (raw%s/s is %.1f%% of raw1/s x %s here: the machine itself does not scale perfectly)\n' \
+	"$cores" "$(calc "100 * $(median "${RN[@]}") / ($(median "${R1[@]}") * $cores)")" "$cores"
 echo "bench-bundle: load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
