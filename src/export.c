@@ -506,6 +506,27 @@ static status write_new(const char *path, const void *data, size_t len, errbuf *
 	return ST_OK;
 }
 
+/* The checkpoint a receipt for entry `index` is made against: of the
+ * stored checkpoints that cover it, the one with the most cosignatures, the
+ * latest among equals, so that a receipt meets a witness quorum whenever a
+ * cosigned checkpoint covers the entry (the latest checkpoint, made after
+ * every two-person action, is usually not cosigned yet).  *size is 0 when
+ * none covers it: the caller then takes the latest and says it is short. */
+static status proof_checkpoint(db *d, uint64_t index, uint64_t *size, errbuf *err)
+{
+	char idx[24];
+	snprintf(idx, sizeof idx, "%" PRIu64, index);
+	const char *p[] = {idx};
+	PGresult *r = NULL;
+	status st = db_exec(d, "SELECT c.size FROM custos.checkpoint c WHERE c.size > $1::bigint "
+			       "ORDER BY (SELECT count(*) FROM custos.cosignature s "
+			       "WHERE s.size = c.size) DESC, c.size DESC LIMIT 1",
+			    1, p, &r, err);
+	*size = st == ST_OK && PQntuples(r) == 1 ? (uint64_t)db_int(r, 0, 0) : 0;
+	PQclear(r);
+	return st;
+}
+
 status export_proof(db *d, const char *which, const char *out, const char *entry_out,
 		    export_proof_info *info, errbuf *err)
 {
@@ -570,8 +591,9 @@ status export_proof(db *d, const char *which, const char *out, const char *entry
 	}
 	PQclear(r);
 	r = NULL;
-	uint64_t n = 0;
-	if ((st = checkpoint_note(d, 0, &cp, &cplen, &n, err)) != ST_OK) {
+	uint64_t n = 0, chosen = 0;
+	if ((st = proof_checkpoint(d, info->index, &chosen, err)) != ST_OK ||
+	    (st = checkpoint_note(d, chosen, &cp, &cplen, &n, err)) != ST_OK) {
 		free(notebuf);
 		goto out;
 	}

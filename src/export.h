@@ -58,8 +58,9 @@ typedef struct export_proof_info {
 } export_proof_info;
 
 /* A tlog-proof@v1 file (tlog.h) for one entry, named by its transaction
- * number or its decimal index, against the latest stored checkpoint (with
- * its cosignatures), written to the new file `out` (never overwritten:
+ * number or its decimal index, against the stored checkpoint covering it
+ * that has the most cosignatures (the latest among equals), with those
+ * cosignatures, written to the new file `out` (never overwritten:
  * ST_EXISTS).  If entry_out is not NULL the entry's signed note is written
  * to that new file too, so the holder keeps the entry and its receipt.
  * The proof is checked against the checkpoint's root before it is written.

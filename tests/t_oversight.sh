@@ -288,6 +288,18 @@ s3=$(size)
 ok asq dave log export --out "$W/b3"
 if "$CV" --help 2>&1 | grep -q 'custos-verify proof'; then
 	ok "$CV" proof --policy "$W/policy0" "$W/p1" "$W/p1.entry"
+	# Later checkpoints are not cosigned: a receipt for an early entry is made
+	# against the cosigned one, so it meets the two witnesses' quorum.
+	if [ $witness_ready = 1 ]; then
+		ok asq dave log proof "$tidx" --out "$W/pq" --entry
+		ok "$CV" proof --policy "$W/policy2" "$W/pq" "$W/pq.entry"
+		grep -q '^— w1 ' "$W/pq" && grep -q '^— w2 ' "$W/pq" ||
+			{ echo "FAIL: the receipt is not against the cosigned checkpoint"; fails=$((fails + 1)); }
+		# An entry only the latest (uncosigned) checkpoint covers: that one,
+		# and a quorum policy says the witnesses have not seen it yet.
+		ok asq dave log proof "$((s3 - 1))" --out "$W/pl" --entry
+		expect_err 1 'quorum' "$CV" proof --policy "$W/policy2" "$W/pl" "$W/pl.entry"
+	fi
 	# A proof with one hash changed fails.
 	sed '3{s/^A/B/;t;s/^./A/}' "$W/p300" >"$W/p300.bad"
 	cmp -s "$W/p300" "$W/p300.bad" || refused "$CV" proof --policy "$W/policy0" "$W/p300.bad" "$W/p300.entry"
