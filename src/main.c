@@ -11,7 +11,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: custos [--db CONNINFO] [--key FILE | --no-key]   the terminal UI\n"
+	fputs("usage: custos [--db CONNINFO] [--key FILE | --no-key] [--log-key FILE]   the terminal UI\n"
 	      "       custos <command> [options]   (custos <command> --help for more)\n"
 	      "\n"
 	      "keys:\n"
@@ -32,7 +32,16 @@ static void usage(FILE *f)
 	      "\n"
 	      "the log:\n"
 	      "  log verify          chain, signatures by the key registry, replay vs. state\n"
-	      "  log export FILE     the log file and FILE.keys for custos-verify\n",
+	      "  log export FILE     the log file and FILE.keys for custos-verify\n"
+	      "  log export --out DIR [--since SIZE]   the bundle for custos-verify --policy\n"
+	      "  log key set VKEY | log key show       the log's checkpoint key (once)\n"
+	      "  log checkpoint [--log-key FILE] | log checkpoints\n"
+	      "  log cosign FILE [--policy POLICY]     store a witness's cosignatures\n"
+	      "  log policy [--witness VKEY]... [--quorum N]   a trust policy for verifiers\n"
+	      "  log proof TXN|INDEX --out FILE [--entry]      one entry's receipt\n"
+	      "\n"
+	      "Signing commands take --log-key FILE (or $CUSTOS_LOG_KEY) and\n"
+	      "--log-passphrase-fd N to sign the checkpoints that fall due.\n",
 	      f);
 }
 
@@ -52,6 +61,8 @@ static bool tui_args(int argc, char **argv, tui_options *o)
 			dst = &o->conninfo, val = a[4] == '=' ? a + 5 : NULL;
 		else if (strcmp(a, "--key") == 0 || strncmp(a, "--key=", 6) == 0)
 			dst = &o->key, val = a[5] == '=' ? a + 6 : NULL;
+		else if (strcmp(a, "--log-key") == 0 || strncmp(a, "--log-key=", 10) == 0)
+			dst = &o->log_key, val = a[9] == '=' ? a + 10 : NULL;
 		else
 			return false;
 		if (val == NULL) {

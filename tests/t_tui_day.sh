@@ -108,7 +108,9 @@ tui_quit
 
 step "bob accepts it"
 txn=$(q "SELECT txn FROM custos.log_entry WHERE action = 'transfer'")
-tui_login bob
+# --no-key: no passphrase at startup; the form asks for the key given
+tui_start bob --no-key
+wait_for "read only (--no-key)" 30
 tui_keys 3
 wait_for "Transactions"
 wait_line "! $txn" "> ACCEPT"
@@ -118,6 +120,8 @@ wait_line "Transfer" "$txn"
 tui_keys F2
 wait_for "This exact entry will be signed"
 tui_keys y
+wait_for "Passphrase of your key $W/bob.key"
+tui_pass
 wait_for "Accept a transfer signed: entry"
 expect_state 1001 "654321 on_hand"
 tui_quit

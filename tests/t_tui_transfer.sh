@@ -6,7 +6,7 @@
 . "$(dirname "$0")/tui_lib.sh"
 tui_setup
 ok as alice receive --account 123456 --from COR --item "serial=0042 class=C title=KG-175D" \
-	--item "serial=0043 class=C title=KG-175D"
+	--item "serial=0043 class=C title=KG-175D" --item "serial=0044 class=C title=KG-175D"
 
 step "log in as alice"
 tui_login alice
@@ -80,6 +80,9 @@ txn2=$(q "SELECT txn FROM custos.log_entry WHERE action = 'transfer' ORDER BY id
 tui_keys 3
 wait_line "! $txn2" "> ACCEPT" "123456"
 assert_screen "Transactions of 654321: 1 incoming"
+step "... and by itself when the idle check (15 s) sees the log grow"
+ok as alice transfer --account 123456 --to 654321 --serial 0044
+wait_for "Transactions of 654321: 2 incoming" 25
 tui_quit
 [ "$(q "SELECT account || ' ' || status FROM custos.item WHERE serial = '0043'")" = "654321 on_hand" ] ||
 	{ echo "FAIL: 0043 is not on hand at 654321"; fails=$((fails + 1)); }

@@ -775,10 +775,17 @@ static void loop(tui_app *app)
 				status st = query_whoami(app->db, &me, &err);
 				if (st == ST_OK) {
 					/* Someone else signed meanwhile (a transfer to
-					 * this account...): the screen reads again. */
-					if (me.log_size != app->log_size)
-						app->generation++;
-					app->log_size = me.log_size;
+					 * this account...): the screen on top reads
+					 * again.  Not a form (what is typed stays; the
+					 * next idle check after it closes does it), and
+					 * not through app->generation, which means "this
+					 * person signed" (Holdings then drops the marks
+					 * a form used). */
+					if (me.log_size != app->log_size &&
+					    tui_top(app)->ops->kind != TUI_V_FORM) {
+						app->log_size = me.log_size;
+						reload_top(app);
+					}
 					query_me_free(&me);
 				} else if (tui_reconnect(app, st, 5)) {
 					reload_top(app);

@@ -89,17 +89,21 @@ static void dash_draw(tui_app *app, tui_view *v, const tui_rect *r)
 			 "2 Holdings  3 Transactions  4 Incidents  5 Log  ? Help", A_NORMAL, true);
 		return;
 	}
+	/* The subject takes what the other columns leave (at least 34). */
+	int sw = r->w - 64;
+	sw = sw < 34 ? 34 : sw > 60 ? 60 : sw;
 	char cols[256];
-	snprintf(cols, sizeof cols, "   %-20s %-7s %-34s %-14s %s", "alarm", "account", "subject",
+	snprintf(cols, sizeof cols, "   %-20s %-7s %-*s %-14s %s", "alarm", "account", sw, "subject",
 		 "overdue by", "since");
 	tui_text(r->y + 1, r->x, r->w, cols, tui_attr(app, TUI_S_HEADER), true);
 	int visible = r->h - 2;
 	int top = view_scroll(d->cursor, (int)d->alarms.n, visible, &d->top);
 	for (int i = 0; i < visible && top + i < (int)d->alarms.n; i++) {
 		const query_alarm *a = &d->alarms.rows[top + i];
-		char dur[32], since[32], line[512];
-		snprintf(line, sizeof line, " ! %-20s %-7s %-34.34s %-14s %s", kind_word(a->kind),
-			 a->account, a->subject, view_duration(a->overdue_seconds, dur, sizeof dur),
+		char dur[32], since[32], line[512], subj[256];
+		snprintf(line, sizeof line, " ! %-20s %-7s %s %-14s %s", kind_word(a->kind),
+			 a->account, tui_fit(a->subject, sw, subj, sizeof subj),
+			 view_duration(a->overdue_seconds, dur, sizeof dur),
 			 view_time(a->since, since, sizeof since));
 		bool cur = top + i == d->cursor;
 		tui_text(r->y + 2 + i, r->x, r->w, line,
