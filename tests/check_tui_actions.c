@@ -177,6 +177,10 @@ START_TEST(test_bar_from_table)
 	ck_assert(strstr(bar, "F1 Help") < strstr(bar, "F3 Search"));
 	ck_assert(strstr(bar, "F3 Search") < strstr(bar, "F10 Quit"));
 	ck_assert(strstr(bar, "F10 Quit") < strstr(bar, "r Receive"));
+	/* actions that open a form come before those that arrange the view,
+	 * so a bar cut at the screen's width keeps them */
+	ck_assert_msg(strstr(bar, "x Incident") < strstr(bar, "n Next"), "bar order: %s", bar);
+	ck_assert_msg(strstr(bar, "d Destroy") < strstr(bar, "Space Mark"), "bar order: %s", bar);
 	/* every action offered here with a bar place is in it, with its label */
 	for (int a = A_NONE + 1; a < A__COUNT; a++) {
 		const tui_action_def *d = tui_action_get((tui_action)a);
@@ -204,6 +208,12 @@ START_TEST(test_bar_from_table)
 	ck_assert_uint_lt(strlen(small), 10);
 	ck_assert_int_eq(small[10], 'Z');
 	ck_assert_str_eq(small, "F1 Help");
+	/* a bar cut short keeps the table's order: no later, shorter item
+	 * takes the place of one that did not fit */
+	char cut[140];
+	tui_bar_text(TUI_V_HOLDINGS, TUI_R_CUSTODIAN, cut, 136);
+	ck_assert_msg(strstr(cut, "n Next") == NULL || strstr(cut, "x Incident") != NULL,
+		      "cut bar skips an item: %s", cut);
 	tui_bar_text(TUI_V_HOLDINGS, TUI_R_CUSTODIAN, small, 1);
 	ck_assert_str_eq(small, "");
 }

@@ -122,14 +122,19 @@ const char *tui_key_name(int key, char *buf, size_t cap)
 	return buf;
 }
 
-/* Append "KEY LABEL  " to buf if it fits. */
-static void bar_add(char *buf, size_t cap, size_t *len, int key, const char *label)
+/* Append "  KEY LABEL" to buf if it fits; once one does not, the bar is
+ * full and nothing after it is added (a later, shorter item must not jump
+ * the queue). */
+static void bar_add(char *buf, size_t cap, size_t *len, bool *full, int key, const char *label)
 {
+	if (*full)
+		return;
 	char k[16];
 	tui_key_name(key, k, sizeof k);
 	int w = snprintf(buf + *len, cap - *len, "%s%s %s", *len ? "  " : "", k, label);
 	if (w < 0 || (size_t)w >= cap - *len) {
 		buf[*len] = '\0';
+		*full = true;
 		return;
 	}
 	*len += (size_t)w;
@@ -146,6 +151,7 @@ static bool bar_edit_key(const tui_action_def *d)
 void tui_bar_text(unsigned view, unsigned roles, char *buf, size_t cap)
 {
 	size_t len = 0;
+	bool full = false;
 	if (cap == 0)
 		return;
 	buf[0] = '\0';
@@ -154,17 +160,21 @@ void tui_bar_text(unsigned view, unsigned roles, char *buf, size_t cap)
 		for (int a = A_NONE + 1; a < A__COUNT; a++) {
 			const tui_action_def *d = &table[a];
 			if (d->fkey == f && (d->views & view) && (d->roles & roles))
-				bar_add(buf, cap, &len, TUI_FN(KEY_F(f)), d->label);
+				bar_add(buf, cap, &len, &full, TUI_FN(KEY_F(f)), d->label);
 		}
-	/* Then the single keys of the view's own actions. */
-	for (int a = A_NONE + 1; a < A__COUNT; a++) {
-		const tui_action_def *d = &table[a];
-		if (d->fkey != 0 || !(d->views & view) || !(d->roles & roles))
-			continue;
-		if (d->kind != TUI_AK_FORM && d->kind != TUI_AK_VIEW && !bar_edit_key(d))
-			continue;
-		bar_add(buf, cap, &len, d->key, d->label);
-	}
+	/* Then the single keys of the view's own actions: those that open a
+	 * form (and a form's control keys) before those that arrange the view,
+	 * so that a bar cut at the screen's width loses the least needed. */
+	for (int pass = 0; pass < 2; pass++)
+		for (int a = A_NONE + 1; a < A__COUNT; a++) {
+			const tui_action_def *d = &table[a];
+			if (d->fkey != 0 || !(d->views & view) || !(d->roles & roles))
+				continue;
+			bool first = d->kind == TUI_AK_FORM || bar_edit_key(d);
+			if (pass == 0 ? !first : d->kind != TUI_AK_VIEW)
+				continue;
+			bar_add(buf, cap, &len, &full, d->key, d->label);
+		}
 }
 
 size_t tui_help_lines(unsigned view, unsigned roles,

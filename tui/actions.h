@@ -210,10 +210,11 @@ size_t tui_actions_offered(unsigned view, unsigned roles, tui_action *out, size_
 const char *tui_key_name(int key, char *buf, size_t cap);
 
 /* The function-key bar for `view` and `roles`: "F1 Help  F3 Search ...
- * F10 Quit" then the single-key actions that change the ledger or
- * arrange the view ("r Receive  t Transfer ..."), and a form's control
- * keys ("Ctrl-N Another item"), written into buf
- * (NUL-terminated, cut at cap).  Only actions allowed to `roles`. */
+ * F10 Quit", then the single-key actions that open a form ("r Receive  t
+ * Transfer ...") and a form's control keys ("Ctrl-N Another item"), then
+ * those that arrange the view ("n Next  Space Mark"), written into buf
+ * (NUL-terminated, cut between items at cap).  Only actions allowed to
+ * `roles`. */
 void tui_bar_text(unsigned view, unsigned roles, char *buf, size_t cap);
 
 /* The help lines for `view` and `roles`: for each action the table offers

@@ -540,10 +540,32 @@ static void draw_message(tui_app *app)
 	tui_text(LINES - 2, 0, COLS, line, tui_attr(app, style[app->msg_level]), true);
 }
 
+/* The columns tui_bar_text's text takes on the screen, where each "  "
+ * between two items is drawn as one space (ASCII keys and labels). */
+static size_t bar_width(const char *bar)
+{
+	size_t w = strlen(bar);
+	for (const char *p = bar; (p = strstr(p, "  ")) != NULL; p += 2)
+		w--;
+	return w;
+}
+
 static void draw_bar(tui_app *app, const tui_view *v)
 {
 	char bar[1024];
-	tui_bar_text(v ? v->ops->kind : TUI_V_DASHBOARD, tui_roles(app), bar, sizeof bar);
+	unsigned kind = v ? v->ops->kind : TUI_V_DASHBOARD;
+	tui_bar_text(kind, tui_roles(app), bar, sizeof bar);
+	/* Too wide for the screen: cut between items and say where the rest
+	 * is ("? More": the help lists every key). */
+	size_t room = COLS > 0 ? (size_t)COLS : 0;
+	if (bar_width(bar) > room) {
+		for (size_t cap = strlen(bar); cap > 1; cap--) {
+			tui_bar_text(kind, tui_roles(app), bar, cap);
+			if (bar_width(bar) + sizeof " ? More" - 1 <= room)
+				break;
+		}
+		snprintf(bar + strlen(bar), sizeof bar - strlen(bar), "%s? More", bar[0] ? "  " : "");
+	}
 	/* "KEY Label  KEY Label": keys in one style, labels in the other. */
 	int x = 0;
 	move(LINES - 1, 0);
