@@ -26,8 +26,9 @@ typedef struct inc_state {
 	char error[300];
 } inc_state;
 
-static status inc_page(tui_app *app, inc_state *s, const char *after)
+static status inc_page(tui_app *app, void *state, const char *after)
 {
+	inc_state *s = state;
 	query_incidents q;
 	errbuf err = {""};
 	const char *acct = s->account[0] ? s->account : NULL;
@@ -123,21 +124,9 @@ static tui_result inc_key(tui_app *app, tui_view *v, int key, tui_action a)
 {
 	(void)key;
 	inc_state *s = v->state;
+	if (view_list_move(app, a, v->page_rows, s, &s->cursor, &s->n, s->next, inc_page))
+		return TUI_HANDLED;
 	switch (a) {
-	case A_UP: s->cursor--; break;
-	case A_DOWN: s->cursor++; break;
-	case A_PGUP: s->cursor -= v->page_rows; break;
-	case A_PGDN: s->cursor += v->page_rows; break;
-	case A_HOME: s->cursor = 0; break;
-	case A_END:
-		while (s->next[0] != '\0') {
-			char after[QUERY_CURSOR_MAX];
-			memcpy(after, s->next, sizeof after);
-			if (inc_page(app, s, after) != ST_OK)
-				break;
-		}
-		s->cursor = s->n - 1;
-		break;
 	case A_OPEN:
 		if (s->n > 0) {
 			const irow *x = &s->rows[s->cursor];
@@ -168,16 +157,6 @@ static tui_result inc_key(tui_app *app, tui_view *v, int key, tui_action a)
 	default:
 		return TUI_UNHANDLED;
 	}
-	if (s->cursor >= s->n && s->next[0] != '\0') {
-		char after[QUERY_CURSOR_MAX];
-		memcpy(after, s->next, sizeof after);
-		(void)inc_page(app, s, after);
-	}
-	if (s->cursor >= s->n)
-		s->cursor = s->n - 1;
-	if (s->cursor < 0)
-		s->cursor = 0;
-	return TUI_HANDLED;
 }
 
 static void inc_done(tui_app *app, tui_view *v)

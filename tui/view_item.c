@@ -27,8 +27,9 @@ typedef struct item_state {
 	char error[300];
 } item_state;
 
-static status item_fetch(tui_app *app, item_state *s, const char *after)
+static status item_fetch(tui_app *app, void *state, const char *after)
 {
+	item_state *s = state;
 	query_history_filter f = {s->title, s->edition, s->serial, HISTORY_PAGE, after};
 	query_history h;
 	errbuf err = {""};
@@ -150,36 +151,14 @@ static tui_result item_key(tui_app *app, tui_view *v, int key, tui_action a)
 {
 	(void)key;
 	item_state *s = v->state;
+	if (view_list_move(app, a, v->page_rows, s, &s->cursor, &s->n, s->next, item_fetch))
+		return TUI_HANDLED;
 	switch (a) {
-	case A_UP: s->cursor--; break;
-	case A_DOWN: s->cursor++; break;
-	case A_PGUP: s->cursor -= v->page_rows; break;
-	case A_PGDN: s->cursor += v->page_rows; break;
-	case A_HOME: s->cursor = 0; break;
-	case A_END:
-		while (s->next[0] != '\0') {
-			char after[QUERY_CURSOR_MAX];
-			memcpy(after, s->next, sizeof after);
-			if (item_fetch(app, s, after) != ST_OK)
-				break;
-		}
-		s->cursor = s->n - 1;
-		break;
 	case A_OPEN:
 		return TUI_HANDLED;
 	default:
 		return TUI_UNHANDLED;
 	}
-	if (s->cursor >= s->n && s->next[0] != '\0') {
-		char after[QUERY_CURSOR_MAX];
-		memcpy(after, s->next, sizeof after);
-		(void)item_fetch(app, s, after);
-	}
-	if (s->cursor >= s->n)
-		s->cursor = s->n - 1;
-	if (s->cursor < 0)
-		s->cursor = 0;
-	return TUI_HANDLED;
 }
 
 static void item_done(tui_app *app, tui_view *v)

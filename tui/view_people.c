@@ -23,8 +23,9 @@ typedef struct people_state {
 	char error[300];
 } people_state;
 
-static status people_page(tui_app *app, people_state *s, const char *after)
+static status people_page(tui_app *app, void *state, const char *after)
 {
+	people_state *s = state;
 	query_persons q;
 	errbuf err = {""};
 	status st = query_person_list(app->db, PEOPLE_PAGE, after, &q, &err);
@@ -105,36 +106,14 @@ static tui_result people_key(tui_app *app, tui_view *v, int key, tui_action a)
 {
 	(void)key;
 	people_state *s = v->state;
+	if (view_list_move(app, a, v->page_rows, s, &s->cursor, &s->n, s->next, people_page))
+		return TUI_HANDLED;
 	switch (a) {
-	case A_UP: s->cursor--; break;
-	case A_DOWN: s->cursor++; break;
-	case A_PGUP: s->cursor -= v->page_rows; break;
-	case A_PGDN: s->cursor += v->page_rows; break;
-	case A_HOME: s->cursor = 0; break;
-	case A_END:
-		while (s->next[0] != '\0') {
-			char after[QUERY_CURSOR_MAX];
-			memcpy(after, s->next, sizeof after);
-			if (people_page(app, s, after) != ST_OK)
-				break;
-		}
-		s->cursor = s->n - 1;
-		break;
 	case A_OPEN:
 		return TUI_HANDLED;
 	default:
 		return TUI_UNHANDLED;
 	}
-	if (s->cursor >= s->n && s->next[0] != '\0') {
-		char after[QUERY_CURSOR_MAX];
-		memcpy(after, s->next, sizeof after);
-		(void)people_page(app, s, after);
-	}
-	if (s->cursor >= s->n)
-		s->cursor = s->n - 1;
-	if (s->cursor < 0)
-		s->cursor = 0;
-	return TUI_HANDLED;
 }
 
 static void people_done(tui_app *app, tui_view *v)

@@ -44,8 +44,9 @@ static void add_rows(txn_state *s, const query_txns *t, bool incoming)
 	}
 }
 
-static status txn_page(tui_app *app, txn_state *s, const char *after)
+static status txn_page(tui_app *app, void *state, const char *after)
 {
+	txn_state *s = state;
 	query_txn_filter f = {.account = s->account, .limit = TXN_PAGE, .after = after};
 	query_txns t;
 	errbuf err = {""};
@@ -149,21 +150,9 @@ static tui_result txn_key(tui_app *app, tui_view *v, int key, tui_action a)
 {
 	(void)key;
 	txn_state *s = v->state;
+	if (view_list_move(app, a, v->page_rows, s, &s->cursor, &s->n, s->next, txn_page))
+		return TUI_HANDLED;
 	switch (a) {
-	case A_UP: s->cursor--; break;
-	case A_DOWN: s->cursor++; break;
-	case A_PGUP: s->cursor -= v->page_rows; break;
-	case A_PGDN: s->cursor += v->page_rows; break;
-	case A_HOME: s->cursor = 0; break;
-	case A_END:
-		while (s->next[0] != '\0') {
-			char after[QUERY_CURSOR_MAX];
-			memcpy(after, s->next, sizeof after);
-			if (txn_page(app, s, after) != ST_OK)
-				break;
-		}
-		s->cursor = s->n - 1;
-		break;
 	case A_OPEN:
 		if (s->n > 0) {
 			const trow *t = &s->rows[s->cursor];
@@ -191,16 +180,6 @@ static tui_result txn_key(tui_app *app, tui_view *v, int key, tui_action a)
 	default:
 		return TUI_UNHANDLED;
 	}
-	if (s->cursor >= s->n && s->next[0] != '\0') {
-		char after[QUERY_CURSOR_MAX];
-		memcpy(after, s->next, sizeof after);
-		(void)txn_page(app, s, after);
-	}
-	if (s->cursor >= s->n)
-		s->cursor = s->n - 1;
-	if (s->cursor < 0)
-		s->cursor = 0;
-	return TUI_HANDLED;
 }
 
 static void txn_done(tui_app *app, tui_view *v)

@@ -1,6 +1,8 @@
 /* view_util.c: small helpers shared by the screens (see views.h). */
 #include "views.h"
 
+#include "../src/query.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +21,38 @@ int view_scroll(int cursor, int n, int visible, int *top)
 	if (*top < 0)
 		*top = 0;
 	return *top;
+}
+
+bool view_list_move(tui_app *app, tui_action a, int page_rows, void *state, int *cursor,
+		    const int *n, const char *next, view_page_fn page)
+{
+	char after[QUERY_CURSOR_MAX];
+	switch (a) {
+	case A_UP: (*cursor)--; break;
+	case A_DOWN: (*cursor)++; break;
+	case A_PGUP: *cursor -= page_rows; break;
+	case A_PGDN: *cursor += page_rows; break;
+	case A_HOME: *cursor = 0; break;
+	case A_END:
+		while (next[0] != '\0') {
+			snprintf(after, sizeof after, "%s", next);
+			if (page(app, state, after) != ST_OK)
+				break;
+		}
+		*cursor = *n - 1;
+		break;
+	default:
+		return false;
+	}
+	if (*cursor >= *n && next[0] != '\0') {
+		snprintf(after, sizeof after, "%s", next);
+		(void)page(app, state, after);
+	}
+	if (*cursor >= *n)
+		*cursor = *n - 1;
+	if (*cursor < 0)
+		*cursor = 0;
+	return true;
 }
 
 const char *view_duration(int64_t s, char *buf, size_t cap)

@@ -36,6 +36,19 @@ typedef struct view_item_arg {
  * the first row to draw.  *top is kept between draws. */
 int view_scroll(int cursor, int n, int visible, int *top);
 
+/* Loads the page of a list after the cursor `after` into the view's
+ * state (the screens' own page functions). */
+typedef status (*view_page_fn)(tui_app *app, void *state, const char *after);
+
+/* The moving actions of a list read forward page by page (Up, Down, PgUp,
+ * PgDn, Home, End): moves *cursor over the *n rows loaded so far, loading
+ * the next page with page(app, state, next) when the cursor goes past
+ * them and `next` (the state's cursor of the next page, "" after the last)
+ * is not empty, every page for End; then keeps the cursor on a row.
+ * Returns false, touching nothing, for any other action. */
+bool view_list_move(tui_app *app, tui_action a, int page_rows, void *state, int *cursor,
+		    const int *n, const char *next, view_page_fn page);
+
 /* "3 h", "2 d 4 h", "5 min": a duration in seconds, short, into buf. */
 const char *view_duration(int64_t seconds, char *buf, size_t cap);
 
