@@ -513,11 +513,11 @@ static void draw_status(tui_app *app, const tui_view *v)
 	attr_t st = tui_attr(app, TUI_S_STATUS);
 	char roles[96], line[1024], right[128];
 	my_roles_text(app, roles, sizeof roles);
-	snprintf(line, sizeof line, " %s (%s)  acct %s  %s  TLS %s  log %s #%lld%s",
-		 app->person[0] ? app->person : app->login, roles,
+	/* "read only" early: on a narrow screen the end of the line is cut */
+	snprintf(line, sizeof line, " %s (%s%s)  acct %s  %s  TLS %s  log %s #%lld",
+		 app->person[0] ? app->person : app->login, roles, app->key ? "" : ", read only",
 		 app->account[0] ? app->account : "-", app->server, app->tls ? "yes" : "no",
-		 app->origin[0] ? app->origin : "(not started)", (long long)app->log_size,
-		 app->key ? "" : "  [read only]");
+		 app->origin[0] ? app->origin : "(not started)", (long long)app->log_size);
 	snprintf(right, sizeof right, " %s ", v ? v->ops->name : "");
 	int rw = tui_text_width(right);
 	if (app->conn_lost) {
