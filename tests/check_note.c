@@ -441,6 +441,36 @@ START_TEST(verify_one_bad_rejects)
 }
 END_TEST
 
+/* A signature whose base64 holds "//" written as U+0080 (C2 80: valid
+ * UTF-8, two bytes, so the length stays a multiple of 4) must not parse:
+ * libsodium 1.0.18 decodes every byte 0x80-0xFF as '/', which made the
+ * note's bytes changeable without breaking its signature. */
+START_TEST(parse_sig_high_bytes)
+{
+	for (int i = 0; i < 5000; i++) {
+		char text[32], *out = NULL;
+		size_t outlen = 0;
+		int tl = snprintf(text, sizeof text, "entry %d\n", i);
+		const key_secret *k[1] = {alice};
+		ck_assert_int_eq(note_sign(text, (size_t)tl, k, 1, &out, &outlen, NULL), ST_OK);
+		char *sl = strstr(out, "\n\n") + 2, *dd = strstr(sl, "//");
+		if (dd == NULL) {
+			free(out);
+			continue;
+		}
+		note n;
+		errbuf err = {""};
+		ck_assert_int_eq(note_parse(out, outlen, &n, NULL), ST_OK);
+		dd[0] = (char)0xc2;
+		dd[1] = (char)0x80;
+		ck_assert_int_eq(note_parse(out, outlen, &n, &err), ST_FORMAT);
+		free(out);
+		return;
+	}
+	ck_abort_msg("no signature with \"//\" in 5000 tries");
+}
+END_TEST
+
 START_TEST(verify_wrong_length)
 {
 	/* alice's name and key ID with a 63- or 65-byte signature: a known
@@ -709,6 +739,7 @@ static Suite *note_suite(void)
 	tcase_add_test(tc, verify_unknown_ignored);
 	tcase_add_test(tc, verify_one_bad_rejects);
 	tcase_add_test(tc, verify_wrong_length);
+	tcase_add_test(tc, parse_sig_high_bytes);
 	tcase_add_test(tc, verify_need);
 	tcase_add_test(tc, verify_duplicates_and_limits);
 	tcase_add_test(tc, verify_sixteen);

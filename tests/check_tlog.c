@@ -288,6 +288,57 @@ START_TEST(cosig_vkeys)
 }
 END_TEST
 
+/* Base64 is the 64 ASCII characters and '=' only.  libsodium 1.0.18's
+ * decoder (under b64_decode) reads every byte 0x80-0xFF as '/', which
+ * would give one hash or key many encodings: fuzz_tlog's first finding.
+ * Each line here differs from an accepted one only by such a byte where
+ * the accepted one has '/'. */
+START_TEST(base64_high_bytes)
+{
+	static const char *const bodies[] = {
+		"o\n1\nCsUYapGGPo4dkMgIAUqom\x80Xajj7h2fB2MPA3j2jxq2I=\n",
+		"o\n1\nCsUYapGGPo4dkMgIAUqom\xffXajj7h2fB2MPA3j2jxq2I=\n",
+	};
+	tlog_checkpoint cp;
+	merkle_hash h[MERKLE_MAX_PROOF];
+	size_t n;
+	errbuf err = {{0}};
+	const char body_ok[] = "o\n1\n" ROOT64 "\n";
+	ck_assert_int_eq(tlog_checkpoint_body_parse(body_ok, strlen(body_ok), &cp, &err), ST_OK);
+	for (size_t i = 0; i < 2; i++) {
+		size_t len = strlen(bodies[i]);
+		ck_assert_msg(tlog_checkpoint_body_parse(bodies[i], len, &cp, &err) == ST_FORMAT,
+			      "accepted checkpoint body %zu", i);
+		/* the same root as a consistency-hash line */
+		ck_assert_msg(tlog_hashes_parse(bodies[i] + 4, len - 4, h, &n, &err) == ST_FORMAT,
+			      "accepted hash line %zu", i);
+	}
+	/* a proof hash and the extra data */
+	const char proof_ok[] = TLOG_PROOF_HEADER "\nextra YS8/\nindex 0\n" ROOT64 "\n\no\n";
+	char proof[sizeof proof_ok];
+	tlog_proof *p = malloc(sizeof *p);
+	ck_assert_int_eq(tlog_proof_parse(proof_ok, strlen(proof_ok), p, &err), ST_OK);
+	memcpy(proof, proof_ok, sizeof proof);
+	*strchr(proof, '/') = (char)0x80; /* in the extra line */
+	ck_assert_int_eq(tlog_proof_parse(proof, strlen(proof), p, &err), ST_FORMAT);
+	memcpy(proof, proof_ok, sizeof proof);
+	*strchr(strstr(proof, "index"), '/') = (char)0xc0; /* in the proof hash */
+	ck_assert_int_eq(tlog_proof_parse(proof, strlen(proof), p, &err), ST_FORMAT);
+	free(p);
+	/* a cosigner key whose key material has a '/' */
+	key_secret *w = test_key("TEST-ONLY-witness-3");
+	char vk[KEY_VKEY_MAX + 1];
+	size_t vl = tlog_cosig_vkey_format(key_secret_public(w), vk);
+	key_public k;
+	ck_assert_int_eq(tlog_cosig_vkey_parse(vk, vl, &k, &err), ST_OK);
+	char *slash = strchr(strrchr(vk, '+'), '/');
+	ck_assert_ptr_nonnull(slash);
+	*slash = (char)0xaf;
+	ck_assert_int_eq(tlog_cosig_vkey_parse(vk, vl, &k, &err), ST_FORMAT);
+	key_secret_free(w);
+}
+END_TEST
+
 /* ---- tiles ---------------------------------------------------------------- */
 
 START_TEST(tile_paths)
@@ -525,6 +576,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, spec_cosignature_example);
 	tcase_add_test(tc, cosign_and_verify);
 	tcase_add_test(tc, cosig_vkeys);
+	tcase_add_test(tc, base64_high_bytes);
 	tcase_add_test(tc, tile_paths);
 	tcase_add_test(tc, tiles_write_read_back);
 	tcase_add_test(tc, hashes_round_trip);
