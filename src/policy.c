@@ -258,20 +258,29 @@ status policy_load(const char *path, policy *p, errbuf *err)
 	return st;
 }
 
-static bool ref_met(const policy *p, policy_ref r, const bool *witnessed)
-{
-	if (!r.is_group)
-		return witnessed[r.index];
-	const policy_group *g = &p->groups[r.index];
-	size_t n = 0;
-	for (size_t i = 0; i < g->nmembers; i++)
-		n += ref_met(p, g->members[i], witnessed);
-	return n >= g->k;
-}
-
+/* Each group is evaluated once, in the order of the file: a group's members
+ * are witnesses and groups defined before it (policy_parse sees to that), so
+ * their results are known by then.  Evaluating a group afresh wherever it is
+ * a member would walk every path through shared subgroups, exponentially
+ * many (a group listing the two groups before it, 64 deep, never returns). */
 bool policy_quorum_met(const policy *p, const bool *witnessed)
 {
-	return p->quorum_none || ref_met(p, p->quorum, witnessed);
+	if (p->quorum_none)
+		return true;
+	bool met[POLICY_MAX_GROUPS] = {false};
+	for (size_t g = 0; g < p->ngroups; g++) {
+		const policy_group *gr = &p->groups[g];
+		size_t n = 0;
+		for (size_t i = 0; i < gr->nmembers; i++) {
+			policy_ref r = gr->members[i];
+			if (r.is_group)
+				n += r.index < g && met[r.index];
+			else
+				n += witnessed[r.index];
+		}
+		met[g] = n >= gr->k;
+	}
+	return p->quorum.is_group ? met[p->quorum.index] : witnessed[p->quorum.index];
 }
 
 status policy_check_log(const policy *p, const note *n, const tlog_checkpoint *cp,

@@ -36,5 +36,5 @@ $(FUZZ_PROGS): %: %.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(CRYPTO_LIBS)
 
-fuzz-seeds: $(BUILD)/tests/mkvectors
-	$(Q)tests/fuzz/mkseeds.sh $(BUILD)/tests/mkvectors
+fuzz-seeds: $(BUILD)/tests/mkvectors $(BUILD)/tests/mkbundle
+	$(Q)tests/fuzz/mkseeds.sh $(BUILD)/tests/mkvectors $(BUILD)/tests/mkbundle
