@@ -128,8 +128,14 @@ $(BUILD)/tests/mktestkey: $(BUILD)/tests/mktestkey.o $(LIB)
 $(BUILD)/tests/mkbundle: $(BUILD)/tests/mkbundle.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
+
+# The entry forger for the tamper tests on a real database (tests/forge.c).
+$(BUILD)/tests/forge: $(BUILD)/tests/forge.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 TEST_TOOLS = $(BUILD)/tests/mkvectors $(BUILD)/tests/mktestkey \
-	$(if $(wildcard tests/mkbundle.c),$(BUILD)/tests/mkbundle)
+	$(if $(wildcard tests/mkbundle.c),$(BUILD)/tests/mkbundle) \
+	$(if $(wildcard tests/forge.c),$(BUILD)/tests/forge)
 
 # `make check`: the whole suite under AddressSanitizer and UBSan.
 check:
