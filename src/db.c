@@ -20,10 +20,15 @@ struct db {
 	char *conninfo;   /* as given; NULL for the environment's defaults */
 	char sqlstate[6];
 	char server[160];
+	bool no_access;   /* the schema exists but this login may not use it */
 };
 
+/* Pins search_path, and tells whether this login may use the custos
+ * schema (true while the schema does not exist yet: `db init`). */
 static const char PIN_SEARCH_PATH[] =
-	"SELECT pg_catalog.set_config('search_path', 'custos, pg_catalog, pg_temp', false)";
+	"SELECT pg_catalog.set_config('search_path', 'custos, pg_catalog, pg_temp', false), "
+	"CASE WHEN pg_catalog.to_regnamespace('custos') IS NULL THEN true "
+	"ELSE pg_catalog.has_schema_privilege('custos', 'USAGE') END";
 
 /* One line of libpq's message: drop the trailing newline. */
 static void copy_message(errbuf *err, const char *prefix, const char *msg)
@@ -66,6 +71,7 @@ static status connect_now(db *d, errbuf *err)
 		 PQport(d->conn) ? PQport(d->conn) : "", PQdb(d->conn) ? PQdb(d->conn) : "");
 	PGresult *r = NULL;
 	status st = db_exec(d, PIN_SEARCH_PATH, 0, NULL, &r, err);
+	d->no_access = st == ST_OK && strcmp(PQgetvalue(r, 0, 1), "f") == 0;
 	PQclear(r);
 	if (st != ST_OK) {
 		PQfinish(d->conn);
@@ -142,6 +148,18 @@ static status result_error(db *d, const PGresult *r, errbuf *err)
 		return ST_CONN;
 	}
 	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	/* A login without the schema (no custos role: never enrolled, or its
+	 * key revoked) sees "function ... does not exist": say what it means. */
+	if (d->no_access && state &&
+	    (strcmp(state, "42883") == 0 || strcmp(state, "42P01") == 0 ||
+	     strcmp(state, "3F000") == 0 || strcmp(state, "42501") == 0)) {
+		if (err != NULL)
+			snprintf(err->msg, sizeof err->msg,
+				 "database: the login %s may not use custos: it is not an enrolled "
+				 "person, or its key was revoked (ask an administrator)",
+				 PQuser(d->conn) ? PQuser(d->conn) : "");
+		return ST_DENIED;
+	}
 	copy_message(err, "database: ", msg ? msg : PQerrorMessage(d->conn));
 	if (state && strcmp(state, "42501") == 0)
 		return ST_DENIED;
