@@ -630,6 +630,34 @@ static status match_signatures(const note *n, lookup_ctx *ctx, size_t need,
 	return ST_OK;
 }
 
+/* Why each signature line of n matches no key of the registry, as
+ * "key NAME is not enrolled; key NAME was revoked at entry N", into out. */
+static void explain_untrusted(const lookup_ctx *ctx, const note *n, char *out, size_t cap)
+{
+	size_t pos = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n->nsigs; i++) {
+		const note_sigline *s = &n->sigs[i];
+		if (registry_lookup((void *)ctx, s->name, s->namelen, s->id) != NULL)
+			continue;
+		const person *p = table_find(&ctx->r->persons, s->name, s->namelen);
+		char why[64];
+		if (p == NULL)
+			snprintf(why, sizeof why, "is not enrolled");
+		else if (memcmp(p->key.id, s->id, KEY_ID_LEN) != 0)
+			snprintf(why, sizeof why, "has another key ID than the enrolled key");
+		else if (p->revoked)
+			snprintf(why, sizeof why, "was revoked at entry %" PRIu64, p->revoked_index);
+		else
+			continue;
+		int w = snprintf(out + pos, cap - pos, "%skey %.*s %s", pos ? "; " : "",
+				 (int)(s->namelen > 64 ? 64 : s->namelen), s->name, why);
+		if (w < 0 || (size_t)w >= cap - pos)
+			break;
+		pos += (size_t)w;
+	}
+}
+
 static status check_signatures(const replay *r, const entry *e, const note *n, signers *out,
 			       errbuf *err)
 {
@@ -643,9 +671,13 @@ static status check_signatures(const replay *r, const entry *e, const note *n, s
 			    ? match_signatures(n, &ctx, entry_required_signers(e), keys, &nkeys, &why)
 			    : note_verify(n, registry_lookup, &ctx, entry_required_signers(e), keys,
 					  &nkeys, &why);
-	if (st != ST_OK)
-		return refuse(err, st, r->size, "%s entry: %s", entry_action_name(e->action),
-			      err_text(&why, st));
+	if (st != ST_OK) {
+		char untrusted[192];
+		explain_untrusted(&ctx, n, untrusted, sizeof untrusted);
+		return refuse(err, st, r->size, "%s entry: %s%s%s%s", entry_action_name(e->action),
+			      err_text(&why, st), untrusted[0] ? " (" : "", untrusted,
+			      untrusted[0] ? ")" : "");
+	}
 	out->n = nkeys;
 	for (size_t i = 0; i < nkeys; i++) {
 		out->s[i].key = keys[i];
