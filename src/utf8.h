@@ -1,4 +1,4 @@
-/* utf8.h: strict UTF-8 decoding (RFC 3629: no overlongs, no surrogates,
+/* utf8.h: strict UTF-8 decoding and encoding (RFC 3629: no overlongs, no surrogates,
  * nothing above U+10FFFF). */
 #ifndef CUSTOS_UTF8_H
 #define CUSTOS_UTF8_H
@@ -11,6 +11,10 @@
  * (1-4) and stores the code point in *cp, or returns 0 if the bytes at s do
  * not start a well-formed sequence (or len is 0). */
 size_t utf8_decode(const char *s, size_t len, uint32_t *cp);
+
+/* Encode code point cp into out: returns the bytes written (1-4), or 0
+ * (nothing written) for a surrogate or a value above U+10FFFF. */
+size_t utf8_encode(uint32_t cp, char out[4]);
 
 /* True if all of s[0..len) is well-formed UTF-8. */
 bool utf8_valid(const char *s, size_t len);

@@ -48,6 +48,27 @@ START_TEST(utf8_strict)
 }
 END_TEST
 
+/* utf8_encode is utf8_decode's inverse over every scalar value, and writes
+ * nothing for surrogates and values past U+10FFFF. */
+START_TEST(utf8_encode_roundtrip)
+{
+	for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
+		char out[4] = {0};
+		size_t n = utf8_encode(cp, out);
+		if (cp >= 0xD800 && cp <= 0xDFFF) {
+			ck_assert_uint_eq(n, 0);
+			continue;
+		}
+		uint32_t back = 0;
+		ck_assert_msg(n >= 1 && n <= 4 && utf8_decode(out, n, &back) == n && back == cp,
+			      "U+%04X", (unsigned)cp);
+	}
+	char out[4];
+	ck_assert_uint_eq(utf8_encode(0x110000, out), 0);
+	ck_assert_uint_eq(utf8_encode(0xFFFFFFFF, out), 0);
+}
+END_TEST
+
 START_TEST(b64_canonical)
 {
 	uint8_t out[8];
@@ -219,6 +240,7 @@ int main(void)
 	Suite *s = suite_create("text");
 	TCase *tc = tcase_create("text");
 	tcase_add_test(tc, utf8_strict);
+	tcase_add_test(tc, utf8_encode_roundtrip);
 	tcase_add_test(tc, b64_canonical);
 	tcase_add_test(tc, safeprint_escapes);
 	tcase_add_test(tc, json_escapes);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../keys/keyfile.h"
+#include "../src/utf8.h"
 
 /* ---- building a form ------------------------------------------------------ */
 
@@ -115,35 +116,6 @@ void form_free(form *f)
 }
 
 /* ---- editing a field ------------------------------------------------------ */
-
-static size_t utf8_encode(unsigned cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		if (cp >= 0xd800 && cp < 0xe000)
-			return 0;
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	if (cp < 0x110000) {
-		out[0] = (char)(0xf0 | (cp >> 18));
-		out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[3] = (char)(0x80 | (cp & 0x3f));
-		return 4;
-	}
-	return 0;
-}
 
 void form_field_insert(form_field *fl, unsigned cp)
 {

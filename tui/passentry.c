@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "../keys/keyfile.h"
+#include "../src/utf8.h"
 #include "actions.h"
 
 status passentry_init(passentry *p)
@@ -16,35 +17,6 @@ status passentry_init(passentry *p)
 		return ST_NOMEM;
 	sodium_memzero(p->buf, PASSPHRASE_MAX + 1);
 	return ST_OK;
-}
-
-static size_t utf8_put(uint32_t cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		if (cp >= 0xd800 && cp < 0xe000)
-			return 0;
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	if (cp < 0x110000) {
-		out[0] = (char)(0xf0 | (cp >> 18));
-		out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[3] = (char)(0x80 | (cp & 0x3f));
-		return 4;
-	}
-	return 0;
 }
 
 passentry_result passentry_key(passentry *p, int key)
@@ -71,7 +43,7 @@ passentry_result passentry_key(passentry *p, int key)
 	if (TUI_IS_FN(key) || key < 0x20 || (key >= 0x7f && key < 0xa0))
 		return PASS_IGNORED;
 	char u[4];
-	size_t n = utf8_put((uint32_t)key, u);
+	size_t n = utf8_encode((uint32_t)key, u);
 	if (n == 0 || p->len + n > PASSPHRASE_MAX)
 		return PASS_IGNORED;
 	memcpy(p->buf + p->len, u, n);
