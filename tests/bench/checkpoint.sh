@@ -98,16 +98,21 @@ rm -rf "$W/bundle"
 "$B/tests/bench/runstat" "$W/stat" "$B/custos" log export --out "$W/bundle" >"$W/export.txt"
 echo "export of $size entries: $(sed 's/ user_s.*//' "$W/stat"); $(du -sh "$W/bundle" | cut -f1) on disk"
 echo "  $(cat "$W/export.txt")"
-if [ "${BENCH_CP_VERIFY:-1}" = 1 ] && "$B/custos-verify" --help 2>&1 | grep -q BUNDLE_DIR; then
+# mkbenchlog's log has valid signatures and chain but is not a custody
+# history (its items never came on the account), so custos-verify's bundle
+# mode stops at the replay: run it only on request.  tests/bench/bundle.sh
+# benchmarks the verifier on a replay-valid bundle.
+if [ "${BENCH_CP_VERIFY:-0}" = 1 ]; then
 	"$B/custos" log policy >"$W/policy"
 	"$B/tests/bench/runstat" "$W/stat" "$B/custos-verify" --policy "$W/policy" "$W/bundle" \
 		>"$W/verify.txt" 2>&1 || true
-	echo "custos-verify of the bundle: $(sed 's/ user_s.*//' "$W/stat"): $(head -1 "$W/verify.txt")"
+	echo "custos-verify of the bundle (not custody-valid): $(sed 's/ user_s.*//' "$W/stat"): $(head -1 "$W/verify.txt")"
 fi
 add 1
 ckpt >/dev/null
 "$B/tests/bench/runstat" "$W/stat" "$B/custos" log export --out "$W/bundle" --since "$size" >/dev/null
 echo "incremental export since $size (1 new entry): $(sed 's/ user_s.*//' "$W/stat")"
-"$B/tests/bench/runstat" "$W/stat" "$B/custos" log proof 123457 --out "$W/proof" >/dev/null
-echo "inclusion proof of entry 123457: $(sed 's/ user_s.*//' "$W/stat")"
+pidx=$((size / 8 + 1)) # an entry deep in the tree, whatever the size
+"$B/tests/bench/runstat" "$W/stat" "$B/custos" log proof "$pidx" --out "$W/proof" >/dev/null
+echo "inclusion proof of entry $pidx: $(sed 's/ user_s.*//' "$W/stat")"
 echo "stored subtree hashes: $(psql -qAtX -c "SELECT count(*) FROM custos.merkle_node")"
