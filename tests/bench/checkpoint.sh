@@ -13,9 +13,9 @@
 #    checkpoints 10 entries apart (synthetic entries with valid leaf hashes).
 # 3. `custos log export --out DIR` of the whole log (with a consistency
 #    proof from each earlier checkpoint): wall time and peak memory
-#    (runstat); custos-verify over the bundle if its bundle mode is there
-#    and BENCH_CP_VERIFY is not 0 (it rejects the synthetic entries; the
-#    time is still telling); an incremental export; one inclusion proof.
+#    (runstat); with BENCH_CP_VERIFY=1, custos-verify over the bundle (it
+#    rejects the synthetic entries at the custody replay; the time is still
+#    telling); an incremental export; one inclusion proof.
 # Prints the figures; exits non-zero only if a step fails.
 set -euo pipefail
 : "${BUILD:=build/bench}" "${BENCH_CP_ENTRIES:=1000000}"
