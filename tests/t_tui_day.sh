@@ -145,6 +145,28 @@ tui_pass
 wait_for "Destroy signed: entry"
 expect_state K7 "123456 destroyed"
 
+step "an inventory: the item under the cursor sighted, wendy co-signs"
+before=$(q "SELECT last_inventory FROM custos.account WHERE number = '123456'")
+tui_find X1
+tui_keys I
+wait_for "Inventory, account 123456"
+assert_screen "These items were sighted on account 123456"
+tui_type "monthly check"
+tui_keys F2
+wait_for "This exact entry will be signed"
+assert_screen "action inventory"
+assert_screen "serial=X1"
+tui_keys y
+wait_for "Witness: choose the key file"
+tui_type wendy.key
+wait_for "the key of wendy"
+tui_keys Enter
+wait_for "wendy, type your passphrase"
+tui_pass
+wait_for "Inventory signed: entry"
+after=$(q "SELECT last_inventory FROM custos.account WHERE number = '123456'")
+[ "$after" != "$before" ] || { echo "FAIL: the inventory did not move the account's last inventory"; fails=$((fails + 1)); }
+
 step "an incident"
 tui_find X1
 tui_keys x
@@ -186,7 +208,7 @@ wait_for "Close an incident signed: entry"
 expect_state X1 "123456 relieved"
 tui_quit
 
-for a in receipt issue return transfer accept destroy incident-report incident-close; do
+for a in receipt issue return transfer accept destroy inventory incident-report incident-close; do
 	[ "$(count $a)" -ge 1 ] || { echo "FAIL: no $a entry"; fails=$((fails + 1)); }
 done
 expect_out '^valid' asq dave log verify

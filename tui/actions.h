@@ -147,6 +147,9 @@ typedef enum tui_action_kind {
 	X(A_POSSESSION, 'p', 0, 0, TUI_AK_FORM, "Possession",                                 \
 	  "found material comes on the account (possession report)", TUI_CUST,               \
 	  TUI_V_HOLDINGS)                                                                     \
+	X(A_INVENTORY, 'I', 0, 0, TUI_AK_FORM, "Inventory",                                   \
+	  "record the marked items as sighted in an inventory, with a witness", TUI_CUST,    \
+	  TUI_V_HOLDINGS)                                                                     \
 	X(A_INCIDENT_REPORT, 'x', 0, 0, TUI_AK_FORM, "Incident",                              \
 	  "report an incident (loss, compromise)", TUI_CUST,                                  \
 	  TUI_V_HOLDINGS | TUI_V_INCIDENTS)                                                   \

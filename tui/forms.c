@@ -268,6 +268,13 @@ static status b_destroy(form *f, tui_app *app, ledger_request *q, errbuf *err)
 	return set_text(f, q, method, value(f, "Remarks"), err);
 }
 
+static status b_inventory(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	status st = use_selection(f, q, err);
+	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
+}
+
 static status b_incident(form *f, tui_app *app, ledger_request *q, errbuf *err)
 {
 	(void)app;
@@ -307,6 +314,7 @@ static const form_kind KINDS[] = {
 	{{A_ISSUE, ACT_ISSUE, "Issue on hand receipt", b_issue, NULL}, NEEDS_ITEMS},
 	{{A_RETURN, ACT_RETURN, "Return from hand receipt", b_return, NULL}, NEEDS_ITEMS},
 	{{A_DESTROY, ACT_DESTROY, "Destroy", b_destroy, NULL}, NEEDS_ITEMS},
+	{{A_INVENTORY, ACT_INVENTORY, "Inventory", b_inventory, NULL}, NEEDS_ITEMS},
 	{{A_INCIDENT_REPORT, ACT_INCIDENT_REPORT, "Incident report", b_incident, NULL},
 	 NEEDS_NOTHING},
 	{{A_INCIDENT_CLOSE, ACT_INCIDENT_CLOSE, "Close an incident", b_close, NULL},
@@ -380,6 +388,12 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		intro_items(f);
 		form_intro(f, "Destruction is final and needs a witness.");
 		(void)form_add(f, "Method", "", METHOD_MAX, c_method, 0);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		break;
+	case A_INVENTORY:
+		intro_items(f);
+		form_intro(f, "These items were sighted on account %s; a witness co-signs.",
+			   account);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		break;
 	case A_INCIDENT_REPORT:
