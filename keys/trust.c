@@ -1,4 +1,5 @@
 #include "trust.h"
+#include "../src/rfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,9 +44,9 @@ status trust_parse(const char *text, size_t len, trust *t, errbuf *err)
 status trust_load(const char *path, trust *t, errbuf *err)
 {
 	memset(t, 0, sizeof *t);
-	FILE *f = fopen(path, "rb");
+	FILE *f = rfile_fopen(path);
 	if (f == NULL)
-		return err_set(err, ST_IO, "%s: %s", path, strerror(errno));
+		return err_set(err, ST_IO, "%s: %s", path, rfile_strerror(errno));
 	char *text = malloc(TRUST_FILE_MAX + 1);
 	if (text == NULL) {
 		fclose(f);

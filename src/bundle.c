@@ -30,6 +30,7 @@
 
 #include "logfile.h"
 #include "verify.h"
+#include "rfile.h"
 
 #define CHECKPOINT_MAX (64 * 1024)
 /* Record counts of entry bundles that are not counts. */
@@ -41,10 +42,10 @@ status bundle_read_file(const char *path, size_t max, char **out, size_t *len, e
 {
 	*out = NULL;
 	*len = 0;
-	FILE *f = fopen(path, "rb");
+	FILE *f = rfile_fopen(path);
 	if (f == NULL)
 		return err_set(err, errno == ENOENT ? ST_NOTFOUND : ST_IO, "cannot open %s: %s",
-			       path, strerror(errno));
+			       path, rfile_strerror(errno));
 	struct stat sb;
 	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		fclose(f);
@@ -130,7 +131,7 @@ status bundle_read_entries(const char *dir, uint64_t n, bundle_entries *e, errbu
 		char *path = join(dir, rel);
 		if (path == NULL)
 			return err_set(err, ST_NOMEM, "out of memory");
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		int fd = rfile_open(path);
 		struct stat sb;
 		if (fd < 0 && errno == ENOENT) {
 			/* Judged with the entries; nothing after a gap is read (a
@@ -141,7 +142,7 @@ status bundle_read_entries(const char *dir, uint64_t n, bundle_entries *e, errbu
 		}
 		if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 			status st = err_set(err, ST_IO, "cannot read %s: %s", path,
-					    fd < 0 ? strerror(errno) : "not a regular file");
+					    fd < 0 ? rfile_strerror(errno) : "not a regular file");
 			if (fd >= 0)
 				close(fd);
 			free(path);

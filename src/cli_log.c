@@ -21,6 +21,7 @@
 #include "policy.h"
 #include "safeprint.h"
 #include "tlog.h"
+#include "rfile.h"
 
 #define MAX_WITNESSES 64
 
@@ -363,9 +364,9 @@ static int run_checkpoints(db *d, const opts *o)
 
 static char *slurp(const char *path, size_t max, size_t *len, errbuf *err)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = rfile_fopen(path);
 	if (f == NULL) {
-		err_set(err, ST_IO, "cannot open %s: %s", path, strerror(errno));
+		err_set(err, ST_IO, "cannot open %s: %s", path, rfile_strerror(errno));
 		return NULL;
 	}
 	char *data = malloc(max + 1);

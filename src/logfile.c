@@ -1,4 +1,5 @@
 #include "logfile.h"
+#include "rfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,9 +42,9 @@ status logfile_open(const char *path, logfile_map *map, errbuf *err)
 {
 	map->data = NULL;
 	map->len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = rfile_open(path);
 	if (fd < 0)
-		return err_set(err, ST_IO, "%s: %s", path, strerror(errno));
+		return err_set(err, ST_IO, "%s: %s", path, rfile_strerror(errno));
 	struct stat sb;
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);

@@ -3,6 +3,7 @@
  * accepted and ignored (the verifier is offline); the file must end in a
  * newline; names are at most POLICY_NAME_MAX bytes. */
 #include "policy.h"
+#include "rfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,7 +232,7 @@ status policy_parse(const char *text, size_t len, policy *p, errbuf *err)
 
 status policy_load(const char *path, policy *p, errbuf *err)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = rfile_fopen(path);
 	if (f == NULL)
 		return err_set(err, ST_IO, "cannot open policy file %s", path);
 	char *text = malloc(POLICY_FILE_MAX + 1);

@@ -72,6 +72,30 @@ ok
 run_v 2 --policy "$P" "$tmp/nonexistent"
 run_v 2 "$tmp/good"
 ok
+# A FIFO where a file should be is refused, not waited on (it would block
+# the open for ever): the checkpoint, an entry bundle, the policy.  Under
+# a timeout, so that a regression fails instead of hanging the suite.
+run_vt() {
+	local want=$1
+	shift
+	set +e
+	out=$(timeout 20 "$V" "$@" 2>&1)
+	rc=$?
+	set -e
+	[ "$rc" = "$want" ] || fail "custos-verify $* exited $rc (124: it hung), want $want: $out"
+}
+cp -r "$tmp/good" "$tmp/fifo"
+rm "$tmp/fifo/checkpoint" && mkfifo "$tmp/fifo/checkpoint"
+run_vt 2 --policy "$P" "$tmp/fifo"
+grep -q 'checkpoint: not a regular file' <<<"$out" || fail "fifo checkpoint: $out"
+cp "$tmp/good/checkpoint" "$tmp/fifo/checkpoint.real" && rm "$tmp/fifo/checkpoint" &&
+	mv "$tmp/fifo/checkpoint.real" "$tmp/fifo/checkpoint"
+rm "$tmp/fifo/tile/entries/000" && mkfifo "$tmp/fifo/tile/entries/000"
+run_vt 2 --policy "$P" "$tmp/fifo"
+grep -q 'tile/entries/000: not a regular file' <<<"$out" || fail "fifo entry bundle: $out"
+mkfifo "$tmp/fifo-policy"
+run_vt 2 --policy "$tmp/fifo-policy" "$tmp/good"
+ok
 
 # ---- tampering with the entries: each caught at its index, with why --------
 expect() { # KIND:INDEX INDEX WORDS

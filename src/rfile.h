@@ -1,0 +1,22 @@
+/* rfile.h: opening files to read that may come from someone else (a
+ * bundle, a policy, a trust file, a witness's returned checkpoint). */
+#ifndef CUSTOS_RFILE_H
+#define CUSTOS_RFILE_H
+
+#include <stdio.h>
+
+/* Open path for reading only if it is a regular file.  The open itself
+ * uses O_NONBLOCK, so a FIFO or a device put where a file should be cannot
+ * block the caller (it is refused instead); O_NOCTTY and O_CLOEXEC too.
+ * Returns the descriptor (blocking again), or -1 with errno set: EINVAL
+ * when path is not a regular file. */
+int rfile_open(const char *path);
+
+/* rfile_open as a stdio stream ("rb"); NULL with errno set. */
+FILE *rfile_fopen(const char *path);
+
+/* What went wrong, for a message: "not a regular file" for rfile's EINVAL,
+ * else strerror(e). */
+const char *rfile_strerror(int e);
+
+#endif
