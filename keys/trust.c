@@ -44,23 +44,10 @@ status trust_parse(const char *text, size_t len, trust *t, errbuf *err)
 status trust_load(const char *path, trust *t, errbuf *err)
 {
 	memset(t, 0, sizeof *t);
-	FILE *f = rfile_fopen(path);
-	if (f == NULL)
-		return err_set(err, ST_IO, "%s: %s", path, rfile_strerror(errno));
-	char *text = malloc(TRUST_FILE_MAX + 1);
-	if (text == NULL) {
-		fclose(f);
-		return err_set(err, ST_NOMEM, "out of memory reading %s", path);
-	}
-	size_t n = fread(text, 1, TRUST_FILE_MAX + 1, f);
-	int bad = ferror(f);
-	fclose(f);
-	status st;
-	if (bad)
-		st = err_set(err, ST_IO, "%s: read error", path);
-	else if (n > TRUST_FILE_MAX)
-		st = err_set(err, ST_TOOBIG, "%s: trust file larger than 1 MiB", path);
-	else
+	char *text = NULL;
+	size_t n = 0;
+	status st = rfile_read(path, TRUST_FILE_MAX, true, &text, &n, err);
+	if (st == ST_OK)
 		st = trust_parse(text, n, t, err);
 	free(text);
 	return st;

@@ -19,7 +19,8 @@ typedef struct trust {
  * key ID; err names the line. */
 status trust_parse(const char *text, size_t len, trust *t, errbuf *err) CUSTOS_WARN_UNUSED;
 
-/* Read and parse the file at path (at most 1 MiB). */
+/* Read and parse the file at path (at most 1 MiB, a regular file: see
+ * rfile_read for the errors of reading it). */
 status trust_load(const char *path, trust *t, errbuf *err) CUSTOS_WARN_UNUSED;
 
 void trust_free(trust *t);

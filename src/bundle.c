@@ -38,42 +38,6 @@
 #define BUNDLE_MISSING (UINT32_MAX - 1)
 #define PROOF_FILE_MAX (8 * 1024)
 
-status bundle_read_file(const char *path, size_t max, char **out, size_t *len, errbuf *err)
-{
-	*out = NULL;
-	*len = 0;
-	FILE *f = rfile_fopen(path);
-	if (f == NULL)
-		return err_set(err, errno == ENOENT ? ST_NOTFOUND : ST_IO, "cannot open %s: %s",
-			       path, rfile_strerror(errno));
-	struct stat sb;
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		fclose(f);
-		return err_set(err, ST_IO, "%s is not a regular file", path);
-	}
-	if ((uint64_t)sb.st_size > max) {
-		fclose(f);
-		return err_set(err, ST_TOOBIG, "%s is larger than %zu bytes", path, max);
-	}
-	size_t want = (size_t)sb.st_size;
-	char *buf = malloc(want + 1);
-	if (buf == NULL) {
-		fclose(f);
-		return err_set(err, ST_NOMEM, "out of memory reading %s", path);
-	}
-	size_t got = fread(buf, 1, want + 1, f);
-	bool bad = ferror(f) || got != want;
-	fclose(f);
-	if (bad) {
-		free(buf);
-		return err_set(err, ST_IO, "cannot read %s (changed while reading?)", path);
-	}
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	return ST_OK;
-}
-
 static char *join(const char *dir, const char *rel)
 {
 	size_t dl = strlen(dir), rl = strlen(rel);
@@ -92,7 +56,7 @@ static status read_rel(const char *dir, const char *rel, size_t max, char **out,
 	char *path = join(dir, rel);
 	if (path == NULL)
 		return err_set(err, ST_NOMEM, "out of memory");
-	status st = bundle_read_file(path, max, out, len, err);
+	status st = rfile_read(path, max, true, out, len, err);
 	free(path);
 	return st;
 }
@@ -277,7 +241,7 @@ status bundle_load_checkpoint(const char *path, const policy *pol, bool need_quo
 {
 	char *text;
 	size_t len;
-	status st = bundle_read_file(path, CHECKPOINT_MAX, &text, &len, err);
+	status st = rfile_read(path, CHECKPOINT_MAX, true, &text, &len, err);
 	if (st != ST_OK)
 		return st;
 	errbuf e = {{0}};

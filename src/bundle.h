@@ -27,12 +27,6 @@
 #include "tlog.h"
 #include "verify.h"
 
-/* Read a whole file (at most `max` bytes) into a new malloc'd buffer, NUL-
- * terminated.  ST_NOTFOUND if it does not exist, ST_TOOBIG if larger than
- * max, ST_IO otherwise; err names the file. */
-status bundle_read_file(const char *path, size_t max, char **out, size_t *len, errbuf *err)
-	CUSTOS_WARN_UNUSED;
-
 /* The entries of a bundle, each file mapped read-only (the files must not
  * change while they are mapped, as with logfile_open). */
 typedef struct bundle_entries {

@@ -23,6 +23,7 @@
 #include "json.h"
 #include "ledger.h"
 #include "migrate.h"
+#include "rfile.h"
 #include "safeprint.h"
 
 #define MAX_ITEMS ENTRY_MAX_ITEMS
@@ -298,28 +299,6 @@ static bool is_material(entry_action a)
 
 /* ---- items and text ------------------------------------------------------ */
 
-static char *read_file(const char *path, size_t max, size_t *len, errbuf *err)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		err_set(err, ST_IO, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	char *data = malloc(max + 1);
-	size_t n = data ? fread(data, 1, max + 1, f) : 0;
-	bool bad = ferror(f);
-	fclose(f);
-	if (data == NULL || bad || n > max) {
-		free(data);
-		err_set(err, n > max ? ST_TOOBIG : ST_IO, "%s: %s", path,
-			n > max ? "too large" : "read error");
-		return NULL;
-	}
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
-
 static int gather_items(const verb *v, opts *o, ledger_request *q, char **file_data)
 {
 	errbuf err = {""};
@@ -328,9 +307,9 @@ static int gather_items(const verb *v, opts *o, ledger_request *q, char **file_d
 	size_t nlines = 0;
 	if (o->items_file != NULL) {
 		size_t len;
-		*file_data = read_file(o->items_file, 1u << 20, &len, &err);
-		if (*file_data == NULL)
-			return fail(v->words, ST_IO, &err);
+		status st = rfile_read(o->items_file, 1u << 20, false, file_data, &len, &err);
+		if (st != ST_OK)
+			return fail(v->words, st, &err);
 		for (char *s = *file_data, *nl; *s != '\0'; s = nl) {
 			nl = strchr(s, '\n');
 			if (nl != NULL)
@@ -523,8 +502,9 @@ static int run_action(const verb *v, opts *o)
 		q.text = o->text;
 		q.textlen = strlen(o->text);
 	} else if (o->text_file != NULL) {
-		if ((text_data = read_file(o->text_file, TEXT_FILE_MAX, &q.textlen, &err)) == NULL) {
-			rc = fail(v->words, ST_IO, &err);
+		status st = rfile_read(o->text_file, TEXT_FILE_MAX, false, &text_data, &q.textlen, &err);
+		if (st != ST_OK) {
+			rc = fail(v->words, st, &err);
 			goto out;
 		}
 		q.text = text_data;

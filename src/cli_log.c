@@ -362,35 +362,14 @@ static int run_checkpoints(db *d, const opts *o)
 	return st == ST_OK ? CLI_OK : fail("checkpoints", st, &err);
 }
 
-static char *slurp(const char *path, size_t max, size_t *len, errbuf *err)
-{
-	FILE *f = rfile_fopen(path);
-	if (f == NULL) {
-		err_set(err, ST_IO, "cannot open %s: %s", path, rfile_strerror(errno));
-		return NULL;
-	}
-	char *data = malloc(max + 1);
-	size_t n = data ? fread(data, 1, max + 1, f) : 0;
-	bool bad = ferror(f);
-	fclose(f);
-	if (data == NULL || bad || n > max) {
-		free(data);
-		err_set(err, n > max ? ST_TOOBIG : ST_IO, "cannot read %s%s", path,
-			n > max ? ": too large for a checkpoint note" : "");
-		return NULL;
-	}
-	data[n] = '\0';
-	*len = n;
-	return data;
-}
-
 static int run_cosign(db *d, const opts *o)
 {
 	errbuf err = {""};
 	size_t len = 0;
-	char *text = slurp(o->operand, 65536, &len, &err);
-	if (text == NULL)
-		return fail("cosign", ST_IO, &err);
+	char *text = NULL;
+	status rs = rfile_read(o->operand, 65536, true, &text, &len, &err);
+	if (rs != ST_OK)
+		return fail("cosign", rs, &err);
 	uint64_t size = 0;
 	size_t added = 0;
 	status st = checkpoint_cosign(d, text, len, o->policy, &size, &added, &err);

@@ -38,6 +38,7 @@
 #include "tlog.h"
 #include "json.h"
 #include "logfile.h"
+#include "rfile.h"
 #include "safeprint.h"
 #include "verify.h"
 
@@ -551,7 +552,7 @@ static status leaves_from_tiles(const char *dir, uint64_t n, merkle_hash **out, 
 		snprintf(path, sizeof path, "%s/%s", dir, rel);
 		char *data;
 		size_t dl;
-		status st = bundle_read_file(path, TLOG_TILE_WIDTH * sizeof(merkle_hash), &data, &dl,
+		status st = rfile_read(path, TLOG_TILE_WIDTH * sizeof(merkle_hash), true, &data, &dl,
 					     err);
 		if (st == ST_OK && dl != w * sizeof(merkle_hash)) {
 			free(data);
@@ -688,7 +689,7 @@ static int main_cosign(int argc, char **argv)
 	key_public logkey;
 	bool have_state = false, have_logkey = false;
 	tlog_checkpoint old;
-	st = bundle_read_file(state, STATE_MAX, &statetext, &statelen, &err);
+	st = rfile_read(state, STATE_MAX, true, &statetext, &statelen, &err);
 	if (st == ST_OK) {
 		const char *nl = memchr(statetext, '\n', statelen);
 		errbuf e = {{0}};
@@ -715,7 +716,7 @@ static int main_cosign(int argc, char **argv)
 	bool is_dir = stat(input, &sb) == 0 && S_ISDIR(sb.st_mode);
 	char cpfile[4096];
 	snprintf(cpfile, sizeof cpfile, is_dir ? "%s/checkpoint" : "%s", input);
-	if ((st = bundle_read_file(cpfile, STATE_MAX, &cptext, &cplen, &err)) != ST_OK) {
+	if ((st = rfile_read(cpfile, STATE_MAX, true, &cptext, &cplen, &err)) != ST_OK) {
 		rc = fail_usage(NULL, &err, st);
 		goto out;
 	}
@@ -783,7 +784,7 @@ static int main_cosign(int argc, char **argv)
 			if (proof_path != NULL || is_dir) {
 				char *pt;
 				size_t pl;
-				st = bundle_read_file(ppath, 8192, &pt, &pl, &err);
+				st = rfile_read(ppath, 8192, true, &pt, &pl, &err);
 				if (st == ST_OK) {
 					st = tlog_hashes_parse(pt, pl, proof, &plen, &err);
 					free(pt);
@@ -948,12 +949,12 @@ static int main_proof(int argc, char **argv)
 		rc = fail_usage(NULL, &err, st);
 		goto out;
 	}
-	if ((st = bundle_read_file(proof_path, NOTE_MAX_LEN, &text, &tl, &err)) != ST_OK) {
+	if ((st = rfile_read(proof_path, NOTE_MAX_LEN, true, &text, &tl, &err)) != ST_OK) {
 		rc = fail_usage(NULL, &err, st);
 		goto out;
 	}
 	if (entry_path != NULL &&
-	    (st = bundle_read_file(entry_path, LOGFILE_ENTRY_MAX, &ent, &el, &err)) != ST_OK) {
+	    (st = rfile_read(entry_path, LOGFILE_ENTRY_MAX, true, &ent, &el, &err)) != ST_OK) {
 		rc = fail_usage(NULL, &err, st);
 		goto out;
 	}

@@ -232,29 +232,15 @@ status policy_parse(const char *text, size_t len, policy *p, errbuf *err)
 
 status policy_load(const char *path, policy *p, errbuf *err)
 {
-	FILE *f = rfile_fopen(path);
-	if (f == NULL)
-		return err_set(err, ST_IO, "cannot open policy file %s", path);
-	char *text = malloc(POLICY_FILE_MAX + 1);
-	if (text == NULL) {
-		fclose(f);
-		return err_set(err, ST_NOMEM, "out of memory");
-	}
-	size_t n = fread(text, 1, POLICY_FILE_MAX + 1, f);
-	bool bad = ferror(f);
-	fclose(f);
-	status st;
-	if (bad) {
-		st = err_set(err, ST_IO, "cannot read policy file %s", path);
-	} else if (n > POLICY_FILE_MAX) {
-		st = err_set(err, ST_TOOBIG, "policy file %s is larger than %u bytes", path,
-			     POLICY_FILE_MAX);
-	} else {
-		errbuf e = {{0}};
-		st = policy_parse(text, n, p, &e);
-		if (st != ST_OK)
-			err_set(err, st, "%s: %s", path, e.msg);
-	}
+	char *text = NULL;
+	size_t n = 0;
+	status st = rfile_read(path, POLICY_FILE_MAX, true, &text, &n, err);
+	if (st != ST_OK)
+		return st;
+	errbuf e = {{0}};
+	st = policy_parse(text, n, p, &e);
+	if (st != ST_OK)
+		err_set(err, st, "%s: %s", path, e.msg);
 	free(text);
 	return st;
 }

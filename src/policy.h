@@ -66,8 +66,8 @@ typedef struct policy {
  * departure from the grammar above; *p is then unspecified. */
 status policy_parse(const char *text, size_t len, policy *p, errbuf *err) CUSTOS_WARN_UNUSED;
 
-/* Read and parse the file at path (at most POLICY_FILE_MAX bytes); errors
- * name the file.  ST_IO if it cannot be read. */
+/* Read and parse the file at path (at most POLICY_FILE_MAX bytes, a
+ * regular file); errors name the file.  Reading fails as rfile_read. */
 status policy_load(const char *path, policy *p, errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* True if the quorum is met when witnessed[i] tells whether witness i

@@ -229,7 +229,7 @@ START_TEST(trust_files)
 	ck_assert_int_eq(trust_parse(text, strlen(text), &t, &err), ST_FORMAT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "line 3"));
 	trust_free(&t);
-	ck_assert_int_eq(trust_load("/nonexistent/trust", &t, &err), ST_IO);
+	ck_assert_int_eq(trust_load("/nonexistent/trust", &t, &err), ST_NOTFOUND);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/trust"));
 	trust_free(&t);
 }
