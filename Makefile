@@ -25,7 +25,7 @@ endif
 # Debian packages needed to build and test; `make deps` installs what is missing.
 DEB_PACKAGES = build-essential pkg-config libsodium-dev libssl-dev openssl \
 	libpq-dev libncurses-dev check clang libclang-rt-14-dev coreutils \
-	postgresql postgresql-contrib tmux
+	postgresql postgresql-contrib postgresql-server-dev-15 postgresql-15-pgtap tmux
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes
 CSTD    = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -67,8 +67,9 @@ TEST_SCRIPTS = $(sort $(wildcard tests/t_*.sh))
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 
 .SECONDARY:
-.PHONY: all run stop check test deps bench fuzz install uninstall clean custos custos-verify
-all: $(BUILD)/custos $(BUILD)/custos-verify
+.PHONY: all run stop check test deps bench fuzz install uninstall clean custos custos-verify \
+	ext install-ext ext-installed
+all: $(BUILD)/custos $(BUILD)/custos-verify ext
 
 custos: $(BUILD)/custos
 custos-verify: $(BUILD)/custos-verify
@@ -137,12 +138,36 @@ TEST_TOOLS = $(BUILD)/tests/mkvectors $(BUILD)/tests/mktestkey \
 	$(if $(wildcard tests/mkbundle.c),$(BUILD)/tests/mkbundle) \
 	$(if $(wildcard tests/forge.c),$(BUILD)/tests/forge)
 
+# The server extension (src/pg/), built with PostgreSQL's PGXS in $(BUILD)/pg
+# from the same entry, note and signer sources as the client; its own
+# compiler flags (a backend module is never built with the sanitizers).
+# `make install-ext` puts it into the server's directories (pg_config), as
+# root directly, otherwise through sudo.
+PG_CONFIG ?= pg_config
+EXT_MAKE = $(MAKE) --no-print-directory -C $(BUILD)/pg -f $(CURDIR)/src/pg/Makefile \
+	PG_CONFIG=$(PG_CONFIG) with_llvm=no $(if $(Q),-s)
+EXT_SO = $(BUILD)/pg/custos.so
+ext:
+	@mkdir -p $(BUILD)/pg
+	@$(if $(Q),echo "  PGXS    $(EXT_SO)")
+	$(Q)env -u CFLAGS -u LDFLAGS $(EXT_MAKE) all
+install-ext: ext
+	$(Q)if [ "$$(id -u)" = 0 ] || [ -n "$(DESTDIR)" ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO env -u CFLAGS -u LDFLAGS $(EXT_MAKE) install DESTDIR=$(DESTDIR)
+# The tests and the demo need this tree's extension in the server: install
+# it when it differs from the one there.
+ext-installed: ext
+	$(Q)if ! cmp -s $(EXT_SO) "$$($(PG_CONFIG) --pkglibdir)/custos.so" || \
+	   ! cmp -s src/pg/custos--1.0.sql "$$($(PG_CONFIG) --sharedir)/extension/custos--1.0.sql"; then \
+		echo "  INSTALL the custos extension into $$($(PG_CONFIG) --pkglibdir)"; \
+		$(MAKE) --no-print-directory install-ext; fi
+
 # `make check`: the whole suite under AddressSanitizer and UBSan.
 check:
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
 
 # Run every Check suite and every scenario script against the binaries in $(BUILD).
-test: all $(TEST_BINS) $(TEST_TOOLS)
+test: all ext-installed $(TEST_BINS) $(TEST_TOOLS)
 	$(Q)BUILD=$(BUILD) tests/run.sh $(TEST_BINS) $(TEST_SCRIPTS)
 
 deps:
@@ -161,7 +186,7 @@ deps:
 # running; data survives), the demo ledger made once through custos's own
 # commands, and custos at work on it.  Stop the server with `make stop`.
 DEMO_DIR ?= .demo
-run: all $(BUILD)/tests/mktestkey
+run: all ext-installed $(BUILD)/tests/mktestkey
 	$(Q)tests/demo.sh $(BUILD) $(DEMO_DIR) >$(BUILD)/demo.env
 	$(Q). ./$(BUILD)/demo.env; \
 	echo "== alarms (as auditor dave)"; PGUSER=dave $(BUILD)/custos alarms; \
@@ -186,7 +211,7 @@ stop:
 # `make bench` and `make fuzz` live beside their sources.
 include $(wildcard tests/bench/bench.mk tests/fuzz/fuzz.mk)
 
-install: all
+install: all install-ext
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/custos $(BUILD)/custos-verify $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/

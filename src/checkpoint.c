@@ -31,6 +31,39 @@ status checkpoint_key_set(db *d, const char *vkey, errbuf *err)
 	return st;
 }
 
+status checkpoint_witness_add(db *d, const char *vkey, bool *added, errbuf *err)
+{
+	key_public pub;
+	status st = tlog_cosig_vkey_parse(vkey, strlen(vkey), &pub, err);
+	if (st != ST_OK)
+		return st == ST_NOMEM ? st : ST_USAGE;
+	const char *p[] = {vkey};
+	PGresult *r = NULL;
+	st = db_exec(d, "SELECT custos.witness_add($1)", 1, p, &r, err);
+	if (st == ST_OK)
+		*added = strcmp(db_val(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (st == ST_REFUSED)
+		return ST_USAGE; /* the server's parser names what is wrong */
+	return st;
+}
+
+status checkpoint_witnesses(db *d, bool (*fn)(void *ctx, const char *vkey, const char *by,
+					       const char *at),
+			    void *ctx, errbuf *err)
+{
+	PGresult *r = NULL;
+	status st = db_exec(d, "SELECT vkey, added_by, added_at::text FROM custos.witness "
+			       "ORDER BY name", 0, NULL, &r, err);
+	if (st != ST_OK)
+		return st;
+	for (int i = 0; i < PQntuples(r); i++)
+		if (!fn(ctx, db_val(r, i, 0), db_val(r, i, 1), db_val(r, i, 2)))
+			break;
+	PQclear(r);
+	return ST_OK;
+}
+
 status checkpoint_key_get(db *d, key_public *out, errbuf *err)
 {
 	PGresult *r = NULL;

@@ -34,6 +34,23 @@
  * someone else. */
 status checkpoint_key_set(db *d, const char *vkey, errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* Register a witness by its cosigner verifier key `vkey`
+ * (name+hexid+base64(0x04||pk), as custos-verify witness-vkey prints it):
+ * the database then stores cosignatures that verify by it.  Only an
+ * administrator (or the schema's owner); once per witness, never changed.
+ * *added false if it was registered already.  ST_USAGE for a malformed key,
+ * ST_EXISTS for a name or key registered with another key or name,
+ * ST_DENIED for someone else. */
+status checkpoint_witness_add(db *d, const char *vkey, bool *added, errbuf *err)
+	CUSTOS_WARN_UNUSED;
+
+/* The registered witnesses' cosigner verifier keys, in name order: fn is
+ * called with each (and who registered it, and when, as the server's
+ * text) until it returns false. */
+status checkpoint_witnesses(db *d, bool (*fn)(void *ctx, const char *vkey, const char *by,
+					       const char *at),
+			    void *ctx, errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* The registered log key into *out; ST_NOTFOUND if none is registered. */
 status checkpoint_key_get(db *d, key_public *out, errbuf *err) CUSTOS_WARN_UNUSED;
 

@@ -42,6 +42,7 @@ static const char USAGE[] =
 	"       custos log checkpoint [--log-key FILE] [--passphrase-fd N] [--json]\n"
 	"       custos log checkpoints [--json]\n"
 	"       custos log cosign FILE [--policy POLICY] [--json]\n"
+	"       custos log witness add VKEY | custos log witness list\n"
 	"       custos log policy [--witness VKEY]... [--quorum N]\n"
 	"       custos log proof TXN|INDEX --out FILE [--entry] [--json]\n"
 	"  every command takes --db CONNINFO; the log key file defaults to $CUSTOS_LOG_KEY\n";
@@ -362,6 +363,16 @@ static int run_checkpoints(db *d, const opts *o)
 	return st == ST_OK ? CLI_OK : fail("checkpoints", st, &err);
 }
 
+static bool print_witness(void *ctx, const char *vkey, const char *by, const char *at)
+{
+	(void)ctx;
+	safe_fputs(vkey, stdout);
+	fputs("  registered by ", stdout);
+	safe_fputs(by, stdout);
+	printf(" at %s\n", at);
+	return true;
+}
+
 static int run_cosign(db *d, const opts *o)
 {
 	errbuf err = {""};
@@ -525,7 +536,7 @@ int cli_log(int argc, char **argv)
 		return rc;
 	/* Check the words and options before connecting. */
 	enum { V_VERIFY, V_EXPORT_FILE, V_EXPORT_DIR, V_KEY_SET, V_KEY_SHOW, V_CHECKPOINT,
-	       V_CHECKPOINTS, V_COSIGN, V_POLICY, V_PROOF } v;
+	       V_CHECKPOINTS, V_COSIGN, V_POLICY, V_PROOF, V_WITNESS_ADD, V_WITNESS_LIST } v;
 	const char *allow;
 	size_t operands = (o.operand != NULL) + (o.operand2 != NULL);
 	size_t want;
@@ -544,6 +555,13 @@ int cli_log(int argc, char **argv)
 			v = V_KEY_SHOW, allow = "", want = 1;
 		else
 			return usage("log key takes set VKEY or show", NULL);
+	} else if (strcmp(verb, "witness") == 0) {
+		if (o.operand != NULL && strcmp(o.operand, "add") == 0)
+			v = V_WITNESS_ADD, allow = "", want = 2;
+		else if (o.operand != NULL && strcmp(o.operand, "list") == 0)
+			v = V_WITNESS_LIST, allow = "", want = 1;
+		else
+			return usage("log witness takes add VKEY or list", NULL);
 	} else if (strcmp(verb, "checkpoint") == 0) {
 		v = V_CHECKPOINT, allow = "kfj", want = 0;
 	} else if (strcmp(verb, "checkpoints") == 0) {
@@ -593,6 +611,23 @@ int cli_log(int argc, char **argv)
 		safe_fputs(o.operand2, stdout);
 		fputc('\n', stdout);
 		rc = CLI_OK;
+		break;
+	case V_WITNESS_ADD: {
+		bool added = false;
+		st = checkpoint_witness_add(d, o.operand2, &added, &err);
+		if (st != ST_OK) {
+			rc = fail("witness add", st, &err);
+			break;
+		}
+		printf(added ? "witness registered: " : "witness already registered: ");
+		safe_fputs(o.operand2, stdout);
+		fputc('\n', stdout);
+		rc = CLI_OK;
+		break;
+	}
+	case V_WITNESS_LIST:
+		st = checkpoint_witnesses(d, print_witness, NULL, &err);
+		rc = st == ST_OK ? CLI_OK : fail("witness list", st, &err);
 		break;
 	case V_KEY_SHOW: {
 		st = checkpoint_key_get(d, &k, &err);

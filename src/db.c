@@ -165,6 +165,14 @@ static status result_error(db *d, const PGresult *r, errbuf *err)
 		return ST_DENIED;
 	if (state && strcmp(state, "23505") == 0)
 		return ST_EXISTS;
+	/* lock_not_available: the log lock was held past the wait the policy
+	 * allows (custos.lock_head names who holds it). */
+	if (state && strcmp(state, "55P03") == 0)
+		return ST_BUSY;
+	/* CU001: the server refused an entry, checkpoint or cosignature
+	 * (src/pg/custos_pg.c, sql/005_security.sql). */
+	if (state && strcmp(state, "CU001") == 0)
+		return ST_REFUSED;
 	return ST_DB;
 }
 

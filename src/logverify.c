@@ -510,8 +510,7 @@ status logverify_run_progress(db *d, logverify_report *rep, logverify_diff_fn di
 	if (st != ST_OK)
 		goto out;
 	PGresult *h = NULL;
-	if ((st = db_exec(d, "SELECT sees_all() OR session_user = (SELECT nspowner::regrole::name "
-			     "FROM pg_namespace WHERE nspname = 'custos')", 0, NULL, &h, err)) != ST_OK)
+	if ((st = db_exec(d, "SELECT sees_all() OR is_owner()", 0, NULL, &h, err)) != ST_OK)
 		goto out;
 	bool all = strcmp(db_val(h, 0, 0), "t") == 0;
 	PQclear(h);

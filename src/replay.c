@@ -28,6 +28,7 @@
 
 #include "note.h"
 #include "sha.h"
+#include "signers.h"
 
 /* ---- item status --------------------------------------------------------- */
 
@@ -570,24 +571,15 @@ static status check_chain(const replay *r, const entry *e, errbuf *err)
 
 /* ---- phase 2: signatures ------------------------------------------------- */
 
-/* The registry as it stands, plus (for genesis and key-enrol only) the key
- * that the entry's key line enrols, so that it can prove possession. */
-typedef struct lookup_ctx {
-	const replay *r;
-	const key_public *enrolling;
-} lookup_ctx;
-
+/* The registry as it stands at the entry's index: enrolled, unrevoked
+ * persons (signers_check adds the key an enrolment enrols). */
 static const key_public *registry_lookup(void *ctx, const char *name, size_t namelen,
 					 const uint8_t id[KEY_ID_LEN])
 {
-	const lookup_ctx *c = ctx;
-	const person *p = table_find(&c->r->persons, name, namelen);
+	const replay *r = ctx;
+	const person *p = table_find(&r->persons, name, namelen);
 	if (p != NULL && !p->revoked && memcmp(p->key.id, id, KEY_ID_LEN) == 0)
 		return &p->key;
-	const key_public *k = c->enrolling;
-	if (k != NULL && strlen(k->name) == namelen && memcmp(k->name, name, namelen) == 0 &&
-	    memcmp(k->id, id, KEY_ID_LEN) == 0)
-		return k;
 	return NULL;
 }
 
@@ -603,44 +595,23 @@ typedef struct signers {
 	size_t n;
 } signers;
 
-/* note_verify's rules without the Ed25519 checks, for a replay whose
- * signatures were verified by the caller against the same registry
- * (replay_trust_signatures): the lines whose name and key ID match a
- * registered key, counted by distinct public key. */
-static status match_signatures(const note *n, lookup_ctx *ctx, size_t need,
-			       const key_public **got, size_t *ngot, errbuf *err)
-{
-	*ngot = 0;
-	for (size_t i = 0; i < n->nsigs; i++) {
-		const note_sigline *s = &n->sigs[i];
-		const key_public *k = registry_lookup(ctx, s->name, s->namelen, s->id);
-		if (k == NULL)
-			continue;
-		size_t j = 0;
-		while (j < *ngot && memcmp(got[j]->pk, k->pk, KEY_PK_LEN) != 0)
-			j++;
-		if (j == *ngot)
-			got[(*ngot)++] = k;
-	}
-	if (*ngot == 0)
-		return err_set(err, ST_NOSIG, "no signature from a trusted key");
-	if (*ngot < need)
-		return err_set(err, ST_NOSIG, "signed by %zu distinct trusted key%s, %zu needed",
-			       *ngot, *ngot == 1 ? "" : "s", need);
-	return ST_OK;
-}
-
 /* Why each signature line of n matches no key of the registry, as
  * "key NAME is not enrolled; key NAME was revoked at entry N", into out. */
-static void explain_untrusted(const lookup_ctx *ctx, const note *n, char *out, size_t cap)
+static void explain_untrusted(const replay *r, const entry *e, const note *n, char *out,
+			      size_t cap)
 {
 	size_t pos = 0;
 	out[0] = '\0';
+	const key_public *enrolling = signers_enrolled(e);
 	for (size_t i = 0; i < n->nsigs; i++) {
 		const note_sigline *s = &n->sigs[i];
-		if (registry_lookup((void *)ctx, s->name, s->namelen, s->id) != NULL)
+		if (registry_lookup((void *)r, s->name, s->namelen, s->id) != NULL)
 			continue;
-		const person *p = table_find(&ctx->r->persons, s->name, s->namelen);
+		if (enrolling != NULL && strlen(enrolling->name) == s->namelen &&
+		    memcmp(enrolling->name, s->name, s->namelen) == 0 &&
+		    memcmp(enrolling->id, s->id, KEY_ID_LEN) == 0)
+			continue;
+		const person *p = table_find(&r->persons, s->name, s->namelen);
 		char why[64];
 		if (p == NULL)
 			snprintf(why, sizeof why, "is not enrolled");
@@ -661,27 +632,23 @@ static void explain_untrusted(const lookup_ctx *ctx, const note *n, char *out, s
 static status check_signatures(const replay *r, const entry *e, const note *n, signers *out,
 			       errbuf *err)
 {
-	lookup_ctx ctx = {r, NULL};
-	if ((e->action == ACT_GENESIS || e->action == ACT_KEY_ENROL) && e->nkeys == 1)
-		ctx.enrolling = &e->keys[0].key;
 	const key_public *keys[NOTE_MAX_SIGS];
 	size_t nkeys = 0;
 	errbuf why = {{0}};
-	status st = r->trust_signatures
-			    ? match_signatures(n, &ctx, entry_required_signers(e), keys, &nkeys, &why)
-			    : note_verify(n, registry_lookup, &ctx, entry_required_signers(e), keys,
-					  &nkeys, &why);
+	status st = signers_check(e, n, registry_lookup, (void *)r, !r->trust_signatures, keys,
+				  &nkeys, &why);
 	if (st != ST_OK) {
 		char untrusted[192];
-		explain_untrusted(&ctx, n, untrusted, sizeof untrusted);
+		explain_untrusted(r, e, n, untrusted, sizeof untrusted);
 		return refuse(err, st, r->size, "%s entry: %s%s%s%s", entry_action_name(e->action),
 			      err_text(&why, st), untrusted[0] ? " (" : "", untrusted,
 			      untrusted[0] ? ")" : "");
 	}
+	const key_public *enrolling = signers_enrolled(e);
 	out->n = nkeys;
 	for (size_t i = 0; i < nkeys; i++) {
 		out->s[i].key = keys[i];
-		out->s[i].p = keys[i] == ctx.enrolling ? NULL : find_person(r, keys[i]->name);
+		out->s[i].p = keys[i] == enrolling ? NULL : find_person(r, keys[i]->name);
 	}
 	return ST_OK;
 }

@@ -167,6 +167,21 @@ if [ $witness_ready = 1 ]; then
 	# Unknown witness with --policy: refused, nothing stored.
 	expect_err 1 'not a witness of the policy' asq dave log cosign "$W/cp.w2" --policy "$W/policy1"
 	[ "$(q "SELECT count(*) FROM custos.cosignature")" = 0 ] || { echo "FAIL: stored"; fails=$((fails + 1)); }
+	# The server itself stores only cosignatures by a witness an
+	# administrator registered, whatever the client checked.
+	expect_err 1 'no witness w1 with key ID [0-9a-f]{8} is registered' asq dave log cosign "$W/cp.w1"
+	expect_err 1 'permission denied for function witness_add' asq dave log witness add "$W1VK"
+	expect_err 2 'cosigner key type is 0x01' asq adm log witness add "$LOGVK"
+	expect_err 2 'cosigner key ID' asq adm log witness add "w1+0000+'; DROP TABLE custos.witness; --"
+	expect_out 'witness registered: w1\+' asq adm log witness add "$W1VK"
+	expect_out 'witness already registered' asq adm log witness add "$W1VK"
+	ok asq adm log witness add "$W2VK"
+	expect_out "^w1\\+[0-9a-f]{8}\\+[A-Za-z0-9+/]{44}  registered by adm at " asq dave log witness list
+	expect_err 1 'append-only' q "DELETE FROM custos.witness"
+	# A forged cosignature line, sent straight to the server as an auditor.
+	expect_err 1 'does not verify by the registered witness key' env PGUSER=dave psql -qAtX -v ON_ERROR_STOP=1 \
+		-c "SELECT custos.cosignature_add(size, convert_to('— w1 ' || translate(encode(keyid || decode(repeat('00', 72), 'hex'), 'base64'), E'\\n', ''), 'UTF8')) FROM custos.checkpoint, custos.witness WHERE name = 'w1' ORDER BY size DESC LIMIT 1"
+	[ "$(q "SELECT count(*) FROM custos.cosignature")" = 0 ] || { echo "FAIL: forged cosignature stored"; fails=$((fails + 1)); }
 	expect_out '1 new cosignature stored' asq dave log cosign "$W/cp.w1" --policy "$W/policy1"
 	expect_out '0 new cosignatures stored' asq dave log cosign "$W/cp.w1"
 	expect_out '1 new cosignature stored' asq adm log cosign "$W/cp.w2"
@@ -174,10 +189,12 @@ if [ $witness_ready = 1 ]; then
 	# The body must be a stored checkpoint's.
 	sed '2s/.*/1/' "$W/cp.w1" >"$W/cp.bad"
 	expect_err 1 'text differs|not the one stored' asq dave log cosign "$W/cp.bad"
-	# A cosignature line changed: with the policy, refused.
-	sed 's/^\(— w1 .\{10\}\)./\1A/' "$W/cp.w1" >"$W/cp.forged"
+	# A cosignature line changed: with the policy, refused by the client;
+	# without it, by the server.
+	sed 's/^\(— w1 .\{20\}\)./\1A/' "$W/cp.w1" >"$W/cp.forged"
 	if ! cmp -s "$W/cp.forged" "$W/cp.w1"; then
 		expect_err 1 'w1' asq dave log cosign "$W/cp.forged" --policy "$W/policy1"
+		expect_err 1 'does not verify' asq dave log cosign "$W/cp.forged"
 	fi
 	expect_out ' 2 \(w1 w2\)' asq dave log checkpoints
 	expect_out '"cosignatures":2,"witnesses":"w1 w2"' asq dave log checkpoints --json
@@ -395,5 +412,13 @@ else
 	echo "NOTE: custos-verify's bundle mode is not there yet: bundle tamper tests skipped"
 	fails=$((fails + 1))
 fi
+
+# ---- the server verifies the log key's signature -------------------------------
+ok as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=E7 title=KG-175D'
+before=$(ncp)
+expect_err 1 "signature does not verify|not by the registered log key" env PGUSER=alice psql -qAtX -v ON_ERROR_STOP=1 \
+	-c "SELECT custos.checkpoint_store(convert_to(k.name || E'\\n' || h.size || E'\\n' || encode(custos.checkpoint_root(h.size), 'base64') || E'\\n\\n— ' || k.name || ' ' || translate(encode(k.keyid || decode(repeat('00', 64), 'hex'), 'base64'), E'\\n', '') || E'\\n', 'UTF8'), h.size) FROM custos.log_key k, custos.log_head h"
+[ "$(ncp)" = "$before" ] || { echo "FAIL: a checkpoint with a garbage signature was stored"; fails=$((fails + 1)); }
+ok checkpoint alice
 
 finish
