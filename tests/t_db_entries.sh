@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The server refuses what an insider inserts into the log by hand (psql as
+# a custodian): unsigned, non-canonical, unenrolled, one signature short,
+# another account's, out of sequence, backdated; and state rows the
+# appending entry does not name.  Each refusal names its check and
+# changes nothing.
+. "$(dirname "$0")/ledger_lib.sh"
+setup_ledger
+FORGE=$ROOT/$BUILD/tests/forge
+ok as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=KG1 title=KG-175D' \
+	--item 'kind=equipment alc=1 class=C serial=KG2 title=KG-175D'
+ok as bob receive --from COR --item 'kind=equipment alc=1 class=C serial=B1 title=KG-175D'
+NEWITEM='kind=equipment alc=1 class=C crypto=no qty=1 serial=X1 edition=- effective=- supersedes=- title=KG-175D'
+KG1='kind=equipment alc=1 class=C crypto=no qty=1 serial=KG1 edition=- effective=- supersedes=- title=KG-175D'
+size() { q "SELECT size FROM custos.log_head"; }
+q "SELECT encode(note, 'base64') FROM custos.log_entry WHERE idx = (SELECT size - 1 FROM custos.log_head)" |
+	base64 -d >"$W/last"
+SEQ=$(q "SELECT coalesce(max(seq), 0) + 1 FROM custos.txn WHERE account = '123456'")
+
+# forge NAME ARGS: a signed entry after the last one (tests/forge).
+forge() {
+	local name=$1; shift
+	FOUT=$("$FORGE" --last "${LAST:-$W/last}" --out "$W/$name.note" --passphrase-fd 3 "$@" \
+		3<<<"$PASS"$'\n'"$PASS") || { echo "FAIL: forge $name: $FOUT"; fails=$((fails + 1)); }
+}
+field() { printf '%s\n' $FOUT | sed -n "s/^$1=//p"; }
+# insert_as LOGIN NOTEFILE [ACTOR]: the row as the client would send it.
+insert_sql() {
+	local actor=${2:-$(field actor)}
+	cat <<-SQL
+	INSERT INTO custos.log_entry (idx, leaf, note, time, action, txn, account, peer, actor, idem)
+	SELECT $(field index), sha256('\\x00'::bytea || n), n, '$(field time)', '$(field action)',
+	       NULLIF('$(field txn)', '-'), NULLIF('$(field account)', '-'), NULLIF('$(field peer)', '-'),
+	       '$actor', 'hand-$RANDOM$RANDOM'
+	  FROM decode('$(base64 -w0 "$1")', 'base64') n;
+	SQL
+}
+refused_sql() { # WHO PATTERN SQL
+	local before; before=$(size)
+	expect_err 1 "$2" env PGUSER="$1" psql -qAtX -v ON_ERROR_STOP=1 -c "$3"
+	[ "$(size)" = "$before" ] || { echo "FAIL: the log grew ($2)"; fails=$((fails + 1)); }
+}
+
+refused_sql alice 'not a signed note' "INSERT INTO custos.log_entry (idx, leaf, note, time, action, actor, idem)
+	SELECT size, sha256('\\x00'::bytea || 'x'::bytea), 'x', now(), 'receipt', 'alice', 'u1' FROM custos.log_head"
+forge unenrolled --sign "$W/mallory.key" --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
+refused_sql postgres 'receipt\): no signature from a trusted key' "$(insert_sql "$W/unenrolled.note")"
+forge onesig --sign "$W/alice.key" --action destroy --account 123456 --txn-seq "$SEQ" --item "$KG1"
+refused_sql alice 'destroy\): signed by 1 distinct trusted key, 2 needed' "$(insert_sql "$W/onesig.note")"
+sed 's/^index \([0-9]*\)$/index 0\1/' "$W/onesig.note" >"$W/noncanon.note"
+refused_sql alice 'not a canonical custos-entry/v1 entry' "$(insert_sql "$W/noncanon.note")"
+forge other --sign "$W/alice.key" --action receipt --account 654321 --txn-seq 2 --peer COR --item "$NEWITEM"
+refused_sql alice 'alice may not sign a receipt entry of account 654321' "$(insert_sql "$W/other.note")"
+forge squat --sign "$W/alice.key" --action receipt --account 123456 --txn-seq $((SEQ + 5)) --peer COR --item "$NEWITEM"
+refused_sql alice "transaction number 123456-[0-9]{4}-000$((SEQ + 5)) is not the account's next" "$(insert_sql "$W/squat.note")"
+forge actor --sign "$W/alice.key" --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
+refused_sql alice 'row-level security|actor bob is not its first signer' "$(insert_sql "$W/actor.note" bob)"
+refused_sql postgres "actor bob is not its first signer alice" "$(insert_sql "$W/actor.note" bob)"
+# backdated: one microsecond after the last entry, a second ago
+sleep 1
+forge past --sign "$W/alice.key" --after-us 1 --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
+refused_sql alice "is not the server's time of this transaction" "$(insert_sql "$W/past.note")"
+# out of sequence: chained to the entry before the last
+q "SELECT encode(note, 'base64') FROM custos.log_entry WHERE idx = (SELECT size - 2 FROM custos.log_head)" |
+	base64 -d >"$W/before"
+LAST=$W/before forge reseq --sign "$W/alice.key" --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
+refused_sql alice 'not at the head of the log' "$(insert_sql "$W/reseq.note")"
+
+# A sound entry, timed for the transaction that inserts it: accepted; in
+# that transaction only the rows it names may change.
+timed() { # NAME ARGS: an entry two seconds ahead of the server's clock
+	local us; us=$(q "SELECT (extract(epoch FROM clock_timestamp() + interval '2 s' - last_time) * 1000000)::bigint FROM custos.log_head")
+	forge "$1" --after-us "$us" "${@:2}"
+	AT=$(q "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00'")
+}
+timed good --sign "$W/alice.key" --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
+wait_sql="SELECT pg_sleep_until('$(field time)'::timestamptz + interval '1 ms')"
+refused_sql alice 'UPDATE on item is not what entry [0-9]+ \(receipt\) names' "BEGIN; $wait_sql; $(insert_sql "$W/good.note") UPDATE custos.item SET status = 'destroyed' WHERE serial = 'KG2'; COMMIT;"
+# Another account's rows stay out of sight and untouched; the sound entry
+# itself is stored.
+timed good2 --sign "$W/alice.key" --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
+wait_sql="SELECT pg_sleep_until('$(field time)'::timestamptz + interval '1 ms')"
+before=$(size)
+ok env PGUSER=alice psql -qAtX -v ON_ERROR_STOP=1 -c "BEGIN; $wait_sql; $(insert_sql "$W/good2.note") UPDATE custos.item SET status = 'destroyed' WHERE serial = 'B1'; COMMIT;"
+[ "$(size)" = $((before + 1)) ] || { echo "FAIL: the sound entry was not stored"; fails=$((fails + 1)); }
+[ "$(q "SELECT status FROM custos.item WHERE serial = 'B1'")" = on_hand ] || { echo "FAIL: B1 changed"; fails=$((fails + 1)); }
+
+# The log lock: held by an idle session, another action waits a bounded
+# time and is refused naming the holder.
+PGUSER=alice psql -qAtX -c "BEGIN" -c "SELECT custos.lock_head()" -c "SET idle_in_transaction_session_timeout = 0" \
+	-c "SELECT pg_sleep(8)" -c "COMMIT" >/dev/null 2>&1 &
+sleep 1
+t0=$EPOCHREALTIME
+expect_err 1 'the log is busy: alice \(login alice, server process [0-9]+\) has held its lock for more than 5000 ms' \
+	as bob receive --from COR --item 'kind=equipment alc=1 class=C serial=B2 title=KG-175D'
+secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", b - a }')
+[ "$secs" -le 7 ] || { echo "FAIL: the refusal took $secs s"; fails=$((fails + 1)); }
+wait
+# custos logins end an idle transaction by themselves
+[ "$(q "SELECT rolconfig::text FROM pg_roles WHERE rolname = 'carol'")" = '{idle_in_transaction_session_timeout=5s}' ] ||
+	{ echo "FAIL: carol's login has no idle timeout"; fails=$((fails + 1)); }
+finish
