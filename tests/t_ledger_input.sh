@@ -30,5 +30,27 @@ printf 'kind=equipment alc=1 class=C serial=N3 title=KG-175D\0' >"$W/nul-end"
 expect_err 2 "nul-end line 1: a NUL byte" as alice receive --from COR --items "$W/nul-end"
 unchanged "an items file with a NUL byte" "$s" "$n"
 
+# --- a reused idempotency key ---------------------------------------------------------
+ok as alice transfer --to COR --serial F1 --idempotency-key reuse-1
+E=$(q "SELECT idx FROM custos.log_entry WHERE idem = 'reuse-1'")
+T=$(q "SELECT txn FROM custos.log_entry WHERE idem = 'reuse-1'")
+# The same request again is a retry (a lost connection): applied once.
+expect_out "^already recorded: transfer: log entry $E, transaction $T" \
+	as alice transfer --to COR --serial F1 --idempotency-key reuse-1
+expect_out '"already_applied":true' as alice transfer --to COR --serial F1 --idempotency-key reuse-1 --json
+# The key with another action or content is refused, naming the entry.
+s=$(size) n=$(items)
+used="idempotency key reuse-1 was used for entry $E \\(transfer $T\\)"
+expect_err 1 "$used, a different action; use a new key" \
+	as alice possession --item 'kind=equipment alc=1 class=C serial=X1 title=KG-175D' --idempotency-key reuse-1
+expect_err 1 "$used, with other items; use a new key" as alice transfer --to COR --serial F2 --idempotency-key reuse-1
+expect_err 1 "$used, with other items; use a new key" as alice transfer --to COR --serial F1 --serial F2 --idempotency-key reuse-1
+expect_err 1 "$used, with another peer" as alice transfer --to 654321 --serial F1 --idempotency-key reuse-1
+expect_err 1 "$used, with another text; use a new key" as alice transfer --to COR --serial F1 --text 'sent back' --idempotency-key reuse-1
+expect_err 1 "$used, by another person; use a new key" as adm transfer --account 123456 --to COR --serial F1 --idempotency-key reuse-1
+unchanged "a reused idempotency key" "$s" "$n"
+[ "$(q "SELECT status FROM custos.item WHERE serial = 'F2'")" = on_hand ] ||
+	{ echo "FAIL: F2 moved under a reused key"; fails=$((fails+1)); }
+
 expect_out '^valid: [0-9]+ entries' asq dave log verify
 finish
