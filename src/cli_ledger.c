@@ -310,12 +310,24 @@ static int gather_items(const verb *v, opts *o, ledger_request *q, char **file_d
 		status st = rfile_read(o->items_file, 1u << 20, false, file_data, &len, &err);
 		if (st != ST_OK)
 			return fail(v->words, st, &err);
-		for (char *s = *file_data, *nl; *s != '\0'; s = nl) {
-			nl = strchr(s, '\n');
-			if (nl != NULL)
-				*nl++ = '\0';
-			else
-				nl = s + strlen(s);
+		/* Lines are cut by the file's length, not at a NUL: a NUL byte
+		 * would end its spec early and silently drop the rest of the
+		 * line (a title cut short), so it is refused, naming the line. */
+		char *end = *file_data + len;
+		size_t line = 0;
+		for (char *s = *file_data, *nl; s < end; s = nl + 1) {
+			line++;
+			nl = memchr(s, '\n', (size_t)(end - s));
+			if (nl == NULL)
+				nl = end; /* rfile_read put a NUL there */
+			if (memchr(s, '\0', (size_t)(nl - s)) != NULL) {
+				fprintf(stderr, "custos %s: ", v->words);
+				safe_fputs_max(o->items_file, ECHO_MAX, stderr);
+				fprintf(stderr, " line %zu: a NUL byte; an items file is text, one "
+					"SPEC a line\n", line);
+				return CLI_USAGE;
+			}
+			*nl = '\0';
 			if (*s == '\0' || *s == '#')
 				continue;
 			if (n + nlines == MAX_ITEMS)

@@ -1402,6 +1402,129 @@ static status check_request(work *w, const head *h, txn_row *t, bool *new_person
 	return ST_OK;
 }
 
+/* ---- a reused idempotency key ------------------------------------------ */
+
+static bool same_identity(const entry_item *want, const entry_item *got)
+{
+	return strcmp(want->serial, got->serial) == 0 &&
+	       (want->title[0] == '\0' ||
+		(strcmp(want->title, got->title) == 0 && strcmp(want->edition, got->edition) == 0));
+}
+
+/* Do the request's items name exactly the entry's items?  Items named in
+ * full are matched first: they are unique in an entry, so a bare serial
+ * left for later cannot take an item a full identity needs. */
+static bool same_items(const ledger_request *q, const entry *e)
+{
+	if (q->nitems != e->nitems)
+		return false;
+	if (q->nitems == 0)
+		return true;
+	bool *taken = calloc(e->nitems, sizeof *taken);
+	if (taken == NULL)
+		return false; /* refused as different: safe, and only without memory */
+	bool same = true;
+	for (int bare = 0; bare < 2 && same; bare++)
+		for (size_t i = 0; i < q->nitems && same; i++) {
+			if ((q->items[i].title[0] == '\0') != bare)
+				continue;
+			size_t j = 0;
+			while (j < e->nitems && (taken[j] || !same_identity(&q->items[i], &e->items[j])))
+				j++;
+			if (j == e->nitems)
+				same = false;
+			else
+				taken[j] = true;
+		}
+	free(taken);
+	return same;
+}
+
+const char *ledger_request_differs(const ledger_request *q, const char *actor, const entry *e,
+				   const char *recorded_actor)
+{
+	if (q->action != e->action)
+		return "a different action";
+	if (strcmp(actor, recorded_actor) != 0)
+		return "by another person";
+	if (strcmp(q->account, e->account) != 0)
+		return "on another account";
+	if (q->action != ACT_ACCEPT && strcmp(q->peer, e->peer) != 0)
+		return "with another peer (source or receiver)";
+	if (strcmp(q->holder, e->holder) != 0)
+		return "with another holder";
+	if (strcmp(q->ref, e->ref) != 0)
+		return "answering another transaction";
+	if (q->action != ACT_INCIDENT_UPDATE && q->action != ACT_INCIDENT_CLOSE &&
+	    q->category != e->category)
+		return "with another category";
+	if (q->action == ACT_KEY_ENROL || q->action == ACT_KEY_REVOKE) {
+		if (e->nkeys != 1 || e->keys[0].role != q->role ||
+		    strcmp(e->keys[0].key.name, q->subject.name) != 0 ||
+		    memcmp(e->keys[0].key.pk, q->subject.pk, KEY_PK_LEN) != 0)
+			return "for another key or role";
+	}
+	bool derived = q->nitems == 0 && (q->action == ACT_ACCEPT || q->action == ACT_INCIDENT_CLOSE);
+	if (!derived && !same_items(q, e))
+		return "with other items";
+	if (q->textlen != e->textlen || (q->textlen > 0 && memcmp(q->text, e->text, q->textlen) != 0))
+		return "with another text";
+	return NULL;
+}
+
+/* The request's idempotency key is in the log already, as entry res->index
+ * (open_work found it): ST_OK when that entry is this request's (a retry,
+ * reported as applied), ST_REFUSED when the key was used for another
+ * request (err names the entry and what differs), ST_CORRUPT when the
+ * stored entry cannot be read. */
+static status check_retry(work *w, const ledger_result *res)
+{
+	char at[24];
+	snprintf(at, sizeof at, "%llu", (unsigned long long)res->index);
+	const char *p[] = {at};
+	PGresult *r = NULL;
+	status st = db_exec(w->d, "SELECT note, actor FROM log_entry WHERE idx = $1", 1, p, &r,
+			    w->err);
+	if (st != ST_OK)
+		return st;
+	size_t len = 0;
+	unsigned char *raw = NULL;
+	note *n = malloc(sizeof *n);
+	entry e = {0};
+	char recorded[KEY_NAME_MAX + 1] = "";
+	errbuf why = {{0}};
+	if (PQntuples(r) != 1) {
+		st = err_set(&why, ST_CORRUPT, "not found");
+	} else {
+		COPY(recorded, db_val(r, 0, 1));
+		raw = PQunescapeBytea((const unsigned char *)db_val(r, 0, 0), &len);
+		if (raw == NULL || n == NULL)
+			st = ST_NOMEM;
+		else if ((st = note_parse((const char *)raw, len, n, &why)) == ST_OK)
+			st = entry_parse(n->text, n->textlen, &e, &why);
+	}
+	PQclear(r);
+	if (st == ST_NOMEM) {
+		err_set(w->err, st, "out of memory");
+	} else if (st != ST_OK) {
+		st = err_set(w->err, ST_CORRUPT, "entry %s, recorded under this idempotency key, "
+			     "cannot be read: %s", at, err_text(&why, st));
+	} else {
+		const ledger_request *q = w->req;
+		const char *actor = q->actor ? key_secret_public(q->actor)->name : w->actor;
+		const char *differs = ledger_request_differs(q, actor, &e, recorded);
+		if (differs != NULL)
+			st = err_set(w->err, ST_REFUSED, "idempotency key %.64s%s was used for entry "
+				     "%s (%s%s%s), %s; use a new key", q->idem,
+				     strlen(q->idem) > 64 ? "..." : "", at,
+				     entry_action_name(e.action), e.txn[0] ? " " : "", e.txn, differs);
+	}
+	entry_free(&e);
+	PQfreemem(raw);
+	free(n);
+	return st;
+}
+
 static status check_supported(const ledger_request *q, errbuf *err)
 {
 	if (q->action == ACT_GENESIS || q->action == ACT_KEY_ROTATE ||
@@ -1423,8 +1546,14 @@ status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf 
 	head h;
 	bool found = false, new_person = false;
 	txn_row t = {0};
-	if ((st = open_work(&w, &h, res, &found)) != ST_OK || found)
+	if ((st = open_work(&w, &h, res, &found)) != ST_OK)
 		goto out;
+	if (found) {
+		/* A retry applies once; a reused key for another request is refused. */
+		if ((st = check_retry(&w, res)) != ST_OK)
+			memset(res, 0, sizeof *res);
+		goto out;
+	}
 	if ((st = check_request(&w, &h, &t, &new_person)) != ST_OK)
 		goto out;
 	/* Everything is checked: the writes of a material action need no
@@ -1467,8 +1596,10 @@ status ledger_preview(db *d, const ledger_request *q, char **text, size_t *len,
 	if ((st = open_work(&w, &h, &res, &found)) != ST_OK)
 		goto out;
 	if (found) {
-		st = err_set(err, ST_EXISTS, "this action was applied already: entry %llu%s%s",
-			     (unsigned long long)res.index, res.txn[0] ? ", txn " : "", res.txn);
+		if ((st = check_retry(&w, &res)) == ST_OK)
+			st = err_set(err, ST_EXISTS, "this action was applied already: entry %llu%s%s",
+				     (unsigned long long)res.index, res.txn[0] ? ", txn " : "",
+				     res.txn);
 		goto out;
 	}
 	if ((st = check_request(&w, &h, &t, &new_person)) != ST_OK)

@@ -7,7 +7,8 @@
  * and commits.  A refused action writes nothing.  Each request carries a
  * client-made idempotency key: a request whose key is already in the log is
  * not applied again, and the result says so (a retry after a lost
- * connection).  The person acting is the one whose PostgreSQL login the
+ * connection); the key given with another request is refused
+ * (ledger_request_differs decides which).  The person acting is the one whose PostgreSQL login the
  * session uses; their key file must hold that person's enrolled key. */
 #ifndef CUSTOS_LEDGER_H
 #define CUSTOS_LEDGER_H
@@ -86,7 +87,8 @@ typedef struct ledger_result {
 void ledger_new_idem(char out[LEDGER_IDEM_MAX + 1]);
 
 /* Apply one action (see above).  ST_REFUSED: the rules refuse it (err says
- * which rule and which item); ST_DENIED: the person lacks the role;
+ * which rule and which item, or the idempotency key was used for another
+ * request); ST_DENIED: the person lacks the role;
  * ST_CONN: the connection was lost (reconnect and submit the same request
  * again); ST_USAGE: the request is malformed; ST_DB: the server failed. */
 status ledger_submit(db *d, const ledger_request *req, ledger_result *res,
@@ -102,14 +104,34 @@ status ledger_submit(db *d, const ledger_request *req, ledger_result *res,
  * signer's checks that need their key wait for the submission (who->second
  * says what kind of person must sign).  A request that ledger_submit would
  * refuse is refused here with the same status and words, except the refusals
- * that depend on a key not given.  ST_EXISTS: the idempotency key was
- * applied already (err names the entry).  On failure *text is NULL. */
+ * that depend on a key not given.  ST_EXISTS: this request was applied
+ * already under its idempotency key (err names the entry); ST_REFUSED if the
+ * key was used for another request.  On failure *text is NULL. */
 status ledger_preview(db *d, const ledger_request *req, char **text, size_t *len,
 		      ledger_signers *who, errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* Do two entry texts agree in every line but index, prev and time?  When
  * not and `line` is not NULL, *line is the first line (from 1) that differs. */
 bool ledger_same_entry(const char *a, size_t alen, const char *b, size_t blen, size_t *line);
+
+/* Is entry e, found in the log under req's idempotency key with
+ * `recorded_actor` as its actor, the one req asks for?  NULL when it is:
+ * the request is a retry (after a lost connection, say) and is reported
+ * as applied.  Otherwise a phrase naming the first difference ("a
+ * different action", "with other items", ...): the key was reused for
+ * another request, which is refused.  `actor` is the person acting now
+ * (the name of req's key).
+ *
+ * Compared: the action, the actor, account, peer, holder, ref, category,
+ * the key and role of a key-enrol or key-revoke, the set of items by
+ * identity (title, edition, serial; an item req names by serial alone
+ * matches the entry's item with that serial) and the text, byte for byte.
+ * Not compared, because the ledger fills them in: index, prev, time, txn,
+ * the items' other facts, the peer of an accept, the category of an
+ * incident update or close, the items of an accept or incident close that
+ * req leaves empty; nor the second signer. */
+const char *ledger_request_differs(const ledger_request *req, const char *actor, const entry *e,
+				   const char *recorded_actor);
 
 /* The words for a kind of second signer: "witness", "holder", "authority",
  * "second person", or "" for none. */

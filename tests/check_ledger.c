@@ -311,6 +311,72 @@ START_TEST(test_refusals_write_nothing)
 }
 END_TEST
 
+/* An idempotency key reused for another request is refused, by submit and
+ * by preview, and writes nothing; the same request again is a retry. */
+START_TEST(test_idem_reused)
+{
+	db *d = connect_as(dbname, "alice");
+	receive(d, "I1");
+	receive(d, "I2");
+	entry_item it = {0};
+	snprintf(it.serial, sizeof it.serial, "I1");
+	ledger_request q = request(ACT_TRANSFER, "123456", alice, NULL);
+	memcpy(q.peer, "COR", 4);
+	q.items = &it;
+	q.nitems = 1;
+	ledger_result res, again;
+	errbuf err = {{0}};
+	ck_assert_int_eq(ledger_submit(d, &q, &res, &err), ST_OK);
+	long long size = count(d, "SELECT size FROM log_head");
+	/* the same request: a retry */
+	ck_assert_int_eq(ledger_submit(d, &q, &again, &err), ST_OK);
+	ck_assert(again.already);
+	ck_assert_uint_eq(again.index, res.index);
+	/* the key with another action, other items, another peer, a text */
+	char want[300];
+	snprintf(want, sizeof want, "idempotency key %s was used for entry %llu (transfer %s), ",
+		 q.idem, (unsigned long long)res.index, res.txn);
+	entry_item i2 = equipment("I2");
+	ledger_request other = q;
+	other.action = ACT_POSSESSION;
+	other.peer[0] = '\0';
+	other.items = &i2;
+	ck_assert_int_eq(ledger_submit(d, &other, &again, &err), ST_REFUSED);
+	ck_assert_msg(strstr(err.msg, want) != NULL && strstr(err.msg, "a different action; "
+							      "use a new key") != NULL, "%s", err.msg);
+	ck_assert(!again.already);
+	other = q;
+	entry_item bare2 = {0};
+	snprintf(bare2.serial, sizeof bare2.serial, "I2");
+	other.items = &bare2;
+	ck_assert_int_eq(ledger_submit(d, &other, &again, &err), ST_REFUSED);
+	ck_assert_msg(strstr(err.msg, "with other items") != NULL, "%s", err.msg);
+	other = q;
+	memcpy(other.peer, "654321", 7);
+	ck_assert_int_eq(ledger_submit(d, &other, &again, &err), ST_REFUSED);
+	ck_assert_msg(strstr(err.msg, "another peer") != NULL, "%s", err.msg);
+	other = q;
+	other.text = "a remark";
+	other.textlen = strlen(other.text);
+	ck_assert_int_eq(ledger_submit(d, &other, &again, &err), ST_REFUSED);
+	ck_assert_msg(strstr(err.msg, "another text") != NULL, "%s", err.msg);
+	/* preview: the same request is applied already, another refused */
+	char *text = NULL;
+	size_t len;
+	ledger_signers who;
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_EXISTS);
+	other = q;
+	other.items = &bare2;
+	ck_assert_int_eq(ledger_preview(d, &other, &text, &len, &who, &err), ST_REFUSED);
+	ck_assert_msg(strstr(err.msg, "with other items") != NULL, "%s", err.msg);
+	ck_assert_ptr_null(text);
+	ck_assert_int_eq(count(d, "SELECT size FROM log_head"), size);
+	ck_assert_int_eq(count(d, "SELECT count(*) FROM item WHERE status = 'on_hand'"), 1);
+	db_close(d);
+	expect_verified();
+}
+END_TEST
+
 /* A failure among the pipelined writes rolls the whole action back, and
  * the same connection serves the next action. */
 START_TEST(test_pipeline_failure)
@@ -853,17 +919,133 @@ START_TEST(test_same_entry)
 }
 END_TEST
 
+/* ledger_request_differs: each compared field, and what it leaves alone. */
+START_TEST(test_request_differs)
+{
+	entry_item full = {.kind = KIND_EQUIPMENT, .alc = 1, .cls = CLASS_C, .qty = 1};
+	snprintf(full.serial, sizeof full.serial, "S1");
+	snprintf(full.title, sizeof full.title, "KG-175D");
+	entry_item full2 = full;
+	snprintf(full2.title, sizeof full2.title, "KG-250");
+	entry e = {.action = ACT_TRANSFER, .index = 7, .time_us = 1};
+	memcpy(e.account, "123456", 7);
+	memcpy(e.peer, "COR", 4);
+	snprintf(e.txn, sizeof e.txn, "123456-2026-0004");
+	ck_assert_int_eq(entry_add_item(&e, &full), ST_OK);
+	ck_assert_int_eq(entry_add_item(&e, &full2), ST_OK);
+	ck_assert_int_eq(entry_set_text(&e, "moved", 5), ST_OK);
+
+	/* The request as the command line may make it: a serial alone, which
+	 * must not take the item the full identity names (both have serial S1). */
+	entry_item ids[2] = {{0}, {0}};
+	snprintf(ids[0].serial, sizeof ids[0].serial, "S1");
+	ids[1] = full;
+	ledger_request q = {.action = ACT_TRANSFER, .items = ids, .nitems = 2, .text = "moved",
+			    .textlen = 5};
+	memcpy(q.account, "123456", 7);
+	memcpy(q.peer, "COR", 4);
+	ck_assert_ptr_null(ledger_request_differs(&q, "alice", &e, "alice"));
+	ids[1] = full2;
+	ids[0] = full;
+	ck_assert_ptr_null(ledger_request_differs(&q, "alice", &e, "alice"));
+
+	ledger_request r = q;
+	r.action = ACT_DESTROY;
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "a different action");
+	ck_assert_str_eq(ledger_request_differs(&q, "bob", &e, "alice"), "by another person");
+	r = q;
+	memcpy(r.account, "654321", 7);
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "on another account");
+	r = q;
+	memcpy(r.peer, "654321", 7);
+	ck_assert_ptr_nonnull(strstr(ledger_request_differs(&r, "alice", &e, "alice"), "peer"));
+	r = q;
+	memcpy(r.holder, "carol", 6);
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "with another holder");
+	r = q;
+	memcpy(r.ref, "123456-2026-0001", 17);
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"),
+			 "answering another transaction");
+	r = q;
+	r.category = CAT_PHYSICAL;
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "with another category");
+	/* items: one fewer, one other, an edition, the same item twice */
+	entry_item other[2] = {full, full};
+	r = q;
+	r.nitems = 1;
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "with other items");
+	snprintf(other[1].serial, sizeof other[1].serial, "S2");
+	r.items = other;
+	r.nitems = 2;
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "with other items");
+	other[1] = full2;
+	snprintf(other[1].edition, sizeof other[1].edition, "B");
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "with other items");
+	other[1] = full;
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "with other items");
+	/* text: none, another, a prefix */
+	r = q;
+	r.text = NULL;
+	r.textlen = 0;
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "with another text");
+	r.text = "moveD";
+	r.textlen = 5;
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "with another text");
+	r.textlen = 4;
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "with another text");
+
+	/* What the ledger fills in is not compared: an accept's peer and
+	 * items, an incident close's category and items. */
+	entry a = e;
+	a.action = ACT_ACCEPT;
+	memcpy(a.ref, "654321-2026-0001", 17);
+	r = q;
+	r.action = ACT_ACCEPT;
+	memcpy(r.ref, "654321-2026-0001", 17);
+	r.peer[0] = '\0';
+	r.nitems = 0;
+	ck_assert_ptr_null(ledger_request_differs(&r, "alice", &a, "alice"));
+	a.action = ACT_INCIDENT_CLOSE;
+	a.category = CAT_PHYSICAL;
+	r.action = ACT_INCIDENT_CLOSE;
+	memcpy(r.peer, "COR", 4);
+	ck_assert_ptr_null(ledger_request_differs(&r, "alice", &a, "alice"));
+	/* ... but a transfer's empty item list is compared */
+	r = q;
+	r.nitems = 0;
+	ck_assert_str_eq(ledger_request_differs(&r, "alice", &e, "alice"), "with other items");
+
+	/* key-enrol: the key and the role */
+	key_secret *k1 = test_key("kim"), *k2 = test_key("lee");
+	entry k = {.action = ACT_KEY_ENROL, .nkeys = 1};
+	k.keys[0] = (entry_key){.role = ROLE_AUDITOR, .key = *key_secret_public(k1)};
+	ledger_request kq = {.action = ACT_KEY_ENROL, .role = ROLE_AUDITOR,
+			     .subject = *key_secret_public(k1)};
+	ck_assert_ptr_null(ledger_request_differs(&kq, "adm", &k, "adm"));
+	kq.role = ROLE_AUTHORITY;
+	ck_assert_str_eq(ledger_request_differs(&kq, "adm", &k, "adm"), "for another key or role");
+	kq.role = ROLE_AUDITOR;
+	kq.subject = *key_secret_public(k2);
+	ck_assert_str_eq(ledger_request_differs(&kq, "adm", &k, "adm"), "for another key or role");
+	key_secret_free(k1);
+	key_secret_free(k2);
+	entry_free(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ledger");
 	TCase *t = tcase_create("parse");
 	tcase_add_test(t, test_parse_item);
 	tcase_add_test(t, test_same_entry);
+	tcase_add_test(t, test_request_differs);
 	suite_add_tcase(s, t);
 	t = tcase_create("actions");
 	tcase_add_checked_fixture(t, ledger_setup, ledger_teardown);
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, test_receive_transfer_verify);
+	tcase_add_test(t, test_idem_reused);
 	tcase_add_test(t, test_refusals_write_nothing);
 	tcase_add_test(t, test_pipeline_failure);
 	tcase_add_test(t, test_preview_equals_submit);
