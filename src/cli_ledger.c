@@ -20,6 +20,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "db.h"
+#include "dbcheck.h"
 #include "json.h"
 #include "ledger.h"
 #include "migrate.h"
@@ -91,6 +92,11 @@ static const verb verbs[] = {
 	 "custos db migrate\n  Apply the pending schema migrations.\n"},
 	{"db status", ACT__COUNT, "--db --json", NULL,
 	 "custos db status\n  Show which schema migrations are applied and which are pending.\n"},
+	{"db check", ACT__COUNT, "--db --json", NULL,
+	 "custos db check\n"
+	 "  Audit the database's roles, owners, privileges, search_paths and row-level\n"
+	 "  security against what custos needs (reads pg_catalog only; anyone may run it).\n"
+	 "  One line per problem; exit 1 if there is any.\n"},
 	{"person add", ACT_KEY_ENROL, SIGN WIT "--role --pubkey --account --login --password-fd",
 	 "NAME",
 	 "custos person add NAME --role ROLE --pubkey VKEY [--account N] [--login ROLE]\n"
@@ -693,7 +699,37 @@ out:
 	return rc;
 }
 
-/* ---- db init / migrate / status -------------------------------------------- */
+/* ---- db init / migrate / status / check ---------------------------------------- */
+
+/* custos db check: the findings, one a line, and a closing count. */
+static int run_db_check(db *d, const opts *o)
+{
+	errbuf err = {""};
+	dbcheck_report r;
+	status st = dbcheck_run(d, &r, &err);
+	if (st != ST_OK) {
+		dbcheck_report_free(&r);
+		return fail("db check", st, &err);
+	}
+	if (o->json) {
+		dbcheck_json(&r, stdout);
+	} else {
+		for (size_t i = 0; i < r.n; i++) {
+			char line[4 * DBCHECK_NAME_MAX + 200];
+			dbcheck_text(&r.v[i], line, sizeof line);
+			safe_fputs(line, stdout);
+			fputc('\n', stdout);
+		}
+		if (r.n > 0)
+			printf("db check: %zu problem%s\n", r.n, r.n == 1 ? "" : "s");
+		else
+			printf("db check: ok (%zu functions, %zu tables checked)\n", r.functions,
+			       r.tables);
+	}
+	int rc = r.n > 0 ? CLI_FAIL : CLI_OK;
+	dbcheck_report_free(&r);
+	return rc;
+}
 
 static int run_db(const verb *v, opts *o)
 {
@@ -715,6 +751,10 @@ static int run_db(const verb *v, opts *o)
 	}
 	if ((st = db_open(o->db, &d, &err)) != ST_OK) {
 		rc = fail(v->words, st, &err);
+		goto out;
+	}
+	if (strcmp(v->words, "db check") == 0) {
+		rc = run_db_check(d, o);
 		goto out;
 	}
 	if (strcmp(v->words, "db status") == 0) {
