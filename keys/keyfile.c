@@ -203,6 +203,15 @@ static status read_keyfile(const char *path, uint8_t *buf, parsed *p, errbuf *er
 		st = err_set(err, ST_FORMAT, "%.160s is not a regular file", path);
 		goto out;
 	}
+	/* As ssh does: a secret key file is its user's own.  One owned by
+	 * another user (who can read it, replace it, or give it to us) is
+	 * refused even when its mode is right. */
+	if (sb.st_uid != geteuid()) {
+		st = err_set(err, ST_OWNER, "key file %.160s is owned by uid %u, not by you (uid "
+			     "%u); custos reads only secret key files of the user running it",
+			     path, (unsigned)sb.st_uid, (unsigned)geteuid());
+		goto out;
+	}
 	if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
 		st = err_set(err, ST_PERM, "key file %.160s is open to group or others (mode "
 			     "%04o); custos reads only owner-only secret key files", path,

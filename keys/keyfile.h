@@ -10,8 +10,8 @@
  * be read without the passphrase; loading checks that the unsealed seed
  * gives that public key back.
  *
- * Files are created with O_EXCL and mode 0600, and are refused when their
- * mode grants group or others any access.  Every function names the file
+ * Files are created with O_EXCL and mode 0600, and are refused when they
+ * belong to another user or their mode grants group or others any access.  Every function names the file
  * in its error detail. */
 #ifndef CUSTOS_KEYFILE_H
 #define CUSTOS_KEYFILE_H
@@ -52,6 +52,8 @@ status keyfile_create_kdf(const char *path, const key_secret *key, const char *p
 /* Unseal the key file at `path` with pass[0..passlen).  On success *out is
  * the key (free with key_secret_free); on failure *out is NULL and:
  *   ST_NOTFOUND  no such file
+ *   ST_OWNER     it is owned by another user than the one running custos
+ *                (fstat's st_uid is not geteuid(); root may read root's)
  *   ST_PERM      its mode grants group or others any access (checked with
  *                fstat on the opened file)
  *   ST_FORMAT    not a custos key file, an unknown version or algorithm,

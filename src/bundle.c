@@ -50,15 +50,13 @@ static char *join(const char *dir, const char *rel)
 	return p;
 }
 
+/* Every file of a bundle is opened by rfile_open_in: no symbolic link is
+ * followed inside it, so a bundle cannot make the verifier read (and
+ * vouch for) a file from elsewhere. */
 static status read_rel(const char *dir, const char *rel, size_t max, char **out, size_t *len,
 		       errbuf *err)
 {
-	char *path = join(dir, rel);
-	if (path == NULL)
-		return err_set(err, ST_NOMEM, "out of memory");
-	status st = rfile_read(path, max, true, out, len, err);
-	free(path);
-	return st;
+	return rfile_read_in(dir, rel, max, out, len, err);
 }
 
 void bundle_entries_free(bundle_entries *e)
@@ -95,20 +93,23 @@ status bundle_read_entries(const char *dir, uint64_t n, bundle_entries *e, errbu
 		char *path = join(dir, rel);
 		if (path == NULL)
 			return err_set(err, ST_NOMEM, "out of memory");
-		int fd = rfile_open(path);
+		int fd;
 		struct stat sb;
-		if (fd < 0 && errno == ENOENT) {
+		status ost = rfile_open_in(dir, rel, false, &fd, err);
+		if (ost == ST_NOTFOUND) {
 			/* Judged with the entries; nothing after a gap is read (a
 			 * hostile size must not make us try billions of files). */
 			free(path);
 			e->counts[k] = BUNDLE_MISSING;
 			break;
 		}
-		if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-			status st = err_set(err, ST_IO, "cannot read %s: %s", path,
-					    fd < 0 ? rfile_strerror(errno) : "not a regular file");
-			if (fd >= 0)
-				close(fd);
+		if (ost != ST_OK) {
+			free(path);
+			return ost;
+		}
+		if (fstat(fd, &sb) != 0) {
+			status st = err_set(err, ST_IO, "cannot read %s: %s", path, strerror(errno));
+			close(fd);
 			free(path);
 			return st;
 		}
@@ -236,14 +237,12 @@ out:
 	return st;
 }
 
-status bundle_load_checkpoint(const char *path, const policy *pol, bool need_quorum,
-			      tlog_checkpoint *cp, errbuf *err)
+/* bundle_load_checkpoint's checks of text[0..len), the file `path`'s
+ * (NULL: err does not name it). */
+static status check_checkpoint(const char *path, const char *text, size_t len, const policy *pol,
+			       bool need_quorum, tlog_checkpoint *cp, errbuf *err)
 {
-	char *text;
-	size_t len;
-	status st = rfile_read(path, CHECKPOINT_MAX, true, &text, &len, err);
-	if (st != ST_OK)
-		return st;
+	status st;
 	errbuf e = {{0}};
 	if (need_quorum) {
 		st = policy_check_checkpoint(pol, text, len, cp, NULL, &e);
@@ -255,7 +254,19 @@ status bundle_load_checkpoint(const char *path, const policy *pol, bool need_quo
 		free(n);
 	}
 	if (st != ST_OK)
-		err_set(err, st, "%s: %s", path, err_text(&e, st));
+		err_set(err, st, "%s%s%s", path ? path : "", path ? ": " : "", err_text(&e, st));
+	return st;
+}
+
+status bundle_load_checkpoint(const char *path, const policy *pol, bool need_quorum,
+			      tlog_checkpoint *cp, errbuf *err)
+{
+	char *text;
+	size_t len;
+	status st = rfile_read(path, CHECKPOINT_MAX, true, &text, &len, err);
+	if (st != ST_OK)
+		return st;
+	st = check_checkpoint(path, text, len, pol, need_quorum, cp, err);
 	free(text);
 	return st;
 }
@@ -360,15 +371,19 @@ static status list_sizes(const char *dir, const char *sub, uint64_t **out, size_
 {
 	*out = NULL;
 	*n = 0;
-	char *path = join(dir, sub);
-	if (path == NULL)
-		return err_set(err, ST_NOMEM, "out of memory");
-	DIR *d = opendir(path);
-	free(path);
-	if (d == NULL)
+	int fd;
+	status st = rfile_open_in(dir, sub, true, &fd, err);
+	if (st == ST_NOTFOUND)
 		return ST_OK; /* no such folder: none */
+	if (st != ST_OK)
+		return st;
+	DIR *d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return err_set(err, ST_IO, "cannot read the folder %s/%s: %s", dir, sub,
+			       strerror(errno));
+	}
 	size_t cap = 0;
-	status st = ST_OK;
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		const char *name = de->d_name;
@@ -420,16 +435,16 @@ static status check_history(const char *dir, const bundle_opts *opts, const merk
 	if (ncons > 0)
 		qsort(cons, ncons, sizeof *cons, cmp_u64);
 	for (size_t i = 0; i < ncps; i++) {
-		char rel[64], *path;
+		char rel[64], *text;
+		size_t tl;
 		snprintf(rel, sizeof rel, "checkpoints/%" PRIu64, cps[i]);
-		if ((path = join(dir, rel)) == NULL) {
-			st = err_set(err, ST_NOMEM, "out of memory");
-			goto out;
-		}
 		tlog_checkpoint old;
 		errbuf e = {{0}};
-		status cs = bundle_load_checkpoint(path, opts->pol, false, &old, &e);
-		free(path);
+		status cs = read_rel(dir, rel, CHECKPOINT_MAX, &text, &tl, &e);
+		if (cs == ST_OK) {
+			cs = check_checkpoint(NULL, text, tl, opts->pol, false, &old, &e);
+			free(text);
+		}
 		if (cs == ST_OK && old.size != cps[i])
 			cs = err_set(&e, ST_FORMAT, "%s holds a checkpoint of size %" PRIu64, rel,
 				     old.size);

@@ -92,6 +92,10 @@ static const char *todo(status st)
 	case ST_PERM:
 		return "if the file is yours, run 'chmod 600' on it, and treat the key as "
 		       "exposed if others could have copied it";
+	case ST_OWNER:
+		return "use your own key file; if this one is yours, have its owner or root "
+		       "give it to you (chown), and treat the key as exposed if others could "
+		       "have copied it";
 	case ST_CORRUPT:
 		return "restore the key file from a backup";
 	case ST_FORMAT:

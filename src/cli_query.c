@@ -456,7 +456,9 @@ static int run_txn(const verb *v, const opts *o, db *d)
 		else
 			puts("no transactions");
 		if (in.n > 0) {
-			printf("\nin transit to %s, to accept (custos accept TXN):\n", f.account);
+			fputs("\nin transit to ", stdout);
+			safe_fputs(f.account, stdout);
+			fputs(", to accept (custos accept TXN):\n", stdout);
 			table(&in, in.n, 8, txn_cell);
 		}
 		next_line(t.next);

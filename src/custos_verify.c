@@ -547,16 +547,16 @@ static status leaves_from_tiles(const char *dir, uint64_t n, merkle_hash **out, 
 		return err_set(err, ST_NOMEM, "out of memory for %" PRIu64 " leaf hashes", n);
 	for (uint64_t t = 0; t * TLOG_TILE_WIDTH < n; t++) {
 		unsigned w = tlog_tile_width(n, 0, t);
-		char rel[TLOG_PATH_MAX], path[4096];
+		char rel[TLOG_PATH_MAX];
 		tlog_tile_path(rel, 0, t, w);
-		snprintf(path, sizeof path, "%s/%s", dir, rel);
 		char *data;
 		size_t dl;
-		status st = rfile_read(path, TLOG_TILE_WIDTH * sizeof(merkle_hash), true, &data, &dl,
-					     err);
+		/* A bundle's file: no symbolic link followed inside it. */
+		status st = rfile_read_in(dir, rel, TLOG_TILE_WIDTH * sizeof(merkle_hash), &data,
+					  &dl, err);
 		if (st == ST_OK && dl != w * sizeof(merkle_hash)) {
 			free(data);
-			st = err_set(err, ST_CORRUPT, "%s holds %zu bytes, not %zu", path, dl,
+			st = err_set(err, ST_CORRUPT, "%s/%s holds %zu bytes, not %zu", dir, rel, dl,
 				     (size_t)w * sizeof(merkle_hash));
 		}
 		if (st != ST_OK) {
@@ -716,7 +716,9 @@ static int main_cosign(int argc, char **argv)
 	bool is_dir = stat(input, &sb) == 0 && S_ISDIR(sb.st_mode);
 	char cpfile[4096];
 	snprintf(cpfile, sizeof cpfile, is_dir ? "%s/checkpoint" : "%s", input);
-	if ((st = rfile_read(cpfile, STATE_MAX, true, &cptext, &cplen, &err)) != ST_OK) {
+	st = is_dir ? rfile_read_in(input, "checkpoint", STATE_MAX, &cptext, &cplen, &err)
+		    : rfile_read(cpfile, STATE_MAX, true, &cptext, &cplen, &err);
+	if (st != ST_OK) {
 		rc = fail_usage(NULL, &err, st);
 		goto out;
 	}
@@ -776,15 +778,17 @@ static int main_cosign(int argc, char **argv)
 			merkle_hash proof[MERKLE_MAX_PROOF];
 			size_t plen = 0;
 			bool have_proof = false;
-			char ppath[4096];
+			char ppath[4096], prel[64];
+			snprintf(prel, sizeof prel, "consistency/%" PRIu64, old.size);
 			if (proof_path != NULL)
 				snprintf(ppath, sizeof ppath, "%s", proof_path);
 			else if (is_dir)
-				snprintf(ppath, sizeof ppath, "%s/consistency/%" PRIu64, input, old.size);
+				snprintf(ppath, sizeof ppath, "%s/%s", input, prel);
 			if (proof_path != NULL || is_dir) {
 				char *pt;
 				size_t pl;
-				st = rfile_read(ppath, 8192, true, &pt, &pl, &err);
+				st = proof_path != NULL ? rfile_read(ppath, 8192, true, &pt, &pl, &err)
+							: rfile_read_in(input, prel, 8192, &pt, &pl, &err);
 				if (st == ST_OK) {
 					st = tlog_hashes_parse(pt, pl, proof, &plen, &err);
 					free(pt);

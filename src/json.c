@@ -19,7 +19,7 @@ void json_string(FILE *f, const char *s, size_t len)
 			fprintf(f, "\\%c", (char)cp);
 		else if (cp == '\n')
 			fputs("\\n", f);
-		else if (cp < 0x20 || cp == 0x7F)
+		else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || utf8_is_layout_control(cp))
 			fprintf(f, "\\u%04x", (unsigned)cp);
 		else
 			fwrite(s + i, 1, n, f);

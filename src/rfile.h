@@ -28,6 +28,27 @@ FILE *rfile_fopen(const char *path);
 status rfile_read(const char *path, size_t max, bool regular_only, char **out, size_t *len,
 		  errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* Open dir/rel without following a symbolic link inside dir: for the
+ * files of a bundle, which come from someone else and must not lead
+ * elsewhere.  dir is opened as given (the caller's own path); then each
+ * name of rel is opened relative to the directory before it with
+ * O_NOFOLLOW (and O_DIRECTORY but for the last, unless want_dir), so a
+ * link anywhere in rel is refused and nothing can be swapped between a
+ * check and the open.  rel is made by the caller: names separated by
+ * single slashes, none empty, "." or "..".  The file must be a regular
+ * file, opened as rfile_open does (O_NONBLOCK for the open, so a FIFO is
+ * refused without blocking); with want_dir, a directory (for fdopendir).
+ * On success *fd is the descriptor.  ST_NOTFOUND if a name does not
+ * exist; ST_IO otherwise, with err naming the file and, for a link, which
+ * part of rel is one. */
+status rfile_open_in(const char *dir, const char *rel, bool want_dir, int *fd,
+		     errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* rfile_read of dir/rel opened by rfile_open_in (a regular file, no link
+ * followed inside dir).  Errors as rfile_read and rfile_open_in. */
+status rfile_read_in(const char *dir, const char *rel, size_t max, char **out, size_t *len,
+		     errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* What went wrong, for a message: "not a regular file" for rfile's EINVAL,
  * else strerror(e). */
 const char *rfile_strerror(int e);

@@ -8,7 +8,7 @@
 
 static int is_unsafe(uint32_t cp)
 {
-	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || utf8_is_bidi_control(cp);
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || utf8_is_layout_control(cp);
 }
 
 void safe_fputs(const char *s, FILE *f)

@@ -7,10 +7,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Write s to f with C0 and C1 control characters, DEL, Unicode
- * bidirectional controls and bytes that are not valid UTF-8 replaced by
- * visible escapes (\xHH for bytes, \uHHHH for characters).  Everything
- * else, including other UTF-8, is written as it is. */
+/* Write s to f with C0 and C1 control characters, DEL, the characters
+ * utf8_is_layout_control names (line and paragraph separators, zero-width
+ * characters, bidirectional controls) and bytes that are not valid UTF-8
+ * replaced by visible escapes (\xHH for bytes, \uHHHH for characters).
+ * Everything else, including other UTF-8, is written as it is. */
 void safe_fputs(const char *s, FILE *f);
 
 /* The same for at most `max` bytes of s, then "... (N bytes in all)" when

@@ -32,7 +32,8 @@
 	X(ST_CONN, "connection to the database lost")                        \
 	X(ST_REFUSED, "refused by the ledger rules")                         \
 	X(ST_DENIED, "not permitted for this person")                        \
-	X(ST_BUSY, "the log is busy; try again")
+	X(ST_BUSY, "the log is busy; try again")                             \
+	X(ST_OWNER, "key file is owned by another user")
 
 typedef enum status {
 #define STATUS_ENUM(code, msg) code,

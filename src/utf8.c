@@ -63,6 +63,12 @@ bool utf8_is_bidi_control(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
+bool utf8_is_layout_control(uint32_t cp)
+{
+	return cp == 0x2028 || cp == 0x2029 || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 ||
+	       cp == 0xFEFF || utf8_is_bidi_control(cp);
+}
+
 size_t utf8_encode(uint32_t cp, char out[4])
 {
 	if (cp < 0x80) {

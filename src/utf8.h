@@ -29,4 +29,12 @@ bool utf8_is_space(uint32_t cp);
  * display in another order than its bytes. */
 bool utf8_is_bidi_control(uint32_t cp);
 
+/* True for the characters that change how text is laid out without
+ * showing themselves: the line and paragraph separators (U+2028, U+2029),
+ * the zero-width characters (U+200B-U+200D, U+2060, U+FEFF) and the
+ * bidirectional controls.  Text shown to a person (safeprint, json, the
+ * terminal UI) escapes or replaces them, so a name cannot break a line,
+ * hide a character or reorder what follows. */
+bool utf8_is_layout_control(uint32_t cp);
+
 #endif

@@ -45,6 +45,13 @@ START_TEST(utf8_strict)
 	ck_assert(!utf8_is_space('x') && !utf8_is_space(0x200B));
 	ck_assert(utf8_is_bidi_control(0x202E) && utf8_is_bidi_control(0x2066));
 	ck_assert(!utf8_is_bidi_control(0x2014));
+	static const uint32_t layout[] = {0x2028, 0x2029, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF,
+					  0x061C, 0x200E, 0x200F, 0x202A, 0x202E, 0x2066, 0x2069};
+	for (size_t i = 0; i < sizeof layout / sizeof layout[0]; i++)
+		ck_assert_msg(utf8_is_layout_control(layout[i]), "U+%04X", (unsigned)layout[i]);
+	static const uint32_t plain[] = {'a', 0xA0, 0x200A, 0x2010, 0x2027, 0x202F, 0x2065, 0xFEFE};
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		ck_assert_msg(!utf8_is_layout_control(plain[i]), "U+%04X", (unsigned)plain[i]);
 }
 END_TEST
 
@@ -115,6 +122,18 @@ START_TEST(safeprint_escapes)
 		{"del\x7f", "del\\x7f"},
 		{"csi\xc2\x9b", "csi\\u009b"},
 		{"rlo\xe2\x80\xae!", "rlo\\u202e!"},
+		/* line and paragraph separators, zero-width characters */
+		{"l\xe2\x80\xa8p\xe2\x80\xa9", "l\\u2028p\\u2029"},
+		{"z\xe2\x80\x8bj\xe2\x80\x8cw\xe2\x80\x8dx", "z\\u200bj\\u200cw\\u200dx"},
+		{"w\xe2\x81\xa0" "b\xef\xbb\xbf", "w\\u2060b\\ufeff"},
+		/* every bidirectional control */
+		{"\xd8\x9c\xe2\x80\x8e\xe2\x80\x8f", "\\u061c\\u200e\\u200f"},
+		{"\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad\xe2\x80\xae",
+		 "\\u202a\\u202b\\u202c\\u202d\\u202e"},
+		{"\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9", "\\u2066\\u2067\\u2068\\u2069"},
+		/* their neighbours are ordinary text */
+		{"\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xef\xbb\xbe",
+		 "\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xef\xbb\xbe"},
 		{"bad\xff\xfe", "bad\\xff\\xfe"},
 		{"cut\xe2\x80", "cut\\xe2\\x80"},
 	};
@@ -135,6 +154,26 @@ START_TEST(json_escapes)
 	fclose(f);
 	ck_assert_str_eq(out, "\"q\\\"b\\\\n\\nc\\u0001\\ufffd\xc3\xa9\"");
 	free(out);
+	/* C1 controls, line and paragraph separators, zero-width characters
+	 * and bidirectional controls as \uXXXX; their neighbours as they are */
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"c1\xc2\x85\xc2\x9b", "\"c1\\u0085\\u009b\""},
+		{"l\xe2\x80\xa8p\xe2\x80\xa9", "\"l\\u2028p\\u2029\""},
+		{"\xe2\x80\x8b\xe2\x80\x8c\xe2\x80\x8d\xe2\x81\xa0\xef\xbb\xbf",
+		 "\"\\u200b\\u200c\\u200d\\u2060\\ufeff\""},
+		{"\xd8\x9c\xe2\x80\x8e\xe2\x80\x8f\xe2\x80\xaa\xe2\x80\xae\xe2\x81\xa6\xe2\x81\xa9",
+		 "\"\\u061c\\u200e\\u200f\\u202a\\u202e\\u2066\\u2069\""},
+		{"\xc2\xa0\xe2\x80\x8a\xe2\x80\xaf\xef\xbb\xbe", "\"\xc2\xa0\xe2\x80\x8a\xe2\x80\xaf\xef\xbb\xbe\""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		f = open_memstream(&out, &len);
+		json_str(f, cases[i].in);
+		fclose(f);
+		ck_assert_str_eq(out, cases[i].out);
+		free(out);
+	}
 }
 END_TEST
 

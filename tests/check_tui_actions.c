@@ -331,8 +331,18 @@ START_TEST(test_fit)
 	 * as U+FFFD) */
 	ck_assert_str_eq(tui_fit("\xff\x1b[2J", 4, b, sizeof b), "\xff\x1b[2");
 	ck_assert_int_eq(tui_text_width("\xff\x1b[2J"), 5);
-	/* bidirectional controls too */
+	/* bidirectional controls too, and the line and paragraph separators
+	 * and zero-width characters, which would otherwise take no column */
 	ck_assert_int_eq(tui_text_width("a\xe2\x80\xae" "b"), 3);
+	static const char *const hidden[] = {"\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\x8b",
+					     "\xe2\x80\x8c", "\xe2\x80\x8d", "\xe2\x81\xa0",
+					     "\xef\xbb\xbf", "\xd8\x9c",     "\xe2\x81\xa6"};
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++) {
+		char s[16];
+		snprintf(s, sizeof s, "a%sb", hidden[i]);
+		ck_assert_msg(tui_text_width(s) == 3, "hidden[%zu] takes %d columns, not 1", i,
+			      tui_text_width(s) - 2);
+	}
 	/* never past cap */
 	char small[4];
 	ck_assert_str_eq(tui_fit("abcdef", 10, small, sizeof small), "abc");

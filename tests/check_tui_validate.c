@@ -249,6 +249,12 @@ START_TEST(test_key_path)
 	ck_assert_msg(strstr(err.msg, "chmod 600") != NULL, "%s", err.msg);
 	BAD(validate_key_path(junk, &pub, &err));
 	BAD(validate_key_path(dir, &pub, &err));
+	/* another user's (only root can make one) */
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chown(path, 65534, (gid_t)-1), 0);
+		BAD(validate_key_path(path, &pub, &err));
+		ck_assert_msg(strstr(err.msg, "another user") != NULL, "%s", err.msg);
+	}
 	unlink(path);
 	unlink(loose);
 	unlink(junk);

@@ -96,6 +96,43 @@ grep -q 'tile/entries/000: not a regular file' <<<"$out" || fail "fifo entry bun
 mkfifo "$tmp/fifo-policy"
 run_vt 2 --policy "$tmp/fifo-policy" "$tmp/good"
 ok
+# A symbolic link inside a bundle is not followed, whether a file or a
+# folder is the link: it could make the verifier read, and vouch for, files
+# from elsewhere.  Each link here leads to the very bytes it replaces,
+# outside the bundle, so only the refusal to follow it fails the bundle.
+# linked WANT_RC PART [VERIFIER ARGS]: PART of a copy of the good bundle
+# moved out and linked to.
+linked() {
+	local want=$1 part=$2
+	shift 2
+	rm -rf "$tmp/ln" "$tmp/ln-outside"
+	cp -r "$tmp/good" "$tmp/ln"
+	mv "$tmp/ln/$part" "$tmp/ln-outside"
+	ln -s "$tmp/ln-outside" "$tmp/ln/$part"
+	run_v "$want" --policy "$P" "$@" "$tmp/ln"
+	grep -q "cannot open $tmp/ln/[a-z0-9/.]*: $part is a symbolic link, which is not followed inside $tmp/ln" \
+		<<<"$out" || fail "link $part: $out"
+	ok
+}
+linked 2 checkpoint
+linked 2 tile/entries/000
+linked 2 tile/entries/002.p/88
+linked 2 tile/entries
+linked 2 tile
+linked 1 tile/0/001
+grep -q 'INVALID at entry 256: tiles: ' <<<"$out" || fail "tile link index: $out"
+linked 1 tile/1/000.p/2
+linked 1 tile/0
+linked 1 checkpoints/100
+grep -q 'INVALID (checkpoint): earlier checkpoint checkpoints/100: ' <<<"$out" || fail "checkpoint link: $out"
+linked 2 checkpoints
+linked 2 consistency/300
+linked 2 consistency
+linked 2 tile/entries/000 --json
+# The bundle's own path is the caller's: a link to the bundle is followed.
+ln -s "$tmp/good" "$tmp/good-link"
+run_v 0 --policy "$P" "$tmp/good-link"
+ok
 
 # ---- tampering with the entries: each caught at its index, with why --------
 expect() { # KIND:INDEX INDEX WORDS
@@ -215,6 +252,21 @@ cp -r "$tmp/good" "$tmp/good3"
 cp "$tmp/cosigned" "$tmp/good3/checkpoint"
 run_v 0 --policy "$tmp/policy3" "$tmp/good3"
 grep -q '3 of 3 cosigned (w1, w2, w3)' <<<"$out" || fail "three cosignatures: $out"
+ok
+# The witness does not follow a link inside a bundle either.
+rm -rf "$tmp/ln" "$tmp/ln-outside" && cp -r "$tmp/good" "$tmp/ln"
+mv "$tmp/ln/checkpoint" "$tmp/ln-outside" && ln -s "$tmp/ln-outside" "$tmp/ln/checkpoint"
+cosign 2 "$tmp/ln" --policy "$P"
+grep -q "checkpoint is a symbolic link" <<<"$out" || fail "cosign link: $out"
+ok
+# Growth: the bundle's consistency proof and tiles are not read through links.
+for part in consistency/600 consistency tile/0/000 tile; do
+	rm -rf "$tmp/ln" "$tmp/ln-outside" && cp -r "$tmp/ext" "$tmp/ln"
+	[ "${part#tile}" = "$part" ] || rm -r "$tmp/ln/consistency" # then the tiles are read
+	mv "$tmp/ln/$part" "$tmp/ln-outside" && ln -s "$tmp/ln-outside" "$tmp/ln/$part"
+	cosign 2 "$tmp/ln"
+	grep -q "$part is a symbolic link" <<<"$out" || fail "cosign link $part: $out"
+done
 ok
 # Growth, with the bundle's consistency proof (the log key pinned in state).
 cosign 0 "$tmp/ext"

@@ -161,13 +161,14 @@ static unsigned decode(const unsigned char *s, size_t n, size_t *used)
 	return c;
 }
 
-/* A code point as it is shown: controls (C0, DEL, C1) and bidirectional
- * controls become U+FFFD so text cannot move the cursor or reorder the
- * line; its width in columns (0 for combining marks). */
+/* A code point as it is shown: controls (C0, DEL, C1) and the layout
+ * controls of utf8_is_layout_control (line and paragraph separators,
+ * zero-width characters, bidirectional controls) become U+FFFD so text
+ * cannot move the cursor, hide a character or reorder the line; its width
+ * in columns (0 for combining marks). */
 static unsigned shown(unsigned c, int *width)
 {
-	if (c < 0x20 || (c >= 0x7f && c < 0xa0) || (c >= 0x202a && c <= 0x202e) ||
-	    (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f || c == 0x061c)
+	if (c < 0x20 || (c >= 0x7f && c < 0xa0) || utf8_is_layout_control(c))
 		c = 0xfffd;
 	int w = wcwidth((wchar_t)c);
 	if (w < 0) {

@@ -352,6 +352,8 @@ status validate_key_path(const char *path, key_public *owner, errbuf *err)
 		return err_set(err, st, "no such file");
 	case ST_PERM:
 		return err_set(err, st, "the key file is readable by group or others: chmod 600 it");
+	case ST_OWNER:
+		return err_set(err, st, "the key file belongs to another user: use your own");
 	case ST_FORMAT:
 	case ST_CORRUPT:
 		return err_set(err, st, "not a custos key file, or a damaged one");
