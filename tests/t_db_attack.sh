@@ -39,7 +39,8 @@
 #   CREATED  an attacker owns a schema or an object outside pg_temp
 # Also, as adm through the real CLI: a person enrolled with --login naming a
 # group role (every holder would become an administrator) or the superuser
-# (with --password-fd: the superuser's password).  And the two attacks of
+# (with --password-fd: the superuser's password), or an existing login custos
+# did not create (its password).  And the two attacks of
 # issue 10 exactly: a temporary pg_namespace through custos.is_owner() from
 # custos.checkpoint_store, and a temporary type bytea with an assignment cast
 # through custos.merkle_leaves_hash, as alice, carol and dave.
@@ -446,7 +447,19 @@ asw adm zee person add zee --role holder --account $ACC --login postgres --pubke
 	CLI+=("SUCCEEDED  person add zee --login postgres --password-fd: adm set the superuser's password") ||
 	CLI+=("refused    person add zee --login postgres --password-fd")
 check_gains "cli:login-superuser"
-attempts=$((attempts + 2))
+# A person whose login is an existing login that custos did not make (here
+# the nobody login): set_login_password would take it over.
+mkkey zoe >"$W/zoe.vkey" || exit 1
+asw adm zoe person add zoe --role holder --account $ACC --login "$EVE" --pubkey "$(cat "$W/zoe.vkey")" \
+	--password-fd 5 5<<<'attacker-chosen-password' >/dev/null 2>&1
+if [ -n "$(q "SELECT rolpassword FROM pg_authid WHERE rolname = '$EVE'")" ]; then
+	bad "GAINED [cli:login-existing] adm set the password of $EVE, a login custos did not create"
+	CLI+=("SUCCEEDED  person add zoe --login $EVE --password-fd: adm set the password of an existing login")
+else
+	CLI+=("refused    person add zoe --login $EVE --password-fd")
+fi
+check_gains "cli:login-existing"
+attempts=$((attempts + 3))
 
 # ---- the report --------------------------------------------------------------------------------
 secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
