@@ -67,7 +67,7 @@ TEST_SCRIPTS = $(sort $(wildcard tests/t_*.sh))
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 
 .SECONDARY:
-.PHONY: all run stop check test deps bench fuzz install uninstall clean custos custos-verify \
+.PHONY: all run stop check test tests-build deps bench fuzz install uninstall clean custos custos-verify \
 	ext install-ext ext-installed
 all: $(BUILD)/custos $(BUILD)/custos-verify ext
 
@@ -145,7 +145,7 @@ TEST_TOOLS = $(BUILD)/tests/mkvectors $(BUILD)/tests/mktestkey \
 # root directly, otherwise through sudo.
 PG_CONFIG ?= pg_config
 EXT_MAKE = $(MAKE) --no-print-directory -C $(BUILD)/pg -f $(CURDIR)/src/pg/Makefile \
-	PG_CONFIG=$(PG_CONFIG) with_llvm=no $(if $(Q),-s)
+	PG_CONFIG=$(PG_CONFIG) CC="$$($(PG_CONFIG) --cc)" with_llvm=no $(if $(Q),-s)
 EXT_SO = $(BUILD)/pg/custos.so
 ext:
 	@mkdir -p $(BUILD)/pg
@@ -162,9 +162,14 @@ ext-installed: ext
 		echo "  INSTALL the custos extension into $$($(PG_CONFIG) --pkglibdir)"; \
 		$(MAKE) --no-print-directory install-ext; fi
 
-# `make check`: the whole suite under AddressSanitizer and UBSan.
+# `make check`: the build with clang too (its warnings are errors as well),
+# then the whole suite under AddressSanitizer and UBSan.
 check:
+	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build/clang all tests-build
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
+
+# Every test program and tool, built but not run.
+tests-build: $(TEST_BINS) $(TEST_TOOLS)
 
 # Run every Check suite and every scenario script against the binaries in $(BUILD).
 test: all ext-installed $(TEST_BINS) $(TEST_TOOLS)

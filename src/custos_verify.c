@@ -609,7 +609,7 @@ static status write_atomic(const char *path, const char *data, size_t len, errbu
 	if (slash == NULL)
 		snprintf(dir, sizeof dir, ".");
 	else
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path ? slash - path : 1), path);
+		snprintf(dir, sizeof dir, "%.*s", slash > path ? (int)(slash - path) : 1, path);
 	status st = tlog_file_write(dir, slash ? slash + 1 : path, data, len, err);
 	if (st != ST_OK)
 		return st;

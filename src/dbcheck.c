@@ -31,6 +31,7 @@ static const char *const custos_roles[] = {
 static const char *const login_admin_functions[] = {
 	DBCHECK_SCHEMA ".sync_login(text)",
 	DBCHECK_SCHEMA ".set_login_password(text, text)",
+	DBCHECK_SCHEMA ".managed_login(text, boolean)",
 };
 
 const char *dbcheck_code_name(dbcheck_code code)

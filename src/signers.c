@@ -62,3 +62,26 @@ status signers_check(const entry *e, const note *n, note_key_lookup registry, vo
 		return note_verify(n, lookup, &c, need, signers, nsigners, err);
 	return match(n, &c, need, signers, nsigners, err);
 }
+
+status signers_verify_entry(const char *buf, size_t len, note_key_lookup registry, void *ctx,
+			    note *n, entry *e, const key_public **signers, size_t *nsigners,
+			    errbuf *err)
+{
+	memset(e, 0, sizeof *e);
+	*nsigners = 0;
+	errbuf why = {{0}};
+	if (len > ENTRY_NOTE_MAX)
+		return err_set(err, ST_TOOBIG, "the note is longer than %d bytes", ENTRY_NOTE_MAX);
+	status st = note_parse(buf, len, n, &why);
+	if (st != ST_OK)
+		return err_set(err, st, "the note is not a signed note: %s", err_text(&why, st));
+	st = entry_parse(n->text, n->textlen, e, &why);
+	if (st != ST_OK)
+		return err_set(err, st, "the note is not a canonical custos-entry/v1 entry: %s",
+			       err_text(&why, st));
+	st = signers_check(e, n, registry, ctx, true, signers, nsigners, &why);
+	if (st != ST_OK)
+		return err_set(err, st, "entry %llu (%s): %s", (unsigned long long)e->index,
+			       entry_action_name(e->action), err_text(&why, st));
+	return ST_OK;
+}

@@ -294,6 +294,46 @@ status tlog_cosig_verify(const key_public *witness, const note *n, uint64_t *tim
 	return ST_OK;
 }
 
+status tlog_cosig_line_verify(const char *cp, size_t cplen, const char *line, size_t linelen,
+			      const key_public *witness, uint64_t *time_s, errbuf *err)
+{
+	if (linelen > TLOG_COSIG_LINE_MAX || memchr(line, '\n', linelen) != NULL)
+		return err_set(err, ST_FORMAT, "a cosignature is one line of at most %d bytes",
+			       TLOG_COSIG_LINE_MAX);
+	note *n = malloc(2 * sizeof *n);
+	if (n == NULL)
+		return err_set(err, ST_NOMEM, "out of memory checking a cosignature");
+	tlog_checkpoint c;
+	errbuf why = {{0}};
+	char *a = NULL;
+	status st = tlog_checkpoint_parse(cp, cplen, &c, &n[0], &why);
+	if (st != ST_OK) {
+		st = err_set(err, ST_FORMAT, "the checkpoint does not parse: %s", err_text(&why, st));
+		goto out;
+	}
+	/* The checkpoint's body, a blank line and the cosignature line alone. */
+	size_t alen = n[0].textlen + 1 + linelen + 1;
+	a = malloc(alen);
+	if (a == NULL) {
+		st = err_set(err, ST_NOMEM, "out of memory checking a cosignature");
+		goto out;
+	}
+	memcpy(a, n[0].text, n[0].textlen);
+	a[n[0].textlen] = '\n';
+	memcpy(a + n[0].textlen + 1, line, linelen);
+	a[alen - 1] = '\n';
+	st = tlog_checkpoint_parse(a, alen, &c, &n[1], &why);
+	if (st != ST_OK) {
+		st = err_set(err, ST_FORMAT, "not a cosignature line: %s", err_text(&why, st));
+		goto out;
+	}
+	st = tlog_cosig_verify(witness, &n[1], time_s, err);
+out:
+	free(a);
+	free(n);
+	return st;
+}
+
 /* ---- tlog-tiles --------------------------------------------------------- */
 
 /* "<N>" split into 3-digit elements, all but the last with an 'x'. */

@@ -103,6 +103,20 @@ status tlog_cosign(const key_secret *witness, const char *body, size_t bodylen,
 status tlog_cosig_verify(const key_public *witness, const note *n, uint64_t *time_s,
 			 errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* The longest cosignature line tlog_cosig_line_verify takes. */
+#define TLOG_COSIG_LINE_MAX 1024
+
+/* The server's check of one cosignature line before it stores it
+ * (src/pg/custos_pg.c): line[0..linelen), without its newline, at most
+ * TLOG_COSIG_LINE_MAX bytes and with no newline inside, appended alone to
+ * the body of the signed checkpoint cp[0..cplen), must be a valid
+ * cosignature by `witness` (tlog_cosig_verify); *time_s (may be NULL)
+ * receives its timestamp.  ST_FORMAT if the checkpoint or the line does
+ * not parse (err says which), otherwise tlog_cosig_verify's status. */
+status tlog_cosig_line_verify(const char *cp, size_t cplen, const char *line, size_t linelen,
+			      const key_public *witness, uint64_t *time_s,
+			      errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* ---- tlog-tiles --------------------------------------------------------- */
 
 /* Path, relative to the bundle folder, of hash tile (level, index) with

@@ -24,7 +24,7 @@ fails=0
 if [ -n "${CUSTOS_TEST_PG:-}" ]; then
 	cleanup() { rm -rf "$W"; }
 else
-	cleanup() { pg_stop; rm -rf "$W"; }
+	cleanup() { pg_stop; [ -n "${KEEP_W:-}" ] && { echo "kept $W"; return; }; rm -rf "$W"; }
 	pg_start || exit 1
 fi
 trap cleanup EXIT

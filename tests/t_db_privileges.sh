@@ -64,6 +64,7 @@ log_head       adm,alice,bob,carol,dave  all   .   .   .   .   .
 log_key        adm,alice,bob,carol,dave  all   .   .   .   .   .
 checkpoint     adm,alice,bob,carol,dave  all   .   .   .   .   .
 cosignature    adm,alice,bob,carol,dave  all   .   .   .   .   .
+witness        adm,alice,bob,carol,dave  all   .   .   .   .   .
 merkle_node    adm,alice,bob,carol,dave  all   .   .   .   .   .
 schema_version adm,alice,bob,carol,dave  all   .   .   .   .   .
 EOF
@@ -92,6 +93,7 @@ checkpoint|(size, root, note, made_by) VALUES (999999, decode(repeat('00', 32), 
 cosignature|(size, line, name, keyid, added_by) VALUES ({SZ}, 'probe', 'probe', '\x00000000', 'probe')|added_by = added_by|true
 merkle_node|(level, idx, hash) VALUES (8, 999999, decode(repeat('00', 32), 'hex'))|hash = hash|true
 schema_version|(version, name, sha256) VALUES (999, 'probe', 'x')|name = name|true
+witness|(name, vkey, keyid, pubkey, added_by) VALUES ('probe', 'probe+00000000+x', '\x00000000', decode(repeat('ab', 32), 'hex'), 'probe')|added_by = added_by|true
 EOF
 )
 
@@ -153,22 +155,38 @@ nextseq() {
 	q "SELECT coalesce(max(seq), 0) + 1 FROM custos.txn WHERE account = '$1'
 	   AND year = extract(year FROM (SELECT last_time FROM custos.log_head) AT TIME ZONE 'UTC' + interval '1 second')::int"
 }
-# entry_sql NAME ACTOR FORGE-ARGS...: the INSERT of a forged entry, in $W/NAME.sql
+# entry_sql NAME ACTOR FORGE-ARGS...: how NAME's entry is made.  The server
+# takes an entry only if its time is that of the transaction that appends
+# it, so each probe forges its entry inside its own transaction: psql runs
+# `\! bash -c 'make_entry NAME'`, which signs it one millisecond after the
+# server's clock (after the probe's BEGIN) and writes $W/NAME.sql, the
+# INSERT that the probe then runs with \i.
 entry_sql() {
-	local name=$1 actor=$2; shift 2
-	local out kv idx= time= action= txn= account= peer=
+	local name=$1; shift
+	printf '%q ' "$@" >"$W/$name.args"
+}
+make_entry() {
+	local name=$1 actor out kv idx= time= action= txn= account= peer= us
+	eval "set -- $(cat "$W/$name.args")"
+	actor=$1; shift
+	us=$(PGUSER=postgres psql -qAtX -c "SELECT (extract(epoch FROM clock_timestamp() - last_time) * 1000000)::bigint + 1000 FROM custos.log_head") ||
+		{ echo "make_entry $name: no clock" >&2; return 1; }
 	rm -f "$W/$name.note"
-	out=$("$FORGE" --last "$W/last.note" --out "$W/$name.note" --passphrase-fd 3 "$@" 3<<<"$PASS") ||
-		{ echo "FAIL: forge $name: $out"; exit 1; }
+	out=$("$FORGE" --last "$W/last.note" --out "$W/$name.note" --passphrase-fd 3 --after-us "$us" "$@" 3<<<"$PASS") ||
+		{ echo "make_entry $name: forge: $out" >&2; return 1; }
 	for kv in $out; do
 		case $kv in
 		index=*) idx=${kv#*=} ;; time=*) time=${kv#*=} ;; action=*) action=${kv#*=} ;;
 		txn=*) txn=${kv#*=} ;; account=*) account=${kv#*=} ;; peer=*) peer=${kv#*=} ;;
 		esac
 	done
-	printf "INSERT INTO custos.log_entry (idx, leaf, note, time, action, txn, account, peer, actor, idem) SELECT %s, sha256('\\\\x00'::bytea || n), n, '%s', '%s', NULLIF('%s', '-'), NULLIF('%s', '-'), NULLIF('%s', '-'), '%s', 'probe-%s' FROM decode('%s', 'base64') n" \
-		"$idx" "$time" "$action" "$txn" "$account" "$peer" "$actor" "$name" "$(base64 -w0 "$W/$name.note")" >"$W/$name.sql"
+	printf "SELECT pg_sleep_until('%s'::timestamptz + interval '1 ms') \\\\g /dev/null\nINSERT INTO custos.log_entry (idx, leaf, note, time, action, txn, account, peer, actor, idem) SELECT %s, sha256('\\\\x00'::bytea || n), n, '%s', '%s', NULLIF('%s', '-'), NULLIF('%s', '-'), NULLIF('%s', '-'), '%s', 'probe-%s' FROM decode('%s', 'base64') n;\n" \
+		"$time" "$idx" "$time" "$action" "$txn" "$account" "$peer" "$actor" "$name" "$(base64 -w0 "$W/$name.note")" >"$W/$name.sql"
 }
+{ declare -f make_entry; echo 'make_entry "$1"'; } >"$W/make_entry"
+export W FORGE PASS
+# entry_probe NAME: the psql lines that append NAME's entry in the open transaction.
+entry_probe() { printf "\\\\! bash %s %s\n\\\\i %s\n" "$W/make_entry" "$1" "$W/$1.sql"; }
 possession() { # NAME SIGNER-KEY ACTOR ACCOUNT
 	entry_sql "$1" "$3" --sign "$W/$2.key" --action possession --account "$4" --txn-seq "$(nextseq "$4")" \
 		--item "kind=equipment alc=4 class=U crypto=no qty=1 serial=E-${1//_/-} edition=- effective=- supersedes=- title=PROBE ENTRY"
@@ -215,8 +233,8 @@ for l in "${LOGINS[@]}"; do
 			printf 'BEGIN;\n\\set n -\nSELECT count(*) AS n FROM custos.%s \\gset\n\\echo R|%s|S|:SQLSTATE|:n\n' "$t" "$t"
 			printf '\\set n -\nSELECT count(*) AS n FROM custos.%s WHERE (%s) IS NOT TRUE \\gset\n\\echo R|%s|So|:SQLSTATE|:n\nROLLBACK;\n' "$t" "$(subst "$vis" "$l")" "$t"
 			if [ "$t" = log_entry ]; then
-				printf 'BEGIN;\n%s;\n' "$(cat "$W/$l.sql")"; rep "$t|I"; printf 'ROLLBACK;\n'
-				if [ -f "$W/forged-$l.sql" ]; then printf 'BEGIN;\n%s;\n' "$(cat "$W/forged-$l.sql")"; rep "$t|F"; printf 'ROLLBACK;\n'; fi
+				printf 'BEGIN;\n%s' "$(entry_probe "$l")"; rep "$t|I"; printf 'ROLLBACK;\n'
+				if [ -f "$W/forged-$l.args" ]; then printf 'BEGIN;\n%s' "$(entry_probe "forged-$l")"; rep "$t|F"; printf 'ROLLBACK;\n'; fi
 			elif [ -n "$ins" ]; then
 				printf 'BEGIN;\nINSERT INTO custos.%s %s;\n' "$t" "$(subst "$ins" "$l")"; rep "$t|I"; printf 'ROLLBACK;\n'
 			fi
@@ -226,14 +244,14 @@ for l in "${LOGINS[@]}"; do
 			# inside a transaction that appended the login's own entry
 			case " ${SIGNERS[*]} " in *" $l "*) ;; *) continue ;; esac
 			case " $STATE_TABLES " in *" $t "*) ;; *) continue ;; esac
-			local_entry=$(cat "$W/$l.sql")
-			printf 'BEGIN;\n%s;\n' "$local_entry"; rep "$t|E"
+			local_entry=$(entry_probe "$l")
+			printf 'BEGIN;\n%s' "$local_entry"; rep "$t|E"
 			printf 'INSERT INTO custos.%s %s;\n' "$t" "$(subst "$ins" "$l")"; rep "$t|I+"; printf 'ROLLBACK;\n'
-			printf 'BEGIN;\n%s;\nUPDATE custos.%s SET %s;\n' "$local_entry" "$t" "$upd"; rep "$t|U+"; printf 'ROLLBACK;\n'
-			printf 'BEGIN;\n%s;\nDELETE FROM custos.%s;\n' "$local_entry" "$t"; rep "$t|D+"; printf 'ROLLBACK;\n'
+			printf 'BEGIN;\n%s\nUPDATE custos.%s SET %s;\n' "$local_entry" "$t" "$upd"; rep "$t|U+"; printf 'ROLLBACK;\n'
+			printf 'BEGIN;\n%s\nDELETE FROM custos.%s;\n' "$local_entry" "$t"; rep "$t|D+"; printf 'ROLLBACK;\n'
 		done
 	} >"$W/p.$l.sql"
-	PGUSER=$l psql -X -q -f "$W/p.$l.sql" 2>/dev/null >"$W/p.$l.out" &
+	PGUSER=$l psql -X -q -f "$W/p.$l.sql" 2>"$W/p.$l.err" >"$W/p.$l.out" &
 done
 wait
 # The rows each "acct" login should see, counted as the owner.

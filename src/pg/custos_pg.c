@@ -162,24 +162,15 @@ Datum custos_entry_verify(PG_FUNCTION_ARGS)
 
 	note *n = palloc(sizeof *n);
 	errbuf err = {{0}};
-	if (len > ENTRY_NOTE_MAX)
-		refuse("custos: the note is longer than %s bytes", "65535");
-	if (note_parse(buf, len, n, &err) != ST_OK)
-		refuse("custos: the note is not a signed note: %s", err.msg);
 	cache_drop();
 	entry e;
-	memset(&e, 0, sizeof e);
-	if (entry_parse(n->text, n->textlen, &e, &err) != ST_OK) {
-		entry_free(&e);
-		refuse("custos: the note is not a canonical custos-entry/v1 entry: %s", err.msg);
-	}
 	const key_public **signers = palloc(sizeof *signers * NOTE_MAX_SIGS);
 	size_t nsigners = 0;
-	status st = signers_check(&e, n, registry_lookup, &reg, true, signers, &nsigners, &err);
+	status st = signers_verify_entry(buf, len, registry_lookup, &reg, n, &e, signers, &nsigners,
+					 &err);
 	if (st != ST_OK) {
-		char what[320];
-		snprintf(what, sizeof what, "entry %llu (%s): %s", (unsigned long long)e.index,
-			 entry_action_name(e.action), err_text(&err, st));
+		char what[sizeof err.msg];
+		snprintf(what, sizeof what, "%s", err_text(&err, st));
 		entry_free(&e);
 		refuse("custos: %s", what);
 	}
@@ -300,24 +291,10 @@ Datum custos_cosignature_verify(PG_FUNCTION_ARGS)
 	errbuf err = {{0}};
 	if (tlog_cosig_vkey_parse(VARDATA_ANY(vk), VARSIZE_ANY_EXHDR(vk), &w, &err) != ST_OK)
 		refuse("custos: not a witness (cosigner) verifier key: %s", err.msg);
-	tlog_checkpoint c;
-	note *n = palloc(sizeof *n);
-	if (tlog_checkpoint_parse(cp, cplen, &c, n, &err) != ST_OK)
-		refuse("custos: the stored checkpoint does not parse: %s", err.msg);
-	if (linelen > 1024 || memchr(line, '\n', linelen) != NULL)
-		refuse("custos: %s", "a cosignature is one line of at most 1024 bytes");
-	/* The checkpoint's body, a blank line and the cosignature line alone. */
-	size_t alen = n->textlen + 1 + linelen + 1;
-	char *a = palloc(alen);
-	memcpy(a, n->text, n->textlen);
-	a[n->textlen] = '\n';
-	memcpy(a + n->textlen + 1, line, linelen);
-	a[alen - 1] = '\n';
-	note *cn = palloc(sizeof *cn);
-	if (tlog_checkpoint_parse(a, alen, &c, cn, &err) != ST_OK)
-		refuse("custos: not a cosignature line: %s", err.msg);
 	uint64_t t = 0;
-	status st = tlog_cosig_verify(&w, cn, &t, &err);
+	status st = tlog_cosig_line_verify(cp, cplen, line, linelen, &w, &t, &err);
+	if (st == ST_FORMAT)
+		refuse("custos: %s", err.msg);
 	if (st != ST_OK)
 		refuse("custos: the cosignature does not verify by the registered witness key: %s",
 		       err_text(&err, st));

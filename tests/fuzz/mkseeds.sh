@@ -61,7 +61,7 @@ entry_text() {
 	record "$1" "$2" | sed '/^$/,$d'
 }
 
-targets="fuzz_note fuzz_entry fuzz_logfile fuzz_tlog fuzz_policy"
+targets="fuzz_note fuzz_entry fuzz_logfile fuzz_tlog fuzz_policy fuzz_server"
 for t in $targets; do
 	rm -rf "${here:?}/seeds-$t"
 	mkdir -p "$here/seeds-$t"
@@ -114,6 +114,21 @@ awk '$1 == "witness" && $2 == "w1" { printf "%s", $3 }' "$tmp/policy" >"$s/witne
 for i in $(seq 13); do cat "$bundle/consistency/5"; done >"$tmp/hashes-65"
 sed -n '1,64p' "$tmp/hashes-65" >"$s/hashes-64"                # the most allowed
 { sed '/^$/,$d' "$bundle/checkpoint"; printf 'extension\n'; } >"$s/body-extension.txt"
+
+# The extension's checks: stored entries (one signer, two signers, an
+# enrolment that its own key signs, the same with a signature missing), and
+# a checkpoint followed by one cosignature line without its newline (the
+# input is split at its last newline).
+s=$here/seeds-fuzz_server
+record "$log" 0 >"$s/entry-genesis.note"
+record "$log" 1 >"$s/entry-second.note"
+record "$log" 6 >"$s/entry-two-signers.note"
+record "$log" 6 | awk 'NR == 1, /^$/ { print; next } !done { print; done = 1 }' >"$s/entry-one-of-two.note"
+record "$log" 20 >"$s/entry-escaped-text.note"
+{ grep -v '^— TEST-ONLY-witness-' "$bundle/checkpoint"
+  grep -m1 '^— TEST-ONLY-witness-1 ' "$bundle/checkpoint" | tr -d '\n'; } >"$s/checkpoint-cosig-w1.txt"
+{ cat "$bundle/checkpoints/5"; grep -m1 '^— TEST-ONLY-witness-2 ' "$bundle/checkpoint" | tr -d '\n'; } \
+	>"$s/checkpoint-cosig-wrong-body.txt"
 
 # Policies: mkbundle's two, and one with every form of the grammar
 # (comments, tabs, URLs, nested groups, thresholds all/any/k).
