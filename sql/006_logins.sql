@@ -128,3 +128,18 @@ BEGIN
 	END IF;
 	EXECUTE pg_catalog.format('ALTER ROLE %I PASSWORD %L', l, verifier);
 END $$;
+
+-- An entry row without its note is refused in words before the append
+-- guard runs (the guard's checks are all of the note; a strict check of a
+-- null note would otherwise end in a PL/pgSQL error about an unassigned
+-- record).  Triggers fire in name order: log_entry_0_note comes first.
+CREATE FUNCTION custos.log_note_missing() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, custos, pg_temp AS $$
+BEGIN
+	RAISE EXCEPTION 'custos: entry %: the row has no note; a log entry is its signed note', NEW.idx
+		USING ERRCODE = 'CU001';
+END $$;
+ALTER FUNCTION custos.log_note_missing() OWNER TO custos_owner;
+REVOKE ALL ON FUNCTION custos.log_note_missing() FROM PUBLIC;
+CREATE TRIGGER log_entry_0_note BEFORE INSERT ON custos.log_entry
+	FOR EACH ROW WHEN (NEW.note IS NULL) EXECUTE FUNCTION custos.log_note_missing();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The server refuses what an insider inserts into the log by hand (psql as
-# a custodian): unsigned, non-canonical, unenrolled, one signature short,
+# a custodian): without a note, unsigned, non-canonical, unenrolled, one signature short,
 # another account's, out of sequence, backdated; and state rows the
 # appending entry does not name.  Each refusal names its check and
 # changes nothing.
@@ -43,6 +43,7 @@ refused_sql() { # WHO PATTERN SQL
 
 refused_sql alice 'not a signed note' "INSERT INTO custos.log_entry (idx, leaf, note, time, action, actor, idem)
 	SELECT size, sha256('\\x00'::bytea || 'x'::bytea), 'x', now(), 'receipt', 'alice', 'u1' FROM custos.log_head"
+refused_sql alice 'entry [0-9]+: the row has no note' "INSERT INTO custos.log_entry (idx) SELECT size FROM custos.log_head"
 forge unenrolled --sign "$W/mallory.key" --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
 refused_sql postgres 'receipt\): no signature from a trusted key' "$(insert_sql "$W/unenrolled.note")"
 forge onesig --sign "$W/alice.key" --action destroy --account 123456 --txn-seq "$SEQ" --item "$KG1"
