@@ -23,7 +23,7 @@ status trust_parse(const char *text, size_t len, trust *t, errbuf *err)
 		if (n == 0 || s[0] == '#')
 			continue;
 		key_public k;
-		errbuf kerr = {{0}};
+		errbuf kerr = {0};
 		if (key_vkey_parse(s, n, &k, &kerr) != ST_OK)
 			return err_set(err, ST_FORMAT, "trust file line %d: %s", line + 1, kerr.msg);
 		for (size_t i = 0; i < t->nkeys; i++)

@@ -243,7 +243,7 @@ static status check_checkpoint(const char *path, const char *text, size_t len, c
 			       bool need_quorum, tlog_checkpoint *cp, errbuf *err)
 {
 	status st;
-	errbuf e = {{0}};
+	errbuf e = {0};
 	if (need_quorum) {
 		st = policy_check_checkpoint(pol, text, len, cp, NULL, &e);
 	} else {
@@ -439,7 +439,7 @@ static status check_history(const char *dir, const bundle_opts *opts, const merk
 		size_t tl;
 		snprintf(rel, sizeof rel, "checkpoints/%" PRIu64, cps[i]);
 		tlog_checkpoint old;
-		errbuf e = {{0}};
+		errbuf e = {0};
 		status cs = read_rel(dir, rel, CHECKPOINT_MAX, &text, &tl, &e);
 		if (cs == ST_OK) {
 			cs = check_checkpoint(NULL, text, tl, opts->pol, false, &old, &e);
@@ -464,7 +464,7 @@ static status check_history(const char *dir, const bundle_opts *opts, const merk
 		snprintf(rel, sizeof rel, "consistency/%" PRIu64, cons[i]);
 		char *text;
 		size_t tl;
-		errbuf e = {{0}};
+		errbuf e = {0};
 		merkle_hash proof[MERKLE_MAX_PROOF];
 		size_t plen;
 		st = read_rel(dir, rel, PROOF_FILE_MAX, &text, &tl, err);
@@ -499,7 +499,7 @@ static status check_previous(const char *dir, const bundle_opts *opts,
 			     const merkle_hash *leaves, bundle_report *rep, errbuf *err)
 {
 	tlog_checkpoint prev;
-	errbuf e = {{0}};
+	errbuf e = {0};
 	status st = bundle_load_checkpoint(opts->previous, opts->pol, false, &prev, &e);
 	if (st != ST_OK)
 		return err_set(err, st, "previous checkpoint: %s", e.msg);
@@ -562,7 +562,7 @@ status bundle_verify(const char *dir, const bundle_opts *opts, bundle_report *re
 	verify_registry *reg = NULL;
 	verify_report vr;
 	memset(&vr, 0, sizeof vr);
-	errbuf e = {{0}};
+	errbuf e = {0};
 	double t3 = 0;
 
 	status st = read_rel(dir, "checkpoint", CHECKPOINT_MAX, &cptext, &cplen, err);

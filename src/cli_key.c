@@ -198,7 +198,7 @@ static int parse(const struct verb *v, int argc, char **argv, opts *o)
 static int get_pass(const char *verb, int fd, const char *prompt, const char *confirm,
 		    char **pass, size_t *len)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = fd >= 0 ? passphrase_read_fd(fd, pass, len, &err)
 			    : passphrase_read_tty(prompt, confirm, pass, len, &err);
 	if (st == ST_OK)
@@ -223,7 +223,7 @@ static int finish(const char *verb)
 
 static int key_new(const struct verb *v, const opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	struct stat sb;
 	char vkey[KEY_VKEY_MAX + 1];
 	key_secret *key = NULL;
@@ -263,7 +263,7 @@ static int key_new(const struct verb *v, const opts *o)
 
 static int key_pub(const struct verb *v, const opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	key_public pub;
 	status st = keyfile_read_public(o->file, &pub, &err);
 	if (st != ST_OK)
@@ -284,7 +284,7 @@ static int key_pub(const struct verb *v, const opts *o)
 
 static int key_passwd(const struct verb *v, const opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	char *old = NULL, *new = NULL;
 	size_t oldlen, newlen;
 	status st;

@@ -23,6 +23,7 @@
 #include "dbcheck.h"
 #include "json.h"
 #include "ledger.h"
+#include "rules.h"
 #include "migrate.h"
 #include "rfile.h"
 #include "safeprint.h"
@@ -298,16 +299,11 @@ static status load_key(const char *path, int fd, const char *whose, key_secret *
 	return st;
 }
 
-static bool is_material(entry_action a)
-{
-	return a >= ACT_RECEIPT && a <= ACT_CUSTODIAN_CHANGE;
-}
-
 /* ---- items and text ------------------------------------------------------ */
 
 static int gather_items(const verb *v, opts *o, ledger_request *q, char **file_data)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	size_t n = o->nitems;
 	char *lines[MAX_ITEMS + 1];
 	size_t nlines = 0;
@@ -404,7 +400,7 @@ static status submit(db *d, const ledger_request *q, ledger_result *r, errbuf *e
 		if (st == ST_CONN && attempt < 5) {
 			fputs("custos: the connection to the database was lost; reconnecting...\n",
 			      stderr);
-			errbuf e2 = {""};
+			errbuf e2 = {0};
 			if (db_reconnect(d, 30, &e2) != ST_OK)
 				return st;
 			fputs("custos: reconnected; submitting again (it applies once)\n", stderr);
@@ -426,7 +422,7 @@ static int pick_account(const verb *v, db *d, const opts *o, char out[ENTRY_ACCO
 		return -1;
 	}
 	PGresult *r = NULL;
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = db_exec(d, "SELECT unnest(my_custody_accounts())", 0, NULL, &r, &err);
 	if (st != ST_OK)
 		return fail(v->words, st, &err);
@@ -502,7 +498,7 @@ static status set_password(db *d, const char *person, int fd, errbuf *err)
 
 static int run_action(const verb *v, opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	db *d = NULL;
 	key_secret *actor = NULL, *second = NULL, *log_key = NULL;
 	char *item_data = NULL, *text_data = NULL;
@@ -648,7 +644,7 @@ static int run_action(const verb *v, opts *o)
 		rc = fail(v->words, st, &err);
 		goto out;
 	}
-	if (is_material(v->action) && (rc = pick_account(v, d, o, q.account)) >= 0)
+	if (rules_action_of(v->action)->material && (rc = pick_account(v, d, o, q.account)) >= 0)
 		goto out;
 	if (strcmp(v->words, "account appoint") == 0 || v->action == ACT_KEY_REVOKE) {
 		const char *who = v->action == ACT_KEY_REVOKE ? o->operand : o->person;
@@ -704,7 +700,7 @@ out:
 /* custos db check: the findings, one a line, and a closing count. */
 static int run_db_check(db *d, const opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	dbcheck_report r;
 	status st = dbcheck_run(d, &r, &err);
 	if (st != ST_OK) {
@@ -733,7 +729,7 @@ static int run_db_check(db *d, const opts *o)
 
 static int run_db(const verb *v, opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	db *d = NULL;
 	key_secret *admin = NULL;
 	int rc = CLI_FAIL;

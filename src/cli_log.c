@@ -197,7 +197,7 @@ static void on_diff(void *ctx, const char *line)
 
 static int run_verify(db *d, const opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	logverify_report rep;
 	dctx c = {o->json, 0};
 	if (o->json)
@@ -236,7 +236,7 @@ static int run_verify(db *d, const opts *o)
 /* The log file FILE and FILE.keys, created new (never overwritten). */
 static int run_export_file(db *d, const opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	const char *file = o->operand;
 	size_t fl = strlen(file);
 	char *keys = malloc(fl + 6);
@@ -306,7 +306,7 @@ static void print_made(const opts *o, const checkpoint_made *m)
 static int make_checkpoint(db *d, const opts *o, const char *verb, bool needed,
 			   checkpoint_made *made)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	key_secret *k = NULL;
 	memset(made, 0, sizeof *made);
 	status st = checkpoint_key_load(o->log_key, o->pass_fd, &k, &err);
@@ -350,7 +350,7 @@ static void list_row(void *ctx, const checkpoint_row *row)
 
 static int run_checkpoints(db *d, const opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	bool ctx[2] = {o->json, true};
 	if (o->json)
 		fputs("{\"checkpoints\":[", stdout);
@@ -375,7 +375,7 @@ static bool print_witness(void *ctx, const char *vkey, const char *by, const cha
 
 static int run_cosign(db *d, const opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	size_t len = 0;
 	char *text = NULL;
 	status rs = rfile_read(o->operand, 65536, true, &text, &len, &err);
@@ -399,7 +399,7 @@ static int run_cosign(db *d, const opts *o)
  * and the quorum (default: all of them; none without witnesses). */
 static int run_policy(db *d, const opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	key_public logkey;
 	status st = checkpoint_key_get(d, &logkey, &err);
 	if (st != ST_OK)
@@ -443,7 +443,7 @@ static int run_policy(db *d, const opts *o)
 
 static int run_proof(db *d, const opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	size_t ol = strlen(o->out);
 	char *entry = NULL;
 	if (o->entry) {
@@ -485,7 +485,7 @@ static int run_proof(db *d, const opts *o)
 
 static int run_export_dir(db *d, const opts *o)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	uint64_t since = 0;
 	if (o->since != NULL && !parse_u64(o->since, &since))
 		return usage("--since takes a checkpoint size, not", o->since);
@@ -584,7 +584,7 @@ int cli_log(int argc, char **argv)
 			     operands > want ? (o.operand2 ? o.operand2 : o.operand) : verb);
 	if (v == V_EXPORT_DIR && o.out[0] == '\0')
 		return usage("--out needs a folder", NULL);
-	errbuf err = {""};
+	errbuf err = {0};
 	db *d = NULL;
 	status st = db_open(o.db, &d, &err);
 	if (st != ST_OK)

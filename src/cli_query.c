@@ -243,7 +243,7 @@ static int run_holdings(const verb *v, const opts *o, db *d)
 	/* --all follows the cursors, still one page at a time. */
 	for (;;) {
 		query_items page;
-		errbuf err = {{0}};
+		errbuf err = {0};
 		status st = query_holdings(d, &f, &page, &err);
 		if (st != ST_OK) {
 			if (json)
@@ -300,7 +300,7 @@ static const char *history_cell(const void *ctx, long row, int col, char tmp[64]
 static int run_history(const verb *v, const opts *o, db *d)
 {
 	entry_item id;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = ledger_parse_item(o->operand, true, &id, &err);
 	if (st != ST_OK)
 		return fail(v, ST_USAGE, &err);
@@ -391,7 +391,7 @@ static const char *txn_cell(const void *ctx, long row, int col, char tmp[64])
 
 static int run_txn(const verb *v, const opts *o, db *d)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st;
 	char account[8] = "";
 	if (o->account == NULL) {
@@ -498,7 +498,7 @@ static const char *alarm_cell(const void *ctx, long row, int col, char tmp[64])
 
 static int run_alarms(const verb *v, const opts *o, db *d)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	query_alarms a;
 	status st = query_alarm_list(d, o->account, &a, &err);
 	if (st != ST_OK)
@@ -553,7 +553,7 @@ static const char *person_cell(const void *ctx, long row, int col, char tmp[64])
 
 static int run_person_list(const verb *v, const opts *o, db *d)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	query_persons p;
 	status st = query_person_list(d, o->limit, o->after, &p, &err);
 	if (st != ST_OK)
@@ -619,7 +619,7 @@ static const char *account_cell(const void *ctx, long row, int col, char tmp[64]
 
 static int run_account_list(const verb *v, const opts *o, db *d)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	query_accounts a;
 	status st = query_account_list(d, o->limit, o->after, &a, &err);
 	if (st != ST_OK)
@@ -804,7 +804,7 @@ int cli_query(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	db *d = NULL;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = db_open(o.db, &d, &err);
 	if (st != ST_OK)
 		return fail(v, st, &err);

@@ -179,7 +179,7 @@ static int main_log(int argc, char **argv)
 	}
 
 	trust t;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = trust_load(keys, &t, &err);
 	if (st != ST_OK) {
 		fprintf(stderr, "custos-verify: %s\n", err_text(&err, st));
@@ -478,7 +478,7 @@ static int main_bundle(int argc, char **argv)
 		fputs("custos-verify: cannot initialise (memory or libsodium)\n", stderr);
 		return EXIT_USAGE;
 	}
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = policy_load(pol_path, pol, &err);
 	if (st != ST_OK) {
 		fputs("custos-verify: ", stderr);
@@ -667,7 +667,7 @@ static int main_cosign(int argc, char **argv)
 		return usage_error("libsodium could not be initialised");
 
 	int rc = EXIT_USAGE;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st;
 	policy *pol = calloc(1, sizeof *pol);
 	note *nn = malloc(sizeof *nn), *on = malloc(sizeof *on);
@@ -692,7 +692,7 @@ static int main_cosign(int argc, char **argv)
 	st = rfile_read(state, STATE_MAX, true, &statetext, &statelen, &err);
 	if (st == ST_OK) {
 		const char *nl = memchr(statetext, '\n', statelen);
-		errbuf e = {{0}};
+		errbuf e = {0};
 		if (nl == NULL || statelen < 4 || memcmp(statetext, "log ", 4) != 0 ||
 		    key_vkey_parse(statetext + 4, (size_t)(nl - statetext - 4), &logkey, &e) != ST_OK) {
 			fprintf(stderr, "custos-verify: state file %s: the first line must be "
@@ -934,7 +934,7 @@ static int main_proof(int argc, char **argv)
 	if (key_init() != ST_OK)
 		return usage_error("libsodium could not be initialised");
 	int rc = EXIT_USAGE;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st;
 	policy *pol = malloc(sizeof *pol);
 	tlog_proof *pr = malloc(sizeof *pr);
@@ -1059,7 +1059,7 @@ static int main_witness_vkey(int argc, char **argv)
 	if (key_init() != ST_OK)
 		return usage_error("libsodium could not be initialised");
 	key_public pub;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = keyfile_read_public(argv[2], &pub, &err);
 	if (st != ST_OK)
 		return fail_usage(NULL, &err, st);

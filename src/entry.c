@@ -1,5 +1,7 @@
 #include "entry.h"
 
+#include "rules.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,9 +419,9 @@ status entry_item_check(const entry_item *it, size_t k, errbuf *err)
 			       "item %zu: serial must be 1 to %d letters, digits, '.', '/' or '-', "
 			       "starting with a letter or digit", k, ENTRY_SERIAL_MAX);
 	if ((it->alc == 1 || it->alc == 6) && (sl == 0 || it->qty != 1))
-		return err_set(err, ST_FORMAT,
-			       "item %zu: ALC-%d material is accounted by serial: give a serial "
-			       "and quantity 1", k, it->alc);
+		return err_set_why(err, ST_FORMAT, RULE_SERIAL_REQUIRED,
+				   "item %zu: ALC-%d material is accounted by serial: give a serial "
+				   "and quantity 1", k, it->alc);
 	size_t el = strnlen(it->edition, sizeof it->edition);
 	if (el > 0 && !token_valid(it->edition, el, ENTRY_EDITION_MAX))
 		return err_set(err, ST_FORMAT,

@@ -10,7 +10,7 @@
 #include "../keys/key.h"
 #include "b64.h"
 #include "note.h"
-#include "replay.h"
+#include "rules.h"
 #include "sha.h"
 
 /* One item as the state tables hold it. */
@@ -94,16 +94,6 @@ static const char *date_or_null(uint32_t d, char out[ENTRY_DATE_LEN + 1])
 	return out;
 }
 
-static void item_label(const entry_item *it, char *out, size_t cap)
-{
-	snprintf(out, cap, "%s%s%s%s%s", it->title, it->edition[0] ? " edition " : "",
-		 it->edition, it->serial[0] ? " serial " : "", it->serial);
-}
-
-static bool is_material(entry_action a)
-{
-	return a >= ACT_RECEIPT && a <= ACT_CUSTODIAN_CHANGE;
-}
 
 /* ---- people and roles ---------------------------------------------------- */
 
@@ -322,17 +312,8 @@ static status load_items(work *w)
 			COPY(it->edition, w->held[i].facts.edition);
 		}
 	}
-	for (size_t i = 0; i < n && st == ST_OK; i++)
-		for (size_t j = 0; j < i; j++) {
-			const entry_item *a = &w->e.items[i], *b = &w->e.items[j];
-			if (strcmp(a->title, b->title) == 0 && strcmp(a->edition, b->edition) == 0 &&
-			    strcmp(a->serial, b->serial) == 0) {
-				char l[120];
-				item_label(a, l, sizeof l);
-				st = err_set(w->err, ST_REFUSED, "item %s is listed twice", l);
-				break;
-			}
-		}
+	if (st == ST_OK)
+		st = rules_check_distinct(&w->e, w->err);
 out:
 	PQclear(r);
 	free(rows);
@@ -349,41 +330,35 @@ out:
 	return st;
 }
 
-static bool same_facts(const entry_item *a, const entry_item *b)
+/* The transaction item h is under (rules_item.under). */
+static const char *under_of(const held *h)
 {
-	return a->kind == b->kind && a->alc == b->alc && a->cls == b->cls &&
-	       a->crypto == b->crypto && a->qty == b->qty && a->effective == b->effective &&
-	       a->supersedes == b->supersedes;
+	switch (h->status) {
+	case ITEM_IN_TRANSIT:
+	case ITEM_ISSUED:
+		return h->last_txn;
+	case ITEM_INCIDENT:
+		return h->incident;
+	default:
+		return "";
+	}
 }
 
-/* Refuse item i: "item X is <state>, not <wanted>". */
-static status refuse_item(work *w, size_t i, const char *wanted)
+/* Every listed item must be in a state the action takes (rules_check_item).
+ * The entry carries the record's facts of every item it does not bring
+ * in itself (receipt and possession bring theirs). */
+static status check_items(work *w)
 {
-	char l[120];
-	item_label(&w->e.items[i], l, sizeof l);
-	const held *h = &w->held[i];
-	if (!h->found)
-		return err_set(w->err, ST_REFUSED, "item %s is not on record (%s)", l, wanted);
-	if (strcmp(h->account, w->e.account) != 0 && item_status_open(h->status))
-		return err_set(w->err, ST_REFUSED, "item %s is on account %s, not %s (%s)", l,
-			       h->account, w->e.account, wanted);
-	return err_set(w->err, ST_REFUSED, "item %s is %s, not %s", l,
-		       item_status_name(h->status), wanted);
-}
-
-/* Every item must be on the entry's account in one of the allowed states;
- * then its facts are copied into the entry. */
-static status require_items(work *w, const item_status *ok, size_t nok, const char *wanted)
-{
+	bool incoming = w->e.action == ACT_RECEIPT || w->e.action == ACT_POSSESSION;
 	for (size_t i = 0; i < w->e.nitems; i++) {
 		const held *h = &w->held[i];
-		bool good = h->found && strcmp(h->account, w->e.account) == 0;
-		bool st_ok = false;
-		for (size_t k = 0; k < nok; k++)
-			st_ok |= h->found && h->status == ok[k];
-		if (!good || !st_ok)
-			return refuse_item(w, i, wanted);
-		w->e.items[i] = h->facts;
+		if (h->found && !incoming)
+			w->e.items[i] = h->facts;
+		rules_item x = {.found = h->found, .status = h->status, .account = h->account,
+				.holder = h->holder, .under = under_of(h), .facts = &h->facts};
+		status st = rules_check_item(&w->e, i, &x, w->err);
+		if (st != ST_OK)
+			return st;
 	}
 	return ST_OK;
 }
@@ -497,9 +472,10 @@ static status write_entry(work *w, const char *actor_name, ledger_result *res)
 	size_t line = 0;
 	if (w->req->expect != NULL &&
 	    !ledger_same_entry(w->req->expect, w->req->expectlen, text, textlen, &line)) {
-		st = err_set(w->err, ST_REFUSED, "the entry is no longer the one previewed (line %zu "
-			     "differs: the items or the account changed meanwhile); review it "
-			     "again before signing", line);
+		st = err_set_why(w->err, ST_REFUSED, RULE_PREVIEW_CHANGED,
+				 "the entry is no longer the one previewed (line %zu differs: the "
+				 "items or the account changed meanwhile); review it again before "
+				 "signing", line);
 		goto out;
 	}
 	const key_secret *keys[2] = {w->req->actor, w->req->second};
@@ -655,32 +631,8 @@ static status require_admin(work *w)
 	return st;
 }
 
-/* receipt and possession: new items, or ones that may come back. */
-static status do_incoming(work *w)
-{
-	for (size_t i = 0; i < w->e.nitems; i++) {
-		const held *h = &w->held[i];
-		if (!h->found)
-			continue;
-		bool back = h->status == ITEM_TRANSFERRED ||
-			    (w->e.action == ACT_POSSESSION && h->status == ITEM_INCIDENT &&
-			     strcmp(h->account, w->e.account) == 0);
-		if (!back)
-			return refuse_item(w, i, w->e.action == ACT_RECEIPT
-						  ? "new or transferred out of the ledger"
-						  : "new, transferred out, or under an incident of this account");
-		if (h->status == ITEM_INCIDENT && !same_facts(&h->facts, &w->e.items[i])) {
-			char l[120];
-			item_label(&w->e.items[i], l, sizeof l);
-			return err_set(w->err, ST_REFUSED, "item %s: its details differ from the "
-				       "record; give them as recorded", l);
-		}
-	}
-	return ST_OK;
-}
-
 /* Bring the entry's items on the account in one statement: new ones are
- * inserted, ones that come back (checked by do_incoming) updated. */
+ * inserted, ones that come back (checked by check_items) updated. */
 static status apply_incoming(work *w)
 {
 	enum { NCOL = 10 };
@@ -821,7 +773,7 @@ static status do_accept(work *w, txn_row *t)
 				st = err_set(w->err, ST_NOMEM, "out of memory");
 		}
 	} else if ((size_t)PQntuples(r) != w->e.nitems) {
-		st = err_set(w->err, ST_REFUSED, "transfer %s has %d items in transit; an "
+		st = err_set_why(w->err, ST_REFUSED, RULE_ITEMS_COUNT, "transfer %s has %d items in transit; an "
 			     "acceptance lists all of them (or none, to take them all)", w->e.ref,
 			     PQntuples(r));
 	}
@@ -830,17 +782,7 @@ static status do_accept(work *w, txn_row *t)
 		return st;
 	if ((st = load_items(w)) != ST_OK)
 		return st;
-	for (size_t i = 0; i < w->e.nitems; i++) {
-		const held *h = &w->held[i];
-		if (!h->found || h->status != ITEM_IN_TRANSIT || strcmp(h->last_txn, w->e.ref) != 0) {
-			char l[120];
-			item_label(&w->e.items[i], l, sizeof l);
-			return err_set(w->err, ST_REFUSED, "item %s is not in transit under %s", l,
-				       w->e.ref);
-		}
-		w->e.items[i] = h->facts;
-	}
-	return ST_OK;
+	return check_items(w);
 }
 
 static status do_holder(work *w, bool issue, txn_row *t)
@@ -873,22 +815,11 @@ static status do_holder(work *w, bool issue, txn_row *t)
 	if (!yes)
 		return err_set(w->err, ST_DENIED, "%s holds no role on account %s that may sign "
 			       "a hand receipt", name, w->e.account);
-	if (issue) {
-		static const item_status ok[] = {ITEM_ON_HAND};
-		return require_items(w, ok, 1, "on hand");
-	}
-	if (strcmp(t->action, "issue") != 0 || strcmp(t->account, w->e.account) != 0 ||
-	    strcmp(t->holder, w->e.holder) != 0)
+	if (!issue && (strcmp(t->action, "issue") != 0 || strcmp(t->account, w->e.account) != 0 ||
+		       strcmp(t->holder, w->e.holder) != 0))
 		return err_set(w->err, ST_REFUSED, "%s is not a hand receipt of account %s to %s",
 			       w->e.ref, w->e.account, w->e.holder);
-	for (size_t i = 0; i < w->e.nitems; i++) {
-		const held *h = &w->held[i];
-		if (!h->found || h->status != ITEM_ISSUED || strcmp(h->holder, w->e.holder) != 0 ||
-		    strcmp(h->account, w->e.account) != 0 || strcmp(h->last_txn, w->e.ref) != 0)
-			return refuse_item(w, i, "issued to the holder under that hand receipt");
-		w->e.items[i] = h->facts;
-	}
-	return ST_OK;
+	return check_items(w);
 }
 
 /* The second signer is a witness: enrolled, another person, not an auditor. */
@@ -935,15 +866,14 @@ static status check_material(work *w, txn_row *t)
 					   "COR or an account number)");
 		if (strcmp(w->e.peer, w->e.account) == 0)
 			return err_set(w->err, ST_REFUSED, "an account cannot receive from itself");
-		return do_incoming(w);
+		return check_items(w);
 	case ACT_TRANSFER: {
 		if (w->e.nitems == 0)
 			return err_set(w->err, ST_USAGE, "list the items (--item or --serial)");
 		if (w->e.peer[0] == '\0' || strcmp(w->e.peer, w->e.account) == 0)
 			return err_set(w->err, ST_REFUSED, "a transfer goes to another account or "
 					   "the COR (--to)");
-		static const item_status ok[] = {ITEM_ON_HAND};
-		return require_items(w, ok, 1, "on hand (return it from hand receipt first)");
+		return check_items(w);
 	}
 	case ACT_ACCEPT:
 		return do_accept(w, t);
@@ -958,15 +888,12 @@ static status check_material(work *w, txn_row *t)
 	case ACT_DESTROY: {
 		if (w->e.nitems == 0)
 			return err_set(w->err, ST_USAGE, "list the items (--item or --serial)");
-		static const item_status ok[] = {ITEM_ON_HAND, ITEM_ISSUED, ITEM_INCIDENT};
-		if ((st = require_items(w, ok, 3, "on hand, issued or under an incident")) != ST_OK)
+		if ((st = check_items(w)) != ST_OK)
 			return st;
 		return require_witness(w);
 	}
 	case ACT_INVENTORY: {
-		static const item_status ok[] = {ITEM_ON_HAND, ITEM_ISSUED, ITEM_IN_TRANSIT,
-						 ITEM_INCIDENT};
-		if ((st = require_items(w, ok, 4, "open on the account")) != ST_OK)
+		if ((st = check_items(w)) != ST_OK)
 			return st;
 		return require_witness(w);
 	}
@@ -974,8 +901,7 @@ static status check_material(work *w, txn_row *t)
 		if (w->e.category == CAT_NONE)
 			return err_set(w->err, ST_USAGE, "give the incident's category (--category "
 					   "cryptographic|personnel|physical|packaging)");
-		static const item_status ok[] = {ITEM_ON_HAND, ITEM_ISSUED, ITEM_IN_TRANSIT};
-		return require_items(w, ok, 3, "on hand, issued or in transit");
+		return check_items(w);
 	}
 	case ACT_INCIDENT_UPDATE:
 	case ACT_INCIDENT_CLOSE: {
@@ -1017,8 +943,8 @@ static status check_material(work *w, txn_row *t)
 		PQclear(r);
 		if (st == ST_OK)
 			st = load_items(w);
-		for (size_t i = 0; st == ST_OK && i < w->e.nitems; i++)
-			w->e.items[i] = w->held[i].facts;
+		if (st == ST_OK)
+			st = check_items(w);
 		if (st != ST_OK)
 			return st;
 		if ((st = find_second(w, "authority", LEDGER_SECOND_AUTHORITY)) != ST_OK ||
@@ -1164,10 +1090,6 @@ static status apply_material(work *w)
 
 /* ---- the key registry and accounts -------------------------------------- */
 
-static bool account_role(entry_role r)
-{
-	return r == ROLE_CUSTODIAN || r == ROLE_ALTERNATE || r == ROLE_HOLDER || r == ROLE_WITNESS;
-}
 
 static status check_registry(work *w, bool *new_person)
 {
@@ -1188,8 +1110,8 @@ static status check_registry(work *w, bool *new_person)
 		return ST_OK;
 	}
 	const key_public *k = &q->subject;
-	if (account_role(q->role) != (w->e.account[0] != '\0'))
-		return err_set(w->err, ST_USAGE, account_role(q->role)
+	if (rules_account_role(q->role) != (w->e.account[0] != '\0'))
+		return err_set(w->err, ST_USAGE, rules_account_role(q->role)
 					  ? "role %s is held on an account: give --account"
 					  : "role %s is not tied to an account: drop --account",
 			       entry_role_name(q->role));
@@ -1372,7 +1294,7 @@ static status check_request(work *w, const head *h, txn_row *t, bool *new_person
 	status st;
 	if ((st = prepare_entry(w, h)) != ST_OK)
 		return st;
-	if (is_material(q->action)) {
+	if (rules_action_of(q->action)->material) {
 		if ((st = check_material(w, t)) != ST_OK)
 			return st;
 		if (needs_two(w) && w->need == LEDGER_SECOND_NONE) {
@@ -1492,7 +1414,7 @@ static status check_retry(work *w, const ledger_result *res)
 	note *n = malloc(sizeof *n);
 	entry e = {0};
 	char recorded[KEY_NAME_MAX + 1] = "";
-	errbuf why = {{0}};
+	errbuf why = {0};
 	if (PQntuples(r) != 1) {
 		st = err_set(&why, ST_CORRUPT, "not found");
 	} else {
@@ -1558,7 +1480,7 @@ status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf 
 		goto out;
 	/* Everything is checked: the writes of a material action need no
 	 * answers, so they and the COMMIT go to the server in one round trip. */
-	bool pipe = is_material(q->action);
+	bool pipe = rules_action_of(q->action)->material;
 	if (pipe && (st = db_pipeline_begin(d, err)) != ST_OK)
 		goto out;
 	if ((st = write_entry(&w, w.actor, res)) == ST_OK)

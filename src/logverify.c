@@ -462,7 +462,7 @@ static status verify_one(void *ctx, uint64_t idx, const uint8_t *note, size_t le
 {
 	vctx *v = ctx;
 	(void)err;
-	errbuf e = {""};
+	errbuf e = {0};
 	uint8_t mine[SHA256_LEN];
 	status st = ST_OK;
 	if (idx != v->expect)

@@ -58,7 +58,7 @@ static status new_name(const policy *p, const word *w, size_t line, char *dst, e
 static status parse_line(policy *p, const word *w, size_t nw, size_t line, bool *have_quorum,
 			 errbuf *err)
 {
-	errbuf e = {{0}};
+	errbuf e = {0};
 	if (word_is(&w[0], "log")) {
 		if (nw < 2 || nw > 3)
 			return err_set(err, ST_FORMAT, "line %zu: expected: log <vkey> [<url>]", line);
@@ -237,7 +237,7 @@ status policy_load(const char *path, policy *p, errbuf *err)
 	status st = rfile_read(path, POLICY_FILE_MAX, true, &text, &n, err);
 	if (st != ST_OK)
 		return st;
-	errbuf e = {{0}};
+	errbuf e = {0};
 	st = policy_parse(text, n, p, &e);
 	if (st != ST_OK)
 		err_set(err, st, "%s: %s", path, e.msg);
@@ -284,7 +284,7 @@ status policy_check_log(const policy *p, const note *n, const tlog_checkpoint *c
 	note_keyset ks = {named, nnamed};
 	const key_public *signers[NOTE_MAX_SIGS];
 	size_t nsigners = 0;
-	errbuf e = {{0}};
+	errbuf e = {0};
 	status st = note_verify(n, note_keyset_lookup, &ks, 1, signers, &nsigners, &e);
 	if (st != ST_OK)
 		return err_set(err, st, "checkpoint signature by the log: %s", err_text(&e, st));
@@ -307,7 +307,7 @@ status policy_check_checkpoint(const policy *p, const char *in, size_t len,
 	status st = tlog_checkpoint_parse(in, len, cp, n, err);
 	if (st != ST_OK)
 		goto out;
-	errbuf e = {{0}};
+	errbuf e = {0};
 	if ((st = policy_check_log(p, n, cp, &res->log, err)) != ST_OK)
 		goto out;
 	for (size_t i = 0; i < p->nwitnesses; i++) {

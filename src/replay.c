@@ -27,36 +27,9 @@
 #include <string.h>
 
 #include "note.h"
+#include "rules.h"
 #include "sha.h"
 #include "signers.h"
-
-/* ---- item status --------------------------------------------------------- */
-
-static const char *const status_names[ITEM__COUNT] = {
-	"on_hand", "issued", "in_transit", "incident", "transferred", "destroyed", "relieved"};
-
-/* The same in words for messages. */
-static const char *const status_words[ITEM__COUNT] = {
-	"on hand",   "issued",    "in transit", "under an incident", "transferred out of the ledger",
-	"destroyed", "relieved from accountability"};
-
-const char *item_status_name(item_status s)
-{
-	return (unsigned)s < ITEM__COUNT ? status_names[s] : "?";
-}
-
-int item_status_from_name(const char *s)
-{
-	for (int i = 0; i < ITEM__COUNT; i++)
-		if (strcmp(status_names[i], s) == 0)
-			return i;
-	return -1;
-}
-
-bool item_status_open(item_status s)
-{
-	return s == ITEM_ON_HAND || s == ITEM_ISSUED || s == ITEM_IN_TRANSIT || s == ITEM_INCIDENT;
-}
 
 /* ---- arena --------------------------------------------------------------- */
 
@@ -399,31 +372,6 @@ static status refuse(errbuf *err, status st, uint64_t index, const char *fmt, ..
 	return err_set(err, st, "entry %" PRIu64 ": %s", index, what);
 }
 
-static bool is_material(entry_action a)
-{
-	switch (a) {
-	case ACT_RECEIPT:
-	case ACT_TRANSFER:
-	case ACT_ACCEPT:
-	case ACT_ISSUE:
-	case ACT_RETURN:
-	case ACT_DESTROY:
-	case ACT_POSSESSION:
-	case ACT_INVENTORY:
-	case ACT_INCIDENT_REPORT:
-	case ACT_INCIDENT_UPDATE:
-	case ACT_INCIDENT_CLOSE:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static bool account_role(entry_role ro)
-{
-	return ro == ROLE_CUSTODIAN || ro == ROLE_ALTERNATE || ro == ROLE_HOLDER ||
-	       ro == ROLE_WITNESS;
-}
 
 /* The position of role (ro, a) in p->roles, or p->nroles if p lacks it. */
 static size_t find_role(const person *p, entry_role ro, const account *a)
@@ -480,14 +428,6 @@ static size_t item_id(const entry_item *it, char out[ITEM_ID_MAX])
 		n += l + 1;
 	}
 	return n;
-}
-
-/* "KG-175D serial 0042", "AKAT 1234 edition AB serial 000123". */
-static const char *item_words(const entry_item *it, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s%s%s%s%s", it->title, it->edition[0] ? " edition " : "",
-		 it->edition, it->serial[0] ? " serial " : "", it->serial);
-	return buf;
 }
 
 static void item_facts(const item *x, entry_item *f)
@@ -634,7 +574,7 @@ static status check_signatures(const replay *r, const entry *e, const note *n, s
 {
 	const key_public *keys[NOTE_MAX_SIGS];
 	size_t nkeys = 0;
-	errbuf why = {{0}};
+	errbuf why = {0};
 	status st = signers_check(e, n, registry_lookup, (void *)r, !r->trust_signatures, keys,
 				  &nkeys, &why);
 	if (st != ST_OK) {
@@ -721,7 +661,7 @@ static status check_key_line(const replay *r, const entry *e, plan *pl, errbuf *
 			return refuse(err, ST_USAGE, at, "genesis has no account");
 		return ST_OK;
 	}
-	if (account_role(ro)) {
+	if (rules_account_role(ro)) {
 		if (!e->account[0])
 			return refuse(err, ST_USAGE, at, "the %s role needs an account", entry_role_name(ro));
 		if ((pl->acct = find_account(r, e->account)) == NULL)
@@ -777,39 +717,36 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 	uint64_t at = pl->at;
 	entry_action a = e->action;
 	const char *act = entry_action_name(a);
-	bool material = is_material(a);
-	bool key_action = a == ACT_GENESIS || a == ACT_KEY_ENROL || a == ACT_KEY_REVOKE;
+	const rules_action *ra = rules_action_of(a);
+	bool material = ra->material;
+	bool key_action = ra->key_line;
 
 	if (material && !e->txn[0])
 		return refuse(err, ST_USAGE, at, "a %s entry needs a transaction number", act);
 	if (!material && e->txn[0])
 		return refuse(err, ST_USAGE, at, "a %s entry has no transaction number, not %s", act,
 			      e->txn);
-	bool wants_holder = a == ACT_ISSUE || a == ACT_RETURN;
+	bool wants_holder = ra->holder;
 	if (wants_holder && !e->holder[0])
 		return refuse(err, ST_USAGE, at, "a %s entry names the holder", act);
 	if (!wants_holder && e->holder[0])
 		return refuse(err, ST_USAGE, at, "a %s entry has no holder", act);
-	bool wants_peer = a == ACT_RECEIPT || a == ACT_TRANSFER;
+	bool wants_peer = ra->peer;
 	if (wants_peer && !e->peer[0])
 		return refuse(err, ST_USAGE, at, "a %s entry names the other side in peer", act);
 	if (!wants_peer && a != ACT_ACCEPT && e->peer[0])
 		return refuse(err, ST_USAGE, at, "a %s entry has no peer", act);
-	bool wants_ref = a == ACT_ACCEPT || a == ACT_RETURN || a == ACT_INCIDENT_UPDATE ||
-			 a == ACT_INCIDENT_CLOSE;
+	bool wants_ref = ra->ref;
 	if (!wants_ref && e->ref[0])
 		return refuse(err, ST_USAGE, at, "a %s entry answers no transaction (ref)", act);
 	if (!key_action && e->nkeys > 0)
 		return refuse(err, ST_USAGE, at, "a %s entry has no key lines", act);
-	bool no_items = !material || a == ACT_INCIDENT_UPDATE;
-	if (no_items && e->nitems > 0)
+	if (ra->items == ITEMS_NONE && e->nitems > 0)
 		return refuse(err, ST_USAGE, at, "a %s entry lists no items", act);
 	/* An inventory may sight nothing, an incident (personnel, say) may
 	 * concern no item, and accept and incident-close list what is still
 	 * under their ref, which may be nothing. */
-	bool some_items = material && a != ACT_INVENTORY && a != ACT_INCIDENT_REPORT &&
-			  a != ACT_INCIDENT_UPDATE && a != ACT_ACCEPT && a != ACT_INCIDENT_CLOSE;
-	if (some_items && e->nitems == 0)
+	if (ra->items == ITEMS_SOME && e->nitems == 0)
 		return refuse(err, ST_USAGE, at, "a %s entry lists at least one item", act);
 
 	if (key_action)
@@ -915,20 +852,7 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 
 /* ---- phase 4: roles ------------------------------------------------------ */
 
-/* What a signer must be, one requirement per signer. */
-typedef enum signer_need {
-	NEED_NOTHING,
-	NEED_ENROLLEE,      /* the key the entry enrols */
-	NEED_ADMIN,         /* an administrator */
-	NEED_CUSTODIAN,     /* custodian or alternate of the entry's account */
-	NEED_SECOND,        /* anyone enrolled with a role other than auditor */
-	NEED_HOLDER,        /* the person named in holder */
-	NEED_AUTHORITY,     /* an authority */
-	NEED_ENROL_SECOND,  /* key-enrol: a second person, or the key enrolled */
-	NEED_REVOKE_SECOND, /* key-revoke: a second person, not the key revoked */
-} signer_need;
-
-static bool fits(const signer *s, signer_need nd, const entry *e, const plan *pl)
+static bool fits(const signer *s, rules_need nd, const entry *e, const plan *pl)
 {
 	const person *p = s->p;
 	bool is_key_line = e->nkeys == 1 && memcmp(s->key->pk, e->keys[0].key.pk, KEY_PK_LEN) == 0;
@@ -941,7 +865,7 @@ static bool fits(const signer *s, signer_need nd, const entry *e, const plan *pl
 		return p != NULL && has_role(p, ROLE_ADMINISTRATOR, NULL);
 	case NEED_CUSTODIAN:
 		return p != NULL && custodian_of(p, pl->acct);
-	case NEED_SECOND:
+	case NEED_WITNESS:
 		return p != NULL && may_sign(p);
 	case NEED_HOLDER:
 		return p != NULL && may_sign(p) && strcmp(p->key.name, e->holder) == 0;
@@ -955,66 +879,10 @@ static bool fits(const signer *s, signer_need nd, const entry *e, const plan *pl
 	return false;
 }
 
-static const char *need_words(signer_need nd, const entry *e, char *buf, size_t size)
-{
-	switch (nd) {
-	case NEED_NOTHING:
-		return "nobody";
-	case NEED_ENROLLEE:
-		return "the key being enrolled";
-	case NEED_ADMIN:
-		return "an administrator";
-	case NEED_CUSTODIAN:
-		snprintf(buf, size, "the custodian or alternate of account %s", e->account);
-		return buf;
-	case NEED_SECOND:
-		return "a second person (any role but auditor)";
-	case NEED_HOLDER:
-		snprintf(buf, size, "the holder %s", e->holder);
-		return buf;
-	case NEED_AUTHORITY:
-		return "an authority";
-	case NEED_ENROL_SECOND:
-		return "a second person or the key being enrolled";
-	case NEED_REVOKE_SECOND:
-		return "a second person other than the key being revoked";
-	}
-	return "?";
-}
-
 static status check_roles(const entry *e, const signers *sg, const plan *pl, errbuf *err)
 {
-	signer_need first = NEED_NOTHING, second = NEED_NOTHING;
-	switch (e->action) {
-	case ACT_GENESIS:
-		first = NEED_ENROLLEE;
-		break;
-	case ACT_KEY_ENROL:
-		first = NEED_ADMIN, second = NEED_ENROL_SECOND;
-		break;
-	case ACT_KEY_REVOKE:
-		first = NEED_ADMIN, second = NEED_REVOKE_SECOND;
-		break;
-	case ACT_ACCOUNT_OPEN:
-		first = NEED_ADMIN;
-		break;
-	case ACT_ISSUE:
-	case ACT_RETURN:
-		first = NEED_CUSTODIAN, second = NEED_HOLDER;
-		break;
-	case ACT_DESTROY:
-	case ACT_INVENTORY:
-		first = NEED_CUSTODIAN, second = NEED_SECOND;
-		break;
-	case ACT_INCIDENT_CLOSE:
-		first = NEED_CUSTODIAN, second = NEED_AUTHORITY;
-		break;
-	default: /* the one-custodian actions; TOP SECRET key needs a second */
-		first = NEED_CUSTODIAN;
-		if (entry_required_signers(e) >= 2)
-			second = NEED_SECOND;
-		break;
-	}
+	rules_need first, second;
+	rules_signers(e, &first, &second);
 	bool any_first = false;
 	for (size_t i = 0; i < sg->n; i++) {
 		if (!fits(&sg->s[i], first, e, pl))
@@ -1031,181 +899,60 @@ static status check_roles(const entry *e, const signers *sg, const plan *pl, err
 		size_t l = strlen(names);
 		snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "", sg->s[i].key->name);
 	}
+	status st;
 	if (!any_first)
-		return refuse(err, ST_PERM, pl->at, "a %s entry needs %s among its signers; signed by %s",
-			      entry_action_name(e->action), need_words(first, e, w1, sizeof w1),
-			      names);
-	return refuse(err, ST_PERM, pl->at, "a %s entry needs %s besides %s; signed by %s",
-		      entry_action_name(e->action), need_words(second, e, w2, sizeof w2),
-		      need_words(first, e, w1, sizeof w1), names);
+		st = refuse(err, ST_PERM, pl->at, "a %s entry needs %s among its signers; signed by %s",
+			    entry_action_name(e->action), rules_need_words(first, e, w1, sizeof w1),
+			    names);
+	else
+		st = refuse(err, ST_PERM, pl->at, "a %s entry needs %s besides %s; signed by %s",
+			    entry_action_name(e->action), rules_need_words(second, e, w2, sizeof w2),
+			    rules_need_words(first, e, w1, sizeof w1), names);
+	if (err != NULL)
+		err->why = RULE_SIGNERS;
+	return st;
 }
 
 /* ---- phase 5: items ------------------------------------------------------ */
 
-static int cmp_item_ptr(const void *a, const void *b)
-{
-	const entry_item *x = *(const entry_item *const *)a, *y = *(const entry_item *const *)b;
-	int c = strcmp(x->title, y->title);
-	if (c == 0)
-		c = strcmp(x->edition, y->edition);
-	if (c == 0)
-		c = strcmp(x->serial, y->serial);
-	return c;
-}
-
-static void date_words(uint32_t d, char out[16])
-{
-	if (d == 0)
-		snprintf(out, 16, "none");
-	else
-		entry_date_format(d, out);
-}
-
-/* The facts of an open item must not change. */
-static status check_facts(const item *x, const entry_item *it, const plan *pl, errbuf *err)
-{
-	char w[128], had[16], got[16];
-	const char *what = NULL;
-	if (x->kind != it->kind) {
-		what = "kind";
-		snprintf(had, sizeof had, "%s", item_kind_name((item_kind)x->kind));
-		snprintf(got, sizeof got, "%s", item_kind_name(it->kind));
-	} else if (x->alc != it->alc) {
-		what = "ALC";
-		snprintf(had, sizeof had, "%d", x->alc);
-		snprintf(got, sizeof got, "%d", it->alc);
-	} else if (x->cls != it->cls) {
-		what = "classification";
-		snprintf(had, sizeof had, "%s", item_class_name((item_class)x->cls));
-		snprintf(got, sizeof got, "%s", item_class_name(it->cls));
-	} else if (x->crypto != it->crypto) {
-		what = "CRYPTO marking";
-		snprintf(had, sizeof had, "%s", x->crypto ? "yes" : "no");
-		snprintf(got, sizeof got, "%s", it->crypto ? "yes" : "no");
-	} else if (x->qty != it->qty) {
-		what = "quantity";
-		snprintf(had, sizeof had, "%" PRIu32, x->qty);
-		snprintf(got, sizeof got, "%" PRIu32, it->qty);
-	} else if (x->effective != it->effective) {
-		what = "effective date";
-		date_words(x->effective, had);
-		date_words(it->effective, got);
-	} else if (x->supersedes != it->supersedes) {
-		what = "supersession date";
-		date_words(x->supersedes, had);
-		date_words(it->supersedes, got);
-	}
-	if (what == NULL)
-		return ST_OK;
-	return refuse(err, ST_USAGE, pl->at, "item %s: %s is %s in the ledger, not %s",
-		      item_words(it, w, sizeof w), what, had, got);
-}
-
 static status check_items(const replay *r, const entry *e, plan *pl, errbuf *err)
 {
-	uint64_t at = pl->at;
-	char w[128];
-	const entry_item *sorted[ENTRY_MAX_ITEMS];
-	for (size_t k = 0; k < e->nitems; k++)
-		sorted[k] = &e->items[k];
-	qsort(sorted, e->nitems, sizeof *sorted, cmp_item_ptr);
-	for (size_t k = 1; k < e->nitems; k++)
-		if (cmp_item_ptr(&sorted[k - 1], &sorted[k]) == 0)
-			return refuse(err, ST_USAGE, at, "item %s is listed twice",
-				      item_words(sorted[k], w, sizeof w));
-
-	const account *acct = pl->acct;
-	const txn *ref = pl->ref;
-	for (size_t k = 0; k < e->nitems; k++) {
+	errbuf why = {0};
+	status st = rules_check_distinct(e, &why);
+	for (size_t k = 0; k < e->nitems && st == ST_OK; k++) {
 		const entry_item *it = &e->items[k];
 		char id[ITEM_ID_MAX];
 		item *x = table_find(&r->items, id, item_id(it, id));
 		pl->found[k] = x;
-		item_status s = x != NULL ? (item_status)x->status : ITEM__COUNT;
-		bool here = x != NULL && x->acct == acct;
-		bool ok;
-		char want[96];
-		switch (e->action) {
-		case ACT_RECEIPT:
-			ok = x == NULL || s == ITEM_TRANSFERRED;
-			snprintf(want, sizeof want, "new to the ledger or transferred out of it");
-			break;
-		case ACT_POSSESSION:
-			ok = x == NULL || s == ITEM_TRANSFERRED || (s == ITEM_INCIDENT && here);
-			snprintf(want, sizeof want,
-				 "new, transferred out, or under an incident at account %s",
-				 acct->number);
-			break;
-		case ACT_TRANSFER:
-		case ACT_ISSUE:
-			ok = here && s == ITEM_ON_HAND;
-			snprintf(want, sizeof want, "on hand at account %s", acct->number);
-			break;
-		case ACT_DESTROY:
-			ok = here && (s == ITEM_ON_HAND || s == ITEM_ISSUED || s == ITEM_INCIDENT);
-			snprintf(want, sizeof want,
-				 "on hand, issued or under an incident at account %s", acct->number);
-			break;
-		case ACT_INVENTORY:
-			ok = here && item_status_open(s);
-			snprintf(want, sizeof want, "held by account %s", acct->number);
-			break;
-		case ACT_INCIDENT_REPORT:
-			ok = here && (s == ITEM_ON_HAND || s == ITEM_ISSUED || s == ITEM_IN_TRANSIT);
-			snprintf(want, sizeof want, "on hand, issued or in transit at account %s",
-				 acct->number);
-			break;
-		case ACT_ACCEPT:
-			ok = x != NULL && s == ITEM_IN_TRANSIT && x->under == ref;
-			snprintf(want, sizeof want, "in transit under transfer %s", ref->number);
-			break;
-		case ACT_RETURN: /* issued to the holder, under ref or another issue */
-			ok = here && s == ITEM_ISSUED && strcmp(x->under->holder, e->holder) == 0;
-			snprintf(want, sizeof want, "issued to the holder at account %s",
-				 acct->number);
-			break;
-		case ACT_INCIDENT_CLOSE:
-			ok = x != NULL && s == ITEM_INCIDENT && x->under == ref;
-			snprintf(want, sizeof want, "under incident %s", ref->number);
-			break;
-		default:
-			ok = false;
-			snprintf(want, sizeof want, "listed in a %s entry",
-				 entry_action_name(e->action));
-			break;
+		entry_item facts;
+		rules_item ri = {.found = x != NULL};
+		if (x != NULL) {
+			item_facts(x, &facts);
+			ri.status = (item_status)x->status;
+			ri.account = x->acct->number;
+			ri.holder = x->status == ITEM_ISSUED && x->under ? x->under->holder : "";
+			ri.under = x->under != NULL ? x->under->number : "";
+			ri.facts = &facts;
 		}
-		if (!ok) {
-			char now[96];
-			if (x == NULL)
-				snprintf(now, sizeof now, "is not in the ledger");
-			else if (!item_status_open(s))
-				snprintf(now, sizeof now, "is %s", status_words[s]);
-			else if (x->under != NULL)
-				snprintf(now, sizeof now, "is %s (%s) at account %s", status_words[s],
-					 x->under->number, x->acct->number);
-			else
-				snprintf(now, sizeof now, "is %s at account %s", status_words[s],
-					 x->acct->number);
-			return refuse(err, ST_USAGE, at, "item %s %s, not %s",
-				      item_words(it, w, sizeof w), now, want);
-		}
-		if (x != NULL && item_status_open(s)) {
-			status st = check_facts(x, it, pl, err);
-			if (st != ST_OK)
-				return st;
-		}
+		st = rules_check_item(e, k, &ri, &why);
 	}
 	/* Each listed item is under ref and none twice: equal counts mean the
 	 * entry lists exactly the items still under it. */
-	if ((e->action == ACT_ACCEPT || e->action == ACT_INCIDENT_CLOSE) &&
+	const txn *ref = pl->ref;
+	if (st == ST_OK && (e->action == ACT_ACCEPT || e->action == ACT_INCIDENT_CLOSE) &&
 	    e->nitems != ref->count)
-		return refuse(err, ST_USAGE, at,
-			      "%s must list exactly the %" PRIu64 " item%s still %s %s; it lists %zu",
-			      e->action == ACT_ACCEPT ? "an accept" : "an incident close",
-			      ref->count, ref->count == 1 ? "" : "s",
-			      e->action == ACT_ACCEPT ? "in transit under" : "under incident",
-			      ref->number, e->nitems);
-	return ST_OK;
+		st = err_set_why(&why, ST_REFUSED, RULE_ITEMS_COUNT,
+				 "%s must list exactly the %" PRIu64 " item%s still %s %s; it lists %zu",
+				 e->action == ACT_ACCEPT ? "an accept" : "an incident close",
+				 ref->count, ref->count == 1 ? "" : "s",
+				 e->action == ACT_ACCEPT ? "in transit under" : "under incident",
+				 ref->number, e->nitems);
+	if (st == ST_OK)
+		return ST_OK;
+	st = refuse(err, ST_USAGE, pl->at, "%s", why.msg);
+	if (err != NULL)
+		err->why = why.why;
+	return st;
 }
 
 /* ---- phase 6: allocation ------------------------------------------------- */
@@ -1233,7 +980,7 @@ static status reserve(replay *r, const entry *e, plan *pl, errbuf *err)
 	size_t fresh = 0;
 	entry_action a = e->action;
 
-	if (is_material(a)) {
+	if (rules_action_of(a)->material) {
 		account *ac = pl->acct;
 		txn_seq *seqs = grow(ac->seqs, &ac->capseqs, ac->nseqs + 1, sizeof *seqs);
 		if (seqs == NULL)
@@ -1375,7 +1122,7 @@ static void commit_items(replay *r, const entry *e, plan *pl)
 static void commit(replay *r, const entry *e, plan *pl)
 {
 	entry_action a = e->action;
-	if (is_material(a)) {
+	if (rules_action_of(a)->material) {
 		txn *t = pl->t;
 		snprintf(t->number, sizeof t->number, "%s", e->txn);
 		t->action = a;
@@ -1461,7 +1208,7 @@ status replay_apply(replay *r, const uint8_t *rec, size_t len, errbuf *err)
 {
 	uint64_t at = r->size;
 	entry e;
-	errbuf why = {{0}};
+	errbuf why = {0};
 	status st;
 	memset(&e, 0, sizeof e);
 	if (len == 0 || len > ENTRY_NOTE_MAX)

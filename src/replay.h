@@ -18,23 +18,8 @@
 #include <stdint.h>
 
 #include "entry.h"
+#include "rules.h"
 #include "status.h"
-
-typedef enum item_status {
-	ITEM_ON_HAND,
-	ITEM_ISSUED,
-	ITEM_IN_TRANSIT,
-	ITEM_INCIDENT,
-	ITEM_TRANSFERRED,
-	ITEM_DESTROYED,
-	ITEM_RELIEVED,
-	ITEM__COUNT
-} item_status;
-
-/* "on_hand", "issued", ...; the names the database uses too. */
-const char *item_status_name(item_status s);
-int item_status_from_name(const char *s); /* -1 when unknown */
-bool item_status_open(item_status s);
 
 typedef struct replay replay;
 

@@ -69,7 +69,7 @@ status signers_verify_entry(const char *buf, size_t len, note_key_lookup registr
 {
 	memset(e, 0, sizeof *e);
 	*nsigners = 0;
-	errbuf why = {{0}};
+	errbuf why = {0};
 	if (len > ENTRY_NOTE_MAX)
 		return err_set(err, ST_TOOBIG, "the note is longer than %d bytes", ENTRY_NOTE_MAX);
 	status st = note_parse(buf, len, n, &why);

@@ -23,6 +23,7 @@ status err_set(errbuf *err, status st, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 		va_end(ap);
+		err->why = 0;
 	}
 	return st;
 }

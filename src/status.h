@@ -48,10 +48,11 @@ const char *status_message(status st);
 /* Detail for the last failure: a short sentence naming what was wrong. */
 typedef struct errbuf {
 	char msg[256];
+	int why; /* a rules_refusal (rules.h) when a rule refused; 0 otherwise */
 } errbuf;
 
-/* Record a detail in `err` (if not NULL) and return `st`, so a failing path
- * reads `return err_set(err, ST_FORMAT, "line %d: ...", n);`. */
+/* Record a detail in `err` (if not NULL; its `why` becomes 0) and return
+ * `st`, so a failing path reads `return err_set(err, ST_FORMAT, "line %d: ...", n);`. */
 status err_set(errbuf *err, status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -132,7 +132,7 @@ status tlog_checkpoint_parse(const char *in, size_t len, tlog_checkpoint *cp, no
 			     errbuf *err)
 {
 	memset(cp, 0, sizeof *cp);
-	errbuf e = {{0}};
+	errbuf e = {0};
 	status st = note_parse(in, len, n, &e);
 	if (st != ST_OK)
 		return err_set(err, st, "checkpoint note: %s", err_text(&e, st));
@@ -304,7 +304,7 @@ status tlog_cosig_line_verify(const char *cp, size_t cplen, const char *line, si
 	if (n == NULL)
 		return err_set(err, ST_NOMEM, "out of memory checking a cosignature");
 	tlog_checkpoint c;
-	errbuf why = {{0}};
+	errbuf why = {0};
 	char *a = NULL;
 	status st = tlog_checkpoint_parse(cp, cplen, &c, &n[0], &why);
 	if (st != ST_OK) {

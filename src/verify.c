@@ -72,7 +72,7 @@ static const key_public *lookup_at_index(void *ctx, const char *name, size_t nam
 static bool check_record(chunk *c, uint64_t i, note *n, const key_public **signers)
 {
 	const record *r = &c->recs[i];
-	errbuf err = {{0}};
+	errbuf err = {0};
 	entry e;
 	sha256_leaf(r->data, r->len, c->leaves[i]);
 	if (note_parse((const char *)r->data, r->len, n, &err) != ST_OK) {
@@ -313,7 +313,7 @@ status verify_log(const uint8_t *buf, size_t len, const verify_opts *opts,
 {
 	record *recs = NULL;
 	uint64_t n = 0;
-	errbuf framing = {{0}};
+	errbuf framing = {0};
 	memset(rep, 0, sizeof *rep);
 	status st = split_records(buf, len, &recs, &n, &framing);
 	if (st != ST_OK)

@@ -60,7 +60,7 @@ static void make_full(entry *e)
 static char *format_ok(const entry *e, size_t *len)
 {
 	char *out = NULL;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = entry_format(e, &out, len, &err);
 	ck_assert_msg(st == ST_OK, "entry_format: %s", err.msg);
 	return out;
@@ -79,7 +79,7 @@ START_TEST(roundtrip_full)
 					   "supersedes=2026-02-01 title=AKAT 1234\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nholder TEST-ONLY-bob\nref -\ncategory -\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\ntext line one\\nline \"two\" \\\\ caf\xc3\xa9\n"));
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_msg(entry_parse(text, len, &back, &err) == ST_OK, "%s", err.msg);
 	ck_assert_str_eq(back.origin, e.origin);
 	ck_assert_uint_eq(back.index, 42);
@@ -238,7 +238,7 @@ START_TEST(refuses_mutation)
 	size_t len;
 	char *text = full_with(bad[_i].from, bad[_i].to, &len);
 	entry e;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = entry_parse(text, len, &e, &err);
 	ck_assert_msg(st != ST_OK, "mutation %d (%s -> %s) accepted", _i, bad[_i].from, bad[_i].to);
 	ck_assert_msg(strstr(err.msg, bad[_i].why) != NULL, "mutation %d: message '%s' lacks '%s'",
@@ -337,7 +337,7 @@ START_TEST(limits)
 	memset(big, 'x', ENTRY_TEXT_MAX + 1);
 	size_t len;
 	char *out;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(entry_set_text(&e, big, ENTRY_TEXT_MAX), ST_OK);
 	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_OK);
 	free(out);
@@ -370,7 +370,7 @@ START_TEST(format_validates)
 	make_full(&e);
 	char *out;
 	size_t len;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	snprintf(e.items[0].serial, sizeof e.items[0].serial, "bad serial");
 	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "item 1: serial"));
@@ -396,7 +396,7 @@ START_TEST(refs_and_categories)
 	make_full(&e);
 	char *out;
 	size_t len;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	static const entry_action need_ref[] = {ACT_ACCEPT, ACT_RETURN, ACT_INCIDENT_UPDATE,
 						ACT_INCIDENT_CLOSE};
 	for (size_t i = 0; i < sizeof need_ref / sizeof need_ref[0]; i++) {

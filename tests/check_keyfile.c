@@ -92,7 +92,7 @@ static key_secret *new_key(const char *name)
 /* A fresh key sealed (cheaply) under PASS at `path`; returns the key. */
 static key_secret *make_file(void)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	key_secret *k = new_key("alice@example.org");
 	status st = keyfile_create_kdf(path, k, PASS, strlen(PASS), &fast, &err);
 	ck_assert_msg(st == ST_OK, "create: %s", err_text(&err, st));
@@ -139,7 +139,7 @@ static void fix_checksum(uint8_t *buf, size_t len)
 START_TEST(test_round_trip)
 {
 	key_secret *k = make_file(), *l = NULL;
-	errbuf err = {""};
+	errbuf err = {0};
 	uint8_t s1[32], s2[32], sig[KEY_SIG_LEN];
 	struct stat sb;
 
@@ -166,7 +166,7 @@ END_TEST
 START_TEST(test_default_cost)
 {
 	key_secret *k = new_key("bob"), *l;
-	errbuf err = {""};
+	errbuf err = {0};
 	uint8_t buf[MAXFILE];
 	ck_assert_int_eq(keyfile_create(path, k, "pw", 2, &err), ST_OK);
 	slurp(path, buf);
@@ -188,7 +188,7 @@ END_TEST
 START_TEST(test_create_refusals)
 {
 	key_secret *k = new_key("carol");
-	errbuf err = {""};
+	errbuf err = {0};
 	uint8_t buf[MAXFILE];
 	char link[sizeof path + 8];
 
@@ -222,7 +222,7 @@ END_TEST
 START_TEST(test_wrong_passphrase)
 {
 	key_secret *k = make_file();
-	errbuf err = {""};
+	errbuf err = {0};
 	ck_assert_int_eq(try_load("correct horse battery stapl", &err), ST_BADPASS);
 	ck_assert_ptr_nonnull(strstr(err.msg, "wrong passphrase"));
 	ck_assert_ptr_nonnull(strstr(err.msg, path));
@@ -236,7 +236,7 @@ START_TEST(test_permissions)
 {
 	static const mode_t bad[] = {0640, 0604, 0644, 0660, 0606, 0610, 0601, 0666, 0700 | 070};
 	key_secret *k = make_file();
-	errbuf err = {""};
+	errbuf err = {0};
 	key_public pub;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		ck_assert_int_eq(chmod(path, bad[i]), 0);
@@ -258,7 +258,7 @@ END_TEST
 START_TEST(test_owner)
 {
 	key_secret *k = make_file();
-	errbuf err = {""};
+	errbuf err = {0};
 	key_public pub;
 	ck_assert_int_eq(try_load(PASS, &err), ST_OK);
 	if (geteuid() == 0) {
@@ -294,7 +294,7 @@ END_TEST
 
 START_TEST(test_not_a_key_file)
 {
-	errbuf err = {""}, err2 = {""};
+	errbuf err = {0}, err2 = {0};
 	key_public pub;
 	ck_assert_int_eq(try_load(PASS, &err), ST_NOTFOUND);
 	spit((const uint8_t *)"-----BEGIN PUBLIC KEY-----\n", 27);
@@ -389,7 +389,7 @@ START_TEST(test_version_and_cost_refused)
 	key_secret *k = make_file();
 	uint8_t orig[MAXFILE], buf[MAXFILE];
 	size_t len = slurp(path, orig);
-	errbuf err = {""};
+	errbuf err = {0};
 	key_public pub;
 
 	memcpy(buf, orig, len);
@@ -423,7 +423,7 @@ START_TEST(test_seed_must_match_public_key)
 	key_secret *k = make_file(), *other = new_key("x");
 	uint8_t buf[MAXFILE], key[32], seed[32];
 	size_t len = slurp(path, buf), hdr = len - 48 - SHA256_LEN;
-	errbuf err = {""};
+	errbuf err = {0};
 	ck_assert_int_eq(crypto_pwhash(key, sizeof key, PASS, strlen(PASS), buf + OFF_SALT,
 				       fast.opslimit, fast.memlimit,
 				       crypto_pwhash_ALG_ARGON2ID13), 0);
@@ -447,7 +447,7 @@ START_TEST(test_read_public)
 {
 	key_secret *k = make_file();
 	key_public pub;
-	errbuf err = {""};
+	errbuf err = {0};
 	ck_assert_int_eq(keyfile_read_public(path, &pub, &err), ST_OK);
 	const key_public *want = key_secret_public(k);
 	ck_assert_str_eq(pub.name, want->name);
@@ -464,7 +464,7 @@ START_TEST(test_passwd)
 	size_t len = slurp(path, before);
 	key_public pub;
 	struct stat sb;
-	errbuf err = {""};
+	errbuf err = {0};
 
 	/* Wrong old passphrase: refused, file untouched, nothing left over. */
 	ck_assert_int_eq(keyfile_passwd(path, "nope", 4, "new", 3, &err), ST_BADPASS);
@@ -502,7 +502,7 @@ static int pipe_of(const char *data, size_t len)
 
 static status read_one(int fd, char **pass, size_t *len)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	return passphrase_read_fd(fd, pass, len, &err);
 }
 
@@ -540,7 +540,7 @@ START_TEST(test_passphrase_refusals)
 {
 	char big[PASSPHRASE_MAX + 3], *p;
 	size_t len;
-	errbuf err = {""};
+	errbuf err = {0};
 
 	int fd = pipe_of("\nx\n", 3);
 	ck_assert_int_eq(passphrase_read_fd(fd, &p, &len, &err), ST_USAGE);
@@ -594,7 +594,7 @@ START_TEST(test_passphrase_no_tty)
 	 * terminal; the terminal path itself is driven by tests/t_key_cli.sh. */
 	char *p;
 	size_t len;
-	errbuf err = {""};
+	errbuf err = {0};
 	if (setsid() < 0)
 		return; /* already a group leader: cannot drop the terminal */
 	ck_assert_int_eq(passphrase_read_tty("pw: ", NULL, &p, &len, &err), ST_IO);
@@ -612,7 +612,7 @@ START_TEST(test_pem)
 	char *pem;
 	uint8_t raw[KEY_PK_LEN];
 	size_t rawlen = sizeof raw;
-	errbuf err = {""};
+	errbuf err = {0};
 
 	ck_assert_int_eq(pem_public_key(pub, &pem, &err), ST_OK);
 	ck_assert_str_eq(pem + strlen(pem) - 25, "-----END PUBLIC KEY-----\n");
@@ -662,7 +662,7 @@ START_TEST(test_pem_openssl_verifies)
 	char *pem, cmd[1024];
 	uint8_t sig[KEY_SIG_LEN];
 	static const char msg[] = "custos transfer 42\n";
-	errbuf err = {""};
+	errbuf err = {0};
 	FILE *f;
 
 	ck_assert_int_eq(pem_public_key(key_secret_public(k), &pem, &err), ST_OK);

@@ -14,6 +14,7 @@
 #include "../src/ledger.h"
 #include "../src/logverify.h"
 #include "../src/migrate.h"
+#include "../src/rules.h"
 #include "check_run.h"
 #include "testkey.h"
 
@@ -25,7 +26,7 @@ static db *connect_as(const char *database, const char *user)
 	char ci[192];
 	snprintf(ci, sizeof ci, "dbname=%s%s%s", database, user ? " user=" : "", user ? user : "");
 	db *d = NULL;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = db_open(ci, &d, &err);
 	ck_assert_msg(st == ST_OK, "connect as %s: %s", user ? user : "owner", err.msg);
 	return d;
@@ -33,7 +34,7 @@ static db *connect_as(const char *database, const char *user)
 
 static void run_sql(db *d, const char *sql)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = db_exec_script(d, sql, &err);
 	ck_assert_msg(st == ST_OK, "%s -> %s", sql, err.msg);
 }
@@ -41,7 +42,7 @@ static void run_sql(db *d, const char *sql)
 static long long count(db *d, const char *sql)
 {
 	PGresult *r = NULL;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = db_exec(d, sql, 0, NULL, &r, &err);
 	ck_assert_msg(st == ST_OK, "%s -> %s", sql, err.msg);
 	long long v = db_int(r, 0, 0);
@@ -67,7 +68,7 @@ static status submit(db *d, const ledger_request *q, errbuf *err)
 
 static void must(db *d, const ledger_request *q)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = submit(d, q, &err);
 	ck_assert_msg(st == ST_OK, "%s: %s", entry_action_name(q->action), err_text(&err, st));
 }
@@ -87,7 +88,7 @@ static void ledger_setup(void)
 	db_close(owner);
 	db *d = connect_as(dbname, NULL);
 	ledger_result res;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	char idem[LEDGER_IDEM_MAX + 1];
 	ledger_new_idem(idem);
 	status st = ledger_genesis(d, "custos.test/check_ledger", adm, "", idem, &res, &err);
@@ -129,7 +130,7 @@ static void expect_verified(void)
 {
 	db *d = connect_as(dbname, NULL);
 	logverify_report rep;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = logverify_run(d, &rep, diff_fail, NULL, &err);
 	ck_assert_msg(st == ST_OK, "log verify: %s", err.msg);
 	ck_assert_msg(rep.log_ok, "log verify: entry %llu: %s",
@@ -161,7 +162,7 @@ static void receive(db *d, const char *serial)
 START_TEST(test_parse_item)
 {
 	entry_item it;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(ledger_parse_item("serial=0042 title=KG-175D", false, &it, &err), ST_OK);
 	ck_assert_int_eq(it.alc, 1);
 	ck_assert_int_eq(it.kind, KIND_EQUIPMENT);
@@ -229,7 +230,7 @@ START_TEST(test_receive_transfer_verify)
 	q.items = &it;
 	q.nitems = 1;
 	ledger_result res;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(ledger_submit(d, &q, &res, &err), ST_OK);
 	ck_assert_msg(strncmp(res.txn, "123456-", 7) == 0 && strlen(res.txn) == 16, "%s", res.txn);
 	/* the same request again: applied once */
@@ -249,7 +250,7 @@ START_TEST(test_refusals_write_nothing)
 	db *d = connect_as(dbname, "alice");
 	receive(d, "R1");
 	long long size = count(d, "SELECT size FROM log_head");
-	errbuf err = {{0}};
+	errbuf err = {0};
 	entry_item it = {0};
 	snprintf(it.serial, sizeof it.serial, "R1");
 	/* destruction without a witness, with the actor as witness, with a key
@@ -325,7 +326,7 @@ START_TEST(test_idem_reused)
 	q.items = &it;
 	q.nitems = 1;
 	ledger_result res, again;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(ledger_submit(d, &q, &res, &err), ST_OK);
 	long long size = count(d, "SELECT size FROM log_head");
 	/* the same request: a retry */
@@ -395,7 +396,7 @@ START_TEST(test_pipeline_failure)
 	memcpy(q.peer, "COR", 4);
 	q.items = &it;
 	q.nitems = 1;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(submit(d, &q, &err), ST_DB);
 	ck_assert_msg(strstr(err.msg, "test: refused") != NULL, "%s", err.msg);
 	ck_assert_int_eq(count(d, "SELECT size FROM log_head"), size);
@@ -433,7 +434,7 @@ static void pick_from(db *owner, const char *column, const char *table, const ch
 	snprintf(seed, sizeof seed, "%u", rnd(1000000));
 	const char *p[] = {seed};
 	PGresult *r = NULL;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_msg(db_exec(owner, sql, 1, p, &r, &err) == ST_OK, "%s", err.msg);
 	snprintf(out, cap, "%s", PQntuples(r) ? db_val(r, 0, 0) : "");
 	PQclear(r);
@@ -560,7 +561,7 @@ START_TEST(test_random_walk)
 				/* possession gives the item's details as recorded */
 				const char *p[] = {it.serial};
 				PGresult *res = NULL;
-				errbuf e = {{0}};
+				errbuf e = {0};
 				ck_assert(db_exec(owner, "SELECT title, kind, class, crypto FROM item "
 							 "WHERE serial = $1", 1, p, &res, &e) == ST_OK);
 				char keep[ENTRY_SERIAL_MAX + 1];
@@ -598,7 +599,7 @@ START_TEST(test_random_walk)
 		} else if (r.ref[0] == '\0') {
 			continue;
 		}
-		errbuf err = {{0}};
+		errbuf err = {0};
 		ledger_result res;
 		status st = ledger_submit(d, &r, &res, &err);
 		ck_assert_msg(st == ST_OK || st == ST_REFUSED || st == ST_DENIED || st == ST_USAGE,
@@ -641,7 +642,7 @@ static char *stored_text(db *d, uint64_t idx)
 	snprintf(sql, sizeof sql, "SELECT convert_from(note, 'UTF8') FROM log_entry WHERE idx = %llu",
 		 (unsigned long long)idx);
 	PGresult *r = NULL;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(db_exec(d, sql, 0, NULL, &r, &err), ST_OK);
 	ck_assert_int_eq(PQntuples(r), 1);
 	const char *note = db_val(r, 0, 0);
@@ -675,7 +676,7 @@ START_TEST(test_preview_equals_submit)
 	char *text = NULL;
 	size_t len = 0;
 	ledger_signers who;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = ledger_preview(d, &q, &text, &len, &who, &err);
 	ck_assert_msg(st == ST_OK, "preview: %s", err_text(&err, st));
 	ck_assert_uint_eq(strlen(text), len);
@@ -743,7 +744,7 @@ START_TEST(test_preview_then_items_change)
 	char *text = NULL;
 	size_t len = 0;
 	ledger_signers who;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_OK);
 	/* meanwhile: W1 is destroyed and another item with serial W1 arrives */
 	entry_item gone = it;
@@ -765,6 +766,7 @@ START_TEST(test_preview_then_items_change)
 	q.expectlen = len;
 	ledger_result res;
 	ck_assert_int_eq(ledger_submit(d, &q, &res, &err), ST_REFUSED);
+	ck_assert_msg(err.why == RULE_PREVIEW_CHANGED, "why %d: %s", err.why, err.msg);
 	ck_assert_msg(strstr(err.msg, "no longer the one previewed") != NULL, "%s", err.msg);
 	snapshot(d, after, sizeof after);
 	ck_assert_str_eq(before, after);
@@ -781,6 +783,7 @@ START_TEST(test_preview_then_items_change)
 	q.expect = "custos-entry/v1 elsewhere\n";
 	q.expectlen = strlen(q.expect);
 	ck_assert_int_eq(ledger_submit(d, &q, &res, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_PREVIEW_CHANGED);
 	free(text);
 	db_close(d);
 	expect_verified();
@@ -840,7 +843,7 @@ START_TEST(test_preview_refuses_as_submit)
 	char before[128], after[128];
 	snapshot(d, before, sizeof before);
 	for (int i = 0; i < n; i++) {
-		errbuf ep = {{0}}, es = {{0}};
+		errbuf ep = {0}, es = {0};
 		char *text = NULL;
 		size_t len = 0;
 		ledger_signers who;
@@ -864,7 +867,7 @@ START_TEST(test_preview_refuses_as_submit)
 	char *text = NULL;
 	size_t len = 0;
 	ledger_signers who;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_OK);
 	ck_assert_int_eq(who.second, LEDGER_SECOND_WITNESS);
 	ck_assert_str_eq(ledger_second_name(who.second), "witness");
@@ -1068,7 +1071,7 @@ int main(void)
 	/* Outside a test: no ck_assert here. */
 	db *owner = NULL, *t = NULL;
 	char sql[128];
-	errbuf err = {{0}};
+	errbuf err = {0};
 	size_t applied = 0;
 	snprintf(sql, sizeof sql, "CREATE DATABASE %s", template_db);
 	status st = db_open("dbname=postgres", &owner, &err);

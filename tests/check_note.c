@@ -38,7 +38,7 @@ static void load_vkey(const char *path, key_public *pub)
 {
 	size_t len;
 	char *s = slurp(path, &len, 1);
-	errbuf err = {""};
+	errbuf err = {0};
 	ck_assert_msg(key_vkey_parse(s, len, pub, &err) == ST_OK, "%s: %s", path, err.msg);
 	free(s);
 }
@@ -56,7 +56,7 @@ static key_secret *seeded(const char *name, uint8_t fill)
 static char *sign(const char *text, key_secret *const *keys, size_t nkeys, size_t *len)
 {
 	char *out = NULL;
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = note_sign(text, strlen(text), (const key_secret *const *)keys, nkeys, &out,
 			      len, &err);
 	ck_assert_msg(st == ST_OK, "note_sign: %s", err_text(&err, st));
@@ -104,7 +104,7 @@ START_TEST(parse_ok)
 {
 	static const char buf[] = "a\n\nb\n\n" ED " k.example/x " SIG "\n" ED " k " SIG "\n";
 	note n;
-	errbuf err = {""};
+	errbuf err = {0};
 	ck_assert_int_eq(note_parse(buf, strlen(buf), &n, &err), ST_OK);
 	ck_assert_uint_eq(n.textlen, 5);
 	ck_assert(memcmp(n.text, "a\n\nb\n", 5) == 0); /* the inner blank line stays in */
@@ -131,7 +131,7 @@ START_TEST(parse_spec_permits)
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		note n;
-		errbuf err = {""};
+		errbuf err = {0};
 		status st = note_parse(ok[i], strlen(ok[i]), &n, &err);
 		ck_assert_msg(st == ST_OK, "case %zu: %s", i, err_text(&err, st));
 	}
@@ -198,7 +198,7 @@ START_TEST(parse_rejects)
 {
 	const struct bad *b = &bad_notes[_i];
 	note n;
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = note_parse(b->buf, b->len, &n, &err);
 	ck_assert_msg(st == b->st, "case %d: got %s (%s)", _i, status_message(st), err.msg);
 	ck_assert_msg(strstr(err.msg, b->msg) == err.msg, "case %d: \"%s\" is not \"%s...\"",
@@ -213,7 +213,7 @@ START_TEST(parse_bad_padding)
 	/* The last character before '=' carries two padding bits; 'N' sets one. */
 	char buf[] = "a\n\n" ED " k " SIG "\n";
 	note n;
-	errbuf err = {""};
+	errbuf err = {0};
 	ck_assert_int_eq(note_parse(buf, strlen(buf), &n, NULL), ST_OK);
 	char *m = strstr(buf, "AM=");
 	m[1] = 'N';
@@ -230,7 +230,7 @@ START_TEST(parse_long_signature)
 	static uint8_t raw[RAW];
 	static char buf[3 + 6 + ENC + 2];
 	note n;
-	errbuf err = {""};
+	errbuf err = {0};
 	memcpy(buf, "a\n\n" ED " k ", 9);
 	for (size_t i = 0; i < RAW; i++)
 		raw[i] = (uint8_t)i;
@@ -273,7 +273,7 @@ static char *many_lines(size_t count, size_t *len)
 START_TEST(parse_limits)
 {
 	note n;
-	errbuf err = {""};
+	errbuf err = {0};
 	size_t len;
 	char *buf = many_lines(NOTE_MAX_SIGS, &len);
 	ck_assert_int_eq(note_parse(buf, len, &n, &err), ST_OK);
@@ -347,7 +347,7 @@ START_TEST(verify_ok)
 	key_public trusted[] = {PUB(bob), PUB(alice)};
 	const key_public *who[NOTE_MAX_SIGS];
 	size_t nwho = 99, len;
-	errbuf err = {""};
+	errbuf err = {0};
 	char *buf = sign(TEXT, &alice, 1, &len);
 	ck_assert_int_eq(check(buf, len, trusted, 2, 1, who, &nwho, &err), ST_OK);
 	ck_assert_uint_eq(nwho, 1);
@@ -361,7 +361,7 @@ START_TEST(verify_flipped_text)
 {
 	key_public trusted[] = {PUB(alice)};
 	size_t len;
-	errbuf err = {""};
+	errbuf err = {0};
 	char *buf = sign(TEXT, &alice, 1, &len);
 	buf[3] ^= 0x01;
 	ck_assert_int_eq(check(buf, len, trusted, 1, 1, NULL, NULL, &err), ST_BADSIG);
@@ -386,7 +386,7 @@ START_TEST(verify_unknown_ignored)
 {
 	key_public trusted[] = {PUB(alice)};
 	size_t len;
-	errbuf err = {""};
+	errbuf err = {0};
 	/* alice's name with another key, so another key ID */
 	char *buf = sign(TEXT, &alice_other, 1, &len);
 	ck_assert_int_eq(check(buf, len, trusted, 1, 1, NULL, NULL, &err), ST_NOSIG);
@@ -429,7 +429,7 @@ START_TEST(verify_one_bad_rejects)
 	key_public trusted[] = {PUB(alice), PUB(bob)};
 	key_secret *both[] = {alice, bob};
 	size_t len;
-	errbuf err = {""};
+	errbuf err = {0};
 	for (size_t bad_line = 0; bad_line < 2; bad_line++) {
 		char *buf = sign(TEXT, both, 2, &len);
 		flip_sig_bit(sigline_at(buf, bad_line), KEY_ID_LEN + 63);
@@ -459,7 +459,7 @@ START_TEST(parse_sig_high_bytes)
 			continue;
 		}
 		note n;
-		errbuf err = {""};
+		errbuf err = {0};
 		ck_assert_int_eq(note_parse(out, outlen, &n, NULL), ST_OK);
 		dd[0] = (char)0xc2;
 		dd[1] = (char)0x80;
@@ -494,7 +494,7 @@ START_TEST(verify_need)
 	key_public trusted[] = {PUB(alice), PUB(bob), PUB(alice_again)};
 	const key_public *who[NOTE_MAX_SIGS];
 	size_t nwho, len;
-	errbuf err = {""};
+	errbuf err = {0};
 	char *buf;
 
 	key_secret *two[] = {bob, alice};
@@ -614,7 +614,7 @@ START_TEST(sign_rejects)
 {
 	char *out = (char *)1;
 	size_t len = 1;
-	errbuf err = {""};
+	errbuf err = {0};
 	const key_secret *one[] = {alice};
 	static const char *const texts[] = {"", "a", "a\tb\n", "a\r\n", "\xff\n", "a\n" ED " b\n"};
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
@@ -668,7 +668,7 @@ START_TEST(vector_peterneumann)
 
 	const key_public *who[NOTE_MAX_SIGS];
 	size_t nwho;
-	errbuf err = {""};
+	errbuf err = {0};
 	ck_assert_int_eq(check(want, notelen, &pub, 1, 1, who, &nwho, &err), ST_OK);
 	ck_assert(nwho == 1 && who[0] == &pub);
 
@@ -684,7 +684,7 @@ START_TEST(vector_example_foo)
 {
 	key_public pub;
 	size_t len;
-	errbuf err = {""};
+	errbuf err = {0};
 	load_vkey(VEC "example-foo.vkey", &pub);
 	char *buf = slurp(VEC "example-foo.note", &len, 0);
 	status st = check(buf, len, &pub, 1, 1, NULL, NULL, &err);
@@ -699,7 +699,7 @@ START_TEST(vector_quasimodo)
 				   "trafitto da un raggio di sole:\n\ned \xc3\xa8 subito sera.\n";
 	size_t len;
 	note n;
-	errbuf err = {""};
+	errbuf err = {0};
 	char *buf = slurp(VEC "quasimodo.note", &len, 0);
 	ck_assert_int_eq(note_parse(buf, len, &n, &err), ST_OK);
 	ck_assert_uint_eq(n.textlen, strlen(text));

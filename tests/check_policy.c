@@ -71,7 +71,7 @@ static status parse(const char *fmt, policy *p, errbuf *err)
 START_TEST(parse_example)
 {
 	policy *p = malloc(sizeof *p);
-	errbuf err = {{0}};
+	errbuf err = {0};
 	/* The shape of the spec's example, with comments, tabs and URLs. */
 	status st = parse("# our auditors' policy\n"
 			  "log %L https://log.example/\n"
@@ -119,7 +119,7 @@ END_TEST
 START_TEST(quorum_forms)
 {
 	policy *p = malloc(sizeof *p);
-	errbuf err = {{0}};
+	errbuf err = {0};
 	bool w[6] = {0};
 	ck_assert_int_eq(parse("log %L\nquorum none\n", p, &err), ST_OK);
 	ck_assert(p->quorum_none);
@@ -170,13 +170,13 @@ START_TEST(parse_errors)
 	};
 	policy *p = malloc(sizeof *p);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		errbuf err = {{0}};
+		errbuf err = {0};
 		ck_assert_msg(parse(bad[i].text, p, &err) == ST_FORMAT, "accepted bad policy %zu", i);
 		ck_assert_msg(strstr(err.msg, bad[i].words) != NULL, "policy %zu: \"%s\" lacks \"%s\"",
 			      i, err.msg, bad[i].words);
 	}
 	/* non-ASCII names are opaque bytes and allowed */
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(parse("witness \xe2\x84\xaa %1\nquorum \xe2\x84\xaa\n", p, &err), ST_OK);
 	ck_assert_int_eq(parse("witness K %1\nquorum \xe2\x84\xaa\n", p, &err), ST_FORMAT);
 	free(p);
@@ -197,7 +197,7 @@ START_TEST(quorum_shared_subgroups)
 	size_t len;
 	char *fmt = buf_take(&b, &len);
 	policy *p = malloc(sizeof *p);
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_msg(parse(fmt, p, &err) == ST_OK, "%s", err.msg);
 	ck_assert_uint_eq(p->ngroups, POLICY_MAX_GROUPS);
 	bool w[2] = {false, false};
@@ -234,7 +234,7 @@ static char *checkpoint(const bool *who, size_t *len)
 START_TEST(check_checkpoints)
 {
 	policy *p = malloc(sizeof *p);
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(parse("log %L\nwitness a %1\nwitness b %2\nwitness c %3\n"
 			       "group g 2 a b c\nquorum g\n", p, &err), ST_OK);
 	bool who[6] = {true, false, true};

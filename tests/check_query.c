@@ -33,7 +33,7 @@ static db *connect_as(const char *user)
 	else
 		snprintf(ci, sizeof ci, "dbname=%s", dbname);
 	db *d = NULL;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = db_open(ci, &d, &err);
 	ck_assert_msg(st == ST_OK, "connect: %s", err.msg);
 	return d;
@@ -46,7 +46,7 @@ static db *connect_db(void)
 
 static void run_sql(db *d, const char *sql)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = db_exec_script(d, sql, &err);
 	ck_assert_msg(st == ST_OK, "%s\n-> %s", sql, err.msg);
 }
@@ -56,7 +56,7 @@ static long long sql_count(db *d, const char *sql, const char *p1, const char *p
 {
 	const char *p[] = {p1, p2};
 	PGresult *r = NULL;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = db_exec(d, sql, p1 ? (p2 ? 2 : 1) : 0, p, &r, &err);
 	ck_assert_msg(st == ST_OK, "%s -> %s", sql, err.msg);
 	long long v = db_int(r, 0, 0);
@@ -161,7 +161,7 @@ static bool setup(void)
 		 (long)time(NULL));
 	snprintf(bob_login, sizeof bob_login, "q_bob_%ld", (long)getpid());
 	db *d = NULL;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	if (db_open("dbname=postgres", &d, &err) != ST_OK) {
 		fprintf(stderr, "check_query: %s (run tests/pg.sh pg_start)\n", err.msg);
 		return false;
@@ -211,7 +211,7 @@ static bool setup(void)
 static void teardown_db(void)
 {
 	db *d = NULL;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	if (db_open("dbname=postgres", &d, &err) != ST_OK)
 		return;
 	char sql[256];
@@ -258,7 +258,7 @@ static walk walk_all(db *d, query_holdings_filter f)
 	bool have_prev = false;
 	for (;;) {
 		query_items page;
-		errbuf err = {{0}};
+		errbuf err = {0};
 		f.after = after;
 		status st = query_holdings(d, &f, &page, &err);
 		ck_assert_msg(st == ST_OK, "holdings: %s", err.msg);
@@ -303,7 +303,7 @@ static void walk_expect(db *d, const walk *w, const char *where, const char *p1)
 		 where);
 	const char *p[] = {p1};
 	PGresult *r = NULL;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = db_exec(d, sql, p1 ? 1 : 0, p1 ? p : NULL, &r, &err);
 	ck_assert_msg(st == ST_OK, "%s", err.msg);
 	ck_assert_uint_eq((size_t)PQntuples(r), w->n);
@@ -335,7 +335,7 @@ START_TEST(test_holdings_pages)
 	walk_free(&w);
 	/* Exactly a multiple of the page: the last page says there is no next. */
 	query_items page;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(query_holdings(d, &(query_holdings_filter){.account = "100002", .limit = 190},
 					&page, &err), ST_OK);
 	ck_assert_uint_eq(page.n, 190);
@@ -391,7 +391,7 @@ START_TEST(test_holdings_hostile)
 	};
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		query_items page;
-		errbuf err = {{0}};
+		errbuf err = {0};
 		query_holdings_filter f = {.account = "100001", .title = cases[k].title,
 					   .serial = cases[k].serial};
 		ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_OK);
@@ -402,7 +402,7 @@ START_TEST(test_holdings_hostile)
 	}
 	/* Invalid UTF-8 and unknown names are refused with a reason. */
 	query_items page;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(query_holdings(d, &(query_holdings_filter){.title = "A\xff"}, &page, &err),
 			 ST_USAGE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "UTF-8"));
@@ -429,7 +429,7 @@ START_TEST(test_holdings_cursor_tampering)
 {
 	db *d = connect_db();
 	query_items page;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(query_holdings(d, &(query_holdings_filter){.account = "100002", .limit = 5},
 					&page, &err), ST_OK);
 	char good[QUERY_CURSOR_MAX];
@@ -485,7 +485,7 @@ START_TEST(test_holdings_rls)
 	walk_expect(owner, &w, "account IN ('100001', '100002')", NULL);
 	walk_free(&w);
 	query_items page;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(query_holdings(d, &(query_holdings_filter){.account = "100003"}, &page, &err),
 			 ST_OK);
 	ck_assert_uint_eq(page.n, 0);
@@ -513,7 +513,7 @@ START_TEST(test_history)
 {
 	db *d = connect_db();
 	query_history h;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(query_item_history(d, &(query_history_filter){.serial = "H1"}, &h, &err), ST_OK);
 	ck_assert_str_eq(h.item.title, "KYK-13");
 	ck_assert_str_eq(h.item.status, "issued");
@@ -574,7 +574,7 @@ END_TEST
 START_TEST(test_txn_list)
 {
 	db *d = connect_db();
-	errbuf err = {{0}};
+	errbuf err = {0};
 	char after[QUERY_CURSOR_MAX] = "";
 	int seen = 0, prev_year = 9999, prev_seq = 1 << 30;
 	for (;;) {
@@ -635,7 +635,7 @@ START_TEST(test_alarms)
 {
 	db *d = connect_db();
 	query_alarms a;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(query_alarm_list(d, "100003", &a, &err), ST_OK);
 	ck_assert_msg(a.n == 5, "%zu alarms", a.n);
 	ck_assert(has_alarm(&a, "destruction", "AKAT 1 7 K1"));
@@ -708,7 +708,7 @@ END_TEST
 START_TEST(test_people_accounts)
 {
 	db *d = connect_db();
-	errbuf err = {{0}};
+	errbuf err = {0};
 	query_persons p;
 	ck_assert_int_eq(query_person_list(d, 2, NULL, &p, &err), ST_OK);
 	ck_assert_uint_eq(p.n, 2);
@@ -813,7 +813,7 @@ START_TEST(test_plans_big)
 	};
 	/* A real cursor for the "after" case. */
 	query_items page;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(query_holdings(d, &(query_holdings_filter){.account = "300048"}, &page, &err),
 			 ST_OK);
 	char cursor[QUERY_CURSOR_MAX];
@@ -885,7 +885,7 @@ static size_t walk_dir(db *d, query_holdings_filter f, bool backward, char keys[
 	char after[QUERY_CURSOR_MAX] = "";
 	char tmp[KEYS_MAX][160];
 	size_t n = 0;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	for (int pages = 0;; pages++) {
 		ck_assert_int_lt(pages, KEYS_MAX);
 		query_items page;
@@ -933,7 +933,7 @@ START_TEST(test_holdings_orders_both_ways)
 		}
 	}
 	/* From a cursor made at a row: the rows just after and just before it. */
-	errbuf err = {{0}};
+	errbuf err = {0};
 	query_holdings_filter f = {.account = "100002", .status = "all", .sort = "serial", .limit = 50};
 	query_items page;
 	ck_assert_int_eq(query_holdings(d, &f, &page, &err), ST_OK);
@@ -1026,7 +1026,7 @@ START_TEST(test_txn_items)
 		   " VALUES ('100001-2026-9003', '100001', 2026, 9003, 'return', 202, now());"
 		   "SET session_replication_role = origin;");
 	query_items it;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(query_txn_items(d, "100001-2026-9003", &it, &err), ST_OK);
 	ck_assert_uint_eq(it.n, 1);
 	ck_assert_str_eq(it.rows[0].serial, "H1");
@@ -1061,7 +1061,7 @@ START_TEST(test_incidents)
 {
 	db *d = connect_db();
 	query_incidents q;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(query_incident_list(d, "100003", false, 2, NULL, &q, &err), ST_OK);
 	ck_assert_uint_eq(q.n, 2);
 	/* newest report first; the same time broken by number, descending */
@@ -1107,7 +1107,7 @@ END_TEST
 START_TEST(test_log_list)
 {
 	db *d = connect_db();
-	errbuf err = {{0}};
+	errbuf err = {0};
 	static int64_t fwd[300], back[300];
 	size_t nf = 0, nb = 0;
 	char after[QUERY_CURSOR_MAX] = "";
@@ -1191,7 +1191,7 @@ START_TEST(test_whoami)
 {
 	db *d = connect_db();
 	query_me me;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(query_whoami(d, &me, &err), ST_OK);
 	ck_assert_str_ne(me.login, "");
 	ck_assert_str_eq(me.name, ""); /* the owner is no enrolled person */
@@ -1223,7 +1223,7 @@ START_TEST(test_alarm_identity)
 {
 	db *d = connect_db();
 	query_alarms a;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(query_alarm_list(d, "100003", &a, &err), ST_OK);
 	bool seen = false;
 	for (size_t i = 0; i < a.n; i++) {

@@ -217,7 +217,7 @@ END_TEST
 START_TEST(vkey_roundtrip)
 {
 	key_public k;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(key_init(), ST_OK);
 	ck_assert_msg(key_vkey_parse(peter, strlen(peter), &k, &err) == ST_OK, "%s", err.msg);
 	ck_assert_str_eq(k.name, "PeterNeumann");
@@ -248,7 +248,7 @@ END_TEST
 START_TEST(trust_files)
 {
 	trust t;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	char text[512];
 	snprintf(text, sizeof text, "# oversight trust file\r\n\n%s\r\n", peter);
 	ck_assert_msg(trust_parse(text, strlen(text), &t, &err) == ST_OK, "%s", err.msg);

@@ -47,7 +47,7 @@ START_TEST(checkpoint_body_round_trip)
 	root_of(root);
 	char *body;
 	size_t len;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(tlog_checkpoint_body("example.com/behind-the-sofa", 20852163, root, &body,
 					      &len, &err), ST_OK);
 	ck_assert_str_eq(body, "example.com/behind-the-sofa\n20852163\n" ROOT64 "\n");
@@ -100,7 +100,7 @@ START_TEST(checkpoint_body_refusals)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		tlog_checkpoint cp;
-		errbuf err = {{0}};
+		errbuf err = {0};
 		ck_assert_msg(tlog_checkpoint_body_parse(bad[i], strlen(bad[i]), &cp, &err) ==
 				      ST_FORMAT, "accepted bad checkpoint %zu", i);
 		ck_assert_msg(err.msg[0] != '\0', "no message for %zu", i);
@@ -119,7 +119,7 @@ START_TEST(spec_checkpoint_example)
 	char *text = slurp(VEC "checkpoint.note", &len);
 	tlog_checkpoint cp;
 	note *n = malloc(sizeof *n);
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_msg(tlog_checkpoint_parse(text, len, &cp, n, &err) == ST_OK, "%s", err.msg);
 	ck_assert_str_eq(cp.origin, "example.com/behind-the-sofa");
 	ck_assert_uint_eq(cp.size, 20852163);
@@ -146,7 +146,7 @@ START_TEST(spec_cosignature_example)
 	char *msg = slurp(VEC "cosigned.message", &mlen);
 	tlog_checkpoint cp;
 	note *n = malloc(sizeof *n);
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_msg(tlog_checkpoint_parse(text, len, &cp, n, &err) == ST_OK, "%s", err.msg);
 	ck_assert_uint_eq(n->nsigs, 2);
 	const note_sigline *w = &n->sigs[1];
@@ -191,7 +191,7 @@ START_TEST(cosign_and_verify)
 	const char body[] = "example.com/log\n5\n" ROOT64 "\n";
 	char *line;
 	size_t ll;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(tlog_cosign(w, body, strlen(body), 1700000000, &line, &ll, &err), ST_OK);
 	ck_assert(strncmp(line, ED " TEST-ONLY-w1 ", strlen(ED " TEST-ONLY-w1 ")) == 0);
 	ck_assert_uint_eq(ll, strlen(ED " TEST-ONLY-w1 ") + B64_LEN(TLOG_COSIG_LEN) + 1);
@@ -269,7 +269,7 @@ START_TEST(cosig_vkeys)
 	size_t n = tlog_cosig_vkey_format(key_secret_public(w), vk);
 	ck_assert_uint_eq(n, strlen(vk));
 	key_public p;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(tlog_cosig_vkey_parse(vk, n, &p, &err), ST_OK);
 	ck_assert_mem_eq(p.pk, key_secret_public(w)->pk, KEY_PK_LEN);
 	/* the type byte is 0x04: base64 of 0x04 || pk starts with 'B' */
@@ -302,7 +302,7 @@ START_TEST(base64_high_bytes)
 	tlog_checkpoint cp;
 	merkle_hash h[MERKLE_MAX_PROOF];
 	size_t n;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	const char body_ok[] = "o\n1\n" ROOT64 "\n";
 	ck_assert_int_eq(tlog_checkpoint_body_parse(body_ok, strlen(body_ok), &cp, &err), ST_OK);
 	for (size_t i = 0; i < 2; i++) {
@@ -409,7 +409,7 @@ START_TEST(tiles_write_read_back)
 		sha256_leaf(&i, sizeof i, leaves[i]);
 	char dir[] = "/tmp/check_tlog.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(tlog_tiles_write(dir, leaves, 600, 0, &err), ST_OK);
 	ck_assert(exists(dir, "tile/0/002.p/88"));
 	ck_assert_int_eq(tlog_tiles_write(dir, leaves, N, 600, &err), ST_OK);
@@ -462,7 +462,7 @@ START_TEST(hashes_round_trip)
 		sha256_leaf(&i, sizeof i, h[i]);
 	char *text;
 	size_t len, n;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(tlog_hashes_format(h, 3, &text, &len, &err), ST_OK);
 	ck_assert_uint_eq(len, 3 * 45);
 	merkle_hash back[MERKLE_MAX_PROOF];
@@ -488,7 +488,7 @@ START_TEST(spec_proof_example)
 	size_t len;
 	char *text = slurp(VEC "example.tlog-proof", &len);
 	tlog_proof *p = malloc(sizeof *p);
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_msg(tlog_proof_parse(text, len, p, &err) == ST_OK, "%s", err.msg);
 	ck_assert_uint_eq(p->index, 73894);
 	ck_assert_uint_eq(p->prooflen, 5);
@@ -511,7 +511,7 @@ START_TEST(proof_round_trip)
 	key_secret *logk = test_key("example.com/log");
 	char *body, *proofs[2];
 	size_t bl, cl, pl;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(tlog_checkpoint_body("example.com/log", N, root, &body, &bl, &err), ST_OK);
 	char *cp = signed_checkpoint(logk, body, &cl);
 	merkle_hash proof[MERKLE_MAX_PROOF];

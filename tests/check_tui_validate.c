@@ -158,7 +158,7 @@ START_TEST(test_item)
 	ck_assert_uint_eq(it.supersedes, 20260201);
 	ck_assert(it.crypto);
 	entry_item same;
-	errbuf e2 = {{0}};
+	errbuf e2 = {0};
 	ck_assert_int_eq(ledger_parse_item("kind=key class=TS alc=6 crypto=yes serial=A1 edition=7 "
 					   "effective=2026-01-01 supersedes=2026-02-01 title=AKAT 1234",
 					   false, &same, &e2), ST_OK);
@@ -231,7 +231,7 @@ START_TEST(test_key_path)
 	snprintf(junk, sizeof junk, "%s/junk", dir);
 	key_secret *k = test_key("wendy");
 	static const keyfile_kdf cheap = {1, 8192};
-	errbuf e = {{0}};
+	errbuf e = {0};
 	ck_assert_int_eq(keyfile_create_kdf(path, k, "pw", 2, &cheap, &e), ST_OK);
 	ck_assert_int_eq(keyfile_create_kdf(loose, k, "pw", 2, &cheap, &e), ST_OK);
 	ck_assert_int_eq(chmod(loose, 0644), 0);
@@ -363,7 +363,7 @@ START_TEST(test_passentry)
 	snprintf(path, sizeof path, "%s/k.key", dir);
 	key_secret *k = test_key("alice");
 	static const keyfile_kdf cheap = {1, 8192};
-	errbuf e = {{0}};
+	errbuf e = {0};
 	ck_assert_int_eq(keyfile_create_kdf(path, k, pw, strlen(pw), &cheap, &e), ST_OK);
 	key_secret *got = NULL;
 	ck_assert_int_eq(passentry_unseal(&p, path, &got, &e), ST_OK);

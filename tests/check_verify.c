@@ -15,7 +15,7 @@ static logfile_map good;
 
 static void setup(void)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	ck_assert_int_eq(key_init(), ST_OK);
 	ck_assert_msg(trust_load("tests/vectors/good.keys", &tr, &err) == ST_OK, "%s", err.msg);
 	ck_assert_msg(logfile_open("tests/vectors/good.log", &good, &err) == ST_OK, "%s", err.msg);

@@ -182,7 +182,7 @@ int main(int argc, char **argv)
 		die("--txn and --txn-seq exclude each other");
 	if (key_init() != ST_OK)
 		die("libsodium");
-	errbuf err = {{0}};
+	errbuf err = {0};
 
 	/* The last entry: origin, index, time; prev is its leaf hash. */
 	size_t ll;

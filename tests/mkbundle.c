@@ -154,7 +154,7 @@ static void append(gen *g, entry *e, const int *signers, size_t ns)
 	}
 	char *text, *note_;
 	size_t tl, nl;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	if (entry_format(e, &text, &tl, &err) != ST_OK)
 		die("entry %" PRIu64 ": entry_format: %s", g->n, err.msg);
 	const key_secret *sk[2];
@@ -322,7 +322,7 @@ static void generate(gen *g)
 
 static void put(const char *dir, const char *rel, const void *data, size_t len)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	if (tlog_file_write(dir, rel, data, len, &err) != ST_OK)
 		die("%s", err.msg);
 }
@@ -360,7 +360,7 @@ static char *checkpoint(const gen *g, uint64_t size, int cosigners, size_t *len)
 	merkle_root(g->leaves, size, root);
 	char *body, *signed_;
 	size_t bl, sl;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	if (tlog_checkpoint_body(ORIGIN, size, root, &body, &bl, &err) != ST_OK)
 		die("checkpoint: %s", err.msg);
 	const key_secret *lk[1] = {K[LOGKEY]};
@@ -469,7 +469,7 @@ int main(int argc, char **argv)
 	double t0 = now_s();
 	write_entries(dir, g.recs, g.n);
 	double t1 = now_s();
-	errbuf err = {{0}};
+	errbuf err = {0};
 	if (tlog_tiles_write(dir, g.leaves, g.n, 0, &err) != ST_OK)
 		die("tiles: %s", err.msg);
 	double t2 = now_s();

@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 		return 1;
 	char *pass = NULL;
 	size_t len = 0;
-	errbuf err = {""};
+	errbuf err = {0};
 	key_secret *k = test_key(argv[1]);
 	status st = k ? passphrase_read_fd(0, &pass, &len, &err) : ST_USAGE;
 	const keyfile_kdf kdf = {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};

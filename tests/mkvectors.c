@@ -121,7 +121,7 @@ static note_rec sign_entry(const step *s, uint64_t index, const uint8_t prev[32]
 		die("entry_set_text");
 	char *text;
 	size_t textlen;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	if (entry_format(&e, &text, &textlen, &err) != ST_OK)
 		die("entry %llu: %s", (unsigned long long)index, err.msg);
 	entry_free(&e);
@@ -292,7 +292,7 @@ static void free_chain(note_rec *r, size_t n)
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--keyfile") == 0) {
-		errbuf err = {{0}};
+		errbuf err = {0};
 		if (key_init() != ST_OK)
 			die("libsodium");
 		make_keys();

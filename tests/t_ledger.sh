@@ -36,7 +36,7 @@ ok asw alice wendy receive --from COR --item 'kind=key alc=1 class=S crypto=yes 
 ok as alice receive --from COR --item 'kind=key alc=1 class=C serial=C2 edition=A title=AKAT 4321'
 q "UPDATE custos.policy SET value = 3 WHERE name = 'two_person_key_class'"
 # receiving an item that is already open is refused
-expect_err 1 'KG-175D serial KG1 is (on_hand|on account)' as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=KG1 title=KG-175D'
+expect_err 1 'KG-175D serial KG1 is on hand at account 123456, not new to the ledger' as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=KG1 title=KG-175D'
 # invalid material is refused before anything is written
 expect_err 2 'serial' as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=bad;serial title=KG-175D'
 expect_err 2 'ALC-1' as alice receive --from COR --item 'kind=equipment alc=1 class=C title=KG-175D'
@@ -78,9 +78,9 @@ expect_err 1 'holder signs' as alice issue --holder carol --serial KG3
 expect_err 1 "second key is wendy's" asw alice wendy issue --holder carol --serial KG3
 ok asw alice carol issue --holder carol --serial KG3 --text "to the ops room"
 I=$(q "SELECT number FROM custos.txn WHERE action = 'issue'")
-expect_err 1 'KG3 is issued, not on hand' as alice transfer --to 654321 --serial KG3
+expect_err 1 'KG3 is issued to carol \(123456-2026-[0-9]{4}\) at account 123456, not on hand' as alice transfer --to 654321 --serial KG3
 ok asw alice carol return "$I" --holder carol --serial KG3
-expect_err 1 'not issued to the holder|is on_hand' asw alice carol return "$I" --holder carol --serial KG3
+expect_err 1 'KG3 is on hand at account 123456, not issued to carol under hand receipt' asw alice carol return "$I" --holder carol --serial KG3
 
 # --- destruction (two-person) ---------------------------------------------------
 expect_err 1 'second person' as alice destroy --serial 0001

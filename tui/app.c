@@ -416,7 +416,7 @@ void tui_ledger_changed(tui_app *app)
 {
 	app->generation++;
 	query_me me;
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = query_whoami(app->db, &me, &err);
 	if (st == ST_CONN && tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
 		st = query_whoami(app->db, &me, &err);
@@ -435,7 +435,7 @@ bool tui_reconnect(tui_app *app, status st, unsigned seconds)
 	tui_message(app, TUI_MSG_WARN, "the connection to the database was lost; reconnecting...");
 	if (curses_active)
 		tui_redraw(app);
-	errbuf err = {""};
+	errbuf err = {0};
 	status rs = db_reconnect(app->db, seconds, &err);
 	if (rs != ST_OK) {
 		tui_message(app, TUI_MSG_ERROR,
@@ -471,7 +471,7 @@ status tui_push(tui_app *app, const tui_view_ops *ops, const void *arg)
 	v->ops = ops;
 	v->generation = app->generation;
 	v->page_rows = LINES > 4 ? LINES - 4 : 1;
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = ops->open ? ops->open(app, v, arg, &err) : ST_OK;
 	if (st == ST_CONN && tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
 		st = ops->open(app, v, arg, &err);
@@ -786,7 +786,7 @@ static void loop(tui_app *app)
 		if (key == 0) {
 			/* Idle: look at the connection and the log's size. */
 			if (app->conn_lost) {
-				errbuf err = {""};
+				errbuf err = {0};
 				if (db_reconnect(app->db, 1, &err) == ST_OK) {
 					app->conn_lost = false;
 					tui_message(app, TUI_MSG_OK, "reconnected to the database");
@@ -794,7 +794,7 @@ static void loop(tui_app *app)
 				}
 			} else {
 				query_me me;
-				errbuf err = {""};
+				errbuf err = {0};
 				status st = query_whoami(app->db, &me, &err);
 				if (st == ST_OK) {
 					/* Someone else signed meanwhile (a transfer to
@@ -903,7 +903,7 @@ static int load_key(tui_app *app, const tui_options *o, char *note, size_t notec
 		return 0;
 	}
 	key_public pub;
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = keyfile_read_public(app->key_path, &pub, &err);
 	if (st != ST_OK) {
 		fprintf(stderr, "custos: %s\n", err_text(&err, st));
@@ -954,7 +954,7 @@ static int load_log_key(tui_app *app, const tui_options *o, char *note, size_t n
 	if (path == NULL || path[0] == '\0')
 		return 0;
 	key_public pub;
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = keyfile_read_public(path, &pub, &err);
 	if (st != ST_OK) {
 		fprintf(stderr, "custos: log key: %s\n", err_text(&err, st));
@@ -1000,7 +1000,7 @@ void tui_after_submit(tui_app *app, char *out, size_t cap)
 	if (app->log_key == NULL)
 		return;
 	checkpoint_made made;
-	errbuf err = {""};
+	errbuf err = {0};
 	memset(&made, 0, sizeof made);
 	status st = checkpoint_after_submit(app->db, app->log_key, &made, &err);
 	if (st != ST_OK)
@@ -1021,7 +1021,7 @@ int tui_main(const tui_options *o)
 		      stderr);
 		return 1;
 	}
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = db_open(o->conninfo, &app.db, &err);
 	if (st != ST_OK) {
 		fprintf(stderr, "custos: cannot connect to the database: %s\n", err_text(&err, st));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../keys/keyfile.h"
+#include "../src/rules.h"
 #include "../src/utf8.h"
 
 /* ---- building a form ------------------------------------------------------ */
@@ -27,7 +28,7 @@ form *form_new(const form_def *def, const char *account)
 
 void form_field_validate(form_field *fl)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	fl->error[0] = '\0';
 	if (fl->check != NULL) {
 		status st = fl->check(fl->value, &err);
@@ -497,7 +498,7 @@ static void preview(tui_app *app, form *f)
 		}
 	}
 	ledger_request q;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = build(app, f, &q, &err);
 	if (st != ST_OK) {
 		if (f->bad_field >= 0 && (size_t)f->bad_field < f->nfields)
@@ -585,7 +586,7 @@ static tui_result after_actor(tui_app *app, form *f)
 static tui_result submit(tui_app *app, form *f)
 {
 	ledger_request q;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = build(app, f, &q, &err);
 	ledger_result res = {0};
 	if (st == ST_OK) {
@@ -617,7 +618,7 @@ static tui_result submit(tui_app *app, form *f)
 		     "y to sign again when it is back (it applies once)");
 		return TUI_HANDLED;
 	}
-	if (st == ST_REFUSED && strstr(err.msg, "no longer the one previewed") != NULL) {
+	if (st == ST_REFUSED && err.why == RULE_PREVIEW_CHANGED) {
 		f->stage = FORM_EDIT;
 		preview(app, f);
 		if (f->stage == FORM_CONFIRM)
@@ -739,7 +740,7 @@ static tui_result key_actor_pass(tui_app *app, form *f, int key)
 	case PASS_DONE: {
 		unsealing(app, f, NULL);
 		key_secret *k = NULL;
-		errbuf err = {{0}};
+		errbuf err = {0};
 		status st = passentry_unseal(&f->pass, app->key_path, &k, &err);
 		if (st != ST_OK) {
 			note(f, true, "%s: try again", st == ST_BADPASS ? "Wrong passphrase"
@@ -766,7 +767,7 @@ static tui_result key_second_path(tui_app *app, form *f, int key)
 		return TUI_HANDLED;
 	}
 	if (key == '\n' || key == '\r' || key == TUI_FN(KEY_ENTER)) {
-		errbuf err = {{0}};
+		errbuf err = {0};
 		key_public pub;
 		status st = validate_key_path(f->path.value, &pub, &err);
 		if (st != ST_OK) {
@@ -810,7 +811,7 @@ static tui_result key_second_pass(tui_app *app, form *f, int key)
 		return TUI_HANDLED;
 	case PASS_DONE: {
 		unsealing(app, f, f->second_pub.name);
-		errbuf err = {{0}};
+		errbuf err = {0};
 		key_secret_free(f->second);
 		f->second = NULL;
 		status st = passentry_unseal(&f->pass, f->path.value, &f->second, &err);

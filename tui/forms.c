@@ -193,7 +193,7 @@ static status build_rows(form *f, ledger_request *q, errbuf *err)
 		validate_item_fields in = {.title = v[0], .edition = v[1], .serial = v[2],
 					   .kind = v[3], .cls = v[4], .alc = v[5], .qty = v[6],
 					   .crypto = v[7], .effective = v[8], .supersedes = v[9]};
-		errbuf why = {{0}};
+		errbuf why = {0};
 		status st = validate_item(&in, &f->items[f->nitems], &why);
 		if (st != ST_OK) {
 			f->bad_field = title_at;

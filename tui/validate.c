@@ -9,6 +9,7 @@
 
 #include "../keys/keyfile.h"
 #include "../src/ledger.h"
+#include "../src/rules.h"
 #include "../src/utf8.h"
 
 /* Keep the ledger's words, without its "item: " or "item 1: " prefix. */
@@ -40,7 +41,7 @@ static status check_probe(entry *e, errbuf *err)
 {
 	char *text = NULL;
 	size_t len = 0;
-	errbuf why = {{0}};
+	errbuf why = {0};
 	status st = entry_format(e, &text, &len, &why);
 	free(text);
 	entry_free(e);
@@ -73,7 +74,7 @@ static entry_item probe_item(void)
 
 static status check_item(const entry_item *it, errbuf *err)
 {
-	errbuf why = {{0}};
+	errbuf why = {0};
 	status st = entry_item_check(it, 1, &why);
 	return st == ST_OK ? ST_OK : reword(err, st, &why);
 }
@@ -121,10 +122,10 @@ static status parse_field(const char *name, const char *v, entry_item *out, errb
 	char spec[96];
 	bool odd = v[0] == '\0' || strpbrk(v, " =") != NULL || strlen(v) > 40;
 	snprintf(spec, sizeof spec, "%s=%s title=X", name, odd ? "?" : v);
-	errbuf why = {{0}};
+	errbuf why = {0};
 	status st = ledger_parse_item(spec, false, out, &why);
 	/* the probe has no serial: ALC 1 and 6 would ask for one */
-	if (st != ST_OK && strstr(why.msg, "accounted by serial") != NULL)
+	if (st != ST_OK && why.why == RULE_SERIAL_REQUIRED)
 		st = ST_OK;
 	return st == ST_OK ? ST_OK : reword(err, st, &why);
 }
@@ -160,7 +161,7 @@ status validate_alc(const char *s, int *out, errbuf *err)
 		char spec[64];
 		bool odd = strpbrk(s, " =") != NULL || strlen(s) > 8;
 		snprintf(spec, sizeof spec, "kind=key serial=1 alc=%s title=X", odd ? "?" : s);
-		errbuf why = {{0}};
+		errbuf why = {0};
 		st = ledger_parse_item(spec, false, &it, &why);
 		if (st != ST_OK)
 			return reword(err, st, &why);
@@ -178,7 +179,7 @@ status validate_qty(const char *s, uint32_t *out, errbuf *err)
 		char spec[64];
 		bool odd = strpbrk(s, " =") != NULL || strlen(s) > 12;
 		snprintf(spec, sizeof spec, "kind=publication qty=%s title=X", odd ? "?" : s);
-		errbuf why = {{0}};
+		errbuf why = {0};
 		status st = ledger_parse_item(spec, false, &it, &why);
 		if (st != ST_OK)
 			return reword(err, st, &why);
@@ -205,7 +206,7 @@ status validate_crypto(const char *s, bool *out, errbuf *err)
 		char spec[64];
 		bool odd = strpbrk(s, " =") != NULL || strlen(s) > 8;
 		snprintf(spec, sizeof spec, "kind=key serial=1 crypto=%s title=X", odd ? "?" : s);
-		errbuf why = {{0}};
+		errbuf why = {0};
 		status st = ledger_parse_item(spec, false, &it, &why);
 		if (st != ST_OK)
 			return reword(err, st, &why);
@@ -253,7 +254,7 @@ status validate_item(const validate_item_fields *f, entry_item *out, errbuf *err
 		at += (size_t)n;
 	}
 	entry_item it;
-	errbuf why = {{0}};
+	errbuf why = {0};
 	st = ledger_parse_item(full, false, &it, &why);
 	if (st != ST_OK)
 		return reword(err, st, &why);
@@ -313,7 +314,7 @@ status validate_text(const char *s, size_t len, size_t max, bool required, errbu
 	/* the log's own rule first: valid UTF-8, escapable */
 	char *esc = NULL;
 	size_t esclen = 0;
-	errbuf why = {{0}};
+	errbuf why = {0};
 	status st = entry_text_escape(s, len, &esc, &esclen, &why);
 	free(esc);
 	if (st != ST_OK)
@@ -341,7 +342,7 @@ status validate_key_path(const char *path, key_public *owner, errbuf *err)
 	if (too_long(path, 4096))
 		return err_set(err, ST_TOOBIG, "the path is too long");
 	key_public pub;
-	errbuf why = {{0}};
+	errbuf why = {0};
 	status st = keyfile_read_public(path, &pub, &why);
 	switch (st) {
 	case ST_OK:

@@ -47,7 +47,7 @@ static status dash_open(tui_app *app, tui_view *v, const void *arg, errbuf *err)
 
 static void dash_reload(tui_app *app, tui_view *v)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	(void)dash_load(app, v->state, &err);
 }
 

@@ -146,7 +146,7 @@ static int row_cmp(const hold_state *h, const hrow *a, const hrow *b)
 /* Run one page query, reconnecting once if the connection was lost. */
 static status fetch(tui_app *app, hold_state *h, const query_holdings_filter *f, query_items *out)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = query_holdings(app->db, f, out, &err);
 	if (st == ST_CONN && tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
 		st = query_holdings(app->db, f, out, &err);
@@ -176,7 +176,7 @@ static status load_around(tui_app *app, hold_state *h, const hrow *anchor)
 	query_holdings_filter f = filter_of(h);
 	query_items back = {0}, fwd = {0};
 	char at[QUERY_CURSOR_MAX] = "", before[QUERY_CURSOR_MAX] = "";
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = ST_OK;
 	if (h->txn[0] != '\0') {
 		st = query_txn_items(app->db, h->txn, &fwd, &err);
@@ -261,7 +261,7 @@ static status extend_after(tui_app *app, hold_state *h)
 		return ST_OK;
 	query_holdings_filter f = filter_of(h);
 	char at[QUERY_CURSOR_MAX];
-	errbuf err = {""};
+	errbuf err = {0};
 	query_item it = item_of(&h->rows[h->n - 1]);
 	status st = query_holdings_cursor(&f, &it, at, &err);
 	if (st != ST_OK)
@@ -292,7 +292,7 @@ static status extend_before(tui_app *app, hold_state *h)
 		return ST_OK;
 	query_holdings_filter f = filter_of(h);
 	char at[QUERY_CURSOR_MAX];
-	errbuf err = {""};
+	errbuf err = {0};
 	query_item it = item_of(&h->rows[0]);
 	status st = query_holdings_cursor(&f, &it, at, &err);
 	if (st != ST_OK)
@@ -403,7 +403,7 @@ static bool find_match(tui_app *app, hold_state *h, bool forward, bool from_edge
 {
 	bool found = false;
 	char at[QUERY_CURSOR_MAX] = "";
-	errbuf err = {""};
+	errbuf err = {0};
 	query_holdings_filter base = filter_of(h);
 	const hrow *cur = !from_edge && h->n > 0 ? &h->rows[h->cursor] : NULL;
 	for (int by = 0; by < 2; by++) {

@@ -30,7 +30,7 @@ static status inc_page(tui_app *app, void *state, const char *after)
 {
 	inc_state *s = state;
 	query_incidents q;
-	errbuf err = {""};
+	errbuf err = {0};
 	const char *acct = s->account[0] ? s->account : NULL;
 	status st = query_incident_list(app->db, acct, false, INC_PAGE, after, &q, &err);
 	if (st == ST_CONN && tui_reconnect(app, st, TUI_RECONNECT_SECONDS))

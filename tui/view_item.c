@@ -32,7 +32,7 @@ static status item_fetch(tui_app *app, void *state, const char *after)
 	item_state *s = state;
 	query_history_filter f = {s->title, s->edition, s->serial, HISTORY_PAGE, after};
 	query_history h;
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = query_item_history(app->db, &f, &h, &err);
 	if (st == ST_CONN && tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
 		st = query_item_history(app->db, &f, &h, &err);

@@ -51,7 +51,7 @@ static void row_from(lrow *r, const query_log_row *q)
 
 static status fetch(tui_app *app, log_state *s, const query_log_filter *f, query_log *out)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = query_log_list(app->db, f, out, &err);
 	if (st == ST_CONN && tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
 		st = query_log_list(app->db, f, out, &err);
@@ -84,7 +84,7 @@ static void extend(tui_app *app, log_state *s, bool older)
 	if (s->n == 0 || !(older ? s->more_after : s->more_before))
 		return;
 	char at[QUERY_CURSOR_MAX];
-	errbuf err = {""};
+	errbuf err = {0};
 	if (query_log_cursor(s->rows[older ? s->n - 1 : 0].index, at, &err) != ST_OK)
 		return;
 	query_log_filter f = {.limit = PAGE, .after = at, .backward = !older};
@@ -195,7 +195,7 @@ static void verify(tui_app *app, tui_view *view)
 {
 	log_state *s = view->state;
 	logverify_report rep;
-	errbuf err = {""};
+	errbuf err = {0};
 	verify_ctx vc = {app, s, {0, 0}};
 	s->ndiffs = 0;
 	tui_message(app, TUI_MSG_INFO, "Verifying the log...");

@@ -27,7 +27,7 @@ static status people_page(tui_app *app, void *state, const char *after)
 {
 	people_state *s = state;
 	query_persons q;
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = query_person_list(app->db, PEOPLE_PAGE, after, &q, &err);
 	if (st == ST_CONN && tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
 		st = query_person_list(app->db, PEOPLE_PAGE, after, &q, &err);

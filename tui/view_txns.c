@@ -49,7 +49,7 @@ static status txn_page(tui_app *app, void *state, const char *after)
 	txn_state *s = state;
 	query_txn_filter f = {.account = s->account, .limit = TXN_PAGE, .after = after};
 	query_txns t;
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = query_txn_list(app->db, &f, &t, &err);
 	if (st == ST_CONN && tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
 		st = query_txn_list(app->db, &f, &t, &err);
@@ -74,7 +74,7 @@ static status txn_load(tui_app *app, txn_state *s)
 		return ST_USAGE;
 	}
 	query_txns in;
-	errbuf err = {""};
+	errbuf err = {0};
 	status st = query_txn_incoming(app->db, s->account, 100, &in, &err);
 	if (st == ST_CONN && tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
 		st = query_txn_incoming(app->db, s->account, 100, &in, &err);

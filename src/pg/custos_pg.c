@@ -97,7 +97,7 @@ static void registry_from_array(ArrayType *a, registry *r)
 		if (nulls[i])
 			continue;
 		text *t = DatumGetTextPP(elems[i]);
-		errbuf err = {{0}};
+		errbuf err = {0};
 		if (key_vkey_parse(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &r->keys[r->n], &err) != ST_OK)
 			ereport(ERROR, (errmsg("custos: a key of the registry is malformed: %s",
 					       err.msg)));
@@ -126,7 +126,7 @@ Datum custos_note_signer_names(PG_FUNCTION_ARGS)
 	size_t len;
 	const char *buf = bytes_of(PG_GETARG_BYTEA_PP(0), &len);
 	note *n = palloc(sizeof *n);
-	errbuf err = {{0}};
+	errbuf err = {0};
 	if (note_parse(buf, len, n, &err) != ST_OK)
 		refuse("custos: the note is not a signed note: %s", err.msg);
 	Datum *names = palloc(sizeof *names * n->nsigs);
@@ -161,7 +161,7 @@ Datum custos_entry_verify(PG_FUNCTION_ARGS)
 	desc = BlessTupleDesc(desc);
 
 	note *n = palloc(sizeof *n);
-	errbuf err = {{0}};
+	errbuf err = {0};
 	cache_drop();
 	entry e;
 	const key_public **signers = palloc(sizeof *signers * NOTE_MAX_SIGS);
@@ -259,7 +259,7 @@ Datum custos_note_signed_by(PG_FUNCTION_ARGS)
 	const char *buf = bytes_of(PG_GETARG_BYTEA_PP(0), &len);
 	text *vk = PG_GETARG_TEXT_PP(1);
 	key_public k;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	if (key_vkey_parse(VARDATA_ANY(vk), VARSIZE_ANY_EXHDR(vk), &k, &err) != ST_OK)
 		refuse("custos: not an Ed25519 verifier key: %s", err.msg);
 	note *n = palloc(sizeof *n);
@@ -288,7 +288,7 @@ Datum custos_cosignature_verify(PG_FUNCTION_ARGS)
 	const char *line = bytes_of(PG_GETARG_BYTEA_PP(1), &linelen);
 	text *vk = PG_GETARG_TEXT_PP(2);
 	key_public w;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	if (tlog_cosig_vkey_parse(VARDATA_ANY(vk), VARSIZE_ANY_EXHDR(vk), &w, &err) != ST_OK)
 		refuse("custos: not a witness (cosigner) verifier key: %s", err.msg);
 	uint64_t t = 0;
@@ -316,7 +316,7 @@ Datum custos_vkey_parse(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errmsg("custos: vkey_parse must return a record")));
 	desc = BlessTupleDesc(desc);
 	key_public k;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = cosigner ? tlog_cosig_vkey_parse(VARDATA_ANY(vk), VARSIZE_ANY_EXHDR(vk), &k, &err)
 			     : key_vkey_parse(VARDATA_ANY(vk), VARSIZE_ANY_EXHDR(vk), &k, &err);
 	if (st != ST_OK)

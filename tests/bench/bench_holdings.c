@@ -34,7 +34,7 @@ static int cmp_double(const void *a, const void *b)
 
 static int fill(db *d, const char *keyfile, long n)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	char *pass = NULL;
 	size_t len;
 	key_secret *k = NULL;
@@ -85,7 +85,7 @@ static void report(const char *what, double *ms, int n)
 
 static int query(db *d, int rounds, long nitems)
 {
-	errbuf err = {""};
+	errbuf err = {0};
 	double *a = calloc((size_t)rounds, sizeof *a), *b = calloc((size_t)rounds, sizeof *b);
 	status st = a && b ? ST_OK : ST_NOMEM;
 	srand(42);
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 		fputs("usage: bench_holdings fill KEYFILE N | query ROUNDS NITEMS\n", stderr);
 		return 2;
 	}
-	errbuf err = {""};
+	errbuf err = {0};
 	db *d = NULL;
 	if (db_open(NULL, &d, &err) != ST_OK) {
 		fprintf(stderr, "bench_holdings: %s\n", err.msg);

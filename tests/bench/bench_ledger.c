@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 	}
 	if (key_init() != ST_OK)
 		return 1;
-	errbuf err = {""};
+	errbuf err = {0};
 	char *pass = NULL;
 	size_t len;
 	key_secret *k = NULL;

@@ -166,7 +166,7 @@ static void append(gen *g, entry *e, const int *signers, size_t nsigners)
 {
 	char *text, *signed_note;
 	size_t textlen, notelen;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	snprintf(e->origin, sizeof e->origin, "%s", ORIGIN);
 	e->index = g->index;
 	memcpy(e->prev, g->prev, SHA256_LEN);

@@ -39,7 +39,7 @@ static void check_escape(const char *in, size_t len, const char *want_esc, size_
 {
 	char *esc = NULL, *back = NULL;
 	size_t esclen = 0, backlen = 0;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = entry_text_escape(in, len, &esc, &esclen, &err);
 	if (!utf8_valid(in, len)) {
 		FUZZ_CHECK(st == ST_FORMAT && err.msg[0] != '\0');
@@ -61,7 +61,7 @@ static void check_unescape(const char *in, size_t len)
 {
 	char *raw = NULL, *again = NULL;
 	size_t rawlen = 0, againlen = 0;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = entry_text_unescape(in, len, &raw, &rawlen, &err);
 	if (st != ST_OK) {
 		FUZZ_CHECK(st == ST_FORMAT && err.msg[0] != '\0');
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data;
 	entry e;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = entry_parse(in, size, &e, &err);
 	if (st == ST_OK) {
 		char *out = NULL;

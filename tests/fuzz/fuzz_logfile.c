@@ -50,7 +50,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t pos = 0, nrecs = 0, nparsed = 0;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st;
 	merkle_stream ms = {0};
 	merkle_hash leaf = {0};

@@ -86,7 +86,7 @@ static void check_verify(const note *n)
 {
 	const key_public *signers[NOTE_MAX_SIGS];
 	size_t nsigners = 99;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status one = note_verify(n, note_keyset_lookup, &keyset, 1, signers, &nsigners, &err);
 	if (one == ST_OK) {
 		FUZZ_CHECK(nsigners >= 1 && nsigners <= n->nsigs);
@@ -107,7 +107,7 @@ static void check_sign(const char *text, size_t len)
 {
 	char *out = NULL;
 	size_t outlen = 0;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	const key_secret *keys[1] = {signer};
 	status st = note_sign(text, len, keys, 1, &out, &outlen, &err);
 	if (st == ST_TOOBIG) /* the text fits, the signature line does not */
@@ -125,7 +125,7 @@ static void check_sign(const char *text, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = note_parse(in, size, &parsed, &err);
 	if (st == ST_OK) {
 		check_layout(in, size, &parsed);

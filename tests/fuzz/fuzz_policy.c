@@ -198,7 +198,7 @@ static void check_canonical(const policy *p)
 {
 	size_t len;
 	char *text = format_policy(p, &len);
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = policy_parse(text, len, &reparsed, &err);
 	if (st != ST_OK)
 		fprintf(stderr, "canonical form refused: %s\n%s", err.msg, text);
@@ -298,7 +298,7 @@ static void check_checkpoint(const policy *p)
 			}
 	tlog_checkpoint cp;
 	policy_result res;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = policy_check_checkpoint(p, checkpoint, checkpointlen, &cp, &res, &err);
 	FUZZ_CHECK(strcmp(cp.origin, ORIGIN) == 0 && cp.size == 12);
 	if (!log_ok) {
@@ -324,7 +324,7 @@ static void check_checkpoint(const policy *p)
 		if (strcmp(p->witnesses[i].key.name, forger.name) == 0 &&
 		    memcmp(p->witnesses[i].key.pk, forger.pk, KEY_PK_LEN) == 0)
 			w3 = &p->witnesses[i];
-	errbuf ferr = {{0}};
+	errbuf ferr = {0};
 	status fst = policy_check_checkpoint(p, forged, forgedlen, &cp, NULL, &ferr);
 	if (w3 == NULL) {
 		FUZZ_CHECK(fst == st);
@@ -337,7 +337,7 @@ static void check_checkpoint(const policy *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = policy_parse((const char *)data, size, &parsed, &err);
 	if (st != ST_OK) {
 		FUZZ_CHECK(st == ST_FORMAT);

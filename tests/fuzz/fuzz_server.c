@@ -98,7 +98,7 @@ static status check_entry(const char *in, size_t size, note *n)
 	entry e;
 	const key_public *signers[NOTE_MAX_SIGS];
 	size_t nsigners = 99;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = signers_verify_entry(in, size, note_keyset_lookup, &registry, n, &e, signers,
 					 &nsigners, &err);
 	if (st != ST_OK) {
@@ -107,7 +107,7 @@ static status check_entry(const char *in, size_t size, note *n)
 			FUZZ_CHECK(st == ST_TOOBIG);
 		} else {
 			note alone;
-			errbuf e2 = {{0}};
+			errbuf e2 = {0};
 			status pst = note_parse(in, size, &alone, &e2);
 			if (pst != ST_OK)
 				FUZZ_CHECK(st == pst && starts(err.msg, "the note is not a signed note: "));
@@ -153,7 +153,7 @@ static void check_resigned(const char *text, size_t textlen)
 {
 	char *signed_note = NULL;
 	size_t len = 0;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	FUZZ_CHECK(note_sign(text, textlen, (const key_secret *const *)trusted_secret,
 			     FUZZ_NTRUSTED, &signed_note, &len, &err) == ST_OK);
 	entry e;
@@ -177,7 +177,7 @@ static void check_resigned(const char *text, size_t textlen)
 static status cosig(const char *cp, size_t cplen, const char *line, size_t linelen, int w,
 		    uint64_t *t)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = tlog_cosig_line_verify(cp, cplen, line, linelen, &witnesses[w], t, &err);
 	if (st != ST_OK)
 		FUZZ_CHECK(err.msg[0] != '\0');
@@ -193,7 +193,7 @@ static void check_cosig(const char *in, size_t size)
 	size_t linelen = size - cplen;
 	uint64_t t = UINT64_MAX;
 	tlog_checkpoint c;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	bool cp_ok = tlog_checkpoint_parse(in, cplen, &c, &parsed, &err) == ST_OK;
 	status s1 = cosig(in, cplen, line, linelen, 0, &t);
 	if (linelen > TLOG_COSIG_LINE_MAX || !cp_ok)
@@ -230,7 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_entry(in, size, &parsed);
 	/* a canonical entry text, whatever its signatures */
 	note n;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	if (size <= ENTRY_NOTE_MAX && note_parse(in, size, &n, &err) == ST_OK) {
 		entry e;
 		status st = entry_parse(n.text, n.textlen, &e, &err);

@@ -77,7 +77,7 @@ static void check_body_format(const tlog_checkpoint *cp, const char *text, size_
 	FUZZ_CHECK(olen >= 1 && olen <= TLOG_ORIGIN_MAX);
 	char *out = NULL;
 	size_t outlen = 0;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	FUZZ_CHECK(tlog_checkpoint_body(cp->origin, cp->size, cp->root, &out, &outlen, &err) ==
 		   ST_OK);
 	FUZZ_CHECK(out != NULL && out[outlen] == '\0');
@@ -88,7 +88,7 @@ static void check_body_format(const tlog_checkpoint *cp, const char *text, size_
 static void check_body(const char *in, size_t size)
 {
 	tlog_checkpoint cp;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = tlog_checkpoint_body_parse(in, size, &cp, &err);
 	if (st == ST_OK)
 		check_body_format(&cp, in, size);
@@ -111,7 +111,7 @@ static bool has_cosig_line(const note *n, const key_public *w)
 
 static status check_cosig(const note *n, const key_public *w, uint64_t *time_s)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	*time_s = UINT64_MAX;
 	status st = tlog_cosig_verify(w, n, time_s, &err);
 	FUZZ_CHECK((st == ST_NOSIG) == !has_cosig_line(n, w));
@@ -134,7 +134,7 @@ static void check_append_cosig(const char *in, size_t size, const note *n, statu
 	t &= TIME_MAX_S;
 	char *line = NULL;
 	size_t linelen = 0;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	FUZZ_CHECK(tlog_cosign(witness1, n->text, n->textlen, t, &line, &linelen, &err) == ST_OK);
 	FUZZ_CHECK(line != NULL && line[linelen] == '\0');
 	char *both = malloc(size + linelen);
@@ -163,7 +163,7 @@ static void check_append_cosig(const char *in, size_t size, const note *n, statu
 static void check_checkpoint(const char *in, size_t size)
 {
 	tlog_checkpoint cp, body;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = tlog_checkpoint_parse(in, size, &cp, &parsed, &err);
 	if (st != ST_OK) {
 		FUZZ_CHECK((st == ST_FORMAT || st == ST_TOOBIG) && err.msg[0] != '\0');
@@ -182,7 +182,7 @@ static void check_checkpoint(const char *in, size_t size)
 static void check_vkey(const char *in, size_t size)
 {
 	key_public k;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = tlog_cosig_vkey_parse(in, size, &k, &err);
 	if (st != ST_OK) {
 		FUZZ_CHECK(st == ST_FORMAT && err.msg[0] != '\0');
@@ -201,7 +201,7 @@ static void check_hashes(const char *in, size_t size)
 {
 	merkle_hash h[MERKLE_MAX_PROOF];
 	size_t n = 99;
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = tlog_hashes_parse(in, size, h, &n, &err);
 	if (st != ST_OK) {
 		FUZZ_CHECK(st == ST_FORMAT && err.msg[0] != '\0');
@@ -255,7 +255,7 @@ static void check_inclusion(const tlog_proof *p, uint64_t n, const merkle_hash l
 			    const merkle_hash *claimed)
 {
 	tlog_checkpoint cp = {.origin = "fuzz", .size = n};
-	errbuf err = {{0}};
+	errbuf err = {0};
 	merkle_hash want;
 	bool ok = p->index < n && path_root(p->index, n, leaf, p->proof, p->prooflen, want);
 	if (ok) {
@@ -275,7 +275,7 @@ static void check_inclusion(const tlog_proof *p, uint64_t n, const merkle_hash l
 
 static void check_proof(const char *in, size_t size)
 {
-	errbuf err = {{0}};
+	errbuf err = {0};
 	status st = tlog_proof_parse(in, size, &parsed_proof, &err);
 	if (st != ST_OK) {
 		FUZZ_CHECK(st == ST_FORMAT && err.msg[0] != '\0');

@@ -1,0 +1,303 @@
+/* rules.c: the custody rules (rules.h, docs/ledger.md). */
+#include "rules.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- item states ---------------------------------------------------------- */
+
+static const char *const status_names[ITEM__COUNT] = {
+	"on_hand", "issued", "in_transit", "incident", "transferred", "destroyed", "relieved"};
+
+static const char *const status_words[ITEM__COUNT] = {
+	"on hand",   "issued",    "in transit", "under an incident", "transferred out of the ledger",
+	"destroyed", "relieved from accountability"};
+
+const char *item_status_name(item_status s)
+{
+	return (unsigned)s < ITEM__COUNT ? status_names[s] : "?";
+}
+
+const char *item_status_words(item_status s)
+{
+	return (unsigned)s < ITEM__COUNT ? status_words[s] : "?";
+}
+
+int item_status_from_name(const char *s)
+{
+	for (int i = 0; i < ITEM__COUNT; i++)
+		if (strcmp(status_names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+bool item_status_open(item_status s)
+{
+	return s == ITEM_ON_HAND || s == ITEM_ISSUED || s == ITEM_IN_TRANSIT || s == ITEM_INCIDENT;
+}
+
+/* ---- refusal codes -------------------------------------------------------- */
+
+static const char *const refusal_names[RULE__COUNT] = {
+#define RULES_REFUSAL_NAME(code, name) [code] = name,
+	RULES_REFUSALS(RULES_REFUSAL_NAME)
+#undef RULES_REFUSAL_NAME
+};
+
+const char *rules_refusal_name(rules_refusal r)
+{
+	return (unsigned)r < RULE__COUNT ? refusal_names[r] : "?";
+}
+
+status err_set_why(errbuf *err, status st, rules_refusal why, const char *fmt, ...)
+{
+	if (err != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+		err->why = (int)why;
+	}
+	return st;
+}
+
+/* ---- roles ------------------------------------------------------------------ */
+
+bool rules_account_role(entry_role r)
+{
+	return r == ROLE_CUSTODIAN || r == ROLE_ALTERNATE || r == ROLE_HOLDER || r == ROLE_WITNESS;
+}
+
+/* ---- what each action is --------------------------------------------------- */
+
+#define M true /* material */
+static const rules_action actions[ACT__COUNT] = {
+	/*                     material key  holder peer   ref    items       first           second */
+	[ACT_GENESIS] =          {false, true,  false, false, false, ITEMS_NONE, NEED_ENROLLEE,  NEED_NOTHING},
+	[ACT_KEY_ENROL] =        {false, true,  false, false, false, ITEMS_NONE, NEED_ADMIN,     NEED_ENROL_SECOND},
+	[ACT_KEY_ROTATE] =       {false, true,  false, false, false, ITEMS_NONE, NEED_ADMIN,     NEED_ENROL_SECOND},
+	[ACT_KEY_REVOKE] =       {false, true,  false, false, false, ITEMS_NONE, NEED_ADMIN,     NEED_REVOKE_SECOND},
+	[ACT_ACCOUNT_OPEN] =     {false, false, false, false, false, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
+	[ACT_RECEIPT] =          {M,     false, false, true,  false, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_TRANSFER] =         {M,     false, false, true,  false, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_ACCEPT] =           {M,     false, false, false, true,  ITEMS_ANY,  NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_ISSUE] =            {M,     false, true,  false, false, ITEMS_SOME, NEED_CUSTODIAN, NEED_HOLDER},
+	[ACT_RETURN] =           {M,     false, true,  false, true,  ITEMS_SOME, NEED_CUSTODIAN, NEED_HOLDER},
+	[ACT_DESTROY] =          {M,     false, false, false, false, ITEMS_SOME, NEED_CUSTODIAN, NEED_WITNESS},
+	[ACT_POSSESSION] =       {M,     false, false, false, false, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_INVENTORY] =        {M,     false, false, false, false, ITEMS_ANY,  NEED_CUSTODIAN, NEED_WITNESS},
+	[ACT_INCIDENT_REPORT] =  {M,     false, false, false, false, ITEMS_ANY,  NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_INCIDENT_UPDATE] =  {M,     false, false, false, true,  ITEMS_NONE, NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_INCIDENT_CLOSE] =   {M,     false, false, false, true,  ITEMS_ANY,  NEED_CUSTODIAN, NEED_AUTHORITY},
+	[ACT_CUSTODIAN_CHANGE] = {M,     false, false, false, false, ITEMS_NONE, NEED_CUSTODIAN, NEED_CUSTODIAN},
+};
+#undef M
+
+const rules_action *rules_action_of(entry_action a)
+{
+	static const rules_action none = {false, false, false, false, false, ITEMS_NONE,
+					  NEED_NOTHING, NEED_NOTHING};
+	return (unsigned)a < ACT__COUNT ? &actions[a] : &none;
+}
+
+void rules_signers(const entry *e, rules_need *first, rules_need *second)
+{
+	const rules_action *ra = rules_action_of(e->action);
+	*first = ra->first;
+	*second = ra->second;
+	if (ra->material && *second == NEED_NOTHING && entry_required_signers(e) >= 2)
+		*second = NEED_WITNESS;
+}
+
+const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t size)
+{
+	switch (nd) {
+	case NEED_NOTHING:
+		return "nobody";
+	case NEED_ENROLLEE:
+		return "the key being enrolled";
+	case NEED_ADMIN:
+		return "an administrator";
+	case NEED_CUSTODIAN:
+		snprintf(buf, size, "the custodian or alternate of account %s", e->account);
+		return buf;
+	case NEED_WITNESS:
+		return "a second person (any role but auditor)";
+	case NEED_HOLDER:
+		snprintf(buf, size, "the holder %s", e->holder);
+		return buf;
+	case NEED_AUTHORITY:
+		return "an authority";
+	case NEED_ENROL_SECOND:
+		return "a second person or the key being enrolled";
+	case NEED_REVOKE_SECOND:
+		return "a second person other than the key being revoked";
+	}
+	return "?";
+}
+
+/* ---- items ---------------------------------------------------------------- */
+
+const char *rules_item_words(const entry_item *it, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s%s%s", it->title, it->edition[0] ? " edition " : "",
+		 it->edition, it->serial[0] ? " serial " : "", it->serial);
+	return buf;
+}
+
+static void date_words(uint32_t d, char out[16])
+{
+	if (d == 0)
+		snprintf(out, 16, "none");
+	else
+		entry_date_format(d, out);
+}
+
+/* The facts of an open item must not change. */
+static status check_facts(const entry_item *had_it, const entry_item *it, errbuf *err)
+{
+	char w[128], had[16], got[16];
+	const char *what = NULL;
+	if (had_it->kind != it->kind) {
+		what = "kind";
+		snprintf(had, sizeof had, "%s", item_kind_name(had_it->kind));
+		snprintf(got, sizeof got, "%s", item_kind_name(it->kind));
+	} else if (had_it->alc != it->alc) {
+		what = "ALC";
+		snprintf(had, sizeof had, "%d", had_it->alc);
+		snprintf(got, sizeof got, "%d", it->alc);
+	} else if (had_it->cls != it->cls) {
+		what = "classification";
+		snprintf(had, sizeof had, "%s", item_class_name(had_it->cls));
+		snprintf(got, sizeof got, "%s", item_class_name(it->cls));
+	} else if (had_it->crypto != it->crypto) {
+		what = "CRYPTO marking";
+		snprintf(had, sizeof had, "%s", had_it->crypto ? "yes" : "no");
+		snprintf(got, sizeof got, "%s", it->crypto ? "yes" : "no");
+	} else if (had_it->qty != it->qty) {
+		what = "quantity";
+		snprintf(had, sizeof had, "%u", (unsigned)had_it->qty);
+		snprintf(got, sizeof got, "%u", (unsigned)it->qty);
+	} else if (had_it->effective != it->effective) {
+		what = "effective date";
+		date_words(had_it->effective, had);
+		date_words(it->effective, got);
+	} else if (had_it->supersedes != it->supersedes) {
+		what = "supersession date";
+		date_words(had_it->supersedes, had);
+		date_words(it->supersedes, got);
+	}
+	if (what == NULL)
+		return ST_OK;
+	return err_set_why(err, ST_REFUSED, RULE_ITEM_FACTS, "item %s: %s is %s in the ledger, not %s",
+			   rules_item_words(it, w, sizeof w), what, had, got);
+}
+
+static bool eq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *err)
+{
+	const entry_item *it = &e->items[k];
+	const char *acct = e->account;
+	item_status s = x->found ? x->status : ITEM__COUNT;
+	bool here = x->found && eq(x->account, acct);
+	bool ok;
+	char want[KEY_NAME_MAX + 96];
+	switch (e->action) {
+	case ACT_RECEIPT:
+		ok = !x->found || s == ITEM_TRANSFERRED;
+		snprintf(want, sizeof want, "new to the ledger or transferred out of it");
+		break;
+	case ACT_POSSESSION:
+		ok = !x->found || s == ITEM_TRANSFERRED || (s == ITEM_INCIDENT && here);
+		snprintf(want, sizeof want, "new, transferred out, or under an incident at account %s",
+			 acct);
+		break;
+	case ACT_TRANSFER:
+	case ACT_ISSUE:
+		ok = here && s == ITEM_ON_HAND;
+		snprintf(want, sizeof want, "on hand at account %s", acct);
+		break;
+	case ACT_DESTROY:
+		ok = here && (s == ITEM_ON_HAND || s == ITEM_ISSUED || s == ITEM_INCIDENT);
+		snprintf(want, sizeof want, "on hand, issued or under an incident at account %s", acct);
+		break;
+	case ACT_INVENTORY:
+		ok = here && item_status_open(s);
+		snprintf(want, sizeof want, "held by account %s", acct);
+		break;
+	case ACT_INCIDENT_REPORT:
+		ok = here && (s == ITEM_ON_HAND || s == ITEM_ISSUED || s == ITEM_IN_TRANSIT);
+		snprintf(want, sizeof want, "on hand, issued or in transit at account %s", acct);
+		break;
+	case ACT_ACCEPT:
+		ok = x->found && s == ITEM_IN_TRANSIT && eq(x->under, e->ref);
+		snprintf(want, sizeof want, "in transit under transfer %s", e->ref);
+		break;
+	case ACT_RETURN:
+		ok = here && s == ITEM_ISSUED && eq(x->holder, e->holder) && eq(x->under, e->ref);
+		snprintf(want, sizeof want, "issued to %s under hand receipt %s", e->holder, e->ref);
+		break;
+	case ACT_INCIDENT_CLOSE:
+		ok = x->found && s == ITEM_INCIDENT && eq(x->under, e->ref);
+		snprintf(want, sizeof want, "under incident %s", e->ref);
+		break;
+	default:
+		ok = false;
+		snprintf(want, sizeof want, "listed in a %s entry", entry_action_name(e->action));
+		break;
+	}
+	char w[128];
+	if (!ok) {
+		char now[KEY_NAME_MAX + ENTRY_TXN_MAX + 96];
+		if (!x->found)
+			snprintf(now, sizeof now, "is not in the ledger");
+		else if (!item_status_open(s))
+			snprintf(now, sizeof now, "is %s", status_words[s]);
+		else if (s == ITEM_ISSUED)
+			snprintf(now, sizeof now, "is issued to %s (%s) at account %s", x->holder,
+				 x->under, x->account);
+		else if (x->under != NULL && x->under[0])
+			snprintf(now, sizeof now, "is %s (%s) at account %s", status_words[s], x->under,
+				 x->account);
+		else
+			snprintf(now, sizeof now, "is %s at account %s", status_words[s], x->account);
+		return err_set_why(err, ST_REFUSED, RULE_ITEM_STATE, "item %s %s, not %s",
+				   rules_item_words(it, w, sizeof w), now, want);
+	}
+	if (x->found && item_status_open(s))
+		return check_facts(x->facts, it, err);
+	return ST_OK;
+}
+
+static int cmp_item_ptr(const void *a, const void *b)
+{
+	const entry_item *x = *(const entry_item *const *)a, *y = *(const entry_item *const *)b;
+	int c = strcmp(x->title, y->title);
+	if (c == 0)
+		c = strcmp(x->edition, y->edition);
+	if (c == 0)
+		c = strcmp(x->serial, y->serial);
+	return c;
+}
+
+status rules_check_distinct(const entry *e, errbuf *err)
+{
+	const entry_item *sorted[ENTRY_MAX_ITEMS];
+	size_t n = e->nitems < ENTRY_MAX_ITEMS ? e->nitems : ENTRY_MAX_ITEMS;
+	for (size_t k = 0; k < n; k++)
+		sorted[k] = &e->items[k];
+	qsort(sorted, n, sizeof *sorted, cmp_item_ptr);
+	for (size_t k = 1; k < n; k++)
+		if (cmp_item_ptr(&sorted[k - 1], &sorted[k]) == 0) {
+			char w[128];
+			return err_set_why(err, ST_REFUSED, RULE_ITEM_TWICE, "item %s is listed twice",
+					   rules_item_words(sorted[k], w, sizeof w));
+		}
+	return ST_OK;
+}

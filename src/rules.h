@@ -1,0 +1,157 @@
+/* rules.h: the custody rules of docs/ledger.md, in one place.
+ *
+ * A pure module (no libpq, no I/O): given what the ledger records about
+ * the things an entry touches, it says whether the entry may change them,
+ * and if not, why, as a refusal code with words.  The ledger (before it
+ * signs), the replay (custos log verify, custos-verify) and the TUI's
+ * forms call these functions; nobody else states these rules.
+ *
+ * Refusals cross module boundaries as codes: err_set_why() records the
+ * code in errbuf.why beside the words, and callers decide on the code,
+ * never on the text. */
+#ifndef CUSTOS_RULES_H
+#define CUSTOS_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "entry.h"
+#include "status.h"
+
+/* ---- item states ---------------------------------------------------------- */
+
+typedef enum item_status {
+	ITEM_ON_HAND,
+	ITEM_ISSUED,
+	ITEM_IN_TRANSIT,
+	ITEM_INCIDENT,
+	ITEM_TRANSFERRED,
+	ITEM_DESTROYED,
+	ITEM_RELIEVED,
+	ITEM__COUNT
+} item_status;
+
+/* "on_hand", "issued", ...; the names the database uses too. */
+const char *item_status_name(item_status s);
+/* "on hand", "under an incident", ...: the same in words. */
+const char *item_status_words(item_status s);
+int item_status_from_name(const char *s); /* -1 when unknown */
+/* Still the ledger's: on hand, issued, in transit or under an incident. */
+bool item_status_open(item_status s);
+
+/* ---- refusal codes -------------------------------------------------------- */
+
+/* Why a rule refused, as carried in errbuf.why (0: no rule's refusal). */
+#define RULES_REFUSALS(X)                                                              \
+	X(RULE_NONE, "none")                                                           \
+	X(RULE_ITEM_STATE, "item_state")           /* not in a state the action takes */ \
+	X(RULE_ITEM_FACTS, "item_facts")           /* facts differ from the record */  \
+	X(RULE_ITEM_TWICE, "item_twice")           /* listed twice in one entry */     \
+	X(RULE_ITEMS_COUNT, "items_count")         /* accept/close: not all under ref */ \
+	X(RULE_SERIAL_REQUIRED, "serial_required") /* ALC 1 and 6: accounted by serial */ \
+	X(RULE_SIGNERS, "signers")                 /* a signer the action needs is missing */ \
+	X(RULE_PREVIEW_CHANGED, "preview_changed") /* the entry is not the one previewed */
+
+typedef enum rules_refusal {
+#define RULES_REFUSAL_ENUM(code, name) code,
+	RULES_REFUSALS(RULES_REFUSAL_ENUM)
+#undef RULES_REFUSAL_ENUM
+	RULE__COUNT
+} rules_refusal;
+
+/* "item_state", ...: a stable name for logs and JSON. */
+const char *rules_refusal_name(rules_refusal r);
+
+/* err_set, and the refusal code in err->why. */
+status err_set_why(errbuf *err, status st, rules_refusal why, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---- roles ------------------------------------------------------------------ */
+
+/* A role held on an account (custodian, alternate, holder, witness); the
+ * others (administrator, authority, auditor) are whole-log roles. */
+bool rules_account_role(entry_role r);
+
+/* ---- what each action is --------------------------------------------------- */
+
+/* What a signer must be, one requirement per signer. */
+typedef enum rules_need {
+	NEED_NOTHING,
+	NEED_ENROLLEE,      /* the key the entry enrols */
+	NEED_ADMIN,         /* an administrator */
+	NEED_CUSTODIAN,     /* custodian or alternate of the entry's account */
+	NEED_WITNESS,       /* a second person: any role but auditor */
+	NEED_HOLDER,        /* the person named in holder */
+	NEED_AUTHORITY,     /* an authority */
+	NEED_ENROL_SECOND,  /* key-enrol: a second person, or the key enrolled */
+	NEED_REVOKE_SECOND, /* key-revoke: a second person, not the key revoked */
+} rules_need;
+
+typedef enum rules_items {
+	ITEMS_NONE, /* lists no items */
+	ITEMS_ANY,  /* zero or more */
+	ITEMS_SOME, /* at least one */
+} rules_items;
+
+typedef struct rules_action {
+	bool material;      /* a numbered transaction of an account */
+	bool key_line;      /* carries exactly one key line */
+	bool holder;        /* names the hand-receipt holder */
+	bool peer;          /* names the other side (accept: filled in, optional) */
+	bool ref;           /* answers a transaction */
+	rules_items items;
+	rules_need first;   /* the signer acting */
+	rules_need second;  /* the second signer, NEED_NOTHING if none (see
+			     * rules_signers for TOP SECRET key) */
+} rules_action;
+
+/* The properties of action a (a < ACT__COUNT). */
+const rules_action *rules_action_of(entry_action a);
+
+/* The signers entry e needs: its action's, and for an action that one
+ * custodian does alone, a second person when it lists TOP SECRET keying
+ * material (entry_required_signers). */
+void rules_signers(const entry *e, rules_need *first, rules_need *second);
+
+/* "an administrator", "the holder carol", ...: who fits need nd for e. */
+const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t size);
+
+/* ---- items ---------------------------------------------------------------- */
+
+/* One item an entry lists, as the ledger records it before the entry. */
+typedef struct rules_item {
+	bool found;               /* on record at all (false: new to the ledger) */
+	item_status status;
+	const char *account;      /* the account accountable for it */
+	const char *holder;       /* issued: to whom; else "" */
+	const char *under;        /* the transaction it is under: in transit, the
+				   * transfer; issued, the issue; under an
+				   * incident, the report; else "" */
+	const entry_item *facts;  /* kind, ALC, class, ... as recorded */
+} rules_item;
+
+/* "KG-175D serial 0042", "AKAT 1234 edition AB serial 000123". */
+const char *rules_item_words(const entry_item *it, char *buf, size_t size);
+
+/* May entry e change item k (e->items[k]), recorded as x?  ST_OK, or
+ * ST_REFUSED with why RULE_ITEM_STATE ("item X is issued (T) at account A,
+ * not on hand at account A") or RULE_ITEM_FACTS (an open item's facts in
+ * the entry differ from the record).  The entry's own fields (account,
+ * holder, ref) say what state each action takes:
+ *   receipt      new, or transferred out of the ledger
+ *   possession   new, transferred out, or under an incident of the account
+ *   transfer, issue   on hand at the account
+ *   destroy      on hand, issued or under an incident at the account
+ *   inventory    held by the account (any open state)
+ *   incident-report   on hand, issued or in transit at the account
+ *   accept       in transit under the transfer ref
+ *   return       issued to holder under the hand receipt ref, at the account
+ *   incident-close    under the incident ref
+ * Any other action lists no items and is refused. */
+status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *err);
+
+/* Is an item listed twice (same title, edition and serial)?  ST_REFUSED,
+ * RULE_ITEM_TWICE, naming it. */
+status rules_check_distinct(const entry *e, errbuf *err);
+
+#endif

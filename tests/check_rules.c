@@ -1,0 +1,236 @@
+/* check_rules: the custody rules (src/rules.c), without PostgreSQL.
+ *
+ * The item-state rule is tested as a table written out by hand from
+ * docs/ledger.md: each row is an entry (action, account, holder, ref), an
+ * item as recorded, and the verdict with its refusal code and words.  The
+ * action table's properties and the signer needs are checked against the
+ * entry format's own signer counts. */
+#include <check.h>
+#include <string.h>
+
+#include "../src/entry.h"
+#include "../src/rules.h"
+#include "check_run.h"
+
+#define A "111111" /* the entry's account */
+#define B "222222" /* another account */
+#define T "111111-2026-0003" /* the transaction named in ref */
+#define U "111111-2026-0009" /* another transaction */
+
+typedef struct row {
+	int line;
+	entry_action action;
+	const char *holder, *ref; /* of the entry */
+	bool found;
+	item_status status;
+	const char *account, *holder_now, *under;
+	bool differ; /* the entry's facts differ from the record (qty) */
+	rules_refusal want; /* RULE_NONE: allowed */
+	const char *words;  /* in the refusal; NULL for none */
+} row;
+
+#define OK_(act, ...) {__LINE__, act, __VA_ARGS__, RULE_NONE, NULL}
+#define NO_(act, ...) {__LINE__, act, __VA_ARGS__}
+#define NEW false, ITEM_ON_HAND, "", "", "", false
+
+static const row rows[] = {
+	/* receipt: new, or back after leaving the ledger */
+	OK_(ACT_RECEIPT, "", "", NEW),
+	OK_(ACT_RECEIPT, "", "", true, ITEM_TRANSFERRED, B, "", U, false),
+	NO_(ACT_RECEIPT, "", "", true, ITEM_ON_HAND, B, "", "", false, RULE_ITEM_STATE,
+	    "is on hand at account 222222, not new to the ledger or transferred out of it"),
+	NO_(ACT_RECEIPT, "", "", true, ITEM_DESTROYED, A, "", "", false, RULE_ITEM_STATE,
+	    "is destroyed, not new"),
+	NO_(ACT_RECEIPT, "", "", true, ITEM_RELIEVED, A, "", "", false, RULE_ITEM_STATE,
+	    "is relieved from accountability"),
+	/* possession: new, transferred out, or found under an incident here */
+	OK_(ACT_POSSESSION, "", "", NEW),
+	OK_(ACT_POSSESSION, "", "", true, ITEM_INCIDENT, A, "", U, false),
+	NO_(ACT_POSSESSION, "", "", true, ITEM_INCIDENT, A, "", U, true, RULE_ITEM_FACTS,
+	    "quantity is 1 in the ledger, not 2"),
+	NO_(ACT_POSSESSION, "", "", true, ITEM_INCIDENT, B, "", U, false, RULE_ITEM_STATE,
+	    "under an incident (111111-2026-0009) at account 222222"),
+	NO_(ACT_POSSESSION, "", "", true, ITEM_ON_HAND, A, "", "", false, RULE_ITEM_STATE,
+	    "is on hand at account 111111"),
+	/* transfer and issue: on hand here */
+	OK_(ACT_TRANSFER, "", "", true, ITEM_ON_HAND, A, "", "", false),
+	NO_(ACT_TRANSFER, "", "", true, ITEM_ON_HAND, A, "", "", true, RULE_ITEM_FACTS,
+	    "quantity"),
+	NO_(ACT_TRANSFER, "", "", true, ITEM_ON_HAND, B, "", "", false, RULE_ITEM_STATE,
+	    "is on hand at account 222222, not on hand at account 111111"),
+	NO_(ACT_TRANSFER, "", "", true, ITEM_ISSUED, A, "carol", U, false, RULE_ITEM_STATE,
+	    "is issued to carol (111111-2026-0009) at account 111111, not on hand"),
+	NO_(ACT_TRANSFER, "", "", NEW, RULE_ITEM_STATE, "is not in the ledger"),
+	OK_(ACT_ISSUE, "carol", "", true, ITEM_ON_HAND, A, "", "", false),
+	NO_(ACT_ISSUE, "carol", "", true, ITEM_IN_TRANSIT, A, "", U, false, RULE_ITEM_STATE,
+	    "is in transit (111111-2026-0009)"),
+	/* destroy: on hand, issued or under an incident here */
+	OK_(ACT_DESTROY, "", "", true, ITEM_ON_HAND, A, "", "", false),
+	OK_(ACT_DESTROY, "", "", true, ITEM_ISSUED, A, "carol", U, false),
+	OK_(ACT_DESTROY, "", "", true, ITEM_INCIDENT, A, "", U, false),
+	NO_(ACT_DESTROY, "", "", true, ITEM_IN_TRANSIT, A, "", U, false, RULE_ITEM_STATE,
+	    "not on hand, issued or under an incident at account 111111"),
+	NO_(ACT_DESTROY, "", "", true, ITEM_DESTROYED, A, "", "", false, RULE_ITEM_STATE,
+	    "is destroyed"),
+	/* inventory: any open state here */
+	OK_(ACT_INVENTORY, "", "", true, ITEM_IN_TRANSIT, A, "", U, false),
+	OK_(ACT_INVENTORY, "", "", true, ITEM_INCIDENT, A, "", U, false),
+	NO_(ACT_INVENTORY, "", "", true, ITEM_TRANSFERRED, A, "", U, false, RULE_ITEM_STATE,
+	    "not held by account 111111"),
+	/* incident report: on hand, issued or in transit here */
+	OK_(ACT_INCIDENT_REPORT, "", "", true, ITEM_IN_TRANSIT, A, "", U, false),
+	NO_(ACT_INCIDENT_REPORT, "", "", true, ITEM_INCIDENT, A, "", U, false, RULE_ITEM_STATE,
+	    "is under an incident"),
+	/* accept: in transit under the transfer named (on either side) */
+	OK_(ACT_ACCEPT, "", T, true, ITEM_IN_TRANSIT, B, "", T, false),
+	NO_(ACT_ACCEPT, "", T, true, ITEM_IN_TRANSIT, B, "", U, false, RULE_ITEM_STATE,
+	    "not in transit under transfer 111111-2026-0003"),
+	NO_(ACT_ACCEPT, "", T, true, ITEM_ON_HAND, B, "", "", false, RULE_ITEM_STATE,
+	    "is on hand at account 222222"),
+	/* return: issued to the holder under the hand receipt named, here */
+	OK_(ACT_RETURN, "carol", T, true, ITEM_ISSUED, A, "carol", T, false),
+	NO_(ACT_RETURN, "carol", T, true, ITEM_ISSUED, A, "carol", U, false, RULE_ITEM_STATE,
+	    "is issued to carol (111111-2026-0009) at account 111111, not issued to carol under "
+	    "hand receipt 111111-2026-0003"),
+	NO_(ACT_RETURN, "carol", T, true, ITEM_ISSUED, A, "erin", T, false, RULE_ITEM_STATE,
+	    "is issued to erin"),
+	NO_(ACT_RETURN, "carol", T, true, ITEM_ISSUED, B, "carol", T, false, RULE_ITEM_STATE,
+	    "at account 222222"),
+	NO_(ACT_RETURN, "carol", T, true, ITEM_ON_HAND, A, "", "", false, RULE_ITEM_STATE,
+	    "is on hand at account 111111"),
+	/* incident close: under the incident named */
+	OK_(ACT_INCIDENT_CLOSE, "", T, true, ITEM_INCIDENT, A, "", T, false),
+	NO_(ACT_INCIDENT_CLOSE, "", T, true, ITEM_INCIDENT, A, "", U, false, RULE_ITEM_STATE,
+	    "not under incident 111111-2026-0003"),
+	/* actions that list no items */
+	NO_(ACT_INCIDENT_UPDATE, "", T, true, ITEM_INCIDENT, A, "", T, false, RULE_ITEM_STATE,
+	    "not listed in a incident-update entry"),
+	NO_(ACT_KEY_ENROL, "", "", NEW, RULE_ITEM_STATE, "listed in a key-enrol entry"),
+};
+
+static entry_item kg(uint32_t qty)
+{
+	entry_item it = {.kind = KIND_EQUIPMENT, .alc = 1, .cls = CLASS_C, .qty = qty};
+	strcpy(it.title, "KG-175D");
+	strcpy(it.serial, "0042");
+	return it;
+}
+
+START_TEST(item_table)
+{
+	const row *r = &rows[_i];
+	entry e = {0};
+	e.action = r->action;
+	strcpy(e.account, A);
+	strcpy(e.holder, r->holder);
+	strcpy(e.ref, r->ref);
+	entry_item it = kg(r->differ ? 2 : 1), rec = kg(1);
+	ck_assert_int_eq(entry_add_item(&e, &it), ST_OK);
+	rules_item x = {.found = r->found, .status = r->status, .account = r->account,
+			.holder = r->holder_now, .under = r->under, .facts = &rec};
+	errbuf err = {0};
+	err.why = -1;
+	status st = rules_check_item(&e, 0, &x, &err);
+	if (r->want == RULE_NONE) {
+		ck_assert_msg(st == ST_OK, "line %d: refused: %s", r->line, err.msg);
+	} else {
+		ck_assert_msg(st == ST_REFUSED, "line %d: allowed", r->line);
+		ck_assert_msg(err.why == (int)r->want, "line %d: why %s, want %s (%s)", r->line,
+			      rules_refusal_name((rules_refusal)err.why), rules_refusal_name(r->want),
+			      err.msg);
+		ck_assert_msg(strncmp(err.msg, "item KG-175D serial 0042", 24) == 0,
+			      "line %d: \"%s\" does not name the item", r->line, err.msg);
+		ck_assert_msg(strstr(err.msg, r->words) != NULL, "line %d: \"%s\" lacks \"%s\"",
+			      r->line, err.msg, r->words);
+	}
+	entry_free(&e);
+}
+END_TEST
+
+START_TEST(distinct)
+{
+	entry e = {0};
+	e.action = ACT_DESTROY;
+	entry_item a = kg(1), b = kg(1), c = kg(1);
+	strcpy(b.serial, "0043");
+	strcpy(c.edition, "AB");
+	ck_assert_int_eq(entry_add_item(&e, &a), ST_OK);
+	ck_assert_int_eq(entry_add_item(&e, &b), ST_OK);
+	ck_assert_int_eq(entry_add_item(&e, &c), ST_OK);
+	errbuf err = {0};
+	ck_assert_int_eq(rules_check_distinct(&e, &err), ST_OK);
+	ck_assert_int_eq(entry_add_item(&e, &b), ST_OK);
+	ck_assert_int_eq(rules_check_distinct(&e, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_ITEM_TWICE);
+	ck_assert_str_eq(err.msg, "item KG-175D serial 0043 is listed twice");
+	/* err_set clears the code a rule left */
+	(void)err_set(&err, ST_USAGE, "x");
+	ck_assert_int_eq(err.why, RULE_NONE);
+	entry_free(&e);
+}
+END_TEST
+
+/* The action table agrees with the entry format's signer counts: an action
+ * that needs two distinct signers names a second signer, and one that needs
+ * one names none. */
+START_TEST(actions_and_signers)
+{
+	for (int a = 0; a < ACT__COUNT; a++) {
+		entry e = {0};
+		e.action = (entry_action)a;
+		const rules_action *ra = rules_action_of(e.action);
+		rules_need first, second;
+		rules_signers(&e, &first, &second);
+		ck_assert_msg(first != NEED_NOTHING, "%s: nobody acts", entry_action_name(e.action));
+		ck_assert_msg((second != NEED_NOTHING) == (entry_required_signers(&e) >= 2),
+			      "%s: second signer %d, format needs %zu", entry_action_name(e.action),
+			      second, entry_required_signers(&e));
+		ck_assert_msg(ra->material == (first == NEED_CUSTODIAN),
+			      "%s: material actions are the custodian's", entry_action_name(e.action));
+		ck_assert(!(ra->key_line && ra->material));
+		entry_free(&e);
+	}
+	/* TOP SECRET keying material needs a second person on a one-person action */
+	entry e = {0};
+	e.action = ACT_TRANSFER;
+	entry_item ts = {.kind = KIND_KEY, .alc = 1, .cls = CLASS_TS, .qty = 1};
+	strcpy(ts.title, "AKAT 1234");
+	strcpy(ts.serial, "7");
+	ck_assert_int_eq(entry_add_item(&e, &ts), ST_OK);
+	rules_need first, second;
+	rules_signers(&e, &first, &second);
+	ck_assert_int_eq(first, NEED_CUSTODIAN);
+	ck_assert_int_eq(second, NEED_WITNESS);
+	/* ... but an issue's second signer stays the holder */
+	e.action = ACT_ISSUE;
+	rules_signers(&e, &first, &second);
+	ck_assert_int_eq(second, NEED_HOLDER);
+	entry_free(&e);
+	ck_assert(rules_account_role(ROLE_WITNESS));
+	ck_assert(!rules_account_role(ROLE_AUDITOR));
+	ck_assert(!rules_account_role(ROLE_AUTHORITY));
+}
+END_TEST
+
+START_TEST(status_names)
+{
+	for (int s = 0; s < ITEM__COUNT; s++)
+		ck_assert_int_eq(item_status_from_name(item_status_name((item_status)s)), s);
+	ck_assert_int_eq(item_status_from_name("lost"), -1);
+	ck_assert_str_eq(item_status_words(ITEM_INCIDENT), "under an incident");
+	for (int r = 0; r < RULE__COUNT; r++)
+		ck_assert_str_ne(rules_refusal_name((rules_refusal)r), "?");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("rules");
+	TCase *tc = tcase_create("rules");
+	tcase_add_loop_test(tc, item_table, 0, (int)(sizeof rows / sizeof rows[0]));
+	tcase_add_test(tc, distinct);
+	tcase_add_test(tc, actions_and_signers);
+	tcase_add_test(tc, status_names);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
