@@ -144,17 +144,16 @@ static status has_any_role(db *d, const char *person, const char *const *roles, 
 
 static const char *const CUSTODY_ROLES[] = {"custodian", "alternate"};
 
-/* Is the person anything but an auditor (a "second person")? */
-static status is_second_person(db *d, const char *person, bool *yes, errbuf *err)
+/* Does `person` hold, on `account`, a role that fits(r)? */
+static status has_role_such(db *d, const char *person, bool (*fits)(entry_role),
+			    const char *account, bool *yes, errbuf *err)
 {
-	const char *p[] = {person};
-	PGresult *r = NULL;
-	status st = db_exec(d, "SELECT EXISTS (SELECT FROM person_role WHERE person = $1 AND "
-			       "role <> 'auditor')", 1, p, &r, err);
-	if (st == ST_OK)
-		*yes = strcmp(db_val(r, 0, 0), "t") == 0;
-	PQclear(r);
-	return st;
+	const char *names[ROLE__COUNT];
+	size_t n = 0;
+	for (int r = 0; r < ROLE__COUNT; r++)
+		if (fits((entry_role)r))
+			names[n++] = entry_role_name((entry_role)r);
+	return has_any_role(d, person, names, n, account, yes, err);
 }
 
 /* The second signer: enrolled, unrevoked, distinct from the actor.  A
@@ -808,9 +807,8 @@ static status do_holder(work *w, bool issue, txn_row *t)
 	if (strcmp(name, w->e.holder) != 0)
 		return err_set(w->err, ST_DENIED, "the second key is %s's, but the holder is %s",
 			       name, w->e.holder);
-	static const char *const HOLD[] = {"holder", "witness", "custodian", "alternate"};
 	bool yes;
-	if ((st = has_any_role(w->d, name, HOLD, 4, w->e.account, &yes, w->err)) != ST_OK)
+	if ((st = has_role_such(w->d, name, rules_holder_role, w->e.account, &yes, w->err)) != ST_OK)
 		return st;
 	if (!yes)
 		return err_set(w->err, ST_DENIED, "%s holds no role on account %s that may sign "
@@ -822,17 +820,25 @@ static status do_holder(work *w, bool issue, txn_row *t)
 	return check_items(w);
 }
 
-/* The second signer is a witness: enrolled, another person, not an auditor. */
+/* The second signer found (if given) is a witness of the entry's account. */
+static status check_witness(work *w)
+{
+	bool yes = true;
+	status st = ST_OK;
+	if (w->second[0] != '\0')
+		st = has_role_such(w->d, w->second, rules_witness_role, w->e.account, &yes, w->err);
+	if (st == ST_OK && !yes)
+		st = err_set_why(w->err, ST_DENIED, RULE_SIGNERS,
+				 "%s may not witness on account %s: a witness holds the witness, "
+				 "alternate or custodian role there", w->second, w->e.account);
+	return st;
+}
+
+/* The second signer is a witness: enrolled, another person, of the account. */
 static status require_witness(work *w)
 {
 	status st = find_second(w, "witness", LEDGER_SECOND_WITNESS);
-	bool yes = true;
-	if (st == ST_OK && w->second[0] != '\0')
-		st = is_second_person(w->d, w->second, &yes, w->err);
-	if (st == ST_OK && !yes)
-		st = err_set(w->err, ST_DENIED, "%s may not witness: an auditor never signs",
-			     w->second);
-	return st;
+	return st == ST_OK ? check_witness(w) : st;
 }
 
 /* Build the entry's content for a material action and check the rules. */
@@ -866,6 +872,11 @@ static status check_material(work *w, txn_row *t)
 					   "COR or an account number)");
 		if (strcmp(w->e.peer, w->e.account) == 0)
 			return err_set(w->err, ST_REFUSED, "an account cannot receive from itself");
+		bool in_ledger = false;
+		if (w->e.action == ACT_RECEIPT && (st = account_is_open(w, w->e.peer, &in_ledger)) != ST_OK)
+			return st;
+		if ((st = rules_check_source(&w->e, in_ledger, w->err)) != ST_OK)
+			return st;
 		return check_items(w);
 	case ACT_TRANSFER: {
 		if (w->e.nitems == 0)
@@ -1302,13 +1313,8 @@ static status check_request(work *w, const head *h, txn_row *t, bool *new_person
 						 "keying material the two-person policy names",
 					      LEDGER_SECOND_PERSON)) != ST_OK)
 				return st;
-			bool yes = true;
-			if (w->second[0] != '\0' &&
-			    (st = is_second_person(w->d, w->second, &yes, w->err)) != ST_OK)
+			if ((st = check_witness(w)) != ST_OK)
 				return st;
-			if (!yes)
-				return err_set(w->err, ST_DENIED, "%s may not co-sign: an auditor "
-					       "never signs", w->second);
 		}
 	} else {
 		if (q->action == ACT_KEY_ENROL || q->action == ACT_KEY_REVOKE) {

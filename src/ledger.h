@@ -60,7 +60,7 @@ typedef struct ledger_request {
 /* The kind of second signer an action needs. */
 typedef enum ledger_second {
 	LEDGER_SECOND_NONE,      /* the actor alone */
-	LEDGER_SECOND_WITNESS,   /* destroy, inventory: another person, not an auditor */
+	LEDGER_SECOND_WITNESS,   /* destroy, inventory: a witness of the account (rules_witness_role) */
 	LEDGER_SECOND_HOLDER,    /* issue, return: the hand-receipt holder */
 	LEDGER_SECOND_AUTHORITY, /* incident-close: a person with role authority */
 	LEDGER_SECOND_PERSON     /* TOP SECRET keying material (or the policy's class),

@@ -396,6 +396,15 @@ static bool may_sign(const person *p)
 	return false;
 }
 
+/* Does p hold, on account a, a role that fits(r)? */
+static bool role_on(const person *p, const account *a, bool (*fits)(entry_role))
+{
+	for (size_t i = 0; a != NULL && i < p->nroles; i++)
+		if (p->roles[i].acct == a && fits(p->roles[i].role))
+			return true;
+	return false;
+}
+
 static bool custodian_of(const person *p, const account *a)
 {
 	return a != NULL && (has_role(p, ROLE_CUSTODIAN, a) || has_role(p, ROLE_ALTERNATE, a));
@@ -774,6 +783,13 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 	if (wants_peer && strcmp(e->peer, e->account) == 0)
 		return refuse(err, ST_USAGE, at, "peer must be another account than %s itself",
 			      e->account);
+	errbuf why = {0};
+	if (rules_check_source(e, find_account(r, e->peer) != NULL, &why) != ST_OK) {
+		st = refuse(err, ST_USAGE, at, "%s", why.msg);
+		if (err != NULL)
+			err->why = why.why;
+		return st;
+	}
 	if (wants_ref && (pl->ref = find_txn(r, e->ref)) == NULL)
 		return refuse(err, ST_USAGE, at, "transaction %s named in ref is not in the ledger",
 			      e->ref);
@@ -813,8 +829,7 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 		if (h == NULL || h->revoked)
 			return refuse(err, ST_USAGE, at, "holder %s is not an enrolled person",
 				      e->holder);
-		if (!has_role(h, ROLE_HOLDER, pl->acct) && !has_role(h, ROLE_WITNESS, pl->acct) &&
-		    !custodian_of(h, pl->acct))
+		if (!role_on(h, pl->acct, rules_holder_role))
 			return refuse(err, ST_USAGE, at,
 				      "%s holds no holder, witness, custodian or alternate role on "
 				      "account %s, so cannot sign a hand receipt there",
@@ -866,7 +881,7 @@ static bool fits(const signer *s, rules_need nd, const entry *e, const plan *pl)
 	case NEED_CUSTODIAN:
 		return p != NULL && custodian_of(p, pl->acct);
 	case NEED_WITNESS:
-		return p != NULL && may_sign(p);
+		return p != NULL && role_on(p, pl->acct, rules_witness_role);
 	case NEED_HOLDER:
 		return p != NULL && may_sign(p) && strcmp(p->key.name, e->holder) == 0;
 	case NEED_AUTHORITY:

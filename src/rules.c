@@ -70,6 +70,16 @@ bool rules_account_role(entry_role r)
 	return r == ROLE_CUSTODIAN || r == ROLE_ALTERNATE || r == ROLE_HOLDER || r == ROLE_WITNESS;
 }
 
+bool rules_witness_role(entry_role r)
+{
+	return r == ROLE_CUSTODIAN || r == ROLE_ALTERNATE || r == ROLE_WITNESS;
+}
+
+bool rules_holder_role(entry_role r)
+{
+	return rules_witness_role(r) || r == ROLE_HOLDER;
+}
+
 /* ---- what each action is --------------------------------------------------- */
 
 #define M true /* material */
@@ -124,7 +134,9 @@ const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t si
 		snprintf(buf, size, "the custodian or alternate of account %s", e->account);
 		return buf;
 	case NEED_WITNESS:
-		return "a second person (any role but auditor)";
+		snprintf(buf, size, "a witness of account %s (witness, alternate or custodian)",
+			 e->account);
+		return buf;
 	case NEED_HOLDER:
 		snprintf(buf, size, "the holder %s", e->holder);
 		return buf;
@@ -136,6 +148,17 @@ const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t si
 		return "a second person other than the key being revoked";
 	}
 	return "?";
+}
+
+/* ---- where material comes from -------------------------------------------- */
+
+status rules_check_source(const entry *e, bool peer_in_ledger, errbuf *err)
+{
+	if (e->action != ACT_RECEIPT || !peer_in_ledger)
+		return ST_OK;
+	return err_set_why(err, ST_REFUSED, RULE_SOURCE_IN_LEDGER,
+			   "account %s is an account of this ledger: its material arrives only by "
+			   "accepting its transfer", e->peer);
 }
 
 /* ---- items ---------------------------------------------------------------- */

@@ -50,6 +50,7 @@ bool item_status_open(item_status s);
 	X(RULE_ITEMS_COUNT, "items_count")         /* accept/close: not all under ref */ \
 	X(RULE_SERIAL_REQUIRED, "serial_required") /* ALC 1 and 6: accounted by serial */ \
 	X(RULE_SIGNERS, "signers")                 /* a signer the action needs is missing */ \
+	X(RULE_SOURCE_IN_LEDGER, "source_in_ledger") /* receipt from an account of the ledger */ \
 	X(RULE_PREVIEW_CHANGED, "preview_changed") /* the entry is not the one previewed */
 
 typedef enum rules_refusal {
@@ -72,6 +73,15 @@ status err_set_why(errbuf *err, status st, rules_refusal why, const char *fmt, .
  * others (administrator, authority, auditor) are whole-log roles. */
 bool rules_account_role(entry_role r);
 
+/* May a person holding role r on an account witness there (destruction,
+ * inventory, the second signature on TOP SECRET key)?  Witness, alternate
+ * and custodian: a holder or a person of another account may not. */
+bool rules_witness_role(entry_role r);
+
+/* May a person holding role r on an account sign a hand receipt there?
+ * Holder, witness, alternate and custodian. */
+bool rules_holder_role(entry_role r);
+
 /* ---- what each action is --------------------------------------------------- */
 
 /* What a signer must be, one requirement per signer. */
@@ -80,7 +90,7 @@ typedef enum rules_need {
 	NEED_ENROLLEE,      /* the key the entry enrols */
 	NEED_ADMIN,         /* an administrator */
 	NEED_CUSTODIAN,     /* custodian or alternate of the entry's account */
-	NEED_WITNESS,       /* a second person: any role but auditor */
+	NEED_WITNESS,       /* a witness of the entry's account (rules_witness_role) */
 	NEED_HOLDER,        /* the person named in holder */
 	NEED_AUTHORITY,     /* an authority */
 	NEED_ENROL_SECOND,  /* key-enrol: a second person, or the key enrolled */
@@ -115,6 +125,15 @@ void rules_signers(const entry *e, rules_need *first, rules_need *second);
 
 /* "an administrator", "the holder carol", ...: who fits need nd for e. */
 const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t size);
+
+/* ---- where material comes from -------------------------------------------- */
+
+/* A receipt names its source in peer: the COR or an account outside this
+ * ledger.  Material from an account of this ledger arrives only by
+ * accepting that account's transfer, so that it leaves there as it comes
+ * here.  ST_OK for any other action; ST_REFUSED, RULE_SOURCE_IN_LEDGER when
+ * peer_in_ledger (e->peer is an account of this ledger). */
+status rules_check_source(const entry *e, bool peer_in_ledger, errbuf *err);
 
 /* ---- items ---------------------------------------------------------------- */
 

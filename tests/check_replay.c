@@ -649,7 +649,7 @@ START_TEST(signature_refusals)
 	entry_item ts[] = {tskey("000123")};
 	NO(ST_NOSIG, "2 needed", .action = ACT_RECEIPT, .account = "111111", .peer = "654321",
 	   IT(ts), .sig = {CUST});
-	NO(ST_PERM, "a second person", .action = ACT_RECEIPT, .account = "111111",
+	NO(ST_PERM, "a witness of account 111111", .action = ACT_RECEIPT, .account = "111111",
 	   .peer = "654321", IT(ts), .sig = {CUST, AUD});
 	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "654321", IT(ts), .sig = {CUST, WIT});
 	ck_assert_int_eq(status_of("000123"), ITEM_ON_HAND);
@@ -670,8 +670,16 @@ START_TEST(role_refusals)
 	   .account = "111111", .peer = "COR", IT(b), .sig = {CUST2});
 	NO(ST_PERM, "the custodian or alternate of account 111111", .action = ACT_RECEIPT,
 	   .account = "111111", .peer = "COR", IT(b), .sig = {AUD});
-	NO(ST_PERM, "a second person (any role but auditor) besides", .action = ACT_DESTROY,
-	   .account = "111111", IT(a), .sig = {CUST, AUD});
+	NO(ST_PERM, "a witness of account 111111 (witness, alternate or custodian) besides",
+	   .action = ACT_DESTROY, .account = "111111", IT(a), .sig = {CUST, AUD});
+	/* A witness holds a role on the account that lets them witness: not a
+	 * holder, not another account's custodian, not a whole-log authority. */
+	NO(ST_PERM, "a witness of account 111111", .action = ACT_DESTROY, .account = "111111",
+	   IT(a), .sig = {CUST, HOLD});
+	NO(ST_PERM, "a witness of account 111111", .action = ACT_DESTROY, .account = "111111",
+	   IT(a), .sig = {CUST, CUST2});
+	NO(ST_PERM, "a witness of account 111111", .action = ACT_INVENTORY, .account = "111111",
+	   IT(a), .sig = {CUST, AUTH});
 	/* The auditor cannot stand in for the custodian either. */
 	NO(ST_PERM, "needs the custodian", .action = ACT_DESTROY, .account = "111111", IT(a),
 	   .sig = {AUD, WIT});
@@ -833,6 +841,10 @@ START_TEST(transfer_out_of_ledger)
 	/* Material that left may come back, with new facts. */
 	entry_item back[] = {kg("3003")};
 	back[0].cls = CLASS_C;
+	/* From an account of this ledger, material comes by its transfer only. */
+	NO(ST_USAGE, "account 111111 is an account of this ledger: its material arrives only by "
+	   "accepting its transfer", .action = ACT_RECEIPT, .account = "222222", .peer = "111111",
+	   IT(back), .sig = {CUST2});
 	OK(.action = ACT_RECEIPT, .account = "222222", .peer = "654321", IT(back), .sig = {CUST2});
 	it = item_of("3003");
 	ck_assert_int_eq(it.status, ITEM_ON_HAND);
@@ -1050,9 +1062,13 @@ START_TEST(inventory)
 	ck_assert_int_eq(account_of("222222").last_inventory_us, 0);
 	/* Sighting does not change the items. */
 	ck_assert_str_eq(item_of("6001").last_txn, "111111-2026-0001");
-	/* An inventory may sight nothing (an empty account). */
-	OK(.action = ACT_INVENTORY, .account = "222222", .sig = {CUST2, ADMIN});
-	ck_assert_int_eq(account_of("222222").last_inventory_us, replay_last_time(R));
+	/* An administrator is no witness of an account he holds no role on. */
+	NO(ST_PERM, "a witness of account 222222", .action = ACT_INVENTORY, .account = "222222",
+	   .sig = {CUST2, ADMIN});
+	/* An inventory may sight nothing. */
+	OK(.action = ACT_INVENTORY, .account = "111111", .sig = {ALT, WIT});
+	ck_assert_int_eq(account_of("111111").last_inventory_us, replay_last_time(R));
+	ck_assert_int_eq(account_of("222222").last_inventory_us, 0);
 }
 END_TEST
 

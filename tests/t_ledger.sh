@@ -37,6 +37,8 @@ ok as alice receive --from COR --item 'kind=key alc=1 class=C serial=C2 edition=
 q "UPDATE custos.policy SET value = 3 WHERE name = 'two_person_key_class'"
 # receiving an item that is already open is refused
 expect_err 1 'KG-175D serial KG1 is on hand at account 123456, not new to the ledger' as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=KG1 title=KG-175D'
+# material from an account of this ledger comes only by accepting its transfer
+expect_err 1 'account 654321 is an account of this ledger: its material arrives only by accepting its transfer' as alice receive --from 654321 --item 'kind=equipment alc=1 class=C serial=FROMBOB title=KG-175D'
 # invalid material is refused before anything is written
 expect_err 2 'serial' as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=bad;serial title=KG-175D'
 expect_err 2 'ALC-1' as alice receive --from COR --item 'kind=equipment alc=1 class=C title=KG-175D'
@@ -86,7 +88,11 @@ expect_err 1 'KG3 is on hand at account 123456, not issued to carol under hand r
 expect_err 1 'second person' as alice destroy --serial 0001
 expect_err 1 'different person' asw alice alice destroy --serial 0001
 expect_err 1 'not an enrolled' asw alice mallory destroy --serial 0001
-expect_err 1 'auditor' asw alice dave destroy --serial 0001
+expect_err 1 'dave may not witness on account 123456: a witness holds the witness, alternate or custodian role there' asw alice dave destroy --serial 0001
+# a witness holds a witnessing role on the account: not a holder, not
+# another account's custodian
+expect_err 1 'carol may not witness on account 123456' asw alice carol destroy --serial 0001
+expect_err 1 'bob may not witness on account 123456' asw alice bob destroy --serial 0001
 ok asw alice wendy destroy --serial 0001 --text "burned, witness W. Wendy"
 expect_err 1 'no open item with serial 0001' asw alice wendy destroy --serial 0001
 expect_err 1 'destroyed' asw alice wendy destroy --item 'edition=A serial=0001 title=AKAT 1234'

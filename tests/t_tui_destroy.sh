@@ -29,7 +29,7 @@ tui_keys F2
 wait_for "This exact entry will be signed"
 assert_screen "action destroy"
 assert_screen "text method: cross-cut shredder; annual clean-up"
-assert_screen "and a witness (another person, not an auditor)"
+assert_screen "and a witness of the account (its witness, alternate or custodian)"
 tui_keys y
 step "the witness chooses a key: not alice's own"
 wait_for "Witness: choose the key file"

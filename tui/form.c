@@ -307,7 +307,7 @@ static const char *second_words(ledger_second s)
 {
 	switch (s) {
 	case LEDGER_SECOND_WITNESS:
-		return "a witness (another person, not an auditor)";
+		return "a witness of the account (its witness, alternate or custodian)";
 	case LEDGER_SECOND_HOLDER:
 		return "the holder";
 	case LEDGER_SECOND_AUTHORITY:
