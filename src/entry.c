@@ -92,13 +92,20 @@ int entry_role_from_name(const char *s, size_t len)
 	return lookup_name(roles, ROLE__COUNT, s, len);
 }
 
-size_t entry_required_signers(const entry *e)
+size_t entry_required_signers_from(const entry *e, item_class from)
 {
 	size_t need = (unsigned)e->action < ACT__COUNT ? actions[e->action].signers : 1;
+	if (e->action == ACT_INCIDENT_REPORT)
+		return need;
 	for (size_t i = 0; i < e->nitems; i++)
-		if (e->items[i].cls == CLASS_TS && e->items[i].kind == KIND_KEY && need < 2)
+		if (e->items[i].cls >= from && e->items[i].kind == KIND_KEY && need < 2)
 			need = 2;
 	return need;
+}
+
+size_t entry_required_signers(const entry *e)
+{
+	return entry_required_signers_from(e, CLASS_TS);
 }
 
 /* ---- time ---------------------------------------------------------------- */

@@ -169,8 +169,14 @@ status entry_set_text(entry *e, const char *text, size_t len) CUSTOS_WARN_UNUSED
 status entry_add_item(entry *e, const entry_item *item) CUSTOS_WARN_UNUSED;
 
 /* How many valid signatures by distinct keys the entry needs: the action's
- * fixed minimum, and two for any entry that moves TOP SECRET keying
- * material (two-person integrity). */
+ * fixed minimum, and two for an entry that moves keying material of
+ * classification `from` or above (two-person integrity).  An incident
+ * report moves nothing and never waits for a second person: material at
+ * risk is reported by whoever finds it out. */
+size_t entry_required_signers_from(const entry *e, item_class from);
+
+/* The same for the log format's own rule, TOP SECRET keying material:
+ * what every verifier checks. */
 size_t entry_required_signers(const entry *e);
 
 const char *entry_action_name(entry_action a);

@@ -1263,12 +1263,7 @@ static status apply_registry(work *w, bool new_person)
  * classification? */
 static bool needs_two(const work *w)
 {
-	if (entry_required_signers(&w->e) > 1)
-		return true;
-	for (size_t i = 0; i < w->e.nitems; i++)
-		if (w->e.items[i].kind == KIND_KEY && (int)w->e.items[i].cls >= w->two_person_class)
-			return true;
-	return false;
+	return entry_required_signers_from(&w->e, (item_class)w->two_person_class) > 1;
 }
 
 static status prepare_entry(work *w, const head *h)

@@ -318,6 +318,20 @@ START_TEST(required_signers)
 	entry_item key = {KIND_KEY, 1, CLASS_TS, true, 1, "9", "A", "AKAT 1", 0, 0};
 	ck_assert_int_eq(entry_add_item(&e, &key), ST_OK);
 	ck_assert_uint_eq(entry_required_signers(&e), 2); /* TS keying material: TPI */
+	/* a department's policy may ask it from SECRET up, or CONFIDENTIAL */
+	key.cls = CLASS_S;
+	e.items[1] = key;
+	ck_assert_uint_eq(entry_required_signers(&e), 1);
+	ck_assert_uint_eq(entry_required_signers_from(&e, CLASS_S), 2);
+	ck_assert_uint_eq(entry_required_signers_from(&e, CLASS_C), 2);
+	ck_assert_uint_eq(entry_required_signers_from(&e, CLASS__COUNT), 1);
+	/* reporting an incident never waits for a second person, whatever it
+	 * concerns */
+	key.cls = CLASS_TS;
+	e.items[1] = key;
+	e.action = ACT_INCIDENT_REPORT;
+	ck_assert_uint_eq(entry_required_signers(&e), 1);
+	ck_assert_uint_eq(entry_required_signers_from(&e, CLASS_U), 1);
 	entry_free(&e);
 	static const entry_action two[] = {ACT_DESTROY, ACT_INVENTORY, ACT_ISSUE, ACT_RETURN,
 					   ACT_INCIDENT_CLOSE, ACT_KEY_ENROL, ACT_KEY_REVOKE,

@@ -1040,6 +1040,13 @@ START_TEST(incidents)
 	   .sig = {CUST2});
 	OK(.action = ACT_ACCEPT, .account = "222222", .ref = "111111-2026-0009", .sig = {CUST2});
 	ck_assert(!txn_of("111111-2026-0009").open);
+	/* An incident on TOP SECRET keying material is reported at once by
+	 * one person: a report never waits for a second. */
+	entry_item ts[] = {tskey("7007")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(ts), .sig = {CUST, WIT});
+	OK(.action = ACT_INCIDENT_REPORT, .account = "111111", IT(ts), .cat = CAT_CRYPTOGRAPHIC,
+	   .sig = {CUST});
+	ck_assert_int_eq(status_of("7007"), ITEM_INCIDENT);
 }
 END_TEST
 

@@ -112,6 +112,10 @@ ok asw alice erin incident close "$N"
 # --- possession and inventory --------------------------------------------------------
 ok as alice possession --item 'kind=equipment alc=1 class=C serial=KG9 title=KG-175D' --text "found in safe 3"
 ok asw alice wendy inventory --serial KG9 --serial 9001
+# an incident on TOP SECRET keying material is reported at once, alone
+ok as alice incident report --category cryptographic --serial 9001 --text "seal broken on the canister"
+[ "$(q "SELECT status FROM custos.item WHERE serial = '9001'")" = incident ] ||
+	{ echo "FAIL: 9001 should be under an incident"; fails=$((fails+1)); }
 
 # --- who may do what -------------------------------------------------------------------
 expect_err 1 'wrong passphrase' bash -c "PGUSER=alice '$C' transfer --to COR --serial KG9 --key '$W/alice.key' --passphrase-fd 3 3<<<'not it'"
