@@ -804,15 +804,28 @@ static status do_holder(work *w, bool issue, txn_row *t)
 	} else {
 		COPY(name, w->second);
 	}
-	if (strcmp(name, w->e.holder) != 0)
-		return err_set(w->err, ST_DENIED, "the second key is %s's, but the holder is %s",
-			       name, w->e.holder);
 	bool yes;
-	if ((st = has_role_such(w->d, name, rules_holder_role, w->e.account, &yes, w->err)) != ST_OK)
-		return st;
-	if (!yes)
-		return err_set(w->err, ST_DENIED, "%s holds no role on account %s that may sign "
-			       "a hand receipt", name, w->e.account);
+	if (strcmp(name, w->e.holder) != 0) {
+		/* a return without the holder: the custodian recovers the
+		 * material, with a witness of the account */
+		if (!issue && (st = has_role_such(w->d, name, rules_witness_role, w->e.account,
+						  &yes, w->err)) != ST_OK)
+			return st;
+		if (issue || !yes)
+			return err_set_why(w->err, ST_DENIED, RULE_SIGNERS,
+					   issue ? "the second key is %s's, but the holder is %s"
+						 : "the second key is %s's: a return is signed by the "
+						   "holder %s, or by a witness of the account recovering "
+						   "the material",
+					   name, w->e.holder);
+	} else {
+		if ((st = has_role_such(w->d, name, rules_holder_role, w->e.account, &yes, w->err)) !=
+		    ST_OK)
+			return st;
+		if (!yes)
+			return err_set(w->err, ST_DENIED, "%s holds no role on account %s that may "
+				       "sign a hand receipt", name, w->e.account);
+	}
 	if (!issue && (strcmp(t->action, "issue") != 0 || strcmp(t->account, w->e.account) != 0 ||
 		       strcmp(t->holder, w->e.holder) != 0))
 		return err_set(w->err, ST_REFUSED, "%s is not a hand receipt of account %s to %s",
@@ -1102,6 +1115,42 @@ static status apply_material(work *w)
 /* ---- the key registry and accounts -------------------------------------- */
 
 
+/* What revoking the request's role would leave behind (rules_check_revoke). */
+static status check_revoke(work *w)
+{
+	const ledger_request *q = w->req;
+	const char *holder_roles[ROLE__COUNT];
+	size_t nh = 0;
+	for (int r = 0; r < ROLE__COUNT; r++)
+		if (rules_holder_role((entry_role)r) && (entry_role)r != q->role)
+			holder_roles[nh++] = entry_role_name((entry_role)r);
+	char *arr = db_array(holder_roles, nh);
+	if (arr == NULL)
+		return err_set(w->err, ST_NOMEM, "out of memory");
+	const char *p[] = {q->subject.name, w->e.account[0] ? w->e.account : NULL,
+			   entry_role_name(q->role), arr};
+	PGresult *r = NULL;
+	status st = db_exec(w->d,
+			    "SELECT (SELECT count(*) FROM item WHERE status = 'issued' AND holder = $1 "
+			    "        AND account = $2), "
+			    "       EXISTS (SELECT FROM person_role WHERE person = $1 AND account = $2 "
+			    "               AND role = ANY ($4::text[])), "
+			    "       (SELECT count(*) FROM person_role r JOIN person p ON p.name = r.person "
+			    "         WHERE p.revoked_idx IS NULL AND r.person <> $1 "
+			    "           AND r.account IS NOT DISTINCT FROM $2 "
+			    "           AND r.role = ANY (CASE WHEN $3 = 'administrator' "
+			    "               THEN ARRAY['administrator'] ELSE ARRAY['custodian', 'alternate'] END))",
+			    4, p, &r, w->err);
+	free(arr);
+	if (st != ST_OK)
+		return st;
+	rules_revoke rv = {.issued = (uint64_t)db_int(r, 0, 0),
+			   .keeps_holder_role = strcmp(db_val(r, 0, 1), "t") == 0,
+			   .others = (uint64_t)db_int(r, 0, 2)};
+	PQclear(r);
+	return rules_check_revoke(&w->e, &rv, w->err);
+}
+
 static status check_registry(work *w, bool *new_person)
 {
 	const ledger_request *q = w->req;
@@ -1167,18 +1216,8 @@ static status check_registry(work *w, bool *new_person)
 		return err_set(w->err, ST_REFUSED, "%s does not hold role %s%s%s", k->name,
 			       entry_role_name(q->role), w->e.account[0] ? " on account " : "",
 			       w->e.account);
-	if (w->e.action == ACT_KEY_REVOKE && q->role == ROLE_ADMINISTRATOR) {
-		PGresult *c = NULL;
-		if ((st = db_exec(w->d, "SELECT count(*) FROM person_role r JOIN person p ON "
-				       "p.name = r.person WHERE r.role = 'administrator' AND "
-				       "p.revoked_idx IS NULL", 0, NULL, &c, w->err)) != ST_OK)
-			return st;
-		int64_t admins = db_int(c, 0, 0);
-		PQclear(c);
-		if (admins <= 1)
-			return err_set(w->err, ST_REFUSED, "%s is the last administrator; enrol "
-					   "another before revoking", k->name);
-	}
+	if (w->e.action == ACT_KEY_REVOKE && (st = check_revoke(w)) != ST_OK)
+		return st;
 	/* The second signer: another enrolled person, or (enrolment) the key
 	 * being enrolled, proving its holder has the secret key. */
 	w->need = LEDGER_SECOND_PERSON;

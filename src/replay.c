@@ -714,10 +714,32 @@ static status check_key_line(const replay *r, const entry *e, plan *pl, errbuf *
 	if (!has_role(p, ro, pl->acct))
 		return refuse(err, ST_USAGE, at, "%s does not hold the %s role%s%s", k->name,
 			      entry_role_name(ro), where, acct);
-	if (ro == ROLE_ADMINISTRATOR && r->nadmins <= 1)
-		return refuse(err, ST_USAGE, at,
-			      "%s is the last administrator; enrol another before revoking this one",
-			      k->name);
+	rules_revoke rv = {0};
+	if (pl->acct != NULL) {
+		/* what is issued to them there, and who else keeps the account */
+		for (size_t i = 0; i < r->txns.n; i++) {
+			const txn *t = r->txns.list[i];
+			if (t->action == ACT_ISSUE && t->acct == pl->acct &&
+			    strcmp(t->holder, k->name) == 0)
+				rv.issued += t->count;
+		}
+		for (size_t i = 0; i < p->nroles; i++)
+			rv.keeps_holder_role |= p->roles[i].acct == pl->acct && p->roles[i].role != ro &&
+						rules_holder_role(p->roles[i].role);
+		for (size_t i = 0; i < r->persons.n; i++) {
+			const person *q = r->persons.list[i];
+			rv.others += q != p && !q->revoked && custodian_of(q, pl->acct);
+		}
+	} else if (ro == ROLE_ADMINISTRATOR) {
+		rv.others = r->nadmins - 1;
+	}
+	errbuf why = {0};
+	if (rules_check_revoke(e, &rv, &why) != ST_OK) {
+		status st = refuse(err, ST_USAGE, at, "%s", why.msg);
+		if (err != NULL)
+			err->why = why.why;
+		return st;
+	}
 	return ST_OK;
 }
 
@@ -884,6 +906,9 @@ static bool fits(const signer *s, rules_need nd, const entry *e, const plan *pl)
 		return p != NULL && role_on(p, pl->acct, rules_witness_role);
 	case NEED_HOLDER:
 		return p != NULL && may_sign(p) && strcmp(p->key.name, e->holder) == 0;
+	case NEED_HOLDER_OR_WITNESS:
+		return p != NULL && ((may_sign(p) && strcmp(p->key.name, e->holder) == 0) ||
+				     role_on(p, pl->acct, rules_witness_role));
 	case NEED_AUTHORITY:
 		return p != NULL && has_role(p, ROLE_AUTHORITY, NULL);
 	case NEED_ENROL_SECOND:

@@ -94,7 +94,7 @@ static const rules_action actions[ACT__COUNT] = {
 	[ACT_TRANSFER] =         {M,     false, false, true,  false, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
 	[ACT_ACCEPT] =           {M,     false, false, false, true,  ITEMS_ANY,  NEED_CUSTODIAN, NEED_NOTHING},
 	[ACT_ISSUE] =            {M,     false, true,  false, false, ITEMS_SOME, NEED_CUSTODIAN, NEED_HOLDER},
-	[ACT_RETURN] =           {M,     false, true,  false, true,  ITEMS_SOME, NEED_CUSTODIAN, NEED_HOLDER},
+	[ACT_RETURN] =           {M,     false, true,  false, true,  ITEMS_SOME, NEED_CUSTODIAN, NEED_HOLDER_OR_WITNESS},
 	[ACT_DESTROY] =          {M,     false, false, false, false, ITEMS_SOME, NEED_CUSTODIAN, NEED_WITNESS},
 	[ACT_POSSESSION] =       {M,     false, false, false, false, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
 	[ACT_INVENTORY] =        {M,     false, false, false, false, ITEMS_ANY,  NEED_CUSTODIAN, NEED_WITNESS},
@@ -140,6 +140,10 @@ const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t si
 	case NEED_HOLDER:
 		snprintf(buf, size, "the holder %s", e->holder);
 		return buf;
+	case NEED_HOLDER_OR_WITNESS:
+		snprintf(buf, size, "the holder %s (or, recovering the material, a witness of account %s)",
+			 e->holder, e->account);
+		return buf;
 	case NEED_AUTHORITY:
 		return "an authority";
 	case NEED_ENROL_SECOND:
@@ -159,6 +163,30 @@ status rules_check_source(const entry *e, bool peer_in_ledger, errbuf *err)
 	return err_set_why(err, ST_REFUSED, RULE_SOURCE_IN_LEDGER,
 			   "account %s is an account of this ledger: its material arrives only by "
 			   "accepting its transfer", e->peer);
+}
+
+/* ---- revocation ----------------------------------------------------------- */
+
+status rules_check_revoke(const entry *e, const rules_revoke *rv, errbuf *err)
+{
+	if (e->action != ACT_KEY_REVOKE || e->nkeys != 1)
+		return ST_OK;
+	entry_role ro = e->keys[0].role;
+	const char *name = e->keys[0].key.name;
+	if (rules_account_role(ro) && rv->issued > 0 && !rv->keeps_holder_role)
+		return err_set_why(err, ST_REFUSED, RULE_REVOKE_HOLDS,
+				   "%s holds %llu item%s of account %s on hand receipt: the custodian "
+				   "recovers %s first (a return signed with a witness)",
+				   name, (unsigned long long)rv->issued, rv->issued == 1 ? "" : "s",
+				   e->account, rv->issued == 1 ? "it" : "them");
+	if ((ro == ROLE_CUSTODIAN || ro == ROLE_ALTERNATE) && rv->others == 0)
+		return err_set_why(err, ST_REFUSED, RULE_REVOKE_LAST,
+				   "%s is the last custodian or alternate of account %s; appoint "
+				   "another before revoking", name, e->account);
+	if (ro == ROLE_ADMINISTRATOR && rv->others == 0)
+		return err_set_why(err, ST_REFUSED, RULE_REVOKE_LAST,
+				   "%s is the last administrator; enrol another before revoking", name);
+	return ST_OK;
 }
 
 /* ---- items ---------------------------------------------------------------- */

@@ -51,6 +51,8 @@ bool item_status_open(item_status s);
 	X(RULE_SERIAL_REQUIRED, "serial_required") /* ALC 1 and 6: accounted by serial */ \
 	X(RULE_SIGNERS, "signers")                 /* a signer the action needs is missing */ \
 	X(RULE_SOURCE_IN_LEDGER, "source_in_ledger") /* receipt from an account of the ledger */ \
+	X(RULE_REVOKE_HOLDS, "revoke_holds")       /* revoking a person who holds material */ \
+	X(RULE_REVOKE_LAST, "revoke_last")         /* revoking the last custodian or admin */ \
 	X(RULE_PREVIEW_CHANGED, "preview_changed") /* the entry is not the one previewed */
 
 typedef enum rules_refusal {
@@ -92,6 +94,8 @@ typedef enum rules_need {
 	NEED_CUSTODIAN,     /* custodian or alternate of the entry's account */
 	NEED_WITNESS,       /* a witness of the entry's account (rules_witness_role) */
 	NEED_HOLDER,        /* the person named in holder */
+	NEED_HOLDER_OR_WITNESS, /* return: the holder, or a witness of the account
+				 * when the custodian recovers the material */
 	NEED_AUTHORITY,     /* an authority */
 	NEED_ENROL_SECOND,  /* key-enrol: a second person, or the key enrolled */
 	NEED_REVOKE_SECOND, /* key-revoke: a second person, not the key revoked */
@@ -134,6 +138,27 @@ const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t si
  * here.  ST_OK for any other action; ST_REFUSED, RULE_SOURCE_IN_LEDGER when
  * peer_in_ledger (e->peer is an account of this ledger). */
 status rules_check_source(const entry *e, bool peer_in_ledger, errbuf *err);
+
+/* ---- revocation ----------------------------------------------------------- */
+
+/* What a key-revoke entry's revocation would leave behind. */
+typedef struct rules_revoke {
+	uint64_t issued;         /* items of the entry's account issued to the person */
+	bool keeps_holder_role;  /* they keep another role on that account that may
+				  * hold material (rules_holder_role) */
+	uint64_t others;         /* the other unrevoked people who hold, on the
+				  * entry's account, the custodian or alternate
+				  * role (revoking either of those), or the
+				  * administrator role (revoking it) */
+} rules_revoke;
+
+/* May e (key-revoke) take the role it names from the person it names?
+ * Not while material is issued to them under the account and no role of
+ * theirs there may hold it (RULE_REVOKE_HOLDS: the custodian recovers it
+ * first, with a witness); not from the last custodian or alternate of an
+ * account, nor from the last administrator (RULE_REVOKE_LAST).  ST_OK for
+ * any other action. */
+status rules_check_revoke(const entry *e, const rules_revoke *rv, errbuf *err);
 
 /* ---- items ---------------------------------------------------------------- */
 

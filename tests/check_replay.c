@@ -887,8 +887,9 @@ START_TEST(issue_and_return)
 	NO(ST_USAGE, "issue 111111-2026-0002 was to TEST-ONLY-holder, not to TEST-ONLY-witness",
 	   .action = ACT_RETURN, .account = "111111", .holder = names[WIT],
 	   .ref = "111111-2026-0002", IT(one), .sig = {CUST, WIT});
-	NO(ST_PERM, "the holder TEST-ONLY-holder", .action = ACT_RETURN, .account = "111111",
-	   .holder = names[HOLD], .ref = "111111-2026-0002", IT(one), .sig = {CUST, WIT});
+	NO(ST_PERM, "the holder TEST-ONLY-holder (or, recovering", .action = ACT_RETURN,
+	   .account = "111111", .holder = names[HOLD], .ref = "111111-2026-0002", IT(one),
+	   .sig = {CUST, CUST2});
 	NO(ST_USAGE, "is not an issue of account 111111", .action = ACT_RETURN,
 	   .account = "111111", .holder = names[HOLD], .ref = "111111-2026-0001", IT(one),
 	   .sig = {CUST, HOLD});
@@ -917,19 +918,26 @@ START_TEST(issue_and_return)
 	   .ref = "111111-2026-0005", IT(three), .sig = {CUST, HOLD});
 	ck_assert(!txn_of("111111-2026-0005").open);
 	ck_assert(txn_of("111111-2026-0002").open);
-	/* The holder is posted out: their key is revoked, and their signature
-	 * no longer counts. */
+	/* The holder is posted out.  Their key is not revoked while material
+	 * is issued to them: it would be stranded, as a return needs them. */
+	NO(ST_USAGE, "TEST-ONLY-holder holds 1 item of account 111111 on hand receipt",
+	   .action = ACT_KEY_REVOKE, .key = HOLD, .role = ROLE_HOLDER, .account = "111111",
+	   .sig = {ADMIN, WIT});
+	/* The custodian recovers it with a witness (not with a holder, nor with
+	 * another account's custodian), and then the key goes. */
+	NO(ST_PERM, "(or, recovering the material, a witness of account 111111)",
+	   .action = ACT_RETURN, .account = "111111", .holder = names[HOLD],
+	   .ref = "111111-2026-0002", IT(two), .sig = {CUST, CUST2});
+	OK(.action = ACT_RETURN, .account = "111111", .holder = names[HOLD],
+	   .ref = "111111-2026-0002", IT(two), .sig = {CUST, WIT}, .text = "recovered: posted out");
+	ck_assert_int_eq(status_of("4002"), ITEM_ON_HAND);
+	ck_assert(!txn_of("111111-2026-0002").open);
 	OK(.action = ACT_KEY_REVOKE, .key = HOLD, .role = ROLE_HOLDER, .account = "111111",
 	   .sig = {ADMIN, WIT});
 	ck_assert(revoked(names[HOLD]));
-	NO(ST_NOSIG, "1 distinct trusted key, 2 needed", .action = ACT_RETURN,
-	   .account = "111111", .holder = names[HOLD], .ref = "111111-2026-0002", IT(two),
-	   .sig = {CUST, HOLD});
+	/* and their signature no longer counts */
 	NO(ST_USAGE, "is not an enrolled person", .action = ACT_ISSUE, .account = "111111",
 	   .holder = names[HOLD], IT(one), .sig = {CUST, WIT});
-	/* Issued material may still be destroyed by the custodian and a witness. */
-	OK(.action = ACT_DESTROY, .account = "111111", IT(two), .sig = {CUST, WIT});
-	ck_assert(!txn_of("111111-2026-0002").open);
 }
 END_TEST
 
@@ -1137,6 +1145,16 @@ START_TEST(key_registry)
 	   .sig = {ADMIN, CUST});
 	ck_assert(!revoked(names[WIT]));
 	ck_assert_uint_eq(roles_of(names[WIT]), 1);
+
+	/* The last custodian or alternate of an account stays; one of two goes. */
+	NO(ST_USAGE, "TEST-ONLY-custodian2 is the last custodian or alternate of account 222222",
+	   .action = ACT_KEY_REVOKE, .key = CUST2, .role = ROLE_CUSTODIAN, .account = "222222",
+	   .sig = {ADMIN, CUST});
+	OK(.action = ACT_KEY_REVOKE, .key = ALT, .role = ROLE_ALTERNATE, .account = "111111",
+	   .sig = {ADMIN, CUST});
+	NO(ST_USAGE, "TEST-ONLY-custodian is the last custodian or alternate of account 111111",
+	   .action = ACT_KEY_REVOKE, .key = CUST, .role = ROLE_CUSTODIAN, .account = "111111",
+	   .sig = {ADMIN, WIT});
 
 	/* The last administrator stays. */
 	OK(.action = ACT_KEY_REVOKE, .key = ADMIN2, .role = ROLE_ADMINISTRATOR, .sig = {ADMIN, CUST});

@@ -156,6 +156,19 @@ expect_out '123456 .*1st Signal Regiment' asq dave account list
 
 # --- key revocation ------------------------------------------------------------------------
 expect_err 1 'last administrator' asw adm alice key revoke adm --role administrator
+expect_err 1 'bob is the last custodian or alternate of account 654321; appoint another before revoking' asw adm alice key revoke bob --role custodian --account 654321
+# a holder is not revoked with material out: the custodian recovers it, with a witness
+mkkey hank >"$W/hank.vkey"
+ok asw adm hank person add hank --role holder --account 123456 --pubkey "$(cat "$W/hank.vkey")"
+ok as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=HK1 title=KY-99'
+ok asw alice hank issue --holder hank --serial HK1
+HR=$(q "SELECT last_txn FROM custos.item WHERE serial = 'HK1'")
+expect_err 1 'hank holds 1 item of account 123456 on hand receipt: the custodian recovers it first' asw adm alice key revoke hank --role holder --account 123456
+expect_err 1 "the second key is bob's: a return is signed by the holder hank, or by a witness" asw alice bob return "$HR" --holder hank --serial HK1
+ok asw alice wendy return "$HR" --holder hank --serial HK1 --text "recovered: hank posted out"
+[ "$(q "SELECT status FROM custos.item WHERE serial = 'HK1'")" = on_hand ] ||
+	{ echo "FAIL: HK1 should be on hand after its recovery"; fails=$((fails+1)); }
+ok asw adm alice key revoke hank --role holder --account 123456
 ok asw adm alice key revoke wendy --role witness --account 123456
 expect_err 1 'not an enrolled' asw alice wendy destroy --serial KG9
 
