@@ -49,6 +49,8 @@ item           adm,dave                  all   .   .   .   .   .
 item           alice,bob,carol           acct  .   .   .   .   .
 entry_item     adm,dave                  all   .   .   .   .   .
 entry_item     alice,bob,carol           acct  .   .   .   .   .
+item_record    adm,dave                  all   .   .   .   .   .
+item_record    alice,bob,carol           acct  .   .   .   .   .
 txn            adm,dave                  all   .   .   .   .   .
 txn            alice,bob,carol           acct  .   .   .   .   .
 incident       adm,dave                  all   .   .   .   .   .
@@ -69,7 +71,7 @@ merkle_node    adm,alice,bob,carol,dave  all   .   .   .   .   .
 schema_version adm,alice,bob,carol,dave  all   .   .   .   .   .
 EOF
 )
-STATE_TABLES="account item entry_item txn incident person person_role"
+STATE_TABLES="account item entry_item item_record txn incident person person_role"
 
 # The probes: TABLE | INSERT (columns and values) | UPDATE's SET | VISIBLE
 # (the rows an "acct" login sees).  Placeholders: {ME} the login's person
@@ -79,8 +81,9 @@ STATE_TABLES="account item entry_item txn incident person person_role"
 # checkpoint's size.
 PROBES=$(cat <<'EOF'
 account|(number, name, opened_idx, opened_at) VALUES ('999999', 'probe', 0, now())|last_inventory = last_inventory|number = ANY ({ACC})
-item|(title, serial, kind, alc, class, crypto, qty, account, status, last_txn, last_idx, since) VALUES ('PROBE', concat('P-', {ME}), 'equipment', 1, 'C', false, 1, {ACC1}, 'on_hand', 'x', 0, now())|qty = qty|account = ANY ({ACC}) OR peer = ANY ({ACC}) OR holder = {ME} OR status = 'transferred'
-entry_item|(item_id, idx) VALUES ({ITEM1}, 0)|idx = idx|item_id IN (SELECT i.id FROM custos.item i WHERE i.account = ANY ({ACC}) OR i.peer = ANY ({ACC}) OR i.holder = {ME} OR i.status = 'transferred')
+item|(title, serial, kind, alc, class, crypto, qty, account, status, last_txn, last_idx, since) VALUES ('PROBE', concat('P-', {ME}), 'equipment', 1, 'C', false, 1, {ACC1}, 'on_hand', 'x', 0, now())|qty = qty|account = ANY ({ACC}) OR peer = ANY ({ACC}) OR holder = {ME} OR status = 'transferred' OR id IN (SELECT r.item_id FROM custos.item_record r WHERE r.account = ANY ({ACC}))
+entry_item|(item_id, idx) VALUES ({ITEM1}, 0)|idx = idx|item_id IN (SELECT i.id FROM custos.item i WHERE i.account = ANY ({ACC}) OR i.peer = ANY ({ACC}) OR i.holder = {ME} OR i.status = 'transferred' OR i.id IN (SELECT r.item_id FROM custos.item_record r WHERE r.account = ANY ({ACC})))
+item_record|(item_id, account) VALUES ({ITEM1}, {ACC1})|account = account|account = ANY ({ACC})
 txn|(number, account, year, seq, action, idx, time) VALUES (concat({ACC1}, '-2099-0001'), {ACC1}, 2099, 1, 'receipt', {FREEIDX}, now())|open = open|account = ANY ({ACC}) OR peer = ANY ({ACC})
 incident|(txn, account, category, reported_at) VALUES ({TXN1}, {ACC1}, 'physical', now())|updates = updates|account = ANY ({ACC})
 log_entry|-|action = action|account IS NULL OR account = ANY ({ACC}) OR peer = ANY ({ACC})

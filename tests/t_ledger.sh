@@ -65,6 +65,19 @@ expect_out 'transaction 654321-[0-9]{4}-0001' as bob accept "$T"
 [ "$(q "SELECT account || ' ' || status FROM custos.item WHERE serial = 'KG2'")" = "654321 on_hand" ] ||
 	{ echo "FAIL: KG2 should be on hand at 654321"; fails=$((fails+1)); }
 expect_err 1 'not a transfer in transit' as bob accept "$T"
+# the sender keeps its records: the items it sent and their history, read
+# as alice herself through psql; an account that never held them does not
+for l in alice bob; do
+	[ "$(PGUSER=$l psql -qAtX -c "SELECT count(*) FROM custos.item WHERE serial IN ('KG1', 'KG2')")" = 2 ] ||
+		{ echo "FAIL: $l no longer reads the items of transfer $T"; fails=$((fails+1)); }
+done
+[ "$(PGUSER=alice psql -qAtX -c "SELECT count(*) FROM custos.entry_item ei JOIN custos.item i ON i.id = ei.item_id WHERE i.serial = 'KG2'")" -ge 3 ] ||
+	{ echo "FAIL: alice no longer reads KG2's history"; fails=$((fails+1)); }
+expect_out 'KG2' asq alice history KG2
+[ "$(PGUSER=bob psql -qAtX -c "SELECT count(*) FROM custos.item_record WHERE account = '123456'")" = 0 ] ||
+	{ echo "FAIL: bob reads account 123456's records"; fails=$((fails+1)); }
+[ "$(PGUSER=bob psql -qAtX -c "SELECT count(*) FROM custos.item WHERE serial = 'KG3'")" = 0 ] ||
+	{ echo "FAIL: bob reads KG3, which 654321 never held"; fails=$((fails+1)); }
 # item not on the account
 expect_err 1 'no open item with serial KG1 on account 123456' as alice transfer --to COR --serial KG1
 expect_err 1 'not custodian' as alice transfer --to COR --serial KG1 --account 654321
@@ -182,8 +195,13 @@ expect_out 'valid' "$CV" --keys "$W/export.log.keys" "$W/export.log"
 rls() { PGUSER=$1 psql -qAtX -c "$2" 2>&1; }
 [ "$(rls bob "SELECT count(*) FROM custos.item WHERE account = '123456' AND status <> 'transferred'")" = 0 ] ||
 	{ echo "FAIL: bob sees account 123456's items"; fails=$((fails+1)); }
-[ "$(rls alice "SELECT count(*) FROM custos.item WHERE account = '654321' AND status <> 'transferred'")" = 0 ] ||
-	{ echo "FAIL: alice sees account 654321's items"; fails=$((fails+1)); }
+# of account 654321's items alice sees only her own records: those that
+# entries of 123456 listed (the transfer she sent), not this one
+ok as bob receive --from COR --item 'kind=equipment alc=1 class=C serial=BOBONLY title=KG-175D'
+RECS="SELECT count(*) FROM custos.item i WHERE i.account = '654321' AND i.status <> 'transferred'"
+OWN="$RECS AND EXISTS (SELECT FROM custos.entry_item ei JOIN custos.log_entry l ON l.idx = ei.idx WHERE ei.item_id = i.id AND l.account = '123456')"
+[ "$(rls alice "$RECS")" = "$(q "$OWN")" ] && [ "$(q "$RECS")" -gt "$(q "$OWN")" ] ||
+	{ echo "FAIL: alice sees account 654321's items beyond her records"; fails=$((fails+1)); }
 [ "$(rls dave "SELECT count(DISTINCT account) FROM custos.item")" = 2 ] ||
 	{ echo "FAIL: the auditor should read every account"; fails=$((fails+1)); }
 for who in alice bob dave adm; do
@@ -205,8 +223,8 @@ case $out in *CHANGED*) echo "FAIL: state changed without a log entry"; fails=$(
 
 # a holder sees only what is issued to them and their account; an
 # administrator reads everything
-[ "$(rls carol "SELECT count(*) FROM custos.item WHERE account = '654321' AND status <> 'transferred'")" = 0 ] ||
-	{ echo "FAIL: carol sees account 654321's items"; fails=$((fails+1)); }
+[ "$(rls carol "$RECS")" = "$(q "$OWN")" ] ||
+	{ echo "FAIL: carol sees account 654321's items beyond 123456's records"; fails=$((fails+1)); }
 [ "$(rls carol "SELECT count(*) FROM custos.txn WHERE account = '654321' AND peer IS DISTINCT FROM '123456'")" = 0 ] ||
 	{ echo "FAIL: carol sees account 654321's transactions"; fails=$((fails+1)); }
 [ "$(rls adm "SELECT count(DISTINCT account) FROM custos.txn")" = 2 ] ||
