@@ -165,11 +165,38 @@ static int usage_error(const char *words, const char *what, const char *arg)
 	return CLI_USAGE;
 }
 
+/* What to do about a rule's refusal, in this command line's flags; NULL
+ * when the words say it all. */
+static const char *hint_for(int why)
+{
+	switch ((rules_refusal)why) {
+	case RULE_SIGNERS:
+		return "the second person signs with --witness-key FILE (passphrase: "
+		       "--witness-passphrase-fd N)";
+	case RULE_SOURCE_IN_LEDGER:
+		return "that account's custodian sends it with 'custos transfer --to ACCOUNT', "
+		       "then this account runs 'custos accept TXN'";
+	case RULE_REVOKE_HOLDS:
+		return "recover it first: 'custos return TXN --holder NAME --serial SERIAL "
+		       "--witness-key WITNESS_KEY'";
+	case RULE_REVOKE_LAST:
+		return "appoint another first: 'custos account appoint ACCOUNT --person NAME "
+		       "--role alternate'";
+	case RULE_ITEM_STATE:
+		return "'custos history SERIAL' shows where the item is and what happened to it";
+	default:
+		return NULL;
+	}
+}
+
 static int fail(const char *words, status st, const errbuf *err)
 {
 	fprintf(stderr, "custos %s: ", words);
 	safe_fputs(err_text(err, st), stderr);
 	fputc('\n', stderr);
+	const char *hint = err != NULL ? hint_for(err->why) : NULL;
+	if (hint != NULL)
+		fprintf(stderr, "hint: %s\n", hint);
 	return CLI_FAIL;
 }
 

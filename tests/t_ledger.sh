@@ -177,6 +177,8 @@ ok as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=HK1 t
 ok asw alice hank issue --holder hank --serial HK1
 HR=$(q "SELECT last_txn FROM custos.item WHERE serial = 'HK1'")
 expect_err 1 'hank holds 1 item of account 123456 on hand receipt: the custodian recovers it first' asw adm alice key revoke hank --role holder --account 123456
+printf '%s\n' "$LAST_OUT" | grep -q "^hint: recover it first: 'custos return TXN --holder NAME" ||
+	{ echo "FAIL: no hint naming the return's flags: $LAST_OUT"; fails=$((fails+1)); }
 expect_err 1 "the second key is bob's: a return is signed by the holder hank, or by a witness" asw alice bob return "$HR" --holder hank --serial HK1
 ok asw alice wendy return "$HR" --holder hank --serial HK1 --text "recovered: hank posted out"
 [ "$(q "SELECT status FROM custos.item WHERE serial = 'HK1'")" = on_hand ] ||
