@@ -201,7 +201,9 @@ tty_sane() {
 	tui_keys C-l
 	tui_type "clear; stty -a | tr ' ;' '\n\n' | grep -xE -- '-?(echo|icanon)' | sort | tr '\n' ' '; echo END"
 	tui_keys Enter
-	wait_for "END" || return 1
+	# the command line itself ends in "echo END": wait for stty's answer,
+	# which ends in "icanon END" whether the modes are on or off
+	wait_for "icanon END" || return 1
 	local got
 	got=$(tui_screen | grep -E 'END$' | grep -vF 'echo END' | tail -1)
 	[ "$got" = "echo icanon END" ] || tui_fail "after $1: stty shows '$got'"
