@@ -979,6 +979,11 @@ int cli_ledger(int argc, char **argv)
 		if (o.help) {
 			fputs("usage: ", stdout);
 			fputs(v->help, stdout);
+			if (takes(v, "--retry-seconds"))
+				fputs("  --retry-seconds N (or CUSTOS_RETRY_SECONDS; default 30): keep trying "
+				      "that long\n  to reach a primary during a failover.  Exit 3: outcome "
+				      "unknown; run it\n  again with the --idempotency-key it prints.\n",
+				      stdout);
 			return CLI_OK;
 		}
 		if (strncmp(v->words, "db ", 3) == 0)

@@ -96,6 +96,10 @@ cut_short pg_cancel_backend ha alice possession --item "$(item CUT4)" --idempote
 grep -q '"outcome":"unknown","idempotency_key":"cut-4"' <<<"$LAST_OUT" ||
 	{ echo "FAIL: --json lacks the unknown outcome: $LAST_OUT"; fails=$((fails + 1)); }
 ok ha alice possession --item "$(item CUT4)" --idempotency-key cut-4
+# A registry action commits outside a pipeline: judged the same way.
+cut_short pg_cancel_backend ha adm account add 444444 --name "Cut short" --idempotency-key cut-acct
+expect_unknown "registry action" cut-acct
+expect_out '^already recorded: account add' ha adm account add 444444 --name "Cut short" --idempotency-key cut-acct
 
 # --- a standby is not a primary -------------------------------------------------
 SB=$((1 - HA_PRIMARY))
