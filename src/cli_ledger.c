@@ -761,8 +761,15 @@ static int run_action(const verb *v, opts *o)
 	}
 	q.actor = actor;
 	q.second = second;
-	if ((st = db_open_retry(o->db, retry, &d, &err)) != ST_OK) {
-		rc = fail(v->words, st, &err);
+	if ((st = db_open(o->db, &d, &err)) == ST_CONN && retry > 0) {
+		fprintf(stderr, "custos %s: ", v->words);
+		safe_fputs(err_text(&err, st), stderr);
+		fprintf(stderr, "; trying again for up to %u s\n", retry);
+		err.msg[0] = '\0';
+		st = db_open_retry(o->db, retry, &d, &err);
+	}
+	if (st != ST_OK) {
+		rc = st == ST_USAGE ? (fail(v->words, st, &err), CLI_USAGE) : fail(v->words, st, &err);
 		goto out;
 	}
 	if (is_material(v->action) && (rc = pick_account(v, d, o, q.account)) >= 0)

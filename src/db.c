@@ -108,9 +108,13 @@ static status connect_now(db *d, errbuf *err)
 		return err_set(err, ST_NOMEM, "out of memory connecting to the database");
 	if (PQstatus(d->conn) != CONNECTION_OK) {
 		copy_message(err, "cannot connect to the database: ", PQerrorMessage(d->conn));
+		/* A server that wants a password we lack will want it next time
+		 * too: not worth retrying (ST_DENIED); anything else may be a
+		 * server that is down or not yet promoted (ST_CONN). */
+		status st = PQconnectionNeedsPassword(d->conn) ? ST_DENIED : ST_CONN;
 		PQfinish(d->conn);
 		d->conn = NULL;
-		return ST_CONN;
+		return st;
 	}
 	PQsetClientEncoding(d->conn, "UTF8");
 	PQsetNoticeReceiver(d->conn, on_notice, d);
@@ -131,6 +135,18 @@ static status connect_now(db *d, errbuf *err)
 status db_open(const char *conninfo, db **out, errbuf *err)
 {
 	*out = NULL;
+	/* A connection string that does not parse never will: say so now. */
+	if (conninfo != NULL && conninfo[0] != '\0') {
+		char *why = NULL;
+		PQconninfoOption *o = PQconninfoParse(conninfo, &why);
+		if (o == NULL) {
+			copy_message(err, "the connection string is malformed: ",
+				     why ? why : "out of memory");
+			PQfreemem(why);
+			return ST_USAGE;
+		}
+		PQconninfoFree(o);
+	}
 	db *d = calloc(1, sizeof *d);
 	if (d == NULL)
 		return err_set(err, ST_NOMEM, "out of memory");
@@ -191,8 +207,12 @@ status db_reconnect(db *d, unsigned seconds, errbuf *err)
 		if (st != ST_CONN)
 			return st;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= (time_t)seconds)
+		long left_ms = (long)seconds * 1000 - ((long)(now.tv_sec - start.tv_sec) * 1000 +
+						       (now.tv_nsec - start.tv_nsec) / 1000000L);
+		if (left_ms <= 0)
 			return st;
+		if (pause_ms > left_ms) /* the last try at the end of the time given */
+			pause_ms = left_ms;
 		struct timespec ts = {pause_ms / 1000, (pause_ms % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
 		if (pause_ms < 2000)

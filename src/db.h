@@ -19,7 +19,11 @@
 
 typedef struct db db;
 
-/* Connect.  On failure *out is NULL and err says why (libpq's message). */
+/* Connect.  On failure *out is NULL and err says why (libpq's message):
+ * ST_USAGE for a connection string that does not parse, ST_DENIED when the
+ * server wants a password that was not given, ST_CONN otherwise (no server
+ * answered, or none that target_session_attrs accepts; a refused TLS
+ * certificate is here too, as libpq gives it no code of its own). */
 status db_open(const char *conninfo, db **out, errbuf *err) CUSTOS_WARN_UNUSED;
 void db_close(db *d);
 

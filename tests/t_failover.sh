@@ -109,6 +109,15 @@ expect_err 1 'read-only standby.*target_session_attrs=read-write' \
 [ "$(q "SELECT count(*) FROM custos.item WHERE serial = 'RO1'")" = 0 ] ||
 	{ echo "FAIL: an action refused on the standby was applied"; fails=$((fails + 1)); }
 expect_err 2 'retry-seconds' ha alice possession --item "$(item RO2)" --retry-seconds soon
+# Nothing listening: retried for the time given, then refused in words;
+# a connection string that cannot parse is not retried.
+t0=$EPOCHREALTIME
+expect_err 1 'trying again for up to 2 s' \
+	as alice possession --item "$(item NONE1)" --db "host=localhost port=1 dbname=$PGDATABASE" --retry-seconds 2
+awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a >= 1.9 && b - a < 10) }' ||
+	{ echo "FAIL: the connection was not retried for 2 s"; fails=$((fails + 1)); }
+expect_err 2 'connection string is malformed' \
+	as alice possession --item "$(item NONE2)" --db "$CI bogus=1"
 
 # --- an auditor on the hot standby ------------------------------------------------
 # A checkpoint on the primary, then one more entry: the standby has the
@@ -140,13 +149,14 @@ grep -q 'note: the bundle ends at the last checkpoint, [0-9]* entries; the log o
 # attempt is written down: "key exit already?".
 client() {
 	local who=$1 i=0 key out rc tries
-	while [ ! -e "$W/stop" ]; do
+	# Ends when told to, or when the test is gone (its folder removed).
+	while [ -d "$W" ] && [ ! -e "$W/stop" ]; do
 		while [ -e "$W/pause" ]; do sleep 0.1; done
 		i=$((i + 1)); key=$who-$i; tries=0
 		while :; do
 			out=$(ha "$who" possession --item "$(item "$key")" --idempotency-key "$key" \
 				--retry-seconds 60 2>&1); rc=$?
-			echo "$key $rc $(grep -c '^already recorded' <<<"$out")" >>"$W/$who.att"
+			echo "$key $rc $(grep -c '^already recorded' <<<"$out") $(grep -c 'trying again for up to' <<<"$out") $(grep -c 'reconnecting' <<<"$out")" >>"$W/$who.att"
 			[ $rc = 3 ] && grep -q -- "retry with --idempotency-key $key\$" <<<"$out" &&
 				[ $tries -lt 5 ] && { tries=$((tries + 1)); continue; }
 			[ $rc = 0 ] || printf '%s exit %s: %s\n' "$key" "$rc" "$out" >>"$W/$who.fail"
@@ -158,6 +168,8 @@ who_list=(alice bob frank)
 rm -f "$W/stop" "$W"/*.att "$W"/*.fail
 pids=()
 for c in "${who_list[@]:0:$CLIENTS}"; do client "$c" & pids+=($!); done
+# However the test ends, the clients end with it.
+trap 'kill "${pids[@]}" 2>/dev/null; ha_stop; cleanup' EXIT
 t_load=$EPOCHREALTIME
 for f in $(seq 1 "$FAILOVERS"); do
 	sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1 + r / 32768 }')"
@@ -216,6 +228,8 @@ n_acked=$(printf '%s\n' "$acked" | grep -c .)
 n_unknown=$(awk '$2 == 3' "$W/all.att" | wc -l)
 n_already=$(awk '$2 == 0 && $3 > 0' "$W/all.att" | wc -l)
 n_fail=$(cat "$W"/*.fail 2>/dev/null | grep -c .)
+n_connect=$(awk '$4 > 0' "$W/all.att" | wc -l)
+n_resubmit=$(awk '$5 > 0' "$W/all.att" | wc -l)
 if [ "$n_fail" -ne 0 ]; then
 	echo "FAIL: $n_fail client failure(s) that were neither refusals nor resolved unknowns:"
 	cat "$W"/*.fail | head -10 | sed 's/^/    /'
@@ -241,5 +255,5 @@ expect_out '^valid' asq dave log verify --db "$CI"
 ha_wait_sync
 replayed
 total=$(q "SELECT count(*) FROM custos.log_entry")
-echo "failover: $FAILOVERS failovers in ${secs} s under $CLIENTS clients: $attempts attempts, $n_acked actions acknowledged (all in the log once), $n_already reported already recorded, $n_unknown announced outcome-unknown (retried), $n_fail failures; log of $total entries verified"
+echo "failover: $FAILOVERS failovers in ${secs} s under $CLIENTS clients: $attempts attempts, $n_acked actions acknowledged (all in the log once), $n_already reported already recorded, $n_connect waited for a primary to connect to, $n_resubmit reconnected and resubmitted, $n_unknown announced outcome-unknown (retried), $n_fail failures; log of $total entries verified"
 finish
