@@ -3,6 +3,7 @@
 #   make            build custos and custos-verify in build/
 #   make run        build and show custos at work
 #   make check      build with AddressSanitizer + UBSan and run every test
+#   make check-ha   the failover test's long run (HA_FAILOVERS=12 kills)
 #   make deps       install the Debian packages the build needs (apt-get)
 #   make bench      benchmarks (optimised build, figures printed)
 #   make fuzz       libFuzzer targets, 60 s each (FUZZ_SECONDS=N to change)
@@ -25,7 +26,7 @@ endif
 # Debian packages needed to build and test; `make deps` installs what is missing.
 DEB_PACKAGES = build-essential pkg-config libsodium-dev libssl-dev openssl \
 	libpq-dev libncurses-dev check clang libclang-rt-14-dev coreutils \
-	postgresql postgresql-contrib postgresql-server-dev-15 postgresql-15-pgtap tmux
+	postgresql postgresql-contrib postgresql-server-dev-15 postgresql-15-pgtap tmux procps
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes
 CSTD    = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -37,8 +38,10 @@ endif
 
 CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsodium libcrypto 2>/dev/null)
 CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libsodium libcrypto 2>/dev/null) -lpthread
-PQ_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
-PQ_LIBS       := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null)
+PQ_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libpq libssl 2>/dev/null)
+# libssl for the server certificate's subject (db_tls_describe); libpq
+# itself does the TLS.
+PQ_LIBS       := $(shell $(PKG_CONFIG) --libs libpq libssl 2>/dev/null)
 CURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw formw menuw panelw 2>/dev/null)
 CURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw formw menuw panelw 2>/dev/null)
 CHECK_CFLAGS  := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
@@ -67,7 +70,7 @@ TEST_SCRIPTS = $(sort $(wildcard tests/t_*.sh))
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 
 .SECONDARY:
-.PHONY: all run stop check test tests-build deps bench fuzz install uninstall clean custos custos-verify \
+.PHONY: all run stop check check-ha test tests-build deps bench fuzz install uninstall clean custos custos-verify \
 	ext install-ext ext-installed
 all: $(BUILD)/custos $(BUILD)/custos-verify ext
 
@@ -167,6 +170,13 @@ ext-installed: ext
 check:
 	$(Q)$(MAKE) --no-print-directory CC=clang BUILD=build/clang all tests-build
 	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
+
+# `make check-ha`: the failover test's long run (tests/t_failover.sh under
+# the sanitizers): HA_FAILOVERS primaries killed under load, 12 by default.
+HA_FAILOVERS ?= 12
+check-ha: all ext-installed
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=build/san all tests-build
+	$(Q)HA_FAILOVERS=$(HA_FAILOVERS) BUILD=build/san tests/run.sh tests/t_failover.sh
 
 # Every test program and tool, built but not run.
 tests-build: $(TEST_BINS) $(TEST_TOOLS)

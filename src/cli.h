@@ -1,12 +1,23 @@
 /* cli.h: the command-line verbs.  Each takes argv with argv[0] = the verb
  * and returns the process exit status: CLI_OK, CLI_FAIL (refused or failed),
- * CLI_USAGE (bad usage).  Only these functions and main print or exit. */
+ * CLI_USAGE (bad usage), CLI_UNKNOWN (the action's commit was sent but not
+ * confirmed by the synchronous standby: it may or may not stand; run it
+ * again with the idempotency key printed).  Only these functions and main
+ * print or exit. */
 #ifndef CUSTOS_CLI_H
 #define CUSTOS_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
-enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_UNKNOWN = 3 };
+
+/* How long to keep trying to reach a primary (a failover's window):
+ * `arg` (--retry-seconds) if not NULL, else $CUSTOS_RETRY_SECONDS, else
+ * CLI_RETRY_DEFAULT.  Returns false for a value that is not a number of
+ * seconds from 0 to 3600. */
+#define CLI_RETRY_DEFAULT 30u
+bool cli_retry_seconds(const char *arg, unsigned *out);
 
 /* custos key new|pub|passwd ... (src/cli_key.c) */
 int cli_key(int argc, char **argv);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../keys/key.h"
@@ -35,9 +36,10 @@
 typedef struct opts {
 	const char *db, *key, *witness_key, *idem, *account, *from, *to, *holder, *ref,
 		*category, *text, *text_file, *items_file, *role, *pubkey, *login, *name, *origin,
-		*admin, *admin_key, *admin_login, *person, *log_key;
+		*admin, *admin_key, *admin_login, *person, *log_key, *retry;
 	int pass_fd, witness_fd, password_fd, log_fd;
 	bool json, help;
+	unsigned retry_s;                 /* --retry-seconds, parsed */
 	const char *items[MAX_ITEMS + 1]; /* --item specs */
 	bool identity[MAX_ITEMS + 1];     /* from --serial: a bare serial */
 	size_t nitems;
@@ -58,7 +60,7 @@ static const struct option {
 	S("--text-file", text_file), S("--items", items_file), S("--role", role),
 	S("--pubkey", pubkey), S("--login", login), S("--name", name), S("--origin", origin),
 	S("--admin", admin), S("--admin-key", admin_key), S("--admin-login", admin_login),
-	S("--person", person), S("--log-key", log_key),
+	S("--person", person), S("--log-key", log_key), S("--retry-seconds", retry),
 #undef S
 	{"--passphrase-fd", K_FD, offsetof(opts, pass_fd)},
 	{"--witness-passphrase-fd", K_FD, offsetof(opts, witness_fd)},
@@ -79,7 +81,7 @@ typedef struct verb {
 } verb;
 
 #define SIGN "--key --passphrase-fd --idempotency-key --db --json --text --text-file " \
-	     "--log-key --log-passphrase-fd "
+	     "--log-key --log-passphrase-fd --retry-seconds "
 #define WIT "--witness-key --witness-passphrase-fd "
 #define ITEMS "--item --serial --items "
 
@@ -418,25 +420,133 @@ static void print_result(const verb *v, const opts *o, const ledger_result *r)
 
 /* ---- running one action ------------------------------------------------------ */
 
-static status submit(db *d, const ledger_request *q, ledger_result *r, errbuf *err)
+bool cli_retry_seconds(const char *arg, unsigned *out)
 {
+	const char *s = arg != NULL ? arg : getenv("CUSTOS_RETRY_SECONDS");
+	*out = CLI_RETRY_DEFAULT;
+	if (s == NULL || s[0] == '\0')
+		return arg == NULL;
+	char *end;
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || errno || *end || n > 3600)
+		return false;
+	*out = (unsigned)n;
+	return true;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The words for giving up on retrying: `st` was the last attempt's status,
+ * `unknown` whether any attempt's outcome was unknown. */
+static status give_up(status st, bool unknown, unsigned retry, const errbuf *conn, errbuf *err)
+{
+	if (unknown)
+		return err_set(err, ST_UNKNOWN, "%s; then no primary answered within %u s",
+			       status_message(ST_UNKNOWN), retry);
+	if (st == ST_READONLY)
+		return err_set(err, ST_READONLY, "the server is a read-only standby, and no primary "
+			       "answered within %u s: list every server in the connection string, "
+			       "with target_session_attrs=read-write (docs/deploy.md)", retry);
+	if (conn != NULL) {
+		errbuf why = *conn;
+		return err_set(err, st, "no primary answered within %u s: %s", retry,
+			       err_text(&why, ST_CONN));
+	}
+	return st;
+}
+
+/* Submit q until it is decided or `retry` seconds have passed.  Submitted
+ * again (same idempotency key, so it applies once) after: a connection lost
+ * before the commit (ST_CONN), a server that is now a standby
+ * (ST_READONLY), and a connection lost after the commit was sent
+ * (ST_UNKNOWN: the resubmission finds the entry and confirms it reached the
+ * standby, or applies it on the new primary).  Not after ST_UNREPLICATED:
+ * someone cut the commit's wait short on purpose, so waiting again is not
+ * ours to decide.  Once any attempt's outcome was unknown, running out of
+ * time leaves it unknown (ST_UNKNOWN), never "not applied". */
+static status submit(db *d, const ledger_request *q, ledger_result *r, unsigned retry,
+		     errbuf *err)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bool unknown = false;
+	long pause_ms = 100;
 	for (int attempt = 0;; attempt++) {
 		status st = ledger_submit(d, q, r, err);
 		bool retry_tx = st == ST_DB && (strcmp(db_sqlstate(d), "40001") == 0 ||
 						strcmp(db_sqlstate(d), "40P01") == 0);
-		if (st == ST_CONN && attempt < 5) {
-			fputs("custos: the connection to the database was lost; reconnecting...\n",
-			      stderr);
-			errbuf e2 = {0};
-			if (db_reconnect(d, 30, &e2) != ST_OK)
-				return st;
-			fputs("custos: reconnected; submitting again (it applies once)\n", stderr);
-			continue;
-		}
 		if (retry_tx && attempt < 5)
 			continue;
-		return st;
+		if (st == ST_UNKNOWN || st == ST_UNREPLICATED)
+			unknown = true;
+		if (st == ST_OK || st == ST_UNREPLICATED)
+			return st;
+		bool again = st == ST_CONN || st == ST_READONLY || st == ST_UNKNOWN;
+		if (!again)
+			return st; /* decided: the action did not apply */
+		if (attempt == 0 || st != ST_CONN)
+			fprintf(stderr, "custos: %s; reconnecting (for up to %u s)...\n",
+				st == ST_READONLY ? "the server is a read-only standby"
+				: st == ST_UNKNOWN ? "the connection was lost after the commit was sent"
+						   : "the connection to the database was lost", retry);
+		/* A standby answers at once: give a failover time to happen. */
+		if (st == ST_READONLY) {
+			struct timespec ts = {pause_ms / 1000, (pause_ms % 1000) * 1000000L};
+			nanosleep(&ts, NULL);
+			if (pause_ms < 1000)
+				pause_ms *= 2;
+		}
+		double left = (double)retry - seconds_since(&t0);
+		if (left < 0.1)
+			return give_up(st, unknown, retry, NULL, err);
+		errbuf e2 = {0};
+		if (db_reconnect(d, (unsigned)left, &e2) != ST_OK)
+			return give_up(st, unknown, retry, &e2, err);
+		if (st != ST_READONLY)
+			fputs("custos: reconnected; submitting again under the same idempotency key "
+			      "(it applies once)\n", stderr);
 	}
+}
+
+/* An action that may or may not stand: say so, with the key that finds out. */
+static int outcome_unknown(const verb *v, const opts *o, const ledger_request *q, status st,
+			   const errbuf *err)
+{
+	fprintf(stderr, "custos %s: ", v->words);
+	safe_fputs(err_text(err, st), stderr);
+	fprintf(stderr, "\ncustos %s: outcome unknown, retry with --idempotency-key ", v->words);
+	safe_fputs(q->idem, stderr);
+	fputc('\n', stderr);
+	if (o->json) {
+		printf("{\"action\":");
+		json_str(stdout, v->words);
+		printf(",\"outcome\":\"unknown\",\"idempotency_key\":");
+		json_str(stdout, q->idem);
+		printf("}\n");
+	}
+	return CLI_UNKNOWN;
+}
+
+/* db_exec for the reads before an action: after a lost connection (the
+ * primary failed over) reconnect for up to `retry` seconds and read again. */
+static status read_retry(db *d, unsigned retry, const char *sql, int n, const char *const *p,
+			 PGresult **r, errbuf *err)
+{
+	status st = db_exec(d, sql, n, p, r, err);
+	if (st != ST_CONN || retry == 0)
+		return st;
+	fprintf(stderr, "custos: the connection to the database was lost; reconnecting (for up "
+		"to %u s)...\n", retry);
+	errbuf e2 = {0};
+	if (db_reconnect(d, retry, &e2) != ST_OK)
+		return give_up(st, false, retry, &e2, err);
+	return db_exec(d, sql, n, p, r, err);
 }
 
 /* The account acted on: --account, else the only one the login keeps. */
@@ -450,7 +560,8 @@ static int pick_account(const verb *v, db *d, const opts *o, char out[ENTRY_ACCO
 	}
 	PGresult *r = NULL;
 	errbuf err = {0};
-	status st = db_exec(d, "SELECT unnest(my_custody_accounts())", 0, NULL, &r, &err);
+	status st = read_retry(d, o->retry_s, "SELECT unnest(my_custody_accounts())", 0, NULL, &r,
+			       &err);
 	if (st != ST_OK)
 		return fail(v->words, st, &err);
 	int n = PQntuples(r);
@@ -550,6 +661,12 @@ static int run_action(const verb *v, opts *o)
 		}
 		q.text = text_data;
 	}
+	if (!cli_retry_seconds(o->retry, &o->retry_s)) {
+		rc = usage_error(v->words, "--retry-seconds (or CUSTOS_RETRY_SECONDS) is 0 to 3600, not",
+				 o->retry ? o->retry : getenv("CUSTOS_RETRY_SECONDS"));
+		goto out;
+	}
+	unsigned retry = o->retry_s;
 	if (o->idem != NULL) {
 		if (strlen(o->idem) == 0 || strlen(o->idem) > LEDGER_IDEM_MAX) {
 			rc = usage_error(v->words, "an idempotency key is 1 to 128 bytes", NULL);
@@ -667,8 +784,15 @@ static int run_action(const verb *v, opts *o)
 	}
 	q.actor = actor;
 	q.second = second;
-	if ((st = db_open(o->db, &d, &err)) != ST_OK) {
-		rc = fail(v->words, st, &err);
+	if ((st = db_open(o->db, &d, &err)) == ST_CONN && retry > 0) {
+		fprintf(stderr, "custos %s: ", v->words);
+		safe_fputs(err_text(&err, st), stderr);
+		fprintf(stderr, "; trying again for up to %u s\n", retry);
+		err.msg[0] = '\0';
+		st = db_open_retry(o->db, retry, &d, &err);
+	}
+	if (st != ST_OK) {
+		rc = st == ST_USAGE ? (fail(v->words, st, &err), CLI_USAGE) : fail(v->words, st, &err);
 		goto out;
 	}
 	if (rules_action_of(v->action)->material && (rc = pick_account(v, d, o, q.account)) >= 0)
@@ -677,7 +801,8 @@ static int run_action(const verb *v, opts *o)
 		const char *who = v->action == ACT_KEY_REVOKE ? o->operand : o->person;
 		const char *p[] = {who};
 		PGresult *r = NULL;
-		if ((st = db_exec(d, "SELECT vkey FROM person WHERE name = $1", 1, p, &r, &err)) != ST_OK) {
+		if ((st = read_retry(d, retry, "SELECT vkey FROM person WHERE name = $1", 1, p, &r,
+				     &err)) != ST_OK) {
 			rc = fail(v->words, st, &err);
 			goto out;
 		}
@@ -692,8 +817,12 @@ static int run_action(const verb *v, opts *o)
 		}
 	}
 	ledger_result res;
-	if ((st = submit(d, &q, &res, &err)) != ST_OK) {
-		rc = st == ST_USAGE ? (fail(v->words, st, &err), CLI_USAGE) : fail(v->words, st, &err);
+	if ((st = submit(d, &q, &res, retry, &err)) != ST_OK) {
+		if (st == ST_UNKNOWN || st == ST_UNREPLICATED)
+			rc = outcome_unknown(v, o, &q, st, &err);
+		else
+			rc = st == ST_USAGE ? (fail(v->words, st, &err), CLI_USAGE)
+					    : fail(v->words, st, &err);
 		goto out;
 	}
 	if (o->password_fd >= 0 && (st = set_password(d, q.subject.name, o->password_fd, &err)) != ST_OK) {
@@ -787,8 +916,25 @@ static int run_db(const verb *v, opts *o)
 			goto out;
 		}
 		size_t pending = 0;
-		if (o->json)
-			fputs("{\"migrations\":[", stdout);
+		/* Which server this is and how we reached it: after a failover,
+		 * and to see TLS at work (docs/deploy.md). */
+		char tls[512];
+		db_tls_describe(d, tls, sizeof tls);
+		PGresult *r = NULL;
+		bool standby = db_exec(d, "SELECT pg_catalog.pg_is_in_recovery()", 0, NULL, &r,
+				       &err) == ST_OK && strcmp(db_val(r, 0, 0), "t") == 0;
+		PQclear(r);
+		if (o->json) {
+			fputs("{\"server\":", stdout);
+			json_str(stdout, db_server(d));
+			printf(",\"standby\":%s,\"tls\":", standby ? "true" : "false");
+			json_str(stdout, tls);
+			fputs(",\"migrations\":[", stdout);
+		} else {
+			fputs("server ", stdout);
+			safe_fputs(db_server(d), stdout);
+			printf(" (%s), TLS %s\n", standby ? "hot standby, read only" : "primary", tls);
+		}
 		for (size_t i = 0; i < nmigrations; i++) {
 			pending += !states[i].applied;
 			if (o->json) {
@@ -863,6 +1009,11 @@ int cli_ledger(int argc, char **argv)
 		if (o.help) {
 			fputs("usage: ", stdout);
 			fputs(v->help, stdout);
+			if (takes(v, "--retry-seconds"))
+				fputs("  --retry-seconds N (or CUSTOS_RETRY_SECONDS; default 30): keep trying "
+				      "that long\n  to reach a primary during a failover.  Exit 3: outcome "
+				      "unknown; run it\n  again with the --idempotency-key it prints.\n",
+				      stdout);
 			return CLI_OK;
 		}
 		if (strncmp(v->words, "db ", 3) == 0)

@@ -489,7 +489,17 @@ static int run_export_dir(db *d, const opts *o)
 	uint64_t since = 0;
 	if (o->since != NULL && !parse_u64(o->since, &since))
 		return usage("--since takes a checkpoint size, not", o->since);
-	if (o->log_key != NULL || getenv("CUSTOS_LOG_KEY") != NULL) {
+	/* A hot standby cannot store a checkpoint: the bundle is of the last
+	 * one the primary made, and entries after it wait for the next. */
+	PGresult *r = NULL;
+	status st = db_exec(d, "SELECT pg_catalog.pg_is_in_recovery(), "
+			       "coalesce((SELECT max(idx) + 1 FROM log_entry), 0)", 0, NULL, &r, &err);
+	if (st != ST_OK)
+		return fail("export", st, &err);
+	bool standby = strcmp(db_val(r, 0, 0), "t") == 0;
+	uint64_t log_size = (uint64_t)db_int(r, 0, 1);
+	PQclear(r);
+	if (!standby && (o->log_key != NULL || getenv("CUSTOS_LOG_KEY") != NULL)) {
 		checkpoint_made m;
 		int rc = make_checkpoint(d, o, "export", false, &m);
 		if (rc >= 0)
@@ -498,15 +508,29 @@ static int run_export_dir(db *d, const opts *o)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	export_stats s;
-	status st = export_bundle(d, o->out, since, &s, &err);
+	st = export_bundle(d, o->out, since, &s, &err);
 	if (st != ST_OK)
 		return fail("export", st, &err);
+	if (s.size < log_size) {
+		fprintf(stderr, "custos log export: note: the bundle ends at the last checkpoint, "
+			"%" PRIu64 " entries; the log%s has %" PRIu64 ", and the %" PRIu64
+			" after the checkpoint are not in this bundle", s.size,
+			standby ? " on this hot standby" : "", log_size, log_size - s.size);
+		if (standby)
+			fputs(" (this server is a standby: checkpoints are made on the primary; "
+			      "export again after the primary makes the next)\n", stderr);
+		else
+			fputs(" (make a checkpoint first: --log-key, or custos log checkpoint)\n",
+			      stderr);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (o->json) {
 		printf("{\"size\":%" PRIu64 ",\"since\":%" PRIu64 ",\"root\":\"%s\",\"entry_bundles\":%"
-		       PRIu64 ",\"earlier_checkpoints\":%" PRIu64 ",\"seconds\":%.3f,\"dir\":",
-		       s.size, s.since, s.root_b64, s.bundles, s.checkpoints, secs);
+		       PRIu64 ",\"earlier_checkpoints\":%" PRIu64 ",\"seconds\":%.3f,"
+		       "\"log_size\":%" PRIu64 ",\"standby\":%s,\"dir\":",
+		       s.size, s.since, s.root_b64, s.bundles, s.checkpoints, secs, log_size,
+		       standby ? "true" : "false");
 		json_str(stdout, o->out);
 		puts("}");
 	} else {

@@ -5,6 +5,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "buf.h"
 
 /* Statements are prepared once per connection and reused, known by their
@@ -21,6 +24,12 @@ struct db {
 	char sqlstate[6];
 	char server[160];
 	bool no_access;   /* the schema exists but this login may not use it */
+	/* Judging a COMMIT: while one is in flight (watch), a WARNING from the
+	 * server means it did not get the synchronous standby's confirmation. */
+	bool watch;       /* a COMMIT is in flight */
+	bool commit_queued; /* the pipeline holds a COMMIT */
+	bool warned;      /* a WARNING arrived while watching */
+	char warn_state[6]; /* its SQLSTATE */
 };
 
 /* Pins search_path, and tells whether this login may use the custos
@@ -28,7 +37,13 @@ struct db {
 static const char PIN_SEARCH_PATH[] =
 	"SELECT pg_catalog.set_config('search_path', 'custos, pg_catalog, pg_temp', false), "
 	"CASE WHEN pg_catalog.to_regnamespace('custos') IS NULL THEN true "
-	"ELSE pg_catalog.has_schema_privilege('custos', 'USAGE') END";
+	"ELSE pg_catalog.has_schema_privilege('custos', 'USAGE') END, "
+	/* A commit is acknowledged only once the synchronous standby (if the
+	 * server names one) has it: never less than synchronous_commit=on,
+	 * whatever PGOPTIONS asked for. */
+	"pg_catalog.set_config('synchronous_commit', "
+	"CASE WHEN pg_catalog.current_setting('synchronous_commit') IN ('off', 'local', 'remote_write') "
+	"THEN 'on' ELSE pg_catalog.current_setting('synchronous_commit') END, false)";
 
 /* One line of libpq's message: drop the trailing newline. */
 static void copy_message(errbuf *err, const char *prefix, const char *msg)
@@ -41,11 +56,44 @@ static void copy_message(errbuf *err, const char *prefix, const char *msg)
 		err->msg[--n] = '\0';
 }
 
-/* Server notices ("schema already exists, skipping") are not for users. */
-static void drop_notice(void *arg, const char *message)
+/* Server notices ("schema already exists, skipping") are not for users,
+ * but one kind decides a commit's outcome.  When the wait of a COMMIT for
+ * the synchronous standby is cut short (pg_cancel_backend: SQLSTATE 01000;
+ * pg_terminate_backend or a shutdown: 57P01), the server commits locally
+ * and sends a WARNING instead of an error; the standby may not have the
+ * transaction, and a failover would lose it.  That WARNING has no SQLSTATE
+ * of its own (01000 is the generic warning), so any WARNING that arrives
+ * while a COMMIT is in flight counts: a harmless one costs a resubmission
+ * under the same idempotency key, which finds the entry and confirms it
+ * (db_confirm_replicated); a missed one would report unreplicated work as
+ * done.  Decided by severity and SQLSTATE, never by the message's words. */
+static void on_notice(void *arg, const PGresult *r)
 {
-	(void)arg;
-	(void)message;
+	db *d = arg;
+	const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	if (!d->watch || sev == NULL || strcmp(sev, "WARNING") != 0)
+		return;
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	d->warned = true;
+	snprintf(d->warn_state, sizeof d->warn_state, "%s", state ? state : "");
+}
+
+/* The outcome of a COMMIT that was sent, from its status `st` and what
+ * arrived while it was in flight: ST_OK only when the server confirmed it
+ * without a warning; ST_UNREPLICATED when the server said it cut the wait
+ * short; ST_UNKNOWN when the connection went before the answer came. */
+static status commit_outcome(db *d, status st, errbuf *err)
+{
+	bool warned = d->warned;
+	d->watch = d->warned = d->commit_queued = false;
+	if (warned && (st == ST_OK || st == ST_CONN)) {
+		snprintf(d->sqlstate, sizeof d->sqlstate, "%s", d->warn_state);
+		return err_set(err, ST_UNREPLICATED, "%s (SQLSTATE %s)",
+			       status_message(ST_UNREPLICATED), d->warn_state);
+	}
+	if (st == ST_CONN)
+		return err_set(err, ST_UNKNOWN, "%s", status_message(ST_UNKNOWN));
+	return st;
 }
 
 static status connect_now(db *d, errbuf *err)
@@ -60,12 +108,16 @@ static status connect_now(db *d, errbuf *err)
 		return err_set(err, ST_NOMEM, "out of memory connecting to the database");
 	if (PQstatus(d->conn) != CONNECTION_OK) {
 		copy_message(err, "cannot connect to the database: ", PQerrorMessage(d->conn));
+		/* A server that wants a password we lack will want it next time
+		 * too: not worth retrying (ST_DENIED); anything else may be a
+		 * server that is down or not yet promoted (ST_CONN). */
+		status st = PQconnectionNeedsPassword(d->conn) ? ST_DENIED : ST_CONN;
 		PQfinish(d->conn);
 		d->conn = NULL;
-		return ST_CONN;
+		return st;
 	}
 	PQsetClientEncoding(d->conn, "UTF8");
-	PQsetNoticeProcessor(d->conn, drop_notice, NULL);
+	PQsetNoticeReceiver(d->conn, on_notice, d);
 	const char *host = PQhost(d->conn);
 	snprintf(d->server, sizeof d->server, "%s:%s/%s", host ? host : "",
 		 PQport(d->conn) ? PQport(d->conn) : "", PQdb(d->conn) ? PQdb(d->conn) : "");
@@ -83,6 +135,18 @@ static status connect_now(db *d, errbuf *err)
 status db_open(const char *conninfo, db **out, errbuf *err)
 {
 	*out = NULL;
+	/* A connection string that does not parse never will: say so now. */
+	if (conninfo != NULL && conninfo[0] != '\0') {
+		char *why = NULL;
+		PQconninfoOption *o = PQconninfoParse(conninfo, &why);
+		if (o == NULL) {
+			copy_message(err, "the connection string is malformed: ",
+				     why ? why : "out of memory");
+			PQfreemem(why);
+			return ST_USAGE;
+		}
+		PQconninfoFree(o);
+	}
 	db *d = calloc(1, sizeof *d);
 	if (d == NULL)
 		return err_set(err, ST_NOMEM, "out of memory");
@@ -92,6 +156,27 @@ status db_open(const char *conninfo, db **out, errbuf *err)
 	}
 	status st = connect_now(d, err);
 	if (st != ST_OK) {
+		db_close(d);
+		return st;
+	}
+	*out = d;
+	return ST_OK;
+}
+
+status db_open_retry(const char *conninfo, unsigned seconds, db **out, errbuf *err)
+{
+	status st = db_open(conninfo, out, err);
+	if (st != ST_CONN || seconds == 0)
+		return st;
+	/* db_reconnect's loop, on a handle that has not connected yet. */
+	db *d = calloc(1, sizeof *d);
+	if (d == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	if (conninfo != NULL && conninfo[0] != '\0' && (d->conninfo = strdup(conninfo)) == NULL) {
+		free(d);
+		return err_set(err, ST_NOMEM, "out of memory");
+	}
+	if ((st = db_reconnect(d, seconds, err)) != ST_OK) {
 		db_close(d);
 		return st;
 	}
@@ -122,8 +207,12 @@ status db_reconnect(db *d, unsigned seconds, errbuf *err)
 		if (st != ST_CONN)
 			return st;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= (time_t)seconds)
+		long left_ms = (long)seconds * 1000 - ((long)(now.tv_sec - start.tv_sec) * 1000 +
+						       (now.tv_nsec - start.tv_nsec) / 1000000L);
+		if (left_ms <= 0)
 			return st;
+		if (pause_ms > left_ms) /* the last try at the end of the time given */
+			pause_ms = left_ms;
 		struct timespec ts = {pause_ms / 1000, (pause_ms % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
 		if (pause_ms < 2000)
@@ -163,6 +252,10 @@ static status result_error(db *d, const PGresult *r, errbuf *err)
 	copy_message(err, "database: ", msg ? msg : PQerrorMessage(d->conn));
 	if (state && strcmp(state, "42501") == 0)
 		return ST_DENIED;
+	/* read_only_sql_transaction: this server is (now) a standby; the
+	 * primary is elsewhere (target_session_attrs=read-write finds it). */
+	if (state && strcmp(state, "25006") == 0)
+		return ST_READONLY;
 	if (state && strcmp(state, "23505") == 0)
 		return ST_EXISTS;
 	/* lock_not_available: the log lock was held past the wait the policy
@@ -297,6 +390,8 @@ status db_pipeline_end(db *d, PGresult **last, errbuf *err)
 	if (last != NULL)
 		*last = NULL;
 	d->pipe = false;
+	d->watch = d->commit_queued;
+	d->warned = false;
 	if (!PQpipelineSync(d->conn))
 		st = err_set(err, ST_CONN, "connection to the database lost: %s",
 			     PQerrorMessage(d->conn));
@@ -328,6 +423,8 @@ status db_pipeline_end(db *d, PGresult **last, errbuf *err)
 		PQexitPipelineMode(d->conn);
 	}
 	d->queued = 0;
+	if (d->commit_queued)
+		st = commit_outcome(d, st, err);
 	if (st != ST_OK && last != NULL) {
 		PQclear(*last);
 		*last = NULL;
@@ -352,7 +449,42 @@ status db_begin(db *d, errbuf *err)
 
 status db_commit(db *d, errbuf *err)
 {
-	return db_exec(d, "COMMIT", 0, NULL, NULL, err);
+	if (d->pipe) {
+		status st = db_exec(d, "COMMIT", 0, NULL, NULL, err);
+		d->commit_queued = st == ST_OK;
+		return st;
+	}
+	/* A connection already gone never got the COMMIT: rolled back. */
+	if (d->conn == NULL || PQstatus(d->conn) != CONNECTION_OK)
+		return err_set(err, ST_CONN, "connection to the database lost before the commit");
+	d->watch = true;
+	d->warned = false;
+	d->commit_queued = true;
+	return commit_outcome(d, db_exec(d, "COMMIT", 0, NULL, NULL, err), err);
+}
+
+status db_confirm_replicated(db *d, errbuf *err)
+{
+	/* A transaction that writes WAL waits at its commit for the
+	 * synchronous standby (synchronous_commit at least 'on'); WAL is
+	 * replicated in order, so once this commit is confirmed every commit
+	 * before it is on the standby too, the entry found among them.  A
+	 * temporary table's catalog rows are the smallest write any login may
+	 * make (it needs the TEMPORARY privilege on the database, which
+	 * PostgreSQL grants to PUBLIC and custos does not revoke); ON COMMIT
+	 * DROP leaves nothing behind. */
+	status st = db_begin(d, err);
+	if (st == ST_OK)
+		st = db_exec(d, "SELECT pg_catalog.set_config('synchronous_commit', 'on', true) "
+				"WHERE pg_catalog.current_setting('synchronous_commit') "
+				"IN ('off', 'local', 'remote_write')", 0, NULL, NULL, err);
+	if (st == ST_OK)
+		st = db_exec_script(d, "CREATE TEMPORARY TABLE custos_replication_barrier () "
+				       "ON COMMIT DROP", err);
+	if (st == ST_OK)
+		return db_commit(d, err);
+	db_rollback(d);
+	return st;
 }
 
 void db_rollback(db *d)
@@ -380,6 +512,47 @@ const char *db_server(const db *d)
 bool db_tls(const db *d)
 {
 	return d->conn != NULL && PQsslInUse(d->conn);
+}
+
+/* The value of conninfo keyword `key` as libpq used it, into out. */
+static void conn_option(PGconn *c, const char *key, char *out, size_t cap)
+{
+	out[0] = '\0';
+	PQconninfoOption *opts = PQconninfo(c);
+	for (PQconninfoOption *o = opts; o != NULL && o->keyword != NULL; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val != NULL)
+			snprintf(out, cap, "%s", o->val);
+	PQconninfoFree(opts);
+}
+
+void db_tls_describe(db *d, char *out, size_t cap)
+{
+	if (d->conn == NULL || !PQsslInUse(d->conn)) {
+		snprintf(out, cap, "no");
+		return;
+	}
+	const char *proto = PQsslAttribute(d->conn, "protocol");
+	const char *cipher = PQsslAttribute(d->conn, "cipher");
+	char cn[128] = "", mode[32];
+	/* The server's identity: its certificate's subject (libpq has checked
+	 * it against sslrootcert, and under verify-full against the host). */
+	SSL *ssl = PQsslStruct(d->conn, "OpenSSL");
+	X509 *x = ssl ? SSL_get1_peer_certificate(ssl) : NULL;
+	if (x != NULL) {
+		X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn);
+		X509_free(x);
+	}
+	for (char *p = cn; *p; p++) /* a name from the network: printable only */
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	conn_option(d->conn, "sslmode", mode, sizeof mode);
+	const char *host = PQhost(d->conn);
+	snprintf(out, cap, "%s %s, server certificate CN=%s, %s%s", proto ? proto : "?",
+		 cipher ? cipher : "", cn[0] ? cn : "(none)",
+		 strcmp(mode, "verify-full") == 0 ? "verified for host " :
+		 strcmp(mode, "verify-ca") == 0 ? "CA verified, host not checked (sslmode=verify-ca)" :
+		 "NOT verified (sslmode is not verify-full)",
+		 strcmp(mode, "verify-full") == 0 && host ? host : "");
 }
 
 PGconn *db_conn(db *d)

@@ -19,9 +19,18 @@
 
 typedef struct db db;
 
-/* Connect.  On failure *out is NULL and err says why (libpq's message). */
+/* Connect.  On failure *out is NULL and err says why (libpq's message):
+ * ST_USAGE for a connection string that does not parse, ST_DENIED when the
+ * server wants a password that was not given, ST_CONN otherwise (no server
+ * answered, or none that target_session_attrs accepts; a refused TLS
+ * certificate is here too, as libpq gives it no code of its own). */
 status db_open(const char *conninfo, db **out, errbuf *err) CUSTOS_WARN_UNUSED;
 void db_close(db *d);
+
+/* db_open, trying again for up to `seconds` while no server answers (or
+ * none that target_session_attrs accepts): the window of a failover. */
+status db_open_retry(const char *conninfo, unsigned seconds, db **out,
+		     errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* Drop the connection and make a new one with the same parameters (after
  * ST_CONN).  Tries for up to `seconds`, with a growing pause. */
@@ -33,7 +42,9 @@ status db_reconnect(db *d, unsigned seconds, errbuf *err) CUSTOS_WARN_UNUSED;
  * *res (if res is not NULL) holds the result for the caller to PQclear.
  * Errors: ST_CONN when the connection is gone (reconnect and retry),
  * ST_DENIED for a privilege or row-level-security refusal, ST_EXISTS for
- * a unique violation, ST_DB otherwise; err carries the server's message. */
+ * a unique violation, ST_READONLY on a standby (SQLSTATE 25006: after a
+ * failover, reconnect to find the primary), ST_DB otherwise; err carries
+ * the server's message. */
 status db_exec(db *d, const char *sql, int nparams, const char *const *params, PGresult **res,
 	       errbuf *err) CUSTOS_WARN_UNUSED;
 
@@ -63,8 +74,28 @@ status db_pipeline_end(db *d, PGresult **last, errbuf *err) CUSTOS_WARN_UNUSED;
 /* BEGIN / COMMIT / ROLLBACK.  db_rollback never fails loudly: it is the
  * cleanup path (and a lost connection has rolled back anyway). */
 status db_begin(db *d, errbuf *err) CUSTOS_WARN_UNUSED;
-status db_commit(db *d, errbuf *err) CUSTOS_WARN_UNUSED;
 void db_rollback(db *d);
+
+/* COMMIT, judged (inside a pipeline: queued, and judged by
+ * db_pipeline_end).  ST_OK only when the server confirmed it with no
+ * warning, i.e. (with synchronous_commit=on, which custos pins as the
+ * least) once the synchronous standby has it.  The two outcomes a client
+ * cannot know: ST_UNREPLICATED, the server committed locally but cut the
+ * wait for the standby short (a WARNING, SQLSTATE 01000 on cancel, 57P01
+ * on terminate, while the COMMIT was in flight); ST_UNKNOWN, the
+ * connection went after the COMMIT was sent.  Either way the work may or
+ * may not stand: submit it again under the same idempotency key.  A
+ * server error (the transaction failed) keeps its own status; ST_CONN
+ * when the connection was gone before the COMMIT was sent. */
+status db_commit(db *d, errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Confirm that every transaction committed on this server so far has
+ * reached its synchronous standby: a minimal write transaction whose
+ * commit waits for the standby (WAL is replicated in order).  ST_OK when
+ * confirmed; ST_UNREPLICATED, ST_UNKNOWN as db_commit; ST_READONLY on a
+ * standby.  For a resubmission that finds its work already done: the
+ * first attempt's COMMIT may have been confirmed by the primary alone. */
+status db_confirm_replicated(db *d, errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* The SQLSTATE of the last failed statement ("" if none). */
 const char *db_sqlstate(const db *d);
@@ -73,6 +104,13 @@ const char *db_sqlstate(const db *d);
 const char *db_user(const db *d);         /* the login role */
 const char *db_server(const db *d);       /* host or socket directory, port, database */
 bool db_tls(const db *d);
+/* The session's TLS in words for a status line, into out (cap bytes):
+ * "no", or the protocol version and cipher, the server certificate's
+ * common name and how it was verified (sslmode), e.g. "TLSv1.3
+ * TLS_AES_256_GCM_SHA384, server certificate CN=db1, verified for host
+ * db1".  A refused certificate never gets this far: db_open fails with
+ * libpq's words (ST_CONN). */
+void db_tls_describe(db *d, char *out, size_t cap);
 PGconn *db_conn(db *d);
 
 /* Field helpers for result rows: the text value ("" when NULL), whether

@@ -1511,8 +1511,14 @@ status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf 
 	if ((st = open_work(&w, &h, res, &found)) != ST_OK)
 		goto out;
 	if (found) {
-		/* A retry applies once; a reused key for another request is refused. */
-		if ((st = check_retry(&w, res)) != ST_OK)
+		/* A retry applies once; a reused key for another request is refused.
+		 * The first attempt's commit may have been confirmed by the primary
+		 * alone: "already recorded" only once the sync standby has it. */
+		if ((st = check_retry(&w, res)) == ST_OK) {
+			db_rollback(d);
+			st = db_confirm_replicated(d, err);
+		}
+		if (st != ST_OK)
 			memset(res, 0, sizeof *res);
 		goto out;
 	}

@@ -89,8 +89,14 @@ void ledger_new_idem(char out[LEDGER_IDEM_MAX + 1]);
 /* Apply one action (see above).  ST_REFUSED: the rules refuse it (err says
  * which rule and which item, or the idempotency key was used for another
  * request); ST_DENIED: the person lacks the role;
- * ST_CONN: the connection was lost (reconnect and submit the same request
- * again); ST_USAGE: the request is malformed; ST_DB: the server failed. */
+ * ST_CONN: the connection was lost before the commit was sent, or
+ * ST_READONLY: the server is a standby (reconnect and submit the same
+ * request again); ST_UNKNOWN / ST_UNREPLICATED: the commit was sent but
+ * not confirmed by the synchronous standby (db_commit), so the action may
+ * or may not stand: submit the same request again to learn which;
+ * ST_USAGE: the request is malformed; ST_DB: the server failed.  A
+ * request found already applied (res->already) is reported only after
+ * db_confirm_replicated, with its statuses. */
 status ledger_submit(db *d, const ledger_request *req, ledger_result *res,
 		     errbuf *err) CUSTOS_WARN_UNUSED;
 

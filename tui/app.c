@@ -394,6 +394,17 @@ static status load_whoami(tui_app *app, errbuf *err)
 
 /* The account to start on: the first one the person keeps (custodian or
  * alternate), else the first they have any role on, else the first listed. */
+
+/* The status line's TLS word: the version, or "no" (db_tls_describe has
+ * the whole story: cipher, the server's certificate, how it was checked). */
+static void tls_version(tui_app *app)
+{
+	char full[512];
+	db_tls_describe(app->db, full, sizeof full);
+	size_t n = strcspn(full, " ");
+	snprintf(app->tls, sizeof app->tls, "%.*s", (int)(n < 23 ? n : 23), full);
+}
+
 static void pick_account(tui_app *app)
 {
 	if (app->account[0] != '\0')
@@ -445,7 +456,7 @@ bool tui_reconnect(tui_app *app, status st, unsigned seconds)
 	}
 	app->conn_lost = false;
 	view_copy(app->server, sizeof app->server, db_server(app->db));
-	app->tls = db_tls(app->db);
+	tls_version(app);
 	tui_message(app, TUI_MSG_OK, "reconnected to the database");
 	return true;
 }
@@ -517,7 +528,7 @@ static void draw_status(tui_app *app, const tui_view *v)
 	/* "read only" early: on a narrow screen the end of the line is cut */
 	snprintf(line, sizeof line, " %s (%s%s)  acct %s  %s  TLS %s  log %s #%lld",
 		 app->person[0] ? app->person : app->login, roles, app->key ? "" : ", read only",
-		 app->account[0] ? app->account : "-", app->server, app->tls ? "yes" : "no",
+		 app->account[0] ? app->account : "-", app->server, app->tls,
 		 app->origin[0] ? app->origin : "(not started)", (long long)app->log_size);
 	snprintf(right, sizeof right, " %s ", v ? v->ops->name : "");
 	int rw = tui_text_width(right);
@@ -1034,7 +1045,7 @@ int tui_main(const tui_options *o)
 		return 1;
 	}
 	view_copy(app.server, sizeof app.server, db_server(app.db));
-	app.tls = db_tls(app.db);
+	tls_version(&app);
 	pick_account(&app);
 	char note[300];
 	if (load_key(&app, o, note, sizeof note) != 0) {

@@ -595,7 +595,10 @@ static tui_result submit(tui_app *app, form *f)
 		q.expectlen = f->previewlen;
 		for (int tries = 0;; tries++) {
 			st = ledger_submit(app->db, &q, &res, &err);
-			if (st != ST_CONN || tries >= 2 || !tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
+			/* Lost before or after the commit, or a server that is now a
+			 * standby: the same request again (one idempotency key). */
+			bool again = st == ST_CONN || st == ST_UNKNOWN || st == ST_READONLY;
+			if (!again || tries >= 2 || !tui_reconnect(app, ST_CONN, TUI_RECONNECT_SECONDS))
 				break;
 		}
 	}
@@ -616,6 +619,13 @@ static tui_result submit(tui_app *app, form *f)
 		f->stage = FORM_CONFIRM;
 		note(f, true, "The connection to the database is lost; nothing is lost here: press "
 		     "y to sign again when it is back (it applies once)");
+		return TUI_HANDLED;
+	}
+	if (st == ST_UNKNOWN || st == ST_UNREPLICATED) {
+		f->stage = FORM_CONFIRM;
+		note(f, true, "Outcome unknown (the synchronous standby did not confirm the commit): "
+		     "press y to sign again with idempotency key %s; it applies once, and says so "
+		     "if it stood", f->idem);
 		return TUI_HANDLED;
 	}
 	if (st == ST_REFUSED && err.why == RULE_PREVIEW_CHANGED) {

@@ -170,7 +170,7 @@ struct tui_app {
 	key_secret *log_key;
 	/* the server and the log, for the status line */
 	char server[256];
-	bool tls;
+	char tls[24]; /* "no", or the TLS version ("TLSv1.3") */
 	char origin[ENTRY_ORIGIN_MAX + 1];
 	int64_t log_size;
 	bool conn_lost;                 /* the status line says so */
