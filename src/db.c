@@ -132,6 +132,19 @@ static status connect_now(db *d, errbuf *err)
 	return st;
 }
 
+/* A handle that keeps a copy of conninfo and is not connected; NULL when
+ * out of memory. */
+static db *new_handle(const char *conninfo)
+{
+	db *d = calloc(1, sizeof *d);
+	if (d != NULL && conninfo != NULL && conninfo[0] != '\0' &&
+	    (d->conninfo = strdup(conninfo)) == NULL) {
+		free(d);
+		d = NULL;
+	}
+	return d;
+}
+
 status db_open(const char *conninfo, db **out, errbuf *err)
 {
 	*out = NULL;
@@ -147,13 +160,9 @@ status db_open(const char *conninfo, db **out, errbuf *err)
 		}
 		PQconninfoFree(o);
 	}
-	db *d = calloc(1, sizeof *d);
+	db *d = new_handle(conninfo);
 	if (d == NULL)
 		return err_set(err, ST_NOMEM, "out of memory");
-	if (conninfo != NULL && conninfo[0] != '\0' && (d->conninfo = strdup(conninfo)) == NULL) {
-		free(d);
-		return err_set(err, ST_NOMEM, "out of memory");
-	}
 	status st = connect_now(d, err);
 	if (st != ST_OK) {
 		db_close(d);
@@ -169,13 +178,9 @@ status db_open_retry(const char *conninfo, unsigned seconds, db **out, errbuf *e
 	if (st != ST_CONN || seconds == 0)
 		return st;
 	/* db_reconnect's loop, on a handle that has not connected yet. */
-	db *d = calloc(1, sizeof *d);
+	db *d = new_handle(conninfo);
 	if (d == NULL)
 		return err_set(err, ST_NOMEM, "out of memory");
-	if (conninfo != NULL && conninfo[0] != '\0' && (d->conninfo = strdup(conninfo)) == NULL) {
-		free(d);
-		return err_set(err, ST_NOMEM, "out of memory");
-	}
 	if ((st = db_reconnect(d, seconds, err)) != ST_OK) {
 		db_close(d);
 		return st;

@@ -372,6 +372,16 @@ static status refuse(errbuf *err, status st, uint64_t index, const char *fmt, ..
 	return err_set(err, st, "entry %" PRIu64 ": %s", index, what);
 }
 
+/* Refuse the entry for a rule's refusal `why` (rules.h): its words after
+ * "entry N: ", its code kept in err->why. */
+static status refuse_rule(errbuf *err, uint64_t index, const errbuf *why)
+{
+	status st = refuse(err, ST_USAGE, index, "%s", why->msg);
+	if (err != NULL)
+		err->why = why->why;
+	return st;
+}
+
 
 /* The position of role (ro, a) in p->roles, or p->nroles if p lacks it. */
 static size_t find_role(const person *p, entry_role ro, const account *a)
@@ -734,12 +744,8 @@ static status check_key_line(const replay *r, const entry *e, plan *pl, errbuf *
 		rv.others = r->nadmins - 1;
 	}
 	errbuf why = {0};
-	if (rules_check_revoke(e, &rv, &why) != ST_OK) {
-		status st = refuse(err, ST_USAGE, at, "%s", why.msg);
-		if (err != NULL)
-			err->why = why.why;
-		return st;
-	}
+	if (rules_check_revoke(e, &rv, &why) != ST_OK)
+		return refuse_rule(err, at, &why);
 	return ST_OK;
 }
 
@@ -806,12 +812,8 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 		return refuse(err, ST_USAGE, at, "peer must be another account than %s itself",
 			      e->account);
 	errbuf why = {0};
-	if (rules_check_source(e, find_account(r, e->peer) != NULL, &why) != ST_OK) {
-		st = refuse(err, ST_USAGE, at, "%s", why.msg);
-		if (err != NULL)
-			err->why = why.why;
-		return st;
-	}
+	if (rules_check_source(e, find_account(r, e->peer) != NULL, &why) != ST_OK)
+		return refuse_rule(err, at, &why);
 	if (wants_ref && (pl->ref = find_txn(r, e->ref)) == NULL)
 		return refuse(err, ST_USAGE, at, "transaction %s named in ref is not in the ledger",
 			      e->ref);
@@ -987,12 +989,7 @@ static status check_items(const replay *r, const entry *e, plan *pl, errbuf *err
 				 ref->count, ref->count == 1 ? "" : "s",
 				 e->action == ACT_ACCEPT ? "in transit under" : "under incident",
 				 ref->number, e->nitems);
-	if (st == ST_OK)
-		return ST_OK;
-	st = refuse(err, ST_USAGE, pl->at, "%s", why.msg);
-	if (err != NULL)
-		err->why = why.why;
-	return st;
+	return st == ST_OK ? ST_OK : refuse_rule(err, pl->at, &why);
 }
 
 /* ---- phase 6: allocation ------------------------------------------------- */

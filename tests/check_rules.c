@@ -6,6 +6,7 @@
  * action table's properties and the signer needs are checked against the
  * entry format's own signer counts. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../src/entry.h"
@@ -111,8 +112,8 @@ static const row rows[] = {
 static entry_item kg(uint32_t qty)
 {
 	entry_item it = {.kind = KIND_EQUIPMENT, .alc = 1, .cls = CLASS_C, .qty = qty};
-	strcpy(it.title, "KG-175D");
-	strcpy(it.serial, "0042");
+	snprintf(it.title, sizeof it.title, "KG-175D");
+	snprintf(it.serial, sizeof it.serial, "0042");
 	return it;
 }
 
@@ -121,9 +122,9 @@ START_TEST(item_table)
 	const row *r = &rows[_i];
 	entry e = {0};
 	e.action = r->action;
-	strcpy(e.account, A);
-	strcpy(e.holder, r->holder);
-	strcpy(e.ref, r->ref);
+	snprintf(e.account, sizeof e.account, "%s", A);
+	snprintf(e.holder, sizeof e.holder, "%s", r->holder);
+	snprintf(e.ref, sizeof e.ref, "%s", r->ref);
 	entry_item it = kg(r->differ ? 2 : 1), rec = kg(1);
 	ck_assert_int_eq(entry_add_item(&e, &it), ST_OK);
 	rules_item x = {.found = r->found, .status = r->status, .account = r->account,
@@ -152,8 +153,8 @@ START_TEST(distinct)
 	entry e = {0};
 	e.action = ACT_DESTROY;
 	entry_item a = kg(1), b = kg(1), c = kg(1);
-	strcpy(b.serial, "0043");
-	strcpy(c.edition, "AB");
+	snprintf(b.serial, sizeof b.serial, "0043");
+	snprintf(c.edition, sizeof c.edition, "AB");
 	ck_assert_int_eq(entry_add_item(&e, &a), ST_OK);
 	ck_assert_int_eq(entry_add_item(&e, &b), ST_OK);
 	ck_assert_int_eq(entry_add_item(&e, &c), ST_OK);
@@ -194,8 +195,8 @@ START_TEST(actions_and_signers)
 	entry e = {0};
 	e.action = ACT_TRANSFER;
 	entry_item ts = {.kind = KIND_KEY, .alc = 1, .cls = CLASS_TS, .qty = 1};
-	strcpy(ts.title, "AKAT 1234");
-	strcpy(ts.serial, "7");
+	snprintf(ts.title, sizeof ts.title, "AKAT 1234");
+	snprintf(ts.serial, sizeof ts.serial, "7");
 	ck_assert_int_eq(entry_add_item(&e, &ts), ST_OK);
 	rules_need first, second;
 	rules_signers(&e, &first, &second);
