@@ -479,10 +479,6 @@ static status submit(db *d, const ledger_request *q, ledger_result *r, unsigned 
 	long pause_ms = 100;
 	for (int attempt = 0;; attempt++) {
 		status st = ledger_submit(d, q, r, err);
-		bool retry_tx = st == ST_DB && (strcmp(db_sqlstate(d), "40001") == 0 ||
-						strcmp(db_sqlstate(d), "40P01") == 0);
-		if (retry_tx && attempt < 5)
-			continue;
 		if (st == ST_UNKNOWN || st == ST_UNREPLICATED)
 			unknown = true;
 		if (st == ST_OK || st == ST_UNREPLICATED)

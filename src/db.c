@@ -267,6 +267,11 @@ static status result_error(db *d, const PGresult *r, errbuf *err)
 	 * allows (custos.lock_head names who holds it). */
 	if (state && strcmp(state, "55P03") == 0)
 		return ST_BUSY;
+	/* deadlock_detected, serialization_failure: the server rolled this
+	 * transaction back so that another could go on; it may be tried again
+	 * (ledger_submit does). */
+	if (state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0))
+		return ST_CONFLICT;
 	/* CU001: the server refused an entry, checkpoint or cosignature
 	 * (src/pg/custos_pg.c, sql/005_security.sql). */
 	if (state && strcmp(state, "CU001") == 0)

@@ -38,7 +38,6 @@ typedef struct work {
 	bool linked;           /* entry_item rows written (by set_custody) */
 	bool account_open;     /* the request's account is open (open_work) */
 	bool keeper;           /* the actor is its custodian or alternate */
-	int64_t next_seq;      /* its next transaction number this year */
 	int two_person_class;  /* policy: keying material from this class up
 				* needs two signers (3: TS, as the format) */
 	bool preview;          /* ledger_preview: check and build, write nothing */
@@ -364,24 +363,21 @@ static status check_items(work *w)
 
 /* ---- building and writing the entry ------------------------------------- */
 
-typedef struct head {
-	char origin[ENTRY_ORIGIN_MAX + 1];
-	uint64_t size;
-	uint8_t last_leaf[SHA256_LEN];
-	int64_t now_us;
-} head;
-
-/* Open an action in one statement: lock the log head (serialising
- * appends), look the idempotency key up, and find the person whose login
- * this session is.  *found when the key was applied before (res filled). */
-static status open_work(work *w, head *h, ledger_result *res, bool *found)
+/* Open an action in one round trip: take the idempotency key's lock (two
+ * submissions under one key, a retry racing its first attempt, run one
+ * after the other, so the second finds the first's entry), look the key
+ * up, and find the person whose login this session is.  *found when the
+ * key was applied before (res filled).  Nothing here waits for the log
+ * head: take_head takes it last, once the items are locked and checked. */
+static status open_work(work *w, ledger_result *res, bool *found)
 {
 	const char *p[] = {w->req->idem, w->req->account};
 	PGresult *r = NULL;
-	/* BEGIN and this statement travel together: one round trip.  For a
-	 * material action it also says whether the account is open, whether
-	 * the actor keeps it, and its next transaction number in the entry's
-	 * year (the head lock serialises numbering). */
+	/* BEGIN and these statements travel together.  Each statement's
+	 * snapshot is taken when it starts, so the lookup after the key's lock
+	 * sees an entry committed by whoever held it.  For a material action
+	 * the lookup also says whether the account is open and whether the
+	 * actor keeps it. */
 	status st = db_pipeline_begin(w->d, w->err);
 	if (st == ST_OK)
 		st = db_begin(w->d, w->err);
@@ -391,57 +387,48 @@ static status open_work(work *w, head *h, ledger_result *res, bool *found)
 		st = db_exec(w->d, "SET LOCAL plan_cache_mode = force_generic_plan", 0, NULL, NULL,
 			     w->err);
 	if (st == ST_OK)
+		st = db_exec(w->d, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", 1, p,
+			     NULL, w->err);
+	if (st == ST_OK)
 		st = db_exec(w->d,
-			     "SELECT h.origin, h.size, h.last_leaf, h.now_us, e.idx, "
-			     "coalesce(e.txn, ''), (extract(epoch FROM e.time) * 1000000)::bigint, "
+			     "SELECT e.idx, coalesce(e.txn, ''), "
+			     "(extract(epoch FROM e.time) * 1000000)::bigint, "
 			     "p.name, p.pubkey, account_exists($2), EXISTS (SELECT FROM person_role r "
 			     "WHERE r.person = p.name AND r.account = $2 AND "
 			     "r.role IN ('custodian', 'alternate')), "
-			     "coalesce((SELECT value FROM policy WHERE name = 'two_person_key_class'), 3), "
-			     "coalesce((SELECT max(seq) FROM txn t WHERE t.account = $2 AND t.year = "
-			     "extract(year FROM ('epoch'::timestamptz + h.now_us * interval '1 microsecond') "
-			     "AT TIME ZONE 'UTC')::integer), 0) + 1 "
-			     "FROM lock_head() h "
+			     "coalesce((SELECT value FROM policy WHERE name = 'two_person_key_class'), 3) "
+			     "FROM (SELECT) one "
 			     "LEFT JOIN log_entry e ON e.idem = $1 "
 			     "LEFT JOIN person p ON p.login = session_user AND p.revoked_idx IS NULL",
 			     2, p, NULL, w->err);
 	status end = db_pipeline_end(w->d, &r, w->err);
 	st = st != ST_OK ? st : end;
-	if (st == ST_DENIED)
-		return err_set(w->err, ST_DENIED, "login '%s' may not write to the log: only "
-				   "administrators and custodians sign entries", db_user(w->d));
 	if (st != ST_OK)
 		return st;
-	if (PQntuples(r) != 1 || db_null(r, 0, 0)) {
+	if (PQntuples(r) != 1) {
 		PQclear(r);
-		return err_set(w->err, ST_NOTFOUND, "the log has not been started: run custos db init");
+		return err_set(w->err, ST_CORRUPT, "the idempotency key is recorded twice");
 	}
-	COPY(h->origin, db_val(r, 0, 0));
-	h->size = (uint64_t)db_int(r, 0, 1);
-	h->now_us = db_int(r, 0, 3);
-	st = hex_bytea(db_val(r, 0, 2), h->last_leaf, SHA256_LEN);
-	*found = !db_null(r, 0, 4);
+	*found = !db_null(r, 0, 0);
 	if (*found) {
-		res->index = (uint64_t)db_int(r, 0, 4);
-		COPY(res->txn, db_val(r, 0, 5));
-		res->time_us = db_int(r, 0, 6);
+		res->index = (uint64_t)db_int(r, 0, 0);
+		COPY(res->txn, db_val(r, 0, 1));
+		res->time_us = db_int(r, 0, 2);
 		res->already = true;
 	}
-	bool person = !db_null(r, 0, 7);
-	w->account_open = strcmp(db_val(r, 0, 9), "t") == 0;
-	w->keeper = strcmp(db_val(r, 0, 10), "t") == 0;
-	w->two_person_class = (int)db_int(r, 0, 11);
-	w->next_seq = db_int(r, 0, 12);
+	bool person = !db_null(r, 0, 3);
+	w->account_open = strcmp(db_val(r, 0, 5), "t") == 0;
+	w->keeper = strcmp(db_val(r, 0, 6), "t") == 0;
+	w->two_person_class = (int)db_int(r, 0, 7);
 	uint8_t pk[KEY_PK_LEN] = {0};
 	if (person) {
-		COPY(w->actor, db_val(r, 0, 7));
-		if (hex_bytea(db_val(r, 0, 8), pk, sizeof pk) != ST_OK)
+		COPY(w->actor, db_val(r, 0, 3));
+		if (hex_bytea(db_val(r, 0, 4), pk, sizeof pk) != ST_OK)
 			st = ST_CORRUPT;
 	}
 	PQclear(r);
 	if (st != ST_OK)
-		return err_set(w->err, ST_CORRUPT, "the log head or a person's key is malformed "
-				   "in the database");
+		return err_set(w->err, ST_CORRUPT, "a person's key is malformed in the database");
 	if (*found)
 		return ST_OK;
 	if (!person)
@@ -454,6 +441,41 @@ static status open_work(work *w, head *h, ledger_result *res, bool *found)
 		return err_set(w->err, ST_DENIED,
 			       "the key file given is not the enrolled key of %s (login '%s')",
 			       w->actor, db_user(w->d));
+	return ST_OK;
+}
+
+/* Take the log head, last of all the action's locks (items, incidents and
+ * transactions are locked by the checks before it), so that it is held
+ * only for signing and the writes: the entry gets its index, prev and time
+ * from the head and, for a material action, the account's next transaction
+ * number, counted after the lock was granted (sql/008_append_order.sql). */
+static status take_head(work *w)
+{
+	const char *p[] = {w->e.account[0] ? w->e.account : NULL};
+	PGresult *r = NULL;
+	status st = db_exec(w->d, "SELECT origin, size, last_leaf, now_us, next_seq "
+				  "FROM lock_head_next($1)", 1, p, &r, w->err);
+	if (st == ST_DENIED)
+		return err_set(w->err, ST_DENIED, "login '%s' may not write to the log: only "
+				   "administrators and custodians sign entries", db_user(w->d));
+	if (st != ST_OK)
+		return st;
+	if (PQntuples(r) != 1 || db_null(r, 0, 0)) {
+		PQclear(r);
+		return err_set(w->err, ST_NOTFOUND, "the log has not been started: run custos db init");
+	}
+	entry *e = &w->e;
+	COPY(e->origin, db_val(r, 0, 0));
+	e->index = (uint64_t)db_int(r, 0, 1);
+	e->time_us = db_int(r, 0, 3);
+	int64_t seq = db_int(r, 0, 4);
+	st = hex_bytea(db_val(r, 0, 2), e->prev, SHA256_LEN);
+	PQclear(r);
+	if (st != ST_OK)
+		return err_set(w->err, ST_CORRUPT, "the log head is malformed in the database");
+	if (rules_action_of(e->action)->material)
+		snprintf(e->txn, sizeof e->txn, "%s-%d-%04lld", e->account, year_of(e->time_us),
+			 (long long)seq);
 	return ST_OK;
 }
 
@@ -711,7 +733,7 @@ static status load_txn(work *w, const char *number, txn_row *t)
 	const char *p[] = {number};
 	PGresult *r = NULL;
 	status st = db_exec(w->d, "SELECT action, account, coalesce(peer, ''), "
-				  "coalesce(holder, ''), open FROM txn WHERE number = $1 FOR UPDATE",
+				  "coalesce(holder, ''), open FROM txn WHERE number = $1",
 			    1, p, &r, w->err);
 	if (st != ST_OK)
 		return st;
@@ -858,10 +880,6 @@ static status require_witness(work *w)
 static status check_material(work *w, txn_row *t)
 {
 	const ledger_request *q = w->req;
-	char year[8];
-	snprintf(year, sizeof year, "%d", year_of(w->e.time_us));
-	snprintf(w->e.txn, sizeof w->e.txn, "%s-%s-%04lld", w->e.account, year,
-		 (long long)w->next_seq);
 	bool open = w->account_open, keeper = w->keeper;
 	status st;
 	if (!open)
@@ -1305,14 +1323,11 @@ static bool needs_two(const work *w)
 	return entry_required_signers_from(&w->e, (item_class)w->two_person_class) > 1;
 }
 
-static status prepare_entry(work *w, const head *h)
+/* The entry as requested; take_head gives it its place in the log. */
+static status prepare_entry(work *w)
 {
 	const ledger_request *q = w->req;
 	entry *e = &w->e;
-	COPY(e->origin, h->origin);
-	e->index = h->size;
-	memcpy(e->prev, h->last_leaf, SHA256_LEN);
-	e->time_us = h->now_us;
 	e->action = q->action;
 	COPY(e->account, q->account);
 	COPY(e->peer, q->peer);
@@ -1333,11 +1348,11 @@ static status prepare_entry(work *w, const head *h)
 
 /* The checks of an action, shared by submit and preview: everything but
  * the writes.  w->e is the entry to sign when it returns ST_OK. */
-static status check_request(work *w, const head *h, txn_row *t, bool *new_person)
+static status check_request(work *w, txn_row *t, bool *new_person)
 {
 	const ledger_request *q = w->req;
 	status st;
-	if ((st = prepare_entry(w, h)) != ST_OK)
+	if ((st = prepare_entry(w)) != ST_OK)
 		return st;
 	if (rules_action_of(q->action)->material) {
 		if ((st = check_material(w, t)) != ST_OK)
@@ -1496,19 +1511,21 @@ static status check_supported(const ledger_request *q, errbuf *err)
 	return ST_OK;
 }
 
-status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf *err)
+/* The number of times an action is tried again, from the start, after the
+ * server chose it as the victim of a deadlock or a serialization failure
+ * (ST_CONFLICT): the other action went ahead, and this one is judged
+ * afresh against what it did. */
+#define LEDGER_CONFLICT_TRIES 8
+
+/* One attempt of ledger_submit, in one transaction. */
+static status submit_once(db *d, const ledger_request *q, ledger_result *res, errbuf *err)
 {
 	memset(res, 0, sizeof *res);
 	work w = {.d = d, .req = q, .err = err};
-	if (q->actor == NULL || q->idem[0] == '\0')
-		return err_set(err, ST_USAGE, "an action needs the actor's key and an idempotency key");
-	status st = check_supported(q, err);
-	if (st != ST_OK)
-		return st;
-	head h;
 	bool found = false, new_person = false;
 	txn_row t = {0};
-	if ((st = open_work(&w, &h, res, &found)) != ST_OK)
+	status st = open_work(&w, res, &found);
+	if (st != ST_OK)
 		goto out;
 	if (found) {
 		/* A retry applies once; a reused key for another request is refused.
@@ -1522,7 +1539,7 @@ status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf 
 			memset(res, 0, sizeof *res);
 		goto out;
 	}
-	if ((st = check_request(&w, &h, &t, &new_person)) != ST_OK)
+	if ((st = check_request(&w, &t, &new_person)) != ST_OK || (st = take_head(&w)) != ST_OK)
 		goto out;
 	/* Everything is checked: the writes of a material action need no
 	 * answers, so they and the COMMIT go to the server in one round trip. */
@@ -1545,6 +1562,21 @@ out:
 	return st;
 }
 
+status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf *err)
+{
+	memset(res, 0, sizeof *res);
+	if (q->actor == NULL || q->idem[0] == '\0')
+		return err_set(err, ST_USAGE, "an action needs the actor's key and an idempotency key");
+	status st = check_supported(q, err);
+	if (st != ST_OK)
+		return st;
+	for (int tries = 1;; tries++) {
+		st = submit_once(d, q, res, err);
+		if (st != ST_CONFLICT || tries == LEDGER_CONFLICT_TRIES)
+			return st;
+	}
+}
+
 status ledger_preview(db *d, const ledger_request *q, char **text, size_t *len,
 		      ledger_signers *who, errbuf *err)
 {
@@ -1557,11 +1589,10 @@ status ledger_preview(db *d, const ledger_request *q, char **text, size_t *len,
 	status st = check_supported(q, err);
 	if (st != ST_OK)
 		return st;
-	head h;
 	bool found = false, new_person = false;
 	txn_row t = {0};
 	ledger_result res = {0};
-	if ((st = open_work(&w, &h, &res, &found)) != ST_OK)
+	if ((st = open_work(&w, &res, &found)) != ST_OK)
 		goto out;
 	if (found) {
 		if ((st = check_retry(&w, &res)) == ST_OK)
@@ -1570,7 +1601,7 @@ status ledger_preview(db *d, const ledger_request *q, char **text, size_t *len,
 				     res.txn);
 		goto out;
 	}
-	if ((st = check_request(&w, &h, &t, &new_person)) != ST_OK)
+	if ((st = check_request(&w, &t, &new_person)) != ST_OK || (st = take_head(&w)) != ST_OK)
 		goto out;
 	if ((st = entry_format(&w.e, text, len, err)) != ST_OK) {
 		if (st == ST_FORMAT || st == ST_TOOBIG)
@@ -1614,6 +1645,27 @@ static bool movable_line(const char *s, size_t n)
 	return false;
 }
 
+/* Do lines x and y (lengths n, m; line number `at` of their entries)
+ * differ only where another append may move them? */
+static bool moved_only(const char *x, size_t n, const char *y, size_t m, size_t at)
+{
+	if (at >= 2 && at <= 4 && movable_line(x, n) && movable_line(y, m)) {
+		size_t fx = strcspn(x, " "), fy = strcspn(y, " ");
+		return fx == fy && fx < n && memcmp(x, y, fx) == 0;
+	}
+	/* "txn A-YYYY-NNNN": the account and year stay, the number may not */
+	static const char TXN[] = "txn ";
+	if (at != 6 || n < sizeof TXN || m < sizeof TXN || memcmp(x, TXN, sizeof TXN - 1) != 0 ||
+	    memcmp(y, TXN, sizeof TXN - 1) != 0)
+		return false;
+	size_t dx = n, dy = m;
+	while (dx > 0 && x[dx - 1] != '-')
+		dx--;
+	while (dy > 0 && y[dy - 1] != '-')
+		dy--;
+	return dx == dy && dx > sizeof TXN && memcmp(x, y, dx) == 0;
+}
+
 bool ledger_same_entry(const char *a, size_t alen, const char *b, size_t blen, size_t *line)
 {
 	size_t ia = 0, ib = 0, n = 0;
@@ -1621,14 +1673,11 @@ bool ledger_same_entry(const char *a, size_t alen, const char *b, size_t blen, s
 		n++;
 		size_t la = ia < alen ? line_len(a + ia, alen - ia) : 0;
 		size_t lb = ib < blen ? line_len(b + ib, blen - ib) : 0;
-		/* The first line holds the origin; index, prev and time may move,
-		 * but only where both texts have the same field. */
+		/* The first line holds the origin; only the fields another
+		 * append moves may differ, and only where both texts have them. */
 		bool same = la == lb && memcmp(a + ia, b + ib, la) == 0;
-		if (!same && n >= 2 && n <= 4 && la > 0 && lb > 0 && movable_line(a + ia, la) &&
-		    movable_line(b + ib, lb)) {
-			size_t fa = strcspn(a + ia, " "), fb = strcspn(b + ib, " ");
-			same = fa == fb && fa < la && memcmp(a + ia, b + ib, fa) == 0;
-		}
+		if (!same && la > 0 && lb > 0)
+			same = moved_only(a + ia, la, b + ib, lb, n);
 		if (!same) {
 			if (line != NULL)
 				*line = n;

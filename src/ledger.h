@@ -116,8 +116,11 @@ status ledger_submit(db *d, const ledger_request *req, ledger_result *res,
 status ledger_preview(db *d, const ledger_request *req, char **text, size_t *len,
 		      ledger_signers *who, errbuf *err) CUSTOS_WARN_UNUSED;
 
-/* Do two entry texts agree in every line but index, prev and time?  When
- * not and `line` is not NULL, *line is the first line (from 1) that differs. */
+/* Do two entry texts agree in every line but index, prev, time and the
+ * sequence number of the transaction number (the part after its last '-':
+ * another action on the account may take the number a preview showed)?
+ * When not and `line` is not NULL, *line is the first line (from 1) that
+ * differs. */
 bool ledger_same_entry(const char *a, size_t alen, const char *b, size_t blen, size_t *line);
 
 /* Is entry e, found in the log under req's idempotency key with

@@ -33,6 +33,7 @@
 	X(ST_REFUSED, "refused by the ledger rules")                         \
 	X(ST_DENIED, "not permitted for this person")                        \
 	X(ST_BUSY, "the log is busy; try again")                             \
+	X(ST_CONFLICT, "another action conflicted with this one; try again") \
 	X(ST_OWNER, "key file is owned by another user")                     \
 	X(ST_READONLY, "the server is a read-only standby")                  \
 	X(ST_UNKNOWN, "outcome unknown: the connection was lost after the "  \

@@ -735,6 +735,53 @@ START_TEST(test_preview_equals_submit)
 }
 END_TEST
 
+/* The sequence number of an entry text's transaction number (after its
+ * last '-'), or -1. */
+static long txn_seq(const char *text)
+{
+	const char *t = strstr(text, "\ntxn ");
+	if (t == NULL)
+		return -1;
+	const char *end = strchr(t + 1, '\n'), *dash = NULL;
+	for (const char *c = t + 1; c < end; c++)
+		if (*c == '-')
+			dash = c;
+	return dash != NULL ? strtol(dash + 1, NULL, 10) : -1;
+}
+
+/* Another action on the account takes the transaction number a preview
+ * showed: the submission still signs what was reviewed, under the next
+ * number (before the fix, the number was counted before the head's lock
+ * and the two actions collided). */
+START_TEST(test_preview_then_number_taken)
+{
+	db *d = connect_as(dbname, "alice");
+	receive(d, "N1");
+	entry_item it;
+	ledger_request q = transfer_by_serial("N1", &it);
+	char *text = NULL;
+	size_t len = 0;
+	ledger_signers who;
+	errbuf err = {0};
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_OK);
+	db *other = connect_as(dbname, "alice");
+	receive(other, "N2");
+	db_close(other);
+	q.expect = text;
+	q.expectlen = len;
+	ledger_result res;
+	status st = ledger_submit(d, &q, &res, &err);
+	ck_assert_msg(st == ST_OK, "submit: %s", err_text(&err, st));
+	char *signed_text = stored_text(d, res.index);
+	ck_assert_int_eq(txn_seq(signed_text), txn_seq(text) + 1);
+	ck_assert_int_eq(strtol(strrchr(res.txn, '-') + 1, NULL, 10), txn_seq(signed_text));
+	free(text);
+	free(signed_text);
+	db_close(d);
+	expect_verified();
+}
+END_TEST
+
 START_TEST(test_preview_then_items_change)
 {
 	db *d = connect_as(dbname, "alice");
@@ -919,6 +966,27 @@ START_TEST(test_same_entry)
 	ck_assert(!ledger_same_entry(a, strlen(a), d, strlen(d), &line));
 	ck_assert_uint_eq(line, 2);
 	ck_assert(ledger_same_entry("", 0, "", 0, NULL));
+	/* the transaction's sequence number may move (another action on the
+	 * account took it); its account and year, or the line's place, may not */
+#define TXN_ENTRY(t) "custos-entry/v1 o\nindex 4\nprev AAAA\ntime 2026-01-01T00:00:00.000000Z\n" \
+		     "action transfer\n" t "\naccount 123456\n"
+	const char *t1 = TXN_ENTRY("txn 123456-2026-0004"), *t2 = TXN_ENTRY("txn 123456-2026-0005");
+	const char *t3 = TXN_ENTRY("txn 123457-2026-0004"), *t4 = TXN_ENTRY("txn 123456-2027-0004");
+	const char *t5 = TXN_ENTRY("txn -"), *t6 = TXN_ENTRY("txn 123456-2026-10004");
+	ck_assert(ledger_same_entry(t1, strlen(t1), t2, strlen(t2), &line));
+	ck_assert(ledger_same_entry(t1, strlen(t1), t6, strlen(t6), &line));
+	ck_assert(!ledger_same_entry(t1, strlen(t1), t3, strlen(t3), &line));
+	ck_assert_uint_eq(line, 6);
+	ck_assert(!ledger_same_entry(t1, strlen(t1), t4, strlen(t4), &line));
+	ck_assert(!ledger_same_entry(t1, strlen(t1), t5, strlen(t5), &line));
+	ck_assert(!ledger_same_entry(t5, strlen(t5), t1, strlen(t1), &line));
+	const char *moved = "custos-entry/v1 o\nindex 4\nprev AAAA\ntime 2026-01-01T00:00:00.000000Z\n"
+			    "action transfer\naccount 123456-2026-0004\ntxn 123456-2026-0004\n";
+	const char *moved2 = "custos-entry/v1 o\nindex 4\nprev AAAA\ntime 2026-01-01T00:00:00.000000Z\n"
+			     "action transfer\naccount 123456-2026-0005\ntxn 123456-2026-0004\n";
+	ck_assert(!ledger_same_entry(moved, strlen(moved), moved2, strlen(moved2), &line));
+	ck_assert_uint_eq(line, 6);
+#undef TXN_ENTRY
 }
 END_TEST
 
@@ -1053,6 +1121,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_pipeline_failure);
 	tcase_add_test(t, test_preview_equals_submit);
 	tcase_add_test(t, test_preview_then_items_change);
+	tcase_add_test(t, test_preview_then_number_taken);
 	tcase_add_test(t, test_preview_refuses_as_submit);
 	tcase_add_loop_test(t, test_random_walk, 0, 5);
 	suite_add_tcase(s, t);

@@ -159,7 +159,7 @@ expect_out 'already recorded' as alice possession --item 'kind=equipment alc=4 c
 [ "$(q "SELECT size FROM custos.log_head")" = $((before + 1)) ] || { echo "FAIL: idempotency"; fails=$((fails+1)); }
 
 # --- appointments: an alternate acts for the account --------------------------------------
-expect_err 1 'may not write to the log' as carol transfer --account 123456 --to COR --serial KG9
+expect_err 1 'carol is not custodian or alternate of account 123456' as carol transfer --account 123456 --to COR --serial KG9
 ok asw adm carol account appoint 123456 --person carol --role alternate
 ok as carol possession --account 123456 --item 'kind=equipment alc=4 class=U serial=ALT1 title=ALTERNATE'
 expect_err 1 'already holds role alternate' asw adm carol account appoint 123456 --person carol --role alternate
