@@ -3,6 +3,15 @@
 # and, the first time, fill it with demo data made through custos's own
 # commands.  Prints the environment to use it.  Run by `make run`.
 #
+# The server listens on localhost:DEMO_PORT (5439 by default) with TLS only:
+# a throwaway CA of the demo's own (DIR/tls, remade before it expires)
+# signs the server's certificate, custos checks it (sslmode=verify-full),
+# and the server takes only clients with the demo's client certificate
+# (DIR/tls/client.key, readable by the demo's owner alone), so the TCP port
+# is as closed to other local users as the owner's Unix socket (DIR, 0700).
+# The demo's people log in by trust on top of that; docs/deploy.md says how
+# production authenticates.
+#
 # Demo keys are TEST-ONLY keys (public seeds, tests/testkey.h) in DIR/keys,
 # all with the passphrase "TEST-ONLY passphrase, never use": one per person,
 # the log key (log.key) and an oversight body's witness key (witness.key).
@@ -12,7 +21,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 C=$ROOT/$BUILD/custos MKKEY=$ROOT/$BUILD/tests/mktestkey
 PASS='TEST-ONLY passphrase, never use'
 BIN=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-PORT=5439
+PORT=${DEMO_PORT:-5439}
+. "$ROOT/tests/tls_lib.sh"
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 mkdir -p "$DIR"
@@ -29,11 +39,36 @@ chmod 700 "$DIR"
 if [ ! -d "$DIR/data" ]; then
 	as_pg "$BIN/initdb" -D "$DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log"
 fi
-if ! as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
-	as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w \
-		-o "-c listen_addresses='' -c unix_socket_directories=$DIR -c port=$PORT" start >/dev/null
+fresh_tls=
+if ! openssl x509 -checkend 86400 -noout -in "$DIR/tls/server.crt" >/dev/null 2>&1; then
+	rm -rf "$DIR/tls"
+	tls_make "$DIR/tls" 30
+	fresh_tls=1
 fi
-export PGHOST=$DIR PGPORT=$PORT PGUSER=postgres PGDATABASE=custos
+# the server reads its own key; the client key stays its user's (libpq
+# takes a private key only from its own user or root)
+[ "$(id -u)" = 0 ] && chown postgres: "$DIR/tls/server.key"
+cat >"$DIR/pg_hba.conf" <<EOF
+# custos demo (tests/demo.sh): the owner's Unix socket; TCP with TLS and
+# the demo's client certificate only
+local   all all                trust
+hostssl all all 127.0.0.1/32   trust clientcert=verify-ca
+hostssl all all ::1/128        trust clientcert=verify-ca
+EOF
+OPTS="-c listen_addresses=localhost -c unix_socket_directories=$DIR -c port=$PORT -c ssl=on"
+OPTS="$OPTS -c ssl_cert_file=$DIR/tls/server.crt -c ssl_key_file=$DIR/tls/server.key"
+OPTS="$OPTS -c ssl_ca_file=$DIR/tls/ca.crt -c hba_file=$DIR/pg_hba.conf"
+if ! as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
+	as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -o "$OPTS" start >/dev/null
+elif [ "$(PGHOST=$DIR PGPORT=$PORT psql -U postgres -d postgres -qAtXc 'SHOW ssl')" != on ]; then
+	# a demo server from before TLS: start it again with it
+	as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -o "$OPTS" restart >/dev/null
+elif [ -n "$fresh_tls" ]; then
+	as_pg "$BIN/pg_ctl" -D "$DIR/data" reload >/dev/null
+fi
+# Everything below, the demo's making included, goes over TLS.
+export PGHOST=localhost PGPORT=$PORT PGSSLMODE=verify-full PGSSLROOTCERT="$DIR/tls/ca.crt" \
+	PGSSLCERT="$DIR/tls/client.crt" PGSSLKEY="$DIR/tls/client.key" PGUSER=postgres PGDATABASE=custos
 if [ "$(psql -d postgres -qAtXc "SELECT count(*) FROM pg_database WHERE datname = 'custos'")" = 0 ] ||
    [ ! -f "$DIR/demo.done" ]; then
 	echo "demo: making the demo ledger (once)..." >&2
@@ -118,4 +153,5 @@ if [ ! -f "$DIR/oversight.done" ]; then
 	PGUSER=dave "$C" log export --out "$DIR/bundle" >/dev/null
 	touch "$DIR/oversight.done"
 fi
-echo "export PGHOST=$DIR PGPORT=$PORT PGDATABASE=custos"
+printf 'export PGHOST=localhost PGPORT=%s PGSSLMODE=verify-full PGSSLROOTCERT=%q PGSSLCERT=%q PGSSLKEY=%q PGDATABASE=custos\n' \
+	"$PORT" "$DIR/tls/ca.crt" "$DIR/tls/client.crt" "$DIR/tls/client.key"

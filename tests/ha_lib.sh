@@ -2,9 +2,6 @@
 # replication, for failover tests.  Sourced by tests that also source
 # tests/ledger_lib.sh (for pg_as, pg_bindir and the ledger helpers).
 #
-#   ha_tls DIR                 a throwaway CA, a server certificate for
-#                              "localhost" and a client certificate, in DIR;
-#                              and a second CA that vouches for nobody here
 #   ha_start                   node 0 primary, node 1 its synchronous standby;
 #                              both on TCP (localhost, TLS required, client
 #                              certificates checked) and a Unix socket;
@@ -21,31 +18,9 @@
 # Every commit waits for the standby: synchronous_standby_names = '*' and
 # synchronous_commit = on on both nodes (a promoted standby keeps them).
 
+. "$(dirname "${BASH_SOURCE[0]}")/tls_lib.sh"
 HA_DIR= HA_PRIMARY=0
 HA_PORT=()
-
-ha_tls() {
-	local d=$1
-	mkdir -p "$d"
-	(
-		cd "$d" || exit 1
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-			-subj "/CN=custos test CA (TEST ONLY)" -keyout ca.key -out ca.crt 2>/dev/null &&
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-			-subj "/CN=another CA (TEST ONLY)" -keyout other.key -out other.crt 2>/dev/null &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null &&
-		printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext &&
-		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-			-extfile server.ext -out server.crt 2>/dev/null &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-subj "/CN=custos client" -keyout client.key -out client.csr 2>/dev/null &&
-		printf 'extendedKeyUsage=clientAuth\n' >client.ext &&
-		openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-			-extfile client.ext -out client.crt 2>/dev/null
-	) || { echo "ha_lib: cannot make the test certificates" >&2; return 1; }
-	chmod 600 "$d"/*.key
-}
 
 # The settings of both nodes (the standby's come with its base backup).
 ha_conf() {
@@ -73,7 +48,7 @@ ha_start() {
 	bin=$(pg_bindir)
 	HA_DIR=$(mktemp -d /tmp/custos-ha.XXXXXX) || return 1
 	chmod 700 "$HA_DIR"
-	ha_tls "$HA_DIR/tls" || return 1
+	tls_make "$HA_DIR/tls" || return 1
 	[ "$(id -u)" = 0 ] && chown -R postgres: "$HA_DIR"
 	pg_as "$bin/initdb" -D "$HA_DIR/n0" -A trust -U postgres --no-sync -E UTF8 \
 		--locale=C.UTF-8 >"$HA_DIR/initdb.log" 2>&1 || { cat "$HA_DIR/initdb.log" >&2; return 1; }
