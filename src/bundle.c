@@ -646,7 +646,7 @@ status bundle_verify(const char *dir, const bundle_opts *opts, bundle_report *re
 	}
 	if (!vr.valid) {
 		char why[256] = "";
-		if (strstr(vr.reason, "signatures") != NULL)
+		if (vr.fault == VF_SIGNATURES)
 			explain(&be, reg, vr.failed_index, why, sizeof why);
 		fail_at(rep, BF_ENTRY, true, vr.failed_index, "%s%s%s%s", vr.reason,
 			why[0] ? " (" : "", why, why[0] ? ")" : "");

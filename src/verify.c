@@ -28,6 +28,7 @@ typedef struct chunk {
 	/* results */
 	bool failed;
 	uint64_t failed_index;
+	verify_fault fault;
 	char reason[256];
 	bool first_ok;            /* record lo passed parse, index and origin */
 	merkle_hash first_prev;
@@ -37,10 +38,12 @@ typedef struct chunk {
 
 /* Record the first fault of this chunk: "<what>" or "<what>: <detail>",
  * cut to fit the reason buffer. */
-static void chunk_fail(chunk *c, uint64_t i, const char *what, const char *detail)
+static void chunk_fail(chunk *c, uint64_t i, verify_fault f, const char *what,
+		       const char *detail)
 {
 	c->failed = true;
 	c->failed_index = i;
+	c->fault = f;
 	size_t n = strlen(what);
 	if (n >= sizeof c->reason)
 		n = sizeof c->reason - 1;
@@ -76,13 +79,13 @@ static bool check_record(chunk *c, uint64_t i, note *n, const key_public **signe
 	entry e;
 	sha256_leaf(r->data, r->len, c->leaves[i]);
 	if (note_parse((const char *)r->data, r->len, n, &err) != ST_OK) {
-		chunk_fail(c, i, "not a valid signed note", err.msg);
+		chunk_fail(c, i, VF_NOTE, "not a valid signed note", err.msg);
 		return false;
 	}
 	status st = entry_parse(n->text, n->textlen, &e, &err);
 	if (st != ST_OK) {
 		entry_free(&e);
-		chunk_fail(c, i, "not a valid log entry", err.msg);
+		chunk_fail(c, i, VF_ENTRY, "not a valid log entry", err.msg);
 		return false;
 	}
 	bool ok = false;
@@ -90,15 +93,15 @@ static bool check_record(chunk *c, uint64_t i, note *n, const key_public **signe
 	if (e.index != i) {
 		snprintf(what, sizeof what, "index field says %llu but the entry is at position %llu",
 			 (unsigned long long)e.index, (unsigned long long)i);
-		chunk_fail(c, i, what, NULL);
+		chunk_fail(c, i, VF_INDEX, what, NULL);
 	} else if (strcmp(e.origin, c->origin) != 0) {
-		chunk_fail(c, i, "origin differs from the first entry's", e.origin);
+		chunk_fail(c, i, VF_ORIGIN, "origin differs from the first entry's", e.origin);
 	} else if (i == 0 && !sodium_is_zero(e.prev, SHA256_LEN)) {
-		chunk_fail(c, i, "prev of the first entry must be 32 zero bytes", NULL);
+		chunk_fail(c, i, VF_PREV, "prev of the first entry must be 32 zero bytes", NULL);
 	} else if (i > c->lo && memcmp(e.prev, c->leaves[i - 1], SHA256_LEN) != 0) {
-		chunk_fail(c, i, "prev does not match the leaf hash of the previous entry", NULL);
+		chunk_fail(c, i, VF_PREV, "prev does not match the leaf hash of the previous entry", NULL);
 	} else if (i > c->lo && e.time_us < c->last_time) {
-		chunk_fail(c, i, "time goes backwards from the previous entry", NULL);
+		chunk_fail(c, i, VF_TIME, "time goes backwards from the previous entry", NULL);
 	} else {
 		size_t need = entry_required_signers(&e), nsigners = 0;
 		at_ctx at = {c->opts, i};
@@ -109,7 +112,7 @@ static bool check_record(chunk *c, uint64_t i, note *n, const key_public **signe
 					 &nsigners, &err);
 		if (st != ST_OK) {
 			snprintf(what, sizeof what, "%s entry: signatures", entry_action_name(e.action));
-			chunk_fail(c, i, what, err.msg);
+			chunk_fail(c, i, VF_SIGNATURES, what, err.msg);
 		} else {
 			ok = true;
 			c->signatures += nsigners;
@@ -145,7 +148,7 @@ static void *worker_run(void *arg)
 			break;
 		chunk *c = &pool->chunks[k];
 		if (n == NULL || signers == NULL) {
-			chunk_fail(c, c->lo, "out of memory", NULL);
+			chunk_fail(c, c->lo, VF_NOMEM, "out of memory", NULL);
 			continue;
 		}
 		for (uint64_t i = c->lo; i < c->hi; i++)
@@ -164,10 +167,11 @@ static unsigned online_cpus(void)
 	return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
 }
 
-static void report_fail(verify_report *rep, uint64_t i, const char *reason)
+static void report_fail(verify_report *rep, uint64_t i, verify_fault f, const char *reason)
 {
 	rep->valid = false;
 	rep->failed_index = i;
+	rep->fault = f;
 	snprintf(rep->reason, sizeof rep->reason, "%s", reason);
 }
 
@@ -240,7 +244,8 @@ static status verify_run(const record *recs, uint64_t n, const char *framing_msg
 	rep->threads = nthreads;
 	rep->valid = true;
 	if (n == 0) {
-		report_fail(rep, 0, framing_bad ? framing_msg : "the log is empty");
+		report_fail(rep, 0, framing_bad ? VF_FRAMING : VF_EMPTY,
+			    framing_bad ? framing_msg : "the log is empty");
 		goto out;
 	}
 	if (!first_origin(&recs[0], rep->origin))
@@ -272,18 +277,18 @@ static status verify_run(const record *recs, uint64_t n, const char *framing_msg
 		const chunk *c = &chunks[k];
 		if (k > 0 && c->first_ok) {
 			if (memcmp(c->first_prev, leaves[c->lo - 1], SHA256_LEN) != 0)
-				report_fail(rep, c->lo,
+				report_fail(rep, c->lo, VF_PREV,
 					    "prev does not match the leaf hash of the previous entry");
 			else if (c->first_time < chunks[k - 1].last_time)
-				report_fail(rep, c->lo, "time goes backwards from the previous entry");
+				report_fail(rep, c->lo, VF_TIME, "time goes backwards from the previous entry");
 		}
 		if (rep->valid && c->failed)
-			report_fail(rep, c->failed_index, c->reason);
+			report_fail(rep, c->failed_index, c->fault, c->reason);
 		rep->signatures += c->signatures;
 		rep->two_person += c->two_person;
 	}
 	if (rep->valid && framing_bad)
-		report_fail(rep, n, framing_msg);
+		report_fail(rep, n, VF_FRAMING, framing_msg);
 	if (rep->valid) {
 		merkle_stream ms = {0};
 		for (uint64_t i = 0; i < n; i++)

@@ -33,8 +33,25 @@ typedef struct verify_opts {
 	unsigned chunk_records; /* records per unit of work; 0: the default (1024) */
 } verify_opts;
 
+/* What kind of fault made a log invalid (verify_report.fault), for callers
+ * that act on it; the reason is its words. */
+typedef enum verify_fault {
+	VF_NONE,        /* valid */
+	VF_EMPTY,       /* no records */
+	VF_FRAMING,     /* a record's length framing is broken */
+	VF_NOTE,        /* not a valid signed note */
+	VF_ENTRY,       /* not a valid log entry */
+	VF_INDEX,       /* the index field is not the record's position */
+	VF_ORIGIN,      /* origin differs from the first entry's */
+	VF_PREV,        /* prev is not the previous leaf hash */
+	VF_TIME,        /* time goes backwards */
+	VF_SIGNATURES,  /* not signed by the trusted keys the entry needs */
+	VF_NOMEM        /* could not be checked: out of memory */
+} verify_fault;
+
 typedef struct verify_report {
 	bool valid;
+	verify_fault fault;      /* VF_NONE if valid */
 	uint64_t entries;        /* records checked (all of them if valid) */
 	uint64_t failed_index;   /* if !valid: the first failing record, 0-based */
 	char reason[256];        /* if !valid: why it failed */

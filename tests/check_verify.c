@@ -137,6 +137,40 @@ START_TEST(tampered_any_chunking)
 }
 END_TEST
 
+/* Each committed tampered log fails with the fault of its kind, as a code
+ * (callers act on the code, never on the reason's words), and the same code
+ * however the log is cut into runs. */
+START_TEST(tampered_fault_codes)
+{
+	static const struct {
+		const char *name;
+		verify_fault fault;
+	} cases[] = {
+		{"broken-chain", VF_PREV},          {"destroy-one-signature", VF_SIGNATURES},
+		{"forged-signature", VF_SIGNATURES}, {"removed", VF_INDEX},
+		{"swapped", VF_INDEX},              {"time-backwards", VF_TIME},
+		{"truncated", VF_FRAMING},          {"untrusted-key", VF_SIGNATURES},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char path[128];
+		snprintf(path, sizeof path, "tests/vectors/tampered/%s.log", cases[i].name);
+		logfile_map m;
+		ck_assert_int_eq(logfile_open(path, &m, NULL), ST_OK);
+		for (unsigned chunk = 1; chunk <= 4; chunk++) {
+			verify_report r = run_chunked(m.data, m.len, 2, chunk);
+			ck_assert_msg(!r.valid && r.fault == cases[i].fault,
+				      "%s, runs of %u: fault %d (%s), want %d", cases[i].name, chunk,
+				      (int)r.fault, r.reason, (int)cases[i].fault);
+		}
+		logfile_close(&m);
+	}
+	verify_report r = run(good.data, good.len, 2);
+	ck_assert(r.valid && r.fault == VF_NONE);
+	r = run(good.data, 0, 1);
+	ck_assert(!r.valid && r.fault == VF_EMPTY);
+}
+END_TEST
+
 START_TEST(untrusted_everything)
 {
 	trust none = {0};
@@ -145,6 +179,7 @@ START_TEST(untrusted_everything)
 	ck_assert_int_eq(verify_log(good.data, good.len, &o, &r), ST_OK);
 	ck_assert(!r.valid);
 	ck_assert_uint_eq(r.failed_index, 0);
+	ck_assert_uint_eq(r.fault, VF_SIGNATURES);
 	ck_assert_ptr_nonnull(strstr(r.reason, "no signature from a trusted key"));
 }
 END_TEST
@@ -159,6 +194,7 @@ int main(void)
 	tcase_add_test(tc, prefixes_and_cuts);
 	tcase_add_test(tc, every_flip_caught);
 	tcase_add_test(tc, tampered_any_chunking);
+	tcase_add_test(tc, tampered_fault_codes);
 	tcase_add_test(tc, untrusted_everything);
 	suite_add_tcase(s, tc);
 	return check_run(s);
