@@ -578,7 +578,11 @@ static status link_items(work *w)
 }
 
 /* Set the custody of all the entry's items, and write their history in
- * the same statement. */
+ * the same statement.  The items are joined by identity so that the plan
+ * (generic: planned once per connection) looks each one up by its key;
+ * with `id = ANY (...)` the planner could intersect it with the row-level
+ * policy's conditions, reading every item of the account and every item
+ * in transit. */
 static status set_custody(work *w, const char *account, const char *status_name,
 			  const char *holder, const char *peer, const char *incident)
 {
@@ -593,7 +597,7 @@ static status set_custody(work *w, const char *account, const char *status_name,
 			    "WITH u AS (UPDATE item SET account = $2, status = $3, holder = $4, "
 			    "peer = $5, incident = $6, last_txn = $7, last_idx = $8::bigint, "
 			    "since = 'epoch'::timestamptz + $9::bigint * interval '1 microsecond' "
-			    "WHERE id = ANY ($1::bigint[]) RETURNING id) "
+			    "FROM unnest($1::bigint[]) AS k(id) WHERE item.id = k.id RETURNING item.id) "
 			    "INSERT INTO entry_item (item_id, idx) SELECT id, $8::bigint FROM u",
 			    9, p, NULL, w->err);
 	w->linked = st == ST_OK;

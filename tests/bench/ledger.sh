@@ -12,8 +12,12 @@
 # and the ratios to pgbench's 1-client rate measured in the same run.  A
 # benchmark reports: it exits non-zero only when a program fails, not when
 # the machine is slow.  Every failed action is counted and printed.
+#
+# Then one client on an account holding BENCH_LARGE_ITEMS items, next to
+# one client on a small account in the same rounds: an action's cost must
+# not grow with the items an account (or the ledger) holds.
 set -u
-: "${BUILD:=build/bench}" "${BENCH_ROUNDS:=3}" "${BENCH_SECONDS:=3}"
+: "${BUILD:=build/bench}" "${BENCH_ROUNDS:=3}" "${BENCH_SECONDS:=3}" "${BENCH_LARGE_ITEMS:=100000}"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/pg.sh"
 pg_start fsync || exit 1
@@ -69,5 +73,17 @@ for n in $CLIENTS; do
 		"$(printf '%.0f (%.2f) [%s]' "$d" "$(awk -v a="$d" -v b="$p1" 'BEGIN { print a / b }')" "$(paste -sd' ' "$W/diff.$n")")" \
 		"$(printf '%.0f (%.2f)' "$p" "$(awk -v a="$p" -v b="$p1" 'BEGIN { print a / b }')")"
 done
+# One client on an account holding many items, one on a small account.
+PGUSER=alice "$ROOT/$BUILD/tests/bench/bench_holdings" fill "$W/alice.key" "$BENCH_LARGE_ITEMS" \
+	<<<"$PASS" >/dev/null || exit 1
+q "ANALYZE" >/dev/null
+for r in $(seq 1 "$BENCH_ROUNDS"); do
+	custos_rate same 1 "L$r" >>"$W/large"
+	custos_rate diff 1 "L$r" >>"$W/small"
+done
+l=$(median <"$W/large") s=$(median <"$W/small")
+printf 'ledger: 1 client, account holding %s items: %.0f actions/s [%s]; small account: %.0f [%s]; ratio %.2f\n' \
+	"$BENCH_LARGE_ITEMS" "$l" "$(paste -sd' ' "$W/large")" "$s" "$(paste -sd' ' "$W/small")" \
+	"$(awk -v a="$l" -v b="$s" 'BEGIN { print a / b }')"
 echo "ledger: failed actions: $(awk '{ f += $1 } END { print f + 0 }' "$W/failures")"
 asq dave log verify | sed 's/^/ledger: log verify: /'
