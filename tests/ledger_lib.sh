@@ -101,6 +101,17 @@ expect_err() {
 # A state-table query as the owner: psql prints the bare value.
 q() { psql -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
 
+# gapfree WHAT: every account's transaction numbers and the log's indexes
+# run without a gap; a failure names WHAT.
+gapfree() {
+	local bad
+	bad=$(q "SELECT count(*) FROM (SELECT account, year, count(*) AS n, max(seq) AS m
+		 FROM custos.txn GROUP BY 1, 2) s WHERE n <> m")
+	[ "$bad" = 0 ] || { echo "FAIL ($1): transaction numbers have gaps"; fails=$((fails+1)); }
+	[ "$(q "SELECT count(*) = max(idx) + 1 FROM custos.log_entry")" = t ] ||
+		{ echo "FAIL ($1): log indexes have gaps"; fails=$((fails+1)); }
+}
+
 finish() {
 	if [ "$fails" -ne 0 ]; then
 		echo "$fails check(s) failed"

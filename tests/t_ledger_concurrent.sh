@@ -11,15 +11,6 @@ setup_ledger
 WORKERS=6
 ROUNDS=${CONCURRENT_ROUNDS:-12}
 
-gapfree() {
-	local bad
-	bad=$(q "SELECT count(*) FROM (SELECT account, year, count(*) AS n, max(seq) AS m
-		 FROM custos.txn GROUP BY 1, 2) s WHERE n <> m")
-	[ "$bad" = 0 ] || { echo "FAIL ($1): transaction numbers have gaps"; fails=$((fails+1)); }
-	[ "$(q "SELECT count(*) = max(idx) + 1 FROM custos.log_entry")" = t ] ||
-		{ echo "FAIL ($1): log indexes have gaps"; fails=$((fails+1)); }
-}
-
 # worker WHO ACCOUNT TAG: ROUNDS times, take a new item on (possession) and
 # send it to the COR (transfer); one line per failed action in $W/fail.TAG.
 worker() {

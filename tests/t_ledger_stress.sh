@@ -8,15 +8,6 @@
 setup_ledger
 ROUNDS=${STRESS_ROUNDS:-15}
 
-gapfree() {
-	local bad
-	bad=$(q "SELECT count(*) FROM (SELECT account, year, count(*) AS n, max(seq) AS m
-		 FROM custos.txn GROUP BY 1, 2) s WHERE n <> m")
-	[ "$bad" = 0 ] || { echo "FAIL ($1): transaction numbers have gaps"; fails=$((fails+1)); }
-	[ "$(q "SELECT count(*) = max(idx) + 1 FROM custos.log_entry")" = t ] ||
-		{ echo "FAIL ($1): log indexes have gaps"; fails=$((fails+1)); }
-}
-
 # --- two processes transfer the same item at once ------------------------------
 items=()
 for i in $(seq 1 "$ROUNDS"); do items+=(--item "kind=equipment alc=1 class=C serial=R$i title=KG-175D"); done
