@@ -1239,6 +1239,162 @@ static void commit(replay *r, const entry *e, plan *pl)
 	}
 }
 
+/* ---- seeding: a partial state read from the database --------------------- */
+
+static char *arena_strdup(arena *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = arena_alloc(a, n);
+	if (p != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
+void replay_seed_head(replay *r, const char *origin, uint64_t size,
+		      const uint8_t last_leaf[SHA256_LEN], int64_t last_time_us)
+{
+	snprintf(r->origin, sizeof r->origin, "%s", origin);
+	r->size = size;
+	memcpy(r->last_leaf, last_leaf, SHA256_LEN);
+	r->last_time = last_time_us;
+}
+
+status replay_seed_account(replay *r, const replay_account *a)
+{
+	if (strlen(a->number) != ENTRY_ACCOUNT_LEN)
+		return ST_FORMAT;
+	if (find_account(r, a->number) != NULL)
+		return ST_EXISTS;
+	account *ac = arena_alloc(&r->mem, sizeof *ac);
+	char *name = arena_strdup(&r->mem, a->name);
+	if (ac == NULL || name == NULL || !table_reserve(&r->accounts, 1))
+		return ST_NOMEM;
+	memset(ac, 0, sizeof *ac);
+	memcpy(ac->number, a->number, ENTRY_ACCOUNT_LEN + 1);
+	ac->name = name;
+	ac->opened_index = a->opened_index;
+	ac->opened_us = a->opened_us;
+	ac->last_inventory_us = a->last_inventory_us;
+	table_insert(&r->accounts, ac);
+	return ST_OK;
+}
+
+status replay_seed_seq(replay *r, const char *number, int year, uint64_t last)
+{
+	account *ac = find_account(r, number);
+	if (ac == NULL)
+		return ST_NOTFOUND;
+	txn_seq *sq = find_seq(ac, year);
+	if (sq == NULL) {
+		txn_seq *seqs = grow(ac->seqs, &ac->capseqs, ac->nseqs + 1, sizeof *seqs);
+		if (seqs == NULL)
+			return ST_NOMEM;
+		ac->seqs = seqs;
+		sq = &ac->seqs[ac->nseqs++];
+		sq->year = year;
+	}
+	sq->last = last;
+	return ST_OK;
+}
+
+status replay_seed_person(replay *r, const replay_person *p)
+{
+	if (find_person(r, p->key.name) != NULL ||
+	    table_find(&r->person_keys, p->key.pk, KEY_PK_LEN) != NULL)
+		return ST_EXISTS;
+	person *x = arena_alloc(&r->mem, sizeof *x);
+	if (x == NULL || !table_reserve(&r->persons, 1) || !table_reserve(&r->person_keys, 1))
+		return ST_NOMEM;
+	memset(x, 0, sizeof *x);
+	x->key = p->key;
+	x->enrolled_index = p->enrolled_index;
+	x->revoked = p->revoked;
+	x->revoked_index = p->revoked_index;
+	table_insert(&r->persons, x);
+	table_insert(&r->person_keys, x);
+	return ST_OK;
+}
+
+status replay_seed_role(replay *r, const replay_role *ro)
+{
+	person *p = find_person(r, ro->person);
+	account *a = ro->account[0] ? find_account(r, ro->account) : NULL;
+	if (p == NULL || (ro->account[0] && a == NULL))
+		return ST_NOTFOUND;
+	if (has_role(p, ro->role, a))
+		return ST_EXISTS;
+	role_rec *roles = grow(p->roles, &p->caproles, p->nroles + 1, sizeof *roles);
+	if (roles == NULL)
+		return ST_NOMEM;
+	p->roles = roles;
+	p->roles[p->nroles++] = (role_rec){ro->role, a, ro->since_index};
+	if (ro->role == ROLE_ADMINISTRATOR)
+		r->nadmins++;
+	return ST_OK;
+}
+
+status replay_seed_txn(replay *r, const replay_txn *t, uint64_t count,
+		       const replay_incident *inc)
+{
+	if (strlen(t->number) > ENTRY_TXN_MAX || strlen(t->peer) > ENTRY_ACCOUNT_LEN ||
+	    strlen(t->ref) > ENTRY_TXN_MAX)
+		return ST_FORMAT;
+	account *a = find_account(r, t->account);
+	if (a == NULL)
+		return ST_NOTFOUND;
+	if (find_txn(r, t->number) != NULL)
+		return ST_EXISTS;
+	txn *x = arena_alloc(&r->mem, sizeof *x);
+	const char *holder = arena_strdup(&r->mem, t->holder);
+	if (x == NULL || holder == NULL || !table_reserve(&r->txns, 1))
+		return ST_NOMEM;
+	memset(x, 0, sizeof *x);
+	memcpy(x->number, t->number, strlen(t->number) + 1);
+	x->action = t->action;
+	x->index = t->index;
+	x->acct = a;
+	memcpy(x->peer, t->peer, strlen(t->peer) + 1);
+	memcpy(x->ref, t->ref, strlen(t->ref) + 1);
+	x->holder = holder;
+	x->count = count;
+	x->open = t->open;
+	if (inc != NULL) {
+		x->category = inc->category;
+		x->updates = inc->updates;
+		x->last_update_us = inc->last_update_us;
+		x->time_us = inc->reported_us;
+		x->closed_index = inc->closed_index;
+		x->closed_us = inc->closed_us;
+	}
+	table_insert(&r->txns, x);
+	return ST_OK;
+}
+
+status replay_seed_item(replay *r, const replay_item *it, const char *under)
+{
+	char id[ITEM_ID_MAX];
+	size_t idlen = item_id(&it->facts, id);
+	if (table_find(&r->items, id, idlen) != NULL)
+		return ST_EXISTS;
+	account *a = find_account(r, it->account);
+	txn *u = under[0] ? find_txn(r, under) : NULL;
+	if (a == NULL || (under[0] && u == NULL) || (unsigned)it->status >= ITEM__COUNT)
+		return ST_NOTFOUND;
+	item *x = arena_alloc(&r->mem, sizeof *x + idlen);
+	if (x == NULL || !table_reserve(&r->items, 1))
+		return ST_NOMEM;
+	memset(x, 0, sizeof *x);
+	memcpy(x->id, id, idlen);
+	x->idlen = idlen;
+	item_set_facts(x, &it->facts);
+	x->status = (uint8_t)it->status;
+	x->acct = a;
+	x->under = u;
+	x->last = find_txn(r, it->last_txn);
+	table_insert(&r->items, x);
+	return ST_OK;
+}
+
 /* ---- replay_apply -------------------------------------------------------- */
 
 status replay_apply(replay *r, const uint8_t *rec, size_t len, errbuf *err)
@@ -1382,14 +1538,17 @@ void replay_each_item(const replay *r, bool (*fn)(void *ctx, const replay_item *
 		item_facts(x, &ri.facts);
 		ri.status = (item_status)x->status;
 		ri.account = x->acct->number;
-		ri.holder = x->status == ITEM_ISSUED ? x->under->holder : "";
-		ri.peer = (x->status == ITEM_IN_TRANSIT || x->status == ITEM_TRANSFERRED)
-				  ? x->under->peer
+		/* (under and last are always set in a replay of the whole log;
+		 * a seeded one may lack them) */
+		const txn *u = x->under, *last = x->last;
+		ri.holder = x->status == ITEM_ISSUED && u != NULL ? u->holder : "";
+		ri.peer = (x->status == ITEM_IN_TRANSIT || x->status == ITEM_TRANSFERRED) && u != NULL
+				  ? u->peer
 				  : "";
-		ri.last_txn = x->last->number;
-		ri.last_index = x->last->index;
-		ri.since_us = x->last->time_us;
-		ri.incident = x->status == ITEM_INCIDENT ? x->under->number : "";
+		ri.last_txn = last != NULL ? last->number : "";
+		ri.last_index = last != NULL ? last->index : 0;
+		ri.since_us = last != NULL ? last->time_us : 0;
+		ri.incident = x->status == ITEM_INCIDENT && u != NULL ? u->number : "";
 		if (!fn(ctx, &ri))
 			return;
 	}

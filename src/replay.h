@@ -129,4 +129,33 @@ typedef struct replay_incident {
 void replay_each_incident(const replay *r, bool (*fn)(void *ctx, const replay_incident *i),
 			  void *ctx);
 
+/* ---- seeding: one entry judged against the database's records ----------
+ *
+ * The server (src/pg/) judges every appended material entry with this
+ * module, the same code as the replay of the whole log: it seeds an empty
+ * replay with the records the entry touches, as the database holds them,
+ * and calls replay_apply with the entry (signatures trusted: the server has
+ * verified them).  Seed in this order: the head; the accounts; then their
+ * transaction numbers, the people and their roles, the transactions, the
+ * items.  A record that names one not seeded (a role's or transaction's
+ * account, an item's account or the transaction it is under) is ST_NOTFOUND;
+ * one seeded twice ST_EXISTS; a malformed one ST_FORMAT; ST_NOMEM. */
+
+/* The log as it stands before the entry: size, last leaf, time, origin. */
+void replay_seed_head(replay *r, const char *origin, uint64_t size,
+		      const uint8_t last_leaf[32], int64_t last_time_us);
+status replay_seed_account(replay *r, const replay_account *a) CUSTOS_WARN_UNUSED;
+/* The last transaction number account `number` gave in `year`. */
+status replay_seed_seq(replay *r, const char *number, int year, uint64_t last) CUSTOS_WARN_UNUSED;
+/* A person's key and enrolment (their roles come by replay_seed_role). */
+status replay_seed_person(replay *r, const replay_person *p) CUSTOS_WARN_UNUSED;
+status replay_seed_role(replay *r, const replay_role *ro) CUSTOS_WARN_UNUSED;
+/* A transaction with the number of items now under it (issued, in transit
+ * or under an incident by it); inc: an incident report's incident, else
+ * NULL.  t->open as the ledger records it. */
+status replay_seed_txn(replay *r, const replay_txn *t, uint64_t count,
+		       const replay_incident *inc) CUSTOS_WARN_UNUSED;
+/* An item, under transaction `under` ("" for none: rules_item.under). */
+status replay_seed_item(replay *r, const replay_item *it, const char *under) CUSTOS_WARN_UNUSED;
+
 #endif

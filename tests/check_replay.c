@@ -210,11 +210,27 @@ static char *make(const spec *s, size_t *len)
 	return signed_note;
 }
 
+static replay *seed_from(const replay *from);
+static bool judge_seeded; /* setup turns it on; many_items off (its size) */
+
+/* Apply s to R.  Every entry is also judged by a replay seeded with R's
+ * state (the server's way, src/pg/): the verdict must be the same, word
+ * for word. */
 static status put(const spec *s, errbuf *err)
 {
 	size_t len;
 	char *rec = make(s, &len);
+	replay *seeded_r = judge_seeded && replay_size(R) > 0 ? seed_from(R) : NULL;
+	errbuf serr = {0};
+	status sst = seeded_r != NULL ? replay_apply(seeded_r, (const uint8_t *)rec, len, &serr)
+				     : ST_OK;
 	status st = replay_apply(R, (const uint8_t *)rec, len, err);
+	if (seeded_r != NULL) {
+		ck_assert_msg(sst == st && serr.why == err->why && strcmp(serr.msg, err->msg) == 0,
+			      "seeded replay: \"%s\" (%s), the whole replay: \"%s\" (%s)",
+			      serr.msg, status_message(sst), err->msg, status_message(st));
+		replay_free(seeded_r);
+	}
 	free(rec);
 	if (st == ST_OK && is_material(s->action) && s->txn == NULL)
 		++*counter(s->account, year_of(replay_last_time(R)));
@@ -468,6 +484,106 @@ static entry_item tskey(const char *serial)
 
 /* ---- the fixture: a small ledger ----------------------------------------- */
 
+
+/* ---- a seeded replay: the server's way of judging one entry -------------- */
+
+/* The transaction an item is under, as the database records it
+ * (rules_item.under): issued or in transit, its last transaction; under an
+ * incident, the incident's. */
+static const char *under_of(const replay_item *it)
+{
+	if (it->status == ITEM_ISSUED || it->status == ITEM_IN_TRANSIT)
+		return it->last_txn;
+	return it->status == ITEM_INCIDENT ? it->incident : "";
+}
+
+typedef struct seed_ctx {
+	replay *s;
+	replay_item *items;
+	size_t nitems, cap;
+	const replay *from;
+} seed_ctx;
+
+static bool seed_account_fn(void *ctx, const replay_account *a)
+{
+	ck_assert_int_eq(replay_seed_account(((seed_ctx *)ctx)->s, a), ST_OK);
+	return true;
+}
+
+static bool seed_person_fn(void *ctx, const replay_person *p)
+{
+	ck_assert_int_eq(replay_seed_person(((seed_ctx *)ctx)->s, p), ST_OK);
+	return true;
+}
+
+static bool seed_role_fn(void *ctx, const replay_role *ro)
+{
+	ck_assert_int_eq(replay_seed_role(((seed_ctx *)ctx)->s, ro), ST_OK);
+	return true;
+}
+
+static bool collect_item_fn(void *ctx, const replay_item *it)
+{
+	seed_ctx *c = ctx;
+	if (c->nitems == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		ck_assert_ptr_nonnull(c->items = realloc(c->items, c->cap * sizeof *c->items));
+	}
+	c->items[c->nitems++] = *it;
+	return true;
+}
+
+static bool incident_fn(void *ctx, const replay_incident *i)
+{
+	find_ctx *f = ctx;
+	if (strcmp(i->txn, f->key) != 0)
+		return true;
+	f->found = true;
+	f->incident = *i;
+	return false;
+}
+
+static bool seed_txn_fn(void *ctx, const replay_txn *t)
+{
+	seed_ctx *c = ctx;
+	uint64_t count = 0;
+	for (size_t i = 0; i < c->nitems; i++)
+		count += strcmp(under_of(&c->items[i]), t->number) == 0;
+	find_ctx f = {.key = t->number};
+	replay_each_incident(c->from, incident_fn, &f);
+	ck_assert_int_eq(replay_seed_txn(c->s, t, count, f.found ? &f.incident : NULL), ST_OK);
+	/* the account's numbering: its highest number of each year (the
+	 * transactions come sorted by number, so the last one seeded wins) */
+	const char *dash = strrchr(t->number, '-');
+	ck_assert_int_eq(replay_seed_seq(c->s, t->account, atoi(dash - 4),
+					 strtoull(dash + 1, NULL, 10)),
+			 ST_OK);
+	return true;
+}
+
+/* A new replay seeded with the whole state of `from`, as the server seeds
+ * one with the records an entry touches. */
+static replay *seed_from(const replay *from)
+{
+	seed_ctx *c = calloc(1, sizeof *c);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(c->s = replay_new());
+	c->from = from;
+	replay_seed_head(c->s, replay_origin(from), replay_size(from), replay_last_leaf(from),
+			 replay_last_time(from));
+	replay_each_account(from, seed_account_fn, c);
+	replay_each_person(from, seed_person_fn, c);
+	replay_each_role(from, seed_role_fn, c);
+	replay_each_item(from, collect_item_fn, c);
+	replay_each_txn(from, seed_txn_fn, c);
+	for (size_t i = 0; i < c->nitems; i++)
+		ck_assert_int_eq(replay_seed_item(c->s, &c->items[i], under_of(&c->items[i])), ST_OK);
+	replay *s = c->s;
+	free(c->items);
+	free(c);
+	return s;
+}
+
 static void setup(void)
 {
 	ck_assert_int_eq(key_init(), ST_OK);
@@ -477,6 +593,7 @@ static void setup(void)
 	K[IMPOSTOR] = seeded(names[IMPOSTOR], "someone else");
 	K[ALIAS] = seeded(names[ALIAS], names[CUST]);
 	ncounters = 0;
+	judge_seeded = true;
 	ck_assert_ptr_nonnull(R = replay_new());
 	OK(.action = ACT_GENESIS, .key = ADMIN, .role = ROLE_ADMINISTRATOR, .sig = {ADMIN},
 	   .text = "log created");
@@ -1224,6 +1341,7 @@ static bool check_order(void *ctx, const replay_item *it)
 START_TEST(many_items)
 {
 	enum { PER = ENTRY_MAX_ITEMS, ENTRIES = 200 };
+	judge_seeded = false; /* seeding 100,000 items per entry: the other tests judge it */
 	entry_item *items = calloc(PER, sizeof *items);
 	ck_assert_ptr_nonnull(items);
 	clock_t start = clock();
