@@ -160,8 +160,11 @@ install-ext: ext
 # The tests and the demo need this tree's extension in the server: install
 # it when it differs from the one there.
 ext-installed: ext
-	$(Q)if ! cmp -s $(EXT_SO) "$$($(PG_CONFIG) --pkglibdir)/custos.so" || \
-	   ! cmp -s src/pg/custos--1.0.sql "$$($(PG_CONFIG) --sharedir)/extension/custos--1.0.sql"; then \
+	$(Q)same=yes; share="$$($(PG_CONFIG) --sharedir)/extension"; \
+	cmp -s $(EXT_SO) "$$($(PG_CONFIG) --pkglibdir)/custos.so" || same=no; \
+	for f in src/pg/custos.control src/pg/custos--*.sql; do \
+		cmp -s $$f "$$share/$${f##*/}" || same=no; done; \
+	if [ $$same = no ]; then \
 		echo "  INSTALL the custos extension into $$($(PG_CONFIG) --pkglibdir)"; \
 		$(MAKE) --no-print-directory install-ext; fi
 

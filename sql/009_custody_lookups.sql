@@ -6,3 +6,6 @@
 -- (last_txn).  Without an index, those lookups read every item in transit,
 -- or every issued item, of the whole ledger.
 CREATE INDEX item_under ON custos.item (last_txn) WHERE status IN ('in_transit', 'issued');
+-- The items under an incident, likewise (the server's custody check counts
+-- them, sql/010_custody_check.sql).
+CREATE INDEX item_under_incident ON custos.item (incident) WHERE status = 'incident';

@@ -86,6 +86,33 @@ ok env PGUSER=alice psql -qAtX -v ON_ERROR_STOP=1 -c "BEGIN; $wait_sql; $(insert
 [ "$(size)" = $((before + 1)) ] || { echo "FAIL: the sound entry was not stored"; fails=$((fails + 1)); }
 [ "$(q "SELECT status FROM custos.item WHERE serial = 'B1'")" = on_hand ] || { echo "FAIL: B1 changed"; fails=$((fails + 1)); }
 
+# A well-formed entry, signed by hand, that breaks a custody rule is
+# refused by the server with the replay's own judgement (custody_check,
+# sql/010_custody_check.sql), its rule named; nothing changes.
+lastnote() {
+	q "SELECT encode(note, 'base64') FROM custos.log_entry WHERE idx = (SELECT size - 1 FROM custos.log_head)" |
+		base64 -d >"$W/last"
+	SEQ=$(q "SELECT coalesce(max(seq), 0) + 1 FROM custos.txn WHERE account = '123456'")
+}
+custody_refused() { # NAME PATTERN RULE (forge arguments in $ARGS)
+	timed "$1" --sign "$W/alice.key" "${ARGS[@]}"
+	wait_sql="SELECT pg_sleep_until('$(field time)'::timestamptz + interval '1 ms')"
+	refused_sql alice "$2" "BEGIN; $wait_sql; $(insert_sql "$W/$1.note") COMMIT;"
+	printf '%s\n' "$LAST_OUT" | grep -q "DETAIL:  rule $3\$" ||
+		{ echo "FAIL: $1: no DETAIL naming rule $3"; printf '%s\n' "$LAST_OUT" | sed 's/^/    /'; fails=$((fails + 1)); }
+}
+B1='kind=equipment alc=1 class=C crypto=no qty=1 serial=B1 edition=- effective=- supersedes=- title=KG-175D'
+lastnote
+ARGS=(--action transfer --account 123456 --txn-seq "$SEQ" --peer COR --item "$B1")
+custody_refused another_accounts 'item KG-175D serial B1 is on hand at account 654321, not on hand at account 123456' item_state
+ARGS=(--action possession --account 123456 --txn-seq "$SEQ" --item "$KG1")
+custody_refused on_hand_again 'item KG-175D serial KG1 is on hand at account 123456, not new, transferred out' item_state
+ARGS=(--action transfer --account 123456 --txn-seq "$SEQ" --peer COR --item "$KG1" --item "$KG1")
+custody_refused twice 'listed twice' item_twice
+ARGS=(--action accept --account 123456 --txn-seq "$SEQ" --peer COR --ref "123456-2026-0999" --item "$KG1")
+custody_refused no_such_ref 'transaction 123456-2026-0999 named in ref is not in the ledger' none
+[ "$(q "SELECT status FROM custos.item WHERE serial = 'KG1'")" = on_hand ] || { echo "FAIL: KG1 changed"; fails=$((fails + 1)); }
+
 # The log lock: held by an idle session, another action waits a bounded
 # time and is refused naming the holder.
 PGUSER=alice psql -qAtX -c "BEGIN" -c "SELECT custos.lock_head()" -c "SET idle_in_transaction_session_timeout = 0" \

@@ -333,3 +333,305 @@ Datum custos_vkey_parse(PG_FUNCTION_ARGS)
 	v[2] = PointerGetDatum(pk);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, v, nulls)));
 }
+
+/* ---- custody_check(note bytea) → void ------------------------------------
+ *
+ * The custody rules (docs/ledger.md) of a material entry, judged by the
+ * replay's own code (src/replay.c, the code `custos log verify` and
+ * custos-verify run) against the records the entry touches, as this
+ * database holds them before the entry: its items, the transactions they
+ * are under and the one it answers (ref), with the number of items under
+ * each, the accounts all of these name and the account's last transaction
+ * number of the year, and the people who signed it or hold its items, with
+ * their roles.  entry_verify has checked the chain and the signatures
+ * already: the replay is seeded at the entry's own place and trusts them.
+ * A refusal is CU001 with the replay's words, and the refusal's code
+ * (rules.h) as the DETAIL "rule NAME".  Registry entries (key-enrol,
+ * key-revoke, account-open) pass here; the append guard judges them. */
+
+#include "executor/spi.h"
+#include "../replay.h"
+#include "../rules.h"
+
+enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, NQ };
+static const char *const custody_sql[NQ] = {
+	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0) "
+	"FROM custos.person WHERE name = ANY ($1)",
+	"SELECT person, role, coalesce(account, ''), since_idx FROM custos.person_role "
+	"WHERE person = ANY ($1)",
+	"SELECT title, edition, serial, kind, alc, class, crypto, qty, "
+	"coalesce(to_char(effective, 'YYYYMMDD'), '0'), coalesce(to_char(supersedes, 'YYYYMMDD'), '0'), "
+	"account, status, CASE WHEN status IN ('issued', 'in_transit') THEN last_txn "
+	"WHEN status = 'incident' THEN incident ELSE '' END, last_txn "
+	"FROM custos.item WHERE (title, edition, serial) IN "
+	"(SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))",
+	"SELECT t.number, t.action, t.idx, t.account, coalesce(t.peer, ''), "
+	"coalesce(t.holder, ''), coalesce(t.ref, ''), t.open, "
+	"(SELECT count(*) FROM custos.item i WHERE i.status IN ('issued', 'in_transit') "
+	"AND i.last_txn = t.number) + (SELECT count(*) FROM custos.item i "
+	"WHERE i.status = 'incident' AND i.incident = t.number), "
+	"coalesce(n.category, ''), coalesce(n.updates, 0), n.closed_idx IS NOT NULL "
+	"FROM custos.txn t LEFT JOIN custos.incident n ON n.txn = t.number "
+	"WHERE t.number = ANY ($1)",
+	"SELECT number, name, opened_idx FROM custos.account WHERE number = ANY ($1)",
+	"SELECT coalesce(max(seq), 0) FROM custos.txn WHERE account = $1 AND year = $2",
+};
+static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2};
+static SPIPlanPtr custody_plan[NQ];
+
+static SPITupleTable *custody_query(int q, Datum *args)
+{
+	if (custody_plan[q] == NULL) {
+		Oid types[3] = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+		if (q == Q_SEQ)
+			types[0] = TEXTOID, types[1] = INT4OID;
+		SPIPlanPtr p = SPI_prepare(custody_sql[q], custody_nargs[q], types);
+		if (p == NULL || SPI_keepplan(p) != 0)
+			ereport(ERROR, (errmsg("custos: custody_check cannot plan query %d: %s", q,
+					       SPI_result_code_string(SPI_result))));
+		custody_plan[q] = p;
+	}
+	if (SPI_execute_plan(custody_plan[q], args, NULL, true, 0) != SPI_OK_SELECT)
+		ereport(ERROR, (errmsg("custos: custody_check query %d failed", q)));
+	return SPI_tuptable;
+}
+
+/* Column c (0-based) of row r as text; "" for NULL. */
+static const char *col(SPITupleTable *t, uint64 r, int c)
+{
+	char *v = SPI_getvalue(t->vals[r], t->tupdesc, c + 1);
+	return v != NULL ? v : "";
+}
+
+/* A set of distinct strings, as a text[] for a query. */
+typedef struct strset {
+	const char *v[ENTRY_MAX_ITEMS * 2 + NOTE_MAX_SIGS + 64];
+	int n;
+} strset;
+
+static void strset_add(strset *s, const char *v)
+{
+	if (v[0] == '\0')
+		return;
+	for (int i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], v) == 0)
+			return;
+	if (s->n == (int)(sizeof s->v / sizeof s->v[0]))
+		ereport(ERROR, (errmsg("custos: custody_check: too many records for one entry")));
+	s->v[s->n++] = pstrdup(v);
+}
+
+static Datum strset_array(const strset *s)
+{
+	Datum *d = palloc(sizeof *d * (s->n > 0 ? s->n : 1));
+	for (int i = 0; i < s->n; i++)
+		d[i] = PointerGetDatum(cstring_to_text(s->v[i]));
+	return PointerGetDatum(construct_array(d, s->n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+static int name_index(const char *(*name)(int), int count, const char *s)
+{
+	for (int i = 0; i < count; i++)
+		if (strcmp(name(i), s) == 0)
+			return i;
+	return -1;
+}
+static const char *kind_name(int k) { return item_kind_name((item_kind)k); }
+static const char *class_name(int c) { return item_class_name((item_class)c); }
+static const char *category_name(int c) { return entry_category_name((entry_category)c); }
+
+/* Six digits: an account of a ledger (not "COR", not "-"). */
+static bool entry_account_valid(const char *s)
+{
+	if (strlen(s) != ENTRY_ACCOUNT_LEN)
+		return false;
+	for (int i = 0; i < ENTRY_ACCOUNT_LEN; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static void seeded(status st, const char *what)
+{
+	if (st != ST_OK)
+		ereport(ERROR, (errmsg("custos: custody_check: the database's %s does not fit the "
+				       "ledger's records (%s)", what, status_message(st))));
+}
+
+/* Seed r with what entry e (note n) touches.  ERRORs on a database fault. */
+static void custody_seed(replay *r, const entry *e, const note *n)
+{
+	uint8_t prev[SHA256_LEN];
+	memcpy(prev, e->prev, SHA256_LEN);
+	replay_seed_head(r, e->origin, e->index, prev, e->time_us);
+
+	strset people = {0}, accounts = {0}, txns = {0};
+	for (size_t i = 0; i < n->nsigs; i++)
+		strset_add(&people, pnstrdup(n->sigs[i].name, n->sigs[i].namelen));
+	strset_add(&people, e->holder);
+	strset_add(&accounts, e->account);
+	if (entry_account_valid(e->peer))
+		strset_add(&accounts, e->peer);
+	strset_add(&txns, e->ref);
+
+	Datum arg[3];
+	arg[0] = strset_array(&people);
+	SPITupleTable *tp = custody_query(Q_PERSON, arg);
+	SPITupleTable *tr = custody_query(Q_ROLE, arg);
+	for (uint64 i = 0; i < tr->numvals; i++)
+		strset_add(&accounts, col(tr, i, 2));
+
+	Datum *ti = palloc(sizeof *ti * 3 * (e->nitems > 0 ? e->nitems : 1));
+	for (size_t k = 0; k < e->nitems; k++) {
+		ti[k] = PointerGetDatum(cstring_to_text(e->items[k].title));
+		ti[e->nitems + k] = PointerGetDatum(cstring_to_text(e->items[k].edition));
+		ti[2 * e->nitems + k] = PointerGetDatum(cstring_to_text(e->items[k].serial));
+	}
+	for (int c = 0; c < 3; c++)
+		arg[c] = PointerGetDatum(construct_array(ti + c * e->nitems, (int)e->nitems, TEXTOID,
+							  -1, false, TYPALIGN_INT));
+	SPITupleTable *tit = custody_query(Q_ITEM, arg);
+	for (uint64 i = 0; i < tit->numvals; i++) {
+		strset_add(&accounts, col(tit, i, 10));
+		strset_add(&txns, col(tit, i, 12));
+	}
+
+	arg[0] = strset_array(&txns);
+	SPITupleTable *tt = custody_query(Q_TXN, arg);
+	for (uint64 i = 0; i < tt->numvals; i++) {
+		strset_add(&accounts, col(tt, i, 3));
+		if (entry_account_valid(col(tt, i, 4)))
+			strset_add(&accounts, col(tt, i, 4));
+	}
+
+	arg[0] = strset_array(&accounts);
+	SPITupleTable *ta = custody_query(Q_ACCOUNT, arg);
+	for (uint64 i = 0; i < ta->numvals; i++) {
+		replay_account a = {.number = col(ta, i, 0), .name = col(ta, i, 1),
+				    .opened_index = strtoull(col(ta, i, 2), NULL, 10)};
+		seeded(replay_seed_account(r, &a), "account");
+	}
+	if (entry_account_valid(e->account)) {
+		char t[ENTRY_TIME_LEN + 1];
+		entry_time_format(e->time_us, t);
+		int year = (int)strtol(t, NULL, 10);
+		arg[0] = PointerGetDatum(cstring_to_text(e->account));
+		arg[1] = Int32GetDatum(year);
+		SPITupleTable *ts = custody_query(Q_SEQ, arg);
+		status st = replay_seed_seq(r, e->account, year, strtoull(col(ts, 0, 0), NULL, 10));
+		if (st != ST_NOTFOUND) /* an account not open: the replay refuses the entry */
+			seeded(st, "transaction numbers");
+	}
+	for (uint64 i = 0; i < tp->numvals; i++) {
+		replay_person p = {.name = col(tp, i, 0),
+				   .enrolled_index = strtoull(col(tp, i, 2), NULL, 10),
+				   .revoked = strcmp(col(tp, i, 3), "t") == 0,
+				   .revoked_index = strtoull(col(tp, i, 4), NULL, 10)};
+		const char *vk = col(tp, i, 1);
+		errbuf err = {0};
+		if (key_vkey_parse(vk, strlen(vk), &p.key, &err) != ST_OK)
+			ereport(ERROR, (errmsg("custos: custody_check: person %s has a malformed key: %s",
+					       p.name, err.msg)));
+		seeded(replay_seed_person(r, &p), "person");
+	}
+	for (uint64 i = 0; i < tr->numvals; i++) {
+		const char *role = col(tr, i, 1);
+		int ro = entry_role_from_name(role, strlen(role));
+		replay_role rr = {.person = col(tr, i, 0), .role = (entry_role)ro,
+				  .account = col(tr, i, 2),
+				  .since_index = strtoull(col(tr, i, 3), NULL, 10)};
+		if (ro < 0)
+			seeded(ST_FORMAT, "role");
+		seeded(replay_seed_role(r, &rr), "role");
+	}
+	for (uint64 i = 0; i < tt->numvals; i++) {
+		const char *action = col(tt, i, 1);
+		int a = entry_action_from_name(action, strlen(action));
+		replay_txn t = {.number = col(tt, i, 0), .action = (entry_action)a,
+				.index = strtoull(col(tt, i, 2), NULL, 10), .account = col(tt, i, 3),
+				.peer = col(tt, i, 4), .holder = col(tt, i, 5), .ref = col(tt, i, 6),
+				.open = strcmp(col(tt, i, 7), "t") == 0};
+		replay_incident inc = {.category = (entry_category)name_index(category_name, CAT__COUNT,
+									       col(tt, i, 9)),
+				       .updates = strtoull(col(tt, i, 10), NULL, 10),
+				       .closed = strcmp(col(tt, i, 11), "t") == 0};
+		if (a < 0)
+			seeded(ST_FORMAT, "transaction");
+		seeded(replay_seed_txn(r, &t, strtoull(col(tt, i, 8), NULL, 10),
+				       a == ACT_INCIDENT_REPORT ? &inc : NULL),
+		       "transaction");
+	}
+	for (uint64 i = 0; i < tit->numvals; i++) {
+		replay_item it = {.account = col(tit, i, 10), .last_txn = col(tit, i, 13)};
+		entry_item *f = &it.facts;
+		int kind = name_index(kind_name, KIND__COUNT, col(tit, i, 3));
+		int cls = name_index(class_name, CLASS__COUNT, col(tit, i, 5));
+		int status = item_status_from_name(col(tit, i, 11));
+		if (kind < 0 || cls < 0 || status < 0 || strlen(col(tit, i, 0)) > ENTRY_TITLE_MAX ||
+		    strlen(col(tit, i, 1)) > ENTRY_EDITION_MAX || strlen(col(tit, i, 2)) > ENTRY_SERIAL_MAX)
+			seeded(ST_FORMAT, "item");
+		snprintf(f->title, sizeof f->title, "%s", col(tit, i, 0));
+		snprintf(f->edition, sizeof f->edition, "%s", col(tit, i, 1));
+		snprintf(f->serial, sizeof f->serial, "%s", col(tit, i, 2));
+		f->kind = (item_kind)kind;
+		f->alc = (int)strtol(col(tit, i, 4), NULL, 10);
+		f->cls = (item_class)cls;
+		f->crypto = strcmp(col(tit, i, 6), "t") == 0;
+		f->qty = (uint32_t)strtoul(col(tit, i, 7), NULL, 10);
+		f->effective = (uint32_t)strtoul(col(tit, i, 8), NULL, 10);
+		f->supersedes = (uint32_t)strtoul(col(tit, i, 9), NULL, 10);
+		it.status = (item_status)status;
+		seeded(replay_seed_item(r, &it, col(tit, i, 12)), "item");
+	}
+}
+
+PG_FUNCTION_INFO_V1(custos_custody_check);
+Datum custos_custody_check(PG_FUNCTION_ARGS)
+{
+	size_t len;
+	const char *buf = bytes_of(PG_GETARG_BYTEA_PP(0), &len);
+	note *n = palloc(sizeof *n);
+	errbuf err = {0};
+	if (note_parse(buf, len, n, &err) != ST_OK)
+		refuse("custos: the note is not a signed note: %s", err.msg);
+	entry e;
+	status st = entry_parse(n->text, n->textlen, &e, &err);
+	if (st != ST_OK) {
+		entry_free(&e);
+		refuse("custos: not a log entry: %s", err.msg);
+	}
+	if (!rules_action_of(e.action)->material) {
+		entry_free(&e);
+		PG_RETURN_VOID();
+	}
+	replay *r = replay_new();
+	if (r == NULL) {
+		entry_free(&e);
+		ereport(ERROR, (errmsg("custos: out of memory")));
+	}
+	replay_trust_signatures(r, true);
+	/* The replay and the entry are malloc'd: freed on every way out. */
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			ereport(ERROR, (errmsg("custos: custody_check cannot connect to SPI")));
+		custody_seed(r, &e, n);
+		st = replay_apply(r, (const uint8_t *)buf, len, &err);
+		SPI_finish();
+	}
+	PG_CATCH();
+	{
+		replay_free(r);
+		entry_free(&e);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	replay_free(r);
+	entry_free(&e);
+	if (st != ST_OK) {
+		const char *why = err.why ? rules_refusal_name((rules_refusal)err.why) : "none";
+		ereport(ERROR, (errcode(ERRCODE_CUSTOS_REFUSED), errmsg("custos: %s", err.msg),
+				errdetail("rule %s", why)));
+	}
+	PG_RETURN_VOID();
+}
