@@ -158,9 +158,9 @@ static const cli_verb verbs[] = {
 	 "FILE | --out DIR [--since SIZE] [--log-key FILE] [--log-passphrase-fd N]",
 	 "--out --since --log-key --log-passphrase-fd --db --json",
 	 "With FILE: write the log file FILE and FILE.keys for custos-verify.\n"
-	 "With --out DIR: the bundle for custos-verify --policy (tiles, checkpoints,\n"
-	 "cosignatures); --since SIZE adds only what came after checkpoint SIZE.  A\n"
-	 "checkpoint that falls due is signed with the log key.\n"},
+	 "With --out DIR: the bundle that custos-verify checks against a trust policy\n"
+	 "(tiles, checkpoints, cosignatures); --since SIZE adds only what came after\n"
+	 "checkpoint SIZE.  A checkpoint that falls due is signed with the log key.\n"},
 	{"log key set", G_LOG, cli_log, CLI_LOG_KEY_SET, "VKEY", "VKEY", "--db",
 	 "Register the log's checkpoint key (once).\n"},
 	{"log key show", G_LOG, cli_log, CLI_LOG_KEY_SHOW, NULL, "", "--db",
