@@ -276,7 +276,7 @@ static void put_synopsis(const cli_verb *v, int indent, FILE *f)
 int cli_help(const cli_verb *v)
 {
 	fputs("usage: ", stdout);
-	put_synopsis(v, 0, stdout);
+	put_synopsis(v, 7, stdout);
 	printf("\n%s\noptions:\n", v->help);
 	for (const char *p = v->options; *p;) {
 		size_t n = strcspn(p, " ");
@@ -353,39 +353,61 @@ static void usage(FILE *f)
 	}
 }
 
-int cli_main(int argc, char **argv)
+/* The verb argv[0..argc) starts with, *nwords its number of words; or
+ * NULL, *nwords the most leading words that start some verb's. */
+static const cli_verb *lookup(int argc, char **argv, int *nwords)
 {
-	if (argc < 2 || strcmp(argv[1], "help") == 0 || cli_is_help(argv[1])) {
-		if (argc > 2 && strcmp(argv[1], "help") == 0) /* custos help VERB */
-			for (size_t i = 0; i < NVERBS; i++)
-				if (match(verbs[i].words, argc - 2, argv + 2) == argc - 2)
-					return cli_help(&verbs[i]);
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_USAGE : CLI_OK;
-	}
-	/* The verb whose words argv spells; else the most words that start one. */
-	int prefix = 0;
+	*nwords = 0;
 	for (size_t i = 0; i < NVERBS; i++) {
-		int m = match(verbs[i].words, argc - 1, argv + 1);
-		if (m > 0)
-			return verbs[i].run(&verbs[i], argc - 1 - m, argv + 1 + m);
-		if (-m > prefix)
-			prefix = -m;
+		int m = match(verbs[i].words, argc, argv);
+		if (m > 0) {
+			*nwords = m;
+			return &verbs[i];
+		}
+		if (-m > *nwords)
+			*nwords = -m;
 	}
-	if (prefix > 0 && argc - 1 > prefix && cli_is_help(argv[1 + prefix])) {
-		group_usage(prefix, argv + 1, stdout);
-		return CLI_OK;
-	}
-	/* Name the word that is wrong, or the words that need one more. */
-	bool incomplete = prefix > 0 && argc - 1 == prefix;
+	return NULL;
+}
+
+/* No verb for argv: name the word that is wrong, or the words that need
+ * one more, and show the verbs that start with the first `prefix` words. */
+static int unknown(int argc, char **argv, int prefix)
+{
+	bool incomplete = prefix > 0 && argc == prefix;
 	fprintf(stderr, "custos: %s '", incomplete ? "incomplete command" : "unknown command");
-	for (int i = 1; i <= prefix + !incomplete; i++) {
-		if (i > 1)
+	for (int i = 0; i < prefix + !incomplete && i < argc; i++) {
+		if (i > 0)
 			fputc(' ', stderr);
 		safe_fputs_max(argv[i], ECHO_MAX, stderr);
 	}
 	fputs("'; try 'custos help'\n", stderr);
 	if (prefix > 0)
-		group_usage(prefix, argv + 1, stderr);
+		group_usage(prefix, argv, stderr);
 	return CLI_USAGE;
+}
+
+int cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	bool help = strcmp(argv[1], "help") == 0; /* custos help [WORDS]: WORDS --help */
+	if (cli_is_help(argv[1]) || (help && argc == 2)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	argc -= help ? 2 : 1;
+	argv += help ? 2 : 1;
+	int n;
+	const cli_verb *v = lookup(argc, argv, &n);
+	if (v != NULL)
+		return help ? cli_help(v) : v->run(v, argc - n, argv + n);
+	/* A group of verbs: custos log --help, custos help log. */
+	if (n > 0 && (help ? argc == n : argc > n && cli_is_help(argv[n]))) {
+		group_usage(n, argv, stdout);
+		return CLI_OK;
+	}
+	return unknown(argc, argv, n);
 }

@@ -195,7 +195,7 @@ static int key_new(const cli_verb *v, const opts *o)
 		return cli_usage_error(v, o->name ? "missing --out FILE" : "missing --name NAME", NULL);
 	if (!key_name_valid(o->name, strlen(o->name)))
 		return cli_usage_error(v, "key name must be 1 to 128 bytes of UTF-8 with no "
-				   "spaces, '+' or control characters, not", o->name);
+				       "spaces, '+' or control characters, not", o->name);
 	/* Checked again with O_EXCL; this only saves typing a passphrase in vain. */
 	if (lstat(o->out, &sb) == 0) {
 		(void)err_set(&err, ST_EXISTS, "%.160s already exists", o->out);

@@ -162,7 +162,7 @@ static int parse(const verb *v, int argc, char **argv, opts *o)
 			long fd = strtol(val, &end, 10);
 			if (*val < '0' || *val > '9' || errno || *end || fd > INT_MAX)
 				return cli_usage_error(v, "a file descriptor must be a number, not",
-						   val);
+						       val);
 			if (fcntl((int)fd, F_GETFD) < 0)
 				return cli_usage_error(v, "file descriptor not open:", val);
 			*(int *)field = (int)fd;
@@ -172,7 +172,7 @@ static int parse(const verb *v, int argc, char **argv, opts *o)
 		case K_SERIAL:
 			if (o->nitems == MAX_ITEMS)
 				return cli_usage_error(v, "too many items; at most 500 in one entry",
-						   NULL);
+						       NULL);
 			o->identity[o->nitems] = opt->kind == K_SERIAL;
 			o->items[o->nitems++] = val;
 			break;
@@ -265,7 +265,7 @@ static int gather_items(const verb *v, opts *o, ledger_request *q, char **file_d
 				continue;
 			if (n + nlines == MAX_ITEMS)
 				return cli_usage_error(v, "too many items; at most 500 in one entry",
-						   NULL);
+						       NULL);
 			lines[nlines++] = s;
 		}
 	}
@@ -278,7 +278,7 @@ static int gather_items(const verb *v, opts *o, ledger_request *q, char **file_d
 		bool bare = i < n && o->identity[i];
 		if (bare && full)
 			return cli_usage_error(v, "new material needs all its details (--item SPEC), "
-					   "not only", "--serial");
+					       "not only", "--serial");
 		status st = ledger_parse_item(spec, !full, &q->items[i], &err);
 		if (st == ST_OK && bare && strchr(spec, '=') != NULL)
 			st = err_set(&err, ST_USAGE, "--serial takes a serial number alone");
@@ -468,8 +468,8 @@ static int pick_account(const verb *v, db *d, const opts *o, char out[ENTRY_ACCO
 	PQclear(r);
 	if (n != 1)
 		return cli_usage_error(v, n == 0 ? "you keep no account; give --account"
-						   : "you keep several accounts; give --account",
-				   NULL);
+				       : "you keep several accounts; give --account",
+				       NULL);
 	return -1;
 }
 
@@ -500,7 +500,7 @@ static int role_of(const verb *v, const char *s, entry_role *out)
 	int r = entry_role_from_name(s, strlen(s));
 	if (r < 0)
 		return cli_usage_error(v, "unknown role (administrator, custodian, alternate, "
-					     "holder, witness, auditor, authority)", s);
+				       "holder, witness, auditor, authority)", s);
 	*out = (entry_role)r;
 	return -1;
 }
@@ -561,7 +561,7 @@ static int run_action(const verb *v, opts *o)
 	}
 	if (!cli_retry_seconds(o->retry, &o->retry_s)) {
 		rc = cli_usage_error(v, "--retry-seconds (or CUSTOS_RETRY_SECONDS) is 0 to 3600, not",
-				 o->retry ? o->retry : getenv("CUSTOS_RETRY_SECONDS"));
+				     o->retry ? o->retry : getenv("CUSTOS_RETRY_SECONDS"));
 		goto out;
 	}
 	unsigned retry = o->retry_s;
@@ -581,7 +581,7 @@ static int run_action(const verb *v, opts *o)
 				c = k;
 		if (c < 0) {
 			rc = cli_usage_error(v, "the category is cryptographic, personnel, "
-					 "physical or packaging, not", o->category);
+					     "physical or packaging, not", o->category);
 			goto out;
 		}
 		q.category = (entry_category)c;
@@ -639,7 +639,7 @@ static int run_action(const verb *v, opts *o)
 		}
 		if (strcmp(q.subject.name, o->operand) != 0) {
 			rc = cli_usage_error(v, "NAME must be the key's name, which is",
-					 q.subject.name);
+					     q.subject.name);
 			goto out;
 		}
 		if ((rc = copy_arg(v, q.login, sizeof q.login, o->login,
@@ -795,7 +795,7 @@ static int run_db(const verb *v, opts *o)
 			return fail(v->words, st, &err);
 		if (strcmp(key_secret_public(admin)->name, o->admin) != 0) {
 			rc = cli_usage_error(v, "--admin must be the name of the key in --admin-key, "
-					 "which is", key_secret_public(admin)->name);
+					     "which is", key_secret_public(admin)->name);
 			goto out;
 		}
 	}

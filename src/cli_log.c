@@ -513,15 +513,14 @@ int cli_log(const cli_verb *v, int argc, char **argv)
 	if (v->id == CLI_LOG_EXPORT && o.out == NULL) {
 		if (o.operand == NULL)
 			return usage(&o, "give --out DIR (a bundle) or FILE (a log file)", NULL);
-		const char *dir_only[] = {o.since ? "--since" : NULL, o.log_key ? "--log-key" : NULL,
-					  o.pass_fd >= 0 ? "--log-passphrase-fd" : NULL};
-		for (size_t i = 0; i < sizeof dir_only / sizeof dir_only[0]; i++)
-			if (dir_only[i] != NULL) {
-				char m[80];
-				snprintf(m, sizeof m, "log export FILE does not take %s (only --out DIR)",
-					 dir_only[i]);
-				return usage(&o, m, NULL);
-			}
+		const char *dir_only = o.since ? "--since"
+				       : o.log_key ? "--log-key"
+				       : o.pass_fd >= 0 ? "--log-passphrase-fd" : NULL;
+		if (dir_only != NULL) {
+			char m[80];
+			snprintf(m, sizeof m, "a log file (no --out DIR) does not take %s", dir_only);
+			return usage(&o, m, NULL);
+		}
 	}
 	if (v->id == CLI_LOG_EXPORT && o.out != NULL && o.operand != NULL)
 		return usage(&o, "give --out DIR or FILE, not both", NULL);

@@ -387,7 +387,7 @@ static int run_txn(const verb *v, const opts *o, db *d)
 		query_accounts_free(&acc);
 		if (n != 1)
 			return cli_usage_error(v, n ? "this login sees several accounts: give --account"
-						: "this login sees no account", NULL);
+					       : "this login sees no account", NULL);
 	}
 	query_txn_filter f = {
 		.account = o->account ? o->account : account, .action = o->action,
@@ -709,7 +709,7 @@ static int parse(const verb *v, int argc, char **argv, opts *o)
 	}
 	if (v->operand != NULL && o->operand == NULL)
 		return cli_usage_error(v, "name the item (a serial, or 'serial=S edition=E title=T')",
-				   NULL);
+				       NULL);
 	return -1;
 }
 

@@ -49,6 +49,10 @@ for verb in "${verbs[@]}"; do
 			fail "custos $verb --help names $opt but does not list it"
 			continue
 		fi
+		if ! [[ $line =~ ^\ \ $opt(\ [^\ ]+)?\ \ +[^\ ] ]]; then
+			fail "custos $verb --help lists $opt without saying what it does: '$line'"
+			continue
+		fi
 		if [[ $line =~ ^\ \ $opt\ [^\ ] ]]; then args=("$opt" 1); else args=("$opt"); fi
 		# The option (value 1: a number, an open fd, a string), then --help:
 		# a parser that takes the option goes on to the help.
