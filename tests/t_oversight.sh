@@ -355,7 +355,7 @@ ok as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=LATE2
 d4=$(copy fill)
 tamper "$d4" "UPDATE custos.log_entry SET note = set_byte(note, 59, CASE get_byte(note, 59) WHEN 88 THEN 89 ELSE 88 END) WHERE idx = $((s3 - 2))"
 expect_err 1 "entry $((s3 - 2)): its leaf hash" env PGDATABASE="$d4" PGUSER=alice "$C" log checkpoint \
-	--log-key "$W/log.key" --passphrase-fd 5 5<<<"$PASS"
+	--log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS"
 d5=$(copy fill2)
 tamper "$d5" "UPDATE custos.log_entry SET note = set_byte(note, 59, CASE get_byte(note, 59) WHEN 88 THEN 89 ELSE 88 END) WHERE idx = $((s3 - 2));
 	UPDATE custos.log_entry SET leaf = sha256('\\x00'::bytea || note) WHERE idx = $((s3 - 2))"
