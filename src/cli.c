@@ -45,7 +45,7 @@ static const cli_verb verbs[] = {
 
 	/* the database */
 	{"db init", G_DB, cli_ledger, ACT_GENESIS, NULL,
-	 "--origin ORIGIN --admin NAME --admin-key FILE [--admin-login ROLE]",
+	 "--origin ORIGIN --admin NAME --admin-key FILE\n[--admin-login ROLE]",
 	 "--origin --admin --admin-key --admin-login --passphrase-fd --idempotency-key --db --json",
 	 "Apply the schema and start the log: the genesis entry enrols NAME, whose key\n"
 	 "is in FILE, as the first administrator; NAME logs in as ROLE (default NAME).\n"},
@@ -60,8 +60,8 @@ static const cli_verb verbs[] = {
 
 	/* people and accounts */
 	{"person add", G_PEOPLE, cli_ledger, ACT_KEY_ENROL, "NAME",
-	 "NAME --role ROLE --pubkey VKEY [--account N] [--login ROLE]\n"
-	 "[--password-fd N] --witness-key FILE",
+	 "NAME --role ROLE --pubkey VKEY [--account N]\n"
+	 "[--login ROLE] [--password-fd N] --witness-key FILE",
 	 SIGN WIT " --role --pubkey --account --login --password-fd",
 	 "Enrol a person and their public key with a role (administrator, custodian,\n"
 	 "alternate, holder, witness, auditor, authority; account roles need --account)\n"
@@ -75,9 +75,9 @@ static const cli_verb verbs[] = {
 	 "--limit --after --db --json",
 	 "The accounts this login sees, with their open items.\n" PAGING},
 	{"account appoint", G_PEOPLE, cli_ledger, ACT_KEY_ENROL, "NUMBER",
-	 "NUMBER --person NAME --role custodian|alternate|holder|witness\n"
-	 "--witness-key FILE",
-	 SIGN WIT " --person --role", "Give an enrolled person a role on account NUMBER.\n"},
+	 "NUMBER --person NAME --role ROLE --witness-key FILE", SIGN WIT " --person --role",
+	 "Give an enrolled person a role on account NUMBER: custodian, alternate,\n"
+	 "holder or witness.\n"},
 	{"key revoke", G_PEOPLE, cli_ledger, ACT_KEY_REVOKE, "NAME",
 	 "NAME --role ROLE [--account N] --witness-key FILE", SIGN WIT " --role --account",
 	 "End a person's role; with their last role their key is revoked.\n"},
@@ -86,11 +86,11 @@ static const cli_verb verbs[] = {
 	{"receive", G_MATERIAL, cli_ledger, ACT_RECEIPT, NULL,
 	 "--from COR|ACCOUNT --item SPEC... [--account N]", SIGN WIT ITEMS " --account --from",
 	 "Material comes on the account.  SPEC: \"kind=key alc=1 class=S crypto=yes\n"
-	 "serial=0042 edition=A effective=2026-01-01 supersedes=2026-02-01 title=AKAT 1234\"\n"
-	 "(title last); --items FILE reads one SPEC per line.  TOP SECRET keying\n"
-	 "material needs --witness-key.\n"},
+	 "serial=0042 edition=A effective=2026-01-01 supersedes=2026-02-01\n"
+	 "title=AKAT 1234\" (title last); --items FILE reads one SPEC per line.  TOP\n"
+	 "SECRET keying material needs --witness-key.\n"},
 	{"transfer", G_MATERIAL, cli_ledger, ACT_TRANSFER, NULL,
-	 "--to COR|ACCOUNT (--serial S | --item SPEC)... [--account N]",
+	 "--to COR|ACCOUNT (--serial S | --item SPEC)...\n[--account N]",
 	 SIGN WIT ITEMS " --account --to",
 	 "Send material; it is in transit until the receiver accepts.\n"},
 	{"accept", G_MATERIAL, cli_ledger, ACT_ACCEPT, "TXN", "TXN [--account N]",
@@ -98,7 +98,7 @@ static const cli_verb verbs[] = {
 	 "Acknowledge transfer TXN: as the receiving custodian, the material comes on\n"
 	 "your account; as the sender, record an outside receiver's acknowledgement.\n"},
 	{"issue", G_MATERIAL, cli_ledger, ACT_ISSUE, NULL,
-	 "--holder NAME (--serial S | --item SPEC)... --witness-key HOLDER_KEY",
+	 "--holder NAME (--serial S | --item SPEC)...\n--witness-key HOLDER_KEY",
 	 SIGN WIT ITEMS " --account --holder",
 	 "Hand receipt: the holder signs with their key at the same terminal.\n"},
 	{"return", G_MATERIAL, cli_ledger, ACT_RETURN, "TXN",
@@ -114,10 +114,10 @@ static const cli_verb verbs[] = {
 	 "(--serial S)... --witness-key FILE", SIGN WIT ITEMS " --account",
 	 "Record a sighting of the listed items, with a witness.\n"},
 	{"incident report", G_MATERIAL, cli_ledger, ACT_INCIDENT_REPORT, NULL,
-	 "--category cryptographic|personnel|physical|packaging\n"
-	 "[--serial S]... --text WHAT",
+	 "--category C [--serial S]... --text WHAT",
 	 SIGN WIT ITEMS " --account --category",
-	 "Open an incident; the items listed are under it until relieved or found.\n"},
+	 "Open an incident; the items listed are under it until relieved or found.\n"
+	 "C is cryptographic, personnel, physical or packaging.\n"},
 	{"incident update", G_MATERIAL, cli_ledger, ACT_INCIDENT_UPDATE, "TXN", "TXN --text WHAT",
 	 SIGN " --account", "An amplifying report on incident TXN.\n"},
 	{"incident close", G_MATERIAL, cli_ledger, ACT_INCIDENT_CLOSE, "TXN",
@@ -126,8 +126,9 @@ static const cli_verb verbs[] = {
 
 	/* queries */
 	{"holdings", G_QUERIES, cli_query, CLI_Q_HOLDINGS, NULL,
-	 "[--account N] [--status S|open|all] [--kind K] [--class C] [--alc A]\n"
-	 "[--title PREFIX] [--serial PREFIX] [--limit N] [--after CURSOR]",
+	 "[--account N] [--status S|open|all] [--kind K]\n"
+	 "[--class C] [--alc A] [--title PREFIX] [--serial PREFIX]\n"
+	 "[--limit N] [--after CURSOR]",
 	 "--account --status --kind --class --alc --title --serial --limit --after --db --json",
 	 "List material by account, short title, edition and serial: the open items\n"
 	 "(on_hand, issued, in_transit, incident) unless --status names one status or\n"
@@ -139,7 +140,7 @@ static const cli_verb verbs[] = {
 	 "The log entries that list ITEM, oldest first, with their signers.  ITEM is\n"
 	 "a serial held by one item only, or 'serial=S edition=E title=T'.\n" PAGING},
 	{"txn list", G_QUERIES, cli_query, CLI_Q_TXN, NULL,
-	 "[--account N] [--action A] [--open] [--limit N] [--after CURSOR]",
+	 "[--account N] [--action A] [--open] [--limit N]\n[--after CURSOR]",
 	 "--account --action --open --limit --after --db --json",
 	 "The transactions of an account, newest first (--account may be left out\n"
 	 "when the login sees one account).  --action keeps one action; --open keeps\n"
@@ -155,7 +156,7 @@ static const cli_verb verbs[] = {
 	 "Check the chain, the signatures by the key registry as of each entry, and\n"
 	 "the replay of the log against the state tables.\n"},
 	{"log export", G_LOG, cli_log, CLI_LOG_EXPORT, "FILE",
-	 "FILE | --out DIR [--since SIZE] [--log-key FILE] [--log-passphrase-fd N]",
+	 "FILE | --out DIR [--since SIZE] [--log-key FILE]\n[--log-passphrase-fd N]",
 	 "--out --since --log-key --log-passphrase-fd --db --json",
 	 "With FILE: write the log file FILE and FILE.keys for custos-verify.\n"
 	 "With --out DIR: the bundle that custos-verify checks against a trust policy\n"
@@ -189,35 +190,36 @@ static const struct option_doc {
 } option_docs[] = {
 	{"--db", "CONNINFO", "connect there (else the PG* variables, as psql)"},
 	{"--json", NULL, "print one JSON object"},
-	{"--key", "FILE", "your secret key file (default $CUSTOS_KEY, ~/.config/custos/key)"},
-	{"--passphrase-fd", "N", "read the key file's passphrase from fd N, not the terminal"},
-	{"--new-passphrase-fd", "M", "read the new passphrase from fd M, not the terminal"},
-	{"--idempotency-key", "K", "the request's key: run again with it, it applies once"},
+	{"--key", "FILE", "your secret key file (else $CUSTOS_KEY,\n~/.config/custos/key)"},
+	{"--passphrase-fd", "N", "read its passphrase from fd N, not the terminal"},
+	{"--new-passphrase-fd", "M", "read the new one from fd M, not the terminal"},
+	{"--idempotency-key", "K", "the request's key: run again with K, it\napplies once"},
 	{"--text", "WHAT", "the entry's free text"},
 	{"--text-file", "FILE", "the entry's free text, from FILE"},
-	{"--log-key", "FILE", "the log key, to sign checkpoints that fall due ($CUSTOS_LOG_KEY)"},
+	{"--log-key", "FILE", "the log key, for checkpoints that fall due\n(else $CUSTOS_LOG_KEY)"},
 	{"--log-passphrase-fd", "N", "read the log key's passphrase from fd N"},
-	{"--retry-seconds", "N", "keep trying that long to reach a primary (default 30,\n"
-				 "or $CUSTOS_RETRY_SECONDS); exit 3: outcome unknown, run it\n"
-				 "again with the --idempotency-key it prints"},
+	{"--retry-seconds", "N", "keep trying that long to reach a primary\n"
+				 "(default 30, or $CUSTOS_RETRY_SECONDS); exit 3:\n"
+				 "outcome unknown, run it again with the\n"
+				 "--idempotency-key it prints"},
 	{"--witness-key", "FILE", "the second signer's key file"},
 	{"--witness-passphrase-fd", "N", "read the second signer's passphrase from fd N"},
 	{"--item", "SPEC", "an item by its details (repeatable)"},
-	{"--serial", "S", "an item by its serial (repeatable); holdings: serials starting S"},
+	{"--serial", "S", "an item by its serial (repeatable); holdings:\nthe serials starting with S"},
 	{"--items", "FILE", "one item SPEC a line"},
-	{"--account", "N", "the six-digit account (default: the one this login keeps)"},
+	{"--account", "N", "the six-digit account (default: the one\nthis login keeps)"},
 	{"--from", "COR|ACCOUNT", "where the material comes from"},
 	{"--to", "COR|ACCOUNT", "where the material goes"},
 	{"--holder", "NAME", "the person holding the material on hand receipt"},
 	{"--category", "C", "cryptographic, personnel, physical or packaging"},
-	{"--role", "ROLE", "administrator, custodian, alternate, holder, witness, auditor,\n"
-			   "authority"},
+	{"--role", "ROLE", "administrator, custodian, alternate, holder,\n"
+			   "witness, auditor, authority"},
 	{"--pubkey", "VKEY", "the person's verifier key (custos key pub)"},
 	{"--login", "ROLE", "their PostgreSQL login (default NAME)"},
 	{"--password-fd", "N", "read their PostgreSQL password from fd N"},
 	{"--person", "NAME", "an enrolled person"},
-	{"--name", "NAME", "the key's name (key new), the account's name (account add)"},
-	{"--out", "PATH", "the file (key new, log proof) or folder (log export) to write"},
+	{"--name", "NAME", "the key's name (key new), the account's\nname (account add)"},
+	{"--out", "PATH", "the file (key new, log proof) or the folder\n(log export) to write"},
 	{"--pem", NULL, "PEM SubjectPublicKeyInfo instead of a verifier key"},
 	{"--origin", "ORIGIN", "the log's origin, e.g. custos.example.org/log"},
 	{"--admin", "NAME", "the first administrator"},

@@ -1,6 +1,7 @@
-/* custos: the command-line front end.  `custos <command> ...`; with no
- * command, or only the terminal UI's options (--db, --key, --no-key), the
- * terminal UI (tui/).  Exit status: 0 success, 1 refused or failed, 2 usage. */
+/* custos: with no command, or only the terminal UI's options (--db, --key,
+ * --no-key, --log-key), the terminal UI (tui/); else `custos <command> ...`,
+ * the verbs of src/cli.c.  Exit status: 0 success, 1 refused or failed,
+ * 2 usage, 3 outcome unknown. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
