@@ -14,8 +14,8 @@
 	     "--log-passphrase-fd --retry-seconds --db --json"
 #define WIT " --witness-key --witness-passphrase-fd"
 #define ITEMS " --item --serial --items"
-#define PAGING "--limit N rows (1 to 1000) a page; --after CURSOR starts after the page\n" \
-	       "that printed it.\n"
+#define PAGING "Pages of --limit N rows (1 to 1000, default 50); --after CURSOR starts\n" \
+	       "after the page that printed it.\n"
 
 #define G_KEYS "keys"
 #define G_DB "the database"
