@@ -38,7 +38,7 @@ typedef struct opts {
 		*category, *text, *text_file, *items_file, *role, *pubkey, *login, *name, *origin,
 		*admin, *admin_key, *admin_login, *person, *log_key, *retry;
 	int pass_fd, witness_fd, password_fd, log_fd;
-	bool json, help;
+	bool json;
 	unsigned retry_s;                 /* --retry-seconds, parsed */
 	const char *items[MAX_ITEMS + 1]; /* --item specs */
 	bool identity[MAX_ITEMS + 1];     /* from --serial: a bare serial */
@@ -71,100 +71,13 @@ static const struct option {
 	{"--serial", K_SERIAL, 0},
 };
 
-/* A verb: its words, the options it takes, whether it takes an operand. */
-typedef struct verb {
-	const char *words;   /* "transfer", "incident report", ... */
-	entry_action action; /* ACT__COUNT for non-log verbs */
-	const char *takes;   /* option names it accepts, space separated */
-	const char *operand; /* its operand's name, or NULL */
-	const char *help;
-} verb;
+/* A verb is its row in cli.c's table; its id is the entry_action it
+ * signs (ACT__COUNT for db migrate, status and check). */
+typedef cli_verb verb;
 
-#define SIGN "--key --passphrase-fd --idempotency-key --db --json --text --text-file " \
-	     "--log-key --log-passphrase-fd --retry-seconds "
-#define WIT "--witness-key --witness-passphrase-fd "
-#define ITEMS "--item --serial --items "
-
-static const verb verbs[] = {
-	{"db init", ACT_GENESIS, "--db --json --origin --admin --admin-key --admin-login "
-				 "--passphrase-fd --idempotency-key", NULL,
-	 "custos db init --origin ORIGIN --admin NAME --admin-key FILE [--admin-login ROLE]\n"
-	 "  Apply the schema and start the log: the genesis entry enrols NAME, whose key\n"
-	 "  is in FILE, as the first administrator; NAME logs in as ROLE (default NAME).\n"},
-	{"db migrate", ACT__COUNT, "--db --json", NULL,
-	 "custos db migrate\n  Apply the pending schema migrations.\n"},
-	{"db status", ACT__COUNT, "--db --json", NULL,
-	 "custos db status\n  Show which schema migrations are applied and which are pending.\n"},
-	{"db check", ACT__COUNT, "--db --json", NULL,
-	 "custos db check\n"
-	 "  Audit the database's roles, owners, privileges, search_paths and row-level\n"
-	 "  security against what custos needs (reads pg_catalog only; anyone may run it).\n"
-	 "  One line per problem; exit 1 if there is any.\n"},
-	{"person add", ACT_KEY_ENROL, SIGN WIT "--role --pubkey --account --login --password-fd",
-	 "NAME",
-	 "custos person add NAME --role ROLE --pubkey VKEY [--account N] [--login ROLE]\n"
-	 "                  [--password-fd N] --witness-key FILE\n"
-	 "  Enrol a person and their public key with a role (administrator, custodian,\n"
-	 "  alternate, holder, witness, auditor, authority; account roles need --account)\n"
-	 "  and create their PostgreSQL login.  Two-person: the second signature is the\n"
-	 "  new person's own key file (proof of possession) or another enrolled person's.\n"},
-	{"account add", ACT_ACCOUNT_OPEN, SIGN "--name", "NUMBER",
-	 "custos account add NUMBER --name TEXT\n  Open COMSEC account NUMBER (six digits).\n"},
-	{"account appoint", ACT_KEY_ENROL, SIGN WIT "--person --role", "NUMBER",
-	 "custos account appoint NUMBER --person NAME --role custodian|alternate|holder|witness\n"
-	 "                       --witness-key FILE\n"
-	 "  Give an enrolled person a role on account NUMBER.\n"},
-	{"key revoke", ACT_KEY_REVOKE, SIGN WIT "--role --account", "NAME",
-	 "custos key revoke NAME --role ROLE [--account N] --witness-key FILE\n"
-	 "  End a person's role; with their last role their key is revoked.\n"},
-	{"receive", ACT_RECEIPT, SIGN WIT ITEMS "--account --from", NULL,
-	 "custos receive --from COR|ACCOUNT --item SPEC... [--account N]\n"
-	 "  Material comes on the account.  SPEC: \"kind=key alc=1 class=S crypto=yes\n"
-	 "  serial=0042 edition=A effective=2026-01-01 supersedes=2026-02-01 title=AKAT 1234\"\n"
-	 "  (title last); --items FILE reads one SPEC per line.  TOP SECRET keying\n"
-	 "  material needs --witness-key.\n"},
-	{"transfer", ACT_TRANSFER, SIGN WIT ITEMS "--account --to", NULL,
-	 "custos transfer --to COR|ACCOUNT (--serial S | --item SPEC)... [--account N]\n"
-	 "  Send material; it is in transit until the receiver accepts.\n"},
-	{"accept", ACT_ACCEPT, SIGN WIT ITEMS "--account", "TXN",
-	 "custos accept TXN [--account N]\n"
-	 "  Acknowledge transfer TXN: as the receiving custodian, the material comes on\n"
-	 "  your account; as the sender, record an outside receiver's acknowledgement.\n"},
-	{"issue", ACT_ISSUE, SIGN WIT ITEMS "--account --holder", NULL,
-	 "custos issue --holder NAME (--serial S | --item SPEC)... --witness-key HOLDER_KEY\n"
-	 "  Hand receipt: the holder signs with their key at the same terminal.\n"},
-	{"return", ACT_RETURN, SIGN WIT ITEMS "--account --holder", "TXN",
-	 "custos return TXN --holder NAME (--serial S)... --witness-key HOLDER_KEY\n"
-	 "  The holder returns material issued under hand receipt TXN.\n"},
-	{"destroy", ACT_DESTROY, SIGN WIT ITEMS "--account", NULL,
-	 "custos destroy (--serial S | --item SPEC)... --witness-key FILE\n"
-	 "  Destruction, two-person: the witness types their passphrase here.\n"},
-	{"possession", ACT_POSSESSION, SIGN WIT ITEMS "--account", NULL,
-	 "custos possession --item SPEC...\n  Found material comes on the account.\n"},
-	{"inventory", ACT_INVENTORY, SIGN WIT ITEMS "--account", NULL,
-	 "custos inventory (--serial S)... --witness-key FILE\n"
-	 "  Record a sighting of the listed items, with a witness.\n"},
-	{"incident report", ACT_INCIDENT_REPORT, SIGN WIT ITEMS "--account --category", NULL,
-	 "custos incident report --category cryptographic|personnel|physical|packaging\n"
-	 "                       [--serial S]... --text WHAT\n"
-	 "  Open an incident; the items listed are under it until relieved or found.\n"},
-	{"incident update", ACT_INCIDENT_UPDATE, SIGN "--account", "TXN",
-	 "custos incident update TXN --text WHAT\n  An amplifying report on incident TXN.\n"},
-	{"incident close", ACT_INCIDENT_CLOSE, SIGN WIT "--account", "TXN",
-	 "custos incident close TXN --witness-key AUTHORITY_KEY\n"
-	 "  Relief from accountability: items still under incident TXN are written off.\n"},
-};
-
-static int usage_error(const char *words, const char *what, const char *arg)
+static entry_action action_of(const verb *v)
 {
-	fprintf(stderr, "custos %s: %s", words, what);
-	if (arg != NULL) {
-		fputs(" '", stderr);
-		safe_fputs_max(arg, ECHO_MAX, stderr);
-		fputc('\'', stderr);
-	}
-	fprintf(stderr, "; see 'custos %s --help'\n", words);
-	return CLI_USAGE;
+	return (entry_action)v->id;
 }
 
 /* What to do about a rule's refusal, in this command line's flags; NULL
@@ -202,28 +115,17 @@ static int fail(const char *words, status st, const errbuf *err)
 	return CLI_FAIL;
 }
 
-static bool takes(const verb *v, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = v->takes; (p = strstr(p, name)) != NULL; p += n)
-		if ((p == v->takes || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
 static int parse(const verb *v, int argc, char **argv, opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->pass_fd = o->witness_fd = o->password_fd = o->log_fd = -1;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			o->help = true;
-			return -1;
-		}
+		if (cli_is_help(a))
+			return cli_help(v);
 		if (a[0] != '-' || a[1] == '\0') {
 			if (v->operand == NULL || o->operand != NULL)
-				return usage_error(v->words, "unexpected argument", a);
+				return cli_usage_error(v, "unexpected argument", a);
 			o->operand = a;
 			continue;
 		}
@@ -237,18 +139,18 @@ static int parse(const verb *v, int argc, char **argv, opts *o)
 				val = a[n] == '=' ? a + n + 1 : NULL;
 			}
 		}
-		if (opt == NULL || !takes(v, opt->name))
-			return usage_error(v->words, "unknown option", a);
+		if (opt == NULL || !cli_takes(v, opt->name))
+			return cli_usage_error(v, "unknown option", a);
 		if (opt->kind != K_FLAG && val == NULL) {
 			if (i + 1 == argc)
-				return usage_error(v->words, "missing value for option", opt->name);
+				return cli_usage_error(v, "missing value for option", opt->name);
 			val = argv[++i];
 		}
 		char *field = (char *)o + opt->off;
 		switch (opt->kind) {
 		case K_STR:
 			if (*(const char **)field != NULL)
-				return usage_error(v->words, "option given twice", opt->name);
+				return cli_usage_error(v, "option given twice", opt->name);
 			*(const char **)field = val;
 			break;
 		case K_FLAG:
@@ -259,25 +161,25 @@ static int parse(const verb *v, int argc, char **argv, opts *o)
 			errno = 0;
 			long fd = strtol(val, &end, 10);
 			if (*val < '0' || *val > '9' || errno || *end || fd > INT_MAX)
-				return usage_error(v->words, "a file descriptor must be a number, not",
-						   val);
+				return cli_usage_error(v, "a file descriptor must be a number, not",
+						       val);
 			if (fcntl((int)fd, F_GETFD) < 0)
-				return usage_error(v->words, "file descriptor not open:", val);
+				return cli_usage_error(v, "file descriptor not open:", val);
 			*(int *)field = (int)fd;
 			break;
 		}
 		case K_ITEM:
 		case K_SERIAL:
 			if (o->nitems == MAX_ITEMS)
-				return usage_error(v->words, "too many items; at most 500 in one entry",
-						   NULL);
+				return cli_usage_error(v, "too many items; at most 500 in one entry",
+						       NULL);
 			o->identity[o->nitems] = opt->kind == K_SERIAL;
 			o->items[o->nitems++] = val;
 			break;
 		}
 	}
 	if (v->operand != NULL && o->operand == NULL)
-		return usage_error(v->words, "missing operand", v->operand);
+		return cli_usage_error(v, "missing operand", v->operand);
 	return -1;
 }
 
@@ -362,21 +264,21 @@ static int gather_items(const verb *v, opts *o, ledger_request *q, char **file_d
 			if (*s == '\0' || *s == '#')
 				continue;
 			if (n + nlines == MAX_ITEMS)
-				return usage_error(v->words, "too many items; at most 500 in one entry",
-						   NULL);
+				return cli_usage_error(v, "too many items; at most 500 in one entry",
+						       NULL);
 			lines[nlines++] = s;
 		}
 	}
 	q->items = calloc(n + nlines + 1, sizeof *q->items);
 	if (q->items == NULL)
 		return fail(v->words, ST_NOMEM, NULL);
-	bool full = v->action == ACT_RECEIPT || v->action == ACT_POSSESSION;
+	bool full = action_of(v) == ACT_RECEIPT || action_of(v) == ACT_POSSESSION;
 	for (size_t i = 0; i < n + nlines; i++) {
 		const char *spec = i < n ? o->items[i] : lines[i - n];
 		bool bare = i < n && o->identity[i];
 		if (bare && full)
-			return usage_error(v->words, "new material needs all its details (--item SPEC), "
-					   "not only", "--serial");
+			return cli_usage_error(v, "new material needs all its details (--item SPEC), "
+					       "not only", "--serial");
 		status st = ledger_parse_item(spec, !full, &q->items[i], &err);
 		if (st == ST_OK && bare && strchr(spec, '=') != NULL)
 			st = err_set(&err, ST_USAGE, "--serial takes a serial number alone");
@@ -550,7 +452,7 @@ static int pick_account(const verb *v, db *d, const opts *o, char out[ENTRY_ACCO
 {
 	if (o->account != NULL) {
 		if (strlen(o->account) != 6 || strspn(o->account, "0123456789") != 6)
-			return usage_error(v->words, "an account number is six digits, not", o->account);
+			return cli_usage_error(v, "an account number is six digits, not", o->account);
 		memcpy(out, o->account, 7);
 		return -1;
 	}
@@ -565,9 +467,9 @@ static int pick_account(const verb *v, db *d, const opts *o, char out[ENTRY_ACCO
 		snprintf(out, ENTRY_ACCOUNT_LEN + 1, "%s", db_val(r, 0, 0));
 	PQclear(r);
 	if (n != 1)
-		return usage_error(v->words, n == 0 ? "you keep no account; give --account"
-						   : "you keep several accounts; give --account",
-				   NULL);
+		return cli_usage_error(v, n == 0 ? "you keep no account; give --account"
+				       : "you keep several accounts; give --account",
+				       NULL);
 	return -1;
 }
 
@@ -576,7 +478,7 @@ static int peer_of(const verb *v, const char *s, char out[ENTRY_ACCOUNT_LEN + 1]
 	if (s == NULL)
 		return -1;
 	if (strcmp(s, "COR") != 0 && (strlen(s) != 6 || strspn(s, "0123456789") != 6))
-		return usage_error(v->words, "the other side is COR or a six-digit account, not", s);
+		return cli_usage_error(v, "the other side is COR or a six-digit account, not", s);
 	snprintf(out, ENTRY_ACCOUNT_LEN + 1, "%s", s);
 	return -1;
 }
@@ -586,7 +488,7 @@ static int copy_arg(const verb *v, char *dst, size_t cap, const char *s, const c
 	if (s == NULL)
 		return -1;
 	if (strlen(s) >= cap)
-		return usage_error(v->words, what, s);
+		return cli_usage_error(v, what, s);
 	memcpy(dst, s, strlen(s) + 1);
 	return -1;
 }
@@ -594,11 +496,11 @@ static int copy_arg(const verb *v, char *dst, size_t cap, const char *s, const c
 static int role_of(const verb *v, const char *s, entry_role *out)
 {
 	if (s == NULL)
-		return usage_error(v->words, "missing --role", NULL);
+		return cli_usage_error(v, "missing --role", NULL);
 	int r = entry_role_from_name(s, strlen(s));
 	if (r < 0)
-		return usage_error(v->words, "unknown role (administrator, custodian, alternate, "
-					     "holder, witness, auditor, authority)", s);
+		return cli_usage_error(v, "unknown role (administrator, custodian, alternate, "
+				       "holder, witness, auditor, authority)", s);
 	*out = (entry_role)r;
 	return -1;
 }
@@ -636,14 +538,14 @@ static int run_action(const verb *v, opts *o)
 	db *d = NULL;
 	key_secret *actor = NULL, *second = NULL, *log_key = NULL;
 	char *item_data = NULL, *text_data = NULL;
-	ledger_request q = {.action = v->action};
+	ledger_request q = {.action = action_of(v)};
 	int rc;
 	if (o->witness_key == NULL && o->witness_fd >= 0)
-		return usage_error(v->words, "--witness-passphrase-fd without --witness-key", NULL);
+		return cli_usage_error(v, "--witness-passphrase-fd without --witness-key", NULL);
 	if ((rc = gather_items(v, o, &q, &item_data)) >= 0)
 		goto out;
 	if (o->text != NULL && o->text_file != NULL) {
-		rc = usage_error(v->words, "give --text or --text-file, not both", NULL);
+		rc = cli_usage_error(v, "give --text or --text-file, not both", NULL);
 		goto out;
 	}
 	if (o->text != NULL) {
@@ -658,14 +560,14 @@ static int run_action(const verb *v, opts *o)
 		q.text = text_data;
 	}
 	if (!cli_retry_seconds(o->retry, &o->retry_s)) {
-		rc = usage_error(v->words, "--retry-seconds (or CUSTOS_RETRY_SECONDS) is 0 to 3600, not",
-				 o->retry ? o->retry : getenv("CUSTOS_RETRY_SECONDS"));
+		rc = cli_usage_error(v, "--retry-seconds (or CUSTOS_RETRY_SECONDS) is 0 to 3600, not",
+				     o->retry ? o->retry : getenv("CUSTOS_RETRY_SECONDS"));
 		goto out;
 	}
 	unsigned retry = o->retry_s;
 	if (o->idem != NULL) {
 		if (strlen(o->idem) == 0 || strlen(o->idem) > LEDGER_IDEM_MAX) {
-			rc = usage_error(v->words, "an idempotency key is 1 to 128 bytes", NULL);
+			rc = cli_usage_error(v, "an idempotency key is 1 to 128 bytes", NULL);
 			goto out;
 		}
 		memcpy(q.idem, o->idem, strlen(o->idem) + 1);
@@ -678,8 +580,8 @@ static int run_action(const verb *v, opts *o)
 			if (strcmp(o->category, entry_category_name((entry_category)k)) == 0)
 				c = k;
 		if (c < 0) {
-			rc = usage_error(v->words, "the category is cryptographic, personnel, "
-					 "physical or packaging, not", o->category);
+			rc = cli_usage_error(v, "the category is cryptographic, personnel, "
+					     "physical or packaging, not", o->category);
 			goto out;
 		}
 		q.category = (entry_category)c;
@@ -687,44 +589,44 @@ static int run_action(const verb *v, opts *o)
 	if ((rc = peer_of(v, o->from ? o->from : o->to, q.peer)) >= 0 ||
 	    (rc = copy_arg(v, q.holder, sizeof q.holder, o->holder, "holder name too long")) >= 0)
 		goto out;
-	if (v->action == ACT_ACCEPT || v->action == ACT_RETURN ||
-	    v->action == ACT_INCIDENT_UPDATE || v->action == ACT_INCIDENT_CLOSE) {
+	if (action_of(v) == ACT_ACCEPT || action_of(v) == ACT_RETURN ||
+	    action_of(v) == ACT_INCIDENT_UPDATE || action_of(v) == ACT_INCIDENT_CLOSE) {
 		if ((rc = copy_arg(v, q.ref, sizeof q.ref, o->operand, "not a transaction number")) >= 0)
 			goto out;
 	}
-	if (v->action == ACT_RETURN && o->holder == NULL) {
-		rc = usage_error(v->words, "missing --holder", NULL);
+	if (action_of(v) == ACT_RETURN && o->holder == NULL) {
+		rc = cli_usage_error(v, "missing --holder", NULL);
 		goto out;
 	}
-	if (v->action == ACT_ISSUE && o->holder == NULL) {
-		rc = usage_error(v->words, "missing --holder", NULL);
+	if (action_of(v) == ACT_ISSUE && o->holder == NULL) {
+		rc = cli_usage_error(v, "missing --holder", NULL);
 		goto out;
 	}
-	if (v->action == ACT_ACCOUNT_OPEN) {
+	if (action_of(v) == ACT_ACCOUNT_OPEN) {
 		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)
 			goto out;
 		if (strlen(q.account) != 6 || strspn(q.account, "0123456789") != 6) {
-			rc = usage_error(v->words, "an account number is six digits, not", o->operand);
+			rc = cli_usage_error(v, "an account number is six digits, not", o->operand);
 			goto out;
 		}
 		if (o->name == NULL) {
-			rc = usage_error(v->words, "missing --name", NULL);
+			rc = cli_usage_error(v, "missing --name", NULL);
 			goto out;
 		}
 		for (const unsigned char *p = (const unsigned char *)o->name; *p; p++)
 			if (*p < 0x20 || *p == 0x7f) {
-				rc = usage_error(v->words, "an account name has no control characters", NULL);
+				rc = cli_usage_error(v, "an account name has no control characters", NULL);
 				goto out;
 			}
 		q.text = o->name;
 		q.textlen = strlen(o->name);
 	}
-	if ((v->action == ACT_KEY_ENROL || v->action == ACT_KEY_REVOKE) &&
+	if ((action_of(v) == ACT_KEY_ENROL || action_of(v) == ACT_KEY_REVOKE) &&
 	    (rc = role_of(v, o->role, &q.role)) >= 0)
 		goto out;
-	if (v->action == ACT_KEY_ENROL && strcmp(v->words, "person add") == 0) {
+	if (action_of(v) == ACT_KEY_ENROL && strcmp(v->words, "person add") == 0) {
 		if (o->pubkey == NULL) {
-			rc = usage_error(v->words, "missing --pubkey VKEY", NULL);
+			rc = cli_usage_error(v, "missing --pubkey VKEY", NULL);
 			goto out;
 		}
 		status st = key_vkey_parse(o->pubkey, strlen(o->pubkey), &q.subject, &err);
@@ -736,36 +638,36 @@ static int run_action(const verb *v, opts *o)
 			goto out;
 		}
 		if (strcmp(q.subject.name, o->operand) != 0) {
-			rc = usage_error(v->words, "NAME must be the key's name, which is",
-					 q.subject.name);
+			rc = cli_usage_error(v, "NAME must be the key's name, which is",
+					     q.subject.name);
 			goto out;
 		}
 		if ((rc = copy_arg(v, q.login, sizeof q.login, o->login,
 				   "a login role name is at most 63 bytes")) >= 0)
 			goto out;
 	}
-	if (v->action == ACT_KEY_ENROL || v->action == ACT_KEY_REVOKE) {
+	if (action_of(v) == ACT_KEY_ENROL || action_of(v) == ACT_KEY_REVOKE) {
 		if (o->account != NULL && (rc = copy_arg(v, q.account, sizeof q.account, o->account,
 						     "an account number is six digits")) >= 0)
 			goto out;
 	}
 	if (strcmp(v->words, "account appoint") == 0) {
 		if (o->person == NULL) {
-			rc = usage_error(v->words, "missing --person NAME", NULL);
+			rc = cli_usage_error(v, "missing --person NAME", NULL);
 			goto out;
 		}
 		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)
 			goto out;
 	}
 	if (o->account != NULL && (strlen(o->account) != 6 || strspn(o->account, "0123456789") != 6)) {
-		rc = usage_error(v->words, "an account number is six digits, not", o->account);
+		rc = cli_usage_error(v, "an account number is six digits, not", o->account);
 		goto out;
 	}
 	/* Keys before connecting: the passphrases take a moment, the lock none. */
 	char defkey[4096];
 	const char *keypath = o->key ? o->key : default_key(defkey, sizeof defkey);
 	if (keypath == NULL) {
-		rc = usage_error(v->words, "no key file: give --key FILE or set CUSTOS_KEY", NULL);
+		rc = cli_usage_error(v, "no key file: give --key FILE or set CUSTOS_KEY", NULL);
 		goto out;
 	}
 	status st = load_key(keypath, o->pass_fd, "your", &actor, &err);
@@ -791,10 +693,10 @@ static int run_action(const verb *v, opts *o)
 		rc = st == ST_USAGE ? (fail(v->words, st, &err), CLI_USAGE) : fail(v->words, st, &err);
 		goto out;
 	}
-	if (rules_action_of(v->action)->material && (rc = pick_account(v, d, o, q.account)) >= 0)
+	if (rules_action_of(action_of(v))->material && (rc = pick_account(v, d, o, q.account)) >= 0)
 		goto out;
-	if (strcmp(v->words, "account appoint") == 0 || v->action == ACT_KEY_REVOKE) {
-		const char *who = v->action == ACT_KEY_REVOKE ? o->operand : o->person;
+	if (strcmp(v->words, "account appoint") == 0 || action_of(v) == ACT_KEY_REVOKE) {
+		const char *who = action_of(v) == ACT_KEY_REVOKE ? o->operand : o->person;
 		const char *p[] = {who};
 		PGresult *r = NULL;
 		if ((st = read_retry(d, retry, "SELECT vkey FROM person WHERE name = $1", 1, p, &r,
@@ -886,14 +788,14 @@ static int run_db(const verb *v, opts *o)
 	key_secret *admin = NULL;
 	int rc = CLI_FAIL;
 	status st;
-	if (v->action == ACT_GENESIS) {
+	if (action_of(v) == ACT_GENESIS) {
 		if (o->origin == NULL || o->admin == NULL || o->admin_key == NULL)
-			return usage_error(v->words, "give --origin, --admin and --admin-key", NULL);
+			return cli_usage_error(v, "give --origin, --admin and --admin-key", NULL);
 		if ((st = load_key(o->admin_key, o->pass_fd, "the administrator's", &admin, &err)) != ST_OK)
 			return fail(v->words, st, &err);
 		if (strcmp(key_secret_public(admin)->name, o->admin) != 0) {
-			rc = usage_error(v->words, "--admin must be the name of the key in --admin-key, "
-					 "which is", key_secret_public(admin)->name);
+			rc = cli_usage_error(v, "--admin must be the name of the key in --admin-key, "
+					     "which is", key_secret_public(admin)->name);
 			goto out;
 		}
 	}
@@ -960,7 +862,7 @@ static int run_db(const verb *v, opts *o)
 		rc = fail(v->words, st, &err);
 		goto out;
 	}
-	if (v->action != ACT_GENESIS) {
+	if (action_of(v) != ACT_GENESIS) {
 		if (o->json)
 			printf("{\"applied\":%zu}\n", applied);
 		else
@@ -986,51 +888,13 @@ out:
 	return rc;
 }
 
-int cli_ledger(int argc, char **argv)
+int cli_ledger(const cli_verb *v, int argc, char **argv)
 {
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		const verb *v = &verbs[i];
-		const char *sp = strchr(v->words, ' ');
-		int nwords = sp ? 2 : 1;
-		if (argc < nwords)
-			continue;
-		if (sp ? !(strncmp(argv[0], v->words, (size_t)(sp - v->words)) == 0 &&
-			   argv[0][sp - v->words] == '\0' && strcmp(argv[1], sp + 1) == 0)
-		       : strcmp(argv[0], v->words) != 0)
-			continue;
-		opts o;
-		int rc = parse(v, argc - nwords, argv + nwords, &o);
-		if (rc >= 0)
-			return rc;
-		if (o.help) {
-			fputs("usage: ", stdout);
-			fputs(v->help, stdout);
-			if (takes(v, "--retry-seconds"))
-				fputs("  --retry-seconds N (or CUSTOS_RETRY_SECONDS; default 30): keep trying "
-				      "that long\n  to reach a primary during a failover.  Exit 3: outcome "
-				      "unknown; run it\n  again with the --idempotency-key it prints.\n",
-				      stdout);
-			return CLI_OK;
-		}
-		if (strncmp(v->words, "db ", 3) == 0)
-			return run_db(v, &o);
-		return run_action(v, &o);
-	}
-	fputs("custos: unknown command '", stderr);
-	safe_fputs(argv[0], stderr);
-	if (argc > 1) {
-		fputc(' ', stderr);
-		safe_fputs(argv[1], stderr);
-	}
-	fputs("'; try 'custos help'\n", stderr);
-	return CLI_USAGE;
-}
-
-/* The usage lines of every ledger verb, for `custos help`. */
-void cli_ledger_usage(FILE *f)
-{
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		const char *h = verbs[i].help, *nl = strchr(h, '\n');
-		fprintf(f, "  %.*s\n", (int)(nl - h), h);
-	}
+	opts o;
+	int rc = parse(v, argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (strncmp(v->words, "db ", 3) == 0)
+		return run_db(v, &o);
+	return run_action(v, &o);
 }

@@ -26,38 +26,18 @@
 #define MAX_WITNESSES 64
 
 typedef struct opts {
+	const cli_verb *v; /* the verb being run */
 	const char *db, *out, *log_key, *policy, *since, *quorum;
-	const char *operand, *operand2;
+	const char *operand;
 	const char *witness[MAX_WITNESSES];
 	size_t nwitness;
 	int pass_fd;
 	bool json, entry;
 } opts;
 
-static const char USAGE[] =
-	"usage: custos log verify [--json]\n"
-	"       custos log export FILE [--json]            (the log file FILE and FILE.keys)\n"
-	"       custos log export --out DIR [--since SIZE] [--log-key FILE [--passphrase-fd N]]\n"
-	"       custos log key set VKEY | custos log key show\n"
-	"       custos log checkpoint [--log-key FILE] [--passphrase-fd N] [--json]\n"
-	"       custos log checkpoints [--json]\n"
-	"       custos log cosign FILE [--policy POLICY] [--json]\n"
-	"       custos log witness add VKEY | custos log witness list\n"
-	"       custos log policy [--witness VKEY]... [--quorum N]\n"
-	"       custos log proof TXN|INDEX --out FILE [--entry] [--json]\n"
-	"  every command takes --db CONNINFO; the log key file defaults to $CUSTOS_LOG_KEY\n";
-
-static int usage(const char *what, const char *arg)
+static int usage(const opts *o, const char *what, const char *arg)
 {
-	fputs("custos log: ", stderr);
-	fputs(what, stderr);
-	if (arg != NULL) {
-		fputs(" ", stderr);
-		safe_fputs_max(arg, 80, stderr);
-	}
-	fputc('\n', stderr);
-	fputs(USAGE, stderr);
-	return CLI_USAGE;
+	return cli_usage_error(o->v, what, arg);
 }
 
 static int fail(const char *verb, status st, const errbuf *err)
@@ -68,20 +48,52 @@ static int fail(const char *verb, status st, const errbuf *err)
 	return st == ST_USAGE ? CLI_USAGE : CLI_FAIL;
 }
 
-/* Options: which verb takes which is checked by the verb. */
-static int parse(int argc, char **argv, int from, opts *o)
+/* Parse argv for verb v: the options its row in cli.c names, and one
+ * operand if it takes one.  Returns -1 to go on, else an exit status. */
+static int parse(const cli_verb *v, int argc, char **argv, opts *o)
 {
 	memset(o, 0, sizeof *o);
+	o->v = v;
 	o->pass_fd = -1;
-	for (int i = from; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const char **str = NULL;
+		if (cli_is_help(a))
+			return cli_help(v);
+		if (a[0] != '-' || a[1] == '\0') {
+			if (v->operand == NULL || o->operand != NULL)
+				return usage(o, "unexpected argument", a);
+			o->operand = a;
+			continue;
+		}
+		if (!cli_takes(v, a))
+			return usage(o, "unknown option", a);
 		if (strcmp(a, "--json") == 0) {
 			o->json = true;
 			continue;
 		}
 		if (strcmp(a, "--entry") == 0) {
 			o->entry = true;
+			continue;
+		}
+		if (i + 1 == argc)
+			return usage(o, "missing value for option", a);
+		const char *val = argv[++i];
+		if (strcmp(a, "--witness") == 0) {
+			if (o->nwitness == MAX_WITNESSES)
+				return usage(o, "too many witnesses", NULL);
+			o->witness[o->nwitness++] = val;
+			continue;
+		}
+		if (strcmp(a, "--log-passphrase-fd") == 0) {
+			char *end;
+			errno = 0;
+			long fd = strtol(val, &end, 10);
+			if (*val < '0' || *val > '9' || errno || *end || fd > INT_MAX)
+				return usage(o, "a file descriptor must be a number, not", val);
+			if (fcntl((int)fd, F_GETFD) < 0)
+				return usage(o, "file descriptor not open:", val);
+			o->pass_fd = (int)fd;
 			continue;
 		}
 		if (strcmp(a, "--db") == 0)
@@ -96,68 +108,14 @@ static int parse(int argc, char **argv, int from, opts *o)
 			str = &o->since;
 		else if (strcmp(a, "--quorum") == 0)
 			str = &o->quorum;
-		else if (strcmp(a, "--witness") == 0) {
-			if (i + 1 == argc)
-				return usage("missing value for", a);
-			if (o->nwitness == MAX_WITNESSES)
-				return usage("too many witnesses", NULL);
-			o->witness[o->nwitness++] = argv[++i];
-			continue;
-		} else if (strcmp(a, "--passphrase-fd") == 0) {
-			if (i + 1 == argc)
-				return usage("missing value for", a);
-			const char *v = argv[++i];
-			char *end;
-			errno = 0;
-			long fd = strtol(v, &end, 10);
-			if (*v < '0' || *v > '9' || errno || *end || fd > INT_MAX)
-				return usage("a file descriptor must be a number, not", v);
-			if (fcntl((int)fd, F_GETFD) < 0)
-				return usage("file descriptor not open:", v);
-			o->pass_fd = (int)fd;
-			continue;
-		} else if (a[0] == '-' && a[1] != '\0') {
-			return usage("unknown option", a);
-		} else if (o->operand == NULL) {
-			o->operand = a;
-			continue;
-		} else if (o->operand2 == NULL) {
-			o->operand2 = a;
-			continue;
-		} else {
-			return usage("unexpected argument", a);
-		}
-		if (i + 1 == argc)
-			return usage("missing value for", a);
+		else
+			return usage(o, "unknown option", a); /* named in cli.c, not here */
 		if (*str != NULL)
-			return usage("option given twice:", a);
-		*str = argv[++i];
+			return usage(o, "option given twice", a);
+		*str = val;
 	}
-	return -1;
-}
-
-/* Reject options a verb does not take: `allowed` lists them by letter
- * (d db, o out, k log-key, p policy, s since, q quorum, w witness,
- * f passphrase-fd, j json, e entry). */
-static int only(const opts *o, const char *allowed, const char *verb)
-{
-	struct {
-		char c;
-		bool given;
-		const char *name;
-	} t[] = {
-		{'o', o->out != NULL, "--out"},         {'k', o->log_key != NULL, "--log-key"},
-		{'p', o->policy != NULL, "--policy"},   {'s', o->since != NULL, "--since"},
-		{'q', o->quorum != NULL, "--quorum"},   {'w', o->nwitness > 0, "--witness"},
-		{'f', o->pass_fd >= 0, "--passphrase-fd"}, {'j', o->json, "--json"},
-		{'e', o->entry, "--entry"},
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (t[i].given && strchr(allowed, t[i].c) == NULL) {
-			char m[80];
-			snprintf(m, sizeof m, "log %s does not take", verb);
-			return usage(m, t[i].name);
-		}
+	if (v->operand != NULL && o->operand == NULL && v->id != CLI_LOG_EXPORT)
+		return usage(o, "missing operand", v->operand);
 	return -1;
 }
 
@@ -315,7 +273,7 @@ static int make_checkpoint(db *d, const opts *o, const char *verb, bool needed,
 	if (k == NULL) {
 		if (!needed)
 			return -1;
-		return usage("no log key: give --log-key FILE or set CUSTOS_LOG_KEY", NULL);
+		return usage(o, "no log key: give --log-key FILE or set CUSTOS_LOG_KEY", NULL);
 	}
 	st = checkpoint_make(d, k, made, &err);
 	key_secret_free(k);
@@ -417,11 +375,11 @@ static int run_policy(db *d, const opts *o)
 		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(w[i].name, w[j].name) == 0)
-				return usage("a witness is given twice:", w[i].name);
+				return usage(o, "a witness is given twice:", w[i].name);
 	}
 	uint64_t q = o->nwitness;
 	if (o->quorum != NULL && (!parse_u64(o->quorum, &q) || q > o->nwitness || q == 0))
-		return usage("--quorum must be 1 to the number of witnesses, not", o->quorum);
+		return usage(o, "--quorum must be 1 to the number of witnesses, not", o->quorum);
 	char v[KEY_VKEY_MAX + 1];
 	key_vkey_format(&logkey, v);
 	printf("# custos trust policy (c2sp.org/tlog-policy) for the log %s\n", logkey.name);
@@ -488,7 +446,7 @@ static int run_export_dir(db *d, const opts *o)
 	errbuf err = {0};
 	uint64_t since = 0;
 	if (o->since != NULL && !parse_u64(o->since, &since))
-		return usage("--since takes a checkpoint size, not", o->since);
+		return usage(o, "--since takes a checkpoint size, not", o->since);
 	/* A hot standby cannot store a checkpoint: the bundle is of the last
 	 * one the primary made, and entries after it wait for the next. */
 	PGresult *r = NULL;
@@ -544,70 +502,32 @@ static int run_export_dir(db *d, const opts *o)
 	return CLI_OK;
 }
 
-int cli_log(int argc, char **argv)
+int cli_log(const cli_verb *v, int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		if (argc >= 2) {
-			fputs(USAGE, stdout);
-			return CLI_OK;
-		}
-		return usage("give a command", NULL);
-	}
-	const char *verb = argv[1];
 	opts o;
-	int rc = parse(argc, argv, 2, &o);
+	int rc = parse(v, argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	/* Check the words and options before connecting. */
-	enum { V_VERIFY, V_EXPORT_FILE, V_EXPORT_DIR, V_KEY_SET, V_KEY_SHOW, V_CHECKPOINT,
-	       V_CHECKPOINTS, V_COSIGN, V_POLICY, V_PROOF, V_WITNESS_ADD, V_WITNESS_LIST } v;
-	const char *allow;
-	size_t operands = (o.operand != NULL) + (o.operand2 != NULL);
-	size_t want;
-	if (strcmp(verb, "verify") == 0) {
-		v = V_VERIFY, allow = "j", want = 0;
-	} else if (strcmp(verb, "export") == 0 && o.out == NULL) {
-		v = V_EXPORT_FILE, allow = "j", want = 1;
+	/* Check the options' combinations before connecting. */
+	const char *verb = v->words + 4; /* after "log " */
+	if (v->id == CLI_LOG_EXPORT && o.out == NULL) {
 		if (o.operand == NULL)
-			return usage("export needs --out DIR (a bundle) or FILE (a log file)", NULL);
-	} else if (strcmp(verb, "export") == 0) {
-		v = V_EXPORT_DIR, allow = "oskfj", want = 0;
-	} else if (strcmp(verb, "key") == 0) {
-		if (o.operand != NULL && strcmp(o.operand, "set") == 0)
-			v = V_KEY_SET, allow = "", want = 2;
-		else if (o.operand != NULL && strcmp(o.operand, "show") == 0)
-			v = V_KEY_SHOW, allow = "", want = 1;
-		else
-			return usage("log key takes set VKEY or show", NULL);
-	} else if (strcmp(verb, "witness") == 0) {
-		if (o.operand != NULL && strcmp(o.operand, "add") == 0)
-			v = V_WITNESS_ADD, allow = "", want = 2;
-		else if (o.operand != NULL && strcmp(o.operand, "list") == 0)
-			v = V_WITNESS_LIST, allow = "", want = 1;
-		else
-			return usage("log witness takes add VKEY or list", NULL);
-	} else if (strcmp(verb, "checkpoint") == 0) {
-		v = V_CHECKPOINT, allow = "kfj", want = 0;
-	} else if (strcmp(verb, "checkpoints") == 0) {
-		v = V_CHECKPOINTS, allow = "j", want = 0;
-	} else if (strcmp(verb, "cosign") == 0) {
-		v = V_COSIGN, allow = "pj", want = 1;
-	} else if (strcmp(verb, "policy") == 0) {
-		v = V_POLICY, allow = "wq", want = 0;
-	} else if (strcmp(verb, "proof") == 0) {
-		v = V_PROOF, allow = "oej", want = 1;
-		if (o.out == NULL)
-			return usage("log proof needs --out FILE", NULL);
-	} else {
-		return usage("unknown command", verb);
+			return usage(&o, "give --out DIR (a bundle) or FILE (a log file)", NULL);
+		const char *dir_only = o.since ? "--since"
+				       : o.log_key ? "--log-key"
+				       : o.pass_fd >= 0 ? "--log-passphrase-fd" : NULL;
+		if (dir_only != NULL) {
+			char m[80];
+			snprintf(m, sizeof m, "a log file (no --out DIR) does not take %s", dir_only);
+			return usage(&o, m, NULL);
+		}
 	}
-	if ((rc = only(&o, allow, verb)) >= 0)
-		return rc;
-	if (operands != want)
-		return usage(operands > want ? "unexpected argument" : "missing argument",
-			     operands > want ? (o.operand2 ? o.operand2 : o.operand) : verb);
-	if (v == V_EXPORT_DIR && o.out[0] == '\0')
-		return usage("--out needs a folder", NULL);
+	if (v->id == CLI_LOG_EXPORT && o.out != NULL && o.operand != NULL)
+		return usage(&o, "give --out DIR or FILE, not both", NULL);
+	if (v->id == CLI_LOG_EXPORT && o.out != NULL && o.out[0] == '\0')
+		return usage(&o, "--out needs a folder", NULL);
+	if (v->id == CLI_LOG_PROOF && o.out == NULL)
+		return usage(&o, "missing --out FILE", NULL);
 	errbuf err = {0};
 	db *d = NULL;
 	status st = db_open(o.db, &d, &err);
@@ -615,45 +535,42 @@ int cli_log(int argc, char **argv)
 		return fail(verb, st, &err);
 	checkpoint_made m;
 	key_public k;
-	switch (v) {
-	case V_VERIFY:
+	switch (v->id) {
+	case CLI_LOG_VERIFY:
 		rc = run_verify(d, &o);
 		break;
-	case V_EXPORT_FILE:
-		rc = run_export_file(d, &o);
+	case CLI_LOG_EXPORT:
+		rc = o.out != NULL ? run_export_dir(d, &o) : run_export_file(d, &o);
 		break;
-	case V_EXPORT_DIR:
-		rc = run_export_dir(d, &o);
-		break;
-	case V_KEY_SET:
-		st = checkpoint_key_set(d, o.operand2, &err);
+	case CLI_LOG_KEY_SET:
+		st = checkpoint_key_set(d, o.operand, &err);
 		if (st != ST_OK) {
 			rc = fail("key set", st, &err);
 			break;
 		}
 		printf("log key registered: ");
-		safe_fputs(o.operand2, stdout);
+		safe_fputs(o.operand, stdout);
 		fputc('\n', stdout);
 		rc = CLI_OK;
 		break;
-	case V_WITNESS_ADD: {
+	case CLI_LOG_WITNESS_ADD: {
 		bool added = false;
-		st = checkpoint_witness_add(d, o.operand2, &added, &err);
+		st = checkpoint_witness_add(d, o.operand, &added, &err);
 		if (st != ST_OK) {
 			rc = fail("witness add", st, &err);
 			break;
 		}
 		printf(added ? "witness registered: " : "witness already registered: ");
-		safe_fputs(o.operand2, stdout);
+		safe_fputs(o.operand, stdout);
 		fputc('\n', stdout);
 		rc = CLI_OK;
 		break;
 	}
-	case V_WITNESS_LIST:
+	case CLI_LOG_WITNESS_LIST:
 		st = checkpoint_witnesses(d, print_witness, NULL, &err);
 		rc = st == ST_OK ? CLI_OK : fail("witness list", st, &err);
 		break;
-	case V_KEY_SHOW: {
+	case CLI_LOG_KEY_SHOW: {
 		st = checkpoint_key_get(d, &k, &err);
 		if (st != ST_OK) {
 			rc = fail("key show", st, &err);
@@ -665,23 +582,23 @@ int cli_log(int argc, char **argv)
 		rc = CLI_OK;
 		break;
 	}
-	case V_CHECKPOINT:
+	case CLI_LOG_CHECKPOINT:
 		rc = make_checkpoint(d, &o, "checkpoint", true, &m);
 		if (rc < 0) {
 			print_made(&o, &m);
 			rc = CLI_OK;
 		}
 		break;
-	case V_CHECKPOINTS:
+	case CLI_LOG_CHECKPOINTS:
 		rc = run_checkpoints(d, &o);
 		break;
-	case V_COSIGN:
+	case CLI_LOG_COSIGN:
 		rc = run_cosign(d, &o);
 		break;
-	case V_POLICY:
+	case CLI_LOG_POLICY:
 		rc = run_policy(d, &o);
 		break;
-	case V_PROOF:
+	case CLI_LOG_PROOF:
 		rc = run_proof(d, &o);
 		break;
 	}

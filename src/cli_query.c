@@ -19,8 +19,8 @@
 enum {
 	O_DB = 1 << 0, O_JSON = 1 << 1, O_ACCOUNT = 1 << 2, O_STATUS = 1 << 3,
 	O_KIND = 1 << 4, O_CLASS = 1 << 5, O_ALC = 1 << 6, O_TITLE = 1 << 7,
-	O_SERIAL = 1 << 8, O_LIMIT = 1 << 9, O_AFTER = 1 << 10, O_ALL = 1 << 11,
-	O_ACTION = 1 << 12, O_OPEN = 1 << 13,
+	O_SERIAL = 1 << 8, O_LIMIT = 1 << 9, O_AFTER = 1 << 10,
+	O_ACTION = 1 << 11, O_OPEN = 1 << 12,
 };
 
 static const struct option {
@@ -33,8 +33,8 @@ static const struct option {
 	{"--kind", O_KIND, true},       {"--class", O_CLASS, true},
 	{"--alc", O_ALC, true},         {"--title", O_TITLE, true},
 	{"--serial", O_SERIAL, true},   {"--limit", O_LIMIT, true},
-	{"--after", O_AFTER, true},     {"--all", O_ALL, false},
-	{"--action", O_ACTION, true},   {"--open", O_OPEN, false},
+	{"--after", O_AFTER, true},     {"--action", O_ACTION, true},
+	{"--open", O_OPEN, false},
 };
 
 typedef struct opts {
@@ -44,34 +44,15 @@ typedef struct opts {
 	int alc, limit;      /* 0 when not given */
 } opts;
 
-typedef struct verb {
-	const char *name;    /* as argv[0] */
-	const char *shown;   /* as the user typed it, for messages */
-	unsigned options;
-	bool operand;        /* takes one ITEM operand */
-	int (*run)(const struct verb *v, const opts *o, db *d);
-	const char *usage, *help;
-} verb;
+/* A verb is its row in cli.c's table; its id is a CLI_Q_ code. */
+typedef cli_verb verb;
 
 /* ---- messages ------------------------------------------------------------- */
-
-/* Arguments and error details may hold anything: through safe_fputs. */
-static int usage_error(const verb *v, const char *what, const char *arg)
-{
-	fprintf(stderr, "custos %s: %s", v->shown, what);
-	if (arg != NULL) {
-		fputs(" '", stderr);
-		safe_fputs_max(arg, 80, stderr);
-		fputc('\'', stderr);
-	}
-	fprintf(stderr, "; see 'custos %s --help'\n", v->shown);
-	return CLI_USAGE;
-}
 
 /* A failed query: usage for a bad filter or cursor, else a failure. */
 static int fail(const verb *v, status st, const errbuf *err)
 {
-	fprintf(stderr, "custos %s: ", v->shown);
+	fprintf(stderr, "custos %s: ", v->words);
 	safe_fputs(err_text(err, st), stderr);
 	fputc('\n', stderr);
 	return st == ST_USAGE ? CLI_USAGE : CLI_FAIL;
@@ -230,17 +211,18 @@ static void json_item(const query_item *it)
 
 static int run_holdings(const verb *v, const opts *o, db *d)
 {
+	/* Every item, a page of the largest size at a time, unless --limit
+	 * asks for one page (query_holdings' default page is the TUI's). */
+	bool json = o->seen & O_JSON, all = !(o->seen & O_LIMIT);
 	query_holdings_filter f = {
 		.account = o->account, .status = o->status, .kind = o->kind, .cls = o->cls,
-		.alc = o->alc, .title = o->title, .serial = o->serial, .limit = o->limit,
-		.after = o->after,
+		.alc = o->alc, .title = o->title, .serial = o->serial,
+		.limit = all ? QUERY_LIMIT_MAX : o->limit, .after = o->after,
 	};
-	bool json = o->seen & O_JSON, all = o->seen & O_ALL;
 	char after[QUERY_CURSOR_MAX] = "";
 	size_t total = 0, w[MAXCOLS] = {0};
 	if (json)
 		fputs("{\"items\":[", stdout);
-	/* --all follows the cursors, still one page at a time. */
 	for (;;) {
 		query_items page;
 		errbuf err = {0};
@@ -404,8 +386,8 @@ static int run_txn(const verb *v, const opts *o, db *d)
 			snprintf(account, sizeof account, "%s", acc.rows[0].number);
 		query_accounts_free(&acc);
 		if (n != 1)
-			return usage_error(v, n ? "this login sees several accounts: give --account"
-						: "this login sees no account", NULL);
+			return cli_usage_error(v, n ? "this login sees several accounts: give --account"
+					       : "this login sees no account", NULL);
 	}
 	query_txn_filter f = {
 		.account = o->account ? o->account : account, .action = o->action,
@@ -654,50 +636,6 @@ static int run_account_list(const verb *v, const opts *o, db *d)
 	return CLI_OK;
 }
 
-/* ---- the verbs ------------------------------------------------------------------------ */
-
-#define PAGING "--limit N (1 to 1000, default 50) rows a page; --after CURSOR starts\n" \
-	       "after the page that printed it.\n"
-#define COMMON "--db CONNINFO connects there (else the PG* variables); --json prints\n" \
-	       "one JSON object.\n"
-
-static const verb verbs[] = {
-	{"holdings", "holdings",
-	 O_DB | O_JSON | O_ACCOUNT | O_STATUS | O_KIND | O_CLASS | O_ALC | O_TITLE | O_SERIAL |
-		 O_LIMIT | O_AFTER | O_ALL,
-	 false, run_holdings,
-	 "custos holdings [--account N] [--status S|open|all] [--kind K] [--class C]\n"
-	 "       [--alc A] [--title PREFIX] [--serial PREFIX] [--limit N] [--after CURSOR]\n"
-	 "       [--all] [--json] [--db CONNINFO]",
-	 "List material by account, short title, edition and serial: the open items\n"
-	 "(on_hand, issued, in_transit, incident) unless --status names one status or\n"
-	 "all.  --title and --serial match the start of the field, byte for byte.\n"
-	 "--all prints every page.  " PAGING COMMON},
-	{"history", "history", O_DB | O_JSON | O_LIMIT | O_AFTER, true, run_history,
-	 "custos history ITEM [--limit N] [--after CURSOR] [--json] [--db CONNINFO]",
-	 "The log entries that list ITEM, oldest first, with their signers.  ITEM is\n"
-	 "a serial held by one item only, or 'serial=S edition=E title=T'.\n" PAGING COMMON},
-	{"txn", "txn list", O_DB | O_JSON | O_ACCOUNT | O_ACTION | O_OPEN | O_LIMIT | O_AFTER,
-	 false, run_txn,
-	 "custos txn list [--account N] [--action A] [--open] [--limit N] [--after CURSOR]\n"
-	 "       [--json] [--db CONNINFO]",
-	 "The transactions of an account, newest first (--account may be left out\n"
-	 "when the login sees one account).  --action keeps one action; --open keeps\n"
-	 "transfers in transit, issues with material out and open incidents.\n" PAGING COMMON},
-	{"alarms", "alarms", O_DB | O_JSON | O_ACCOUNT, false, run_alarms,
-	 "custos alarms [--account N] [--json] [--db CONNINFO]",
-	 "Overdue destruction of superseded key, incidents not reported onward,\n"
-	 "transfers long in transit, accounts due for inventory and old hand\n"
-	 "receipts, by the policy table and the server's clock.\n" COMMON},
-	{"person-list", "person list", O_DB | O_JSON | O_LIMIT | O_AFTER, false, run_person_list,
-	 "custos person list [--limit N] [--after CURSOR] [--json] [--db CONNINFO]",
-	 "Enrolled people with their logins and roles.\n" PAGING COMMON},
-	{"account-list", "account list", O_DB | O_JSON | O_LIMIT | O_AFTER, false,
-	 run_account_list,
-	 "custos account list [--limit N] [--after CURSOR] [--json] [--db CONNINFO]",
-	 "The accounts this login sees, with their open items.\n" PAGING COMMON},
-};
-
 static bool parse_int(const char *s, int lo, int hi, int *out)
 {
 	char *end;
@@ -711,24 +649,22 @@ static bool parse_int(const char *s, int lo, int hi, int *out)
 	return true;
 }
 
-/* Parse argv[first..] for verb v.  Returns -1 to go on, else an exit status. */
-static int parse(const verb *v, int first, int argc, char **argv, opts *o)
+/* Parse argv for verb v.  Returns -1 to go on, else an exit status. */
+static int parse(const verb *v, int argc, char **argv, opts *o)
 {
 	memset(o, 0, sizeof *o);
 	bool dashdash = false;
-	for (int i = first; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
-		if (!dashdash && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-			printf("usage: %s\n\n%s", v->usage, v->help);
-			return CLI_OK;
-		}
+		if (!dashdash && cli_is_help(a))
+			return cli_help(v);
 		if (!dashdash && strcmp(a, "--") == 0) {
 			dashdash = true;
 			continue;
 		}
 		if (dashdash || a[0] != '-' || a[1] == '\0') {
-			if (!v->operand || o->operand != NULL)
-				return usage_error(v, "unexpected argument", a);
+			if (v->operand == NULL || o->operand != NULL)
+				return cli_usage_error(v, "unexpected argument", a);
 			o->operand = a;
 			continue;
 		}
@@ -736,15 +672,15 @@ static int parse(const verb *v, int first, int argc, char **argv, opts *o)
 		for (size_t k = 0; k < sizeof options / sizeof options[0]; k++)
 			if (strcmp(a, options[k].name) == 0)
 				opt = &options[k];
-		if (opt == NULL || !(v->options & opt->flag))
-			return usage_error(v, "unknown option", a);
+		if (opt == NULL || !cli_takes(v, opt->name))
+			return cli_usage_error(v, "unknown option", a);
 		if (o->seen & opt->flag)
-			return usage_error(v, "option given twice:", a);
+			return cli_usage_error(v, "option given twice:", a);
 		o->seen |= opt->flag;
 		const char *val = NULL;
 		if (opt->arg) {
 			if (i + 1 >= argc)
-				return usage_error(v, "option needs a value:", a);
+				return cli_usage_error(v, "option needs a value:", a);
 			val = argv[++i];
 		}
 		switch (opt->flag) {
@@ -759,11 +695,11 @@ static int parse(const verb *v, int first, int argc, char **argv, opts *o)
 		case O_ACTION: o->action = val; break;
 		case O_ALC:
 			if (!parse_int(val, 1, 7, &o->alc) || o->alc == 3 || o->alc == 5)
-				return usage_error(v, "--alc must be 1, 2, 4, 6 or 7, not", val);
+				return cli_usage_error(v, "--alc must be 1, 2, 4, 6 or 7, not", val);
 			break;
 		case O_LIMIT:
 			if (!parse_int(val, 1, QUERY_LIMIT_MAX, &o->limit)) {
-				fprintf(stderr, "custos %s: --limit must be 1 to %d\n", v->shown,
+				fprintf(stderr, "custos %s: --limit must be 1 to %d\n", v->words,
 					QUERY_LIMIT_MAX);
 				return CLI_USAGE;
 			}
@@ -771,36 +707,21 @@ static int parse(const verb *v, int first, int argc, char **argv, opts *o)
 		default: break;
 		}
 	}
-	if (v->operand && o->operand == NULL)
-		return usage_error(v, "name the item (a serial, or 'serial=S edition=E title=T')",
-				   NULL);
+	if (v->operand != NULL && o->operand == NULL)
+		return cli_usage_error(v, "name the item (a serial, or 'serial=S edition=E title=T')",
+				       NULL);
 	return -1;
 }
 
-int cli_query(int argc, char **argv)
+int cli_query(const cli_verb *v, int argc, char **argv)
 {
-	if (argc < 1)
-		return CLI_USAGE;
-	const verb *v = NULL;
-	for (size_t k = 0; k < sizeof verbs / sizeof verbs[0]; k++)
-		if (strcmp(argv[0], verbs[k].name) == 0)
-			v = &verbs[k];
-	if (v == NULL) {
-		fputs("custos: unknown query '", stderr);
-		safe_fputs(argv[0], stderr);
-		fputs("'\n", stderr);
-		return CLI_USAGE;
-	}
-	int first = 1;
-	if (strcmp(v->name, "txn") == 0) {
-		if (argc < 2 || strcmp(argv[1], "list") != 0) {
-			fputs("custos txn: expected 'custos txn list ...'\n", stderr);
-			return CLI_USAGE;
-		}
-		first = 2;
-	}
+	static int (*const run[])(const verb *, const opts *, db *) = {
+		[CLI_Q_HOLDINGS] = run_holdings, [CLI_Q_HISTORY] = run_history,
+		[CLI_Q_TXN] = run_txn,           [CLI_Q_ALARMS] = run_alarms,
+		[CLI_Q_PERSONS] = run_person_list, [CLI_Q_ACCOUNTS] = run_account_list,
+	};
 	opts o;
-	int rc = parse(v, first, argc, argv, &o);
+	int rc = parse(v, argc, argv, &o);
 	if (rc >= 0)
 		return rc;
 	db *d = NULL;
@@ -808,10 +729,10 @@ int cli_query(int argc, char **argv)
 	status st = db_open(o.db, &d, &err);
 	if (st != ST_OK)
 		return fail(v, st, &err);
-	rc = v->run(v, &o, d);
+	rc = run[v->id](v, &o, d);
 	db_close(d);
 	if (fflush(stdout) != 0 && rc == CLI_OK) {
-		fprintf(stderr, "custos %s: cannot write the output\n", v->shown);
+		fprintf(stderr, "custos %s: cannot write the output\n", v->words);
 		rc = CLI_FAIL;
 	}
 	return rc;

@@ -1,6 +1,7 @@
-/* custos: the command-line front end.  `custos <command> ...`; with no
- * command, or only the terminal UI's options (--db, --key, --no-key), the
- * terminal UI (tui/).  Exit status: 0 success, 1 refused or failed, 2 usage. */
+/* custos: with no command, or only the terminal UI's options (--db, --key,
+ * --no-key, --log-key), the terminal UI (tui/); else `custos <command> ...`,
+ * the verbs of src/cli.c.  Exit status: 0 success, 1 refused or failed,
+ * 2 usage, 3 outcome unknown. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,42 +9,6 @@
 #include "../keys/key.h"
 #include "../tui/tui.h"
 #include "cli.h"
-
-static void usage(FILE *f)
-{
-	fputs("usage: custos [--db CONNINFO] [--key FILE | --no-key] [--log-key FILE]   the terminal UI\n"
-	      "       custos <command> [options]   (custos <command> --help for more)\n"
-	      "\n"
-	      "keys:\n"
-	      "  key new --name NAME --out FILE [--passphrase-fd N]\n"
-	      "  key pub [--pem] FILE\n"
-	      "  key passwd FILE [--passphrase-fd N] [--new-passphrase-fd M]\n"
-	      "\n"
-	      "the ledger (connection: --db CONNINFO or the PG* variables; --json output):\n",
-	      f);
-	cli_ledger_usage(f);
-	fputs("\nqueries:\n"
-	      "  holdings [--account N] [--status S] [--kind K] [--class C] [--alc A]\n"
-	      "           [--title PREFIX] [--serial PREFIX] [--limit N] [--after CURSOR]\n"
-	      "  history ITEM        an item's log entries (ITEM: serial, or title=.. serial=..)\n"
-	      "  txn list [--account N]\n"
-	      "  alarms              overdue destruction, incidents, transit, inventory\n"
-	      "  person list | account list\n"
-	      "\n"
-	      "the log:\n"
-	      "  log verify          chain, signatures by the key registry, replay vs. state\n"
-	      "  log export FILE     the log file and FILE.keys for custos-verify\n"
-	      "  log export --out DIR [--since SIZE]   the bundle for custos-verify --policy\n"
-	      "  log key set VKEY | log key show       the log's checkpoint key (once)\n"
-	      "  log checkpoint [--log-key FILE] | log checkpoints\n"
-	      "  log cosign FILE [--policy POLICY]     store a witness's cosignatures\n"
-	      "  log policy [--witness VKEY]... [--quorum N]   a trust policy for verifiers\n"
-	      "  log proof TXN|INDEX --out FILE [--entry]      one entry's receipt\n"
-	      "\n"
-	      "Signing commands take --log-key FILE (or $CUSTOS_LOG_KEY) and\n"
-	      "--log-passphrase-fd N to sign the checkpoints that fall due.\n",
-	      f);
-}
 
 /* If argv holds only the terminal UI's options, fill o and return true. */
 static bool tui_args(int argc, char **argv, tui_options *o)
@@ -84,23 +49,5 @@ int main(int argc, char **argv)
 	tui_options topt;
 	if (tui_args(argc, argv, &topt))
 		return tui_main(&topt);
-	const char *cmd = argv[1];
-	const char *sub = argc > 2 ? argv[2] : "";
-	if (strcmp(cmd, "key") == 0 && strcmp(sub, "revoke") != 0)
-		return cli_key(argc - 1, argv + 1);
-	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-		usage(stdout);
-		return CLI_OK;
-	}
-	if (strcmp(cmd, "holdings") == 0 || strcmp(cmd, "history") == 0 ||
-	    strcmp(cmd, "alarms") == 0 || (strcmp(cmd, "txn") == 0))
-		return cli_query(argc - 1, argv + 1);
-	if ((strcmp(cmd, "person") == 0 || strcmp(cmd, "account") == 0) &&
-	    strcmp(sub, "list") == 0) {
-		argv[2] = strcmp(cmd, "person") == 0 ? "person-list" : "account-list";
-		return cli_query(argc - 2, argv + 2);
-	}
-	if (strcmp(cmd, "log") == 0)
-		return cli_log(argc - 1, argv + 1);
-	return cli_ledger(argc - 1, argv + 1);
+	return cli_main(argc, argv);
 }

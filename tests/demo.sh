@@ -141,7 +141,7 @@ if [ ! -f "$DIR/oversight.done" ]; then
 	[ "$(id -u)" = 0 ] && chmod 644 "$K"/*.vkey
 	PGUSER=admin "$C" log key set "$(cat "$K/log.vkey")" >/dev/null
 	PGUSER=admin "$C" log witness add "$(cat "$K/witness.vkey")" >/dev/null
-	PGUSER=admin "$C" log checkpoint --log-key "$K/log.key" --passphrase-fd 3 3<<<"$PASS" >/dev/null
+	PGUSER=admin "$C" log checkpoint --log-key "$K/log.key" --log-passphrase-fd 3 3<<<"$PASS" >/dev/null
 	PGUSER=dave "$C" log policy --witness "$(cat "$K/witness.vkey")" --quorum 1 >"$DIR/policy"
 	rm -rf "$DIR/bundle" "$DIR/witness.state"
 	PGUSER=dave "$C" log export --out "$DIR/bundle" >/dev/null

@@ -75,7 +75,7 @@ ok as frank receive --from COR --item 'kind=equipment alc=1 class=C serial=F1 ti
 ok asw adm alice key revoke frank --role alternate --account $ACC || exit 1
 LOGVK=$(printf '%s\n' "$PASS" | "$MKKEY" custos.test/ledger "$W/log.key") || exit 1
 ok asq adm log key set "$LOGVK" || exit 1
-ok env PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --passphrase-fd 5 5<<<"$PASS" || exit 1
+ok env PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS" || exit 1
 SZ=$(q "SELECT max(size) FROM custos.checkpoint")
 [ -n "$SZ" ] || { echo "FAIL: no checkpoint"; exit 1; }
 # A syntactically valid cosignature line (custos.cosignature_add checks the form only).

@@ -125,7 +125,7 @@ ok as bob incident report --category packaging --text "bob's" || exit 1
 ok asw adm alice key revoke frank --role alternate --account 123456 || exit 1
 LOGVK=$(printf '%s\n' "$PASS" | "$MKKEY" custos.test/ledger "$W/log.key") || exit 1
 ok asq adm log key set "$LOGVK" || exit 1
-ok env PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --passphrase-fd 5 5<<<"$PASS" || exit 1
+ok env PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS" || exit 1
 SZ=$(q "SELECT max(size) FROM custos.checkpoint")
 
 TABLES=$(q "SELECT relname FROM pg_class WHERE relnamespace = 'custos'::regnamespace AND relkind IN ('r', 'p') ORDER BY 1")

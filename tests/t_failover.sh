@@ -124,7 +124,7 @@ expect_err 2 'connection string is malformed' \
 # entry but cannot make the checkpoint that would cover it.
 printf '%s\n' "$PASS" | "$MKKEY" custos.test/ledger "$W/log.key" >"$W/log.vkey" || exit 1
 ok asq adm log key set "$(cat "$W/log.vkey")"
-ok asq alice log checkpoint --log-key "$W/log.key" --passphrase-fd 5 5<<<"$PASS"
+ok asq alice log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS"
 ok ha alice possession --item "$(item AFTERCP)"
 # synchronous_commit=on waits for the standby's flush, not its replay.
 replayed() {

@@ -114,7 +114,7 @@ run 1 "$C" key new --name carol --out nodir/carol.key --passphrase-fd 3 3<<<"pw"
 # --- usage errors exit 2
 run 2 "$C" key
 run 2 "$C" key frobnicate
-has err "unknown verb"
+has err "unknown command 'key frobnicate'"
 run 2 "$C" key new --name carol
 has err "missing --out"
 run 2 "$C" key new --out carol.key

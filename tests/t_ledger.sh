@@ -244,6 +244,22 @@ expect_out '123456-[0-9]{4}-0001' asq alice txn list --account 123456
 expect_err 2 'limit' asq alice holdings --limit 0
 expect_err 2 'cursor' asq alice holdings --after 'not-a-cursor'
 ok asq alice holdings --title "'; DROP TABLE custos.item; --"
+# holdings prints every item (more than the TUI's page of 50) unless --limit N
+for i in $(seq -w 1 60); do echo "kind=equipment alc=1 class=C serial=H$i title=HOLD-60"; done >"$W/h60"
+ok as alice receive --from COR --items "$W/h60"
+expect_out 'HOLD-60' asq alice holdings --title HOLD-60
+[ "$(grep -c ' HOLD-60 ' <<<"$LAST_OUT")" = 60 ] && ! grep -q 'next page' <<<"$LAST_OUT" ||
+	{ echo "FAIL: holdings without --limit: $(grep -c ' HOLD-60 ' <<<"$LAST_OUT") of 60 rows"; fails=$((fails+1)); }
+expect_out '"next":null' asq alice holdings --title HOLD-60 --json
+[ "$(grep -o '"serial":"H[0-9]*"' <<<"$LAST_OUT" | wc -l)" = 60 ] ||
+	{ echo "FAIL: holdings --json without --limit: not 60 items"; fails=$((fails+1)); }
+expect_out '^next page: --after ' asq alice holdings --title HOLD-60 --limit 7
+[ "$(grep -c ' HOLD-60 ' <<<"$LAST_OUT")" = 7 ] ||
+	{ echo "FAIL: holdings --limit 7: $(grep -c ' HOLD-60 ' <<<"$LAST_OUT") rows"; fails=$((fails+1)); }
+after=$(sed -n 's/^next page: --after //p' <<<"$LAST_OUT")
+expect_out 'H08' asq alice holdings --title HOLD-60 --limit 53 --after "$after"
+[ "$(grep -c ' HOLD-60 ' <<<"$LAST_OUT")" = 53 ] && ! grep -q 'next page' <<<"$LAST_OUT" ||
+	{ echo "FAIL: holdings --limit 53 --after: $(grep -c ' HOLD-60 ' <<<"$LAST_OUT") rows"; fails=$((fails+1)); }
 
 # --- connection: a service file works as in psql ---------------------------------------------
 printf '[ledger]\nhost=%s\nport=%s\ndbname=%s\nuser=alice\n' "$PGHOST" "$PGPORT" "$PGDATABASE" >"$W/services"

@@ -27,7 +27,7 @@ lkw() {
 		--log-key "$W/log.key" --log-passphrase-fd 5 3<<<"$PASS" 4<<<"$PASS" 5<<<"$PASS"
 }
 checkpoint() { # WHO [KEYFILE]
-	PGUSER=$1 "$C" log checkpoint --log-key "${2:-$W/log.key}" --passphrase-fd 5 5<<<"$PASS"
+	PGUSER=$1 "$C" log checkpoint --log-key "${2:-$W/log.key}" --log-passphrase-fd 5 5<<<"$PASS"
 }
 ncp() { q "SELECT count(*) FROM custos.checkpoint"; }
 # flip_byte FILE OFFSET: change the byte at OFFSET (to Z, or Y if it is Z).
@@ -355,12 +355,12 @@ ok as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=LATE2
 d4=$(copy fill)
 tamper "$d4" "UPDATE custos.log_entry SET note = set_byte(note, 59, CASE get_byte(note, 59) WHEN 88 THEN 89 ELSE 88 END) WHERE idx = $((s3 - 2))"
 expect_err 1 "entry $((s3 - 2)): its leaf hash" env PGDATABASE="$d4" PGUSER=alice "$C" log checkpoint \
-	--log-key "$W/log.key" --passphrase-fd 5 5<<<"$PASS"
+	--log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS"
 d5=$(copy fill2)
 tamper "$d5" "UPDATE custos.log_entry SET note = set_byte(note, 59, CASE get_byte(note, 59) WHEN 88 THEN 89 ELSE 88 END) WHERE idx = $((s3 - 2));
 	UPDATE custos.log_entry SET leaf = sha256('\\x00'::bytea || note) WHERE idx = $((s3 - 2))"
 expect_err 1 "no longer gives the root of the checkpoint of $s3" env PGDATABASE="$d5" PGUSER=alice \
-	"$C" log checkpoint --log-key "$W/log.key" --passphrase-fd 5 5<<<"$PASS"
+	"$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS"
 
 # A fork: the log rewritten at entry 20 and a checkpoint of the rewritten
 # log signed with the log key behind custos's back (made on a copy with no
@@ -371,7 +371,7 @@ rewrite="UPDATE custos.log_entry SET note = set_byte(note, 59, CASE get_byte(not
 	TRUNCATE custos.merkle_node"
 d7=$(copy forka)
 tamper "$d7" "$rewrite; DELETE FROM custos.cosignature; DELETE FROM custos.checkpoint"
-ok env PGDATABASE="$d7" PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --passphrase-fd 5 5<<<"$PASS"
+ok env PGDATABASE="$d7" PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS"
 forged=$(psql -qAtX -d "$d7" -c "SELECT encode(note, 'base64') FROM custos.checkpoint" | tr -d '\n')
 fsize=$(psql -qAtX -d "$d7" -c "SELECT size FROM custos.checkpoint")
 d8=$(copy forkb)

@@ -58,7 +58,7 @@ ok as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=E4 ti
 LOGVK=$(printf '%s\n' "$PASS" | "$MKKEY" "$ORIGIN" "$W/log.key") || exit 1
 ok asq adm log key set "$LOGVK" || exit 1
 checkpoint() { # DB
-	PGDATABASE=$1 PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --passphrase-fd 5 5<<<"$PASS"
+	PGDATABASE=$1 PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS"
 }
 expect_out 'signed and stored' checkpoint "$PGDATABASE" || exit 1
 asq adm log policy >"$W/policy" || exit 1

@@ -74,7 +74,7 @@ echo "loaded $n entries in $(secs "$t0" "$(now)") s"
 LOGVK=$(printf '%s\n' "$PASS" | "$B/tests/mktestkey" "$ORIGIN" "$W/log.key")
 "$B/custos" log key set "$LOGVK" >/dev/null
 ckpt() { "$B/tests/bench/runstat" "$W/stat" "$B/custos" log checkpoint --log-key "$W/log.key" \
-	--passphrase-fd 5 5<<<"$PASS" >/dev/null; sed 's/ user_s.*//' "$W/stat"; }
+	--log-passphrase-fd 5 5<<<"$PASS" >/dev/null; sed 's/ user_s.*//' "$W/stat"; }
 echo "first checkpoint at $n entries (fills the subtree hashes): $(ckpt)"
 add() { # N more synthetic entries (valid leaf hashes; not valid custos entries)
 	psql -qAtX -v ON_ERROR_STOP=1 -c "INSERT INTO custos.log_entry (idx, leaf, note, time, action, actor, idem)

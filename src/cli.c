@@ -1,0 +1,415 @@
+/* cli.c: the table of command-line verbs (see cli.h), the dispatch from
+ * it, and the usage and help made from it. */
+#include "cli.h"
+
+#include <string.h>
+
+#include "entry.h"
+#include "safeprint.h"
+
+#define ECHO_MAX 80 /* bytes of a user's input echoed in an error */
+
+/* Options every signing verb takes, its second signer's, its items'. */
+#define SIGN "--key --passphrase-fd --idempotency-key --text --text-file --log-key " \
+	     "--log-passphrase-fd --retry-seconds --db --json"
+#define WIT " --witness-key --witness-passphrase-fd"
+#define ITEMS " --item --serial --items"
+#define PAGING "Pages of --limit N rows (1 to 1000, default 50); --after CURSOR starts\n" \
+	       "after the page that printed it.\n"
+
+#define G_KEYS "keys"
+#define G_DB "the database"
+#define G_PEOPLE "people and accounts"
+#define G_MATERIAL "material (each a signed log entry)"
+#define G_QUERIES "queries"
+#define G_LOG "the log and its oversight"
+
+static const cli_verb verbs[] = {
+	/* keys */
+	{"key new", G_KEYS, cli_key, CLI_KEY_NEW, NULL,
+	 "--name NAME --out FILE [--passphrase-fd N]", "--name --out --passphrase-fd",
+	 "Make a key pair named NAME.  The secret key goes to FILE (created with\n"
+	 "mode 0600; an existing FILE is never overwritten), sealed with a\n"
+	 "passphrase asked twice on the terminal, or read as one line from file\n"
+	 "descriptor N.  The public key is printed as a C2SP verifier key.\n"},
+	{"key pub", G_KEYS, cli_key, CLI_KEY_PUB, "FILE", "[--pem] FILE", "--pem",
+	 "Print the public key of secret key file FILE as a C2SP verifier key\n"
+	 "(name+keyid+base64), or with --pem as PEM SubjectPublicKeyInfo for\n"
+	 "openssl.  No passphrase is needed.\n"},
+	{"key passwd", G_KEYS, cli_key, CLI_KEY_PASSWD, "FILE",
+	 "FILE [--passphrase-fd N] [--new-passphrase-fd M]", "--passphrase-fd --new-passphrase-fd",
+	 "Reseal secret key file FILE under a new passphrase; the key stays the\n"
+	 "same.  The current passphrase is read from fd N and the new one from fd\n"
+	 "M (N and M may be the same: first line current, second line new);\n"
+	 "either not given is asked on the terminal.  FILE is replaced atomically.\n"},
+
+	/* the database */
+	{"db init", G_DB, cli_ledger, ACT_GENESIS, NULL,
+	 "--origin ORIGIN --admin NAME --admin-key FILE\n[--admin-login ROLE]",
+	 "--origin --admin --admin-key --admin-login --passphrase-fd --idempotency-key --db --json",
+	 "Apply the schema and start the log: the genesis entry enrols NAME, whose key\n"
+	 "is in FILE, as the first administrator; NAME logs in as ROLE (default NAME).\n"},
+	{"db migrate", G_DB, cli_ledger, ACT__COUNT, NULL, "", "--db --json",
+	 "Apply the pending schema migrations.\n"},
+	{"db status", G_DB, cli_ledger, ACT__COUNT, NULL, "", "--db --json",
+	 "Show which schema migrations are applied and which are pending.\n"},
+	{"db check", G_DB, cli_ledger, ACT__COUNT, NULL, "", "--db --json",
+	 "Audit the database's roles, owners, privileges, search_paths and row-level\n"
+	 "security against what custos needs (reads pg_catalog only; anyone may run it).\n"
+	 "One line per problem; exit 1 if there is any.\n"},
+
+	/* people and accounts */
+	{"person add", G_PEOPLE, cli_ledger, ACT_KEY_ENROL, "NAME",
+	 "NAME --role ROLE --pubkey VKEY [--account N]\n"
+	 "[--login ROLE] [--password-fd N] --witness-key FILE",
+	 SIGN WIT " --role --pubkey --account --login --password-fd",
+	 "Enrol a person and their public key with a role (administrator, custodian,\n"
+	 "alternate, holder, witness, auditor, authority; account roles need --account)\n"
+	 "and create their PostgreSQL login.  Two-person: the second signature is the\n"
+	 "new person's own key file (proof of possession) or another enrolled person's.\n"},
+	{"person list", G_PEOPLE, cli_query, CLI_Q_PERSONS, NULL, "[--limit N] [--after CURSOR]",
+	 "--limit --after --db --json", "Enrolled people with their logins and roles.\n" PAGING},
+	{"account add", G_PEOPLE, cli_ledger, ACT_ACCOUNT_OPEN, "NUMBER", "NUMBER --name TEXT",
+	 SIGN " --name", "Open COMSEC account NUMBER (six digits).\n"},
+	{"account list", G_PEOPLE, cli_query, CLI_Q_ACCOUNTS, NULL, "[--limit N] [--after CURSOR]",
+	 "--limit --after --db --json",
+	 "The accounts this login sees, with their open items.\n" PAGING},
+	{"account appoint", G_PEOPLE, cli_ledger, ACT_KEY_ENROL, "NUMBER",
+	 "NUMBER --person NAME --role ROLE --witness-key FILE", SIGN WIT " --person --role",
+	 "Give an enrolled person a role on account NUMBER: custodian, alternate,\n"
+	 "holder or witness.\n"},
+	{"key revoke", G_PEOPLE, cli_ledger, ACT_KEY_REVOKE, "NAME",
+	 "NAME --role ROLE [--account N] --witness-key FILE", SIGN WIT " --role --account",
+	 "End a person's role; with their last role their key is revoked.\n"},
+
+	/* material */
+	{"receive", G_MATERIAL, cli_ledger, ACT_RECEIPT, NULL,
+	 "--from COR|ACCOUNT --item SPEC... [--account N]", SIGN WIT ITEMS " --account --from",
+	 "Material comes on the account.  SPEC: \"kind=key alc=1 class=S crypto=yes\n"
+	 "serial=0042 edition=A effective=2026-01-01 supersedes=2026-02-01\n"
+	 "title=AKAT 1234\" (title last); --items FILE reads one SPEC per line.  TOP\n"
+	 "SECRET keying material needs --witness-key.\n"},
+	{"transfer", G_MATERIAL, cli_ledger, ACT_TRANSFER, NULL,
+	 "--to COR|ACCOUNT (--serial S | --item SPEC)...\n[--account N]",
+	 SIGN WIT ITEMS " --account --to",
+	 "Send material; it is in transit until the receiver accepts.\n"},
+	{"accept", G_MATERIAL, cli_ledger, ACT_ACCEPT, "TXN", "TXN [--account N]",
+	 SIGN WIT ITEMS " --account",
+	 "Acknowledge transfer TXN: as the receiving custodian, the material comes on\n"
+	 "your account; as the sender, record an outside receiver's acknowledgement.\n"},
+	{"issue", G_MATERIAL, cli_ledger, ACT_ISSUE, NULL,
+	 "--holder NAME (--serial S | --item SPEC)...\n--witness-key HOLDER_KEY",
+	 SIGN WIT ITEMS " --account --holder",
+	 "Hand receipt: the holder signs with their key at the same terminal.\n"},
+	{"return", G_MATERIAL, cli_ledger, ACT_RETURN, "TXN",
+	 "TXN --holder NAME (--serial S)... --witness-key HOLDER_KEY",
+	 SIGN WIT ITEMS " --account --holder",
+	 "The holder returns material issued under hand receipt TXN.\n"},
+	{"destroy", G_MATERIAL, cli_ledger, ACT_DESTROY, NULL,
+	 "(--serial S | --item SPEC)... --witness-key FILE", SIGN WIT ITEMS " --account",
+	 "Destruction, two-person: the witness types their passphrase here.\n"},
+	{"possession", G_MATERIAL, cli_ledger, ACT_POSSESSION, NULL, "--item SPEC...",
+	 SIGN WIT ITEMS " --account", "Found material comes on the account.\n"},
+	{"inventory", G_MATERIAL, cli_ledger, ACT_INVENTORY, NULL,
+	 "(--serial S)... --witness-key FILE", SIGN WIT ITEMS " --account",
+	 "Record a sighting of the listed items, with a witness.\n"},
+	{"incident report", G_MATERIAL, cli_ledger, ACT_INCIDENT_REPORT, NULL,
+	 "--category C [--serial S]... --text WHAT",
+	 SIGN WIT ITEMS " --account --category",
+	 "Open an incident; the items listed are under it until relieved or found.\n"
+	 "C is cryptographic, personnel, physical or packaging.\n"},
+	{"incident update", G_MATERIAL, cli_ledger, ACT_INCIDENT_UPDATE, "TXN", "TXN --text WHAT",
+	 SIGN " --account", "An amplifying report on incident TXN.\n"},
+	{"incident close", G_MATERIAL, cli_ledger, ACT_INCIDENT_CLOSE, "TXN",
+	 "TXN --witness-key AUTHORITY_KEY", SIGN WIT " --account",
+	 "Relief from accountability: items still under incident TXN are written off.\n"},
+
+	/* queries */
+	{"holdings", G_QUERIES, cli_query, CLI_Q_HOLDINGS, NULL,
+	 "[--account N] [--status S|open|all] [--kind K]\n"
+	 "[--class C] [--alc A] [--title PREFIX] [--serial PREFIX]\n"
+	 "[--limit N] [--after CURSOR]",
+	 "--account --status --kind --class --alc --title --serial --limit --after --db --json",
+	 "List material by account, short title, edition and serial: the open items\n"
+	 "(on_hand, issued, in_transit, incident) unless --status names one status or\n"
+	 "all.  --title and --serial match the start of the field, byte for byte.\n"
+	 "Every matching item is printed, unless --limit N asks for one page of N;\n"
+	 "--after CURSOR starts after the page that printed it.\n"},
+	{"history", G_QUERIES, cli_query, CLI_Q_HISTORY, "ITEM", "ITEM [--limit N] [--after CURSOR]",
+	 "--limit --after --db --json",
+	 "The log entries that list ITEM, oldest first, with their signers.  ITEM is\n"
+	 "a serial held by one item only, or 'serial=S edition=E title=T'.\n" PAGING},
+	{"txn list", G_QUERIES, cli_query, CLI_Q_TXN, NULL,
+	 "[--account N] [--action A] [--open] [--limit N]\n[--after CURSOR]",
+	 "--account --action --open --limit --after --db --json",
+	 "The transactions of an account, newest first (--account may be left out\n"
+	 "when the login sees one account).  --action keeps one action; --open keeps\n"
+	 "transfers in transit, issues with material out and open incidents.\n" PAGING},
+	{"alarms", G_QUERIES, cli_query, CLI_Q_ALARMS, NULL, "[--account N]",
+	 "--account --db --json",
+	 "Overdue destruction of superseded key, incidents not reported onward,\n"
+	 "transfers long in transit, accounts due for inventory and old hand\n"
+	 "receipts, by the policy table and the server's clock.\n"},
+
+	/* the log */
+	{"log verify", G_LOG, cli_log, CLI_LOG_VERIFY, NULL, "", "--db --json",
+	 "Check the chain, the signatures by the key registry as of each entry, and\n"
+	 "the replay of the log against the state tables.\n"},
+	{"log export", G_LOG, cli_log, CLI_LOG_EXPORT, "FILE",
+	 "FILE | --out DIR [--since SIZE] [--log-key FILE]\n[--log-passphrase-fd N]",
+	 "--out --since --log-key --log-passphrase-fd --db --json",
+	 "With FILE: write the log file FILE and FILE.keys for custos-verify.\n"
+	 "With --out DIR: the bundle that custos-verify checks against a trust policy\n"
+	 "(tiles, checkpoints, cosignatures); --since SIZE adds only what came after\n"
+	 "checkpoint SIZE.  A checkpoint that falls due is signed with the log key.\n"},
+	{"log key set", G_LOG, cli_log, CLI_LOG_KEY_SET, "VKEY", "VKEY", "--db",
+	 "Register the log's checkpoint key (once).\n"},
+	{"log key show", G_LOG, cli_log, CLI_LOG_KEY_SHOW, NULL, "", "--db",
+	 "Print the log's checkpoint key.\n"},
+	{"log checkpoint", G_LOG, cli_log, CLI_LOG_CHECKPOINT, NULL,
+	 "[--log-key FILE] [--log-passphrase-fd N]", "--log-key --log-passphrase-fd --db --json",
+	 "Sign a checkpoint of the log as it stands with the log key.\n"},
+	{"log checkpoints", G_LOG, cli_log, CLI_LOG_CHECKPOINTS, NULL, "", "--db --json",
+	 "The stored checkpoints: size, root, time, by whom, cosignatures.\n"},
+	{"log cosign", G_LOG, cli_log, CLI_LOG_COSIGN, "FILE", "FILE [--policy POLICY]",
+	 "--policy --db --json", "Store the cosignatures a witness made in FILE.\n"},
+	{"log witness add", G_LOG, cli_log, CLI_LOG_WITNESS_ADD, "VKEY", "VKEY", "--db",
+	 "Register a witness's verifier key.\n"},
+	{"log witness list", G_LOG, cli_log, CLI_LOG_WITNESS_LIST, NULL, "", "--db",
+	 "The registered witnesses.\n"},
+	{"log policy", G_LOG, cli_log, CLI_LOG_POLICY, NULL, "[--witness VKEY]... [--quorum N]",
+	 "--witness --quorum --db", "Print a trust policy for verifiers.\n"},
+	{"log proof", G_LOG, cli_log, CLI_LOG_PROOF, "TXN|INDEX", "TXN|INDEX --out FILE [--entry]",
+	 "--out --entry --db --json",
+	 "Write one entry's receipt (an inclusion proof to a checkpoint) to FILE.\n"},
+};
+
+/* What each option means, for `custos VERB --help`. */
+static const struct option_doc {
+	const char *name, *arg, *text;
+} option_docs[] = {
+	{"--db", "CONNINFO", "connect there (else the PG* variables, as psql)"},
+	{"--json", NULL, "print one JSON object"},
+	{"--key", "FILE", "your secret key file (else $CUSTOS_KEY,\n~/.config/custos/key)"},
+	{"--passphrase-fd", "N", "read its passphrase from fd N, not the terminal"},
+	{"--new-passphrase-fd", "M", "read the new one from fd M, not the terminal"},
+	{"--idempotency-key", "K", "the request's key: run again with K, it\napplies once"},
+	{"--text", "WHAT", "the entry's free text"},
+	{"--text-file", "FILE", "the entry's free text, from FILE"},
+	{"--log-key", "FILE", "the log key, for checkpoints that fall due\n(else $CUSTOS_LOG_KEY)"},
+	{"--log-passphrase-fd", "N", "read the log key's passphrase from fd N"},
+	{"--retry-seconds", "N", "keep trying that long to reach a primary\n"
+				 "(default 30, or $CUSTOS_RETRY_SECONDS); exit 3:\n"
+				 "outcome unknown, run it again with the\n"
+				 "--idempotency-key it prints"},
+	{"--witness-key", "FILE", "the second signer's key file"},
+	{"--witness-passphrase-fd", "N", "read the second signer's passphrase from fd N"},
+	{"--item", "SPEC", "an item by its details (repeatable)"},
+	{"--serial", "S", "an item by its serial (repeatable); holdings:\nthe serials starting with S"},
+	{"--items", "FILE", "one item SPEC a line"},
+	{"--account", "N", "the six-digit account (default: the one\nthis login keeps)"},
+	{"--from", "COR|ACCOUNT", "where the material comes from"},
+	{"--to", "COR|ACCOUNT", "where the material goes"},
+	{"--holder", "NAME", "the person holding the material on hand receipt"},
+	{"--category", "C", "cryptographic, personnel, physical or packaging"},
+	{"--role", "ROLE", "administrator, custodian, alternate, holder,\n"
+			   "witness, auditor, authority"},
+	{"--pubkey", "VKEY", "the person's verifier key (custos key pub)"},
+	{"--login", "ROLE", "their PostgreSQL login (default NAME)"},
+	{"--password-fd", "N", "read their PostgreSQL password from fd N"},
+	{"--person", "NAME", "an enrolled person"},
+	{"--name", "NAME", "the key's name (key new), the account's\nname (account add)"},
+	{"--out", "PATH", "the file (key new, log proof) or the folder\n(log export) to write"},
+	{"--pem", NULL, "PEM SubjectPublicKeyInfo instead of a verifier key"},
+	{"--origin", "ORIGIN", "the log's origin, e.g. custos.example.org/log"},
+	{"--admin", "NAME", "the first administrator"},
+	{"--admin-key", "FILE", "the first administrator's secret key file"},
+	{"--admin-login", "ROLE", "the first administrator's PostgreSQL login"},
+	{"--status", "S", "one status, open (the default) or all"},
+	{"--kind", "K", "key, equipment, ..."},
+	{"--class", "C", "the classification"},
+	{"--alc", "A", "the accounting legend code: 1, 2, 4, 6 or 7"},
+	{"--title", "PREFIX", "short titles starting PREFIX"},
+	{"--limit", "N", "one page of at most N rows (1 to 1000)"},
+	{"--after", "CURSOR", "start after the page that printed CURSOR"},
+	{"--action", "A", "keep one action"},
+	{"--open", NULL, "keep what is still open"},
+	{"--since", "SIZE", "only what came after checkpoint SIZE"},
+	{"--policy", "POLICY", "the trust policy the cosignatures are judged by"},
+	{"--witness", "VKEY", "a witness's verifier key (repeatable)"},
+	{"--quorum", "N", "how many witnesses must cosign"},
+	{"--entry", NULL, "include the entry itself"},
+};
+
+#define NVERBS (sizeof verbs / sizeof verbs[0])
+
+bool cli_is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+bool cli_takes(const cli_verb *v, const char *option)
+{
+	size_t n = strlen(option);
+	for (const char *p = v->options; (p = strstr(p, option)) != NULL; p += n)
+		if ((p == v->options || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* Print s, indenting each line after the first by `indent` spaces. */
+static void put_indented(const char *s, int indent, FILE *f)
+{
+	for (; *s; s++) {
+		fputc(*s, f);
+		if (*s == '\n' && s[1] != '\0')
+			fprintf(f, "%*s", indent, "");
+	}
+}
+
+/* "custos WORDS SYNOPSIS", continuation lines aligned under the synopsis. */
+static void put_synopsis(const cli_verb *v, int indent, FILE *f)
+{
+	fprintf(f, "custos %s%s", v->words, v->synopsis[0] ? " " : "");
+	put_indented(v->synopsis, indent + 8 + (int)strlen(v->words), f);
+	fputc('\n', f);
+}
+
+int cli_help(const cli_verb *v)
+{
+	fputs("usage: ", stdout);
+	put_synopsis(v, 7, stdout);
+	printf("\n%s\noptions:\n", v->help);
+	for (const char *p = v->options; *p;) {
+		size_t n = strcspn(p, " ");
+		const struct option_doc *d = NULL;
+		for (size_t i = 0; i < sizeof option_docs / sizeof option_docs[0]; i++)
+			if (strlen(option_docs[i].name) == n && strncmp(p, option_docs[i].name, n) == 0)
+				d = &option_docs[i];
+		char head[40];
+		snprintf(head, sizeof head, "%.*s%s%s", (int)n, p, d && d->arg ? " " : "",
+			 d && d->arg ? d->arg : "");
+		printf("  %-26s  ", head);
+		put_indented(d ? d->text : "", 30, stdout);
+		fputc('\n', stdout);
+		p += n + (p[n] == ' ');
+	}
+	return CLI_OK;
+}
+
+int cli_usage_error(const cli_verb *v, const char *what, const char *arg)
+{
+	fprintf(stderr, "custos %s: %s", v->words, what);
+	if (arg != NULL) {
+		fputs(" '", stderr);
+		safe_fputs_max(arg, ECHO_MAX, stderr);
+		fputc('\'', stderr);
+	}
+	fprintf(stderr, "; see 'custos %s --help'\n", v->words);
+	return CLI_USAGE;
+}
+
+/* How many of argv[0..argc) spell `words` word by word: that number if
+ * all of them (a match of the whole), else 0 when the first differs, else
+ * minus the number that matched (a prefix of the verb's words). */
+static int match(const char *words, int argc, char **argv)
+{
+	int i = 0;
+	for (const char *w = words; *w; i++) {
+		size_t n = strcspn(w, " ");
+		if (i == argc || strlen(argv[i]) != n || strncmp(argv[i], w, n) != 0)
+			return -i;
+		w += n + (w[n] == ' ');
+	}
+	return i;
+}
+
+/* The usage lines of every verb whose words start with argv[0..nwords). */
+static void group_usage(int nwords, char **argv, FILE *f)
+{
+	const char *lead = "usage: ";
+	for (size_t i = 0; i < NVERBS; i++) {
+		if (-match(verbs[i].words, nwords, argv) >= nwords) {
+			fputs(lead, f);
+			put_synopsis(&verbs[i], 7, f);
+			lead = "       ";
+		}
+	}
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: custos [--db CONNINFO] [--key FILE | --no-key] [--log-key FILE]\n"
+	      "                                   the terminal UI\n"
+	      "       custos COMMAND [options]    one command (exit 0 done, 1 refused or\n"
+	      "                                   failed, 2 usage, 3 outcome unknown)\n"
+	      "       custos COMMAND --help       a command's usage and options\n"
+	      "       custos help                 this list\n",
+	      f);
+	const char *group = "";
+	for (size_t i = 0; i < NVERBS; i++) {
+		if (strcmp(verbs[i].group, group) != 0)
+			fprintf(f, "\n%s:\n", group = verbs[i].group);
+		fputs("  ", f);
+		put_synopsis(&verbs[i], 2, f);
+	}
+}
+
+/* The verb argv[0..argc) starts with, *nwords its number of words; or
+ * NULL, *nwords the most leading words that start some verb's. */
+static const cli_verb *lookup(int argc, char **argv, int *nwords)
+{
+	*nwords = 0;
+	for (size_t i = 0; i < NVERBS; i++) {
+		int m = match(verbs[i].words, argc, argv);
+		if (m > 0) {
+			*nwords = m;
+			return &verbs[i];
+		}
+		if (-m > *nwords)
+			*nwords = -m;
+	}
+	return NULL;
+}
+
+/* No verb for argv: name the word that is wrong, or the words that need
+ * one more, and show the verbs that start with the first `prefix` words. */
+static int unknown(int argc, char **argv, int prefix)
+{
+	bool incomplete = prefix > 0 && argc == prefix;
+	fprintf(stderr, "custos: %s '", incomplete ? "incomplete command" : "unknown command");
+	for (int i = 0; i < prefix + !incomplete && i < argc; i++) {
+		if (i > 0)
+			fputc(' ', stderr);
+		safe_fputs_max(argv[i], ECHO_MAX, stderr);
+	}
+	fputs("'; try 'custos help'\n", stderr);
+	if (prefix > 0)
+		group_usage(prefix, argv, stderr);
+	return CLI_USAGE;
+}
+
+int cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	bool help = strcmp(argv[1], "help") == 0; /* custos help [WORDS]: WORDS --help */
+	if (cli_is_help(argv[1]) || (help && argc == 2)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	argc -= help ? 2 : 1;
+	argv += help ? 2 : 1;
+	int n;
+	const cli_verb *v = lookup(argc, argv, &n);
+	if (v != NULL)
+		return help ? cli_help(v) : v->run(v, argc - n, argv + n);
+	/* A group of verbs: custos log --help, custos help log. */
+	if (n > 0 && (help ? argc == n : argc > n && cli_is_help(argv[n]))) {
+		group_usage(n, argv, stdout);
+		return CLI_OK;
+	}
+	return unknown(argc, argv, n);
+}
