@@ -34,8 +34,6 @@ typedef struct work {
 	held *held;            /* one per e.items[i] */
 	char actor[KEY_NAME_MAX + 1];
 	char second[KEY_NAME_MAX + 1];
-	bool inbound;          /* accept: the items come onto e.account */
-	bool linked;           /* entry_item rows written (by set_custody) */
 	bool account_open;     /* the request's account is open (open_work) */
 	bool keeper;           /* the actor is its custodian or alternate */
 	int two_person_class;  /* policy: keying material from this class up
@@ -83,14 +81,6 @@ static int year_of(int64_t us)
 	char t[ENTRY_TIME_LEN + 1];
 	entry_time_format(us, t);
 	return atoi(t);
-}
-
-static const char *date_or_null(uint32_t d, char out[ENTRY_DATE_LEN + 1])
-{
-	if (d == 0)
-		return NULL;
-	entry_date_format(d, out);
-	return out;
 }
 
 
@@ -221,7 +211,11 @@ static status parse_row(const PGresult *r, int row, held *h, errbuf *err)
 	"id, title, edition, serial, kind, alc, class, crypto, qty, effective::text, "      \
 	"supersedes::text, account, status, holder, peer, incident, last_txn"
 
-/* Load and lock the state of every item of the entry, in one statement.
+/* Load the state of every item of the entry, in one statement.  Nothing
+ * is locked: the client's check lets a custodian see a refusal before
+ * signing, and the server judges the entry again, under the log's lock,
+ * against the state as it is then (custody_apply), so an action that lost
+ * a race for an item is refused by the rules, not stored.
  * Items given by identity (title, edition, serial) are looked up as such;
  * items given by serial alone (title "") are the one open item with that
  * serial on the entry's account (or in transit to it), and get their title
@@ -271,7 +265,7 @@ static status load_items(work *w)
 		     "UNION ALL SELECT id FROM item WHERE serial = ANY ($4::text[]) AND "
 		     "((account = $5 AND status IN ('on_hand', 'issued', 'in_transit', 'incident')) "
 		     "OR (status = 'in_transit' AND peer = $5))) "
-		     "ORDER BY id FOR UPDATE",
+		     "ORDER BY id",
 		     5, p, &r, w->err);
 	if (st != ST_OK)
 		goto out;
@@ -368,7 +362,7 @@ static status check_items(work *w)
  * after the other, so the second finds the first's entry), look the key
  * up, and find the person whose login this session is.  *found when the
  * key was applied before (res filled).  Nothing here waits for the log
- * head: take_head takes it last, once the items are locked and checked. */
+ * head: take_head takes it last, once the items are checked. */
 static status open_work(work *w, ledger_result *res, bool *found)
 {
 	const char *p[] = {w->req->idem, w->req->account};
@@ -444,9 +438,9 @@ static status open_work(work *w, ledger_result *res, bool *found)
 	return ST_OK;
 }
 
-/* Take the log head, last of all the action's locks (items, incidents and
- * transactions are locked by the checks before it), so that it is held
- * only for signing and the writes: the entry gets its index, prev and time
+/* Take the log head, the action's only lock but the idempotency key's,
+ * once everything is checked, so that it is held only for signing and the
+ * append (the server's judgement and its writes): the entry gets its index, prev and time
  * from the head and, for a material action, the account's next transaction
  * number, counted after the lock was granted (sql/008_append_order.sql). */
 static status take_head(work *w)
@@ -540,89 +534,6 @@ static void fmt_i64(char *out, size_t cap, int64_t v)
 	snprintf(out, cap, "%lld", (long long)v);
 }
 
-/* The database ids of the entry's items as one bigint[] literal, for a
- * single parameter; NULL when out of memory.  Caller frees. */
-static char *item_id_array(const work *w)
-{
-	const char **ids = calloc(w->e.nitems + 1, sizeof *ids);
-	char (*idbuf)[24] = calloc(w->e.nitems + 1, sizeof *idbuf);
-	char *arr = NULL;
-	if (ids != NULL && idbuf != NULL) {
-		for (size_t i = 0; i < w->e.nitems; i++) {
-			fmt_i64(idbuf[i], sizeof idbuf[i], w->held[i].id);
-			ids[i] = idbuf[i];
-		}
-		arr = db_array(ids, w->e.nitems);
-	}
-	free(ids);
-	free(idbuf);
-	return arr;
-}
-
-/* Record which items the entry lists (their history), unless the custody
- * change already did. */
-static status link_items(work *w)
-{
-	if (w->e.nitems == 0 || w->linked)
-		return ST_OK;
-	char *arr = item_id_array(w);
-	if (arr == NULL)
-		return err_set(w->err, ST_NOMEM, "out of memory");
-	char idx[24];
-	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
-	const char *p[] = {arr, idx};
-	status st = db_exec(w->d, "INSERT INTO entry_item (item_id, idx) "
-				  "SELECT unnest($1::bigint[]), $2", 2, p, NULL, w->err);
-	free(arr);
-	return st;
-}
-
-/* Set the custody of all the entry's items, and write their history in
- * the same statement.  The items are joined by identity so that the plan
- * (generic: planned once per connection) looks each one up by its key;
- * with `id = ANY (...)` the planner could intersect it with the row-level
- * policy's conditions, reading every item of the account and every item
- * in transit. */
-static status set_custody(work *w, const char *account, const char *status_name,
-			  const char *holder, const char *peer, const char *incident)
-{
-	char *arr = item_id_array(w);
-	if (arr == NULL)
-		return err_set(w->err, ST_NOMEM, "out of memory");
-	char idx[24], us[24];
-	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
-	fmt_i64(us, sizeof us, w->e.time_us);
-	const char *p[] = {arr, account, status_name, holder, peer, incident, w->e.txn, idx, us};
-	status st = db_exec(w->d,
-			    "WITH u AS (UPDATE item SET account = $2, status = $3, holder = $4, "
-			    "peer = $5, incident = $6, last_txn = $7, last_idx = $8::bigint, "
-			    "since = 'epoch'::timestamptz + $9::bigint * interval '1 microsecond' "
-			    "FROM unnest($1::bigint[]) AS k(id) WHERE item.id = k.id RETURNING item.id) "
-			    "INSERT INTO entry_item (item_id, idx) SELECT id, $8::bigint FROM u",
-			    9, p, NULL, w->err);
-	w->linked = st == ST_OK;
-	free(arr);
-	return st;
-}
-
-static status insert_txn(work *w, bool open)
-{
-	char year[8], seq[16], idx[24], us[24];
-	snprintf(year, sizeof year, "%d", year_of(w->e.time_us));
-	snprintf(seq, sizeof seq, "%s", strrchr(w->e.txn, '-') + 1);
-	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
-	fmt_i64(us, sizeof us, w->e.time_us);
-	const char *p[] = {w->e.txn, w->e.account, year, seq, entry_action_name(w->e.action), idx,
-			   us, w->e.peer[0] ? w->e.peer : NULL,
-			   w->e.holder[0] ? w->e.holder : NULL, w->e.ref[0] ? w->e.ref : NULL,
-			   open ? "t" : "f"};
-	return db_exec(w->d,
-		       "INSERT INTO txn (number, account, year, seq, action, idx, time, peer, holder, "
-		       "ref, open) VALUES ($1, $2, $3::integer, $4::integer, $5, $6, "
-		       "'epoch'::timestamptz + $7::bigint * interval '1 microsecond', $8, $9, $10, $11)",
-		       11, p, NULL, w->err);
-}
-
 /* ---- the actions ---------------------------------------------------------- */
 
 static status account_is_open(work *w, const char *account, bool *yes)
@@ -653,76 +564,6 @@ static status require_admin(work *w)
 	status st = has_role(w->d, w->actor, "administrator", NULL, &yes, w->err);
 	if (st == ST_OK && !yes)
 		st = err_set(w->err, ST_DENIED, "%s is not an administrator", w->actor);
-	return st;
-}
-
-/* Bring the entry's items on the account in one statement: new ones are
- * inserted, ones that come back (checked by check_items) updated. */
-static status apply_incoming(work *w)
-{
-	enum { NCOL = 10 };
-	size_t n = w->e.nitems;
-	char idx[24], us[24];
-	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
-	fmt_i64(us, sizeof us, w->e.time_us);
-	const char **col[NCOL] = {0};
-	char (*num)[2][12] = calloc(n, sizeof *num);
-	char (*dates)[2][ENTRY_DATE_LEN + 1] = calloc(n, sizeof *dates);
-	char *arr[NCOL] = {0};
-	status st = ST_NOMEM;
-	if (num == NULL || dates == NULL)
-		goto out;
-	for (int c = 0; c < NCOL; c++)
-		if ((col[c] = calloc(n, sizeof *col[c])) == NULL)
-			goto out;
-	for (size_t i = 0; i < n; i++) {
-		const entry_item *it = &w->e.items[i];
-		snprintf(num[i][0], sizeof num[i][0], "%d", it->alc);
-		snprintf(num[i][1], sizeof num[i][1], "%u", it->qty);
-		col[0][i] = it->title;
-		col[1][i] = it->edition;
-		col[2][i] = it->serial;
-		col[3][i] = item_kind_name(it->kind);
-		col[4][i] = num[i][0];
-		col[5][i] = item_class_name(it->cls);
-		col[6][i] = it->crypto ? "t" : "f";
-		col[7][i] = num[i][1];
-		col[8][i] = date_or_null(it->effective, dates[i][0]);
-		col[9][i] = date_or_null(it->supersedes, dates[i][1]);
-	}
-	for (int c = 0; c < NCOL; c++)
-		if ((arr[c] = db_array(col[c], n)) == NULL)
-			goto out;
-	const char *p[] = {arr[0], arr[1], arr[2], arr[3], arr[4], arr[5], arr[6], arr[7],
-			   arr[8], arr[9], w->e.account, w->e.txn, idx, us};
-	/* The items' history (entry_item) is written in the same statement,
-	 * which returns nothing, so that it can travel in a pipeline. */
-	st = db_exec(w->d,
-		     "WITH i AS (INSERT INTO item AS i (title, edition, serial, kind, alc, class, "
-		     "crypto, qty, effective, supersedes, account, status, last_txn, last_idx, since) "
-		     "SELECT t, e, s, k, a, c, y, q, ef, su, $11, 'on_hand', $12, $13::bigint, "
-		     "'epoch'::timestamptz + $14::bigint * interval '1 microsecond' "
-		     "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], "
-		     "$6::text[], $7::boolean[], $8::integer[], $9::date[], $10::date[]) "
-		     "AS u(t, e, s, k, a, c, y, q, ef, su) "
-		     "ON CONFLICT (title, edition, serial) DO UPDATE SET kind = EXCLUDED.kind, "
-		     "alc = EXCLUDED.alc, class = EXCLUDED.class, crypto = EXCLUDED.crypto, "
-		     "qty = EXCLUDED.qty, effective = EXCLUDED.effective, "
-		     "supersedes = EXCLUDED.supersedes, account = EXCLUDED.account, "
-		     "status = 'on_hand', holder = NULL, peer = NULL, incident = NULL, "
-		     "last_txn = EXCLUDED.last_txn, last_idx = EXCLUDED.last_idx, since = EXCLUDED.since "
-		     "RETURNING id) INSERT INTO entry_item (item_id, idx) SELECT id, $13::bigint FROM i",
-		     14, p, NULL, w->err);
-	w->linked = st == ST_OK;
-out:
-	for (int c = 0; c < NCOL; c++) {
-		free(col[c]);
-		free(arr[c]);
-	}
-	free(num);
-	free(dates);
-	if (st == ST_NOMEM)
-		err_set(w->err, st, "out of memory");
 	return st;
 }
 
@@ -765,7 +606,6 @@ static status do_accept(work *w, txn_row *t)
 	if (st != ST_OK)
 		return st;
 	if (peer_open) {
-		w->inbound = true;
 		if (strcmp(w->e.account, t->peer) != 0)
 			return err_set(w->err, ST_REFUSED, "transfer %s goes to account %s: its "
 				       "custodian accepts it (--account %s)", w->e.ref, t->peer,
@@ -954,7 +794,7 @@ static status check_material(work *w, txn_row *t)
 		const char *p[] = {w->e.ref, w->e.account};
 		PGresult *r = NULL;
 		st = db_exec(w->d, "SELECT category FROM incident WHERE txn = $1 AND account = $2 "
-				   "AND closed_idx IS NULL FOR UPDATE", 2, p, &r, w->err);
+				   "AND closed_idx IS NULL", 2, p, &r, w->err);
 		if (st != ST_OK)
 			return st;
 		int n = PQntuples(r);
@@ -1008,130 +848,6 @@ static status check_material(work *w, txn_row *t)
 		return err_set(w->err, ST_REFUSED, "%s is not supported in this version",
 			       entry_action_name(w->e.action));
 	}
-}
-
-/* A hand receipt stays open while any item is still issued under it: after
- * items left the issued state (return, destruction, incident), recompute
- * the issues they were under. */
-static status close_issues(work *w)
-{
-	size_t n = 0;
-	const char **issues = calloc(w->e.nitems + 1, sizeof *issues);
-	if (issues == NULL)
-		return err_set(w->err, ST_NOMEM, "out of memory");
-	for (size_t i = 0; i < w->e.nitems; i++)
-		if (w->held != NULL && w->held[i].found && w->held[i].status == ITEM_ISSUED)
-			issues[n++] = w->held[i].last_txn;
-	status st = ST_OK;
-	if (n > 0) {
-		char *arr = db_array(issues, n);
-		const char *p[] = {arr};
-		st = arr == NULL ? err_set(w->err, ST_NOMEM, "out of memory")
-				 : db_exec(w->d, "UPDATE txn SET open = EXISTS (SELECT FROM item i "
-						 "WHERE i.last_txn = txn.number AND i.status = 'issued') "
-						 "WHERE number = ANY ($1::text[])", 1, p, NULL, w->err);
-		free(arr);
-	}
-	free(issues);
-	return st;
-}
-
-/* Apply a material action's change to the state tables. */
-static status apply_material(work *w)
-{
-	const char *acct = w->e.account;
-	status st = ST_OK;
-	bool txn_open = false;
-	switch (w->e.action) {
-	case ACT_RECEIPT:
-	case ACT_POSSESSION:
-		st = apply_incoming(w);
-		break;
-	case ACT_TRANSFER:
-		txn_open = true;
-		st = set_custody(w, acct, "in_transit", NULL, w->e.peer, NULL);
-		break;
-	case ACT_ACCEPT:
-		st = w->inbound ? set_custody(w, acct, "on_hand", NULL, NULL, NULL)
-				: set_custody(w, acct, "transferred", NULL, w->e.peer, NULL);
-		break;
-	case ACT_ISSUE:
-		txn_open = true;
-		st = set_custody(w, acct, "issued", w->e.holder, NULL, NULL);
-		break;
-	case ACT_RETURN:
-		st = set_custody(w, acct, "on_hand", NULL, NULL, NULL);
-		break;
-	case ACT_DESTROY:
-		st = set_custody(w, acct, "destroyed", NULL, NULL, NULL);
-		break;
-	case ACT_INVENTORY: {
-		char us[24];
-		fmt_i64(us, sizeof us, w->e.time_us);
-		const char *p[] = {acct, us};
-		st = db_exec(w->d, "UPDATE account SET last_inventory = 'epoch'::timestamptz + "
-				   "$2::bigint * interval '1 microsecond' WHERE number = $1",
-			     2, p, NULL, w->err);
-		break;
-	}
-	case ACT_INCIDENT_REPORT:
-		txn_open = true; /* while the incident is open */
-		if (w->e.nitems > 0)
-			st = set_custody(w, acct, "incident", NULL, NULL, w->e.txn);
-		break;
-	case ACT_INCIDENT_CLOSE:
-		if (w->e.nitems > 0)
-			st = set_custody(w, acct, "relieved", NULL, NULL, NULL);
-		break;
-	default:
-		break;
-	}
-	if (st == ST_OK)
-		st = insert_txn(w, txn_open);
-	if (st != ST_OK)
-		return st;
-	char idx[24], us[24];
-	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
-	fmt_i64(us, sizeof us, w->e.time_us);
-	switch (w->e.action) {
-	case ACT_ACCEPT: {
-		const char *p[] = {w->e.ref};
-		st = db_exec(w->d, "UPDATE txn SET open = false WHERE number = $1", 1, p, NULL,
-			     w->err);
-		break;
-	}
-	case ACT_INCIDENT_REPORT: {
-		const char *p[] = {w->e.txn, acct, entry_category_name(w->e.category), us};
-		st = db_exec(w->d, "INSERT INTO incident (txn, account, category, reported_at) "
-				   "VALUES ($1, $2, $3, 'epoch'::timestamptz + $4::bigint * "
-				   "interval '1 microsecond')", 4, p, NULL, w->err);
-		break;
-	}
-	case ACT_INCIDENT_UPDATE: {
-		const char *p[] = {w->e.ref, us};
-		st = db_exec(w->d, "UPDATE incident SET updates = updates + 1, last_update = "
-				   "'epoch'::timestamptz + $2::bigint * interval '1 microsecond' "
-				   "WHERE txn = $1", 2, p, NULL, w->err);
-		break;
-	}
-	case ACT_INCIDENT_CLOSE: {
-		const char *p[] = {w->e.ref, idx, us};
-		st = db_exec(w->d, "UPDATE incident SET closed_idx = $2, closed_at = "
-				   "'epoch'::timestamptz + $3::bigint * interval '1 microsecond' "
-				   "WHERE txn = $1", 3, p, NULL, w->err);
-		if (st == ST_OK)
-			st = db_exec(w->d, "UPDATE txn SET open = false WHERE number = $1", 1, p,
-				     NULL, w->err);
-		break;
-	}
-	default:
-		break;
-	}
-	if (st == ST_OK)
-		st = close_issues(w);
-	if (st == ST_OK)
-		st = link_items(w);
-	return st;
 }
 
 /* ---- the key registry and accounts -------------------------------------- */
@@ -1545,13 +1261,16 @@ static status submit_once(db *d, const ledger_request *q, ledger_result *res, er
 	}
 	if ((st = check_request(&w, &t, &new_person)) != ST_OK || (st = take_head(&w)) != ST_OK)
 		goto out;
-	/* Everything is checked: the writes of a material action need no
-	 * answers, so they and the COMMIT go to the server in one round trip. */
+	/* Everything is checked.  A material entry is all the client writes:
+	 * the server judges it and derives the state from it (custody_apply,
+	 * sql/010_custody_check.sql), so the entry and the COMMIT go to the
+	 * server in one round trip.  A registry entry's rows are still the
+	 * client's to write. */
 	bool pipe = rules_action_of(q->action)->material;
 	if (pipe && (st = db_pipeline_begin(d, err)) != ST_OK)
 		goto out;
-	if ((st = write_entry(&w, w.actor, res)) == ST_OK)
-		st = pipe ? apply_material(&w) : apply_registry(&w, new_person);
+	if ((st = write_entry(&w, w.actor, res)) == ST_OK && !pipe)
+		st = apply_registry(&w, new_person);
 	if (st == ST_OK)
 		st = db_commit(d, err);
 	if (pipe) {
@@ -1619,7 +1338,7 @@ status ledger_preview(db *d, const ledger_request *q, char **text, size_t *len,
 	else if (w.need == LEDGER_SECOND_HOLDER)
 		COPY(who->second_name, w.e.holder);
 out:
-	/* Nothing of a preview stays: the head's lock and the items' go here. */
+	/* Nothing of a preview stays: the head's lock goes here. */
 	db_rollback(d);
 	if (st != ST_OK) {
 		free(*text);

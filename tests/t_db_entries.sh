@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The server refuses what an insider inserts into the log by hand (psql as
 # a custodian): without a note, unsigned, non-canonical, unenrolled, one signature short,
-# another account's, out of sequence, backdated; and state rows the
-# appending entry does not name.  Each refusal names its check and
-# changes nothing.
+# another account's, out of sequence, backdated, breaking a custody rule;
+# and state rows written by hand.  Each refusal names its check and changes
+# nothing; a sound entry stored by hand gets its state from the server.
 . "$(dirname "$0")/ledger_lib.sh"
 setup_ledger
 FORGE=$ROOT/$BUILD/tests/forge
@@ -67,8 +67,9 @@ q "SELECT encode(note, 'base64') FROM custos.log_entry WHERE idx = (SELECT size 
 LAST=$W/before forge reseq --sign "$W/alice.key" --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
 refused_sql alice 'not at the head of the log' "$(insert_sql "$W/reseq.note")"
 
-# A sound entry, timed for the transaction that inserts it: accepted; in
-# that transaction only the rows it names may change.
+# A sound entry, timed for the transaction that inserts it: accepted, and
+# the server writes the state it implies (custody_apply); a custodian
+# writes no state row by hand, in that transaction or any other.
 timed() { # NAME ARGS: an entry two seconds ahead of the server's clock
 	local us; us=$(q "SELECT (extract(epoch FROM clock_timestamp() + interval '2 s' - last_time) * 1000000)::bigint FROM custos.log_head")
 	forge "$1" --after-us "$us" "${@:2}"
@@ -76,15 +77,19 @@ timed() { # NAME ARGS: an entry two seconds ahead of the server's clock
 }
 timed good --sign "$W/alice.key" --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
 wait_sql="SELECT pg_sleep_until('$(field time)'::timestamptz + interval '1 ms')"
-refused_sql alice 'UPDATE on item is not what entry [0-9]+ \(receipt\) names' "BEGIN; $wait_sql; $(insert_sql "$W/good.note") UPDATE custos.item SET status = 'destroyed' WHERE serial = 'KG2'; COMMIT;"
-# Another account's rows stay out of sight and untouched; the sound entry
-# itself is stored.
+refused_sql alice 'permission denied for table item' "BEGIN; $wait_sql; $(insert_sql "$W/good.note") UPDATE custos.item SET status = 'destroyed' WHERE serial = 'KG2'; COMMIT;"
+refused_sql alice 'permission denied for table txn' "INSERT INTO custos.txn (number, account, year, seq, action, idx, time, open) VALUES ('123456-2026-0099', '123456', 2026, 99, 'receipt', 1, now(), false)"
 timed good2 --sign "$W/alice.key" --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
 wait_sql="SELECT pg_sleep_until('$(field time)'::timestamptz + interval '1 ms')"
 before=$(size)
-ok env PGUSER=alice psql -qAtX -v ON_ERROR_STOP=1 -c "BEGIN; $wait_sql; $(insert_sql "$W/good2.note") UPDATE custos.item SET status = 'destroyed' WHERE serial = 'B1'; COMMIT;"
+ok env PGUSER=alice psql -qAtX -v ON_ERROR_STOP=1 -c "BEGIN; $wait_sql; $(insert_sql "$W/good2.note") COMMIT;"
 [ "$(size)" = $((before + 1)) ] || { echo "FAIL: the sound entry was not stored"; fails=$((fails + 1)); }
+[ "$(q "SELECT status || ' ' || account || ' ' || last_txn FROM custos.item WHERE serial = 'X1'")" = "on_hand 123456 $(field txn)" ] ||
+	{ echo "FAIL: the server did not write X1's state"; fails=$((fails + 1)); }
+[ "$(q "SELECT count(*) FROM custos.entry_item ei JOIN custos.item i ON i.id = ei.item_id WHERE i.serial = 'X1'")" = 1 ] ||
+	{ echo "FAIL: X1 has no history row"; fails=$((fails + 1)); }
 [ "$(q "SELECT status FROM custos.item WHERE serial = 'B1'")" = on_hand ] || { echo "FAIL: B1 changed"; fails=$((fails + 1)); }
+ok asq dave log verify
 
 # A well-formed entry, signed by hand, that breaks a custody rule is
 # refused by the server with the replay's own judgement (custody_check,

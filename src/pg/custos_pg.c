@@ -334,7 +334,7 @@ Datum custos_vkey_parse(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, v, nulls)));
 }
 
-/* ---- custody_check(note bytea) → void ------------------------------------
+/* ---- custody_apply(note bytea) → void ------------------------------------
  *
  * The custody rules (docs/ledger.md) of a material entry, judged by the
  * replay's own code (src/replay.c, the code `custos log verify` and
@@ -346,14 +346,21 @@ Datum custos_vkey_parse(PG_FUNCTION_ARGS)
  * their roles.  entry_verify has checked the chain and the signatures
  * already: the replay is seeded at the entry's own place and trusts them.
  * A refusal is CU001 with the replay's words, and the refusal's code
- * (rules.h) as the DETAIL "rule NAME".  Registry entries (key-enrol,
- * key-revoke, account-open) pass here; the append guard judges them. */
+ * (rules.h) as the DETAIL "rule NAME".  An entry the rules allow is then
+ * applied: the state its replay reached is written to the state tables
+ * (items, their history, transactions, incidents, the account's last
+ * inventory), so the state is derived from the verified entry by the
+ * server, never written by the client.  Called from the log's AFTER INSERT
+ * trigger (the entry's row exists: the rows written refer to it).
+ * Registry entries (key-enrol, key-revoke, account-open) pass here; the
+ * append guard judges them and the client writes their rows. */
 
 #include "executor/spi.h"
 #include "../replay.h"
 #include "../rules.h"
 
-enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, NQ };
+enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ,
+       W_ITEM, W_LINK, W_TXN, W_TXN_OPEN, W_INCIDENT, W_INCIDENT_SET, W_INVENTORY, NQ };
 static const char *const custody_sql[NQ] = {
 	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0) "
 	"FROM custos.person WHERE name = ANY ($1)",
@@ -375,25 +382,74 @@ static const char *const custody_sql[NQ] = {
 	"WHERE t.number = ANY ($1)",
 	"SELECT number, name, opened_idx FROM custos.account WHERE number = ANY ($1)",
 	"SELECT coalesce(max(seq), 0) FROM custos.txn WHERE account = $1 AND year = $2",
+	/* W_ITEM: an item's custody (and, new or received, its facts) as the
+	 * replay has it after the entry; its history row with it */
+	"WITH i AS (INSERT INTO custos.item AS i (title, edition, serial, kind, alc, class, crypto, "
+	"qty, effective, supersedes, account, status, holder, peer, incident, last_txn, last_idx, since) "
+	"VALUES ($1, $2, $3, $4, $5::smallint, $6, $7::boolean, $8::integer, "
+	"to_date(nullif($9, '0'), 'YYYYMMDD'), to_date(nullif($10, '0'), 'YYYYMMDD'), $11, $12, "
+	"nullif($13, ''), nullif($14, ''), nullif($15, ''), $16, $17::bigint, $18::timestamptz) "
+	"ON CONFLICT (title, edition, serial) DO UPDATE SET kind = EXCLUDED.kind, alc = EXCLUDED.alc, "
+	"class = EXCLUDED.class, crypto = EXCLUDED.crypto, qty = EXCLUDED.qty, "
+	"effective = EXCLUDED.effective, supersedes = EXCLUDED.supersedes, account = EXCLUDED.account, "
+	"status = EXCLUDED.status, holder = EXCLUDED.holder, peer = EXCLUDED.peer, "
+	"incident = EXCLUDED.incident, last_txn = EXCLUDED.last_txn, last_idx = EXCLUDED.last_idx, "
+	"since = EXCLUDED.since RETURNING id) "
+	"INSERT INTO custos.entry_item (item_id, idx) SELECT id, $17::bigint FROM i",
+	/* W_LINK: an item the entry lists but does not change (inventory) */
+	"INSERT INTO custos.entry_item (item_id, idx) SELECT id, $4::bigint FROM custos.item "
+	"WHERE (title, edition, serial) = ($1, $2, $3)",
+	"INSERT INTO custos.txn (number, account, year, seq, action, idx, time, peer, holder, ref, open) "
+	"VALUES ($1, $2, $3::integer, $4::integer, $5, $6::bigint, $7::timestamptz, nullif($8, ''), "
+	"nullif($9, ''), nullif($10, ''), $11::boolean)",
+	"UPDATE custos.txn SET open = $2::boolean WHERE number = $1 AND open <> $2::boolean",
+	"INSERT INTO custos.incident (txn, account, category, reported_at) "
+	"VALUES ($1, $2, $3, $4::timestamptz)",
+	"UPDATE custos.incident SET updates = $2::integer, "
+	"last_update = CASE WHEN $3 = '' THEN last_update ELSE $3::timestamptz END, "
+	"closed_idx = nullif($4, '')::bigint, closed_at = nullif($5, '')::timestamptz WHERE txn = $1",
+	"UPDATE custos.account SET last_inventory = $2::timestamptz WHERE number = $1",
 };
-static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2};
+static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 18, 4, 11, 2, 4, 5, 2};
 static SPIPlanPtr custody_plan[NQ];
+
+static void custody_prepare(int q)
+{
+	if (custody_plan[q] != NULL)
+		return;
+	Oid types[18];
+	for (int i = 0; i < 18; i++)
+		types[i] = q >= W_ITEM ? TEXTOID : TEXTARRAYOID;
+	if (q == Q_SEQ)
+		types[0] = TEXTOID, types[1] = INT4OID;
+	SPIPlanPtr p = SPI_prepare(custody_sql[q], custody_nargs[q], types);
+	if (p == NULL || SPI_keepplan(p) != 0)
+		ereport(ERROR, (errmsg("custos: custody_apply cannot plan statement %d: %s", q,
+				       SPI_result_code_string(SPI_result))));
+	custody_plan[q] = p;
+}
 
 static SPITupleTable *custody_query(int q, Datum *args)
 {
-	if (custody_plan[q] == NULL) {
-		Oid types[3] = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
-		if (q == Q_SEQ)
-			types[0] = TEXTOID, types[1] = INT4OID;
-		SPIPlanPtr p = SPI_prepare(custody_sql[q], custody_nargs[q], types);
-		if (p == NULL || SPI_keepplan(p) != 0)
-			ereport(ERROR, (errmsg("custos: custody_check cannot plan query %d: %s", q,
-					       SPI_result_code_string(SPI_result))));
-		custody_plan[q] = p;
-	}
+	custody_prepare(q);
 	if (SPI_execute_plan(custody_plan[q], args, NULL, true, 0) != SPI_OK_SELECT)
-		ereport(ERROR, (errmsg("custos: custody_check query %d failed", q)));
+		ereport(ERROR, (errmsg("custos: custody_apply query %d failed", q)));
 	return SPI_tuptable;
+}
+
+/* Run write statement q with text arguments v (NULL: SQL NULL). */
+static void custody_write(int q, const char *const *v)
+{
+	custody_prepare(q);
+	Datum args[18];
+	char nulls[18];
+	for (int i = 0; i < custody_nargs[q]; i++) {
+		nulls[i] = v[i] == NULL ? 'n' : ' ';
+		args[i] = v[i] == NULL ? (Datum)0 : PointerGetDatum(cstring_to_text(v[i]));
+	}
+	int rc = SPI_execute_plan(custody_plan[q], args, nulls, false, 0);
+	if (rc != SPI_OK_INSERT && rc != SPI_OK_UPDATE)
+		ereport(ERROR, (errmsg("custos: custody_apply statement %d failed", q)));
 }
 
 /* Column c (0-based) of row r as text; "" for NULL. */
@@ -417,7 +473,7 @@ static void strset_add(strset *s, const char *v)
 		if (strcmp(s->v[i], v) == 0)
 			return;
 	if (s->n == (int)(sizeof s->v / sizeof s->v[0]))
-		ereport(ERROR, (errmsg("custos: custody_check: too many records for one entry")));
+		ereport(ERROR, (errmsg("custos: custody_apply: too many records for one entry")));
 	s->v[s->n++] = pstrdup(v);
 }
 
@@ -454,7 +510,7 @@ static bool entry_account_valid(const char *s)
 static void seeded(status st, const char *what)
 {
 	if (st != ST_OK)
-		ereport(ERROR, (errmsg("custos: custody_check: the database's %s does not fit the "
+		ereport(ERROR, (errmsg("custos: custody_apply: the database's %s does not fit the "
 				       "ledger's records (%s)", what, status_message(st))));
 }
 
@@ -530,7 +586,7 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 		const char *vk = col(tp, i, 1);
 		errbuf err = {0};
 		if (key_vkey_parse(vk, strlen(vk), &p.key, &err) != ST_OK)
-			ereport(ERROR, (errmsg("custos: custody_check: person %s has a malformed key: %s",
+			ereport(ERROR, (errmsg("custos: custody_apply: person %s has a malformed key: %s",
 					       p.name, err.msg)));
 		seeded(replay_seed_person(r, &p), "person");
 	}
@@ -585,8 +641,98 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 	}
 }
 
-PG_FUNCTION_INFO_V1(custos_custody_check);
-Datum custos_custody_check(PG_FUNCTION_ARGS)
+/* ---- writing the state the replay reached ---- */
+
+typedef struct apply_ctx {
+	const entry *e;
+	char time[ENTRY_TIME_LEN + 1]; /* the entry's */
+	char idx[24];
+} apply_ctx;
+
+static bool apply_item(void *ctx, const replay_item *it)
+{
+	apply_ctx *c = ctx;
+	const entry_item *f = &it->facts;
+	if (c->e->action == ACT_INVENTORY) { /* listed, not changed */
+		const char *v[] = {f->title, f->edition, f->serial, c->idx};
+		custody_write(W_LINK, v);
+		return true;
+	}
+	char alc[8], qty[16], eff[16], sup[16], since[ENTRY_TIME_LEN + 1];
+	snprintf(alc, sizeof alc, "%d", f->alc);
+	snprintf(qty, sizeof qty, "%u", f->qty);
+	snprintf(eff, sizeof eff, "%u", f->effective);
+	snprintf(sup, sizeof sup, "%u", f->supersedes);
+	entry_time_format(it->since_us, since);
+	const char *v[] = {f->title, f->edition, f->serial, item_kind_name(f->kind), alc,
+			   item_class_name(f->cls), f->crypto ? "t" : "f", qty, eff, sup,
+			   it->account, item_status_name(it->status), it->holder, it->peer,
+			   it->incident, it->last_txn, c->idx, since};
+	custody_write(W_ITEM, v);
+	return true;
+}
+
+static bool apply_txn(void *ctx, const replay_txn *t)
+{
+	apply_ctx *c = ctx;
+	if (strcmp(t->number, c->e->txn) != 0) {
+		const char *v[] = {t->number, t->open ? "t" : "f"};
+		custody_write(W_TXN_OPEN, v);
+		return true;
+	}
+	const char *dash = strrchr(t->number, '-');
+	char year[8], seq[16], idx[24];
+	snprintf(year, sizeof year, "%.4s", dash - 4);
+	snprintf(seq, sizeof seq, "%s", dash + 1);
+	snprintf(idx, sizeof idx, "%llu", (unsigned long long)t->index);
+	const char *v[] = {t->number, t->account, year, seq, entry_action_name(t->action), idx,
+			   c->time, t->peer, t->holder, t->ref, t->open ? "t" : "f"};
+	custody_write(W_TXN, v);
+	return true;
+}
+
+static bool apply_incident(void *ctx, const replay_incident *i)
+{
+	apply_ctx *c = ctx;
+	const entry *e = c->e;
+	if (strcmp(i->txn, e->txn) == 0) {
+		const char *v[] = {i->txn, i->account, entry_category_name(i->category), c->time};
+		custody_write(W_INCIDENT, v);
+	} else if (strcmp(i->txn, e->ref) == 0) {
+		char updates[24], last[ENTRY_TIME_LEN + 1] = "", closed_idx[24] = "",
+			closed_at[ENTRY_TIME_LEN + 1] = "";
+		snprintf(updates, sizeof updates, "%llu", (unsigned long long)i->updates);
+		if (i->last_update_us != 0)
+			entry_time_format(i->last_update_us, last);
+		if (i->closed) {
+			snprintf(closed_idx, sizeof closed_idx, "%llu",
+				 (unsigned long long)i->closed_index);
+			entry_time_format(i->closed_us, closed_at);
+		}
+		const char *v[] = {i->txn, updates, last, closed_idx, closed_at};
+		custody_write(W_INCIDENT_SET, v);
+	}
+	return true;
+}
+
+/* Write what replay r (seeded by custody_seed, entry e applied) holds now
+ * of the records e touched. */
+static void custody_write_state(const replay *r, const entry *e)
+{
+	apply_ctx c = {.e = e};
+	entry_time_format(e->time_us, c.time);
+	snprintf(c.idx, sizeof c.idx, "%llu", (unsigned long long)e->index);
+	replay_each_item(r, apply_item, &c);
+	replay_each_txn(r, apply_txn, &c);
+	replay_each_incident(r, apply_incident, &c);
+	if (e->action == ACT_INVENTORY) {
+		const char *v[] = {e->account, c.time};
+		custody_write(W_INVENTORY, v);
+	}
+}
+
+PG_FUNCTION_INFO_V1(custos_custody_apply);
+Datum custos_custody_apply(PG_FUNCTION_ARGS)
 {
 	size_t len;
 	const char *buf = bytes_of(PG_GETARG_BYTEA_PP(0), &len);
@@ -614,9 +760,11 @@ Datum custos_custody_check(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
-			ereport(ERROR, (errmsg("custos: custody_check cannot connect to SPI")));
+			ereport(ERROR, (errmsg("custos: custody_apply cannot connect to SPI")));
 		custody_seed(r, &e, n);
 		st = replay_apply(r, (const uint8_t *)buf, len, &err);
+		if (st == ST_OK)
+			custody_write_state(r, &e);
 		SPI_finish();
 	}
 	PG_CATCH();
