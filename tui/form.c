@@ -47,6 +47,7 @@ void form_field_set(form_field *fl, const char *text)
 	fl->value[n] = '\0';
 	fl->len = n;
 	fl->cur = n;
+	fl->untouched = false;
 	form_field_validate(fl);
 }
 
@@ -62,6 +63,7 @@ form_field *form_add(form *f, const char *label, const char *initial, size_t max
 	fl->check = check;
 	fl->row = row;
 	form_field_set(fl, initial ? initial : "");
+	fl->untouched = fl->len > 0;
 	/* an empty field is not an error until the person moves on or confirms */
 	if (fl->len == 0)
 		fl->error[0] = '\0';
@@ -122,6 +124,7 @@ void form_field_insert(form_field *fl, unsigned cp)
 {
 	char u[4];
 	size_t n = utf8_encode(cp, u);
+	fl->untouched = false;
 	if (n == 0 || fl->len + n > fl->max)
 		return;
 	memmove(fl->value + fl->cur + n, fl->value + fl->cur, fl->len - fl->cur + 1);
@@ -153,6 +156,7 @@ static size_t next_char(const form_field *fl, size_t at)
 
 void form_field_backspace(form_field *fl)
 {
+	fl->untouched = false;
 	if (fl->cur == 0)
 		return;
 	size_t p = prev_char(fl, fl->cur);
@@ -164,6 +168,7 @@ void form_field_backspace(form_field *fl)
 
 void form_field_delete(form_field *fl)
 {
+	fl->untouched = false;
 	if (fl->cur >= fl->len)
 		return;
 	size_t n = next_char(fl, fl->cur);
@@ -174,11 +179,13 @@ void form_field_delete(form_field *fl)
 
 void form_field_left(form_field *fl)
 {
+	fl->untouched = false;
 	fl->cur = prev_char(fl, fl->cur);
 }
 
 void form_field_right(form_field *fl)
 {
+	fl->untouched = false;
 	fl->cur = next_char(fl, fl->cur);
 }
 
@@ -188,10 +195,11 @@ static bool printable(int key)
 	       key < 0x110000;
 }
 
-/* An editing key for the field; true if it was one. */
-static bool edit_key(form_field *fl, int key)
+bool form_field_key(form_field *fl, int key)
 {
 	if (printable(key)) {
+		if (fl->untouched)
+			form_field_set(fl, "");
 		form_field_insert(fl, (unsigned)key);
 	} else if (key == TUI_FN(KEY_BACKSPACE) || key == 0x7f || key == 0x08) {
 		form_field_backspace(fl);
@@ -203,8 +211,10 @@ static bool edit_key(form_field *fl, int key)
 		form_field_right(fl);
 	} else if (key == TUI_FN(KEY_HOME) || key == TUI_CTRL('a')) {
 		fl->cur = 0;
+		fl->untouched = false;
 	} else if (key == TUI_FN(KEY_END) || key == TUI_CTRL('e')) {
 		fl->cur = fl->len;
+		fl->untouched = false;
 	} else if (key == TUI_CTRL('u')) {
 		form_field_set(fl, "");
 	} else {
@@ -694,7 +704,7 @@ static tui_result key_edit(tui_app *app, form *f, int key, tui_action a)
 			f->focus--;
 		return TUI_HANDLED;
 	}
-	if (fl != NULL && edit_key(fl, key)) {
+	if (fl != NULL && form_field_key(fl, key)) {
 		if (f->note_error)
 			f->note[0] = '\0';
 		return TUI_HANDLED;
@@ -801,7 +811,7 @@ static tui_result key_second_path(tui_app *app, form *f, int key)
 		f->stage = FORM_SECOND_PASS;
 		return TUI_HANDLED;
 	}
-	if (edit_key(&f->path, key)) {
+	if (form_field_key(&f->path, key)) {
 		f->note[0] = '\0';
 		read_owner(f);
 		return TUI_HANDLED;

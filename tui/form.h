@@ -50,6 +50,8 @@ typedef struct form_field {
 	form_check_fn check;                /* NULL: anything goes */
 	char error[FORM_LINE_MAX];          /* the validator's words, "" if fine */
 	int row;                            /* item row it belongs to (0: none) */
+	bool untouched;                     /* holds form_add's initial text, not
+					     * edited yet: typing replaces it */
 } form_field;
 
 typedef struct form form;
@@ -116,7 +118,8 @@ struct form {
 form *form_new(const form_def *def, const char *account);
 
 /* Append a field (label, initial text, most bytes, validator, item row);
- * NULL when the form is full. */
+ * NULL when the form is full.  A non-empty initial text is a default:
+ * untouched until the person edits it (form_field_key). */
 form_field *form_add(form *f, const char *label, const char *initial, size_t max,
 		     form_check_fn check, int row);
 
@@ -136,8 +139,9 @@ void form_free(form *f);
 const char *form_value(const form *f, size_t i);
 
 /* Editing, for tests and the view: insert a code point at the cursor,
- * erase before / at it, move by one character or to an end.  Each runs
- * the field's validator again. */
+ * erase before / at it, move by one character, set the whole text.  Each
+ * makes the field touched; those that change the text run the field's
+ * validator again. */
 void form_field_insert(form_field *fl, unsigned cp);
 void form_field_backspace(form_field *fl);
 void form_field_delete(form_field *fl);
@@ -145,6 +149,14 @@ void form_field_left(form_field *fl);
 void form_field_right(form_field *fl);
 void form_field_set(form_field *fl, const char *text);
 void form_field_validate(form_field *fl);
+
+/* One key typed into a field (keys as actions.h encodes them); true if it
+ * is an editing key.  A printable character goes in at the cursor, except
+ * into an untouched default, which it replaces (the way a selected text
+ * is replaced); Backspace, Delete, Left, Right, Home/Ctrl-A, End/Ctrl-E
+ * and Ctrl-U (erase all) edit, after which the default is the person's
+ * text and typing goes in beside it. */
+bool form_field_key(form_field *fl, int key);
 
 /* The view table of a form (for tui_push). */
 extern const tui_view_ops form_view_ops;
