@@ -127,6 +127,25 @@ START_TEST(test_field_primitives)
 }
 END_TEST
 
+START_TEST(test_could_sign)
+{
+	const char *acct = "123456";
+	ck_assert(form_could_sign(LEDGER_SECOND_WITNESS, acct, "witness:123456"));
+	ck_assert(form_could_sign(LEDGER_SECOND_WITNESS, acct, "custodian:654321 alternate:123456"));
+	ck_assert(form_could_sign(LEDGER_SECOND_PERSON, acct, "custodian:123456"));
+	ck_assert(!form_could_sign(LEDGER_SECOND_WITNESS, acct, "witness:654321"));
+	ck_assert(!form_could_sign(LEDGER_SECOND_WITNESS, acct, "witness:1234567"));
+	ck_assert(!form_could_sign(LEDGER_SECOND_WITNESS, acct, "witness:12345"));
+	ck_assert(!form_could_sign(LEDGER_SECOND_WITNESS, acct, "holder:123456"));
+	ck_assert(!form_could_sign(LEDGER_SECOND_WITNESS, acct, "auditor"));
+	ck_assert(!form_could_sign(LEDGER_SECOND_WITNESS, acct, "administrator"));
+	ck_assert(!form_could_sign(LEDGER_SECOND_WITNESS, acct, ""));
+	ck_assert(form_could_sign(LEDGER_SECOND_AUTHORITY, acct, "auditor authority"));
+	ck_assert(!form_could_sign(LEDGER_SECOND_AUTHORITY, acct, "witness:123456"));
+	ck_assert(!form_could_sign(LEDGER_SECOND_HOLDER, acct, "holder:123456")); /* named instead */
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tui_form");
@@ -134,6 +153,9 @@ static Suite *suite(void)
 	tcase_add_test(t, test_default_replaced);
 	tcase_add_test(t, test_default_edited);
 	tcase_add_test(t, test_field_primitives);
+	suite_add_tcase(s, t);
+	t = tcase_create("second signer");
+	tcase_add_test(t, test_could_sign);
 	suite_add_tcase(s, t);
 	return s;
 }

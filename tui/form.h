@@ -158,6 +158,13 @@ void form_field_validate(form_field *fl);
  * text and typing goes in beside it. */
 bool form_field_key(form_field *fl, int key);
 
+/* Could a person with `roles` (as query_person's: "role" or
+ * "role:account", space separated) be the second signer `need` on
+ * `account`?  Witness and second person (of a material action): a role
+ * that may witness there (rules_witness_role); authority: the authority
+ * role.  A guess for where the key chooser starts; the ledger decides. */
+bool form_could_sign(ledger_second need, const char *account, const char *roles);
+
 /* The view table of a form (for tui_push). */
 extern const tui_view_ops form_view_ops;
 
