@@ -312,6 +312,18 @@ static const char *my_roles_text(const tui_app *app, char *buf, size_t cap)
 	return buf;
 }
 
+bool tui_may_checkpoint(const tui_app *app)
+{
+	if (app->global_roles & TUI_R_ADMIN)
+		return true;
+	if (app->log_key == NULL)
+		return false;
+	for (size_t i = 0; i < app->naccounts; i++)
+		if (app->accounts[i].roles & TUI_R_CUSTODIAN)
+			return true;
+	return false;
+}
+
 bool tui_allowed(tui_app *app, tui_action a)
 {
 	const tui_action_def *d = tui_action_get(a);

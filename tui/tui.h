@@ -208,6 +208,14 @@ tui_view *tui_top(tui_app *app);
  * included). */
 unsigned tui_roles(const tui_app *app);
 
+/* Whether the person can act on a due checkpoint, so that its alarm is
+ * theirs: an administrator (who keeps the log key, and runs custos log
+ * checkpoint), or a custodian or alternate of any account with the log
+ * key loaded (app->log_key).  The server stores checkpoints from
+ * administrators, custodians and alternates (sql/004_checkpoints.sql) and
+ * only the log key signs one. */
+bool tui_may_checkpoint(const tui_app *app);
+
 /* Whether the person may use action a here; if not, the message line
  * says which role it needs ("Transfer needs the custodian or alternate
  * role on account 123456; you are auditor") and false is returned. */
