@@ -374,6 +374,20 @@ START_TEST(test_fit)
 	/* never past cap */
 	char small[4];
 	ck_assert_str_eq(tui_fit("abcdef", 10, small, sizeof small), "abc");
+	/* cut and marked: one column for the "…", wide characters whole */
+	ck_assert_str_eq(tui_fit_cut("abcdef", 6, b, sizeof b), "abcdef");
+	ck_assert_str_eq(tui_fit_cut("abc", 6, b, sizeof b), "abc   ");
+	ck_assert_str_eq(tui_fit_cut("abcdefg", 6, b, sizeof b), "abcde\u2026");
+	ck_assert_int_eq(tui_text_width(b), 6);
+	ck_assert_str_eq(tui_fit_cut("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 5, b, sizeof b),
+			 "\xe6\x97\xa5\xe6\x9c\xac\u2026");
+	ck_assert_str_eq(tui_fit_cut("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 4, b, sizeof b),
+			 "\xe6\x97\xa5\u2026 ");
+	ck_assert_int_eq(tui_text_width(b), 4);
+	ck_assert_str_eq(tui_fit_cut("abcdef", 0, b, sizeof b), "");
+	ck_assert_str_eq(tui_fit_cut("abcdef", 10, small, sizeof small), "abc");
+	char tiny[6];                       /* room for "ab" and the mark only */
+	ck_assert_str_eq(tui_fit_cut("abcdefgh", 5, tiny, sizeof tiny), "ab\u2026");
 }
 END_TEST
 

@@ -268,6 +268,10 @@ int tui_text_width(const char *s);
  * and so misaligns names like "Zoë".  Returns out. */
 const char *tui_fit(const char *s, int width, char *out, size_t cap);
 
+/* tui_fit, but a text longer than `width` columns is cut one column
+ * shorter and ends with "…" (U+2026), so that a cut name shows it is one. */
+const char *tui_fit_cut(const char *s, int width, char *out, size_t cap);
+
 /* Ask for the terminal cursor to be shown at (y, x) after this draw (a
  * form's field); without the call it is hidden. */
 void tui_cursor(tui_app *app, int y, int x);
