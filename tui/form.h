@@ -4,15 +4,18 @@
  *
  *   edit     fields typed in (UTF-8, cursor by display width), each checked
  *            as it is typed by its validator (tui/validate.h), the problem
- *            shown beside the field; Tab/Down, Shift-Tab/Up move; F2 or
- *            Ctrl-S goes on; Esc cancels the form.
+ *            shown beside the field; typing into a default not edited yet
+ *            replaces it (form_field_key); Tab/Down, Shift-Tab/Up move; F2
+ *            or Ctrl-S goes on; Esc cancels the form.
  *   confirm  the exact entry text that will be signed (ledger_preview) and
  *            who must sign; y or Enter signs; Esc goes back to the form with
  *            what was typed kept.
  *   keys     the actor's passphrase if their key is not loaded yet; for a
  *            two-person action the second person chooses their key file
- *            (a path, starting in the folder of the actor's key) and types
- *            their passphrase; it must be another person's key.
+ *            (a path, starting where their key is expected: NAME.key
+ *            beside the actor's key), which the ledger's preview checks
+ *            at once (another person, who may sign), then types their
+ *            passphrase.
  *   submit   ledger_submit with the idempotency key made when the form
  *            opened and the previewed text as `expect`; on a lost
  *            connection the form says so, reconnects and submits the same
