@@ -602,9 +602,9 @@ static bool guess_second(tui_app *app, form *f, const char *dir, char *out)
 /* Where the key chooser starts: where the second person's key is
  * expected by the convention the actor's own key follows, a file named
  * for its person ("wendy.key") in the folder of the actor's key.  That
- * file when the second person is known (the holder named, the owner of
- * the key chosen last time) and it is there; else the file of the first
- * person who could sign (guess_second); else the folder. */
+ * file when the second person is known (the holder named) and it is
+ * there; else the file of the first person who could sign (guess_second);
+ * else the folder. */
 static void second_default(tui_app *app, form *f)
 {
 	char dir[TUI_PATH_MAX], file[TUI_PATH_MAX];
@@ -614,7 +614,7 @@ static void second_default(tui_app *app, form *f)
 		slash[1] = '\0';
 	else
 		dir[0] = '\0';
-	const char *name = f->who.second_name[0] ? f->who.second_name : f->second_pub.name;
+	const char *name = f->who.second_name;
 	bool have = name[0] != '\0' ? key_file_of(dir, name, file) : guess_second(app, f, dir, file);
 	snprintf(f->second_default, sizeof f->second_default, "%s", have ? file : dir);
 }
