@@ -145,18 +145,27 @@ static status has_role_such(db *d, const char *person, bool (*fits)(entry_role),
 	return has_any_role(d, person, names, n, account, yes, err);
 }
 
+/* The second signer's public key: the request's second key, or in a
+ * preview the one chosen (second_pub); NULL when none is given. */
+static const key_public *second_key(const work *w)
+{
+	if (w->req->second != NULL)
+		return key_secret_public(w->req->second);
+	return w->preview ? w->req->second_pub : NULL;
+}
+
 /* The second signer: enrolled, unrevoked, distinct from the actor.  A
  * preview without the second key records the need and leaves w->second
  * empty; the checks that need the key wait for the submission. */
 static status find_second(work *w, const char *what, ledger_second kind)
 {
 	w->need = kind;
-	if (w->req->second == NULL && w->preview)
+	const key_public *k = second_key(w);
+	if (k == NULL && w->preview)
 		return ST_OK;
-	if (w->req->second == NULL)
+	if (k == NULL)
 		return err_set(w->err, ST_REFUSED, "this action needs a second person (%s): give "
 				   "their key with --witness-key", what);
-	const key_public *k = key_secret_public(w->req->second);
 	status st = person_by_key(w->d, k, w->second, w->err);
 	if (st == ST_NOTFOUND)
 		return err_set(w->err, ST_DENIED, "the %s key '%s' is not an enrolled, unrevoked "
@@ -653,7 +662,7 @@ static status do_accept(work *w, txn_row *t)
 static status do_holder(work *w, bool issue, txn_row *t)
 {
 	char name[KEY_NAME_MAX + 1];
-	if (w->req->second == NULL && !w->preview)
+	if (second_key(w) == NULL && !w->preview)
 		return err_set(w->err, ST_REFUSED, "the holder signs a hand receipt: give their "
 				   "key with --witness-key");
 	status st = find_second(w, "holder", LEDGER_SECOND_HOLDER);
@@ -959,13 +968,13 @@ static status check_registry(work *w, bool *new_person)
 	/* The second signer: another enrolled person, or (enrolment) the key
 	 * being enrolled, proving its holder has the secret key. */
 	w->need = LEDGER_SECOND_PERSON;
-	if (q->second == NULL && w->preview)
+	const key_public *s = second_key(w);
+	if (s == NULL && w->preview)
 		return ST_OK;
-	if (q->second == NULL)
+	if (s == NULL)
 		return err_set(w->err, ST_REFUSED, "%s is two-person: give the key of a second "
 				   "person, or of the person enrolled, with --witness-key",
 			       entry_action_name(w->e.action));
-	const key_public *s = key_secret_public(q->second);
 	if (w->e.action == ACT_KEY_ENROL && sodium_memcmp(s->pk, k->pk, KEY_PK_LEN) == 0 &&
 	    strcmp(s->name, k->name) == 0) {
 		COPY(w->second, k->name);
@@ -1093,7 +1102,7 @@ static status check_request(work *w, txn_row *t, bool *new_person)
 		if ((st = check_registry(w, new_person)) != ST_OK)
 			return st;
 	}
-	if (w->second[0] == '\0' && q->second != NULL)
+	if (w->second[0] == '\0' && second_key(w) != NULL)
 		return err_set(w->err, ST_USAGE, "%s needs no second signature; drop --witness-key",
 			       entry_action_name(q->action));
 	return ST_OK;

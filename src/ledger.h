@@ -48,6 +48,12 @@ typedef struct ledger_request {
 	const key_secret *actor;
 	const key_secret *second;            /* witness, holder, authority, or the
 					      * enrolled key itself; NULL if none */
+	/* ledger_preview only, when second is NULL: the public key of the
+	 * second signer chosen but not unsealed yet (NULL: not chosen).  The
+	 * preview then checks that person as the submission will (enrolled,
+	 * another person, the role the action needs), so that a person who
+	 * may not sign is refused before typing a passphrase. */
+	const key_public *second_pub;
 	char idem[LEDGER_IDEM_MAX + 1];      /* idempotency key */
 	/* The entry text a preview showed (ledger_preview), or NULL.  When set,
 	 * ledger_submit refuses (ST_REFUSED) to sign an entry that differs from

@@ -936,6 +936,29 @@ START_TEST(test_preview_refuses_as_submit)
 	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_OK);
 	ck_assert_str_eq(who.second_name, "wendy");
 	free(text);
+	/* with only the public key of the second person chosen (before their
+	 * passphrase), the same checks: the witness passes; the administrator,
+	 * who holds no role on the account, and a key not enrolled do not */
+	q = request(ACT_DESTROY, "123456", alice, NULL);
+	q.items = &q1;
+	q.nitems = 1;
+	q.second_pub = key_secret_public(wendy);
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_OK);
+	ck_assert_str_eq(who.second_name, "wendy");
+	free(text);
+	q.second_pub = key_secret_public(adm);
+	err = (errbuf){0};
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_DENIED);
+	ck_assert_int_eq(err.why, RULE_SIGNERS);
+	ck_assert_msg(strstr(err.msg, "adm may not witness on account 123456") != NULL, "%s",
+		      err.msg);
+	ck_assert_ptr_null(text);
+	key_secret *stranger = test_key("stranger");
+	q.second_pub = key_secret_public(stranger);
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_DENIED);
+	q.second_pub = key_secret_public(alice);
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &err), ST_DENIED);
+	key_secret_free(stranger);
 	snapshot(d, after, sizeof after);
 	ck_assert_str_eq(before, after);
 	free(huge);

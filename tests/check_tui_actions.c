@@ -315,6 +315,34 @@ START_TEST(test_roles_text)
 }
 END_TEST
 
+/* Whose the "checkpoint due" alarm is: an administrator's, or a
+ * custodian's or alternate's who has the log key loaded; nobody else's. */
+START_TEST(test_may_checkpoint)
+{
+	static tui_app app;
+	memset(&app, 0, sizeof app);
+	snprintf(app.accounts[0].number, sizeof app.accounts[0].number, "123456");
+	app.naccounts = 1;
+	static const struct {
+		unsigned global, account;
+		bool log_key, may;
+	} cases[] = {
+		{TUI_R_ADMIN, 0, false, true},       {TUI_R_ADMIN, 0, true, true},
+		{0, TUI_R_CUSTODIAN, false, false},  {0, TUI_R_CUSTODIAN, true, true},
+		{TUI_R_AUDITOR, 0, false, false},    {TUI_R_AUDITOR, 0, true, false},
+		{TUI_R_AUTHORITY, 0, true, false},   {0, TUI_R_WITNESS, true, false},
+		{0, TUI_R_HOLDER, true, false},      {TUI_R_NONE, 0, false, false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		app.global_roles = cases[i].global;
+		app.accounts[0].roles = cases[i].account;
+		/* only whether a key is loaded matters here, never its bytes */
+		app.log_key = cases[i].log_key ? (key_secret *)&app : NULL;
+		ck_assert_msg(tui_may_checkpoint(&app) == cases[i].may, "case %zu", i);
+	}
+}
+END_TEST
+
 /* The cell helper the screens use for names: by display columns. */
 START_TEST(test_fit)
 {
@@ -346,6 +374,20 @@ START_TEST(test_fit)
 	/* never past cap */
 	char small[4];
 	ck_assert_str_eq(tui_fit("abcdef", 10, small, sizeof small), "abc");
+	/* cut and marked: one column for the "…", wide characters whole */
+	ck_assert_str_eq(tui_fit_cut("abcdef", 6, b, sizeof b), "abcdef");
+	ck_assert_str_eq(tui_fit_cut("abc", 6, b, sizeof b), "abc   ");
+	ck_assert_str_eq(tui_fit_cut("abcdefg", 6, b, sizeof b), "abcde\u2026");
+	ck_assert_int_eq(tui_text_width(b), 6);
+	ck_assert_str_eq(tui_fit_cut("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 5, b, sizeof b),
+			 "\xe6\x97\xa5\xe6\x9c\xac\u2026");
+	ck_assert_str_eq(tui_fit_cut("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 4, b, sizeof b),
+			 "\xe6\x97\xa5\u2026 ");
+	ck_assert_int_eq(tui_text_width(b), 4);
+	ck_assert_str_eq(tui_fit_cut("abcdef", 0, b, sizeof b), "");
+	ck_assert_str_eq(tui_fit_cut("abcdef", 10, small, sizeof small), "abc");
+	char tiny[6];                       /* room for "ab" and the mark only */
+	ck_assert_str_eq(tui_fit_cut("abcdefgh", 5, tiny, sizeof tiny), "ab\u2026");
 }
 END_TEST
 
@@ -387,6 +429,7 @@ static Suite *tui_actions_suite(void)
 	tcase_add_test(tc, test_roles_text);
 	tcase_add_test(tc, test_guide_lists_the_table);
 	tcase_add_test(tc, test_fit);
+	tcase_add_test(tc, test_may_checkpoint);
 	suite_add_tcase(s, tc);
 	return s;
 }

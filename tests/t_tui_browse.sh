@@ -25,20 +25,6 @@ ok asw alice zoë issue --account 123456 --holder zoë --serial R002
 ok asw alice 漢字 issue --account 123456 --holder 漢字 --serial R003
 receipt=$(q "SELECT idx FROM custos.log_entry WHERE action = 'receipt'")
 
-# The display column (terminal cells) where NEEDLE starts on the screen line
-# holding every later argument: wide characters count two.
-col_of() {
-	local needle=$1; shift
-	tui_screen | python3 -c '
-import sys, unicodedata
-needle, pats = sys.argv[1], sys.argv[2:]
-for line in sys.stdin:
-    if all(p in line for p in pats) and needle in line:
-        pre = line[:line.index(needle)]
-        print(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in pre))
-        break
-' "$needle" "$@"
-}
 # The data row under the cursor: open it and read the item's heading.
 opens() {
 	tui_keys Enter

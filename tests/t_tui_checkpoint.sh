@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# TUI scenario: checkpoints after actions.  Without a log key the
-# dashboard's "checkpoint due" alarm says what to do; with the log key
+# TUI scenario: checkpoints after actions.  The dashboard's "checkpoint
+# due" alarm shows to those who can make one (an administrator; a
+# custodian with the log key), not to an auditor nor to a custodian
+# without the key; without the log key it says what to do; with the log key
 # (CUSTOS_LOG_KEY, its passphrase asked at startup like the person's own)
 # the submit that finds one due signs it and the message line says so;
 # Enter alone at its prompt goes on without it; a key that is not this
@@ -16,8 +18,18 @@ ok as alice receive --account 123456 --from COR --item "serial=0042 class=C titl
 checkpoints() { q "SELECT count(*) || ' ' || coalesce(max(size), 0) FROM custos.checkpoint"; }
 [ "$(checkpoints)" = "0 0" ] || { echo "FAIL: a checkpoint before any was made"; fails=$((fails + 1)); }
 
-step "the auditor sees the alarm; Enter says what to do"
+step "the auditor cannot make a checkpoint: no alarm for him"
 tui_login dave
+wait_for "Alarms:"
+assert_not_screen "checkpoint due"
+tui_quit
+step "nor alice without the log key"
+tui_login alice
+wait_for "Alarms:"
+assert_not_screen "checkpoint due"
+tui_quit
+step "the administrator sees the alarm; Enter says what to do"
+tui_login adm
 wait_line "checkpoint due" "two-person action"
 tui_keys G Enter
 wait_for "custos log checkpoint --log-key FILE"
@@ -33,6 +45,8 @@ tui_type "wrong"; tui_keys Enter
 wait_for "Passphrase of the log key custos.test/ledger, to sign checkpoints" 10
 tui_pass
 wait_for "welcome, alice" 30
+step "alice with the log key sees the alarm"
+wait_line "checkpoint due" "two-person action"
 tui_find 0043
 tui_keys t
 wait_for "Transfer, account 123456"

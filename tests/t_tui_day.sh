@@ -137,7 +137,7 @@ tui_keys F2
 wait_for "This exact entry will be signed"
 tui_keys y
 wait_for "Witness: choose the key file"
-tui_type wendy.key
+assert_screen "$W/wendy.key"   # the witness of the account whose key is beside alice's
 wait_for "the key of wendy"
 tui_keys Enter
 wait_for "wendy, type your passphrase"
@@ -158,7 +158,7 @@ assert_screen "action inventory"
 assert_screen "serial=X1"
 tui_keys y
 wait_for "Witness: choose the key file"
-tui_type wendy.key
+assert_screen "$W/wendy.key"   # the witness of the account whose key is beside alice's
 wait_for "the key of wendy"
 tui_keys Enter
 wait_for "wendy, type your passphrase"
@@ -199,7 +199,7 @@ assert_screen "ref $inc"
 assert_screen "and an authority"
 tui_keys y
 wait_for "Authority: choose the key file"
-tui_type erin.key
+assert_screen "$W/erin.key"    # the authority whose key is beside alice's
 wait_for "the key of erin"
 tui_keys Enter
 wait_for "erin, type your passphrase"

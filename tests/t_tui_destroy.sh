@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# TUI scenario: destruction with a witness at the same terminal (the
-# witness must be another person; a wrong passphrase is refused and asked
-# again), and an auditor who is offered nothing that changes the ledger.
+# TUI scenario: destruction with a witness at the same terminal (the key
+# chooser starts at the account's witness's key file; the witness must be
+# another person who may witness there, refused before any passphrase; a
+# wrong passphrase is refused and asked again), and an auditor who is
+# offered nothing that changes the ledger.
 : "${BUILD:=build}"
 . "$(dirname "$0")/tui_lib.sh"
 tui_setup
@@ -31,12 +33,31 @@ assert_screen "action destroy"
 assert_screen "text method: cross-cut shredder; annual clean-up"
 assert_screen "and a witness of the account (its witness, alternate or custodian)"
 tui_keys y
-step "the witness chooses a key: not alice's own"
+step "the witness chooses a key: it starts at the account's witness's, beside alice's"
 wait_for "Witness: choose the key file"
-tui_type "alice.key"
+wait_for "the key of wendy"
+assert_screen "$W/wendy.key"
+step "not alice's own"
+tui_keys C-u
+tui_type "$W/alice.key"
 wait_for "the key of alice"
 tui_keys Enter
 wait_for "This is your own key: the witness must be another person"
+step "dave, auditor, may not witness: refused before his passphrase"
+tui_keys C-u
+tui_type "$W/dave.key"
+wait_for "the key of dave"
+tui_keys Enter
+wait_for "dave may not witness on account 123456"
+assert_not_screen "dave, type your passphrase"
+assert_screen "Witness: choose the key file"
+step "carol, holder, may not witness either"
+tui_keys C-u
+tui_type "$W/carol.key"
+wait_for "the key of carol"
+tui_keys Enter
+wait_for "carol may not witness on account 123456"
+assert_not_screen "carol, type your passphrase"
 tui_keys C-u
 tui_type "$W/nokey.key"
 wait_for "no such file"

@@ -18,6 +18,8 @@
 #   assert_not_screen TEXT        TEXT is not on the screen
 #   wait_line TEXT... [-- SECS]   wait for one screen line holding every TEXT
 #   tui_screen                    print the screen (capture-pane -p)
+#   col_of NEEDLE TEXT...         the display column where NEEDLE starts on
+#                                 the first screen line holding every TEXT
 #   tui_resize COLS ROWS          resize the window (the terminal gets SIGWINCH)
 #   tui_quit                      F10, and wait for custos to exit with status 0
 #   pg_down / pg_up               stop / start the test server (a lost connection)
@@ -144,6 +146,22 @@ pg_up() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
 		-o "-c listen_addresses='' -c unix_socket_directories=$PG_DIR -c port=$PGPORT -c fsync=off -c max_connections=200" \
 		start >/dev/null
+}
+
+# col_of NEEDLE TEXT...: the display column (terminal cells) where NEEDLE
+# starts on the first screen line holding every TEXT: wide characters
+# count two.
+col_of() {
+	local needle=$1; shift
+	tui_screen | python3 -c '
+import sys, unicodedata
+needle, pats = sys.argv[1], sys.argv[2:]
+for line in sys.stdin:
+    if all(p in line for p in pats) and needle in line:
+        pre = line[:line.index(needle)]
+        print(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in pre))
+        break
+' "$needle" "$@"
 }
 
 # tui_login WHO [ARGS...]: start custos as WHO, type the passphrase, and

@@ -220,25 +220,52 @@ int tui_text(int y, int x, int width, const char *s, attr_t attr, bool pad)
 	return cols;
 }
 
-const char *tui_fit(const char *s, int width, char *out, size_t cap)
+/* How many bytes of s make the longest start that fits in `width`
+ * columns and in `room` bytes; its columns into *cols. */
+static size_t fit_bytes(const char *s, int width, size_t room, int *cols)
 {
 	size_t len = 0, n = s ? strlen(s) : 0, used;
-	int cols = 0;
-	if (cap == 0)
-		return out;
+	*cols = 0;
 	for (size_t i = 0; i < n; i += used) {
 		int w;
 		shown(decode((const unsigned char *)s + i, n - i, &used), &w);
-		if (cols + w > width || len + used >= cap)
+		if (*cols + w > width || len + used > room)
 			break;
-		memcpy(out + len, s + i, used);
 		len += used;
-		cols += w;
+		*cols += w;
 	}
+	return len;
+}
+
+/* out[len..]: spaces from column `cols` up to `width` (within cap). */
+static const char *pad_to(char *out, size_t len, int cols, int width, size_t cap)
+{
 	for (; cols < width && len + 1 < cap; cols++)
 		out[len++] = ' ';
 	out[len] = '\0';
 	return out;
+}
+
+const char *tui_fit(const char *s, int width, char *out, size_t cap)
+{
+	if (cap == 0)
+		return out;
+	int cols;
+	size_t len = fit_bytes(s, width, cap - 1, &cols);
+	memcpy(out, s ? s : "", len);
+	return pad_to(out, len, cols, width, cap);
+}
+
+const char *tui_fit_cut(const char *s, int width, char *out, size_t cap)
+{
+	static const char ELLIPSIS[] = "\u2026";
+	if (tui_text_width(s) <= width || width < 1 || cap < sizeof ELLIPSIS)
+		return tui_fit(s, width, out, cap);
+	int cols;
+	size_t len = fit_bytes(s, width - 1, cap - sizeof ELLIPSIS, &cols);
+	memcpy(out, s, len);
+	memcpy(out + len, ELLIPSIS, sizeof ELLIPSIS - 1);
+	return pad_to(out, len + sizeof ELLIPSIS - 1, cols + 1, width, cap);
 }
 
 void tui_cursor(tui_app *app, int y, int x)
@@ -310,6 +337,18 @@ static const char *my_roles_text(const tui_app *app, char *buf, size_t cap)
 	if (len == 0)
 		snprintf(buf, cap, "%s", app->person[0] ? "no role here" : "not enrolled");
 	return buf;
+}
+
+bool tui_may_checkpoint(const tui_app *app)
+{
+	if (app->global_roles & TUI_R_ADMIN)
+		return true;
+	if (app->log_key == NULL)
+		return false;
+	for (size_t i = 0; i < app->naccounts; i++)
+		if (app->accounts[i].roles & TUI_R_CUSTODIAN)
+			return true;
+	return false;
 }
 
 bool tui_allowed(tui_app *app, tui_action a)

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../keys/keyfile.h"
+#include "../src/query.h"
 #include "../src/rules.h"
 #include "../src/utf8.h"
 
@@ -47,6 +49,7 @@ void form_field_set(form_field *fl, const char *text)
 	fl->value[n] = '\0';
 	fl->len = n;
 	fl->cur = n;
+	fl->untouched = false;
 	form_field_validate(fl);
 }
 
@@ -62,6 +65,7 @@ form_field *form_add(form *f, const char *label, const char *initial, size_t max
 	fl->check = check;
 	fl->row = row;
 	form_field_set(fl, initial ? initial : "");
+	fl->untouched = fl->len > 0;
 	/* an empty field is not an error until the person moves on or confirms */
 	if (fl->len == 0)
 		fl->error[0] = '\0';
@@ -122,6 +126,7 @@ void form_field_insert(form_field *fl, unsigned cp)
 {
 	char u[4];
 	size_t n = utf8_encode(cp, u);
+	fl->untouched = false;
 	if (n == 0 || fl->len + n > fl->max)
 		return;
 	memmove(fl->value + fl->cur + n, fl->value + fl->cur, fl->len - fl->cur + 1);
@@ -153,6 +158,7 @@ static size_t next_char(const form_field *fl, size_t at)
 
 void form_field_backspace(form_field *fl)
 {
+	fl->untouched = false;
 	if (fl->cur == 0)
 		return;
 	size_t p = prev_char(fl, fl->cur);
@@ -164,6 +170,7 @@ void form_field_backspace(form_field *fl)
 
 void form_field_delete(form_field *fl)
 {
+	fl->untouched = false;
 	if (fl->cur >= fl->len)
 		return;
 	size_t n = next_char(fl, fl->cur);
@@ -174,11 +181,13 @@ void form_field_delete(form_field *fl)
 
 void form_field_left(form_field *fl)
 {
+	fl->untouched = false;
 	fl->cur = prev_char(fl, fl->cur);
 }
 
 void form_field_right(form_field *fl)
 {
+	fl->untouched = false;
 	fl->cur = next_char(fl, fl->cur);
 }
 
@@ -188,10 +197,11 @@ static bool printable(int key)
 	       key < 0x110000;
 }
 
-/* An editing key for the field; true if it was one. */
-static bool edit_key(form_field *fl, int key)
+bool form_field_key(form_field *fl, int key)
 {
 	if (printable(key)) {
+		if (fl->untouched)
+			form_field_set(fl, "");
 		form_field_insert(fl, (unsigned)key);
 	} else if (key == TUI_FN(KEY_BACKSPACE) || key == 0x7f || key == 0x08) {
 		form_field_backspace(fl);
@@ -203,8 +213,10 @@ static bool edit_key(form_field *fl, int key)
 		form_field_right(fl);
 	} else if (key == TUI_FN(KEY_HOME) || key == TUI_CTRL('a')) {
 		fl->cur = 0;
+		fl->untouched = false;
 	} else if (key == TUI_FN(KEY_END) || key == TUI_CTRL('e')) {
 		fl->cur = fl->len;
+		fl->untouched = false;
 	} else if (key == TUI_CTRL('u')) {
 		form_field_set(fl, "");
 	} else {
@@ -486,6 +498,17 @@ static void refusal(form *f, status st, const errbuf *err)
 		note(f, true, "%s", why);
 }
 
+/* ledger_preview of q, reconnecting on a lost connection. */
+static status ask_preview(tui_app *app, const ledger_request *q, char **text, size_t *len,
+			  ledger_signers *who, errbuf *err)
+{
+	for (int tries = 0;; tries++) {
+		status st = ledger_preview(app->db, q, text, len, who, err);
+		if (st != ST_CONN || tries >= 2 || !tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
+			return st;
+	}
+}
+
 static void preview(tui_app *app, form *f)
 {
 	/* every field first: the first that is wrong gets the focus */
@@ -508,11 +531,7 @@ static void preview(tui_app *app, form *f)
 	}
 	free(f->preview);
 	f->preview = NULL;
-	for (int tries = 0;; tries++) {
-		st = ledger_preview(app->db, &q, &f->preview, &f->previewlen, &f->who, &err);
-		if (st != ST_CONN || tries >= 2 || !tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
-			break;
-	}
+	st = ask_preview(app, &q, &f->preview, &f->previewlen, &f->who, &err);
 	if (st != ST_OK) {
 		if (st == ST_CONN)
 			note(f, true, "The connection to the database is lost; what you typed is kept: "
@@ -526,25 +545,78 @@ static void preview(tui_app *app, form *f)
 	f->stage = FORM_CONFIRM;
 }
 
-/* Where the key chooser starts: the folder of the actor's key, and the
- * holder's file name when the holder is known. */
+bool form_could_sign(ledger_second need, const char *account, const char *roles)
+{
+	for (const char *t = roles; *t;) {
+		size_t n = strcspn(t, " "), rn = strcspn(t, ": ");
+		int r = entry_role_from_name(t, rn);
+		const char *acct = rn < n ? t + rn + 1 : "";
+		size_t an = rn < n ? n - rn - 1 : 0;
+		bool here = an == strlen(account) && memcmp(acct, account, an) == 0;
+		if (r >= 0 && need == LEDGER_SECOND_AUTHORITY && r == ROLE_AUTHORITY && an == 0)
+			return true;
+		/* a material action's second person is a witness of its account */
+		if (r >= 0 && (need == LEDGER_SECOND_WITNESS || need == LEDGER_SECOND_PERSON) &&
+		    here && rules_witness_role((entry_role)r))
+			return true;
+		t += n;
+		t += strspn(t, " ");
+	}
+	return false;
+}
+
+/* Is "<dir><name>.key" a file?  Its path into out (TUI_PATH_MAX bytes). */
+static bool key_file_of(const char *dir, const char *name, char *out)
+{
+	struct stat sb;
+	int n = snprintf(out, TUI_PATH_MAX, "%s%s.key", dir, name);
+	return n > 0 && n < TUI_PATH_MAX && stat(out, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* The first person by name, not the actor nor revoked, who could be the
+ * second signer of f (form_could_sign) and whose key file is in dir;
+ * its path into out, false if none (or the people cannot be read). */
+static bool guess_second(tui_app *app, form *f, const char *dir, char *out)
+{
+	char after[QUERY_CURSOR_MAX] = "";
+	bool found = false;
+	for (int page = 0; page < 50 && !found; page++) {
+		query_persons q;
+		errbuf err = {0};
+		if (query_person_list(app->db, QUERY_LIMIT_MAX, after, &q, &err) != ST_OK)
+			return false;
+		for (size_t i = 0; i < q.n && !found; i++) {
+			const query_person *p = &q.rows[i];
+			found = !p->revoked && strcmp(p->name, f->who.actor) != 0 &&
+				form_could_sign(f->who.second, f->account, p->roles) &&
+				key_file_of(dir, p->name, out);
+		}
+		snprintf(after, sizeof after, "%s", q.next);
+		query_persons_free(&q);
+		if (after[0] == '\0')
+			break;
+	}
+	return found;
+}
+
+/* Where the key chooser starts: where the second person's key is
+ * expected by the convention the actor's own key follows, a file named
+ * for its person ("wendy.key") in the folder of the actor's key.  That
+ * file when the second person is known (the holder named) and it is
+ * there; else the file of the first person who could sign (guess_second);
+ * else the folder. */
 static void second_default(tui_app *app, form *f)
 {
-	char dir[TUI_PATH_MAX];
+	char dir[TUI_PATH_MAX], file[TUI_PATH_MAX];
 	snprintf(dir, sizeof dir, "%s", app->key_path);
 	char *slash = strrchr(dir, '/');
 	if (slash != NULL)
 		slash[1] = '\0';
 	else
 		dir[0] = '\0';
-	int n = 0;
-	if (f->who.second == LEDGER_SECOND_HOLDER && f->who.second_name[0])
-		n = snprintf(f->second_default, sizeof f->second_default, "%s%s.key", dir,
-			     f->who.second_name);
-	if (n < 0 || (size_t)n >= sizeof f->second_default)
-		f->second_default[0] = '\0';
-	else if (n == 0)
-		snprintf(f->second_default, sizeof f->second_default, "%s", dir);
+	const char *name = f->who.second_name;
+	bool have = name[0] != '\0' ? key_file_of(dir, name, file) : guess_second(app, f, dir, file);
+	snprintf(f->second_default, sizeof f->second_default, "%s", have ? file : dir);
 }
 
 /* Whose key the chosen file holds, for the prompt ("the key of wendy"). */
@@ -694,7 +766,7 @@ static tui_result key_edit(tui_app *app, form *f, int key, tui_action a)
 			f->focus--;
 		return TUI_HANDLED;
 	}
-	if (fl != NULL && edit_key(fl, key)) {
+	if (fl != NULL && form_field_key(fl, key)) {
 		if (f->note_error)
 			f->note[0] = '\0';
 		return TUI_HANDLED;
@@ -768,9 +840,26 @@ static tui_result key_actor_pass(tui_app *app, form *f, int key)
 	}
 }
 
+/* May the owner of `pub` be the second signer?  The ledger's preview
+ * with their public key says, as the submission will, before they type
+ * their passphrase (a person who may not witness is refused here). */
+static status check_second(tui_app *app, form *f, const key_public *pub, errbuf *err)
+{
+	ledger_request q;
+	status st = build(app, f, &q, err);
+	if (st != ST_OK)
+		return st;
+	q.second_pub = pub;
+	char *text = NULL;
+	size_t len = 0;
+	ledger_signers who;
+	st = ask_preview(app, &q, &text, &len, &who, err);
+	free(text);
+	return st;
+}
+
 static tui_result key_second_path(tui_app *app, form *f, int key)
 {
-	(void)app;
 	if (key == TUI_ESC) {
 		f->stage = FORM_CONFIRM;
 		f->note[0] = '\0';
@@ -795,13 +884,21 @@ static tui_result key_second_path(tui_app *app, form *f, int key)
 			     ledger_second_name(f->who.second), f->who.second_name);
 			return TUI_HANDLED;
 		}
+		if ((st = check_second(app, f, &pub, &err)) != ST_OK) {
+			if (st == ST_CONN)
+				note(f, true, "The connection to the database is lost: press Enter "
+				     "again when it is back");
+			else
+				refusal(f, st, &err);
+			return TUI_HANDLED;
+		}
 		f->second_pub = pub;
 		f->note[0] = '\0';
 		passentry_clear(&f->pass);
 		f->stage = FORM_SECOND_PASS;
 		return TUI_HANDLED;
 	}
-	if (edit_key(&f->path, key)) {
+	if (form_field_key(&f->path, key)) {
 		f->note[0] = '\0';
 		read_owner(f);
 		return TUI_HANDLED;

@@ -4,15 +4,18 @@
  *
  *   edit     fields typed in (UTF-8, cursor by display width), each checked
  *            as it is typed by its validator (tui/validate.h), the problem
- *            shown beside the field; Tab/Down, Shift-Tab/Up move; F2 or
- *            Ctrl-S goes on; Esc cancels the form.
+ *            shown beside the field; typing into a default not edited yet
+ *            replaces it (form_field_key); Tab/Down, Shift-Tab/Up move; F2
+ *            or Ctrl-S goes on; Esc cancels the form.
  *   confirm  the exact entry text that will be signed (ledger_preview) and
  *            who must sign; y or Enter signs; Esc goes back to the form with
  *            what was typed kept.
  *   keys     the actor's passphrase if their key is not loaded yet; for a
  *            two-person action the second person chooses their key file
- *            (a path, starting in the folder of the actor's key) and types
- *            their passphrase; it must be another person's key.
+ *            (a path, starting where their key is expected: NAME.key
+ *            beside the actor's key), which the ledger's preview checks
+ *            at once (another person, who may sign), then types their
+ *            passphrase.
  *   submit   ledger_submit with the idempotency key made when the form
  *            opened and the previewed text as `expect`; on a lost
  *            connection the form says so, reconnects and submits the same
@@ -50,6 +53,8 @@ typedef struct form_field {
 	form_check_fn check;                /* NULL: anything goes */
 	char error[FORM_LINE_MAX];          /* the validator's words, "" if fine */
 	int row;                            /* item row it belongs to (0: none) */
+	bool untouched;                     /* holds form_add's initial text, not
+					     * edited yet: typing replaces it */
 } form_field;
 
 typedef struct form form;
@@ -116,7 +121,8 @@ struct form {
 form *form_new(const form_def *def, const char *account);
 
 /* Append a field (label, initial text, most bytes, validator, item row);
- * NULL when the form is full. */
+ * NULL when the form is full.  A non-empty initial text is a default:
+ * untouched until the person edits it (form_field_key). */
 form_field *form_add(form *f, const char *label, const char *initial, size_t max,
 		     form_check_fn check, int row);
 
@@ -136,8 +142,9 @@ void form_free(form *f);
 const char *form_value(const form *f, size_t i);
 
 /* Editing, for tests and the view: insert a code point at the cursor,
- * erase before / at it, move by one character or to an end.  Each runs
- * the field's validator again. */
+ * erase before / at it, move by one character, set the whole text.  Each
+ * makes the field touched; those that change the text run the field's
+ * validator again. */
 void form_field_insert(form_field *fl, unsigned cp);
 void form_field_backspace(form_field *fl);
 void form_field_delete(form_field *fl);
@@ -145,6 +152,21 @@ void form_field_left(form_field *fl);
 void form_field_right(form_field *fl);
 void form_field_set(form_field *fl, const char *text);
 void form_field_validate(form_field *fl);
+
+/* One key typed into a field (keys as actions.h encodes them); true if it
+ * is an editing key.  A printable character goes in at the cursor, except
+ * into an untouched default, which it replaces (the way a selected text
+ * is replaced); Backspace, Delete, Left, Right, Home/Ctrl-A, End/Ctrl-E
+ * and Ctrl-U (erase all) edit, after which the default is the person's
+ * text and typing goes in beside it. */
+bool form_field_key(form_field *fl, int key);
+
+/* Could a person with `roles` (as query_person's: "role" or
+ * "role:account", space separated) be the second signer `need` on
+ * `account`?  Witness and second person (of a material action): a role
+ * that may witness there (rules_witness_role); authority: the authority
+ * role.  A guess for where the key chooser starts; the ledger decides. */
+bool form_could_sign(ledger_second need, const char *account, const char *roles);
 
 /* The view table of a form (for tui_push). */
 extern const tui_view_ops form_view_ops;

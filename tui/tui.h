@@ -208,6 +208,14 @@ tui_view *tui_top(tui_app *app);
  * included). */
 unsigned tui_roles(const tui_app *app);
 
+/* Whether the person can act on a due checkpoint, so that its alarm is
+ * theirs: an administrator (who keeps the log key, and runs custos log
+ * checkpoint), or a custodian or alternate of any account with the log
+ * key loaded (app->log_key).  The server stores checkpoints from
+ * administrators, custodians and alternates (sql/004_checkpoints.sql) and
+ * only the log key signs one. */
+bool tui_may_checkpoint(const tui_app *app);
+
 /* Whether the person may use action a here; if not, the message line
  * says which role it needs ("Transfer needs the custodian or alternate
  * role on account 123456; you are auditor") and false is returned. */
@@ -259,6 +267,10 @@ int tui_text_width(const char *s);
  * `width` columns: a table cell for snprintf's "%s", which pads by bytes
  * and so misaligns names like "Zoë".  Returns out. */
 const char *tui_fit(const char *s, int width, char *out, size_t cap);
+
+/* tui_fit, but a text longer than `width` columns is cut one column
+ * shorter and ends with "…" (U+2026), so that a cut name shows it is one. */
+const char *tui_fit_cut(const char *s, int width, char *out, size_t cap);
 
 /* Ask for the terminal cursor to be shown at (y, x) after this draw (a
  * form's field); without the call it is hidden. */

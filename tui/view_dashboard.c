@@ -1,6 +1,7 @@
 /* view_dashboard.c: the alarms (src/query.h's query_alarm_list) on every
- * account the person sees; Enter opens the items behind the one under the
- * cursor. */
+ * account the person sees, "checkpoint due" only to those who can make
+ * one (tui_may_checkpoint); Enter opens the items behind the one under
+ * the cursor. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,17 @@ typedef struct dash_state {
 	int cursor, top;
 } dash_state;
 
+/* Drop the "checkpoint" alarms from a: for a person who cannot act on
+ * them (tui_may_checkpoint). */
+static void drop_checkpoints(query_alarms *a)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->rows[i].kind, "checkpoint") != 0)
+			a->rows[kept++] = a->rows[i];
+	a->n = kept;
+}
+
 static status dash_load(tui_app *app, dash_state *d, errbuf *err)
 {
 	query_alarms_free(&d->alarms);
@@ -26,6 +38,8 @@ static status dash_load(tui_app *app, dash_state *d, errbuf *err)
 		snprintf(d->error, sizeof d->error, "%s", err_text(err, st));
 		return st;
 	}
+	if (!tui_may_checkpoint(app))
+		drop_checkpoints(&d->alarms);
 	d->error[0] = '\0';
 	d->loaded = true;
 	if (d->cursor >= (int)d->alarms.n)

@@ -72,6 +72,58 @@ static void people_reload(tui_app *app, tui_view *v)
 		s->cursor = s->n ? s->n - 1 : 0;
 }
 
+/* The key column's text of a person. */
+static const char *key_text(const prow *p, char *buf, size_t cap)
+{
+	if (p->revoked)
+		snprintf(buf, cap, "x revoked@%lld", (long long)p->revoked_at);
+	else
+		snprintf(buf, cap, "valid");
+	return buf;
+}
+
+#define NAME_COLS_MAX 24
+#define LOGIN_COLS_MAX 16
+
+/* The columns' widths: each as wide as its widest cell among the rows
+ * loaded (so that they stay put while scrolling), name and login at most
+ * NAME_COLS_MAX and LOGIN_COLS_MAX (longer ones are cut, marked "…"). */
+typedef struct people_cols {
+	int name, login, key, enrolled;
+} people_cols;
+
+static int widest(int w, const char *s, int most)
+{
+	int n = tui_text_width(s);
+	return n > w ? (n > most ? most : n) : w;
+}
+
+static people_cols columns(const people_state *s)
+{
+	people_cols c = {tui_text_width("name (key)"), tui_text_width("login"),
+			 tui_text_width("key"), tui_text_width("enrolled")};
+	for (int i = 0; i < s->n; i++) {
+		const prow *p = &s->rows[i];
+		char key[32], idx[24];
+		c.name = widest(c.name, p->name, NAME_COLS_MAX);
+		c.login = widest(c.login, p->login, LOGIN_COLS_MAX);
+		c.key = widest(c.key, key_text(p, key, sizeof key), (int)sizeof key);
+		snprintf(idx, sizeof idx, "%lld", (long long)p->enrolled);
+		c.enrolled = widest(c.enrolled, idx, (int)sizeof idx);
+	}
+	return c;
+}
+
+/* One line of the table: the cells, each padded to its column. */
+static void table_line(char *line, size_t cap, const people_cols *c, const char *name,
+		       const char *login, const char *key, const char *enrolled, const char *roles)
+{
+	char n[KEY_NAME_MAX + 4 * NAME_COLS_MAX], l[64 + 4 * LOGIN_COLS_MAX], k[64], e[32];
+	snprintf(line, cap, "  %s %s %s %s %s", tui_fit_cut(name, c->name, n, sizeof n),
+		 tui_fit_cut(login, c->login, l, sizeof l), tui_fit(key, c->key, k, sizeof k),
+		 tui_fit(enrolled, c->enrolled, e, sizeof e), roles);
+}
+
 static void people_draw(tui_app *app, tui_view *v, const tui_rect *r)
 {
 	people_state *s = v->state;
@@ -81,22 +133,18 @@ static void people_draw(tui_app *app, tui_view *v, const tui_rect *r)
 	else
 		snprintf(head, sizeof head, "People: %d%s", s->n, s->next[0] ? "+ (End fetches more)" : "");
 	tui_text(r->y, r->x, r->w, head, tui_attr(app, s->error[0] ? TUI_S_ERROR : TUI_S_HEADER), true);
-	char cols[256];
-	snprintf(cols, sizeof cols, "  %-20s %-16s %-10s %-9s %s", "name (key)", "login", "key",
-		 "enrolled", "roles");
-	tui_text(r->y + 1, r->x, r->w, cols, tui_attr(app, TUI_S_HEADER), true);
+	people_cols c = columns(s);
+	char line[1024];
+	table_line(line, sizeof line, &c, "name (key)", "login", "key", "enrolled", "roles");
+	tui_text(r->y + 1, r->x, r->w, line, tui_attr(app, TUI_S_HEADER), true);
 	int visible = r->h - 2;
 	int top = view_scroll(s->cursor, s->n, visible, &s->top);
 	for (int i = 0; i < visible && top + i < s->n; i++) {
 		const prow *p = &s->rows[top + i];
-		char key[32], line[640], name[96], login[80];
-		if (p->revoked)
-			snprintf(key, sizeof key, "x revoked@%lld", (long long)p->revoked_at);
-		else
-			snprintf(key, sizeof key, "valid");
-		snprintf(line, sizeof line, "  %s %s %-10s %-9lld %s", tui_fit(p->name, 20, name, sizeof name),
-			 tui_fit(p->login, 16, login, sizeof login), key,
-			 (long long)p->enrolled, p->roles[0] ? p->roles : "(no role)");
+		char key[32], idx[24];
+		snprintf(idx, sizeof idx, "%lld", (long long)p->enrolled);
+		table_line(line, sizeof line, &c, p->name, p->login, key_text(p, key, sizeof key), idx,
+			   p->roles[0] ? p->roles : "(no role)");
 		tui_style st = top + i == s->cursor ? TUI_S_CURSOR : p->revoked ? TUI_S_DIM : TUI_S_NORMAL;
 		tui_text(r->y + 2 + i, r->x, r->w, line, tui_attr(app, st), true);
 	}
