@@ -53,6 +53,7 @@ ha_start() {
 	pg_as "$bin/initdb" -D "$HA_DIR/n0" -A trust -U postgres --no-sync -E UTF8 \
 		--locale=C.UTF-8 >"$HA_DIR/initdb.log" 2>&1 || { cat "$HA_DIR/initdb.log" >&2; return 1; }
 	ha_conf | pg_as tee -a "$HA_DIR/n0/postgresql.conf" >/dev/null
+	pg_ext_conf "$HA_DIR/n0"
 	# Unix socket: trust (the harness).  TCP: TLS only, with a client
 	# certificate the test CA signed; plain TCP is refused.
 	pg_as tee "$HA_DIR/n0/pg_hba.conf" >/dev/null <<EOF

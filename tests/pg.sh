@@ -14,6 +14,18 @@ pg_as() {
 	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# The custos extension's shared library this tree built: a server started
+# for the tests loads it from there ($CUSTOS_EXT_DIR, which tests/run.sh
+# sets to $BUILD/pg) before the installed one, so that trees built from
+# different sources, on one machine, each test their own.  The control file
+# names the module without a directory (module_pathname 'custos'), which
+# dynamic_library_path resolves.
+pg_ext_conf() {
+	[ -n "${CUSTOS_EXT_DIR:-}" ] || return 0
+	printf "dynamic_library_path = '%s:\$libdir'\n" "$CUSTOS_EXT_DIR" |
+		pg_as tee -a "$1/postgresql.conf" >/dev/null
+}
+
 pg_start() {
 	local fsync=off bin
 	[ "${1:-}" = fsync ] && fsync=on
@@ -29,6 +41,7 @@ pg_start() {
 		-E UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1; then
 		cat "$PG_DIR/initdb.log" >&2; rm -rf "$PG_DIR"; return 1
 	fi
+	pg_ext_conf "$PG_DIR/data"
 	# A port of our own: try a few at random.
 	local port tries=0
 	while :; do

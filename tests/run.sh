@@ -8,6 +8,9 @@ pass=0 fail=0 failed=()
 # One throwaway PostgreSQL server for the whole run; each test makes its
 # own database on it.
 . "$(dirname "$0")/pg.sh"
+if [ -n "${BUILD:-}" ] && [ -f "$BUILD/pg/custos.so" ]; then
+	CUSTOS_EXT_DIR=$(cd "$BUILD/pg" && pwd); export CUSTOS_EXT_DIR
+fi
 pg_start || { echo "FAIL  cannot start a PostgreSQL server for the tests"; exit 1; }
 trap pg_stop EXIT
 export CUSTOS_TEST_PG=1
