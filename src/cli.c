@@ -106,23 +106,32 @@ static const cli_verb verbs[] = {
 	 SIGN WIT ITEMS " --account --holder",
 	 "The holder returns material issued under hand receipt TXN.\n"},
 	{"destroy", G_MATERIAL, cli_ledger, ACT_DESTROY, NULL,
-	 "(--serial S | --item SPEC)... --witness-key FILE", SIGN WIT ITEMS " --account",
-	 "Destruction, two-person: the witness types their passphrase here.\n"},
-	{"possession", G_MATERIAL, cli_ledger, ACT_POSSESSION, NULL, "--item SPEC...",
-	 SIGN WIT ITEMS " --account", "Found material comes on the account.\n"},
+	 "(--serial S | --item SPEC)... --method M\n[--authority REF] --witness-key FILE",
+	 SIGN WIT ITEMS " --account --method --authority",
+	 "Destruction, two-person: the witness types their passphrase here.  M is burn,\n"
+	 "shred, pulverize, disintegrate, degauss or zeroize.  Superseded keying\n"
+	 "material needs no --authority (it is \"superseded\"); anything else names the\n"
+	 "direction it is destroyed under (a directive, an incident's TXN).\n"},
+	{"possession", G_MATERIAL, cli_ledger, ACT_POSSESSION, NULL,
+	 "--item SPEC... [--incident TXN]", SIGN WIT ITEMS " --account --incident",
+	 "Found material comes on the account.  Material lost under incident TXN, and\n"
+	 "relieved or not, comes back with --incident TXN.\n"},
 	{"inventory", G_MATERIAL, cli_ledger, ACT_INVENTORY, NULL,
 	 "(--serial S)... --witness-key FILE", SIGN WIT ITEMS " --account",
 	 "Record a sighting of the listed items, with a witness.\n"},
 	{"incident report", G_MATERIAL, cli_ledger, ACT_INCIDENT_REPORT, NULL,
-	 "--category C [--serial S]... --text WHAT",
-	 SIGN WIT ITEMS " --account --category",
-	 "Open an incident; the items listed are under it until relieved or found.\n"
-	 "C is cryptographic, personnel, physical or packaging.\n"},
+	 "--category C --discovered TIME [--serial S]...\n--text WHAT",
+	 SIGN WIT ITEMS " --account --category --discovered",
+	 "Open an incident; the items listed are under it until it closes.  C is\n"
+	 "cryptographic, personnel, physical or packaging.  TIME is when it was\n"
+	 "discovered, UTC (2026-12-05T09:30Z): the reporting deadline runs from it.\n"},
 	{"incident update", G_MATERIAL, cli_ledger, ACT_INCIDENT_UPDATE, "TXN", "TXN --text WHAT",
 	 SIGN " --account", "An amplifying report on incident TXN.\n"},
 	{"incident close", G_MATERIAL, cli_ledger, ACT_INCIDENT_CLOSE, "TXN",
-	 "TXN --witness-key AUTHORITY_KEY", SIGN WIT " --account",
-	 "Relief from accountability: items still under incident TXN are written off.\n"},
+	 "TXN --outcome O --witness-key AUTHORITY_KEY", SIGN WIT " --account --outcome",
+	 "The authority's decision on incident TXN, for the items still under it.  O\n"
+	 "is no-compromise (back on hand), compromised or lost (relief from\n"
+	 "accountability: written off), or destroy (back on hand, to be destroyed).\n"},
 
 	/* queries */
 	{"holdings", G_QUERIES, cli_query, CLI_Q_HOLDINGS, NULL,
@@ -212,6 +221,11 @@ static const struct option_doc {
 	{"--to", "COR|ACCOUNT", "where the material goes"},
 	{"--holder", "NAME", "the person holding the material on hand receipt"},
 	{"--category", "C", "cryptographic, personnel, physical or packaging"},
+	{"--discovered", "TIME", "when the incident was discovered, UTC:\n2026-12-05T09:30Z"},
+	{"--outcome", "O", "no-compromise, compromised, lost or destroy"},
+	{"--method", "M", "burn, shred, pulverize, disintegrate, degauss\nor zeroize"},
+	{"--authority", "REF", "the direction the destruction is under\n(default: superseded, for superseded key)"},
+	{"--incident", "TXN", "the incident under which the material was lost"},
 	{"--role", "ROLE", "administrator, custodian, alternate, holder,\n"
 			   "witness, auditor, authority"},
 	{"--pubkey", "VKEY", "the person's verifier key (custos key pub)"},

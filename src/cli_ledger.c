@@ -36,7 +36,8 @@
 typedef struct opts {
 	const char *db, *key, *witness_key, *idem, *account, *from, *to, *holder, *ref,
 		*category, *text, *text_file, *items_file, *role, *pubkey, *login, *name, *origin,
-		*admin, *admin_key, *admin_login, *person, *log_key, *retry;
+		*admin, *admin_key, *admin_login, *person, *log_key, *retry, *discovered, *outcome,
+		*method, *authority, *incident;
 	int pass_fd, witness_fd, password_fd, log_fd;
 	bool json;
 	unsigned retry_s;                 /* --retry-seconds, parsed */
@@ -61,6 +62,8 @@ static const struct option {
 	S("--pubkey", pubkey), S("--login", login), S("--name", name), S("--origin", origin),
 	S("--admin", admin), S("--admin-key", admin_key), S("--admin-login", admin_login),
 	S("--person", person), S("--log-key", log_key), S("--retry-seconds", retry),
+	S("--discovered", discovered), S("--outcome", outcome), S("--method", method),
+	S("--authority", authority), S("--incident", incident),
 #undef S
 	{"--passphrase-fd", K_FD, offsetof(opts, pass_fd)},
 	{"--witness-passphrase-fd", K_FD, offsetof(opts, witness_fd)},
@@ -99,6 +102,9 @@ static const char *hint_for(int why)
 		       "--role alternate'";
 	case RULE_ITEM_STATE:
 		return "'custos history SERIAL' shows where the item is and what happened to it";
+	case RULE_NOT_SUPERSEDED:
+		return "name the authority that directs the destruction with --authority REF (a "
+		       "directive's reference, or the incident's TXN)";
 	default:
 		return NULL;
 	}
@@ -532,6 +538,36 @@ static status set_password(db *d, const char *person, int fd, errbuf *err)
 	return st;
 }
 
+/* The fields of entry format v2: --discovered (incident report),
+ * --outcome (incident close), --method and --authority (destroy), and
+ * --incident (possession of material found after an incident).  -1 when
+ * all are good, else the exit status of a usage error. */
+static int v2_fields(const verb *v, const opts *o, ledger_request *q)
+{
+	if (o->discovered != NULL && entry_time_parse_input(o->discovered, &q->discovered_us) != ST_OK)
+		return cli_usage_error(v, "--discovered is a UTC time, YYYY-MM-DDTHH:MMZ, not",
+				       o->discovered);
+	if (o->outcome != NULL) {
+		int c = entry_outcome_from_name(o->outcome, strlen(o->outcome));
+		if (c < 0)
+			return cli_usage_error(v, "--outcome is no-compromise, compromised, lost or "
+					       "destroy, not", o->outcome);
+		q->outcome = (entry_outcome)c;
+	}
+	if (o->method != NULL) {
+		int c = entry_method_from_name(o->method, strlen(o->method));
+		if (c < 0)
+			return cli_usage_error(v, "--method is burn, shred, pulverize, disintegrate, "
+					       "degauss or zeroize, not", o->method);
+		q->method = (entry_method)c;
+	}
+	int rc;
+	if ((rc = copy_arg(v, q->authority, sizeof q->authority, o->authority,
+			   "an authority reference is at most 32 bytes")) >= 0)
+		return rc;
+	return copy_arg(v, q->ref, sizeof q->ref, o->incident, "not a transaction number");
+}
+
 static int run_action(const verb *v, opts *o)
 {
 	errbuf err = {0};
@@ -586,7 +622,8 @@ static int run_action(const verb *v, opts *o)
 		}
 		q.category = (entry_category)c;
 	}
-	if ((rc = peer_of(v, o->from ? o->from : o->to, q.peer)) >= 0 ||
+	if ((rc = v2_fields(v, o, &q)) >= 0 ||
+	    (rc = peer_of(v, o->from ? o->from : o->to, q.peer)) >= 0 ||
 	    (rc = copy_arg(v, q.holder, sizeof q.holder, o->holder, "holder name too long")) >= 0)
 		goto out;
 	if (action_of(v) == ACT_ACCEPT || action_of(v) == ACT_RETURN ||
@@ -887,6 +924,8 @@ out:
 	key_secret_free(admin);
 	return rc;
 }
+
+
 
 int cli_ledger(const cli_verb *v, int argc, char **argv)
 {

@@ -34,6 +34,15 @@ static const char *const categories[] = {[CAT_NONE] = "-", [CAT_CRYPTOGRAPHIC] =
 					 [CAT_PERSONNEL] = "personnel", [CAT_PHYSICAL] = "physical",
 					 [CAT_PACKAGING] = "packaging"};
 
+static const char *const outcomes[] = {[OUTCOME_NONE] = "-",
+				       [OUTCOME_NO_COMPROMISE] = "no-compromise",
+				       [OUTCOME_COMPROMISED] = "compromised",
+				       [OUTCOME_LOST] = "lost", [OUTCOME_DESTROY] = "destroy"};
+static const char *const methods[] = {[METHOD_NONE] = "-", [METHOD_BURN] = "burn",
+				      [METHOD_SHRED] = "shred", [METHOD_PULVERIZE] = "pulverize",
+				      [METHOD_DISINTEGRATE] = "disintegrate",
+				      [METHOD_DEGAUSS] = "degauss", [METHOD_ZEROIZE] = "zeroize"};
+
 const char *entry_action_name(entry_action a)
 {
 	return (unsigned)a < ACT__COUNT ? actions[a].name : "?";
@@ -59,6 +68,40 @@ const char *entry_category_name(entry_category c)
 	return (unsigned)c < CAT__COUNT ? categories[c] : "?";
 }
 
+const char *entry_outcome_name(entry_outcome o)
+{
+	return (unsigned)o < OUTCOME__COUNT ? outcomes[o] : "?";
+}
+
+const char *entry_method_name(entry_method m)
+{
+	return (unsigned)m < METHOD__COUNT ? methods[m] : "?";
+}
+
+int entry_version(const entry *e)
+{
+	return e->version == 1 ? 1 : ENTRY_VERSION;
+}
+
+status entry_time_parse_input(const char *s, int64_t *us)
+{
+	char full[ENTRY_TIME_LEN + 1];
+	size_t n = strlen(s);
+	if (n == 17 && s[16] == 'Z') /* YYYY-MM-DDTHH:MMZ */
+		snprintf(full, sizeof full, "%.16s:00.000000Z", s);
+	else if (n == 20 && s[19] == 'Z') /* YYYY-MM-DDTHH:MM:SSZ */
+		snprintf(full, sizeof full, "%.19s.000000Z", s);
+	else if (n == ENTRY_TIME_LEN)
+		memcpy(full, s, n + 1);
+	else
+		return ST_FORMAT;
+	int64_t v;
+	if (entry_time_parse(full, ENTRY_TIME_LEN, &v) != ST_OK || v <= 0)
+		return ST_FORMAT;
+	*us = v;
+	return ST_OK;
+}
+
 static bool is_incident(entry_action a)
 {
 	return a == ACT_INCIDENT_REPORT || a == ACT_INCIDENT_UPDATE || a == ACT_INCIDENT_CLOSE;
@@ -77,6 +120,19 @@ static int lookup_name(const char *const *names, size_t stride_count, const char
 		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
 			return (int)i;
 	return -1;
+}
+
+/* "-" names no outcome or method: the lookups find only real ones. */
+int entry_outcome_from_name(const char *s, size_t len)
+{
+	int o = lookup_name(outcomes, OUTCOME__COUNT, s, len);
+	return o > 0 ? o : -1;
+}
+
+int entry_method_from_name(const char *s, size_t len)
+{
+	int m = lookup_name(methods, METHOD__COUNT, s, len);
+	return m > 0 ? m : -1;
 }
 
 int entry_action_from_name(const char *s, size_t len)
@@ -389,6 +445,11 @@ static bool token_valid(const char *s, size_t n, size_t max)
 	return true;
 }
 
+bool entry_authority_valid(const char *s, size_t n)
+{
+	return token_valid(s, n, ENTRY_AUTHORITY_MAX);
+}
+
 /* Short titles: as tokens, plus single inner spaces and parentheses. */
 static bool title_valid(const char *s, size_t n)
 {
@@ -452,8 +513,50 @@ status entry_item_check(const entry_item *it, size_t k, errbuf *err)
 	return ST_OK;
 }
 
+/* The lines of format v2: each on the one action it belongs to, where it
+ * is required; none in a v1 entry. */
+static status check_v2_fields(const entry *e, errbuf *err)
+{
+	size_t al = strnlen(e->authority, sizeof e->authority);
+	if (e->version != 0 && e->version != 1 && e->version != ENTRY_VERSION)
+		return err_set(err, ST_FORMAT, "unknown format version %d", e->version);
+	if ((unsigned)e->outcome >= OUTCOME__COUNT || (unsigned)e->method >= METHOD__COUNT)
+		return err_set(err, ST_FORMAT, "unknown outcome or destruction method");
+	if (e->version == 1) {
+		if (e->discovered_us || e->outcome || e->method || al)
+			return err_set(err, ST_FORMAT, "a v1 entry has no discovered, outcome, "
+				       "method or authority");
+		return ST_OK;
+	}
+	bool report = e->action == ACT_INCIDENT_REPORT, close = e->action == ACT_INCIDENT_CLOSE,
+	     destroy = e->action == ACT_DESTROY;
+	if (report != (e->discovered_us != 0))
+		return err_set(err, ST_FORMAT, report ? "an incident report gives the time the "
+					       "incident was discovered"
+					     : "only an incident report has a discovery time");
+	if (e->discovered_us < 0 || e->discovered_us > TIME_MAX_US)
+		return err_set(err, ST_FORMAT, "discovery time is outside 1970 to 9999");
+	if (close != (e->outcome != OUTCOME_NONE))
+		return err_set(err, ST_FORMAT, close ? "an incident close gives its outcome: "
+					      "no-compromise, compromised, lost or destroy"
+					    : "only an incident close has an outcome");
+	if (destroy != (e->method != METHOD_NONE))
+		return err_set(err, ST_FORMAT, destroy ? "a destruction gives its method: burn, "
+						"shred, pulverize, disintegrate, degauss or zeroize"
+					      : "only a destruction has a method");
+	if (destroy != (al > 0))
+		return err_set(err, ST_FORMAT, destroy ? "a destruction gives its authority: "
+						"superseded, or the reference of the direction"
+					      : "only a destruction has an authority");
+	if (al > 0 && !entry_authority_valid(e->authority, al))
+		return err_set(err, ST_FORMAT, "authority must be 1 to %d letters, digits, '.', "
+			       "'/' or '-', starting with a letter or digit", ENTRY_AUTHORITY_MAX);
+	return ST_OK;
+}
+
 static status entry_check(const entry *e, errbuf *err)
 {
+	status st;
 	if (!origin_valid(e->origin, strnlen(e->origin, sizeof e->origin)))
 		return err_set(err, ST_FORMAT,
 			       "origin must be 1 to %d printable ASCII characters without spaces "
@@ -489,6 +592,8 @@ static status entry_check(const entry *e, errbuf *err)
 		return err_set(err, ST_FORMAT,
 			       "an incident report needs a category: cryptographic, personnel, "
 			       "physical or packaging");
+	if ((st = check_v2_fields(e, err)) != ST_OK)
+		return st;
 	if (e->nkeys > ENTRY_MAX_KEYS)
 		return err_set(err, ST_FORMAT, "at most %d key lines", ENTRY_MAX_KEYS);
 	for (size_t i = 0; i < e->nkeys; i++)
@@ -499,7 +604,7 @@ static status entry_check(const entry *e, errbuf *err)
 	if (e->nitems > ENTRY_MAX_ITEMS)
 		return err_set(err, ST_TOOBIG, "at most %d items in one entry", ENTRY_MAX_ITEMS);
 	for (size_t i = 0; i < e->nitems; i++) {
-		status st = entry_item_check(&e->items[i], i + 1, err);
+		st = entry_item_check(&e->items[i], i + 1, err);
 		if (st != ST_OK)
 			return st;
 	}
@@ -551,7 +656,8 @@ status entry_format(const entry *e, char **out, size_t *outlen, errbuf *err)
 	/* Plain appends, not printf: this runs twice for every entry a
 	 * verifier reads (the canonical round trip). */
 	buf b = {0};
-	buf_puts(&b, ENTRY_FORMAT " ");
+	bool v1 = entry_version(e) == 1;
+	buf_puts(&b, v1 ? ENTRY_FORMAT_V1 " " : ENTRY_FORMAT " ");
 	buf_puts(&b, e->origin);
 	buf_puts(&b, "\nindex ");
 	put_u64(&b, e->index);
@@ -564,6 +670,15 @@ status entry_format(const entry *e, char **out, size_t *outlen, errbuf *err)
 	put_field(&b, "holder", or_dash(e->holder));
 	put_field(&b, "ref", or_dash(e->ref));
 	put_field(&b, "category", entry_category_name(e->category));
+	if (!v1) {
+		char found[ENTRY_TIME_LEN + 1] = "-";
+		if (e->discovered_us)
+			entry_time_format(e->discovered_us, found);
+		put_field(&b, "discovered", found);
+		put_field(&b, "outcome", entry_outcome_name(e->outcome));
+		put_field(&b, "method", entry_method_name(e->method));
+		put_field(&b, "authority", or_dash(e->authority));
+	}
 	buf_append(&b, "\n", 1);
 	for (size_t i = 0; i < e->nkeys; i++) {
 		key_vkey_format(&e->keys[i].key, vkey);
@@ -814,8 +929,13 @@ status entry_parse(const char *text, size_t len, entry *e, errbuf *err)
 		return err_set(err, ST_FORMAT, "entry text must end with a newline");
 	if (len > ENTRY_NOTE_MAX)
 		return err_set(err, ST_TOOBIG, "entry is larger than %d bytes", ENTRY_NOTE_MAX);
-	if (!take(&c, ENTRY_FORMAT, false))
-		return err_set(err, ST_FORMAT, "line 1: not a %s entry", ENTRY_FORMAT);
+	if (take(&c, ENTRY_FORMAT_V1, false))
+		e->version = 1;
+	else if (take(&c, ENTRY_FORMAT, false))
+		e->version = ENTRY_VERSION;
+	else
+		return err_set(err, ST_FORMAT, "line 1: not a %s or %s entry", ENTRY_FORMAT,
+			       ENTRY_FORMAT_V1);
 	if (!origin_valid(c.val, c.vlen))
 		return err_set(err, ST_FORMAT, "line 1: invalid origin");
 	memcpy(e->origin, c.val, c.vlen);
@@ -858,6 +978,26 @@ status entry_parse(const char *text, size_t len, entry *e, errbuf *err)
 	if (cat < 0)
 		FAIL("line %d: unknown incident category", c.line);
 	e->category = (entry_category)cat;
+	if (e->version == ENTRY_VERSION) {
+		EXPECT("discovered", false);
+		if (!is_dash(&c) && (entry_time_parse(c.val, c.vlen, &e->discovered_us) != ST_OK ||
+				     e->discovered_us == 0))
+			FAIL("line %d: discovered must be UTC as YYYY-MM-DDTHH:MM:SS.ffffffZ, or -",
+			     c.line);
+		EXPECT("outcome", false);
+		int o = is_dash(&c) ? 0 : entry_outcome_from_name(c.val, c.vlen);
+		if (o < 0)
+			FAIL("line %d: unknown incident outcome", c.line);
+		e->outcome = (entry_outcome)o;
+		EXPECT("method", false);
+		int m = is_dash(&c) ? 0 : entry_method_from_name(c.val, c.vlen);
+		if (m < 0)
+			FAIL("line %d: unknown destruction method", c.line);
+		e->method = (entry_method)m;
+		EXPECT("authority", false);
+		if (!copy_opt(&c, e->authority, ENTRY_AUTHORITY_MAX))
+			FAIL("line %d: bad authority", c.line);
+	}
 	while (take(&c, "key", false)) {
 		if (e->nkeys >= ENTRY_MAX_KEYS)
 			FAIL("line %d: more than %d key lines", c.line, ENTRY_MAX_KEYS);

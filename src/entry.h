@@ -1,8 +1,8 @@
-/* entry.h: the custos log entry, format v1 (docs/log-format.md).
+/* entry.h: the custos log entry, formats v2 and v1 (docs/log-format.md).
  *
  * An entry is the text of a C2SP signed note: canonical UTF-8 lines
  *
- *   custos-entry/v1 <origin>
+ *   custos-entry/v2 <origin>
  *   index <n>
  *   prev <base64 of the previous entry's leaf hash>
  *   time <YYYY-MM-DDTHH:MM:SS.ffffffZ>
@@ -13,13 +13,19 @@
  *   holder <key name or ->
  *   ref <transaction number or ->
  *   category <incident category or ->
+ *   discovered <time or ->               v2 only: incident-report
+ *   outcome <incident outcome or ->      v2 only: incident-close
+ *   method <destruction method or ->     v2 only: destroy
+ *   authority <superseded, reference or ->   v2 only: destroy
  *   key <role> <verifier key>            zero or more
  *   item kind=.. alc=.. class=.. crypto=.. qty=.. serial=.. edition=..
  *        effective=.. supersedes=.. title=..   zero or more
  *   text[ <escaped free text>]
  *
  * Exactly one byte sequence encodes each entry: entry_parse accepts only what
- * entry_format would produce for the same content. */
+ * entry_format would produce for the same content.  Format v1 is v2 without
+ * the four lines discovered .. authority; custos writes v2 and reads both,
+ * so logs begun in v1 stay verifiable. */
 #ifndef CUSTOS_ENTRY_H
 #define CUSTOS_ENTRY_H
 
@@ -31,13 +37,16 @@
 #include "sha.h"
 #include "status.h"
 
-#define ENTRY_FORMAT "custos-entry/v1"
+#define ENTRY_FORMAT "custos-entry/v2"
+#define ENTRY_FORMAT_V1 "custos-entry/v1"
+#define ENTRY_VERSION 2
 #define ENTRY_ORIGIN_MAX 128
 #define ENTRY_TXN_MAX 32
 #define ENTRY_ACCOUNT_LEN 6
 #define ENTRY_TITLE_MAX 32
 #define ENTRY_SERIAL_MAX 32
 #define ENTRY_EDITION_MAX 16
+#define ENTRY_AUTHORITY_MAX 32
 #define ENTRY_MAX_KEYS 8
 #define ENTRY_MAX_ITEMS 500
 #define ENTRY_TEXT_MAX 16384   /* bytes of free text before escaping */
@@ -104,6 +113,40 @@ typedef enum entry_category {
 } entry_category;
 typedef enum item_class { CLASS_U, CLASS_C, CLASS_S, CLASS_TS, CLASS__COUNT } item_class;
 
+/* How an incident closes (incident-close, v2), the authority's decision:
+ * no compromise, the material is back on hand; compromised or lost, the
+ * account is relieved of it; destroy, it is back on hand to be destroyed
+ * as directed (the destruction names the incident as its authority). */
+typedef enum entry_outcome {
+	OUTCOME_NONE,
+	OUTCOME_NO_COMPROMISE,
+	OUTCOME_COMPROMISED,
+	OUTCOME_LOST,
+	OUTCOME_DESTROY,
+	OUTCOME__COUNT
+} entry_outcome;
+
+/* How material was destroyed (destroy, v2). */
+typedef enum entry_method {
+	METHOD_NONE,
+	METHOD_BURN,
+	METHOD_SHRED,
+	METHOD_PULVERIZE,
+	METHOD_DISINTEGRATE,
+	METHOD_DEGAUSS,
+	METHOD_ZEROIZE,
+	METHOD__COUNT
+} entry_method;
+
+/* The authority of a destruction that is not a reference: the key was
+ * superseded (rules_check_entry checks that every item was). */
+#define ENTRY_AUTHORITY_SUPERSEDED "superseded"
+
+/* A destruction's authority as the format admits it: 1 to
+ * ENTRY_AUTHORITY_MAX letters, digits, '.', '/' or '-', starting with a
+ * letter or digit. */
+bool entry_authority_valid(const char *s, size_t n);
+
 typedef struct entry_key {
 	entry_role role;
 	key_public key;
@@ -125,6 +168,8 @@ typedef struct entry_item {
 } entry_item;
 
 typedef struct entry {
+	int version;                      /* 0 or ENTRY_VERSION: format v2;
+					   * 1: format v1 (read, not written) */
 	char origin[ENTRY_ORIGIN_MAX + 1];
 	uint64_t index;
 	uint8_t prev[SHA256_LEN];
@@ -139,6 +184,14 @@ typedef struct entry {
 					   * return ends, the incident an update or
 					   * close is about; "" when none */
 	entry_category category;          /* incident entries only */
+	int64_t discovered_us;            /* incident-report: when the incident
+					   * was discovered; 0 when none */
+	entry_outcome outcome;            /* incident-close only */
+	entry_method method;              /* destroy only */
+	char authority[ENTRY_AUTHORITY_MAX + 1]; /* destroy only: "superseded"
+					   * or a reference (a directive, an
+					   * incident's transaction number);
+					   * "" when none */
 	size_t nkeys;
 	entry_key keys[ENTRY_MAX_KEYS];
 	size_t nitems;
@@ -184,6 +237,13 @@ const char *entry_role_name(entry_role r);
 const char *item_kind_name(item_kind k);
 const char *item_class_name(item_class c);
 const char *entry_category_name(entry_category c);
+const char *entry_outcome_name(entry_outcome o);   /* "-" for OUTCOME_NONE */
+const char *entry_method_name(entry_method m);     /* "-" for METHOD_NONE */
+int entry_outcome_from_name(const char *s, size_t len); /* -1 when unknown */
+int entry_method_from_name(const char *s, size_t len);
+
+/* The format version e is written in (1 or ENTRY_VERSION). */
+int entry_version(const entry *e);
 
 /* Dates of keying material: YYYYMMDD as a number, written "YYYY-MM-DD".
  * entry_date_valid: a real calendar date from 1970 to 9999. */
@@ -201,6 +261,9 @@ int entry_role_from_name(const char *s, size_t len);
 #define ENTRY_TIME_LEN 27
 void entry_time_format(int64_t us, char out[ENTRY_TIME_LEN + 1]);
 status entry_time_parse(const char *s, size_t len, int64_t *us) CUSTOS_WARN_UNUSED;
+/* A time a person types, UTC: "YYYY-MM-DDTHH:MMZ", "YYYY-MM-DDTHH:MM:SSZ" or
+ * the log's own form; after 1970-01-01T00:00:00Z. */
+status entry_time_parse_input(const char *s, int64_t *us) CUSTOS_WARN_UNUSED;
 
 /* Escape / unescape the free text (docs/log-format.md): backslash is "\\",
  * newline "\n", other bytes below 0x20 and 0x7F are "\xHH", the Unicode

@@ -339,6 +339,7 @@ static const char *under_of(const held *h)
 	case ITEM_ISSUED:
 		return h->last_txn;
 	case ITEM_INCIDENT:
+	case ITEM_RELIEVED:
 		return h->incident;
 	default:
 		return "";
@@ -756,6 +757,10 @@ static status check_material(work *w, txn_row *t)
 					   "COR or an account number)");
 		if (strcmp(w->e.peer, w->e.account) == 0)
 			return err_set(w->err, ST_REFUSED, "an account cannot receive from itself");
+		if (w->e.ref[0] && (strcmp(t->action, entry_action_name(ACT_INCIDENT_REPORT)) != 0 ||
+				    strcmp(t->account, w->e.account) != 0))
+			return err_set(w->err, ST_REFUSED, "%s is not an incident of account %s",
+				       w->e.ref, w->e.account);
 		bool in_ledger = false;
 		if (w->e.action == ACT_RECEIPT && (st = account_is_open(w, w->e.peer, &in_ledger)) != ST_OK)
 			return st;
@@ -783,6 +788,9 @@ static status check_material(work *w, txn_row *t)
 	case ACT_DESTROY: {
 		if (w->e.nitems == 0)
 			return err_set(w->err, ST_USAGE, "list the items (--item or --serial)");
+		if (w->e.method == METHOD_NONE)
+			return err_set(w->err, ST_USAGE, "give the destruction method (--method burn, "
+					   "shred, pulverize, disintegrate, degauss or zeroize)");
 		if ((st = check_items(w)) != ST_OK)
 			return st;
 		return require_witness(w);
@@ -796,6 +804,10 @@ static status check_material(work *w, txn_row *t)
 		if (w->e.category == CAT_NONE)
 			return err_set(w->err, ST_USAGE, "give the incident's category (--category "
 					   "cryptographic|personnel|physical|packaging)");
+		if (w->e.discovered_us == 0)
+			return err_set(w->err, ST_USAGE, "give when the incident was discovered "
+					   "(--discovered YYYY-MM-DDTHH:MMZ, UTC): its deadline runs "
+					   "from then");
 		return check_items(w);
 	}
 	case ACT_INCIDENT_UPDATE:
@@ -820,7 +832,10 @@ static status check_material(work *w, txn_row *t)
 				return err_set(w->err, ST_USAGE, "an incident update lists no items");
 			return ST_OK;
 		}
-		/* close: the incident's items still under it, written off */
+		/* close: the incident's items still under it, as the outcome says */
+		if (w->e.outcome == OUTCOME_NONE)
+			return err_set(w->err, ST_USAGE, "give the authority's decision (--outcome "
+					   "no-compromise, compromised, lost or destroy)");
 		if (w->e.nitems != 0)
 			return err_set(w->err, ST_USAGE, "an incident close lists its items itself");
 		st = db_exec(w->d, "SELECT title, edition, serial FROM item WHERE incident = $1 "
@@ -1052,6 +1067,26 @@ static bool needs_two(const work *w)
 	return entry_required_signers_from(&w->e, (item_class)w->two_person_class) > 1;
 }
 
+/* The rules of the entry's own fields, once take_head has given it its
+ * time (rules_check_entry).  A destruction without an authority is one of
+ * superseded key: "superseded", if every item is; else the custodian names
+ * the authority. */
+static status check_timed(work *w)
+{
+	entry *e = &w->e;
+	if (e->action == ACT_DESTROY && e->authority[0] == '\0') {
+		COPY(e->authority, ENTRY_AUTHORITY_SUPERSEDED);
+		errbuf why = {0};
+		status st = rules_check_entry(e, &why);
+		if (st == ST_OK)
+			return ST_OK;
+		/* nothing named: a usage error, not a refusal of what was asked */
+		return err_set_why(w->err, why.why == RULE_NOT_SUPERSEDED ? ST_USAGE : st, why.why,
+				   "%s", why.msg);
+	}
+	return rules_check_entry(e, w->err);
+}
+
 /* The entry as requested; take_head gives it its place in the log. */
 static status prepare_entry(work *w)
 {
@@ -1063,6 +1098,10 @@ static status prepare_entry(work *w)
 	COPY(e->holder, q->holder);
 	COPY(e->ref, q->ref);
 	e->category = q->category;
+	e->discovered_us = q->discovered_us;
+	e->outcome = q->outcome;
+	e->method = q->method;
+	COPY(e->authority, q->authority);
 	for (size_t i = 0; i < q->nitems; i++)
 		if (entry_add_item(e, &q->items[i]) != ST_OK)
 			return err_set(w->err, ST_TOOBIG, "at most %d items in one entry",
@@ -1164,6 +1203,15 @@ const char *ledger_request_differs(const ledger_request *q, const char *actor, c
 	if (q->action != ACT_INCIDENT_UPDATE && q->action != ACT_INCIDENT_CLOSE &&
 	    q->category != e->category)
 		return "with another category";
+	if (q->discovered_us != e->discovered_us)
+		return "with another discovery time";
+	if (q->outcome != e->outcome)
+		return "with another outcome";
+	if (q->method != e->method)
+		return "with another method";
+	if (strcmp(q->authority, e->authority) != 0 &&
+	    !(q->authority[0] == '\0' && strcmp(e->authority, ENTRY_AUTHORITY_SUPERSEDED) == 0))
+		return "under another authority";
 	if (q->action == ACT_KEY_ENROL || q->action == ACT_KEY_REVOKE) {
 		if (e->nkeys != 1 || e->keys[0].role != q->role ||
 		    strcmp(e->keys[0].key.name, q->subject.name) != 0 ||
@@ -1268,7 +1316,8 @@ static status submit_once(db *d, const ledger_request *q, ledger_result *res, er
 			memset(res, 0, sizeof *res);
 		goto out;
 	}
-	if ((st = check_request(&w, &t, &new_person)) != ST_OK || (st = take_head(&w)) != ST_OK)
+	if ((st = check_request(&w, &t, &new_person)) != ST_OK || (st = take_head(&w)) != ST_OK ||
+	    (st = check_timed(&w)) != ST_OK)
 		goto out;
 	/* Everything is checked.  A material entry is all the client writes:
 	 * the server judges it and derives the state from it (custody_apply,
@@ -1333,7 +1382,8 @@ status ledger_preview(db *d, const ledger_request *q, char **text, size_t *len,
 				     res.txn);
 		goto out;
 	}
-	if ((st = check_request(&w, &t, &new_person)) != ST_OK || (st = take_head(&w)) != ST_OK)
+	if ((st = check_request(&w, &t, &new_person)) != ST_OK || (st = take_head(&w)) != ST_OK ||
+	    (st = check_timed(&w)) != ST_OK)
 		goto out;
 	if ((st = entry_format(&w.e, text, len, err)) != ST_OK) {
 		if (st == ST_FORMAT || st == ST_TOOBIG)

@@ -29,8 +29,17 @@ typedef struct ledger_request {
 	char account[ENTRY_ACCOUNT_LEN + 1]; /* the entry's account */
 	char peer[ENTRY_ACCOUNT_LEN + 1];    /* receipt: source; transfer: receiver */
 	char holder[KEY_NAME_MAX + 1];       /* issue / return: the holder's name */
-	char ref[ENTRY_TXN_MAX + 1];         /* accept / return / incident-*: answered txn */
+	char ref[ENTRY_TXN_MAX + 1];         /* accept / return / incident-*: answered txn;
+					      * possession: the incident under which
+					      * material now found was lost (optional) */
 	entry_category category;             /* incident-report */
+	int64_t discovered_us;               /* incident-report: when it was
+					      * discovered (required) */
+	entry_outcome outcome;               /* incident-close (required) */
+	entry_method method;                 /* destroy (required) */
+	char authority[ENTRY_AUTHORITY_MAX + 1]; /* destroy: a reference, or ""
+					      * for "superseded" when every item
+					      * is superseded keying material */
 	const char *text;                    /* free text (remarks, account name) */
 	size_t textlen;
 	/* Items.  receipt and possession: every field.  Other actions: the

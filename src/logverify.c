@@ -155,6 +155,10 @@ static bool each_incident(void *ctx, const replay_incident *i)
 		buf_printf(&v, "%llu", (unsigned long long)i->closed_index);
 	else
 		buf_puts(&v, "-");
+	/* a v1 report counts from its report */
+	buf_printf(&v, " discovered=%lld outcome=%s",
+		   (long long)(i->discovered_us ? i->discovered_us : i->reported_us),
+		   entry_outcome_name(i->outcome));
 	kv_add(ctx, &k, &v);
 	return true;
 }
@@ -189,8 +193,10 @@ static const struct table {
 	 "action, idx, account, coalesce(peer, '-'), coalesce(holder, '-'), coalesce(ref, '-'), "
 	 "CASE WHEN open THEN 'yes' ELSE 'no' END) FROM txn"},
 	{"incident",
-	 "SELECT txn, format('account=%s category=%s updates=%s closed=%s', account, category, "
-	 "updates, coalesce(closed_idx::text, '-')) FROM incident"},
+	 "SELECT txn, format('account=%s category=%s updates=%s closed=%s discovered=%s outcome=%s', "
+	 "account, category, updates, coalesce(closed_idx::text, '-'), "
+	 "(extract(epoch FROM discovered_at) * 1000000)::bigint, coalesce(outcome, '-')) "
+	 "FROM incident"},
 };
 
 /* The tables' rows in key order (bytewise, as strcmp orders the replay's),

@@ -758,7 +758,7 @@ fail:
 /* ---- alarms -----------------------------------------------------------------------
  * One statement, so every alarm is judged at the same now().  Each branch
  * states its limit in a form an index can serve (item_superseded,
- * incident_open, txn_open); `due` is when the limit ran out.  A policy
+ * incident_open_discovered, txn_open); `due` is when the limit ran out.  A policy
  * row that is missing counts as its default of docs/ledger.md rather than
  * silencing its alarm. */
 
@@ -780,11 +780,11 @@ static const char ALARMS[] =
 	"   WHERE i.kind = 'key' AND i.status IN ('on_hand', 'issued', 'incident')"
 	"     AND i.supersedes <= ((now() - p.dh * interval '1 hour') AT TIME ZONE 'UTC')::date"
 	"  UNION ALL"
-	"  SELECT 2, 'incident', n.account, n.txn, n.reported_at,"
-	"         n.reported_at + p.ih * interval '1 hour', NULL, NULL, NULL"
+	"  SELECT 2, 'incident', n.account, n.txn, n.discovered_at,"
+	"         n.discovered_at + p.ih * interval '1 hour', NULL, NULL, NULL"
 	"    FROM incident n, p"
 	"   WHERE n.closed_idx IS NULL AND n.updates = 0"
-	"     AND n.reported_at < now() - p.ih * interval '1 hour'"
+	"     AND n.discovered_at < now() - p.ih * interval '1 hour'"
 	"  UNION ALL"
 	"  SELECT 3, 'transit', t.account, t.number, t.time, t.time + p.td * interval '1 day',"
 	"         NULL, NULL, NULL"

@@ -236,6 +236,8 @@ typedef struct txn {
 	bool open; /* transfer: in transit; incident-report: not closed */
 	/* incident-report only */
 	entry_category category;
+	int64_t discovered_us;  /* 0 in a v1 report: reported_us counts */
+	entry_outcome outcome;  /* once closed */
 	uint64_t updates, closed_index;
 	int64_t last_update_us, closed_us;
 } txn;
@@ -773,8 +775,7 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 		return refuse(err, ST_USAGE, at, "a %s entry names the other side in peer", act);
 	if (!wants_peer && a != ACT_ACCEPT && e->peer[0])
 		return refuse(err, ST_USAGE, at, "a %s entry has no peer", act);
-	bool wants_ref = ra->ref;
-	if (!wants_ref && e->ref[0])
+	if (ra->ref == REF_NONE && e->ref[0])
 		return refuse(err, ST_USAGE, at, "a %s entry answers no transaction (ref)", act);
 	if (!key_action && e->nkeys > 0)
 		return refuse(err, ST_USAGE, at, "a %s entry has no key lines", act);
@@ -814,7 +815,9 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 	errbuf why = {0};
 	if (rules_check_source(e, find_account(r, e->peer) != NULL, &why) != ST_OK)
 		return refuse_rule(err, at, &why);
-	if (wants_ref && (pl->ref = find_txn(r, e->ref)) == NULL)
+	if (rules_check_entry(e, &why) != ST_OK)
+		return refuse_rule(err, at, &why);
+	if (e->ref[0] && (pl->ref = find_txn(r, e->ref)) == NULL)
 		return refuse(err, ST_USAGE, at, "transaction %s named in ref is not in the ledger",
 			      e->ref);
 	txn *t = pl->ref;
@@ -869,6 +872,12 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 			return refuse(err, ST_USAGE, at, "issue %s was to %s, not to %s", t->number,
 				      t->holder, e->holder);
 		pl->holder = find_person(r, e->holder);
+		break;
+	case ACT_POSSESSION:
+		if (t != NULL && (t->action != ACT_INCIDENT_REPORT || t->acct != pl->acct))
+			return refuse(err, ST_USAGE, at,
+				      "%s named in ref is not an incident of account %s", t->number,
+				      e->account);
 		break;
 	case ACT_INCIDENT_UPDATE:
 	case ACT_INCIDENT_CLOSE:
@@ -1146,8 +1155,17 @@ static void commit_items(replay *r, const entry *e, plan *pl)
 			t->count++;
 			break;
 		case ACT_INCIDENT_CLOSE:
+			/* The authority's decision: back on hand (no compromise,
+			 * or to be destroyed as directed), or relieved under the
+			 * incident (compromised, lost, or a v1 close), where a
+			 * possession report referencing it can restore it. */
 			leave_under(x);
-			x->status = ITEM_RELIEVED;
+			if (e->outcome == OUTCOME_NO_COMPROMISE || e->outcome == OUTCOME_DESTROY) {
+				x->status = ITEM_ON_HAND;
+			} else {
+				x->status = ITEM_RELIEVED;
+				x->under = pl->ref;
+			}
 			break;
 		default: /* inventory: the items do not change */
 			continue;
@@ -1170,6 +1188,7 @@ static void commit(replay *r, const entry *e, plan *pl)
 		snprintf(t->ref, sizeof t->ref, "%s", e->ref);
 		t->holder = pl->holder != NULL ? pl->holder->key.name : "";
 		t->category = e->category;
+		t->discovered_us = e->discovered_us;
 		table_insert(&r->txns, t);
 		txn_seq *sq = find_seq(pl->acct, pl->year);
 		if (sq == NULL) {
@@ -1197,6 +1216,7 @@ static void commit(replay *r, const entry *e, plan *pl)
 			pl->ref->open = false;
 			pl->ref->closed_index = pl->at;
 			pl->ref->closed_us = e->time_us;
+			pl->ref->outcome = e->outcome;
 			break;
 		default:
 			break;
@@ -1365,6 +1385,8 @@ status replay_seed_txn(replay *r, const replay_txn *t, uint64_t count,
 		x->time_us = inc->reported_us;
 		x->closed_index = inc->closed_index;
 		x->closed_us = inc->closed_us;
+		x->discovered_us = inc->discovered_us;
+		x->outcome = inc->outcome;
 	}
 	table_insert(&r->txns, x);
 	return ST_OK;
@@ -1548,7 +1570,9 @@ void replay_each_item(const replay *r, bool (*fn)(void *ctx, const replay_item *
 		ri.last_txn = last != NULL ? last->number : "";
 		ri.last_index = last != NULL ? last->index : 0;
 		ri.since_us = last != NULL ? last->time_us : 0;
-		ri.incident = x->status == ITEM_INCIDENT && u != NULL ? u->number : "";
+		ri.incident = (x->status == ITEM_INCIDENT || x->status == ITEM_RELIEVED) && u != NULL
+				      ? u->number
+				      : "";
 		if (!fn(ctx, &ri))
 			return;
 	}
@@ -1577,9 +1601,10 @@ void replay_each_incident(const replay *r, bool (*fn)(void *ctx, const replay_in
 		const txn *t = r->txns.list[i];
 		if (t->action != ACT_INCIDENT_REPORT)
 			continue;
-		replay_incident ri = {t->number,     t->acct->number, t->category,
-				      t->time_us,    t->updates,      !t->open,
-				      t->closed_index, t->last_update_us, t->closed_us};
+		replay_incident ri = {t->number,       t->acct->number,   t->category,
+				      t->time_us,      t->updates,        !t->open,
+				      t->closed_index, t->last_update_us, t->closed_us,
+				      t->discovered_us, t->outcome};
 		if (!fn(ctx, &ri))
 			return;
 	}

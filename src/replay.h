@@ -99,7 +99,8 @@ typedef struct replay_item {
 	uint64_t last_index;       /* the entry that last changed it */
 	int64_t since_us;          /* that entry's time: when the status last
 				    * changed */
-	const char *incident;      /* status incident: the incident's txn */
+	const char *incident;      /* status incident, or relieved: the
+				    * incident's txn */
 } replay_item;
 void replay_each_item(const replay *r, bool (*fn)(void *ctx, const replay_item *it), void *ctx);
 
@@ -125,6 +126,10 @@ typedef struct replay_incident {
 	uint64_t closed_index;     /* valid when closed */
 	int64_t last_update_us;    /* the last incident-update; 0 if none */
 	int64_t closed_us;         /* valid when closed */
+	int64_t discovered_us;     /* when it was discovered; 0 for a v1 report,
+				    * which counts from reported_us */
+	entry_outcome outcome;     /* valid when closed; OUTCOME_NONE for a v1
+				    * close, which relieved */
 } replay_incident;
 void replay_each_incident(const replay *r, bool (*fn)(void *ctx, const replay_incident *i),
 			  void *ctx);

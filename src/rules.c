@@ -83,31 +83,37 @@ bool rules_holder_role(entry_role r)
 /* ---- what each action is --------------------------------------------------- */
 
 #define M true /* material */
+#define RN REF_NONE
+#define RR REF_REQUIRED
+#define RO REF_OPTIONAL
 static const rules_action actions[ACT__COUNT] = {
 	/*                     material key  holder peer   ref    items       first           second */
-	[ACT_GENESIS] =          {false, true,  false, false, false, ITEMS_NONE, NEED_ENROLLEE,  NEED_NOTHING},
-	[ACT_KEY_ENROL] =        {false, true,  false, false, false, ITEMS_NONE, NEED_ADMIN,     NEED_ENROL_SECOND},
-	[ACT_KEY_ROTATE] =       {false, true,  false, false, false, ITEMS_NONE, NEED_ADMIN,     NEED_ENROL_SECOND},
-	[ACT_KEY_REVOKE] =       {false, true,  false, false, false, ITEMS_NONE, NEED_ADMIN,     NEED_REVOKE_SECOND},
-	[ACT_ACCOUNT_OPEN] =     {false, false, false, false, false, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
-	[ACT_RECEIPT] =          {M,     false, false, true,  false, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_TRANSFER] =         {M,     false, false, true,  false, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_ACCEPT] =           {M,     false, false, false, true,  ITEMS_ANY,  NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_ISSUE] =            {M,     false, true,  false, false, ITEMS_SOME, NEED_CUSTODIAN, NEED_HOLDER},
-	[ACT_RETURN] =           {M,     false, true,  false, true,  ITEMS_SOME, NEED_CUSTODIAN, NEED_HOLDER_OR_WITNESS},
-	[ACT_DESTROY] =          {M,     false, false, false, false, ITEMS_SOME, NEED_CUSTODIAN, NEED_WITNESS},
-	[ACT_POSSESSION] =       {M,     false, false, false, false, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_INVENTORY] =        {M,     false, false, false, false, ITEMS_ANY,  NEED_CUSTODIAN, NEED_WITNESS},
-	[ACT_INCIDENT_REPORT] =  {M,     false, false, false, false, ITEMS_ANY,  NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_INCIDENT_UPDATE] =  {M,     false, false, false, true,  ITEMS_NONE, NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_INCIDENT_CLOSE] =   {M,     false, false, false, true,  ITEMS_ANY,  NEED_CUSTODIAN, NEED_AUTHORITY},
-	[ACT_CUSTODIAN_CHANGE] = {M,     false, false, false, false, ITEMS_NONE, NEED_CUSTODIAN, NEED_CUSTODIAN},
+	[ACT_GENESIS] =          {false, true,  false, false, RN, ITEMS_NONE, NEED_ENROLLEE,  NEED_NOTHING},
+	[ACT_KEY_ENROL] =        {false, true,  false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_ENROL_SECOND},
+	[ACT_KEY_ROTATE] =       {false, true,  false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_ENROL_SECOND},
+	[ACT_KEY_REVOKE] =       {false, true,  false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_REVOKE_SECOND},
+	[ACT_ACCOUNT_OPEN] =     {false, false, false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
+	[ACT_RECEIPT] =          {M,     false, false, true,  RN, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_TRANSFER] =         {M,     false, false, true,  RN, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_ACCEPT] =           {M,     false, false, false, RR, ITEMS_ANY,  NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_ISSUE] =            {M,     false, true,  false, RN, ITEMS_SOME, NEED_CUSTODIAN, NEED_HOLDER},
+	[ACT_RETURN] =           {M,     false, true,  false, RR, ITEMS_SOME, NEED_CUSTODIAN, NEED_HOLDER_OR_WITNESS},
+	[ACT_DESTROY] =          {M,     false, false, false, RN, ITEMS_SOME, NEED_CUSTODIAN, NEED_WITNESS},
+	[ACT_POSSESSION] =       {M,     false, false, false, RO, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_INVENTORY] =        {M,     false, false, false, RN, ITEMS_ANY,  NEED_CUSTODIAN, NEED_WITNESS},
+	[ACT_INCIDENT_REPORT] =  {M,     false, false, false, RN, ITEMS_ANY,  NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_INCIDENT_UPDATE] =  {M,     false, false, false, RR, ITEMS_NONE, NEED_CUSTODIAN, NEED_NOTHING},
+	[ACT_INCIDENT_CLOSE] =   {M,     false, false, false, RR, ITEMS_ANY,  NEED_CUSTODIAN, NEED_AUTHORITY},
+	[ACT_CUSTODIAN_CHANGE] = {M,     false, false, false, RN, ITEMS_NONE, NEED_CUSTODIAN, NEED_CUSTODIAN},
 };
 #undef M
+#undef RN
+#undef RR
+#undef RO
 
 const rules_action *rules_action_of(entry_action a)
 {
-	static const rules_action none = {false, false, false, false, false, ITEMS_NONE,
+	static const rules_action none = {false, false, false, false, REF_NONE, ITEMS_NONE,
 					  NEED_NOTHING, NEED_NOTHING};
 	return (unsigned)a < ACT__COUNT ? &actions[a] : &none;
 }
@@ -265,6 +271,11 @@ status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *e
 		snprintf(want, sizeof want, "new to the ledger or transferred out of it");
 		break;
 	case ACT_POSSESSION:
+		if (e->ref[0]) { /* found again: under or relieved under incident ref */
+			ok = here && (s == ITEM_INCIDENT || s == ITEM_RELIEVED) && eq(x->under, e->ref);
+			snprintf(want, sizeof want, "under incident %s or relieved under it", e->ref);
+			break;
+		}
 		ok = !x->found || s == ITEM_TRANSFERRED || (s == ITEM_INCIDENT && here);
 		snprintf(want, sizeof want, "new, transferred out, or under an incident at account %s",
 			 acct);
@@ -323,6 +334,43 @@ status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *e
 	}
 	if (x->found && item_status_open(s))
 		return check_facts(x->facts, it, err);
+	return ST_OK;
+}
+
+status rules_check_entry(const entry *e, errbuf *err)
+{
+	char when[ENTRY_TIME_LEN + 1], found[ENTRY_TIME_LEN + 1];
+	if (e->action == ACT_INCIDENT_REPORT && e->discovered_us > e->time_us) {
+		entry_time_format(e->time_us, when);
+		entry_time_format(e->discovered_us, found);
+		return err_set_why(err, ST_REFUSED, RULE_DISCOVERY_TIME,
+				   "the incident is reported at %s but discovered at %s, later", when,
+				   found);
+	}
+	if (e->action != ACT_DESTROY || strcmp(e->authority, ENTRY_AUTHORITY_SUPERSEDED) != 0)
+		return ST_OK;
+	char date[ENTRY_DATE_LEN + 1], sup[ENTRY_DATE_LEN + 1], w[128];
+	entry_time_format(e->time_us, when);
+	memcpy(date, when, ENTRY_DATE_LEN);
+	date[ENTRY_DATE_LEN] = '\0';
+	uint32_t today = 0;
+	if (entry_date_parse(date, ENTRY_DATE_LEN, &today) != ST_OK)
+		return err_set(err, ST_FORMAT, "the entry's time has no date");
+	for (size_t k = 0; k < e->nitems; k++) {
+		const entry_item *it = &e->items[k];
+		if (it->kind == KIND_KEY && it->supersedes != 0 && it->supersedes <= today)
+			continue;
+		if (it->kind != KIND_KEY || it->supersedes == 0)
+			return err_set_why(err, ST_REFUSED, RULE_NOT_SUPERSEDED,
+					   "item %s has no supersession date, so its destruction "
+					   "needs the reference of its authority, not superseded",
+					   rules_item_words(it, w, sizeof w));
+		entry_date_format(it->supersedes, sup);
+		return err_set_why(err, ST_REFUSED, RULE_NOT_SUPERSEDED,
+				   "item %s is superseded on %s, not by %s: its destruction needs "
+				   "the reference of its authority", rules_item_words(it, w, sizeof w),
+				   sup, date);
+	}
 	return ST_OK;
 }
 

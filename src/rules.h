@@ -53,7 +53,9 @@ bool item_status_open(item_status s);
 	X(RULE_SOURCE_IN_LEDGER, "source_in_ledger") /* receipt from an account of the ledger */ \
 	X(RULE_REVOKE_HOLDS, "revoke_holds")       /* revoking a person who holds material */ \
 	X(RULE_REVOKE_LAST, "revoke_last")         /* revoking the last custodian or admin */ \
-	X(RULE_PREVIEW_CHANGED, "preview_changed") /* the entry is not the one previewed */
+	X(RULE_PREVIEW_CHANGED, "preview_changed") /* the entry is not the one previewed */ \
+	X(RULE_DISCOVERY_TIME, "discovery_time")   /* discovered after it was reported */ \
+	X(RULE_NOT_SUPERSEDED, "not_superseded")   /* destroyed as superseded, but is not */
 
 typedef enum rules_refusal {
 #define RULES_REFUSAL_ENUM(code, name) code,
@@ -107,12 +109,20 @@ typedef enum rules_items {
 	ITEMS_SOME, /* at least one */
 } rules_items;
 
+/* Whether an action answers an earlier transaction in ref. */
+typedef enum rules_ref {
+	REF_NONE,     /* never */
+	REF_REQUIRED, /* always */
+	REF_OPTIONAL, /* possession: the incident under which the material
+		       * was lost, when it is found again */
+} rules_ref;
+
 typedef struct rules_action {
 	bool material;      /* a numbered transaction of an account */
 	bool key_line;      /* carries exactly one key line */
 	bool holder;        /* names the hand-receipt holder */
 	bool peer;          /* names the other side (accept: filled in, optional) */
-	bool ref;           /* answers a transaction */
+	rules_ref ref;      /* answers a transaction */
 	rules_items items;
 	rules_need first;   /* the signer acting */
 	rules_need second;  /* the second signer, NEED_NOTHING if none (see
@@ -160,6 +170,15 @@ typedef struct rules_revoke {
  * any other action. */
 status rules_check_revoke(const entry *e, const rules_revoke *rv, errbuf *err);
 
+/* ---- the entry on its own ------------------------------------------------- */
+
+/* The rules an entry's own fields decide (format v2): an incident cannot be
+ * discovered after it is reported (RULE_DISCOVERY_TIME); a destruction
+ * whose authority is "superseded" lists only keying material whose
+ * supersession date is the entry's UTC date or earlier
+ * (RULE_NOT_SUPERSEDED).  ST_OK for any other entry. */
+status rules_check_entry(const entry *e, errbuf *err);
+
 /* ---- items ---------------------------------------------------------------- */
 
 /* One item an entry lists, as the ledger records it before the entry. */
@@ -183,7 +202,9 @@ const char *rules_item_words(const entry_item *it, char *buf, size_t size);
  * the entry differ from the record).  The entry's own fields (account,
  * holder, ref) say what state each action takes:
  *   receipt      new, or transferred out of the ledger
- *   possession   new, transferred out, or under an incident of the account
+ *   possession   new, transferred out, or under an incident of the account;
+ *                with ref (an incident of the account): also relieved
+ *                under that incident, which restores it
  *   transfer, issue   on hand at the account
  *   destroy      on hand, issued or under an incident at the account
  *   inventory    held by the account (any open state)

@@ -77,7 +77,7 @@ status signers_verify_entry(const char *buf, size_t len, note_key_lookup registr
 		return err_set(err, st, "the note is not a signed note: %s", err_text(&why, st));
 	st = entry_parse(n->text, n->textlen, e, &why);
 	if (st != ST_OK)
-		return err_set(err, st, "the note is not a canonical custos-entry/v1 entry: %s",
+		return err_set(err, st, "the note is not a canonical custos entry: %s",
 			       err_text(&why, st));
 	st = signers_check(e, n, registry, ctx, true, signers, nsigners, &why);
 	if (st != ST_OK)

@@ -34,12 +34,12 @@ status signers_check(const entry *e, const note *n, note_key_lookup registry, vo
 /* The server's check of one stored entry (src/pg/custos_pg.c), the one
  * parse the extension exposes: buf[0..len) must be a signed note (parsed
  * into *n, whose pointers point into buf) of at most ENTRY_NOTE_MAX bytes,
- * whose text is a canonical custos-entry/v1 entry (parsed into *e), and
+ * whose text is a canonical custos entry, v2 or v1 (parsed into *e), and
  * whose valid signatures meet the entry's need (signers_check with verify,
  * against registry).  *e is zeroed first; the caller frees it with
  * entry_free whatever is returned.  On failure err names the step: "the
  * note is not a signed note: ...", "the note is not a canonical
- * custos-entry/v1 entry: ..." or "entry N (ACTION): ..." (the status of
+ * custos entry: ..." or "entry N (ACTION): ..." (the status of
  * note_parse, entry_parse or signers_check). */
 status signers_verify_entry(const char *buf, size_t len, note_key_lookup registry, void *ctx,
 			    note *n, entry *e, const key_public **signers, size_t *nsigners,

@@ -209,11 +209,13 @@ static status split_records(const uint8_t *buf, size_t len, record **out, uint64
 /* The origin of record 0, parsed on its own so every thread can compare. */
 static bool first_origin(const record *r, char origin[ENTRY_ORIGIN_MAX + 1])
 {
-	static const char prefix[] = ENTRY_FORMAT " ";
+	static const char prefix[] = ENTRY_FORMAT " ", prefix1[] = ENTRY_FORMAT_V1 " ";
+	_Static_assert(sizeof prefix == sizeof prefix1, "format names of one length");
 	const char *s = (const char *)r->data;
 	const char *nl = memchr(s, '\n', r->len);
 	size_t pl = sizeof prefix - 1;
-	if (nl == NULL || (size_t)(nl - s) <= pl || memcmp(s, prefix, pl) != 0 ||
+	if (nl == NULL || (size_t)(nl - s) <= pl ||
+	    (memcmp(s, prefix, pl) != 0 && memcmp(s, prefix1, pl) != 0) ||
 	    (size_t)(nl - s) - pl > ENTRY_ORIGIN_MAX)
 		return false;
 	memcpy(origin, s + pl, (size_t)(nl - s) - pl);

@@ -72,12 +72,13 @@ START_TEST(roundtrip_full)
 	make_full(&e);
 	size_t len;
 	char *text = format_ok(&e, &len);
-	ck_assert_ptr_nonnull(strstr(text, "custos-entry/v1 custos.example/log\nindex 42\n"));
+	ck_assert_ptr_nonnull(strstr(text, "custos-entry/v2 custos.example/log\nindex 42\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\ntime 2026-01-05T09:00:00.123456Z\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nitem kind=key alc=1 class=TS crypto=yes qty=1 "
 					   "serial=000123 edition=AB effective=2026-01-01 "
 					   "supersedes=2026-02-01 title=AKAT 1234\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\nholder TEST-ONLY-bob\nref -\ncategory -\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nholder TEST-ONLY-bob\nref -\ncategory -\n"
+					   "discovered -\noutcome -\nmethod -\nauthority -\nkey "));
 	ck_assert_ptr_nonnull(strstr(text, "\ntext line one\\nline \"two\" \\\\ caf\xc3\xa9\n"));
 	errbuf err = {0};
 	ck_assert_msg(entry_parse(text, len, &back, &err) == ST_OK, "%s", err.msg);
@@ -112,14 +113,148 @@ START_TEST(roundtrip_minimal)
 	e.action = ACT_GENESIS;
 	size_t len;
 	char *text = format_ok(&e, &len);
-	ck_assert_str_eq(text, "custos-entry/v1 o\nindex 0\n"
+	ck_assert_str_eq(text, "custos-entry/v2 o\nindex 0\n"
 			       "prev AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
 			       "time 1970-01-01T00:00:00.000000Z\naction genesis\ntxn -\n"
-			       "account -\npeer -\nholder -\nref -\ncategory -\ntext\n");
+			       "account -\npeer -\nholder -\nref -\ncategory -\n"
+			       "discovered -\noutcome -\nmethod -\nauthority -\ntext\n");
 	ck_assert_int_eq(entry_parse(text, len, &back, NULL), ST_OK);
 	ck_assert_uint_eq(back.textlen, 0);
+	ck_assert_int_eq(back.version, ENTRY_VERSION);
 	free(text);
 	entry_free(&back);
+}
+END_TEST
+
+/* Format v1, as logs begun before v2 hold it: read, and written again
+ * byte for byte (its entries keep their leaf hashes); v1 has none of the
+ * v2 lines, and a v2 field in a v1 entry is refused. */
+START_TEST(v1_still_read)
+{
+	const char v1[] = "custos-entry/v1 o\nindex 3\n"
+			  "prev AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+			  "time 2026-01-05T09:00:00.000000Z\naction destroy\ntxn 123456-2026-0001\n"
+			  "account 123456\npeer -\nholder -\nref -\ncategory -\n"
+			  "item kind=equipment alc=1 class=S crypto=no qty=1 serial=7 edition=- "
+			  "effective=- supersedes=- title=KG-175D\ntext method: shredded\n";
+	entry e;
+	errbuf err = {0};
+	ck_assert_msg(entry_parse(v1, sizeof v1 - 1, &e, &err) == ST_OK, "%s", err.msg);
+	ck_assert_int_eq(e.version, 1);
+	ck_assert_int_eq(entry_version(&e), 1);
+	ck_assert_int_eq(e.method, METHOD_NONE);
+	size_t len;
+	char *again = format_ok(&e, &len);
+	ck_assert_uint_eq(len, sizeof v1 - 1);
+	ck_assert_mem_eq(again, v1, len);
+	free(again);
+	e.method = METHOD_SHRED;
+	char *out = NULL;
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "v1 entry has no"));
+	entry_free(&e);
+	/* a v1 header on v2 lines, and a v2 header without them */
+	const char mixed[] = "custos-entry/v1 o\nindex 0\n"
+			     "prev AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+			     "time 1970-01-01T00:00:00.000000Z\naction genesis\ntxn -\n"
+			     "account -\npeer -\nholder -\nref -\ncategory -\n"
+			     "discovered -\noutcome -\nmethod -\nauthority -\ntext\n";
+	ck_assert_int_eq(entry_parse(mixed, sizeof mixed - 1, &e, &err), ST_FORMAT);
+	entry_free(&e);
+	const char bare[] = "custos-entry/v2 o\nindex 0\n"
+			    "prev AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+			    "time 1970-01-01T00:00:00.000000Z\naction genesis\ntxn -\n"
+			    "account -\npeer -\nholder -\nref -\ncategory -\ntext\n";
+	ck_assert_int_eq(entry_parse(bare, sizeof bare - 1, &e, &err), ST_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "discovered"));
+	entry_free(&e);
+}
+END_TEST
+
+/* The v2 lines: each on its one action, required there, and round trip. */
+START_TEST(v2_fields)
+{
+	entry e = {0};
+	snprintf(e.origin, sizeof e.origin, "o");
+	snprintf(e.account, sizeof e.account, "123456");
+	snprintf(e.txn, sizeof e.txn, "123456-2026-0001");
+	e.time_us = INT64_C(1767603600000000);
+	entry_item it = kg("7");
+	ck_assert_int_eq(entry_add_item(&e, &it), ST_OK);
+	char *out = NULL;
+	size_t len;
+	errbuf err = {0};
+	static const struct {
+		entry_action a;
+		int64_t discovered;
+		entry_outcome outcome;
+		entry_method method;
+		const char *authority;
+		const char *why; /* NULL: valid */
+	} cases[] = {
+		{ACT_DESTROY, 0, OUTCOME_NONE, METHOD_BURN, "DIR-2026-17", NULL},
+		{ACT_DESTROY, 0, OUTCOME_NONE, METHOD_ZEROIZE, "superseded", NULL},
+		{ACT_DESTROY, 0, OUTCOME_NONE, METHOD_NONE, "superseded", "gives its method"},
+		{ACT_DESTROY, 0, OUTCOME_NONE, METHOD_BURN, "", "gives its authority"},
+		{ACT_DESTROY, 0, OUTCOME_NONE, METHOD_BURN, "a b", "authority must be"},
+		{ACT_DESTROY, 0, OUTCOME_NONE, METHOD_BURN, "-x", "authority must be"},
+		{ACT_DESTROY, 5, OUTCOME_NONE, METHOD_BURN, "x", "only an incident report"},
+		{ACT_TRANSFER, 0, OUTCOME_NONE, METHOD_BURN, "", "only a destruction has a method"},
+		{ACT_TRANSFER, 0, OUTCOME_NONE, METHOD_NONE, "x", "only a destruction has an auth"},
+		{ACT_TRANSFER, 0, OUTCOME_LOST, METHOD_NONE, "", "only an incident close"},
+		{ACT_INCIDENT_REPORT, INT64_C(1767600000000000), OUTCOME_NONE, METHOD_NONE, "", NULL},
+		{ACT_INCIDENT_REPORT, 0, OUTCOME_NONE, METHOD_NONE, "", "was discovered"},
+		{ACT_INCIDENT_CLOSE, 0, OUTCOME_NO_COMPROMISE, METHOD_NONE, "", NULL},
+		{ACT_INCIDENT_CLOSE, 0, OUTCOME_NONE, METHOD_NONE, "", "gives its outcome"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		e.action = cases[i].a;
+		e.category = cases[i].a == ACT_INCIDENT_REPORT || cases[i].a == ACT_INCIDENT_CLOSE
+				     ? CAT_PHYSICAL
+				     : CAT_NONE;
+		snprintf(e.ref, sizeof e.ref, "%s",
+			 cases[i].a == ACT_INCIDENT_CLOSE ? "123456-2026-0001" : "");
+		e.discovered_us = cases[i].discovered;
+		e.outcome = cases[i].outcome;
+		e.method = cases[i].method;
+		snprintf(e.authority, sizeof e.authority, "%s", cases[i].authority);
+		status st = entry_format(&e, &out, &len, &err);
+		if (cases[i].why == NULL) {
+			ck_assert_msg(st == ST_OK, "case %zu: %s", i, err.msg);
+			entry back;
+			ck_assert_msg(entry_parse(out, len, &back, &err) == ST_OK, "case %zu: %s", i,
+				      err.msg);
+			ck_assert_int_eq(back.discovered_us, e.discovered_us);
+			ck_assert_int_eq(back.outcome, e.outcome);
+			ck_assert_int_eq(back.method, e.method);
+			ck_assert_str_eq(back.authority, e.authority);
+			entry_free(&back);
+			free(out);
+		} else {
+			ck_assert_msg(st == ST_FORMAT, "case %zu accepted", i);
+			ck_assert_msg(strstr(err.msg, cases[i].why) != NULL, "case %zu: '%s' lacks '%s'",
+				      i, err.msg, cases[i].why);
+		}
+	}
+	entry_free(&e);
+}
+END_TEST
+
+START_TEST(time_input)
+{
+	int64_t us = 0;
+	ck_assert_int_eq(entry_time_parse_input("2026-12-05T09:30Z", &us), ST_OK);
+	ck_assert_int_eq(us, INT64_C(1796463000000000));
+	ck_assert_int_eq(entry_time_parse_input("2026-12-05T09:30:15Z", &us), ST_OK);
+	ck_assert_int_eq(us, INT64_C(1796463015000000));
+	ck_assert_int_eq(entry_time_parse_input("2026-12-05T09:30:15.000001Z", &us), ST_OK);
+	ck_assert_int_eq(us, INT64_C(1796463015000001));
+	const char *bad_in[] = {"", "2026-12-05", "2026-12-05T09:30", "2026-12-05 09:30Z",
+				"2026-12-05T09:30+01:00", "2026-02-30T09:30Z", "2026-12-05T25:00Z",
+				"1970-01-01T00:00Z", "2026-12-05T09:3xZ"};
+	for (size_t i = 0; i < sizeof bad_in / sizeof bad_in[0]; i++)
+		ck_assert_msg(entry_time_parse_input(bad_in[i], &us) == ST_FORMAT, "'%s' accepted",
+			      bad_in[i]);
 }
 END_TEST
 
@@ -149,7 +284,18 @@ static char *full_with(const char *from, const char *to, size_t *len)
 static const struct {
 	const char *from, *to, *why;
 } bad[] = {
-	{"custos-entry/v1 ", "custos-entry/v2 ", "line 1"},
+	{"custos-entry/v2 ", "custos-entry/v3 ", "line 1"},
+	{"custos-entry/v2 ", "custos-entry/v1 ", "expected \"text\""},
+	{"\ndiscovered -\n", "\ndiscovered 2026-01-05T09:00:00.000000Z\n", "only an incident"},
+	{"\ndiscovered -\n", "\ndiscovered 1970-01-01T00:00:00.000000Z\n", "discovered"},
+	{"\ndiscovered -\n", "\ndiscovered yesterday\n", "discovered"},
+	{"\ndiscovered -\n", "\n", "expected \"discovered\""},
+	{"\noutcome -\n", "\noutcome lost\n", "only an incident close"},
+	{"\noutcome -\n", "\noutcome misplaced\n", "outcome"},
+	{"\nmethod -\n", "\nmethod burn\n", "only a destruction"},
+	{"\nmethod -\n", "\nmethod eaten\n", "method"},
+	{"\nauthority -\n", "\nauthority x\n", "only a destruction"},
+	{"\nauthority -\n", "\nmethod -\n", "expected \"authority\""},
 	{"custos.example/log", "custos example", "line 1"},
 	{"custos.example/log", "a+b", "origin"},
 	{"index 42", "index 042", "index"},
@@ -417,6 +563,7 @@ START_TEST(refs_and_categories)
 		e.action = need_ref[i];
 		e.category = e.action == ACT_ACCEPT || e.action == ACT_RETURN ? CAT_NONE
 									      : CAT_PHYSICAL;
+		e.outcome = e.action == ACT_INCIDENT_CLOSE ? OUTCOME_LOST : OUTCOME_NONE;
 		e.ref[0] = '\0';
 		ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
 		ck_assert_ptr_nonnull(strstr(err.msg, "ref"));
@@ -431,6 +578,8 @@ START_TEST(refs_and_categories)
 	}
 	e.action = ACT_INCIDENT_REPORT;
 	e.category = CAT_NONE;
+	e.outcome = OUTCOME_NONE;
+	e.discovered_us = e.time_us;
 	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "category"));
 	for (int c = CAT_CRYPTOGRAPHIC; c < CAT__COUNT; c++) {
@@ -481,6 +630,9 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, roundtrip_full);
 	tcase_add_test(tc, roundtrip_minimal);
+	tcase_add_test(tc, v1_still_read);
+	tcase_add_test(tc, v2_fields);
+	tcase_add_test(tc, time_input);
 	tcase_add_loop_test(tc, refuses_mutation, 0, (int)(sizeof bad / sizeof bad[0]));
 	tcase_add_test(tc, time_format_parse);
 	tcase_add_test(tc, text_escape_every_byte);

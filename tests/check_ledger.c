@@ -56,6 +56,15 @@ static ledger_request request(entry_action a, const char *account, const key_sec
 {
 	ledger_request q = {.action = a, .actor = actor, .second = second};
 	snprintf(q.account, sizeof q.account, "%s", account ? account : "");
+	/* what format v2 asks of these actions */
+	if (a == ACT_DESTROY) {
+		q.method = METHOD_SHRED;
+		snprintf(q.authority, sizeof q.authority, "DIR-1");
+	}
+	if (a == ACT_INCIDENT_REPORT)
+		q.discovered_us = INT64_C(1767603600000000);
+	if (a == ACT_INCIDENT_CLOSE)
+		q.outcome = OUTCOME_LOST;
 	ledger_new_idem(q.idem);
 	return q;
 }
@@ -535,6 +544,8 @@ START_TEST(test_random_walk)
 		case 6: /* destruction with wendy */
 			r.action = ACT_DESTROY;
 			r.second = wendy;
+			r.method = METHOD_BURN;
+			snprintf(r.authority, sizeof r.authority, "DIR-2");
 			snprintf(where, sizeof where, "account = '%s' AND status IN ('on_hand', 'issued', "
 						      "'incident')", acct);
 			pick(owner, where, it.serial);
@@ -543,20 +554,30 @@ START_TEST(test_random_walk)
 			if (rnd(2)) {
 				r.action = ACT_INCIDENT_REPORT;
 				r.category = CAT_PHYSICAL;
+				r.discovered_us = INT64_C(1767603600000000);
 				snprintf(where, sizeof where, "account = '%s' AND status = 'on_hand'", acct);
 				pick(owner, where, it.serial);
 			} else {
 				r.action = ACT_INCIDENT_CLOSE;
 				r.second = erin;
+				r.outcome = rnd(2) ? OUTCOME_LOST : OUTCOME_NO_COMPROMISE;
 				snprintf(where, sizeof where, "open AND action = 'incident-report' AND "
 							      "account = '%s'", acct);
 				pick_txn(owner, where, r.ref);
 			}
 			break;
-		case 8: /* found: an item under incident comes back */
+		case 8: /* found: an item under incident, or relieved, comes back */
 			r.action = ACT_POSSESSION;
-			snprintf(where, sizeof where, "account = '%s' AND status = 'incident'", acct);
+			snprintf(where, sizeof where, "account = '%s' AND status IN ('incident', "
+						      "'relieved')", acct);
 			pick(owner, where, it.serial);
+			if (it.serial[0]) {
+				char w2[160];
+				snprintf(w2, sizeof w2, "number = (SELECT incident FROM item WHERE "
+							"serial = '%s' AND status = 'relieved')",
+					 it.serial);
+				pick_txn(owner, w2, r.ref); /* relieved: name the incident */
+			}
 			if (it.serial[0]) {
 				/* possession gives the item's details as recorded */
 				const char *p[] = {it.serial};

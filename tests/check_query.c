@@ -144,12 +144,17 @@ static const char FIXTURE[] =
 	" ('100003-2026-0006', '100003', 2026, 6, 'incident-report', 155, now() - interval '2 days', true, NULL, NULL),"
 	" ('100003-2026-0007', '100003', 2026, 7, 'incident-report', 156, now() - interval '2 days', true, NULL, NULL),"
 	" ('100003-2026-0008', '100003', 2026, 8, 'incident-report', 157, now() - interval '2 days', false, NULL, NULL),"
-	" ('100003-2026-0009', '100003', 2026, 9, 'incident-report', 158, now() - interval '1 hour', true, NULL, NULL);"
-	"INSERT INTO custos.incident (txn, account, category, reported_at, updates, closed_idx, closed_at) VALUES"
-	" ('100003-2026-0006', '100003', 'physical', now() - interval '2 days', 0, NULL, NULL),"
-	" ('100003-2026-0007', '100003', 'physical', now() - interval '2 days', 1, NULL, NULL),"
-	" ('100003-2026-0008', '100003', 'physical', now() - interval '2 days', 0, 159, now()),"
-	" ('100003-2026-0009', '100003', 'physical', now() - interval '1 hour', 0, NULL, NULL);"
+	" ('100003-2026-0009', '100003', 2026, 9, 'incident-report', 158, now() - interval '1 hour', true, NULL, NULL),"
+	" ('100003-2026-0010', '100003', 2026, 10, 'incident-report', 160, now() - interval '1 hour', true, NULL, NULL);"
+	"INSERT INTO custos.incident (txn, account, category, reported_at, discovered_at, updates, "
+	"closed_idx, closed_at) VALUES"
+	" ('100003-2026-0006', '100003', 'physical', now() - interval '2 days', now() - interval '2 days', 0, NULL, NULL),"
+	" ('100003-2026-0007', '100003', 'physical', now() - interval '2 days', now() - interval '2 days', 1, NULL, NULL),"
+	" ('100003-2026-0008', '100003', 'physical', now() - interval '2 days', now() - interval '2 days', 0, 159, now()),"
+	" ('100003-2026-0009', '100003', 'physical', now() - interval '1 hour', now() - interval '1 hour', 0, NULL, NULL),"
+	/* reported an hour ago, but discovered 30 hours ago: the deadline runs
+	 * from the discovery */
+	" ('100003-2026-0010', '100003', 'physical', now() - interval '1 hour', now() - interval '30 hours', 0, NULL, NULL);"
 	"SET session_replication_role = origin;"
 	"ANALYZE;";
 
@@ -637,20 +642,29 @@ START_TEST(test_alarms)
 	query_alarms a;
 	errbuf err = {0};
 	ck_assert_int_eq(query_alarm_list(d, "100003", &a, &err), ST_OK);
-	ck_assert_msg(a.n == 5, "%zu alarms", a.n);
+	ck_assert_msg(a.n == 6, "%zu alarms", a.n);
 	ck_assert(has_alarm(&a, "destruction", "AKAT 1 7 K1"));
 	ck_assert(has_alarm(&a, "incident", "100003-2026-0006"));
+	/* reported an hour ago, discovered 30 hours ago: overdue by 6 hours */
+	ck_assert(has_alarm(&a, "incident", "100003-2026-0010"));
+	ck_assert(!has_alarm(&a, "incident", "100003-2026-0009"));
+	for (size_t i = 0; i < a.n; i++)
+		if (strcmp(a.rows[i].subject, "100003-2026-0010") == 0) {
+			ck_assert_int_ge(a.rows[i].overdue_seconds, 6 * 3600 - 60);
+			ck_assert_int_le(a.rows[i].overdue_seconds, 6 * 3600 + 60);
+		}
 	ck_assert(has_alarm(&a, "transit", "100003-2026-0001"));
 	ck_assert(has_alarm(&a, "inventory", "100003"));
 	ck_assert(has_alarm(&a, "hand-receipt", "100003-2026-0004"));
 	/* In the documented order, each overdue. */
 	ck_assert_str_eq(a.rows[0].kind, "destruction");
-	ck_assert_str_eq(a.rows[4].kind, "hand-receipt");
+	ck_assert_str_eq(a.rows[5].kind, "hand-receipt");
 	for (size_t i = 0; i < a.n; i++)
 		ck_assert_int_gt(a.rows[i].overdue_seconds, 0);
 	/* Transit: 40 days against 30. */
-	ck_assert_int_ge(a.rows[2].overdue_seconds, 10 * 86400 - 60);
-	ck_assert_int_le(a.rows[2].overdue_seconds, 10 * 86400 + 60);
+	ck_assert_str_eq(a.rows[3].kind, "transit");
+	ck_assert_int_ge(a.rows[3].overdue_seconds, 10 * 86400 - 60);
+	ck_assert_int_le(a.rows[3].overdue_seconds, 10 * 86400 + 60);
 	ck_assert_uint_eq(strlen(a.now), 27);
 	query_alarms_free(&a);
 
@@ -671,8 +685,10 @@ START_TEST(test_alarms)
 		ck_assert_int_eq(db_exec(d, "UPDATE custos.policy SET value = $1::integer WHERE name = $2",
 					 2, p, NULL, &err), ST_OK);
 		ck_assert_int_eq(query_alarm_list(d, "100003", &a, &err), ST_OK);
-		ck_assert_msg(a.n == 4 && !has_alarm(&a, loosen[k].kind, loosen[k].subject), "%s",
-			      loosen[k].policy);
+		/* (49 hours clears both incidents) */
+		ck_assert_msg(a.n == (k == 1 ? 4u : 5u) &&
+				      !has_alarm(&a, loosen[k].kind, loosen[k].subject),
+			      "%s", loosen[k].policy);
 		query_alarms_free(&a);
 		db_rollback(d);
 	}
@@ -687,7 +703,7 @@ START_TEST(test_alarms)
 	ck_assert(!has_alarm(&a, "incident", "100003-2026-0007")); /* updated */
 	ck_assert(!has_alarm(&a, "incident", "100003-2026-0008")); /* closed */
 	ck_assert(!has_alarm(&a, "transit", "100003-2026-0003"));  /* arrived */
-	ck_assert_uint_eq(a.n, 7);
+	ck_assert_uint_eq(a.n, 8);
 	query_alarms_free(&a);
 	db_rollback(d);
 
@@ -1065,26 +1081,32 @@ START_TEST(test_incidents)
 	ck_assert_int_eq(query_incident_list(d, "100003", false, 2, NULL, &q, &err), ST_OK);
 	ck_assert_uint_eq(q.n, 2);
 	/* newest report first; the same time broken by number, descending */
-	ck_assert_str_eq(q.rows[0].txn, "100003-2026-0009");
-	ck_assert(q.rows[0].open);
-	ck_assert_str_eq(q.rows[1].txn, "100003-2026-0008");
-	ck_assert(!q.rows[1].open);
-	ck_assert_str_ne(q.rows[1].closed, "");
-	ck_assert_str_eq(q.rows[0].category, "physical");
+	ck_assert_str_eq(q.rows[0].txn, "100003-2026-0010");
+	ck_assert_str_eq(q.rows[1].txn, "100003-2026-0009");
+	ck_assert(q.rows[1].open);
+	ck_assert_str_eq(q.rows[1].category, "physical");
 	ck_assert_str_ne(q.next, "");
 	char next[QUERY_CURSOR_MAX];
 	snprintf(next, sizeof next, "%s", q.next);
 	query_incidents_free(&q);
 	ck_assert_int_eq(query_incident_list(d, "100003", false, 2, next, &q, &err), ST_OK);
 	ck_assert_uint_eq(q.n, 2);
-	ck_assert_str_eq(q.rows[0].txn, "100003-2026-0007");
-	ck_assert_int_eq(q.rows[0].updates, 1);
-	ck_assert_str_eq(q.rows[1].txn, "100003-2026-0006");
+	ck_assert_str_eq(q.rows[0].txn, "100003-2026-0008");
+	ck_assert(!q.rows[0].open);
+	ck_assert_str_ne(q.rows[0].closed, "");
+	ck_assert_str_eq(q.rows[1].txn, "100003-2026-0007");
+	ck_assert_int_eq(q.rows[1].updates, 1);
+	ck_assert_str_ne(q.next, "");
+	snprintf(next, sizeof next, "%s", q.next);
+	query_incidents_free(&q);
+	ck_assert_int_eq(query_incident_list(d, "100003", false, 2, next, &q, &err), ST_OK);
+	ck_assert_uint_eq(q.n, 1);
+	ck_assert_str_eq(q.rows[0].txn, "100003-2026-0006");
 	ck_assert_str_eq(q.next, "");
 	query_incidents_free(&q);
 	/* open ones only; every account */
 	ck_assert_int_eq(query_incident_list(d, NULL, true, 0, NULL, &q, &err), ST_OK);
-	ck_assert_uint_eq(q.n, 3);
+	ck_assert_uint_eq(q.n, 4);
 	for (size_t i = 0; i < q.n; i++)
 		ck_assert(q.rows[i].open);
 	query_incidents_free(&q);

@@ -92,6 +92,14 @@ typedef struct spec {
 	bool bad_prev;
 	const char *edit_from, *edit_to; /* replace in the text before signing */
 	const char *tamper_from, *tamper_to; /* replace in the note after signing */
+	/* format v2's fields; left 0, make() fills what the action needs: an
+	 * incident discovered a minute before it is reported, a destruction
+	 * by burning under authority DIR-1, an incident closed as lost */
+	int64_t discovered;
+	entry_outcome outcome;
+	entry_method method;
+	const char *authority;
+	bool v1; /* format v1: none of them */
 } spec;
 
 #define IT(a) .items = (a), .nitems = sizeof(a) / sizeof((a)[0])
@@ -178,6 +186,19 @@ static char *make(const spec *s, size_t *len)
 	if (s->ref)
 		snprintf(e.ref, sizeof e.ref, "%s", s->ref);
 	e.category = s->cat;
+	if (s->v1) {
+		e.version = 1;
+	} else {
+		if (s->action == ACT_INCIDENT_REPORT)
+			e.discovered_us = s->discovered ? s->discovered : e.time_us - MINUTE;
+		if (s->action == ACT_INCIDENT_CLOSE)
+			e.outcome = s->outcome ? s->outcome : OUTCOME_LOST;
+		if (s->action == ACT_DESTROY) {
+			e.method = s->method ? s->method : METHOD_BURN;
+			snprintf(e.authority, sizeof e.authority, "%s",
+				 s->authority ? s->authority : "DIR-1");
+		}
+	}
 	if (s->key != NOKEY) {
 		e.nkeys = 1;
 		e.keys[0].role = s->role;
@@ -494,7 +515,15 @@ static const char *under_of(const replay_item *it)
 {
 	if (it->status == ITEM_ISSUED || it->status == ITEM_IN_TRANSIT)
 		return it->last_txn;
-	return it->status == ITEM_INCIDENT ? it->incident : "";
+	return it->status == ITEM_INCIDENT || it->status == ITEM_RELIEVED ? it->incident : "";
+}
+
+/* Is the item counted under the transaction it is under (relieved
+ * material keeps its incident, but is no longer under it)? */
+static bool counted(const replay_item *it)
+{
+	return it->status == ITEM_ISSUED || it->status == ITEM_IN_TRANSIT ||
+	       it->status == ITEM_INCIDENT;
 }
 
 typedef struct seed_ctx {
@@ -548,7 +577,7 @@ static bool seed_txn_fn(void *ctx, const replay_txn *t)
 	seed_ctx *c = ctx;
 	uint64_t count = 0;
 	for (size_t i = 0; i < c->nitems; i++)
-		count += strcmp(under_of(&c->items[i]), t->number) == 0;
+		count += counted(&c->items[i]) && strcmp(under_of(&c->items[i]), t->number) == 0;
 	find_ctx f = {.key = t->number};
 	replay_each_incident(c->from, incident_fn, &f);
 	ck_assert_int_eq(replay_seed_txn(c->s, t, count, f.found ? &f.incident : NULL), ST_OK);
@@ -1175,6 +1204,110 @@ START_TEST(incidents)
 }
 END_TEST
 
+/* Doctrine (DOMAIN.md, "Incidents"; issue 14, 1, 2, 9 and 10): the report
+ * carries when the incident was discovered; the close carries the
+ * authority's decision, and only compromised or lost relieves; material
+ * found after relief comes back by a possession report naming the
+ * incident; a destruction names its method and authority, and
+ * "superseded" only for keying material that is. */
+START_TEST(incident_outcomes)
+{
+	entry_item a[] = {kg("3001")}, b[] = {kg("3002")}, c[] = {kg("3003")},
+		   all[] = {kg("3001"), kg("3002"), kg("3003")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(all), .sig = {CUST});
+	int64_t now = replay_last_time(R) + MINUTE;
+	NO(ST_USAGE, "reported at 2026-01-05T09:12:00.000000Z but discovered at 2026-01-05T09:13:00.000000Z, later",
+	   .action = ACT_INCIDENT_REPORT, .account = "111111", IT(a), .cat = CAT_PHYSICAL,
+	   .time = now, .discovered = now + MINUTE, .sig = {CUST});
+	OK(.action = ACT_INCIDENT_REPORT, .account = "111111", IT(a), .cat = CAT_PHYSICAL,
+	   .discovered = T0 - 60 * MINUTE, .sig = {CUST});
+	const char *inc1 = "111111-2026-0002";
+	ck_assert_int_eq(incident_of(inc1).discovered_us, T0 - 60 * MINUTE);
+	/* 1. no compromise: back on hand, not written off */
+	OK(.action = ACT_INCIDENT_CLOSE, .account = "111111", .ref = inc1, IT(a),
+	   .cat = CAT_PHYSICAL, .outcome = OUTCOME_NO_COMPROMISE, .sig = {CUST, AUTH});
+	ck_assert_int_eq(status_of("3001"), ITEM_ON_HAND);
+	ck_assert_str_eq(item_of("3001").incident, "");
+	ck_assert_int_eq(incident_of(inc1).outcome, OUTCOME_NO_COMPROMISE);
+	ck_assert(incident_of(inc1).closed);
+	/* lost: relieved under the incident */
+	OK(.action = ACT_INCIDENT_REPORT, .account = "111111", IT(b), .cat = CAT_PHYSICAL,
+	   .sig = {CUST});
+	const char *inc2 = "111111-2026-0004";
+	OK(.action = ACT_INCIDENT_CLOSE, .account = "111111", .ref = inc2, IT(b),
+	   .cat = CAT_PHYSICAL, .outcome = OUTCOME_LOST, .sig = {CUST, AUTH});
+	ck_assert_int_eq(status_of("3002"), ITEM_RELIEVED);
+	ck_assert_str_eq(item_of("3002").incident, inc2);
+	/* 2. found after relief: not as new material, but naming the incident */
+	NO(ST_USAGE, "is relieved from accountability, not new", .action = ACT_POSSESSION,
+	   .account = "111111", IT(b), .sig = {CUST});
+	NO(ST_USAGE, "111111-2026-0001 named in ref is not an incident of account 111111",
+	   .action = ACT_POSSESSION, .account = "111111", .ref = "111111-2026-0001", IT(b),
+	   .sig = {CUST});
+	NO(ST_USAGE, "transaction 111111-2026-0099 named in ref is not in the ledger",
+	   .action = ACT_POSSESSION, .account = "111111", .ref = "111111-2026-0099", IT(b),
+	   .sig = {CUST});
+	NO(ST_USAGE, "item KG-175D serial 3003 is on hand at account 111111, not under incident "
+		     "111111-2026-0004 or relieved under it",
+	   .action = ACT_POSSESSION, .account = "111111", .ref = inc2, IT(c), .sig = {CUST});
+	NO(ST_USAGE, "is relieved from accountability, not under incident 111111-2026-0002",
+	   .action = ACT_POSSESSION, .account = "111111", .ref = inc1, IT(b), .sig = {CUST});
+	OK(.action = ACT_POSSESSION, .account = "111111", .ref = inc2, IT(b), .sig = {CUST},
+	   .text = "found behind the safe");
+	ck_assert_int_eq(status_of("3002"), ITEM_ON_HAND);
+	ck_assert_str_eq(item_of("3002").incident, "");
+	/* destroy as directed: back on hand, destroyed under the incident */
+	OK(.action = ACT_INCIDENT_REPORT, .account = "111111", IT(c), .cat = CAT_CRYPTOGRAPHIC,
+	   .sig = {CUST});
+	const char *inc3 = "111111-2026-0007";
+	OK(.action = ACT_INCIDENT_CLOSE, .account = "111111", .ref = inc3, IT(c),
+	   .cat = CAT_CRYPTOGRAPHIC, .outcome = OUTCOME_DESTROY, .sig = {CUST, AUTH});
+	ck_assert_int_eq(status_of("3003"), ITEM_ON_HAND);
+	/* 9. the authority: superseded only for keying material that is */
+	NO(ST_USAGE, "item KG-175D serial 3003 has no supersession date", .action = ACT_DESTROY,
+	   .account = "111111", IT(c), .authority = "superseded", .sig = {CUST, WIT});
+	OK(.action = ACT_DESTROY, .account = "111111", IT(c), .authority = inc3,
+	   .method = METHOD_DISINTEGRATE, .sig = {CUST, WIT});
+	ck_assert_int_eq(status_of("3003"), ITEM_DESTROYED);
+	entry_item old_key[] = {{KIND_KEY, 1, CLASS_S, true, 1, "9001", "A", "AKAT 99", 20251201,
+				 20260102}};
+	entry_item live_key[] = {{KIND_KEY, 1, CLASS_S, true, 1, "9002", "A", "AKAT 99", 20260101,
+				  20260301}};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(old_key), .sig = {CUST});
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(live_key), .sig = {CUST});
+	NO(ST_USAGE, "item AKAT 99 edition A serial 9002 is superseded on 2026-03-01, not by "
+		     "2026-01-05",
+	   .action = ACT_DESTROY, .account = "111111", IT(live_key), .authority = "superseded",
+	   .sig = {CUST, WIT});
+	OK(.action = ACT_DESTROY, .account = "111111", IT(old_key), .authority = "superseded",
+	   .method = METHOD_BURN, .sig = {CUST, WIT});
+	ck_assert_int_eq(status_of("9001"), ITEM_DESTROYED);
+}
+END_TEST
+
+/* A log begun in format v1 replays as before: a v1 close (no outcome)
+ * relieved, and v2 entries follow v1 ones in one chain. */
+START_TEST(v1_entries)
+{
+	entry_item a[] = {kg("3101")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST},
+	   .v1 = true);
+	OK(.action = ACT_INCIDENT_REPORT, .account = "111111", IT(a), .cat = CAT_PHYSICAL,
+	   .sig = {CUST}, .v1 = true);
+	const char *inc = "111111-2026-0002";
+	ck_assert_int_eq(incident_of(inc).discovered_us, 0);
+	OK(.action = ACT_INCIDENT_CLOSE, .account = "111111", .ref = inc, IT(a),
+	   .cat = CAT_PHYSICAL, .sig = {CUST, AUTH}, .v1 = true);
+	ck_assert_int_eq(status_of("3101"), ITEM_RELIEVED);
+	ck_assert_int_eq(incident_of(inc).outcome, OUTCOME_NONE);
+	OK(.action = ACT_POSSESSION, .account = "111111", .ref = inc, IT(a), .sig = {CUST});
+	ck_assert_int_eq(status_of("3101"), ITEM_ON_HAND);
+	OK(.action = ACT_DESTROY, .account = "111111", IT(a), .sig = {CUST, WIT}, .v1 = true,
+	   .text = "method: shredded");
+	ck_assert_int_eq(status_of("3101"), ITEM_DESTROYED);
+}
+END_TEST
+
 START_TEST(inventory)
 {
 	entry_item a[] = {kg("6001"), kg("6002")}, b[] = {kg("6003")};
@@ -1396,6 +1529,8 @@ int main(void)
 	tcase_add_test(tc, issue_and_return);
 	tcase_add_test(tc, destruction);
 	tcase_add_test(tc, incidents);
+	tcase_add_test(tc, incident_outcomes);
+	tcase_add_test(tc, v1_entries);
 	tcase_add_test(tc, inventory);
 	tcase_add_test(tc, key_registry);
 	tcase_add_test(tc, accounts_and_unsupported);

@@ -53,6 +53,18 @@ static const row rows[] = {
 	    "under an incident (111111-2026-0009) at account 222222"),
 	NO_(ACT_POSSESSION, "", "", true, ITEM_ON_HAND, A, "", "", false, RULE_ITEM_STATE,
 	    "is on hand at account 111111"),
+	/* possession naming an incident (ref): under it, or relieved under it */
+	OK_(ACT_POSSESSION, "", T, true, ITEM_RELIEVED, A, "", T, false),
+	OK_(ACT_POSSESSION, "", T, true, ITEM_INCIDENT, A, "", T, false),
+	NO_(ACT_POSSESSION, "", "", true, ITEM_RELIEVED, A, "", T, false, RULE_ITEM_STATE,
+	    "is relieved from accountability, not new"),
+	NO_(ACT_POSSESSION, "", T, true, ITEM_RELIEVED, A, "", U, false, RULE_ITEM_STATE,
+	    "not under incident 111111-2026-0003 or relieved under it"),
+	NO_(ACT_POSSESSION, "", T, true, ITEM_RELIEVED, B, "", T, false, RULE_ITEM_STATE,
+	    "relieved from accountability"),
+	NO_(ACT_POSSESSION, "", T, NEW, RULE_ITEM_STATE, "is not in the ledger"),
+	NO_(ACT_POSSESSION, "", T, true, ITEM_DESTROYED, A, "", T, false, RULE_ITEM_STATE,
+	    "is destroyed"),
 	/* transfer and issue: on hand here */
 	OK_(ACT_TRANSFER, "", "", true, ITEM_ON_HAND, A, "", "", false),
 	NO_(ACT_TRANSFER, "", "", true, ITEM_ON_HAND, A, "", "", true, RULE_ITEM_FACTS,
@@ -148,6 +160,45 @@ START_TEST(item_table)
 }
 END_TEST
 
+/* rules_check_entry: the entry's own fields (format v2). */
+START_TEST(entry_rules)
+{
+	entry e = {0};
+	errbuf err = {0};
+	snprintf(e.account, sizeof e.account, "%s", A);
+	e.time_us = INT64_C(1767603600000000); /* 2026-01-05T09:00:00Z */
+	e.action = ACT_INCIDENT_REPORT;
+	e.discovered_us = e.time_us;
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_OK);
+	e.discovered_us = e.time_us + 1;
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_DISCOVERY_TIME);
+	e.action = ACT_DESTROY;
+	e.discovered_us = 0;
+	snprintf(e.authority, sizeof e.authority, "DIR-7");
+	entry_item k = {.kind = KIND_KEY, .alc = 1, .cls = CLASS_S, .crypto = true, .qty = 1,
+			.effective = 20251201, .supersedes = 20260105};
+	snprintf(k.title, sizeof k.title, "AKAT 1");
+	snprintf(k.serial, sizeof k.serial, "1");
+	entry_item eq = kg(1);
+	ck_assert_int_eq(entry_add_item(&e, &k), ST_OK);
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_OK); /* a reference: any item */
+	snprintf(e.authority, sizeof e.authority, "superseded");
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_OK); /* superseded that very day */
+	e.items[0].supersedes = 20260106;
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_NOT_SUPERSEDED);
+	ck_assert_str_eq(err.msg, "item AKAT 1 serial 1 is superseded on 2026-01-06, not by "
+				  "2026-01-05: its destruction needs the reference of its authority");
+	e.items[0].supersedes = 20260104;
+	ck_assert_int_eq(entry_add_item(&e, &eq), ST_OK);
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_NOT_SUPERSEDED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "KG-175D serial 0042 has no supersession date"));
+	entry_free(&e);
+}
+END_TEST
+
 START_TEST(distinct)
 {
 	entry e = {0};
@@ -230,6 +281,7 @@ int main(void)
 	TCase *tc = tcase_create("rules");
 	tcase_add_loop_test(tc, item_table, 0, (int)(sizeof rows / sizeof rows[0]));
 	tcase_add_test(tc, distinct);
+	tcase_add_test(tc, entry_rules);
 	tcase_add_test(tc, actions_and_signers);
 	tcase_add_test(tc, status_names);
 	suite_add_tcase(s, tc);

@@ -7,6 +7,8 @@
  *         [--passphrase-fd N] [--after-us US]
  *         --action ACTION [--account N] [--txn TXN | --txn-seq SEQ]
  *         [--peer X] [--holder NAME] [--ref TXN] [--category C]
+ *         [--discovered TIME] [--outcome O] [--method M] [--authority A]
+ *         [--v1]
  *         [--keyline 'ROLE VKEY']... [--item 'kind=.. alc=.. ... title=..']...
  *         [--text TEXT]
  *
@@ -18,7 +20,8 @@
  * an --item value is the item line without "item " in its canonical form
  * (all ten fields, in order); --txn-seq SEQ writes the transaction number
  * ACCOUNT-YEAR-SEQ with the year of the entry's time.  Fields not given are
- * "-", the text empty.
+ * "-", the text empty.  The entry is in format v2, or with --v1 (which
+ * takes no value) in format v1, without the lines discovered .. authority.
  *
  * The text is assembled, parsed by entry_parse (which accepts only the
  * canonical encoding), formatted again by entry_format and compared byte for
@@ -68,7 +71,9 @@ static const char USAGE[] =
 	"usage: forge --last NOTE --out FILE --sign KEYFILE [--sign KEYFILE]...\n"
 	"             [--passphrase-fd N] [--after-us US] --action ACTION [--account N]\n"
 	"             [--txn TXN | --txn-seq SEQ] [--peer X] [--holder NAME] [--ref TXN]\n"
-	"             [--category C] [--keyline 'ROLE VKEY']... [--item ITEM]... [--text TEXT]\n";
+	"             [--category C] [--discovered TIME] [--outcome O] [--method M]\n"
+	"             [--authority A] [--v1] [--keyline 'ROLE VKEY']... [--item ITEM]...\n"
+	"             [--text TEXT]\n";
 
 /* The whole file at path, malloc'd (NUL-terminated), length in *len. */
 static char *slurp(const char *path, size_t *len)
@@ -112,7 +117,9 @@ static unsigned long long number(const char *opt, const char *v)
 int main(int argc, char **argv)
 {
 	const char *last = NULL, *out = NULL, *action = NULL, *account = "-", *txn = NULL,
-		   *peer = "-", *holder = "-", *ref = "-", *category = "-", *text = NULL;
+		   *peer = "-", *holder = "-", *ref = "-", *category = "-", *text = NULL,
+		   *discovered = "-", *outcome = "-", *method = "-", *authority = "-";
+	bool v1 = false;
 	const char *sign[MAX_SIGNERS];
 	size_t nsign = 0, nkeylines = 0, nitems = 0;
 	const char *keylines[ENTRY_MAX_KEYS];
@@ -125,6 +132,10 @@ int main(int argc, char **argv)
 		if (strcmp(a, "--help") == 0) {
 			fputs(USAGE, stdout);
 			return 0;
+		}
+		if (strcmp(a, "--v1") == 0) {
+			v1 = true;
+			continue;
 		}
 		if (i + 1 >= argc) {
 			fprintf(stderr, "forge: %s needs a value\n%s", a, USAGE);
@@ -159,6 +170,14 @@ int main(int argc, char **argv)
 			ref = v;
 		else if (strcmp(a, "--category") == 0)
 			category = v;
+		else if (strcmp(a, "--discovered") == 0)
+			discovered = v;
+		else if (strcmp(a, "--outcome") == 0)
+			outcome = v;
+		else if (strcmp(a, "--method") == 0)
+			method = v;
+		else if (strcmp(a, "--authority") == 0)
+			authority = v;
 		else if (strcmp(a, "--keyline") == 0) {
 			if (nkeylines == ENTRY_MAX_KEYS)
 				die("at most %d --keyline", ENTRY_MAX_KEYS);
@@ -217,8 +236,11 @@ int main(int argc, char **argv)
 	buf t = {0};
 	buf_printf(&t, "%s %s\nindex %" PRIu64 "\nprev %s\ntime %s\naction %s\ntxn %s\n"
 		       "account %s\npeer %s\nholder %s\nref %s\ncategory %s\n",
-		   ENTRY_FORMAT, le.origin, le.index + 1, prev64, tbuf, action, txn, account, peer,
-		   holder, ref, category);
+		   v1 ? ENTRY_FORMAT_V1 : ENTRY_FORMAT, le.origin, le.index + 1, prev64, tbuf, action,
+		   txn, account, peer, holder, ref, category);
+	if (!v1)
+		buf_printf(&t, "discovered %s\noutcome %s\nmethod %s\nauthority %s\n", discovered,
+			   outcome, method, authority);
 	for (size_t i = 0; i < nkeylines; i++)
 		buf_printf(&t, "key %s\n", keylines[i]);
 	for (size_t i = 0; i < nitems; i++)

@@ -219,6 +219,10 @@ static void simple(gen *g, entry_action a, const char *acc, const char *peer, co
 	if (ref)
 		snprintf(e.ref, sizeof e.ref, "%s", ref);
 	add_items(&e, serials, nitems);
+	if (a == ACT_DESTROY) { /* format v2: how, and under what direction */
+		e.method = METHOD_SHRED;
+		snprintf(e.authority, sizeof e.authority, "DIR-1");
+	}
 	int sg[2] = {s1, s2};
 	append(g, &e, sg, s2 < 0 ? 1 : 2);
 }

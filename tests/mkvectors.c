@@ -109,6 +109,16 @@ static note_rec sign_entry(const step *s, uint64_t index, const uint8_t prev[32]
 	if (s->ref)
 		snprintf(e.ref, sizeof e.ref, "%s", s->ref);
 	e.category = s->cat;
+	/* format v2: when the incident was discovered, how it closed, how and
+	 * under what direction material was destroyed */
+	if (s->action == ACT_INCIDENT_REPORT)
+		e.discovered_us = time - HOUR;
+	if (s->action == ACT_INCIDENT_CLOSE)
+		e.outcome = OUTCOME_NO_COMPROMISE;
+	if (s->action == ACT_DESTROY) {
+		e.method = METHOD_BURN;
+		snprintf(e.authority, sizeof e.authority, "DIR-2026-01");
+	}
 	if (s->enrol >= 0) {
 		e.nkeys = 1;
 		e.keys[0].role = s->role;
@@ -183,7 +193,7 @@ static const step history[] = {
 	{ACT_POSSESSION, 5, NULL, -1, -1, 0, koi, N(koi), "found in vault B during shift check",
 	 {CUSTODIAN, -1}, NULL, CAT_NONE},
 	{ACT_TRANSFER, 6, "654321", -1, -1, 0, kg1002, N(kg1002), NULL, {CUSTODIAN, -1}, NULL, CAT_NONE},
-	{ACT_DESTROY, 7, NULL, -1, -1, 0, uskat_a, N(uskat_a), "superseded; burned",
+	{ACT_DESTROY, 7, NULL, -1, -1, 0, uskat_a, N(uskat_a), "early destruction, COMSEC directive 2026-01",
 	 {CUSTODIAN, WITNESS}, NULL, CAT_NONE},
 	{ACT_RETURN, 8, NULL, HOLDER, -1, 0, kg1001, N(kg1001), NULL, {CUSTODIAN, HOLDER},
 	 .ref = "123456-2026-0004"},
@@ -193,7 +203,7 @@ static const step history[] = {
 	{ACT_RECEIPT, 11, "COR", -1, -1, 0, ekey, N(ekey), NULL, {CUSTODIAN, -1}, NULL, CAT_NONE},
 	{ACT_INVENTORY, 12, NULL, -1, -1, 0, inventory, N(inventory),
 	 "semi-annual inventory, all sighted", {CUSTODIAN, WITNESS}, NULL, CAT_NONE},
-	{ACT_DESTROY, 13, NULL, -1, -1, 0, akat, N(akat), "superseded TOP SECRET key",
+	{ACT_DESTROY, 13, NULL, -1, -1, 0, akat, N(akat), "TOP SECRET key, early destruction",
 	 {CUSTODIAN, WITNESS}, NULL, CAT_NONE},
 	{ACT_INCIDENT_UPDATE, 14, NULL, -1, -1, 0, koi, N(koi), "amplifying report sent",
 	 {CUSTODIAN, -1}, .ref = "123456-2026-0009", .cat = CAT_PHYSICAL},

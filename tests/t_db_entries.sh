@@ -46,10 +46,11 @@ refused_sql alice 'not a signed note' "INSERT INTO custos.log_entry (idx, leaf, 
 refused_sql alice 'entry [0-9]+: the row has no note' "INSERT INTO custos.log_entry (idx) SELECT size FROM custos.log_head"
 forge unenrolled --sign "$W/mallory.key" --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
 refused_sql postgres 'receipt\): no signature from a trusted key' "$(insert_sql "$W/unenrolled.note")"
-forge onesig --sign "$W/alice.key" --action destroy --account 123456 --txn-seq "$SEQ" --item "$KG1"
+forge onesig --sign "$W/alice.key" --action destroy --account 123456 --txn-seq "$SEQ" --item "$KG1" \
+	--method burn --authority DIR-1
 refused_sql alice 'destroy\): signed by 1 distinct trusted key, 2 needed' "$(insert_sql "$W/onesig.note")"
 sed 's/^index \([0-9]*\)$/index 0\1/' "$W/onesig.note" >"$W/noncanon.note"
-refused_sql alice 'not a canonical custos-entry/v1 entry' "$(insert_sql "$W/noncanon.note")"
+refused_sql alice 'not a canonical custos entry' "$(insert_sql "$W/noncanon.note")"
 forge other --sign "$W/alice.key" --action receipt --account 654321 --txn-seq 2 --peer COR --item "$NEWITEM"
 refused_sql alice 'alice may not sign a receipt entry of account 654321' "$(insert_sql "$W/other.note")"
 forge squat --sign "$W/alice.key" --action receipt --account 123456 --txn-seq $((SEQ + 5)) --peer COR --item "$NEWITEM"
@@ -116,6 +117,20 @@ ARGS=(--action transfer --account 123456 --txn-seq "$SEQ" --peer COR --item "$KG
 custody_refused twice 'listed twice' item_twice
 ARGS=(--action accept --account 123456 --txn-seq "$SEQ" --peer COR --ref "123456-2026-0999" --item "$KG1")
 custody_refused no_such_ref 'transaction 123456-2026-0999 named in ref is not in the ledger' none
+# Format v2's rules (doctrine 9, 10): "superseded" only for keying material
+# that is; an incident not discovered after its report.
+ARGS=(--sign "$W/wendy.key" --action destroy --account 123456 --txn-seq "$SEQ" --item "$KG1"
+      --method burn --authority superseded)
+custody_refused not_superseded 'item KG-175D serial KG1 has no supersession date' not_superseded
+ARGS=(--action incident-report --account 123456 --txn-seq "$SEQ" --category physical --item "$KG1"
+      --discovered 2099-01-01T00:00:00.000000Z)
+custody_refused discovered_later 'but discovered at 2099-01-01T00:00:00.000000Z, later' discovery_time
+# An entry in format v1 is verifiable where it is stored, but none is
+# appended any more: its v2 fields (method, authority, discovery, outcome)
+# cannot be left out.
+timed v1entry --sign "$W/alice.key" --v1 --action possession --account 123456 --txn-seq "$SEQ" --item "$NEWITEM"
+wait_sql="SELECT pg_sleep_until('$(field time)'::timestamptz + interval '1 ms')"
+refused_sql alice 'entries are appended in format custos-entry/v2' "BEGIN; $wait_sql; $(insert_sql "$W/v1entry.note") COMMIT;"
 [ "$(q "SELECT status FROM custos.item WHERE serial = 'KG1'")" = on_hand ] || { echo "FAIL: KG1 changed"; fails=$((fails + 1)); }
 
 # The log lock: held by an idle session, another action waits a bounded

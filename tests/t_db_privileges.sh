@@ -120,8 +120,9 @@ ok as bob receive --from COR --item 'kind=equipment alc=1 class=C serial=B1 titl
 	--item 'kind=equipment alc=1 class=C serial=B2 title=KG-175D' || exit 1
 ok as alice transfer --to 654321 --serial A2 || exit 1          # in transit to bob
 ok asw alice carol issue --holder carol --serial A3 || exit 1   # on hand receipt to carol
-ok as alice incident report --category physical --serial A4 --text "probe" || exit 1
-ok as bob incident report --category packaging --text "bob's" || exit 1
+DISC=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%MZ)
+ok as alice incident report --category physical --discovered "$DISC" --serial A4 --text "probe" || exit 1
+ok as bob incident report --category packaging --discovered "$DISC" --text "bob's" || exit 1
 ok asw adm alice key revoke frank --role alternate --account 123456 || exit 1
 LOGVK=$(printf '%s\n' "$PASS" | "$MKKEY" custos.test/ledger "$W/log.key") || exit 1
 ok asq adm log key set "$LOGVK" || exit 1

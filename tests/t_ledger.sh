@@ -98,35 +98,73 @@ ok asw alice carol return "$I" --holder carol --serial KG3
 expect_err 1 'KG3 is on hand at account 123456, not issued to carol under hand receipt' asw alice carol return "$I" --holder carol --serial KG3
 
 # --- destruction (two-person) ---------------------------------------------------
-expect_err 1 'second person' as alice destroy --serial 0001
-expect_err 1 'different person' asw alice alice destroy --serial 0001
-expect_err 1 'not an enrolled' asw alice mallory destroy --serial 0001
-expect_err 1 'dave may not witness on account 123456: a witness holds the witness, alternate or custodian role there' asw alice dave destroy --serial 0001
+# AKAT 1234 serial 0001 was superseded on 2026-02-01: its destruction needs
+# no --authority, and records "superseded"
+expect_err 1 'second person' as alice destroy --serial 0001 --method burn
+expect_err 1 'different person' asw alice alice destroy --serial 0001 --method burn
+expect_err 1 'not an enrolled' asw alice mallory destroy --serial 0001 --method burn
+expect_err 1 'dave may not witness on account 123456: a witness holds the witness, alternate or custodian role there' asw alice dave destroy --serial 0001 --method burn
 # a witness holds a witnessing role on the account: not a holder, not
 # another account's custodian
-expect_err 1 'carol may not witness on account 123456' asw alice carol destroy --serial 0001
-expect_err 1 'bob may not witness on account 123456' asw alice bob destroy --serial 0001
-ok asw alice wendy destroy --serial 0001 --text "burned, witness W. Wendy"
-expect_err 1 'no open item with serial 0001' asw alice wendy destroy --serial 0001
-expect_err 1 'destroyed' asw alice wendy destroy --item 'edition=A serial=0001 title=AKAT 1234'
+expect_err 1 'carol may not witness on account 123456' asw alice carol destroy --serial 0001 --method burn
+expect_err 1 'bob may not witness on account 123456' asw alice bob destroy --serial 0001 --method burn
+# the method is named, from the list
+expect_err 2 'give the destruction method' asw alice wendy destroy --serial 0001
+expect_err 2 '--method is burn, shred, pulverize, disintegrate, degauss or zeroize, not' asw alice wendy destroy --serial 0001 --method eaten
+expect_err 2 'authority reference is at most 32' asw alice wendy destroy --serial 0001 --method burn --authority "$(printf 'D%.0s' {1..40})"
+ok asw alice wendy destroy --serial 0001 --method burn --text "witness W. Wendy"
+q "SELECT convert_from(note, 'UTF8') FROM custos.log_entry WHERE action = 'destroy'" | grep -q '^authority superseded$' ||
+	{ echo "FAIL: a superseded key's destruction should record authority superseded"; fails=$((fails+1)); }
+q "SELECT convert_from(note, 'UTF8') FROM custos.log_entry WHERE action = 'destroy'" | grep -q '^method burn$' ||
+	{ echo "FAIL: the destruction should record its method"; fails=$((fails+1)); }
+expect_err 1 'no open item with serial 0001' asw alice wendy destroy --serial 0001 --method burn
+expect_err 1 'destroyed' asw alice wendy destroy --item 'edition=A serial=0001 title=AKAT 1234' --method burn
+# equipment is not superseded: its destruction names the direction
+expect_err 2 'hint: name the authority that directs the destruction with --authority REF' asw alice wendy destroy --serial C2 --method shred
+expect_err 1 'has no supersession date' asw alice wendy destroy --serial C2 --method shred --authority superseded
+ok asw alice wendy destroy --serial C2 --method shred --authority DIR-2026-17
+q "SELECT convert_from(note, 'UTF8') FROM custos.log_entry WHERE action = 'destroy' ORDER BY idx DESC LIMIT 1" | grep -q '^authority DIR-2026-17$' ||
+	{ echo "FAIL: the destruction should record authority DIR-2026-17"; fails=$((fails+1)); }
 
 # --- incident ---------------------------------------------------------------------
-expect_err 2 'category' as alice incident report --serial KG3 --text "missing at muster"
-ok as alice incident report --category physical --serial KG3 --text "missing at muster"
+# the report says when the incident was discovered; its deadline runs from then
+DISC=$(date -u -d '-2 hours' +%Y-%m-%dT%H:%MZ)
+expect_err 2 'category' as alice incident report --serial KG3 --discovered "$DISC" --text "missing at muster"
+expect_err 2 'give when the incident was discovered' as alice incident report --category physical --serial KG3 --text "missing at muster"
+expect_err 2 '--discovered is a UTC time' as alice incident report --category physical --serial KG3 --discovered "yesterday" --text "missing at muster"
+expect_err 1 'but discovered at .*, later' as alice incident report --category physical --serial KG3 --discovered "$(date -u -d '+2 hours' +%Y-%m-%dT%H:%MZ)" --text "missing at muster"
+ok as alice incident report --category physical --serial KG3 --discovered "$DISC" --text "missing at muster"
 N=$(q "SELECT txn FROM custos.incident")
 [ "$(q "SELECT status FROM custos.item WHERE serial = 'KG3'")" = incident ] ||
 	{ echo "FAIL: KG3 should be under incident"; fails=$((fails+1)); }
+[ "$(q "SELECT to_char(discovered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI\"Z\"') FROM custos.incident WHERE txn = '$N'")" = "$DISC" ] ||
+	{ echo "FAIL: the incident should be discovered at $DISC"; fails=$((fails+1)); }
 ok as alice incident update "$N" --text "reported to the departmental COMSEC authority"
-expect_err 1 'not one' asw alice wendy incident close "$N"
-ok asw alice erin incident close "$N"
-[ "$(q "SELECT status FROM custos.item WHERE serial = 'KG3'")" = relieved ] ||
-	{ echo "FAIL: KG3 should be relieved"; fails=$((fails+1)); }
+expect_err 2 'give the authority.s decision' asw alice erin incident close "$N"
+expect_err 2 '--outcome is no-compromise, compromised, lost or destroy, not' asw alice erin incident close "$N" --outcome gone
+expect_err 1 'not one' asw alice wendy incident close "$N" --outcome lost
+ok asw alice erin incident close "$N" --outcome lost
+[ "$(q "SELECT status || ' ' || incident FROM custos.item WHERE serial = 'KG3'")" = "relieved $N" ] ||
+	{ echo "FAIL: KG3 should be relieved under $N"; fails=$((fails+1)); }
+[ "$(q "SELECT outcome FROM custos.incident WHERE txn = '$N'")" = lost ] ||
+	{ echo "FAIL: incident $N should be closed as lost"; fails=$((fails+1)); }
+# found after relief: back on hand by a possession report naming the incident
+expect_err 1 'is relieved from accountability, not new' as alice possession --item 'kind=equipment alc=1 class=C serial=KG3 title=KG-175D'
+ok as alice possession --item 'kind=equipment alc=1 class=C serial=KG3 title=KG-175D' --incident "$N" --text "found in the ops room"
+[ "$(q "SELECT status || ' ' || coalesce(incident, '-') FROM custos.item WHERE serial = 'KG3'")" = "on_hand -" ] ||
+	{ echo "FAIL: KG3 should be on hand again"; fails=$((fails+1)); }
+# no compromise: back on hand, nothing written off
+ok as alice incident report --category physical --serial KG3 --discovered "$DISC" --text "container unlocked"
+N2=$(q "SELECT txn FROM custos.incident WHERE txn <> '$N'")
+ok asw alice erin incident close "$N2" --outcome no-compromise
+[ "$(q "SELECT status FROM custos.item WHERE serial = 'KG3'")" = on_hand ] ||
+	{ echo "FAIL: KG3 should be on hand after no compromise"; fails=$((fails+1)); }
 
 # --- possession and inventory --------------------------------------------------------
 ok as alice possession --item 'kind=equipment alc=1 class=C serial=KG9 title=KG-175D' --text "found in safe 3"
 ok asw alice wendy inventory --serial KG9 --serial 9001
 # an incident on TOP SECRET keying material is reported at once, alone
-ok as alice incident report --category cryptographic --serial 9001 --text "seal broken on the canister"
+ok as alice incident report --category cryptographic --serial 9001 --discovered "$DISC" --text "seal broken on the canister"
 [ "$(q "SELECT status FROM custos.item WHERE serial = '9001'")" = incident ] ||
 	{ echo "FAIL: 9001 should be under an incident"; fails=$((fails+1)); }
 
@@ -185,7 +223,7 @@ ok asw alice wendy return "$HR" --holder hank --serial HK1 --text "recovered: ha
 	{ echo "FAIL: HK1 should be on hand after its recovery"; fails=$((fails+1)); }
 ok asw adm alice key revoke hank --role holder --account 123456
 ok asw adm alice key revoke wendy --role witness --account 123456
-expect_err 1 'not an enrolled' asw alice wendy destroy --serial KG9
+expect_err 1 'not an enrolled' asw alice wendy destroy --serial KG9 --method burn --authority DIR-1
 
 # --- the log verifies, from the database and offline ------------------------------------------
 expect_out '^valid: [0-9]+ entries' asq dave log verify

@@ -117,7 +117,7 @@ ok lk alice receive --from COR --item 'kind=equipment alc=1 class=C serial=E1 ti
 [ "$(ncp)" = 1 ] || { echo "FAIL: a one-person entry made a checkpoint"; fails=$((fails + 1)); }
 # A two-person destruction makes one at once.
 expect_out "checkpoint of $((n + 2)) entries signed and stored" \
-	lkw alice wendy destroy --serial E1
+	lkw alice wendy destroy --serial E1 --method burn --authority DIR-1
 [ "$(ncp)" = 2 ] || { echo "FAIL: no checkpoint after a destruction"; fails=$((fails + 1)); }
 # Every N entries: N = 3 here.
 q "UPDATE custos.policy SET value = 3 WHERE name = 'checkpoint_interval_entries'" >/dev/null
@@ -127,7 +127,7 @@ ok lk alice receive --from COR --item 'kind=equipment alc=1 class=C serial=E3 ti
 expect_out "checkpoint of $((n + 5)) entries signed and stored" \
 	lk alice receive --from COR --item 'kind=equipment alc=1 class=C serial=E4 title=KG-175D'
 # Without the log key: the entry is made and the alarm names the due checkpoint.
-ok asw alice wendy destroy --serial E2
+ok asw alice wendy destroy --serial E2 --method burn --authority DIR-1
 expect_out "checkpoint +since index $((n + 5)), two-person action at $((n + 5))" asq adm alarms
 ok as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=E5 title=KG-175D'
 q "UPDATE custos.policy SET value = 256 WHERE name = 'checkpoint_interval_entries'" >/dev/null

@@ -45,7 +45,7 @@ ok asw adm frank person add frank --role alternate --account $ACC --pubkey "$(ca
 for s in E1 E2 E3; do
 	ok as alice receive --from COR --item "kind=equipment alc=1 class=C serial=$s title=KG-175D" || exit 1
 done
-ok asw alice wendy destroy --serial E1 || exit 1
+ok asw alice wendy destroy --serial E1 --method burn --authority DIR-1 || exit 1
 # frank signs while he may: his revocation is what the forgery must break.
 ok as frank receive --from COR --item 'kind=equipment alc=1 class=C serial=F1 title=KG-175D' || exit 1
 ok asw adm alice key revoke frank --role alternate --account $ACC || exit 1
@@ -157,7 +157,7 @@ if forge_case ctl_receipt --sign "$W/alice.key" --action receipt --account $ACC 
 	--peer COR --item "$NEWITEM"; then
 	passes ctl_receipt
 fi
-if forge_case ctl_destroy --sign "$W/alice.key" --sign "$W/wendy.key" --action destroy \
+if forge_case ctl_destroy --sign "$W/alice.key" --sign "$W/wendy.key" --action destroy --method burn --authority DIR-1 \
 	--account $ACC --txn-seq @SEQ@ --item "$E2ITEM"; then
 	passes ctl_destroy
 fi
@@ -178,7 +178,7 @@ if forge_case revoked --sign "$W/frank.key" --action receipt --account $ACC --tx
 fi
 
 # A destruction (two-person) with the custodian's signature alone.
-if forge_case onesig --sign "$W/alice.key" --action destroy --account $ACC --txn-seq @SEQ@ \
+if forge_case onesig --sign "$W/alice.key" --action destroy --method burn --authority DIR-1 --account $ACC --txn-seq @SEQ@ \
 	--item "$E2ITEM"; then
 	caught onesig 'destroy entry: signed by 1 distinct trusted key, 2 needed' \
 		'destroy entry: signatures: signed by 1 distinct trusted key, 2 needed'
@@ -186,20 +186,20 @@ fi
 
 # ---- more ways to fall one signature short -----------------------------------------
 # The custodian's key twice: two signature lines, one distinct key.
-if forge_case twice --sign "$W/alice.key" --sign "$W/alice.key" --action destroy --account $ACC \
+if forge_case twice --sign "$W/alice.key" --sign "$W/alice.key" --action destroy --method burn --authority DIR-1 --account $ACC \
 	--txn-seq @SEQ@ --item "$E2ITEM"; then
 	caught twice 'destroy entry: signed by 1 distinct trusted key, 2 needed' \
 		'destroy entry: signatures: signed by 1 distinct trusted key, 2 needed'
 fi
 # The revoked key as the witness.
-if forge_case revwit --sign "$W/alice.key" --sign "$W/frank.key" --action destroy --account $ACC \
+if forge_case revwit --sign "$W/alice.key" --sign "$W/frank.key" --action destroy --method burn --authority DIR-1 --account $ACC \
 	--txn-seq @SEQ@ --item "$E2ITEM"; then
 	caught revwit "destroy entry: signed by 1 distinct trusted key, 2 needed \\(key frank was revoked at entry $revoked_at\\)" \
 		"destroy entry: signatures: signed by 1 distinct trusted key, 2 needed \\(key frank was revoked at entry $revoked_at\\)"
 fi
 # An impostor witness: another key under the witness's name.
 ok "$C" key new --name wendy --out "$W/fake-wendy.key" --passphrase-fd 3 3<<<"$PASS"
-if forge_case impostor --sign "$W/alice.key" --sign "$W/fake-wendy.key" --action destroy \
+if forge_case impostor --sign "$W/alice.key" --sign "$W/fake-wendy.key" --action destroy --method burn --authority DIR-1 \
 	--account $ACC --txn-seq @SEQ@ --item "$E2ITEM"; then
 	caught impostor 'destroy entry: signed by 1 distinct trusted key, 2 needed \(key wendy has another key ID' \
 		'destroy entry: signatures: signed by 1 distinct trusted key, 2 needed \(key wendy has another key ID'

@@ -19,7 +19,7 @@ ok as alice receive --account 123456 --from COR \
 	--item "serial=E3 class=C title=KIV-7M"
 ok asw alice carol issue --account 123456 --holder carol --serial E1
 ok as alice transfer --account 123456 --to 654321 --serial E2
-ok as alice incident report --account 123456 --category physical --serial E3 --text "seal broken"
+ok as alice incident report --account 123456 --category physical --serial E3 --discovered "$(date -u -d "-30 hours" +%Y-%m-%dT%H:%MZ)" --text "seal broken"
 txn() { q "SELECT txn FROM custos.log_entry WHERE action = '$1'"; }
 issue=$(txn issue) transfer=$(txn transfer) incident=$(txn incident-report)
 

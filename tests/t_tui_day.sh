@@ -132,9 +132,13 @@ tui_find K7
 tui_keys d
 wait_for "Destroy, account 123456"
 assert_screen "AKAT 1234  edition 7  serial K7"
-tui_type "burned"
+tui_type "burn"
+tui_keys Tab
+tui_type "DIR-2026-09"   # K7 is superseded only on 2026-12-31: the direction's reference
 tui_keys F2
 wait_for "This exact entry will be signed"
+assert_screen "method burn"
+assert_screen "authority DIR-2026-09"
 tui_keys y
 wait_for "Witness: choose the key file"
 assert_screen "$W/wendy.key"   # the witness of the account whose key is beside alice's
@@ -176,10 +180,18 @@ wait_line "Category" "cryptographic, personnel, physical or packaging"
 tui_keys C-u
 tui_type physical
 tui_keys Tab
+step "when it was discovered: required, not in the future"
+tui_type "$(date -u -d '+1 day' +%Y-%m-%dT%H:%MZ)"
+wait_line "Discovered" "that is in the future"
+tui_keys C-u
+disc=$(date -u -d '-5 hours' +%Y-%m-%dT%H:%MZ)
+tui_type "$disc"
+tui_keys Tab
 tui_type "safe found open at 07:00"
 tui_keys F2
 wait_for "This exact entry will be signed"
 assert_screen "category physical"
+assert_screen "discovered ${disc%Z}:00.000000Z"
 assert_screen "text safe found open at 07:00"
 tui_keys y
 wait_for "Incident report signed: entry"
@@ -193,8 +205,12 @@ tui_keys c
 wait_for "Close an incident, account 123456"
 wait_line "Incident" "$inc"
 tui_keys F2
+wait_line "Outcome" "the outcome is no-compromise, compromised, lost or destroy"
+tui_type "lost"   # the refused field has the focus
+tui_keys F2
 wait_for "This exact entry will be signed"
 assert_screen "action incident-close"
+assert_screen "outcome lost"
 assert_screen "ref $inc"
 assert_screen "and an authority"
 tui_keys y

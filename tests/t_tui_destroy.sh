@@ -21,16 +21,29 @@ wait_for "Destroy, account 123456"
 assert_screen "Items (2):"
 assert_screen "serial D1"
 assert_screen "serial D2"
-step "the method is required"
+step "the method is required, one of the list"
 tui_keys F2
-wait_line "Method" "say how it was destroyed"
+wait_line "Method" "the method is burn, shred"
 tui_type "cross-cut shredder"
+wait_line "Method" "the method is burn, shred"
+tui_keys C-u
+tui_type "shred"
+step "equipment is not superseded: the authority is named"
+tui_keys Tab
+tui_keys F2
+wait_for "has no supersession date"
+tui_type "DIR 17"
+wait_line "Authority" "a reference is 1 to 32 letters"
+tui_keys C-u
+tui_type "DIR-2026-17"
 tui_keys Tab
 tui_type "annual clean-up"
 tui_keys F2
 wait_for "This exact entry will be signed"
 assert_screen "action destroy"
-assert_screen "text method: cross-cut shredder; annual clean-up"
+assert_screen "method shred"
+assert_screen "authority DIR-2026-17"
+assert_screen "text annual clean-up"
 assert_screen "and a witness of the account (its witness, alternate or custodian)"
 tui_keys y
 step "the witness chooses a key: it starts at the account's witness's, beside alice's"

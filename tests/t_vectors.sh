@@ -31,6 +31,13 @@ done
 "$verify" --keys "$V/good.keys" "$V/good.log" | grep -q '^tests/vectors/good.log: valid$' ||
 	fail "text report does not say valid"
 
+# 2b. A log in format v1, as custos wrote it before v2, stays valid.
+out=$("$verify" --keys "$V/v1/good.keys" --json "$V/v1/good.log") ||
+	fail "the v1 good.log is rejected: $out"
+grep -q '"valid":true,"entries":23,' <<<"$out" || fail "v1 good.log: unexpected: $out"
+head -1 "$V/v1/good.log" | grep -q 'custos-entry/v1 ' || fail "v1/good.log is not in format v1"
+grep -q 'custos-entry/v2 ' "$V/good.log" || fail "good.log is not in format v2"
+
 # 3. Each tampered log: exit 1, the expected index and reason.
 n=0
 for log in "$V"/tampered/*.log; do

@@ -146,7 +146,7 @@ expect() { # KIND:INDEX INDEX WORDS
 	grep -q "\"failure\":{\"kind\":\"entry\",\"index\":$2," <<<"$out" || fail "$1 json: $out"
 	ok
 }
-expect flip:150 150 'not a valid'
+expect flip:150 150 'does not verify'
 expect delete:150 150 'index field says 151 but the entry is at position 150'
 expect insert:150 151 'index field says 150 but the entry is at position 151'
 expect swap:150 150 'index field says 151 but the entry is at position 150'

@@ -16,7 +16,7 @@ if [ "${1:-}" = bundle ]; then
 	ok asq adm log key set "$LOGVK"
 	ok asw alice wendy receive --from COR --item 'kind=key alc=1 class=TS crypto=yes serial=T1 edition=A title=AKAT 1234'
 	for i in $(seq 1 6); do ok as alice receive --from COR --item "kind=equipment alc=1 class=C serial=E$i title=KG-175D"; done
-	ok asw alice wendy destroy --serial E3
+	ok asw alice wendy destroy --serial E3 --method burn --authority DIR-1
 	ok env PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS"
 	ok asq dave log export --out "$W/b"
 	# The bundle's own VERIFY.md is docs/bundle-VERIFY.md, with the same recipe.

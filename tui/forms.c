@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "form.h"
 #include "validate.h"
 
 #define REMARKS_MAX 1000
-#define METHOD_MAX 100
 
 /* ---- validators with the form's signature ------------------------------------ */
 
@@ -36,11 +36,13 @@ static status c_what(const char *v, errbuf *e)
 {
 	return validate_text(v, strlen(v), REMARKS_MAX, true, e);
 }
-static status c_method(const char *v, errbuf *e)
+static status c_method(const char *v, errbuf *e) { return validate_method(v, NULL, e); }
+static status c_outcome(const char *v, errbuf *e) { return validate_outcome(v, NULL, e); }
+static status c_authority(const char *v, errbuf *e) { return validate_authority(v, e); }
+static status c_incident(const char *v, errbuf *e) { return v[0] ? validate_txn(v, e) : ST_OK; }
+static status c_discovered(const char *v, errbuf *e)
 {
-	if (v[0] == '\0')
-		return err_set(e, ST_USAGE, "say how it was destroyed (e.g. shredded, burned)");
-	return validate_text(v, strlen(v), METHOD_MAX, true, e);
+	return validate_discovered(v, (int64_t)time(NULL) * 1000000, NULL, e);
 }
 
 /* ---- shared pieces -------------------------------------------------------------- */
@@ -221,6 +223,7 @@ static status b_receive(form *f, tui_app *app, ledger_request *q, errbuf *err)
 static status b_possession(form *f, tui_app *app, ledger_request *q, errbuf *err)
 {
 	(void)app;
+	copy_to(q->ref, sizeof q->ref, value(f, "Lost under incident"));
 	status st = build_rows(f, q, err);
 	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
 }
@@ -260,12 +263,15 @@ static status b_return(form *f, tui_app *app, ledger_request *q, errbuf *err)
 static status b_destroy(form *f, tui_app *app, ledger_request *q, errbuf *err)
 {
 	(void)app;
-	status st = use_selection(f, q, err);
-	if (st != ST_OK)
+	status st = validate_method(value(f, "Method"), &q->method, err);
+	if (st != ST_OK) {
+		f->bad_field = field(f, "Method");
 		return st;
-	char method[METHOD_MAX + 16];
-	snprintf(method, sizeof method, "method: %s", value(f, "Method"));
-	return set_text(f, q, method, value(f, "Remarks"), err);
+	}
+	copy_to(q->authority, sizeof q->authority, value(f, "Authority"));
+	if ((st = use_selection(f, q, err)) != ST_OK)
+		return st;
+	return set_text(f, q, value(f, "Remarks"), "", err);
 }
 
 static status b_inventory(form *f, tui_app *app, ledger_request *q, errbuf *err)
@@ -285,6 +291,11 @@ static status b_incident(form *f, tui_app *app, ledger_request *q, errbuf *err)
 		return st;
 	}
 	q->category = c;
+	st = validate_discovered(value(f, "Discovered (UTC)"), 0, &q->discovered_us, err);
+	if (st != ST_OK) {
+		f->bad_field = field(f, "Discovered (UTC)");
+		return st;
+	}
 	if ((st = use_selection(f, q, err)) != ST_OK)
 		return st;
 	return set_text(f, q, value(f, "What happened"), "", err);
@@ -294,6 +305,11 @@ static status b_close(form *f, tui_app *app, ledger_request *q, errbuf *err)
 {
 	(void)app;
 	copy_to(q->ref, sizeof q->ref, value(f, "Incident"));
+	status st = validate_outcome(value(f, "Outcome"), &q->outcome, err);
+	if (st != ST_OK) {
+		f->bad_field = field(f, "Outcome");
+		return st;
+	}
 	return set_text(f, q, value(f, "Remarks"), "", err);
 }
 
@@ -358,7 +374,9 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		f->focus = 0;
 		break;
 	case A_POSSESSION:
-		form_intro(f, "Material found, or not yet on record, comes on the account.");
+		form_intro(f, "Material found, or not yet on record, comes on the account; "
+			      "material lost under an incident names it.");
+		(void)form_add(f, "Lost under incident", "", ENTRY_TXN_MAX, c_incident, 0);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		add_item_row(f);
 		f->focus = 0;
@@ -386,8 +404,11 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		break;
 	case A_DESTROY:
 		intro_items(f);
-		form_intro(f, "Destruction is final and needs a witness.");
-		(void)form_add(f, "Method", "", METHOD_MAX, c_method, 0);
+		form_intro(f, "Destruction is final and needs a witness.  Method: burn, shred, "
+			      "pulverize, disintegrate, degauss or zeroize.  Authority: empty for "
+			      "superseded key, else the direction's reference.");
+		(void)form_add(f, "Method", "", 16, c_method, 0);
+		(void)form_add(f, "Authority", "", ENTRY_AUTHORITY_MAX, c_authority, 0);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		break;
 	case A_INVENTORY:
@@ -400,13 +421,18 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		if (f->nsel > 0)
 			intro_items(f);
 		(void)form_add(f, "Category", "", 16, c_category, 0);
+		(void)form_add(f, "Discovered (UTC)", "", ENTRY_TIME_LEN, c_discovered, 0);
 		(void)form_add(f, "What happened", "", REMARKS_MAX, c_what, 0);
-		form_intro(f, "Category: cryptographic, personnel, physical or packaging.");
+		form_intro(f, "Category: cryptographic, personnel, physical or packaging.  "
+			      "Discovered: when it was found out, UTC (2026-12-05T09:30Z); the "
+			      "deadline runs from it.");
 		break;
 	case A_INCIDENT_CLOSE:
-		form_intro(f, "Relief from accountability: the items still under the incident are "
-			      "written off; an authority co-signs.");
+		form_intro(f, "The authority's decision, co-signed by the authority: no-compromise "
+			      "(back on hand), compromised or lost (written off), destroy (back on "
+			      "hand, to be destroyed).");
 		(void)form_add(f, "Incident", sel ? sel->txn : "", ENTRY_TXN_MAX, c_txn, 0);
+		(void)form_add(f, "Outcome", "", 16, c_outcome, 0);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		break;
 	default:

@@ -303,6 +303,50 @@ status validate_category(const char *s, entry_category *out, errbuf *err)
 		       "the category is cryptographic, personnel, physical or packaging");
 }
 
+status validate_outcome(const char *s, entry_outcome *out, errbuf *err)
+{
+	int o = entry_outcome_from_name(s, strlen(s));
+	if (o < 0)
+		return err_set(err, s[0] ? ST_FORMAT : ST_USAGE, "the outcome is no-compromise, "
+			       "compromised, lost or destroy");
+	if (out != NULL)
+		*out = (entry_outcome)o;
+	return ST_OK;
+}
+
+status validate_method(const char *s, entry_method *out, errbuf *err)
+{
+	int m = entry_method_from_name(s, strlen(s));
+	if (m < 0)
+		return err_set(err, s[0] ? ST_FORMAT : ST_USAGE, "the method is burn, shred, "
+			       "pulverize, disintegrate, degauss or zeroize");
+	if (out != NULL)
+		*out = (entry_method)m;
+	return ST_OK;
+}
+
+status validate_authority(const char *s, errbuf *err)
+{
+	if (s[0] != '\0' && !entry_authority_valid(s, strlen(s)))
+		return err_set(err, ST_FORMAT, "a reference is 1 to %d letters, digits, '.', '/' "
+			       "or '-'", ENTRY_AUTHORITY_MAX);
+	return ST_OK;
+}
+
+status validate_discovered(const char *s, int64_t now_us, int64_t *out, errbuf *err)
+{
+	int64_t us;
+	if (s[0] == '\0')
+		return err_set(err, ST_USAGE, "say when it was discovered, UTC: YYYY-MM-DDTHH:MMZ");
+	if (entry_time_parse_input(s, &us) != ST_OK)
+		return err_set(err, ST_FORMAT, "a time is UTC: YYYY-MM-DDTHH:MMZ");
+	if (now_us > 0 && us > now_us)
+		return err_set(err, ST_FORMAT, "that is in the future");
+	if (out != NULL)
+		*out = us;
+	return ST_OK;
+}
+
 status validate_text(const char *s, size_t len, size_t max, bool required, errbuf *err)
 {
 	if (max > ENTRY_TEXT_MAX)

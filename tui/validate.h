@@ -76,6 +76,14 @@ status validate_person(const char *s, errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* An incident category: cryptographic, personnel, physical, packaging. */
 status validate_category(const char *s, entry_category *out, errbuf *err) CUSTOS_WARN_UNUSED;
+/* Format v2's fields: an incident's outcome and a destruction's method by
+ * name; an authority reference ("" allowed: superseded key); when an
+ * incident was discovered (entry_time_parse_input, not after now_us). */
+status validate_outcome(const char *s, entry_outcome *out, errbuf *err) CUSTOS_WARN_UNUSED;
+status validate_method(const char *s, entry_method *out, errbuf *err) CUSTOS_WARN_UNUSED;
+status validate_authority(const char *s, errbuf *err) CUSTOS_WARN_UNUSED;
+status validate_discovered(const char *s, int64_t now_us, int64_t *out,
+			   errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* Free text of len bytes: at most `max` bytes (and never more than
  * ENTRY_TEXT_MAX), valid UTF-8, and, because a form's field is one line,

@@ -369,7 +369,7 @@ static const char *const custody_sql[NQ] = {
 	"SELECT title, edition, serial, kind, alc, class, crypto, qty, "
 	"coalesce(to_char(effective, 'YYYYMMDD'), '0'), coalesce(to_char(supersedes, 'YYYYMMDD'), '0'), "
 	"account, status, CASE WHEN status IN ('issued', 'in_transit') THEN last_txn "
-	"WHEN status = 'incident' THEN incident ELSE '' END, last_txn "
+	"WHEN status IN ('incident', 'relieved') THEN coalesce(incident, '') ELSE '' END, last_txn "
 	"FROM custos.item WHERE (title, edition, serial) IN "
 	"(SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))",
 	"SELECT t.number, t.action, t.idx, t.account, coalesce(t.peer, ''), "
@@ -403,14 +403,15 @@ static const char *const custody_sql[NQ] = {
 	"VALUES ($1, $2, $3::integer, $4::integer, $5, $6::bigint, $7::timestamptz, nullif($8, ''), "
 	"nullif($9, ''), nullif($10, ''), $11::boolean)",
 	"UPDATE custos.txn SET open = $2::boolean WHERE number = $1 AND open <> $2::boolean",
-	"INSERT INTO custos.incident (txn, account, category, reported_at) "
-	"VALUES ($1, $2, $3, $4::timestamptz)",
+	"INSERT INTO custos.incident (txn, account, category, reported_at, discovered_at) "
+	"VALUES ($1, $2, $3, $4::timestamptz, $5::timestamptz)",
 	"UPDATE custos.incident SET updates = $2::integer, "
 	"last_update = CASE WHEN $3 = '' THEN last_update ELSE $3::timestamptz END, "
-	"closed_idx = nullif($4, '')::bigint, closed_at = nullif($5, '')::timestamptz WHERE txn = $1",
+	"closed_idx = nullif($4, '')::bigint, closed_at = nullif($5, '')::timestamptz, "
+	"outcome = nullif($6, '-') WHERE txn = $1",
 	"UPDATE custos.account SET last_inventory = $2::timestamptz WHERE number = $1",
 };
-static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 18, 4, 11, 2, 4, 5, 2};
+static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 18, 4, 11, 2, 5, 6, 2};
 static SPIPlanPtr custody_plan[NQ];
 
 static void custody_prepare(int q)
@@ -696,9 +697,14 @@ static bool apply_incident(void *ctx, const replay_incident *i)
 	apply_ctx *c = ctx;
 	const entry *e = c->e;
 	if (strcmp(i->txn, e->txn) == 0) {
-		const char *v[] = {i->txn, i->account, entry_category_name(i->category), c->time};
+		char found[ENTRY_TIME_LEN + 1];
+		entry_time_format(i->discovered_us ? i->discovered_us : e->time_us, found);
+		const char *v[] = {i->txn, i->account, entry_category_name(i->category), c->time,
+				   found};
 		custody_write(W_INCIDENT, v);
-	} else if (strcmp(i->txn, e->ref) == 0) {
+	} else if (strcmp(i->txn, e->ref) == 0 &&
+		   (e->action == ACT_INCIDENT_UPDATE || e->action == ACT_INCIDENT_CLOSE)) {
+		/* (a possession names the incident too, and changes nothing of it) */
 		char updates[24], last[ENTRY_TIME_LEN + 1] = "", closed_idx[24] = "",
 			closed_at[ENTRY_TIME_LEN + 1] = "";
 		snprintf(updates, sizeof updates, "%llu", (unsigned long long)i->updates);
@@ -709,7 +715,8 @@ static bool apply_incident(void *ctx, const replay_incident *i)
 				 (unsigned long long)i->closed_index);
 			entry_time_format(i->closed_us, closed_at);
 		}
-		const char *v[] = {i->txn, updates, last, closed_idx, closed_at};
+		const char *v[] = {i->txn, updates, last, closed_idx, closed_at,
+				   entry_outcome_name(i->outcome)};
 		custody_write(W_INCIDENT_SET, v);
 	}
 	return true;
@@ -745,6 +752,14 @@ Datum custos_custody_apply(PG_FUNCTION_ARGS)
 	if (st != ST_OK) {
 		entry_free(&e);
 		refuse("custos: not a log entry: %s", err.msg);
+	}
+	/* v1 entries stay verifiable where they are stored; new ones carry
+	 * what v2 adds (discovery time, outcome, method and authority), so
+	 * that nobody appends an entry that leaves them out. */
+	if (entry_version(&e) != ENTRY_VERSION) {
+		entry_free(&e);
+		refuse("custos: entries are appended in format %s; this one is in an earlier "
+		       "format", ENTRY_FORMAT);
 	}
 	if (!rules_action_of(e.action)->material) {
 		entry_free(&e);

@@ -112,7 +112,7 @@ static status check_entry(const char *in, size_t size, note *n)
 			if (pst != ST_OK)
 				FUZZ_CHECK(st == pst && starts(err.msg, "the note is not a signed note: "));
 			else
-				FUZZ_CHECK(starts(err.msg, "the note is not a canonical custos-entry/v1 entry: ") ||
+				FUZZ_CHECK(starts(err.msg, "the note is not a canonical custos entry: ") ||
 					   (starts(err.msg, "entry ") &&
 					    (st == ST_NOSIG || st == ST_BADSIG)));
 		}
