@@ -31,5 +31,9 @@ ALTER TABLE custos.item ENABLE TRIGGER item_state_guard;
 ALTER TABLE custos.incident ENABLE TRIGGER incident_state_guard;
 ALTER TABLE custos.incident ALTER COLUMN discovered_at SET NOT NULL;
 
+-- The entries that answer a transaction (an incident's updates, close and
+-- possession reports), for the incident's reports.
+CREATE INDEX txn_ref ON custos.txn (ref) WHERE ref IS NOT NULL;
+
 -- The open incidents by the deadline's start (alarms).
 CREATE INDEX incident_open_discovered ON custos.incident (discovered_at) WHERE closed_idx IS NULL;

@@ -1016,11 +1016,91 @@ static const char INCIDENT_LIST[] =
 	"       " RFC3339("n.last_update") ", n.closed_idx IS NULL, " RFC3339("n.closed_at") ","
 	"       (SELECT count(*) FROM txn t JOIN entry_item ei ON ei.idx = t.idx"
 	"         WHERE t.number = n.txn),"
-	"       " RFC3339("n.reported_at")
+	"       " RFC3339("n.reported_at") ","
+	"       " RFC3339("n.discovered_at") ", coalesce(n.outcome, '')"
 	"  FROM incident n"
 	" WHERE ($1::text IS NULL OR n.account = $1) AND (NOT $2::boolean OR n.closed_idx IS NULL)"
 	"   AND ($3::timestamptz IS NULL OR (n.reported_at, n.txn) < ($3::timestamptz, $4::text))"
 	" ORDER BY n.reported_at DESC, n.txn DESC LIMIT $5";
+
+/* The entries of an incident: its own, and those that answer it (ref),
+ * through txn_ref (migration 012). */
+static const char INCIDENT_REPORTS[] =
+	"SELECT l.idx, " RFC3339("l.time") ", l.action, l.note"
+	"  FROM txn t JOIN log_entry l ON l.idx = t.idx"
+	" WHERE t.number = $1 OR t.ref = $1"
+	" ORDER BY l.idx LIMIT $2";
+
+void query_reports_free(query_reports *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		free(p->rows[i].text);
+	PQclear(p->res);
+	free(p->rows);
+	memset(p, 0, sizeof *p);
+}
+
+status query_incident_reports(db *d, const char *txn, query_reports *out, errbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	status st = check_text("incident", txn, ENTRY_TXN_MAX, err);
+	if (st != ST_OK)
+		return st;
+	if (txn == NULL || txn[0] == '\0')
+		return err_set(err, ST_USAGE, "name the incident (ACCOUNT-YEAR-NNNN)");
+	char lim[16];
+	snprintf(lim, sizeof lim, "%d", QUERY_REPORTS_MAX);
+	const char *p[] = {txn, lim};
+	if ((st = db_exec(d, INCIDENT_REPORTS, 2, p, &out->res, err)) != ST_OK)
+		return st;
+	size_t n = (size_t)PQntuples(out->res);
+	if ((st = rows_new(n, sizeof *out->rows, (void **)&out->rows, err)) != ST_OK)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		query_report *x = &out->rows[i];
+		x->index = db_int(out->res, (int)i, 0);
+		x->time = db_val(out->res, (int)i, 1);
+		x->action = db_val(out->res, (int)i, 2);
+		out->n = i + 1;
+		size_t nlen = 0;
+		unsigned char *raw =
+			PQunescapeBytea((const unsigned char *)db_val(out->res, (int)i, 3), &nlen);
+		/* the text of a signed note is what precedes its last blank line */
+		size_t textlen = 0;
+		for (size_t k = 0; raw != NULL && k + 1 < nlen; k++)
+			if (raw[k] == '\n' && raw[k + 1] == '\n')
+				textlen = k + 1;
+		entry e = {0};
+		errbuf why = {0};
+		status pst = raw != NULL ? entry_parse((const char *)raw, textlen, &e, &why) : ST_NOMEM;
+		PQfreemem(raw);
+		if (pst == ST_NOMEM) {
+			entry_free(&e);
+			st = err_set(err, ST_NOMEM, "out of memory");
+			goto fail;
+		}
+		if (pst != ST_OK) { /* stored, so verified: say so rather than guess */
+			entry_free(&e);
+			st = err_set(err, ST_CORRUPT, "entry %lld is not a custos entry: %s",
+				     (long long)x->index, why.msg);
+			goto fail;
+		}
+		x->text = e.text != NULL ? e.text : strdup("");
+		x->textlen = e.text != NULL ? e.textlen : 0;
+		e.text = NULL;
+		entry_free(&e);
+		if (x->text == NULL) {
+			st = err_set(err, ST_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	return ST_OK;
+fail:
+	query_reports_free(out);
+	return st;
+}
 
 void query_incidents_free(query_incidents *p)
 {
@@ -1070,6 +1150,8 @@ status query_incident_list(db *d, const char *account, bool open_only, int limit
 		x->open = strcmp(db_val(r, (int)i, 6), "t") == 0;
 		x->closed = db_val(r, (int)i, 7);
 		x->items = db_int(r, (int)i, 8);
+		x->discovered = db_val(r, (int)i, 10);
+		x->outcome = db_val(r, (int)i, 11);
 	}
 	if (more) {
 		const char *key[] = {out->rows[out->n - 1].reported, out->rows[out->n - 1].txn};

@@ -276,6 +276,9 @@ typedef struct query_incident {
 	bool open;
 	const char *closed;        /* "" while open */
 	int64_t items;             /* items the report listed */
+	const char *discovered;    /* when discovered (a v1 report: when reported) */
+	const char *outcome;       /* once closed: no-compromise, ...; "" else, and
+				    * for a v1 close */
 } query_incident;
 
 typedef struct query_incidents {
@@ -290,6 +293,28 @@ typedef struct query_incidents {
 status query_incident_list(db *d, const char *account, bool open_only, int limit,
 			   const char *after, query_incidents *out, errbuf *err) CUSTOS_WARN_UNUSED;
 void query_incidents_free(query_incidents *p);
+
+/* The reports of one incident, as signed: its report (initial), its
+ * updates (amplifying), its close (final), and possession reports of
+ * material found under it, in log order (at most QUERY_REPORTS_MAX). */
+#define QUERY_REPORTS_MAX 200
+typedef struct query_report {
+	int64_t index;
+	const char *time, *action;  /* the entry's */
+	char *text;                 /* its free text, unescaped; "" when none;
+				     * may hold any character: print it safely */
+	size_t textlen;
+} query_report;
+
+typedef struct query_reports {
+	query_report *rows;
+	size_t n;
+	PGresult *res;        /* private */
+} query_reports;
+
+status query_incident_reports(db *d, const char *txn, query_reports *out,
+			      errbuf *err) CUSTOS_WARN_UNUSED;
+void query_reports_free(query_reports *p);
 
 /* --- the log ------------------------------------------------------------------------ */
 

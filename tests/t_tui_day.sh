@@ -197,8 +197,31 @@ tui_keys y
 wait_for "Incident report signed: entry"
 expect_state X1 "123456 incident"
 
-step "relief from accountability, co-signed by the authority erin"
+step "the incident's reports, as signed, under the list"
 inc=$(q "SELECT txn FROM custos.log_entry WHERE action = 'incident-report'")
+tui_keys 4
+wait_for "Reports of incident $inc"
+wait_line "initial report" "entry"
+assert_screen "    safe found open at 07:00"
+wait_line "$inc" "${disc:0:10} ${disc:11:5}"
+step "an amplifying report (U)"
+tui_keys U
+wait_for "Amplifying report, account 123456"
+wait_line "Incident" "$inc"
+tui_type "reported to the departmental COMSEC authority"
+tui_keys F2
+wait_for "This exact entry will be signed"
+assert_screen "action incident-update"
+assert_screen "ref $inc"
+tui_keys y
+wait_for "Amplifying report signed: entry"
+[ "$(q "SELECT updates FROM custos.incident WHERE txn = '$inc'")" = 1 ] ||
+	{ echo "FAIL: the incident should have one update"; fails=$((fails + 1)); }
+tui_keys 4
+wait_line "amplifying report" "entry"
+assert_screen "    reported to the departmental COMSEC authority"
+
+step "relief from accountability, co-signed by the authority erin"
 tui_keys 4
 wait_for "Incidents"
 tui_keys c
@@ -222,6 +245,9 @@ wait_for "erin, type your passphrase"
 tui_pass
 wait_for "Close an incident signed: entry"
 expect_state X1 "123456 relieved"
+tui_keys 4
+wait_line "final report, closed: lost" "entry"
+wait_line "$inc" "lost"
 tui_quit
 
 for a in receipt issue return transfer accept destroy inventory incident-report incident-close; do

@@ -155,6 +155,9 @@ typedef enum tui_action_kind {
 	  TUI_V_HOLDINGS | TUI_V_INCIDENTS)                                                   \
 	X(A_ACCEPT, 'a', 0, 0, TUI_AK_FORM, "Accept",                                         \
 	  "accept the incoming transfer under the cursor", TUI_CUST, TUI_V_TXNS)              \
+	X(A_INCIDENT_UPDATE, 'U', 0, 0, TUI_AK_FORM, "Update",                                \
+	  "an amplifying report on the incident under the cursor", TUI_CUST,                  \
+	  TUI_V_INCIDENTS)                                                                    \
 	X(A_INCIDENT_CLOSE, 'c', 0, 0, TUI_AK_FORM, "Close",                                  \
 	  "close the incident under the cursor (relief, with the authority)", TUI_CUST,       \
 	  TUI_V_INCIDENTS)                                                                    \

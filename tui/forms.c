@@ -301,6 +301,13 @@ static status b_incident(form *f, tui_app *app, ledger_request *q, errbuf *err)
 	return set_text(f, q, value(f, "What happened"), "", err);
 }
 
+static status b_update(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->ref, sizeof q->ref, value(f, "Incident"));
+	return set_text(f, q, value(f, "What is reported"), "", err);
+}
+
 static status b_close(form *f, tui_app *app, ledger_request *q, errbuf *err)
 {
 	(void)app;
@@ -332,6 +339,8 @@ static const form_kind KINDS[] = {
 	{{A_DESTROY, ACT_DESTROY, "Destroy", b_destroy, NULL}, NEEDS_ITEMS},
 	{{A_INVENTORY, ACT_INVENTORY, "Inventory", b_inventory, NULL}, NEEDS_ITEMS},
 	{{A_INCIDENT_REPORT, ACT_INCIDENT_REPORT, "Incident report", b_incident, NULL},
+	 NEEDS_NOTHING},
+	{{A_INCIDENT_UPDATE, ACT_INCIDENT_UPDATE, "Amplifying report", b_update, NULL},
 	 NEEDS_NOTHING},
 	{{A_INCIDENT_CLOSE, ACT_INCIDENT_CLOSE, "Close an incident", b_close, NULL},
 	 NEEDS_NOTHING},
@@ -426,6 +435,13 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		form_intro(f, "Category: cryptographic, personnel, physical or packaging.  "
 			      "Discovered: when it was found out, UTC (2026-12-05T09:30Z); the "
 			      "deadline runs from it.");
+		break;
+	case A_INCIDENT_UPDATE:
+		form_intro(f, "An amplifying report on the incident: what is known now, what was "
+			      "done, to whom it was reported.");
+		(void)form_add(f, "Incident", sel ? sel->txn : "", ENTRY_TXN_MAX, c_txn, 0);
+		(void)form_add(f, "What is reported", "", REMARKS_MAX, c_what, 0);
+		f->focus = 1;
 		break;
 	case A_INCIDENT_CLOSE:
 		form_intro(f, "The authority's decision, co-signed by the authority: no-compromise "

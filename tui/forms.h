@@ -1,5 +1,6 @@
 /* forms.h: the action forms of the terminal UI (receive, transfer, accept,
- * issue, return, destroy, possession, incident report, incident close).
+ * issue, return, destroy, possession, incident report, amplifying report,
+ * incident close).
  *
  * A form is a view (tui/form.h) pushed on the stack by forms_open; it
  * validates each field as it is typed, shows the exact entry text that

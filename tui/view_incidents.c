@@ -1,6 +1,9 @@
 /* view_incidents.c: incidents on the account in view (every account for
- * those who see all), newest first; open ones marked.  `x` reports a new
- * one, `c` closes the one under the cursor, Enter lists its items. */
+ * those who see all), newest first; open ones marked.  Below the list, the
+ * reports of the incident under the cursor as they were signed: initial
+ * (the report), amplifying (updates), final (the close, with its outcome).
+ * `x` reports a new one, `U` sends an amplifying report on the one under
+ * the cursor, `c` closes it, Enter lists its items. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +16,7 @@
 
 typedef struct irow {
 	char txn[ENTRY_TXN_MAX + 1], account[ENTRY_ACCOUNT_LEN + 1], category[16];
-	char reported[32], last_update[32], closed[32];
+	char reported[32], last_update[32], closed[32], discovered[32], outcome[16];
 	int64_t updates, items;
 	bool open;
 } irow;
@@ -24,6 +27,10 @@ typedef struct inc_state {
 	int n, cursor, top;
 	char next[QUERY_CURSOR_MAX];
 	char error[300];
+	/* the reports of the incident under the cursor */
+	char shown[ENTRY_TXN_MAX + 1]; /* the incident they are of; "" none */
+	query_reports reports;
+	char reports_error[300];
 } inc_state;
 
 static status inc_page(tui_app *app, void *state, const char *after)
@@ -49,6 +56,8 @@ static status inc_page(tui_app *app, void *state, const char *after)
 		view_copy(r->reported, sizeof r->reported, x->reported);
 		view_copy(r->last_update, sizeof r->last_update, x->last_update);
 		view_copy(r->closed, sizeof r->closed, x->closed);
+		view_copy(r->discovered, sizeof r->discovered, x->discovered);
+		view_copy(r->outcome, sizeof r->outcome, x->outcome);
 		r->updates = x->updates;
 		r->items = x->items;
 		r->open = x->open;
@@ -58,9 +67,77 @@ static status inc_page(tui_app *app, void *state, const char *after)
 	return ST_OK;
 }
 
+/* Read the reports of the incident under the cursor, unless shown. */
+static void reports_load(tui_app *app, inc_state *s)
+{
+	const char *txn = s->n > 0 ? s->rows[s->cursor].txn : "";
+	if (strcmp(txn, s->shown) == 0)
+		return;
+	query_reports_free(&s->reports);
+	s->reports_error[0] = '\0';
+	view_copy(s->shown, sizeof s->shown, txn);
+	if (txn[0] == '\0')
+		return;
+	errbuf err = {0};
+	status st = query_incident_reports(app->db, txn, &s->reports, &err);
+	if (st == ST_CONN && tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
+		st = query_incident_reports(app->db, txn, &s->reports, &err);
+	if (st != ST_OK)
+		snprintf(s->reports_error, sizeof s->reports_error, "%s", err_text(&err, st));
+}
+
+static const char *report_kind(const char *action)
+{
+	if (strcmp(action, "incident-report") == 0)
+		return "initial report";
+	if (strcmp(action, "incident-update") == 0)
+		return "amplifying report";
+	if (strcmp(action, "incident-close") == 0)
+		return "final report, closed";
+	if (strcmp(action, "possession") == 0)
+		return "found: possession report";
+	return action;
+}
+
+/* The reports pane: each report's kind, time and entry, then its text
+ * line by line; what does not fit is cut. */
+static void reports_draw(tui_app *app, inc_state *s, int y, int x, int w, int h)
+{
+	if (h <= 0)
+		return;
+	char line[600];
+	snprintf(line, sizeof line, "Reports of incident %s", s->shown[0] ? s->shown : "-");
+	tui_text(y++, x, w, line, tui_attr(app, TUI_S_HEADER), true);
+	int end = y + h - 1;
+	if (s->reports_error[0] != '\0' && y < end) {
+		tui_text(y++, x, w, s->reports_error, tui_attr(app, TUI_S_ERROR), true);
+		return;
+	}
+	for (size_t i = 0; i < s->reports.n && y < end; i++) {
+		const query_report *r = &s->reports.rows[i];
+		char t[32];
+		const irow *row = &s->rows[s->cursor];
+		bool closing = strcmp(r->action, "incident-close") == 0 && row->outcome[0];
+		snprintf(line, sizeof line, "%s%s%s  %s  entry %lld", report_kind(r->action),
+			 closing ? ": " : "", closing ? row->outcome : "", view_time(r->time, t, sizeof t),
+			 (long long)r->index);
+		tui_text(y++, x, w, line, tui_attr(app, TUI_S_NORMAL), true);
+		/* the text, a line at a time (a NUL byte ends what is shown) */
+		const char *p = r->text;
+		while (*p && y < end) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			snprintf(line, sizeof line, "    %.*s", (int)(n < 500 ? n : 500), p);
+			tui_text(y++, x, w, line, tui_attr(app, TUI_S_DIM), true);
+			p += n + (nl != NULL);
+		}
+	}
+}
+
 static void inc_load(tui_app *app, inc_state *s)
 {
 	s->n = 0;
+	s->shown[0] = '\0'; /* read the reports again too */
 	view_copy(s->account, sizeof s->account, app->account);
 	(void)inc_page(app, s, NULL);
 	if (s->cursor >= s->n)
@@ -100,24 +177,32 @@ static void inc_draw(tui_app *app, tui_view *v, const tui_rect *r)
 			 s->next[0] ? "+ (End fetches more)" : "");
 	tui_text(r->y, r->x, r->w, head, tui_attr(app, s->error[0] ? TUI_S_ERROR : TUI_S_HEADER), true);
 	char cols[256];
-	snprintf(cols, sizeof cols, "  %-8s %-18s %-7s %-13s %-16s %5s %7s  %s", "state", "incident",
-		 "account", "category", "reported (UTC)", "items", "updates", "closed");
+	snprintf(cols, sizeof cols, "  %-8s %-18s %-7s %-13s %-16s %-16s %5s %7s  %s", "state",
+		 "incident", "account", "category", "discovered (UTC)", "reported", "items", "updates",
+		 "closed");
 	tui_text(r->y + 1, r->x, r->w, cols, tui_attr(app, TUI_S_HEADER), true);
-	int visible = r->h - 2;
+	/* the list above, the reports of the one under the cursor below */
+	int pane = s->n > 0 ? r->h / 2 : 0;
+	int visible = r->h - 2 - pane;
 	int top = view_scroll(s->cursor, s->n, visible, &s->top);
 	for (int i = 0; i < visible && top + i < s->n; i++) {
 		const irow *x = &s->rows[top + i];
-		char t1[32], t2[32], line[512];
-		snprintf(line, sizeof line, "%c %-8s %-18s %-7s %-13s %-16s %5lld %7lld  %s",
+		char t0[32], t1[32], t2[32], line[512];
+		snprintf(line, sizeof line, "%c %-8s %-18s %-7s %-13s %-16s %-16s %5lld %7lld  %s%s%s",
 			 x->open ? '!' : ' ', x->open ? "OPEN" : "closed", x->txn, x->account, x->category,
-			 view_time(x->reported, t1, sizeof t1), (long long)x->items, (long long)x->updates,
-			 view_time(x->closed, t2, sizeof t2));
+			 view_time(x->discovered, t0, sizeof t0), view_time(x->reported, t1, sizeof t1),
+			 (long long)x->items, (long long)x->updates, x->outcome,
+			 x->outcome[0] ? " " : "", view_time(x->closed, t2, sizeof t2));
 		tui_style st = top + i == s->cursor ? TUI_S_CURSOR : x->open ? TUI_S_ERROR : TUI_S_DIM;
 		tui_text(r->y + 2 + i, r->x, r->w, line, tui_attr(app, st), true);
 	}
 	if (s->n == 0 && s->error[0] == '\0')
 		tui_text(r->y + 2, r->x + 1, r->w - 1, "No incidents. x reports one.",
 			 tui_attr(app, TUI_S_DIM), true);
+	if (pane > 0) {
+		reports_load(app, s);
+		reports_draw(app, s, r->y + 2 + visible, r->x, r->w, pane);
+	}
 }
 
 static tui_result inc_key(tui_app *app, tui_view *v, int key, tui_action a)
@@ -137,11 +222,12 @@ static tui_result inc_key(tui_app *app, tui_view *v, int key, tui_action a)
 		}
 		return TUI_HANDLED;
 	case A_INCIDENT_CLOSE:
+	case A_INCIDENT_UPDATE:
 	case A_INCIDENT_REPORT: {
 		tui_selection sel;
 		memset(&sel, 0, sizeof sel);
 		view_copy(sel.account, sizeof sel.account, app->account);
-		if (a == A_INCIDENT_CLOSE && s->n > 0) {
+		if (a != A_INCIDENT_REPORT && s->n > 0) {
 			const irow *x = &s->rows[s->cursor];
 			if (!x->open) {
 				tui_message(app, TUI_MSG_WARN, "incident %s is closed already", x->txn);
@@ -163,8 +249,10 @@ static void inc_done(tui_app *app, tui_view *v)
 {
 	(void)app;
 	inc_state *s = v->state;
-	if (s != NULL)
+	if (s != NULL) {
 		free(s->rows);
+		query_reports_free(&s->reports);
+	}
 	free(s);
 }
 
