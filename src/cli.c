@@ -93,10 +93,14 @@ static const cli_verb verbs[] = {
 	 "--to COR|ACCOUNT (--serial S | --item SPEC)...\n[--account N]",
 	 SIGN WIT ITEMS " --account --to",
 	 "Send material; it is in transit until the receiver accepts.\n"},
-	{"accept", G_MATERIAL, cli_ledger, ACT_ACCEPT, "TXN", "TXN [--account N]",
-	 SIGN WIT ITEMS " --account",
+	{"accept", G_MATERIAL, cli_ledger, ACT_ACCEPT, "TXN",
+	 "TXN [--account N]\n[--category C (--serial S | --item SPEC)...]",
+	 SIGN WIT ITEMS " --account --category",
 	 "Acknowledge transfer TXN: as the receiving custodian, the material comes on\n"
-	 "your account; as the sender, record an outside receiver's acknowledgement.\n"},
+	 "your account; as the sender, record an outside receiver's acknowledgement.\n"
+	 "A short or long shipment: --category C and the items that arrived (--item\n"
+	 "SPEC for one that was not sent); what is missing stays in transit, and the\n"
+	 "acceptance opens an incident of your account.\n"},
 	{"issue", G_MATERIAL, cli_ledger, ACT_ISSUE, NULL,
 	 "--holder NAME (--serial S | --item SPEC)...\n--witness-key HOLDER_KEY",
 	 SIGN WIT ITEMS " --account --holder",

@@ -285,7 +285,10 @@ static int gather_items(const verb *v, opts *o, ledger_request *q, char **file_d
 		if (bare && full)
 			return cli_usage_error(v, "new material needs all its details (--item SPEC), "
 					       "not only", "--serial");
-		status st = ledger_parse_item(spec, !full, &q->items[i], &err);
+		/* an acceptance recording a discrepancy: the items sent by --serial,
+		 * one that came without being sent by --item with all its details */
+		bool whole = full || (action_of(v) == ACT_ACCEPT && o->category != NULL && !bare);
+		status st = ledger_parse_item(spec, !whole, &q->items[i], &err);
 		if (st == ST_OK && bare && strchr(spec, '=') != NULL)
 			st = err_set(&err, ST_USAGE, "--serial takes a serial number alone");
 		if (st != ST_OK) {

@@ -586,8 +586,10 @@ static status entry_check(const entry *e, errbuf *err)
 			       entry_action_name(e->action));
 	if ((unsigned)e->category >= CAT__COUNT)
 		return err_set(err, ST_FORMAT, "unknown incident category");
-	if (e->category != CAT_NONE && !is_incident(e->action))
-		return err_set(err, ST_FORMAT, "only incident entries have a category");
+	if (e->category != CAT_NONE && !is_incident(e->action) &&
+	    !(e->action == ACT_ACCEPT && entry_version(e) != 1))
+		return err_set(err, ST_FORMAT, "only incident entries, and an acceptance that "
+			       "records a discrepancy, have a category");
 	if (e->category == CAT_NONE && e->action == ACT_INCIDENT_REPORT)
 		return err_set(err, ST_FORMAT,
 			       "an incident report needs a category: cryptographic, personnel, "

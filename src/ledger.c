@@ -638,7 +638,9 @@ static status do_accept(work *w, txn_row *t)
 		     1, p, &r, w->err);
 	if (st != ST_OK)
 		return st;
-	if (w->e.nitems == 0) {
+	bool discrepancy = w->e.category != CAT_NONE;
+	uint64_t under = (uint64_t)PQntuples(r);
+	if (w->e.nitems == 0 && !discrepancy) {
 		for (int row = 0; row < PQntuples(r) && st == ST_OK; row++) {
 			entry_item it = {0};
 			COPY(it.title, db_val(r, row, 0));
@@ -647,17 +649,22 @@ static status do_accept(work *w, txn_row *t)
 			if (entry_add_item(&w->e, &it) != ST_OK)
 				st = err_set(w->err, ST_NOMEM, "out of memory");
 		}
-	} else if ((size_t)PQntuples(r) != w->e.nitems) {
+	} else if ((size_t)PQntuples(r) != w->e.nitems && !discrepancy) {
 		st = err_set_why(w->err, ST_REFUSED, RULE_ITEMS_COUNT, "transfer %s has %d items in transit; an "
-			     "acceptance lists all of them (or none, to take them all)", w->e.ref,
+			     "acceptance lists all of them (or none, to take them all), or records "
+			     "a discrepancy (--category) listing what arrived", w->e.ref,
 			     PQntuples(r));
 	}
 	PQclear(r);
 	if (st != ST_OK)
 		return st;
-	if ((st = load_items(w)) != ST_OK)
+	if ((st = load_items(w)) != ST_OK || (st = check_items(w)) != ST_OK)
 		return st;
-	return check_items(w);
+	uint64_t listed = 0;
+	for (size_t i = 0; i < w->e.nitems; i++)
+		listed += w->held[i].found && w->held[i].status == ITEM_IN_TRANSIT &&
+			  strcmp(w->held[i].last_txn, w->e.ref) == 0;
+	return rules_check_count(&w->e, listed, under, w->e.ref, w->err);
 }
 
 static status do_holder(work *w, bool issue, txn_row *t)

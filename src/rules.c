@@ -2,6 +2,7 @@
 #include "rules.h"
 
 #include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,6 +300,12 @@ status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *e
 		break;
 	case ACT_ACCEPT:
 		ok = x->found && s == ITEM_IN_TRANSIT && eq(x->under, e->ref);
+		if (e->category != CAT_NONE) { /* a discrepancy: also what came extra */
+			ok = ok || !x->found || s == ITEM_TRANSFERRED;
+			snprintf(want, sizeof want, "in transit under transfer %s, new to the "
+				 "ledger or transferred out of it", e->ref);
+			break;
+		}
 		snprintf(want, sizeof want, "in transit under transfer %s", e->ref);
 		break;
 	case ACT_RETURN:
@@ -335,6 +342,34 @@ status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *e
 	if (x->found && item_status_open(s))
 		return check_facts(x->facts, it, err);
 	return ST_OK;
+}
+
+bool rules_opens_incident(entry_action a, entry_category c)
+{
+	return a == ACT_INCIDENT_REPORT || (a == ACT_ACCEPT && c != CAT_NONE);
+}
+
+status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const char *ref,
+			 errbuf *err)
+{
+	bool accept = e->action == ACT_ACCEPT;
+	if (!accept && e->action != ACT_INCIDENT_CLOSE)
+		return ST_OK;
+	if (accept && e->category != CAT_NONE) {
+		if (listed == under && e->nitems == listed)
+			return err_set_why(err, ST_REFUSED, RULE_NO_DISCREPANCY,
+					   "this acceptance records a discrepancy (category %s) but "
+					   "lists exactly the %" PRIu64 " item%s of transfer %s: accept "
+					   "without a category", entry_category_name(e->category),
+					   under, under == 1 ? "" : "s", ref);
+		return ST_OK;
+	}
+	if (e->nitems == under && listed == under)
+		return ST_OK;
+	return err_set_why(err, ST_REFUSED, RULE_ITEMS_COUNT,
+			   "%s must list exactly the %" PRIu64 " item%s still %s %s; it lists %zu",
+			   accept ? "an accept" : "an incident close", under, under == 1 ? "" : "s",
+			   accept ? "in transit under" : "under incident", ref, e->nitems);
 }
 
 status rules_check_entry(const entry *e, errbuf *err)

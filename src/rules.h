@@ -55,7 +55,8 @@ bool item_status_open(item_status s);
 	X(RULE_REVOKE_LAST, "revoke_last")         /* revoking the last custodian or admin */ \
 	X(RULE_PREVIEW_CHANGED, "preview_changed") /* the entry is not the one previewed */ \
 	X(RULE_DISCOVERY_TIME, "discovery_time")   /* discovered after it was reported */ \
-	X(RULE_NOT_SUPERSEDED, "not_superseded")   /* destroyed as superseded, but is not */
+	X(RULE_NOT_SUPERSEDED, "not_superseded")   /* destroyed as superseded, but is not */ \
+	X(RULE_NO_DISCREPANCY, "no_discrepancy")   /* an accept with a category, as sent */
 
 typedef enum rules_refusal {
 #define RULES_REFUSAL_ENUM(code, name) code,
@@ -209,11 +210,26 @@ const char *rules_item_words(const entry_item *it, char *buf, size_t size);
  *   destroy      on hand, issued or under an incident at the account
  *   inventory    held by the account (any open state)
  *   incident-report   on hand, issued or in transit at the account
- *   accept       in transit under the transfer ref
+ *   accept       in transit under the transfer ref; recording a
+ *                discrepancy (category), also new or transferred out
  *   return       issued to holder under the hand receipt ref, at the account
  *   incident-close    under the incident ref
  * Any other action lists no items and is refused. */
 status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *err);
+
+/* accept and incident-close list exactly the items still under ref
+ * (RULE_ITEMS_COUNT): `listed` of the entry's items are under it, of
+ * `under` there.  An accept that records a discrepancy (its category set:
+ * a short or long shipment, which opens an incident of the account) lists
+ * what arrived: any of the items under ref, and items from outside it
+ * (new to the ledger or transferred out), as long as something differs
+ * (RULE_NO_DISCREPANCY).  ST_OK for any other action. */
+status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const char *ref,
+			 errbuf *err);
+
+/* Does the transaction of action a, with category c, open an incident:
+ * an incident report, or an accept that records a discrepancy? */
+bool rules_opens_incident(entry_action a, entry_category c);
 
 /* Is an item listed twice (same title, edition and serial)?  ST_REFUSED,
  * RULE_ITEM_TWICE, naming it. */

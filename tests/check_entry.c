@@ -152,6 +152,15 @@ START_TEST(v1_still_read)
 	char *out = NULL;
 	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "v1 entry has no"));
+	e.method = METHOD_NONE;
+	e.action = ACT_ACCEPT; /* a discrepancy at acceptance is v2's */
+	snprintf(e.ref, sizeof e.ref, "123456-2026-0001");
+	e.category = CAT_PHYSICAL;
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "only incident entries, and an acceptance"));
+	e.version = 0;
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_OK);
+	free(out);
 	entry_free(&e);
 	/* a v1 header on v2 lines, and a v2 header without them */
 	const char mixed[] = "custos-entry/v1 o\nindex 0\n"
@@ -368,6 +377,7 @@ static const struct {
 	{"\nref -\n", "\nref 123456-2026-0\n", "ref"},
 	{"\nref -\n", "\nref x\n", "ref"},
 	{"\ncategory -\n", "\ncategory physical\n", "only incident entries"},
+	{"action receipt", "action accept", "must name the transaction it answers"},
 	{"\ncategory -\n", "\ncategory theft\n", "category"},
 	{"\ncategory -\n", "\n", "expected \"category\""},
 	{"effective=2026-01-01", "effective=2026-02-30", "effective date"},

@@ -1308,6 +1308,57 @@ START_TEST(v1_entries)
 }
 END_TEST
 
+/* Doctrine 7: a short (or long) shipment is received, the discrepancy
+ * recorded: the accept lists what arrived, with a category; what is
+ * missing stays in transit (the sender stays accountable, the transfer
+ * open); what came extra comes on hand; the accept is an incident of the
+ * receiving account, updated and closed like a report. */
+START_TEST(accept_discrepancy)
+{
+	entry_item three[] = {kg("3201"), kg("3202"), kg("3203")};
+	entry_item arrived[] = {kg("3201"), kg("3299")}, last[] = {kg("3202"), kg("3203")};
+	entry_item all_three[] = {kg("3201"), kg("3202"), kg("3203")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(three), .sig = {CUST});
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "222222", IT(three), .sig = {CUST});
+	const char *tr = "111111-2026-0002";
+	entry_item one[] = {kg("3201")};
+	NO(ST_USAGE, "exactly the 3 items still in transit under 111111-2026-0002; it lists 1",
+	   .action = ACT_ACCEPT, .account = "222222", .ref = tr, IT(one), .sig = {CUST2});
+	NO(ST_USAGE, "item KG-175D serial 3299 is not in the ledger, not in transit under transfer "
+		     "111111-2026-0002",
+	   .action = ACT_ACCEPT, .account = "222222", .ref = tr, IT(arrived), .sig = {CUST2});
+	NO(ST_USAGE, "lists exactly the 3 items of transfer 111111-2026-0002: accept without a "
+		     "category",
+	   .action = ACT_ACCEPT, .account = "222222", .ref = tr, IT(all_three),
+	   .cat = CAT_PHYSICAL, .sig = {CUST2});
+	OK(.action = ACT_ACCEPT, .account = "222222", .peer = "111111", .ref = tr, IT(arrived),
+	   .cat = CAT_PHYSICAL, .sig = {CUST2}, .text = "two KG-175D missing, one not on the list");
+	const char *acc = "222222-2026-0001";
+	ck_assert_int_eq(status_of("3201"), ITEM_ON_HAND);
+	ck_assert_str_eq(item_of("3201").account, "222222");
+	ck_assert_int_eq(status_of("3299"), ITEM_ON_HAND); /* came extra */
+	ck_assert_str_eq(item_of("3299").account, "222222");
+	ck_assert_int_eq(status_of("3202"), ITEM_IN_TRANSIT); /* missing: still the sender's */
+	ck_assert_str_eq(item_of("3202").account, "111111");
+	ck_assert(txn_of(tr).open);
+	replay_incident ri = incident_of(acc);
+	ck_assert(!ri.closed);
+	ck_assert_int_eq(ri.category, CAT_PHYSICAL);
+	ck_assert_str_eq(ri.account, "222222");
+	/* the rest turns up: accepted under the same transfer, which closes */
+	OK(.action = ACT_INCIDENT_UPDATE, .account = "222222", .ref = acc, .sig = {CUST2},
+	   .text = "the sender says the rest went in a second box");
+	OK(.action = ACT_ACCEPT, .account = "222222", .peer = "111111", .ref = tr, IT(last),
+	   .sig = {CUST2});
+	ck_assert_int_eq(status_of("3203"), ITEM_ON_HAND);
+	ck_assert(!txn_of(tr).open);
+	OK(.action = ACT_INCIDENT_CLOSE, .account = "222222", .ref = acc, .cat = CAT_PHYSICAL,
+	   .outcome = OUTCOME_NO_COMPROMISE, .sig = {CUST2, AUTH});
+	ck_assert(incident_of(acc).closed);
+	ck_assert_int_eq(incident_of(acc).outcome, OUTCOME_NO_COMPROMISE);
+}
+END_TEST
+
 START_TEST(inventory)
 {
 	entry_item a[] = {kg("6001"), kg("6002")}, b[] = {kg("6003")};
@@ -1531,6 +1582,7 @@ int main(void)
 	tcase_add_test(tc, incidents);
 	tcase_add_test(tc, incident_outcomes);
 	tcase_add_test(tc, v1_entries);
+	tcase_add_test(tc, accept_discrepancy);
 	tcase_add_test(tc, inventory);
 	tcase_add_test(tc, key_registry);
 	tcase_add_test(tc, accounts_and_unsupported);

@@ -88,6 +88,28 @@ ok as bob accept "$T2"
 [ "$(q "SELECT status FROM custos.item WHERE serial = 'KG2'")" = transferred ] ||
 	{ echo "FAIL: KG2 should be transferred"; fails=$((fails+1)); }
 
+# a short shipment, with one item not on the list: received as it came,
+# the discrepancy an incident of the receiving account
+ok as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=SH1 title=KG-175D' \
+	--item 'kind=equipment alc=1 class=C serial=SH2 title=KG-175D'
+ok as alice transfer --to 654321 --serial SH1 --serial SH2
+TS=$(q "SELECT number FROM custos.txn WHERE action = 'transfer' AND account = '123456' AND open")
+expect_err 1 'lists all of them .*or records a discrepancy' as bob accept "$TS" --serial SH1
+expect_err 1 'lists exactly the 2 items of transfer' as bob accept "$TS" --category physical --serial SH1 --serial SH2
+ok as bob accept "$TS" --category physical --serial SH1 --item 'kind=equipment alc=1 class=C serial=SHX title=KG-175D' --text "SH2 missing; SHX not on the list"
+[ "$(q "SELECT string_agg(serial || ' ' || account || ' ' || status, ',' ORDER BY serial) FROM custos.item WHERE serial LIKE 'SH%'")" = \
+	"SH1 654321 on_hand,SH2 123456 in_transit,SHX 654321 on_hand" ] ||
+	{ echo "FAIL: the short shipment's items"; fails=$((fails+1)); }
+AI=$(q "SELECT txn FROM custos.incident WHERE account = '654321'")
+[ -n "$AI" ] && [ "$(q "SELECT action FROM custos.txn WHERE number = '$AI'")" = accept ] ||
+	{ echo "FAIL: the discrepancy opened no incident of 654321"; fails=$((fails+1)); }
+[ "$(q "SELECT open FROM custos.txn WHERE number = '$TS'")" = t ] ||
+	{ echo "FAIL: transfer $TS should stay in transit for SH2"; fails=$((fails+1)); }
+ok as bob accept "$TS" --serial SH2
+[ "$(q "SELECT open FROM custos.txn WHERE number = '$TS'")" = f ] ||
+	{ echo "FAIL: transfer $TS should be closed"; fails=$((fails+1)); }
+ok as bob incident update "$AI" --text "SH2 came in a second box"
+
 # --- hand receipt -------------------------------------------------------------
 expect_err 1 'holder signs' as alice issue --holder carol --serial KG3
 expect_err 1 "second key is wendy's" asw alice wendy issue --holder carol --serial KG3
@@ -134,7 +156,7 @@ expect_err 2 'give when the incident was discovered' as alice incident report --
 expect_err 2 '--discovered is a UTC time' as alice incident report --category physical --serial KG3 --discovered "yesterday" --text "missing at muster"
 expect_err 1 'but discovered at .*, later' as alice incident report --category physical --serial KG3 --discovered "$(date -u -d '+2 hours' +%Y-%m-%dT%H:%MZ)" --text "missing at muster"
 ok as alice incident report --category physical --serial KG3 --discovered "$DISC" --text "missing at muster"
-N=$(q "SELECT txn FROM custos.incident")
+N=$(q "SELECT txn FROM custos.incident WHERE account = '123456'")
 [ "$(q "SELECT status FROM custos.item WHERE serial = 'KG3'")" = incident ] ||
 	{ echo "FAIL: KG3 should be under incident"; fails=$((fails+1)); }
 [ "$(q "SELECT to_char(discovered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI\"Z\"') FROM custos.incident WHERE txn = '$N'")" = "$DISC" ] ||
@@ -155,7 +177,7 @@ ok as alice possession --item 'kind=equipment alc=1 class=C serial=KG3 title=KG-
 	{ echo "FAIL: KG3 should be on hand again"; fails=$((fails+1)); }
 # no compromise: back on hand, nothing written off
 ok as alice incident report --category physical --serial KG3 --discovered "$DISC" --text "container unlocked"
-N2=$(q "SELECT txn FROM custos.incident WHERE txn <> '$N'")
+N2=$(q "SELECT txn FROM custos.incident WHERE account = '123456' AND txn <> '$N'")
 ok asw alice erin incident close "$N2" --outcome no-compromise
 [ "$(q "SELECT status FROM custos.item WHERE serial = 'KG3'")" = on_hand ] ||
 	{ echo "FAIL: KG3 should be on hand after no compromise"; fails=$((fails+1)); }

@@ -615,7 +615,7 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 		if (a < 0)
 			seeded(ST_FORMAT, "transaction");
 		seeded(replay_seed_txn(r, &t, strtoull(col(tt, i, 8), NULL, 10),
-				       a == ACT_INCIDENT_REPORT ? &inc : NULL),
+				       col(tt, i, 9)[0] != '\0' ? &inc : NULL), /* an incident */
 		       "transaction");
 	}
 	for (uint64 i = 0; i < tit->numvals; i++) {
