@@ -6,7 +6,8 @@
 . "$(dirname "$0")/tui_lib.sh"
 tui_setup
 ok as alice receive --account 123456 --from COR --item "serial=0042 class=C title=KG-175D" \
-	--item "serial=0043 class=C title=KG-175D" --item "serial=0044 class=C title=KG-175D"
+	--item "serial=0043 class=C title=KG-175D" --item "serial=0044 class=C title=KG-175D" \
+	--item "serial=0045 class=C title=KG-175D" --item "serial=0046 class=C title=KG-175D"
 
 step "log in as alice"
 tui_login alice
@@ -83,7 +84,37 @@ assert_screen "Transactions of 654321: 1 incoming"
 step "... and by itself when the idle check (15 s) sees the log grow"
 ok as alice transfer --account 123456 --to 654321 --serial 0044
 wait_for "Transactions of 654321: 2 incoming" 25
+step "a short shipment: 0045 arrives without 0046; the discrepancy is an incident"
+ok as alice transfer --account 123456 --to 654321 --serial 0045 --serial 0046
+txn3=$(q "SELECT txn FROM custos.log_entry WHERE action = 'transfer' ORDER BY idx DESC LIMIT 1")
+tui_keys 3
+wait_line "! $txn3" "> ACCEPT" "123456"
+wait_for "Transactions of 654321: 3 incoming"
+tui_keys Home   # the newest first
+tui_keys a
+wait_for "Accept a transfer, account 654321"
+tui_keys C-u
+tui_type "$txn3"
+tui_keys Tab
+tui_type "shipment"
+wait_line "Discrepancy" "the category is cryptographic"
+tui_keys C-u
+tui_type "packaging"
+tui_keys Tab
+tui_type "0045"
+tui_keys F2
+wait_for "This exact entry will be signed"
+assert_screen "action accept"
+assert_screen "category packaging"
+assert_screen "serial=0045"
+assert_not_screen "serial=0046"
+tui_keys y
+wait_for "Accept a transfer signed: entry"
 tui_quit
+[ "$(q "SELECT string_agg(serial || ' ' || account || ' ' || status, ',' ORDER BY serial) FROM custos.item WHERE serial IN ('0045', '0046')")" = \
+	"0045 654321 on_hand,0046 123456 in_transit" ] || { echo "FAIL: the short shipment"; fails=$((fails + 1)); }
+[ "$(q "SELECT category FROM custos.incident WHERE account = '654321'")" = packaging ] ||
+	{ echo "FAIL: the short shipment opened no incident"; fails=$((fails + 1)); }
 [ "$(q "SELECT account || ' ' || status FROM custos.item WHERE serial = '0043'")" = "654321 on_hand" ] ||
 	{ echo "FAIL: 0043 is not on hand at 654321"; fails=$((fails + 1)); }
 ok asq dave log verify

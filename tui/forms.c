@@ -28,6 +28,14 @@ static status c_date(const char *v, errbuf *e) { return validate_date(v, NULL, e
 static status c_person(const char *v, errbuf *e) { return validate_person(v, e); }
 static status c_txn(const char *v, errbuf *e) { return validate_txn(v, e); }
 static status c_category(const char *v, errbuf *e) { return validate_category(v, NULL, e); }
+static status c_category_opt(const char *v, errbuf *e)
+{
+	return v[0] ? validate_category(v, NULL, e) : ST_OK;
+}
+static status c_serials(const char *v, errbuf *e)
+{
+	return validate_text(v, strlen(v), 4000, false, e);
+}
 static status c_remarks(const char *v, errbuf *e)
 {
 	return validate_text(v, strlen(v), REMARKS_MAX, false, e);
@@ -236,10 +244,58 @@ static status b_transfer(form *f, tui_app *app, ledger_request *q, errbuf *err)
 	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
 }
 
+/* A short shipment: the serials that arrived, separated by spaces (a
+ * scanner's Enter moves on, so they are typed or scanned one after the
+ * other), each the identity of an item of the transfer. */
+static status arrived_items(form *f, ledger_request *q, errbuf *err)
+{
+	const char *v = value(f, "Arrived (serials)");
+	size_t n = 0, cap = strlen(v) / 2 + 1;
+	free(f->items);
+	f->items = calloc(cap, sizeof *f->items);
+	f->nitems = 0;
+	if (f->items == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	for (const char *p = v; *p;) {
+		while (*p == ' ')
+			p++;
+		size_t len = strcspn(p, " ");
+		if (len == 0)
+			break;
+		char serial[ENTRY_SERIAL_MAX + 2];
+		snprintf(serial, sizeof serial, "%.*s", (int)(len <= ENTRY_SERIAL_MAX ? len : ENTRY_SERIAL_MAX + 1), p);
+		errbuf why = {0};
+		status st = validate_serial(serial, true, &why);
+		if (st != ST_OK || n >= ENTRY_MAX_ITEMS) {
+			f->bad_field = field(f, "Arrived (serials)");
+			return err_set(err, st != ST_OK ? st : ST_TOOBIG, "Arrived: %s",
+				       st != ST_OK ? err_text(&why, st) : "too many items");
+		}
+		/* valid: at most ENTRY_SERIAL_MAX bytes */
+		memcpy(f->items[n++].serial, serial, strlen(serial) + 1);
+		p += len;
+	}
+	f->nitems = n;
+	q->items = f->items;
+	q->nitems = n;
+	return ST_OK;
+}
+
 static status b_accept(form *f, tui_app *app, ledger_request *q, errbuf *err)
 {
 	(void)app;
 	copy_to(q->ref, sizeof q->ref, value(f, "Transfer"));
+	const char *cat = value(f, "Discrepancy");
+	if (cat[0] != '\0') { /* a short shipment: an incident, and what arrived */
+		status st = validate_category(cat, &q->category, err);
+		if (st == ST_OK)
+			st = arrived_items(f, q, err);
+		if (st != ST_OK) {
+			if (f->bad_field < 0)
+				f->bad_field = field(f, "Discrepancy");
+			return st;
+		}
+	}
 	return set_text(f, q, value(f, "Remarks"), "", err);
 }
 
@@ -396,8 +452,12 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		break;
 	case A_ACCEPT:
-		form_intro(f, "The items of the transfer come on account %s.", account);
+		form_intro(f, "The items of the transfer come on account %s.  A short shipment: "
+			      "Discrepancy is its incident category, and the serials that arrived "
+			      "are listed; the rest stays in transit.", account);
 		(void)form_add(f, "Transfer", sel ? sel->txn : "", ENTRY_TXN_MAX, c_txn, 0);
+		(void)form_add(f, "Discrepancy", "", 16, c_category_opt, 0);
+		(void)form_add(f, "Arrived (serials)", "", 4000, c_serials, 0);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		break;
 	case A_ISSUE:
