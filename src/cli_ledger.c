@@ -207,22 +207,12 @@ static const char *default_key(char *buf, size_t cap)
 static status load_key(const char *path, int fd, const char *whose, key_secret **out,
 		       errbuf *err)
 {
-	*out = NULL;
-	key_public pub;
-	status st = keyfile_read_public(path, &pub, err);
-	if (st != ST_OK)
-		return st;
-	char prompt[300];
-	snprintf(prompt, sizeof prompt, "Passphrase of %s key %s: ", whose, pub.name);
-	char *pass = NULL;
-	size_t len = 0;
-	st = fd >= 0 ? passphrase_read_fd(fd, &pass, &len, err)
-		     : passphrase_read_tty(prompt, NULL, &pass, &len, err);
-	if (st != ST_OK)
-		return st;
-	st = keyfile_load(path, pass, len, out, err);
-	passphrase_free(pass);
-	if (st != ST_OK) {
+	char before[160];
+	snprintf(before, sizeof before, "Passphrase of %s key ", whose);
+	keyfile_pass how = {fd, before, ": "};
+	keyfile_step step;
+	status st = keyfile_unlock(path, &how, out, &step, err);
+	if (st != ST_OK && step == KEYFILE_STEP_UNSEAL) {
 		char why[200];
 		snprintf(why, sizeof why, "%s", err_text(err, st));
 		err_set(err, st, "%s key file %s: %s", whose, path, why);

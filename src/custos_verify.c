@@ -29,7 +29,6 @@
 
 #include "../keys/key.h"
 #include "../keys/keyfile.h"
-#include "../keys/passphrase.h"
 #include "../keys/trust.h"
 #include "b64.h"
 #include "bundle.h"
@@ -671,7 +670,7 @@ static int main_cosign(int argc, char **argv)
 	status st;
 	policy *pol = calloc(1, sizeof *pol);
 	note *nn = malloc(sizeof *nn), *on = malloc(sizeof *on);
-	char *statetext = NULL, *cptext = NULL, *pass = NULL, *line = NULL, *base = NULL;
+	char *statetext = NULL, *cptext = NULL, *line = NULL, *base = NULL;
 	char *result = NULL, *newstate = NULL;
 	merkle_hash *leaves = NULL;
 	key_secret *wkey = NULL;
@@ -835,17 +834,10 @@ static int main_cosign(int argc, char **argv)
 	}
 
 	/* Consistent: cosign. */
-	size_t passlen = 0;
-	if (pfd >= 0)
-		st = passphrase_read_fd((int)pfd, &pass, &passlen, &err);
-	else
-		st = passphrase_read_tty("Witness key passphrase: ", NULL, &pass, &passlen, &err);
-	if (st != ST_OK) {
-		rc = fail_usage("passphrase", &err, st);
-		goto out;
-	}
-	if ((st = keyfile_load(keypath, pass, passlen, &wkey, &err)) != ST_OK) {
-		rc = fail_usage(NULL, &err, st);
+	keyfile_pass how = {pfd >= 0 ? (int)pfd : -1, "Witness key passphrase: ", NULL};
+	keyfile_step step;
+	if ((st = keyfile_unlock(keypath, &how, &wkey, &step, &err)) != ST_OK) {
+		rc = fail_usage(step == KEYFILE_STEP_PASSPHRASE ? "passphrase" : NULL, &err, st);
 		goto out;
 	}
 	size_t linelen, baselen;
@@ -889,7 +881,6 @@ static int main_cosign(int argc, char **argv)
 		cp.size, key_secret_public(wkey)->name);
 	rc = EXIT_VALID;
 out:
-	passphrase_free(pass);
 	key_secret_free(wkey);
 	free(pol);
 	free(nn);
