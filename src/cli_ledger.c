@@ -441,7 +441,7 @@ static status read_retry(db *d, unsigned retry, const char *sql, int n, const ch
 static int pick_account(const verb *v, db *d, const opts *o, char out[ENTRY_ACCOUNT_LEN + 1])
 {
 	if (o->account != NULL) {
-		if (strlen(o->account) != 6 || strspn(o->account, "0123456789") != 6)
+		if (!entry_account_number_valid(o->account))
 			return cli_usage_error(v, "an account number is six digits, not", o->account);
 		memcpy(out, o->account, 7);
 		return -1;
@@ -467,7 +467,7 @@ static int peer_of(const verb *v, const char *s, char out[ENTRY_ACCOUNT_LEN + 1]
 {
 	if (s == NULL)
 		return -1;
-	if (strcmp(s, "COR") != 0 && (strlen(s) != 6 || strspn(s, "0123456789") != 6))
+	if (strcmp(s, "COR") != 0 && !entry_account_number_valid(s))
 		return cli_usage_error(v, "the other side is COR or a six-digit account, not", s);
 	snprintf(out, ENTRY_ACCOUNT_LEN + 1, "%s", s);
 	return -1;
@@ -595,7 +595,7 @@ static int run_action(const verb *v, opts *o)
 	if (action_of(v) == ACT_ACCOUNT_OPEN) {
 		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)
 			goto out;
-		if (strlen(q.account) != 6 || strspn(q.account, "0123456789") != 6) {
+		if (!entry_account_number_valid(q.account)) {
 			rc = cli_usage_error(v, "an account number is six digits, not", o->operand);
 			goto out;
 		}
@@ -649,7 +649,7 @@ static int run_action(const verb *v, opts *o)
 		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)
 			goto out;
 	}
-	if (o->account != NULL && (strlen(o->account) != 6 || strspn(o->account, "0123456789") != 6)) {
+	if (o->account != NULL && !entry_account_number_valid(o->account)) {
 		rc = cli_usage_error(v, "an account number is six digits, not", o->account);
 		goto out;
 	}
