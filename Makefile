@@ -47,8 +47,14 @@ CURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw formw menuw panelw 2>/dev
 CHECK_CFLAGS  := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS    := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(CRYPTO_CFLAGS) $(PQ_CFLAGS) $(CURSES_CFLAGS) \
-	     -MMD -MP $(CFLAGS)
+# Each object gets the flags of the libraries its directory may use: every
+# unit libsodium and libcrypto; src/ and keys/ libpq too, except the
+# verifier's sources (VERIFY_SRCS), which get nothing more; tui/ and the
+# tests also curses.  So a verifier source that included libpq or curses
+# headers would not build, and no src/ unit sees curses at all.
+BASE_CFLAGS = $(CSTD) $(WARN) $(OPT) $(CRYPTO_CFLAGS) -MMD -MP
+ALL_CFLAGS = $(BASE_CFLAGS) $(if $(filter $<,$(VERIFY_SRCS)),,$(PQ_CFLAGS)) \
+	     $(if $(filter tui/%,$<),$(CURSES_CFLAGS)) $(CFLAGS)
 ALL_LDFLAGS = $(OPT) $(LDFLAGS)
 
 # The library: every module of src/ and keys/ except the programs' mains.
@@ -60,6 +66,12 @@ LIB       = $(BUILD)/libcustos.a
 
 # The terminal UI: linked into custos (and the tests/check_tui_* suites)
 # only, never into libcustos.a or custos-verify.
+# The oversight verifier's sources: the list in docs/VERIFY.md, which
+# oversight bodies build from by hand and tests/t_verify_standalone.sh
+# checks, is the one list; the Makefile reads it.
+VERIFY_SRCS := $(shell sed -n 's/^<!-- verifier-sources: \(.*\) -->$$/\1/p' docs/VERIFY.md)
+VERIFY_OBJS  = $(VERIFY_SRCS:%.c=$(BUILD)/%.o)
+
 TUI_SRCS  = $(wildcard tui/*.c)
 TUI_OBJS  = $(TUI_SRCS:%.c=$(BUILD)/%.o)
 
@@ -99,15 +111,16 @@ $(BUILD)/custos: $(BUILD)/src/main.o $(TUI_OBJS) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
 
-# The oversight verifier links libsodium and libcrypto only: no libpq, no curses.
-$(BUILD)/custos-verify: $(BUILD)/src/custos_verify.o $(LIB)
+# The oversight verifier links libsodium and libcrypto only: no libpq, no
+# curses; its objects are compiled with those two libraries' flags only.
+$(BUILD)/custos-verify: $(VERIFY_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS)
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(PQ_CFLAGS) $(CURSES_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")

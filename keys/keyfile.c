@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../src/sha.h"
+#include "passphrase.h"
 
 /* Layout, version 1 (docs/key-file.md).  n = key name length. */
 #define MAGIC "CUSTOSSK"
@@ -360,6 +361,39 @@ status keyfile_load(const char *path, const char *pass, size_t passlen, key_secr
 	}
 out:
 	sodium_free(s);
+	return st;
+}
+
+status keyfile_unlock(const char *path, const keyfile_pass *how, key_secret **out,
+		      keyfile_step *step, errbuf *err)
+{
+	keyfile_step failed = KEYFILE_STEP_PUBLIC;
+	*out = NULL;
+	key_public pub;
+	char *pass = NULL;
+	size_t len = 0;
+	status st = keyfile_read_public(path, &pub, err);
+	if (st != ST_OK)
+		goto out;
+	failed = KEYFILE_STEP_PASSPHRASE;
+	if (how->fd >= 0) {
+		st = passphrase_read_fd(how->fd, &pass, &len, err);
+	} else {
+		char prompt[600];
+		snprintf(prompt, sizeof prompt, "%s%s%s", how->before != NULL ? how->before : "",
+			 how->after != NULL ? pub.name : "", how->after != NULL ? how->after : "");
+		st = passphrase_read_tty(prompt, NULL, &pass, &len, err);
+	}
+	if (st != ST_OK)
+		goto out;
+	failed = KEYFILE_STEP_UNSEAL;
+	st = keyfile_load(path, pass, len, out, err);
+	if (st == ST_OK)
+		failed = KEYFILE_STEP_NONE;
+out:
+	passphrase_free(pass);
+	if (step != NULL)
+		*step = failed;
 	return st;
 }
 

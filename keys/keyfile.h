@@ -71,6 +71,37 @@ status keyfile_load(const char *path, const char *pass, size_t passlen,
  * public key is authenticated only when the file is loaded. */
 status keyfile_read_public(const char *path, key_public *out, errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* Which step of keyfile_unlock failed, so that a caller can word its
+ * message (the status says why). */
+typedef enum keyfile_step {
+	KEYFILE_STEP_NONE,       /* success */
+	KEYFILE_STEP_PUBLIC,     /* reading the file (keyfile_read_public's errors) */
+	KEYFILE_STEP_PASSPHRASE, /* reading the passphrase (passphrase_read_fd/_tty's) */
+	KEYFILE_STEP_UNSEAL,     /* unsealing the key (keyfile_load's) */
+} keyfile_step;
+
+/* Where keyfile_unlock gets the passphrase.  fd >= 0: one line read from
+ * that descriptor, no prompt.  fd < 0: the terminal, without echo, with
+ * the prompt `before`, the key's name (as the file records it), `after`;
+ * when `after` is NULL the prompt is `before` alone. */
+typedef struct keyfile_pass {
+	int fd;
+	const char *before;
+	const char *after;
+} keyfile_pass;
+
+/* Unlock the key file at `path`: read its public part (the owner and mode
+ * checks of keyfile_load refuse the file here, before any passphrase is
+ * asked), read the passphrase as `how` says, unseal the key, and wipe the
+ * passphrase on every path.  On success *out is the key in guarded memory
+ * (free with key_secret_free).  On failure *out is NULL, `err` holds the
+ * failing step's message unchanged, and *step (if not NULL) says which step
+ * failed; the status is that step's: keyfile_read_public's, then
+ * passphrase_read_fd's or passphrase_read_tty's (ST_USAGE for an empty
+ * line), then keyfile_load's (ST_BADPASS for a wrong passphrase). */
+status keyfile_unlock(const char *path, const keyfile_pass *how, key_secret **out,
+		      keyfile_step *step, errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* Reseal the key file at `path` (opened with oldpass) under newpass, with
  * the default cost and a fresh salt and nonce.  Atomic: the new file is
  * written to `path`.tmpXXXXXX (O_EXCL, mode 0600) in the same directory,

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "../keys/keyfile.h"
-#include "../keys/passphrase.h"
 #include "b64.h"
 #include "buf.h"
 #include "note.h"
@@ -88,21 +87,10 @@ status checkpoint_key_load(const char *path, int fd, key_secret **out, errbuf *e
 		path = getenv("CUSTOS_LOG_KEY");
 	if (path == NULL || path[0] == '\0')
 		return ST_OK;
-	key_public pub;
-	status st = keyfile_read_public(path, &pub, err);
-	if (st != ST_OK)
-		return st;
-	char prompt[300];
-	snprintf(prompt, sizeof prompt, "Passphrase of the log key %s: ", pub.name);
-	char *pass = NULL;
-	size_t len = 0;
-	st = fd >= 0 ? passphrase_read_fd(fd, &pass, &len, err)
-		     : passphrase_read_tty(prompt, NULL, &pass, &len, err);
-	if (st != ST_OK)
-		return st;
-	st = keyfile_load(path, pass, len, out, err);
-	passphrase_free(pass);
-	if (st != ST_OK) {
+	keyfile_pass how = {fd, "Passphrase of the log key ", ": "};
+	keyfile_step step;
+	status st = keyfile_unlock(path, &how, out, &step, err);
+	if (st != ST_OK && step == KEYFILE_STEP_UNSEAL) {
 		char why[200];
 		snprintf(why, sizeof why, "%s", err_text(err, st));
 		err_set(err, st, "log key file %s: %s", path, why);

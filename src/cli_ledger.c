@@ -213,22 +213,12 @@ static const char *default_key(char *buf, size_t cap)
 static status load_key(const char *path, int fd, const char *whose, key_secret **out,
 		       errbuf *err)
 {
-	*out = NULL;
-	key_public pub;
-	status st = keyfile_read_public(path, &pub, err);
-	if (st != ST_OK)
-		return st;
-	char prompt[300];
-	snprintf(prompt, sizeof prompt, "Passphrase of %s key %s: ", whose, pub.name);
-	char *pass = NULL;
-	size_t len = 0;
-	st = fd >= 0 ? passphrase_read_fd(fd, &pass, &len, err)
-		     : passphrase_read_tty(prompt, NULL, &pass, &len, err);
-	if (st != ST_OK)
-		return st;
-	st = keyfile_load(path, pass, len, out, err);
-	passphrase_free(pass);
-	if (st != ST_OK) {
+	char before[160];
+	snprintf(before, sizeof before, "Passphrase of %s key ", whose);
+	keyfile_pass how = {fd, before, ": "};
+	keyfile_step step;
+	status st = keyfile_unlock(path, &how, out, &step, err);
+	if (st != ST_OK && step == KEYFILE_STEP_UNSEAL) {
 		char why[200];
 		snprintf(why, sizeof why, "%s", err_text(err, st));
 		err_set(err, st, "%s key file %s: %s", whose, path, why);
@@ -460,7 +450,7 @@ static status read_retry(db *d, unsigned retry, const char *sql, int n, const ch
 static int pick_account(const verb *v, db *d, const opts *o, char out[ENTRY_ACCOUNT_LEN + 1])
 {
 	if (o->account != NULL) {
-		if (strlen(o->account) != 6 || strspn(o->account, "0123456789") != 6)
+		if (!entry_account_number_valid(o->account))
 			return cli_usage_error(v, "an account number is six digits, not", o->account);
 		memcpy(out, o->account, 7);
 		return -1;
@@ -486,7 +476,7 @@ static int peer_of(const verb *v, const char *s, char out[ENTRY_ACCOUNT_LEN + 1]
 {
 	if (s == NULL)
 		return -1;
-	if (strcmp(s, "COR") != 0 && (strlen(s) != 6 || strspn(s, "0123456789") != 6))
+	if (strcmp(s, "COR") != 0 && !entry_account_number_valid(s))
 		return cli_usage_error(v, "the other side is COR or a six-digit account, not", s);
 	snprintf(out, ENTRY_ACCOUNT_LEN + 1, "%s", s);
 	return -1;
@@ -645,7 +635,7 @@ static int run_action(const verb *v, opts *o)
 	if (action_of(v) == ACT_ACCOUNT_OPEN) {
 		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)
 			goto out;
-		if (strlen(q.account) != 6 || strspn(q.account, "0123456789") != 6) {
+		if (!entry_account_number_valid(q.account)) {
 			rc = cli_usage_error(v, "an account number is six digits, not", o->operand);
 			goto out;
 		}
@@ -699,7 +689,7 @@ static int run_action(const verb *v, opts *o)
 		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)
 			goto out;
 	}
-	if (o->account != NULL && (strlen(o->account) != 6 || strspn(o->account, "0123456789") != 6)) {
+	if (o->account != NULL && !entry_account_number_valid(o->account)) {
 		rc = cli_usage_error(v, "an account number is six digits, not", o->account);
 		goto out;
 	}

@@ -29,7 +29,6 @@
 
 #include "../keys/key.h"
 #include "../keys/keyfile.h"
-#include "../keys/passphrase.h"
 #include "../keys/trust.h"
 #include "b64.h"
 #include "bundle.h"
@@ -41,6 +40,7 @@
 #include "rfile.h"
 #include "safeprint.h"
 #include "verify.h"
+#include "witness.h"
 
 enum { EXIT_VALID = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
 
@@ -622,6 +622,86 @@ static status write_atomic(const char *path, const char *data, size_t len, errbu
 	return st;
 }
 
+/* Read what shows that cp extends old for witness_decide: the proof from
+ * --proof FILE or the bundle's consistency/OLDSIZE into proof[], else (a bundle without
+ * one) the bundle's leaves into *leaves (the caller frees them).  Returns
+ * -1 to go on (ev filled as far as there is evidence), else the exit status
+ * with the reason printed. */
+static int read_evidence(const char *input, bool is_dir, const char *proof_path,
+			 const tlog_checkpoint *old, const tlog_checkpoint *cp,
+			 merkle_hash proof[MERKLE_MAX_PROOF], witness_evidence *ev,
+			 merkle_hash **leaves)
+{
+	errbuf err = {0};
+	status st;
+	char ppath[4096], prel[64];
+	snprintf(prel, sizeof prel, "consistency/%" PRIu64, old->size);
+	if (proof_path != NULL)
+		snprintf(ppath, sizeof ppath, "%s", proof_path);
+	else if (is_dir)
+		snprintf(ppath, sizeof ppath, "%s/%s", input, prel);
+	if (proof_path != NULL || is_dir) {
+		char *pt;
+		size_t pl;
+		st = proof_path != NULL ? rfile_read(ppath, 8192, true, &pt, &pl, &err)
+					: rfile_read_in(input, prel, 8192, &pt, &pl, &err);
+		if (st == ST_OK) {
+			st = tlog_hashes_parse(pt, pl, proof, &ev->prooflen, &err);
+			free(pt);
+			if (st != ST_OK)
+				return refuse("%s: %s", ppath, err.msg);
+			ev->have_proof = true;
+			ev->proof = proof;
+		} else if (st != ST_NOTFOUND || proof_path != NULL) {
+			return fail_usage(NULL, &err, st);
+		}
+	}
+	if (!ev->have_proof && is_dir) {
+		/* No proof: recompute from the bundle's tiles. */
+		if ((st = leaves_from_tiles(input, cp->size, leaves, &err)) != ST_OK)
+			return fail_usage("no consistency proof, and the tiles", &err, st);
+		ev->leaves = *leaves;
+	}
+	return -1;
+}
+
+/* The words for a verdict that refuses to cosign cp after old; returns the
+ * exit status. */
+static int refuse_verdict(witness_verdict wv, const tlog_checkpoint *old,
+			  const tlog_checkpoint *cp)
+{
+	switch (wv) {
+	case WITNESS_OTHER_LOG:
+		return refuse("the checkpoint is of log %s, the state file's of %s", cp->origin,
+			      old->origin);
+	case WITNESS_ROLLBACK:
+		return refuse("rollback: the new checkpoint has size %" PRIu64 ", smaller than "
+			      "the %" PRIu64 " this witness already cosigned", cp->size, old->size);
+	case WITNESS_FORK_SAME_SIZE:
+		return refuse("fork: the new checkpoint has the size %" PRIu64 " this witness "
+			      "already cosigned, with a different root", cp->size);
+	case WITNESS_FORK_PROOF:
+		return refuse("fork: the consistency proof from size %" PRIu64 " to %" PRIu64
+			      " does not verify against the checkpoint this witness cosigned",
+			      old->size, cp->size);
+	case WITNESS_TILES_MISMATCH:
+		return refuse("the bundle's tiles do not hash to the checkpoint's root");
+	case WITNESS_FORK_TILES:
+		return refuse("fork: entries 0 to %" PRIu64 " of this log do not hash to the root "
+			      "of the earlier checkpoint of size %" PRIu64
+			      " (history was rewritten or the log forked)", old->size - 1, old->size);
+	case WITNESS_NEED_PROOF:
+		return refuse("no consistency proof from size %" PRIu64 " to %" PRIu64
+			      " (give --proof FILE or a bundle folder)", old->size, cp->size);
+	case WITNESS_COSIGN_FIRST:
+	case WITNESS_COSIGN_SAME:
+	case WITNESS_COSIGN_FROM_EMPTY:
+	case WITNESS_COSIGN_EXTENDS:
+		break;
+	}
+	return EXIT_USAGE; /* not a refusal: never reached for those */
+}
+
 static int main_cosign(int argc, char **argv)
 {
 	const char *keypath = NULL, *state = NULL, *pol_path = NULL, *proof_path = NULL;
@@ -671,7 +751,7 @@ static int main_cosign(int argc, char **argv)
 	status st;
 	policy *pol = calloc(1, sizeof *pol);
 	note *nn = malloc(sizeof *nn), *on = malloc(sizeof *on);
-	char *statetext = NULL, *cptext = NULL, *pass = NULL, *line = NULL, *base = NULL;
+	char *statetext = NULL, *cptext = NULL, *line = NULL, *base = NULL;
 	char *result = NULL, *newstate = NULL;
 	merkle_hash *leaves = NULL;
 	key_secret *wkey = NULL;
@@ -758,94 +838,29 @@ static int main_cosign(int argc, char **argv)
 		goto out;
 	}
 
-	if (have_state) {
-		if (strcmp(old.origin, cp.origin) != 0) {
-			rc = refuse("the checkpoint is of log %s, the state file's of %s", cp.origin,
-				    old.origin);
+	/* Does the new tree extend the one this witness cosigned?  Evidence
+	 * (a proof, else the bundle's tiles) is read only when it decides. */
+	const tlog_checkpoint *prev = have_state ? &old : NULL;
+	witness_verdict wv = witness_decide(prev, &cp, NULL);
+	merkle_hash proof[MERKLE_MAX_PROOF];
+	witness_evidence ev = {false, proof, 0, NULL};
+	if (wv == WITNESS_NEED_PROOF) {
+		if ((rc = read_evidence(input, is_dir, proof_path, &old, &cp, proof, &ev,
+					&leaves)) >= 0)
 			goto out;
-		}
-		if (cp.size < old.size) {
-			rc = refuse("rollback: the new checkpoint has size %" PRIu64 ", smaller than the "
-				    "%" PRIu64 " this witness already cosigned", cp.size, old.size);
-			goto out;
-		}
-		if (cp.size == old.size && memcmp(cp.root, old.root, SHA256_LEN) != 0) {
-			rc = refuse("fork: the new checkpoint has the size %" PRIu64 " this witness "
-				    "already cosigned, with a different root", cp.size);
-			goto out;
-		}
-		if (cp.size > old.size && old.size > 0) {
-			merkle_hash proof[MERKLE_MAX_PROOF];
-			size_t plen = 0;
-			bool have_proof = false;
-			char ppath[4096], prel[64];
-			snprintf(prel, sizeof prel, "consistency/%" PRIu64, old.size);
-			if (proof_path != NULL)
-				snprintf(ppath, sizeof ppath, "%s", proof_path);
-			else if (is_dir)
-				snprintf(ppath, sizeof ppath, "%s/%s", input, prel);
-			if (proof_path != NULL || is_dir) {
-				char *pt;
-				size_t pl;
-				st = proof_path != NULL ? rfile_read(ppath, 8192, true, &pt, &pl, &err)
-							: rfile_read_in(input, prel, 8192, &pt, &pl, &err);
-				if (st == ST_OK) {
-					st = tlog_hashes_parse(pt, pl, proof, &plen, &err);
-					free(pt);
-					if (st != ST_OK) {
-						rc = refuse("%s: %s", ppath, err.msg);
-						goto out;
-					}
-					have_proof = true;
-				} else if (st != ST_NOTFOUND || proof_path != NULL) {
-					rc = fail_usage(NULL, &err, st);
-					goto out;
-				}
-			}
-			if (have_proof) {
-				if (merkle_consistency_verify(old.size, cp.size, proof, plen, old.root,
-							      cp.root) != ST_OK) {
-					rc = refuse("fork: the consistency proof from size %" PRIu64
-						    " to %" PRIu64 " does not verify against the "
-						    "checkpoint this witness cosigned", old.size, cp.size);
-					goto out;
-				}
-			} else if (is_dir) {
-				/* No proof: recompute from the bundle's tiles. */
-				if ((st = leaves_from_tiles(input, cp.size, &leaves, &err)) != ST_OK) {
-					rc = fail_usage("no consistency proof, and the tiles", &err, st);
-					goto out;
-				}
-				merkle_hash r;
-				merkle_root(leaves, cp.size, r);
-				if (memcmp(r, cp.root, SHA256_LEN) != 0) {
-					rc = refuse("the bundle's tiles do not hash to the checkpoint's root");
-					goto out;
-				}
-				if (bundle_consistent(leaves, &cp, old.size, old.root, &err) != ST_OK) {
-					rc = refuse("%s", err.msg);
-					goto out;
-				}
-			} else {
-				rc = refuse("no consistency proof from size %" PRIu64 " to %" PRIu64
-					    " (give --proof FILE or a bundle folder)", old.size, cp.size);
-				goto out;
-			}
-		}
+		rc = EXIT_USAGE;
+		wv = witness_decide(prev, &cp, &ev);
+	}
+	if (!witness_may_cosign(wv)) {
+		rc = refuse_verdict(wv, &old, &cp);
+		goto out;
 	}
 
 	/* Consistent: cosign. */
-	size_t passlen = 0;
-	if (pfd >= 0)
-		st = passphrase_read_fd((int)pfd, &pass, &passlen, &err);
-	else
-		st = passphrase_read_tty("Witness key passphrase: ", NULL, &pass, &passlen, &err);
-	if (st != ST_OK) {
-		rc = fail_usage("passphrase", &err, st);
-		goto out;
-	}
-	if ((st = keyfile_load(keypath, pass, passlen, &wkey, &err)) != ST_OK) {
-		rc = fail_usage(NULL, &err, st);
+	keyfile_pass how = {pfd >= 0 ? (int)pfd : -1, "Witness key passphrase: ", NULL};
+	keyfile_step step;
+	if ((st = keyfile_unlock(keypath, &how, &wkey, &step, &err)) != ST_OK) {
+		rc = fail_usage(step == KEYFILE_STEP_PASSPHRASE ? "passphrase" : NULL, &err, st);
 		goto out;
 	}
 	size_t linelen, baselen;
@@ -889,7 +904,6 @@ static int main_cosign(int argc, char **argv)
 		cp.size, key_secret_public(wkey)->name);
 	rc = EXIT_VALID;
 out:
-	passphrase_free(pass);
 	key_secret_free(wkey);
 	free(pol);
 	free(nn);

@@ -412,9 +412,10 @@ static bool origin_valid(const char *s, size_t n)
 	return true;
 }
 
-static bool account_valid(const char *s, size_t n)
+bool entry_account_number_valid(const char *s)
 {
-	return n == ENTRY_ACCOUNT_LEN && all_digits(s, n);
+	return s != NULL && strnlen(s, ENTRY_ACCOUNT_LEN + 1) == ENTRY_ACCOUNT_LEN &&
+	       all_digits(s, ENTRY_ACCOUNT_LEN);
 }
 
 /* "123456-2026-0042": account, year, number >= 1 zero-padded to 4 digits;
@@ -566,14 +567,14 @@ static status entry_check(const entry *e, errbuf *err)
 	if (e->time_us < 0 || e->time_us > TIME_MAX_US)
 		return err_set(err, ST_FORMAT, "time is outside 1970 to 9999");
 	size_t al = strnlen(e->account, sizeof e->account);
-	if (al > 0 && !account_valid(e->account, al))
+	if (al > 0 && !entry_account_number_valid(e->account))
 		return err_set(err, ST_FORMAT, "account number must be six digits");
 	size_t tl = strnlen(e->txn, sizeof e->txn);
 	if (tl > 0 && (al == 0 || !txn_valid(e->txn, tl, e->account)))
 		return err_set(err, ST_FORMAT,
 			       "transaction number must be ACCOUNT-YEAR-NNNN on the entry's account");
 	size_t pl = strnlen(e->peer, sizeof e->peer);
-	if (pl > 0 && strcmp(e->peer, "COR") != 0 && !account_valid(e->peer, pl))
+	if (pl > 0 && strcmp(e->peer, "COR") != 0 && !entry_account_number_valid(e->peer))
 		return err_set(err, ST_FORMAT, "peer must be a six-digit account number or COR");
 	size_t hl = strnlen(e->holder, sizeof e->holder);
 	if (hl > 0 && !key_name_valid(e->holder, hl))

@@ -248,6 +248,11 @@ int entry_version(const entry *e);
 /* Dates of keying material: YYYYMMDD as a number, written "YYYY-MM-DD".
  * entry_date_valid: a real calendar date from 1970 to 9999. */
 #define ENTRY_DATE_LEN 10
+/* Is s an account number: exactly ENTRY_ACCOUNT_LEN ASCII digits '0'..'9'
+ * and its NUL?  NULL is not.  The one check of account numbers: the entry
+ * format, the CLI, the TUI, queries and the server extension use it. */
+bool entry_account_number_valid(const char *s);
+
 bool entry_date_valid(uint32_t yyyymmdd);
 void entry_date_format(uint32_t yyyymmdd, char out[ENTRY_DATE_LEN + 1]);
 status entry_date_parse(const char *s, size_t len, uint32_t *yyyymmdd) CUSTOS_WARN_UNUSED;

@@ -53,19 +53,9 @@ static status check_limit(int limit, int *out, errbuf *err)
 	return ST_OK;
 }
 
-static bool is_account(const char *s)
-{
-	if (strlen(s) != 6)
-		return false;
-	for (int i = 0; i < 6; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
 static status check_account(const char *s, errbuf *err)
 {
-	if (s != NULL && !is_account(s))
+	if (s != NULL && !entry_account_number_valid(s))
 		return err_set(err, ST_USAGE, "account must be six digits");
 	return ST_OK;
 }
@@ -362,7 +352,7 @@ static status holdings_args_make(const query_holdings_filter *f, holdings_args *
 		if ((st = cursor_parse(f->after, a->order->tag, nk, a->raw, k, err)) != ST_OK)
 			return st;
 		size_t acct = a->order->tag == 'H' ? 0 : 1;
-		if (!is_account(k[acct]))
+		if (!entry_account_number_valid(k[acct]))
 			return err_set(err, ST_USAGE, "the cursor is not one this list gave out");
 		memcpy(&a->p[7], k, nk * sizeof k[0]);
 	}
@@ -940,7 +930,7 @@ status query_account_list(db *d, int limit, const char *after, query_accounts *o
 	if (given(after) != NULL) {
 		if ((st = cursor_parse(after, 'A', 1, raw, k, err)) != ST_OK)
 			return st;
-		if (!is_account(k[0]))
+		if (!entry_account_number_valid(k[0]))
 			return err_set(err, ST_USAGE, "the cursor is not one this list gave out");
 	}
 	snprintf(lim, sizeof lim, "%d", limit + 1);

@@ -618,6 +618,28 @@ START_TEST(dates)
 }
 END_TEST
 
+/* The one account-number check: six ASCII digits, nothing else. */
+START_TEST(account_numbers)
+{
+	ck_assert(entry_account_number_valid("123456"));
+	ck_assert(entry_account_number_valid("000000"));
+	ck_assert(!entry_account_number_valid("12345"));
+	ck_assert(!entry_account_number_valid("1234567"));
+	ck_assert(!entry_account_number_valid("12345a"));
+	ck_assert(!entry_account_number_valid("12 456"));
+	ck_assert(!entry_account_number_valid("-12345"));
+	ck_assert(!entry_account_number_valid("COR"));
+	ck_assert(!entry_account_number_valid(""));
+	/* Digits that are not ASCII: ARABIC-INDIC and FULLWIDTH DIGIT ONE. */
+	ck_assert(!entry_account_number_valid("\xd9\xa1\xd9\xa2\xd9\xa3"));
+	ck_assert(!entry_account_number_valid("12345\xef\xbc\x91"));
+	ck_assert(!entry_account_number_valid("12345\xb9")); /* Latin-1 superscript one */
+	/* An embedded NUL ends the string: what is left is too short. */
+	ck_assert(!entry_account_number_valid("123\0" "456"));
+	ck_assert(!entry_account_number_valid(NULL));
+}
+END_TEST
+
 START_TEST(names_tables)
 {
 	for (int a = 0; a < ACT__COUNT; a++) {
@@ -652,6 +674,7 @@ int main(void)
 	tcase_add_test(tc, refs_and_categories);
 	tcase_add_test(tc, dates);
 	tcase_add_test(tc, names_tables);
+	tcase_add_test(tc, account_numbers);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -603,6 +603,95 @@ START_TEST(test_passphrase_no_tty)
 }
 END_TEST
 
+/* --- keyfile_unlock --- */
+
+/* keyfile_unlock with the passphrase from fd; checks the *out contract. */
+static status unlock_fd(int fd, key_secret **k, keyfile_step *step, errbuf *err)
+{
+	keyfile_pass how = {fd, "unused prompt: ", NULL};
+	*k = (key_secret *)k; /* a non-NULL sentinel */
+	status st = keyfile_unlock(path, &how, k, step, err);
+	EXPECT((st == ST_OK) == (*k != NULL), "keyfile_unlock left *out inconsistent");
+	EXPECT((st == ST_OK) == (*step == KEYFILE_STEP_NONE), "step %d with status %d",
+	       (int)*step, (int)st);
+	return st;
+}
+
+START_TEST(test_unlock)
+{
+	key_secret *made = make_file(), *k;
+	keyfile_step step;
+	errbuf err = {0};
+	char line[sizeof PASS + 1];
+	snprintf(line, sizeof line, "%s\n", PASS);
+
+	/* The right passphrase gives the key that was sealed. */
+	int fd = pipe_of(line, strlen(line));
+	ck_assert_int_eq(unlock_fd(fd, &k, &step, &err), ST_OK);
+	close(fd);
+	ck_assert_mem_eq(key_secret_public(k)->pk, key_secret_public(made)->pk, KEY_PK_LEN);
+	ck_assert_str_eq(key_secret_public(k)->name, "alice@example.org");
+	key_secret_free(k);
+
+	/* A wrong one: keyfile_load's ST_BADPASS and its message, at the unseal. */
+	fd = pipe_of("correct horse battery stapl\n", 28);
+	ck_assert_int_eq(unlock_fd(fd, &k, &step, &err), ST_BADPASS);
+	close(fd);
+	ck_assert_int_eq(step, KEYFILE_STEP_UNSEAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "wrong passphrase"));
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+
+	/* An empty line: the passphrase step's ST_USAGE (the TUI's "Enter alone"). */
+	fd = pipe_of("\n", 1);
+	ck_assert_int_eq(unlock_fd(fd, &k, &step, &err), ST_USAGE);
+	close(fd);
+	ck_assert_int_eq(step, KEYFILE_STEP_PASSPHRASE);
+
+	/* A file open to group or others is refused before any passphrase is
+	 * read: the line is still there for the next reader. */
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	fd = pipe_of(line, strlen(line));
+	ck_assert_int_eq(unlock_fd(fd, &k, &step, &err), ST_PERM);
+	ck_assert_int_eq(step, KEYFILE_STEP_PUBLIC);
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+	char *rest;
+	size_t restlen;
+	ck_assert_int_eq(read_one(fd, &rest, &restlen), ST_OK);
+	ck_assert_str_eq(rest, PASS);
+	passphrase_free(rest);
+	close(fd);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+
+	/* No file at all: ST_NOTFOUND, nothing read either. */
+	ck_assert_int_eq(unlink(path), 0);
+	fd = pipe_of(line, strlen(line));
+	ck_assert_int_eq(unlock_fd(fd, &k, &step, &err), ST_NOTFOUND);
+	ck_assert_int_eq(step, KEYFILE_STEP_PUBLIC);
+	ck_assert_int_eq(read_one(fd, &rest, &restlen), ST_OK);
+	passphrase_free(rest);
+	close(fd);
+	key_secret_free(made);
+}
+END_TEST
+
+/* Without a descriptor the passphrase comes from the terminal: with none,
+ * the passphrase step fails with ST_IO (the prompt itself is driven by
+ * tests/t_key_cli.sh and the TUI scenarios). */
+START_TEST(test_unlock_no_tty)
+{
+	key_secret *made = make_file(), *k = NULL;
+	keyfile_step step;
+	errbuf err = {0};
+	if (setsid() >= 0) {
+		keyfile_pass how = {-1, "Passphrase of ", ": "};
+		ck_assert_int_eq(keyfile_unlock(path, &how, &k, &step, &err), ST_IO);
+		ck_assert_ptr_null(k);
+		ck_assert_int_eq(step, KEYFILE_STEP_PASSPHRASE);
+	}
+	key_secret_free(made);
+}
+END_TEST
+
 /* --- PEM --- */
 
 START_TEST(test_pem)
@@ -707,6 +796,7 @@ static Suite *keyfile_suite(void)
 		{"passphrase", {test_passphrase_lines, test_passphrase_refusals,
 				test_passphrase_no_tty}},
 		{"pem", {test_pem, test_pem_openssl_verifies}},
+		{"unlock", {test_unlock, test_unlock_no_tty}},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);

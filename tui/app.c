@@ -965,27 +965,18 @@ static int load_key(tui_app *app, const tui_options *o, char *note, size_t notec
 			app->key_path, pub.name, app->person, app->login);
 		return 1;
 	}
+	keyfile_pass how = {-1, "Passphrase of your key ", " (Enter alone: read only): "};
 	for (int attempt = 0; attempt < 3; attempt++) {
-		char prompt[400];
-		snprintf(prompt, sizeof prompt, "Passphrase of your key %s (Enter alone: read only): ",
-			 pub.name);
-		char *pass = NULL;
-		size_t len = 0;
-		st = passphrase_read_tty(prompt, NULL, &pass, &len, &err);
-		if (st == ST_USAGE) {
+		keyfile_step step;
+		st = keyfile_unlock(app->key_path, &how, &app->key, &step, &err);
+		if (st == ST_OK)
+			return 0;
+		if (step == KEYFILE_STEP_PASSPHRASE && st == ST_USAGE) {
 			snprintf(note, notecap, "read only: no passphrase given; a form asks again");
 			return 0;
 		}
-		if (st != ST_OK) {
-			fprintf(stderr, "custos: %s\n", err_text(&err, st));
-			return 1;
-		}
-		st = keyfile_load(app->key_path, pass, len, &app->key, &err);
-		passphrase_free(pass);
-		if (st == ST_OK)
-			return 0;
 		fprintf(stderr, "custos: %s\n", err_text(&err, st));
-		if (st != ST_BADPASS)
+		if (step != KEYFILE_STEP_UNSEAL || st != ST_BADPASS)
 			return 1;
 	}
 	snprintf(note, notecap, "read only: the passphrase was wrong three times");
@@ -1015,27 +1006,24 @@ static int load_log_key(tui_app *app, const tui_options *o, char *note, size_t n
 				"%s: it is not this log's key\n", path, pub.name, app->origin);
 		return 1;
 	}
+	keyfile_pass how = {-1, "Passphrase of the log key ",
+			    ", to sign checkpoints (Enter alone: none): "};
 	for (int attempt = 0; attempt < 3; attempt++) {
-		char prompt[400];
-		snprintf(prompt, sizeof prompt, "Passphrase of the log key %s, to sign checkpoints "
-			 "(Enter alone: none): ", pub.name);
-		char *pass = NULL;
-		size_t len = 0;
-		st = passphrase_read_tty(prompt, NULL, &pass, &len, &err);
-		if (st == ST_USAGE) {
+		keyfile_step step;
+		st = keyfile_unlock(path, &how, &app->log_key, &step, &err);
+		if (st == ST_OK)
+			return 0;
+		if (step == KEYFILE_STEP_PASSPHRASE && st == ST_USAGE) {
 			snprintf(note, notecap, "no log key: checkpoints are left to 'custos log checkpoint'");
 			return 0;
 		}
-		if (st != ST_OK) {
+		if (step == KEYFILE_STEP_UNSEAL)
+			fprintf(stderr, "custos: log key %s: %s\n", path, err_text(&err, st));
+		else if (step == KEYFILE_STEP_PUBLIC)
+			fprintf(stderr, "custos: log key: %s\n", err_text(&err, st));
+		else
 			fprintf(stderr, "custos: %s\n", err_text(&err, st));
-			return 1;
-		}
-		st = keyfile_load(path, pass, len, &app->log_key, &err);
-		passphrase_free(pass);
-		if (st == ST_OK)
-			return 0;
-		fprintf(stderr, "custos: log key %s: %s\n", path, err_text(&err, st));
-		if (st != ST_BADPASS)
+		if (step != KEYFILE_STEP_UNSEAL || st != ST_BADPASS)
 			return 1;
 	}
 	snprintf(note, notecap, "no log key: its passphrase was wrong three times");

@@ -56,12 +56,9 @@ status validate_account(const char *s, bool allow_cor, errbuf *err)
 	if (strcmp(s, "COR") == 0)
 		return allow_cor ? ST_OK
 				 : err_set(err, ST_FORMAT, "the COR is not an account here: give six digits");
-	if (too_long(s, ENTRY_ACCOUNT_LEN + 1))
+	if (!entry_account_number_valid(s))
 		return err_set(err, ST_FORMAT, "an account number is six digits");
-	entry e;
-	probe_entry(&e, ACT_ACCOUNT_OPEN);
-	memcpy(e.account, s, strlen(s) + 1);
-	return check_probe(&e, err);
+	return ST_OK;
 }
 
 /* An item with every field valid but the one under test. */

@@ -498,16 +498,6 @@ static const char *class_name(int c) { return item_class_name((item_class)c); }
 static const char *category_name(int c) { return entry_category_name((entry_category)c); }
 
 /* Six digits: an account of a ledger (not "COR", not "-"). */
-static bool entry_account_valid(const char *s)
-{
-	if (strlen(s) != ENTRY_ACCOUNT_LEN)
-		return false;
-	for (int i = 0; i < ENTRY_ACCOUNT_LEN; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
 static void seeded(status st, const char *what)
 {
 	if (st != ST_OK)
@@ -527,7 +517,7 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 		strset_add(&people, pnstrdup(n->sigs[i].name, n->sigs[i].namelen));
 	strset_add(&people, e->holder);
 	strset_add(&accounts, e->account);
-	if (entry_account_valid(e->peer))
+	if (entry_account_number_valid(e->peer))
 		strset_add(&accounts, e->peer);
 	strset_add(&txns, e->ref);
 
@@ -557,7 +547,7 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 	SPITupleTable *tt = custody_query(Q_TXN, arg);
 	for (uint64 i = 0; i < tt->numvals; i++) {
 		strset_add(&accounts, col(tt, i, 3));
-		if (entry_account_valid(col(tt, i, 4)))
+		if (entry_account_number_valid(col(tt, i, 4)))
 			strset_add(&accounts, col(tt, i, 4));
 	}
 
@@ -568,7 +558,7 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 				    .opened_index = strtoull(col(ta, i, 2), NULL, 10)};
 		seeded(replay_seed_account(r, &a), "account");
 	}
-	if (entry_account_valid(e->account)) {
+	if (entry_account_number_valid(e->account)) {
 		char t[ENTRY_TIME_LEN + 1];
 		entry_time_format(e->time_us, t);
 		int year = (int)strtol(t, NULL, 10);
