@@ -352,8 +352,9 @@ Datum custos_vkey_parse(PG_FUNCTION_ARGS)
  * inventory), so the state is derived from the verified entry by the
  * server, never written by the client.  Called from the log's AFTER INSERT
  * trigger (the entry's row exists: the rows written refer to it).
- * Registry entries (key-enrol, key-revoke, account-open) pass here; the
- * append guard judges them and the client writes their rows. */
+ * Registry entries (genesis, key-enrol, key-revoke, account-open) pass
+ * custody_apply untouched (extension 1.1); entry_apply (1.2, below) judges
+ * and applies them too. */
 
 #include "executor/spi.h"
 #include "../replay.h"
