@@ -536,14 +536,6 @@ out:
 	return st;
 }
 
-/* The SQL timestamp of the entry, as a parameter. */
-#define ENTRY_TS "('epoch'::timestamptz + $%d::bigint * interval '1 microsecond')"
-
-static void fmt_i64(char *out, size_t cap, int64_t v)
-{
-	snprintf(out, cap, "%lld", (long long)v);
-}
-
 /* ---- the actions ---------------------------------------------------------- */
 
 static status account_is_open(work *w, const char *account, bool *yes)
@@ -930,10 +922,9 @@ static status check_registry(work *w, bool *new_person)
 		bool open;
 		if (w->e.account[0] == '\0')
 			return err_set(w->err, ST_USAGE, "give the account number (six digits)");
-		if ((st = account_is_open(w, w->e.account, &open)) != ST_OK)
+		if ((st = account_is_open(w, w->e.account, &open)) != ST_OK ||
+		    (st = rules_check_account_open(&w->e, open, w->err)) != ST_OK)
 			return st;
-		if (open)
-			return err_set(w->err, ST_REFUSED, "account %s is already open", w->e.account);
 		if (q->textlen == 0 || q->textlen > 200)
 			return err_set(w->err, ST_USAGE, "an account's name is 1 to 200 bytes");
 		return ST_OK;
@@ -951,40 +942,41 @@ static status check_registry(work *w, bool *new_person)
 		if (!open)
 			return err_set(w->err, ST_REFUSED, "account %s is not open", w->e.account);
 	}
-	/* Who holds this name, or this public key? */
-	const char *p[] = {k->name, (const char *)k->pk};
-	const int len[] = {0, KEY_PK_LEN}, fmt[] = {0, 1};
+	/* Who holds this name, or this public key, and the role? */
+	const char *p[] = {k->name, (const char *)k->pk, entry_role_name(q->role),
+			   w->e.account[0] ? w->e.account : NULL};
+	const int len[] = {0, KEY_PK_LEN, 0, 0}, fmt[] = {0, 1, 0, 0};
 	PGresult *r = NULL;
-	st = db_execb(w->d, "SELECT name, pubkey = $2, revoked_idx IS NOT NULL FROM person "
-			    "WHERE name = $1 OR pubkey = $2", 2, p, len, fmt, &r, w->err);
+	st = db_execb(w->d, "SELECT name, name = $1, pubkey = $2, revoked_idx IS NOT NULL, "
+			    "coalesce(revoked_idx, 0), EXISTS (SELECT FROM person_role r "
+			    "WHERE r.person = p.name AND r.role = $3 AND "
+			    "r.account IS NOT DISTINCT FROM $4) "
+			    "FROM person p WHERE name = $1 OR pubkey = $2 ORDER BY name = $1 DESC",
+		      4, p, len, fmt, &r, w->err);
 	if (st != ST_OK)
 		return st;
-	int n = PQntuples(r);
-	bool same = n == 1 && strcmp(db_val(r, 0, 0), k->name) == 0 &&
-		    strcmp(db_val(r, 0, 1), "t") == 0;
-	bool revoked = same && strcmp(db_val(r, 0, 2), "t") == 0;
+	char owner[KEY_NAME_MAX + 1] = "";
+	rules_registrant x = {0};
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (strcmp(db_val(r, i, 1), "t") == 0) {
+			x.found = true;
+			x.same_key = strcmp(db_val(r, i, 2), "t") == 0;
+			x.revoked = strcmp(db_val(r, i, 3), "t") == 0;
+			x.revoked_index = (uint64_t)db_int(r, i, 4);
+			x.holds_role = strcmp(db_val(r, i, 5), "t") == 0;
+		} else {
+			COPY(owner, db_val(r, i, 0));
+			x.key_owner = owner;
+		}
+	}
 	PQclear(r);
-	*new_person = n == 0;
-	if (n > 0 && !same)
-		return err_set(w->err, ST_REFUSED, "the name %s or its public key is already "
-				   "enrolled with another key or name", k->name);
-	if (revoked)
-		return err_set(w->err, ST_REFUSED, "the key of %s is revoked", k->name);
-	if (w->e.action == ACT_KEY_REVOKE && *new_person)
-		return err_set(w->err, ST_REFUSED, "%s is not enrolled", k->name);
-	bool holds = false;
-	if (!*new_person &&
-	    (st = has_role(w->d, k->name, entry_role_name(q->role), w->e.account, &holds, w->err)) !=
-		    ST_OK)
+	*new_person = !x.found;
+	if ((st = rules_check_key_line(&w->e, &x, w->err)) != ST_OK)
 		return st;
-	if (w->e.action == ACT_KEY_ENROL && holds)
-		return err_set(w->err, ST_REFUSED, "%s already holds role %s%s%s", k->name,
-			       entry_role_name(q->role), w->e.account[0] ? " on account " : "",
-			       w->e.account);
-	if (w->e.action == ACT_KEY_REVOKE && !holds)
-		return err_set(w->err, ST_REFUSED, "%s does not hold role %s%s%s", k->name,
-			       entry_role_name(q->role), w->e.account[0] ? " on account " : "",
-			       w->e.account);
+	const char *login = q->login[0] ? q->login : k->name;
+	if (w->e.action == ACT_KEY_ENROL && *new_person && strlen(login) > LEDGER_LOGIN_MAX)
+		return err_set(w->err, ST_USAGE, "the login role name '%s' is longer than %d bytes: "
+			       "give --login", login, LEDGER_LOGIN_MAX);
 	if (w->e.action == ACT_KEY_REVOKE && (st = check_revoke(w)) != ST_OK)
 		return st;
 	/* The second signer: another enrolled person, or (enrolment) the key
@@ -1010,58 +1002,18 @@ static status check_registry(work *w, bool *new_person)
 	return ST_OK;
 }
 
-static status apply_registry(work *w, bool new_person)
+/* Declare the login role of the person a key-enrol enrols, when it is not
+ * their key name: the server takes it from custos.enrol_login when it
+ * derives the person's row from the entry (sql/011_registry_apply.sql).
+ * Nothing to send for an appointment or for the default login. */
+static status declare_login(work *w, bool new_person)
 {
 	const ledger_request *q = w->req;
-	char idx[24], us[24];
-	fmt_i64(idx, sizeof idx, (int64_t)w->e.index);
-	fmt_i64(us, sizeof us, w->e.time_us);
-	status st;
-	if (w->e.action == ACT_ACCOUNT_OPEN) {
-		const char *p[] = {w->e.account, w->e.text, idx, us};
-		return db_exec(w->d, "INSERT INTO account (number, name, opened_idx, opened_at) "
-				     "VALUES ($1, $2, $3, 'epoch'::timestamptz + $4::bigint * "
-				     "interval '1 microsecond')", 4, p, NULL, w->err);
-	}
-	const key_public *k = &q->subject;
-	const char *acct = w->e.account[0] ? w->e.account : NULL;
-	if (w->e.action == ACT_KEY_ENROL) {
-		if (new_person) {
-			char vkey[KEY_VKEY_MAX + 1];
-			key_vkey_format(k, vkey);
-			const char *login = q->login[0] ? q->login : k->name;
-			if (strlen(login) > LEDGER_LOGIN_MAX)
-				return err_set(w->err, ST_USAGE, "the login role name '%s' is longer "
-					       "than %d bytes: give --login", login, LEDGER_LOGIN_MAX);
-			const char *p[] = {k->name, login, vkey, (const char *)k->pk, idx};
-			const int len[] = {0, 0, 0, KEY_PK_LEN, 0}, fmt[] = {0, 0, 0, 1, 0};
-			st = db_execb(w->d, "INSERT INTO person (name, login, vkey, pubkey, enrolled_idx) "
-					    "VALUES ($1, $2, $3, $4, $5)", 5, p, len, fmt, NULL, w->err);
-			if (st == ST_EXISTS)
-				return err_set(w->err, ST_REFUSED, "the login role '%s' belongs to "
-					       "another person", login);
-			if (st != ST_OK)
-				return st;
-		}
-		const char *p[] = {k->name, entry_role_name(q->role), acct, idx};
-		st = db_exec(w->d, "INSERT INTO person_role (person, role, account, since_idx) "
-				   "VALUES ($1, $2, $3, $4)", 4, p, NULL, w->err);
-	} else {
-		const char *p[] = {k->name, entry_role_name(q->role), acct};
-		st = db_exec(w->d, "DELETE FROM person_role WHERE person = $1 AND role = $2 AND "
-				   "account IS NOT DISTINCT FROM $3", 3, p, NULL, w->err);
-		if (st == ST_OK) {
-			const char *p2[] = {k->name, idx};
-			st = db_exec(w->d, "UPDATE person SET revoked_idx = $2 WHERE name = $1 AND "
-					   "NOT EXISTS (SELECT FROM person_role WHERE person = $1)",
-				     2, p2, NULL, w->err);
-		}
-	}
-	if (st == ST_OK) {
-		const char *p[] = {k->name};
-		st = db_exec(w->d, "SELECT sync_login($1)", 1, p, NULL, w->err);
-	}
-	return st;
+	if (w->e.action != ACT_KEY_ENROL || !new_person || q->login[0] == '\0' ||
+	    strcmp(q->login, q->subject.name) == 0)
+		return ST_OK;
+	const char *p[] = {q->subject.name, q->login};
+	return db_exec(w->d, "SELECT enrol_login($1, $2)", 2, p, NULL, w->err);
 }
 
 /* ---- entry points --------------------------------------------------------- */
@@ -1326,22 +1278,20 @@ static status submit_once(db *d, const ledger_request *q, ledger_result *res, er
 	if ((st = check_request(&w, &t, &new_person)) != ST_OK || (st = take_head(&w)) != ST_OK ||
 	    (st = check_timed(&w)) != ST_OK)
 		goto out;
-	/* Everything is checked.  A material entry is all the client writes:
-	 * the server judges it and derives the state from it (custody_apply,
-	 * sql/010_custody_check.sql), so the entry and the COMMIT go to the
-	 * server in one round trip.  A registry entry's rows are still the
-	 * client's to write. */
-	bool pipe = rules_action_of(q->action)->material;
-	if (pipe && (st = db_pipeline_begin(d, err)) != ST_OK)
+	/* Everything is checked.  The entry is all the client writes: the
+	 * server judges it and derives the state from it (entry_apply,
+	 * sql/010_custody_check.sql and sql/011_registry_apply.sql), so the
+	 * login a new person is to have, the entry and the COMMIT go to the
+	 * server in one round trip. */
+	if ((st = db_pipeline_begin(d, err)) != ST_OK)
 		goto out;
-	if ((st = write_entry(&w, w.actor, res)) == ST_OK && !pipe)
-		st = apply_registry(&w, new_person);
+	st = declare_login(&w, new_person);
+	if (st == ST_OK)
+		st = write_entry(&w, w.actor, res);
 	if (st == ST_OK)
 		st = db_commit(d, err);
-	if (pipe) {
-		status end = db_pipeline_end(d, NULL, err);
-		st = st != ST_OK ? st : end;
-	}
+	status end = db_pipeline_end(d, NULL, err);
+	st = st != ST_OK ? st : end;
 out:
 	if (st != ST_OK || found)
 		db_rollback(d);
@@ -1530,19 +1480,14 @@ status ledger_genesis(db *d, const char *origin, const key_secret *admin, const 
 		goto out;
 	w.e.time_us = db_int(r, 0, 0);
 	PQclear(r);
-	if ((st = write_entry(&w, k->name, res)) != ST_OK)
-		goto out;
-	char vkey[KEY_VKEY_MAX + 1];
-	key_vkey_format(k, vkey);
-	const char *p[] = {k->name, who, vkey, (const char *)k->pk};
-	const int len[] = {0, 0, 0, KEY_PK_LEN}, fmt[] = {0, 0, 0, 1};
-	st = db_execb(d, "INSERT INTO person (name, login, vkey, pubkey, enrolled_idx) "
-			 "VALUES ($1, $2, $3, $4, 0)", 4, p, len, fmt, NULL, err);
+	/* The server derives the administrator's person and role rows from the
+	 * entry and makes their login (sql/011_registry_apply.sql). */
+	if (strcmp(who, k->name) != 0) {
+		const char *p[] = {k->name, who};
+		st = db_exec(d, "SELECT enrol_login($1, $2)", 2, p, NULL, err);
+	}
 	if (st == ST_OK)
-		st = db_exec(d, "INSERT INTO person_role (person, role, since_idx) "
-				"VALUES ($1, 'administrator', 0)", 1, p, NULL, err);
-	if (st == ST_OK)
-		st = db_exec(d, "SELECT sync_login($1)", 1, p, NULL, err);
+		st = write_entry(&w, k->name, res);
 	if (st == ST_OK)
 		st = db_commit(d, err);
 out:

@@ -52,7 +52,8 @@ typedef struct ledger_request {
 	entry_role role;
 	key_public subject;
 	char login[LEDGER_LOGIN_MAX + 1];    /* key-enrol of a new person: their role
-					      * name; "" for the key name */
+					      * name; "" for the key name (declared to
+					      * the server with custos.enrol_login) */
 	/* signers */
 	const key_secret *actor;
 	const key_secret *second;            /* witness, holder, authority, or the
@@ -163,8 +164,10 @@ const char *ledger_second_name(ledger_second s);
 
 /* Start the log: write the genesis entry enrolling the first administrator
  * (`admin`, whose login role is `login`, "" for the key name) with the log's
- * origin.  The schema must be migrated; refuses a database whose log has
- * begun (ST_EXISTS). */
+ * origin: the log head, the login and the entry are all it sends; the
+ * server writes the administrator's rows and login from the entry.  The
+ * schema must be migrated; refuses a database whose log has begun
+ * (ST_EXISTS). */
 status ledger_genesis(db *d, const char *origin, const key_secret *admin, const char *login,
 		      const char *idem, ledger_result *res, errbuf *err) CUSTOS_WARN_UNUSED;
 

@@ -694,38 +694,18 @@ static status check_key_line(const replay *r, const entry *e, plan *pl, errbuf *
 	}
 	person *p = find_person(r, k->name);
 	pl->who = p;
-	const char *where = pl->acct ? " on account " : "";
-	const char *acct = pl->acct ? pl->acct->number : "";
-	if (e->action == ACT_KEY_ENROL) {
-		if (p == NULL) {
-			const person *q = table_find(&r->person_keys, k->pk, KEY_PK_LEN);
-			if (q != NULL)
-				return refuse(err, ST_USAGE, at,
-					      "this public key is already enrolled under the name %s",
-					      q->key.name);
-			return ST_OK;
-		}
-		if (memcmp(p->key.pk, k->pk, KEY_PK_LEN) != 0)
-			return refuse(err, ST_USAGE, at,
-				      "the name %s is already enrolled with another key", k->name);
-		if (p->revoked)
-			return refuse(err, ST_USAGE, at,
-				      "the key of %s was revoked at entry %" PRIu64
-				      "; a revoked key is not enrolled again",
-				      k->name, p->revoked_index);
-		if (has_role(p, ro, pl->acct))
-			return refuse(err, ST_USAGE, at, "%s already holds the %s role%s%s", k->name,
-				      entry_role_name(ro), where, acct);
+	const person *owner = table_find(&r->person_keys, k->pk, KEY_PK_LEN);
+	rules_registrant x = {.found = p != NULL,
+			      .same_key = p != NULL && memcmp(p->key.pk, k->pk, KEY_PK_LEN) == 0,
+			      .key_owner = owner != NULL && owner != p ? owner->key.name : NULL,
+			      .revoked = p != NULL && p->revoked,
+			      .revoked_index = p != NULL ? p->revoked_index : 0,
+			      .holds_role = p != NULL && has_role(p, ro, pl->acct)};
+	errbuf why = {0};
+	if (rules_check_key_line(e, &x, &why) != ST_OK)
+		return refuse_rule(err, at, &why);
+	if (e->action == ACT_KEY_ENROL)
 		return ST_OK;
-	}
-	/* key-revoke */
-	if (p == NULL || memcmp(p->key.pk, k->pk, KEY_PK_LEN) != 0)
-		return refuse(err, ST_USAGE, at, "the key of %s named here is not enrolled", k->name);
-	if (p->revoked)
-		return refuse(err, ST_USAGE, at, "the key of %s is already revoked", k->name);
-	if (!has_role(p, ro, pl->acct))
-		return refuse(err, ST_USAGE, at, "%s does not hold the %s role%s%s", k->name,
-			      entry_role_name(ro), where, acct);
 	rules_revoke rv = {0};
 	if (pl->acct != NULL) {
 		/* what is issued to them there, and who else keeps the account */
@@ -745,7 +725,6 @@ static status check_key_line(const replay *r, const entry *e, plan *pl, errbuf *
 	} else if (ro == ROLE_ADMINISTRATOR) {
 		rv.others = r->nadmins - 1;
 	}
-	errbuf why = {0};
 	if (rules_check_revoke(e, &rv, &why) != ST_OK)
 		return refuse_rule(err, at, &why);
 	return ST_OK;
@@ -792,8 +771,9 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 	if (a == ACT_ACCOUNT_OPEN) {
 		if (!e->account[0])
 			return refuse(err, ST_USAGE, at, "account-open names the new account");
-		if (find_account(r, e->account) != NULL)
-			return refuse(err, ST_USAGE, at, "account %s is already open", e->account);
+		errbuf why = {0};
+		if (rules_check_account_open(e, find_account(r, e->account) != NULL, &why) != ST_OK)
+			return refuse_rule(err, at, &why);
 		if (e->textlen < 1 || e->textlen > ACCOUNT_NAME_MAX)
 			return refuse(err, ST_USAGE, at,
 				      "the account's name (the entry's text) must be 1 to %d bytes",

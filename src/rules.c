@@ -196,6 +196,53 @@ status rules_check_revoke(const entry *e, const rules_revoke *rv, errbuf *err)
 	return ST_OK;
 }
 
+/* ---- the key registry and accounts ------------------------------------- */
+
+status rules_check_key_line(const entry *e, const rules_registrant *x, errbuf *err)
+{
+	if ((e->action != ACT_KEY_ENROL && e->action != ACT_KEY_REVOKE) || e->nkeys != 1)
+		return ST_OK;
+	const char *name = e->keys[0].key.name, *role = entry_role_name(e->keys[0].role);
+	const char *where = rules_account_role(e->keys[0].role) ? " on account " : "";
+	const char *acct = where[0] ? e->account : "";
+	if (e->action == ACT_KEY_ENROL) {
+		if (x->found && !x->same_key)
+			return err_set_why(err, ST_REFUSED, RULE_KEY_TAKEN,
+					   "the name %s is already enrolled with another key", name);
+		if (!x->found && x->key_owner != NULL)
+			return err_set_why(err, ST_REFUSED, RULE_KEY_TAKEN,
+					   "this public key is already enrolled under the name %s",
+					   x->key_owner);
+		if (x->found && x->revoked)
+			return err_set_why(err, ST_REFUSED, RULE_KEY_REVOKED,
+					   "the key of %s was revoked at entry %llu; a revoked key is "
+					   "not enrolled again", name,
+					   (unsigned long long)x->revoked_index);
+		if (x->found && x->holds_role)
+			return err_set_why(err, ST_REFUSED, RULE_ROLE_HELD,
+					   "%s already holds the %s role%s%s", name, role, where, acct);
+		return ST_OK;
+	}
+	if (!x->found || !x->same_key)
+		return err_set_why(err, ST_REFUSED, RULE_KEY_UNKNOWN,
+				   "the key of %s named here is not enrolled", name);
+	if (x->revoked)
+		return err_set_why(err, ST_REFUSED, RULE_KEY_REVOKED,
+				   "the key of %s is already revoked", name);
+	if (!x->holds_role)
+		return err_set_why(err, ST_REFUSED, RULE_ROLE_NOT_HELD,
+				   "%s does not hold the %s role%s%s", name, role, where, acct);
+	return ST_OK;
+}
+
+status rules_check_account_open(const entry *e, bool open, errbuf *err)
+{
+	if (e->action != ACT_ACCOUNT_OPEN || !open)
+		return ST_OK;
+	return err_set_why(err, ST_REFUSED, RULE_ACCOUNT_OPEN, "account %s is already open",
+			   e->account);
+}
+
 /* ---- items ---------------------------------------------------------------- */
 
 const char *rules_item_words(const entry_item *it, char *buf, size_t size)

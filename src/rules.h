@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "entry.h"
 #include "status.h"
@@ -56,7 +57,13 @@ bool item_status_open(item_status s);
 	X(RULE_PREVIEW_CHANGED, "preview_changed") /* the entry is not the one previewed */ \
 	X(RULE_DISCOVERY_TIME, "discovery_time")   /* discovered after it was reported */ \
 	X(RULE_NOT_SUPERSEDED, "not_superseded")   /* destroyed as superseded, but is not */ \
-	X(RULE_NO_DISCREPANCY, "no_discrepancy")   /* an accept with a category, as sent */
+	X(RULE_NO_DISCREPANCY, "no_discrepancy")   /* an accept with a category, as sent */ \
+	X(RULE_KEY_TAKEN, "key_taken")             /* name or key enrolled to another */ \
+	X(RULE_KEY_UNKNOWN, "key_unknown")         /* revoking a key not enrolled */  \
+	X(RULE_KEY_REVOKED, "key_revoked")         /* the key line's key is revoked */ \
+	X(RULE_ROLE_HELD, "role_held")             /* enrolling a role held already */ \
+	X(RULE_ROLE_NOT_HELD, "role_not_held")     /* revoking a role not held */     \
+	X(RULE_ACCOUNT_OPEN, "account_open")       /* opening an open account */
 
 typedef enum rules_refusal {
 #define RULES_REFUSAL_ENUM(code, name) code,
@@ -179,6 +186,35 @@ status rules_check_revoke(const entry *e, const rules_revoke *rv, errbuf *err);
  * supersession date is the entry's UTC date or earlier
  * (RULE_NOT_SUPERSEDED).  ST_OK for any other entry. */
 status rules_check_entry(const entry *e, errbuf *err);
+
+/* ---- the key registry and accounts ------------------------------------- */
+
+/* What the ledger records about the person a key-enrol or key-revoke
+ * entry's key line names, before the entry. */
+typedef struct rules_registrant {
+	bool found;              /* a person is enrolled under the key line's name */
+	bool same_key;           /* found: with the key line's public key */
+	const char *key_owner;   /* another person's name under which the key line's
+				  * public key is enrolled, or NULL */
+	bool revoked;            /* found: their key is revoked ... */
+	uint64_t revoked_index;  /* ... at this entry */
+	bool holds_role;         /* found: they hold the key line's role (on the
+				  * entry's account for an account role) */
+} rules_registrant;
+
+/* May e (key-enrol or key-revoke, one key line) change the registry so?
+ * An enrolment is of a new name with a new public key, or of a name
+ * enrolled with that same key, unrevoked, that lacks the role; a
+ * revocation is of an enrolled, unrevoked key and a role it holds.
+ * ST_REFUSED with RULE_KEY_TAKEN (the name enrolled with another key, or
+ * the key under another name), RULE_KEY_UNKNOWN, RULE_KEY_REVOKED,
+ * RULE_ROLE_HELD or RULE_ROLE_NOT_HELD.  What revoking leaves behind is
+ * rules_check_revoke's.  ST_OK for any other action. */
+status rules_check_key_line(const entry *e, const rules_registrant *x, errbuf *err);
+
+/* May e (account-open) open its account, open already or not?  ST_REFUSED,
+ * RULE_ACCOUNT_OPEN, if it is.  ST_OK for any other action. */
+status rules_check_account_open(const entry *e, bool open, errbuf *err);
 
 /* ---- items ---------------------------------------------------------------- */
 

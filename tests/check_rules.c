@@ -264,6 +264,74 @@ START_TEST(actions_and_signers)
 }
 END_TEST
 
+/* The key line's rules, one case each: what the registry records about the
+ * person named, and the verdict with its code and words. */
+START_TEST(key_line)
+{
+	entry e = {0};
+	e.action = ACT_KEY_ENROL;
+	e.nkeys = 1;
+	e.keys[0].role = ROLE_WITNESS;
+	snprintf(e.keys[0].key.name, sizeof e.keys[0].key.name, "carol");
+	snprintf(e.account, sizeof e.account, A);
+	static const struct {
+		entry_action action;
+		rules_registrant x;
+		rules_refusal want;
+		const char *words;
+	} cases[] = {
+		{ACT_KEY_ENROL, {0}, RULE_NONE, NULL},
+		{ACT_KEY_ENROL, {.found = true, .same_key = true}, RULE_NONE, NULL},
+		{ACT_KEY_ENROL, {.found = true}, RULE_KEY_TAKEN,
+		 "the name carol is already enrolled with another key"},
+		{ACT_KEY_ENROL, {.key_owner = "dave"}, RULE_KEY_TAKEN,
+		 "this public key is already enrolled under the name dave"},
+		{ACT_KEY_ENROL, {.found = true, .same_key = true, .revoked = true, .revoked_index = 7},
+		 RULE_KEY_REVOKED, "the key of carol was revoked at entry 7; a revoked key is not "
+				   "enrolled again"},
+		{ACT_KEY_ENROL, {.found = true, .same_key = true, .holds_role = true}, RULE_ROLE_HELD,
+		 "carol already holds the witness role on account 111111"},
+		{ACT_KEY_REVOKE, {.found = true, .same_key = true, .holds_role = true}, RULE_NONE, NULL},
+		{ACT_KEY_REVOKE, {0}, RULE_KEY_UNKNOWN, "the key of carol named here is not enrolled"},
+		{ACT_KEY_REVOKE, {.found = true, .holds_role = true}, RULE_KEY_UNKNOWN,
+		 "the key of carol named here is not enrolled"},
+		{ACT_KEY_REVOKE, {.found = true, .same_key = true, .revoked = true}, RULE_KEY_REVOKED,
+		 "the key of carol is already revoked"},
+		{ACT_KEY_REVOKE, {.found = true, .same_key = true}, RULE_ROLE_NOT_HELD,
+		 "carol does not hold the witness role on account 111111"},
+		/* other actions: not this rule's */
+		{ACT_ACCOUNT_OPEN, {.found = true}, RULE_NONE, NULL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		e.action = cases[i].action;
+		errbuf err = {0};
+		status st = rules_check_key_line(&e, &cases[i].x, &err);
+		ck_assert_msg(st == (cases[i].want == RULE_NONE ? ST_OK : ST_REFUSED), "case %zu", i);
+		if (cases[i].want != RULE_NONE) {
+			ck_assert_int_eq(err.why, cases[i].want);
+			ck_assert_str_eq(err.msg, cases[i].words);
+		}
+	}
+	/* a whole-log role names no account */
+	e.action = ACT_KEY_REVOKE;
+	e.keys[0].role = ROLE_AUDITOR;
+	errbuf err = {0};
+	rules_registrant x = {.found = true, .same_key = true};
+	ck_assert_int_eq(rules_check_key_line(&e, &x, &err), ST_REFUSED);
+	ck_assert_str_eq(err.msg, "carol does not hold the auditor role");
+
+	entry o = {0};
+	o.action = ACT_ACCOUNT_OPEN;
+	snprintf(o.account, sizeof o.account, A);
+	ck_assert_int_eq(rules_check_account_open(&o, false, &err), ST_OK);
+	ck_assert_int_eq(rules_check_account_open(&o, true, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_ACCOUNT_OPEN);
+	ck_assert_str_eq(err.msg, "account 111111 is already open");
+	o.action = ACT_RECEIPT;
+	ck_assert_int_eq(rules_check_account_open(&o, true, &err), ST_OK);
+}
+END_TEST
+
 START_TEST(status_names)
 {
 	for (int s = 0; s < ITEM__COUNT; s++)
@@ -283,6 +351,7 @@ int main(void)
 	tcase_add_test(tc, distinct);
 	tcase_add_test(tc, entry_rules);
 	tcase_add_test(tc, actions_and_signers);
+	tcase_add_test(tc, key_line);
 	tcase_add_test(tc, status_names);
 	suite_add_tcase(s, tc);
 	return check_run(s);

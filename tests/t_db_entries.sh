@@ -133,6 +133,85 @@ wait_sql="SELECT pg_sleep_until('$(field time)'::timestamptz + interval '1 ms')"
 refused_sql alice 'entries are appended in format custos-entry/v2' "BEGIN; $wait_sql; $(insert_sql "$W/v1entry.note") COMMIT;"
 [ "$(q "SELECT status FROM custos.item WHERE serial = 'KG1'")" = on_hand ] || { echo "FAIL: KG1 changed"; fails=$((fails + 1)); }
 
+# Registry entries (issue 14): the server judges them with the replay's
+# rules and writes their rows itself (entry_apply, sql/011_registry_apply.sql);
+# an administrator writes none of them by hand.
+for probe in "INSERT INTO custos.account (number, name, opened_idx, opened_at) VALUES ('999999', 'x', 0, now())|account" \
+	"INSERT INTO custos.person (name, login, vkey, pubkey, enrolled_idx) VALUES ('p', 'p', 'p+00000000+x', decode(repeat('ab', 32), 'hex'), 0)|person" \
+	"INSERT INTO custos.person_role (person, role, account, since_idx) VALUES ('dave', 'witness', '123456', 0)|person_role" \
+	"UPDATE custos.person SET revoked_idx = 0 WHERE name = 'alice'|person" \
+	"DELETE FROM custos.person_role WHERE person = 'alice'|person_role"; do
+	refused_sql adm "permission denied for table ${probe##*|}" "${probe%|*}"
+done
+# hand_sql NAME [SQL-BEFORE]: the transaction that stores NAME's note, at its time
+hand_sql() {
+	printf "BEGIN; SELECT pg_sleep_until('%s'::timestamptz + interval '1 ms'); %s %s COMMIT;" \
+		"$(field time)" "${2:-}" "$(insert_sql "$W/$1.note")"
+}
+stored_as_adm() { # NAME [SQL-BEFORE]
+	local before; before=$(size)
+	ok env PGUSER=adm psql -qAtX -v ON_ERROR_STOP=1 -c "$(hand_sql "$@")"
+	[ "$(size)" = $((before + 1)) ] || { echo "FAIL: $1 was not stored"; fails=$((fails + 1)); }
+}
+mkkey gina >"$W/gina.vkey" || exit 1
+lastnote
+timed gina_enrol --sign "$W/adm.key" --sign "$W/gina.key" --action key-enrol --account 123456 \
+	--keyline "holder $(cat "$W/gina.vkey")"
+stored_as_adm gina_enrol
+IDX=$(field index)
+[ "$(q "SELECT login || ' ' || enrolled_idx || ' ' || (revoked_idx IS NULL) FROM custos.person WHERE name = 'gina'")" = "gina $IDX true" ] ||
+	{ echo "FAIL: the server did not write gina's person row"; fails=$((fails + 1)); }
+[ "$(q "SELECT string_agg(role || ' ' || account || ' ' || since_idx, ',') FROM custos.person_role WHERE person = 'gina'")" = "holder 123456 $IDX" ] ||
+	{ echo "FAIL: the server did not write gina's role"; fails=$((fails + 1)); }
+[ "$(q "SELECT pg_has_role('gina', 'custos_holder', 'MEMBER')")" = t ] ||
+	{ echo "FAIL: gina's login was not made a holder"; fails=$((fails + 1)); }
+# another login, declared in the enrolling transaction; by an administrator only
+mkkey ivy >"$W/ivy.vkey" || exit 1
+refused_sql alice 'permission denied for function enrol_login' "SELECT custos.enrol_login('ivy', 'ivy_login')"
+lastnote
+timed ivy_enrol --sign "$W/adm.key" --sign "$W/ivy.key" --action key-enrol --keyline "auditor $(cat "$W/ivy.vkey")"
+stored_as_adm ivy_enrol "SELECT custos.enrol_login('ivy', 'ivy_login');"
+[ "$(q "SELECT login FROM custos.person WHERE name = 'ivy'")" = ivy_login ] &&
+	[ "$(q "SELECT pg_has_role('ivy_login', 'custos_auditor', 'MEMBER')")" = t ] ||
+	{ echo "FAIL: ivy's declared login was not used"; fails=$((fails + 1)); }
+[ "$(q "SELECT count(*) FROM custos.login_choice")" = 0 ] || { echo "FAIL: a login choice stayed"; fails=$((fails + 1)); }
+# a revocation signed by hand: the role ends, the key is revoked, the login loses its group
+lastnote
+timed gina_revoke --sign "$W/adm.key" --sign "$W/alice.key" --action key-revoke --account 123456 \
+	--keyline "holder $(cat "$W/gina.vkey")"
+stored_as_adm gina_revoke
+[ "$(q "SELECT revoked_idx FROM custos.person WHERE name = 'gina'")" = "$(field index)" ] &&
+	[ "$(q "SELECT count(*) FROM custos.person_role WHERE person = 'gina'")" = 0 ] &&
+	[ "$(q "SELECT pg_has_role('gina', 'custos_holder', 'MEMBER')")" = f ] ||
+	{ echo "FAIL: the hand revocation of gina was not applied"; fails=$((fails + 1)); }
+ok asq dave log verify
+
+# Registry entries that break a rule: refused, the rule named, the log unchanged.
+registry_refused() { # NAME PATTERN RULE (forge arguments in $ARGS)
+	lastnote
+	timed "$1" "${ARGS[@]}"
+	refused_sql adm "$2" "$(hand_sql "$1")"
+	printf '%s\n' "$LAST_OUT" | grep -q "DETAIL:  rule $3\$" ||
+		{ echo "FAIL: $1: no DETAIL naming rule $3"; printf '%s\n' "$LAST_OUT" | sed 's/^/    /'; fails=$((fails + 1)); }
+}
+# another key named alice (a random one: the TEST-ONLY keys are one per name)
+"$C" key new --name alice --out "$W/alice2.key" --passphrase-fd 3 3<<<"$PASS" >/dev/null &&
+	"$C" key pub "$W/alice2.key" >"$W/alice2.vkey" || exit 1
+ARGS=(--sign "$W/adm.key" --sign "$W/alice2.key" --action key-enrol --account 123456 --keyline "witness $(cat "$W/alice2.vkey")")
+registry_refused name_taken 'the name alice is already enrolled with another key' key_taken
+ARGS=(--sign "$W/adm.key" --sign "$W/bob.key" --action key-revoke --account 123456 --keyline "witness $(cat "$W/alice.vkey")")
+registry_refused not_held 'alice does not hold the witness role on account 123456' role_not_held
+ARGS=(--sign "$W/adm.key" --sign "$W/alice.key" --action key-revoke --account 654321 --keyline "custodian $(cat "$W/bob.vkey")")
+registry_refused last_custodian 'bob is the last custodian or alternate of account 654321' revoke_last
+ARGS=(--sign "$W/adm.key" --sign "$W/bob.key" --action key-revoke --keyline "administrator $(cat "$W/adm.vkey")")
+registry_refused last_admin 'adm is the last administrator' revoke_last
+ARGS=(--sign "$W/adm.key" --action account-open --account 123456 --text 'Again')
+registry_refused open_again 'account 123456 is already open' account_open
+[ "$(q "SELECT name FROM custos.account WHERE number = '123456'")" = "1st Signal Regiment" ] &&
+	[ "$(q "SELECT count(*) FROM custos.person_role WHERE person = 'bob'")" = 1 ] ||
+	{ echo "FAIL: a refused registry entry changed state"; fails=$((fails + 1)); }
+ok asq dave log verify
+
 # The log lock: held by an idle session, another action waits a bounded
 # time and is refused naming the holder.
 PGUSER=alice psql -qAtX -c "BEGIN" -c "SELECT custos.lock_head()" -c "SET idle_in_transaction_session_timeout = 0" \

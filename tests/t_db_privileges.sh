@@ -69,6 +69,7 @@ cosignature    adm,alice,bob,carol,dave  all   .   .   .   .   .
 witness        adm,alice,bob,carol,dave  all   .   .   .   .   .
 merkle_node    adm,alice,bob,carol,dave  all   .   .   .   .   .
 schema_version adm,alice,bob,carol,dave  all   .   .   .   .   .
+login_choice   *                         -     .   .   .   .   .
 EOF
 )
 STATE_TABLES="account item entry_item item_record txn incident person person_role"

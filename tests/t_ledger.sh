@@ -222,7 +222,7 @@ expect_out 'already recorded' as alice possession --item 'kind=equipment alc=4 c
 expect_err 1 'carol is not custodian or alternate of account 123456' as carol transfer --account 123456 --to COR --serial KG9
 ok asw adm carol account appoint 123456 --person carol --role alternate
 ok as carol possession --account 123456 --item 'kind=equipment alc=4 class=U serial=ALT1 title=ALTERNATE'
-expect_err 1 'already holds role alternate' asw adm carol account appoint 123456 --person carol --role alternate
+expect_err 1 'carol already holds the alternate role on account 123456' asw adm carol account appoint 123456 --person carol --role alternate
 expect_err 2 'held on an account' asw adm carol person add mallory --role custodian --pubkey "$(cat "$W/mallory.vkey")"
 expect_out 'carol .*alternate' asq dave person list
 expect_out '123456 .*1st Signal Regiment' asq dave account list

@@ -352,15 +352,18 @@ Datum custos_vkey_parse(PG_FUNCTION_ARGS)
  * inventory), so the state is derived from the verified entry by the
  * server, never written by the client.  Called from the log's AFTER INSERT
  * trigger (the entry's row exists: the rows written refer to it).
- * Registry entries (key-enrol, key-revoke, account-open) pass here; the
- * append guard judges them and the client writes their rows. */
+ * Registry entries (genesis, key-enrol, key-revoke, account-open) pass
+ * custody_apply untouched (extension 1.1); entry_apply (1.2, below) judges
+ * and applies them too. */
 
 #include "executor/spi.h"
 #include "../replay.h"
 #include "../rules.h"
 
 enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ,
-       W_ITEM, W_LINK, W_TXN, W_TXN_OPEN, W_INCIDENT, W_INCIDENT_SET, W_INVENTORY, NQ };
+       W_ITEM, W_LINK, W_TXN, W_TXN_OPEN, W_INCIDENT, W_INCIDENT_SET, W_INVENTORY,
+       /* registry entries (entry_apply): text arguments, like the writes */
+       R_PEOPLE, R_ISSUES, R_LOGIN, W_ACCOUNT, W_PERSON, W_ROLE, W_UNROLE, W_REVOKED, NQ };
 static const char *const custody_sql[NQ] = {
 	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0) "
 	"FROM custos.person WHERE name = ANY ($1)",
@@ -410,8 +413,31 @@ static const char *const custody_sql[NQ] = {
 	"closed_idx = nullif($4, '')::bigint, closed_at = nullif($5, '')::timestamptz, "
 	"outcome = nullif($6, '-') WHERE txn = $1",
 	"UPDATE custos.account SET last_inventory = $2::timestamptz WHERE number = $1",
+	/* R_PEOPLE: besides the signers and the key line's name, the people a
+	 * registry entry's rules look at: whoever holds the key line's public
+	 * key; revoking an account's custodian or alternate, the others who
+	 * keep it; revoking an administrator, the other administrators */
+	"SELECT name FROM custos.person WHERE pubkey = decode($1, 'hex') "
+	"UNION SELECT r.person FROM custos.person_role r "
+	"WHERE (r.account = $2 AND r.role IN ('custodian', 'alternate')) "
+	"OR (r.role = 'administrator' AND $3::boolean)",
+	/* R_ISSUES: revoking an account role, the hand receipts of that account
+	 * still open to the person (what is issued to them) */
+	"SELECT number FROM custos.txn WHERE action = 'issue' AND account = $1 AND holder = $2 "
+	"AND open",
+	"SELECT name FROM custos.person WHERE login = $1::name AND name <> $2",
+	"INSERT INTO custos.account (number, name, opened_idx, opened_at) "
+	"VALUES ($1, $2, $3::bigint, $4::timestamptz)",
+	"INSERT INTO custos.person (name, login, vkey, pubkey, enrolled_idx) "
+	"VALUES ($1, $2::name, $3, decode($4, 'hex'), $5::bigint)",
+	"INSERT INTO custos.person_role (person, role, account, since_idx) "
+	"VALUES ($1, $2, $3, $4::bigint)",
+	"DELETE FROM custos.person_role WHERE person = $1 AND role = $2 "
+	"AND account IS NOT DISTINCT FROM $3",
+	"UPDATE custos.person SET revoked_idx = $2::bigint WHERE name = $1 AND revoked_idx IS NULL",
 };
-static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 18, 4, 11, 2, 5, 6, 2};
+static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 18, 4, 11, 2, 5, 6, 2,
+				      3, 2, 2, 4, 5, 4, 3, 2};
 static SPIPlanPtr custody_plan[NQ];
 
 static void custody_prepare(int q)
@@ -449,8 +475,17 @@ static void custody_write(int q, const char *const *v)
 		args[i] = v[i] == NULL ? (Datum)0 : PointerGetDatum(cstring_to_text(v[i]));
 	}
 	int rc = SPI_execute_plan(custody_plan[q], args, nulls, false, 0);
-	if (rc != SPI_OK_INSERT && rc != SPI_OK_UPDATE)
+	if (rc != SPI_OK_INSERT && rc != SPI_OK_UPDATE && rc != SPI_OK_DELETE)
 		ereport(ERROR, (errmsg("custos: custody_apply statement %d failed", q)));
+}
+
+/* Run read statement q (q >= R_PEOPLE) with text arguments v. */
+static SPITupleTable *registry_query(int q, const char *const *v)
+{
+	Datum args[4];
+	for (int i = 0; i < custody_nargs[q]; i++)
+		args[i] = PointerGetDatum(cstring_to_text(v[i]));
+	return custody_query(q, args);
 }
 
 /* Column c (0-based) of row r as text; "" for NULL. */
@@ -505,6 +540,31 @@ static void seeded(status st, const char *what)
 				       "ledger's records (%s)", what, status_message(st))));
 }
 
+/* The names a registry entry e's rules look at besides its signers: the
+ * key line's person and whoever holds its public key, the people
+ * R_PEOPLE names for a revocation, and the hand receipts open to the
+ * person revoked. */
+static void registry_names(const entry *e, strset *people, strset *txns)
+{
+	const entry_key *k = &e->keys[0];
+	bool revoke = e->action == ACT_KEY_REVOKE;
+	char hex[2 * KEY_PK_LEN + 1];
+	for (int i = 0; i < KEY_PK_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", k->key.pk[i]);
+	strset_add(people, k->key.name);
+	const char *v[] = {hex, revoke ? e->account : "",
+			   revoke && k->role == ROLE_ADMINISTRATOR ? "t" : "f"};
+	SPITupleTable *t = registry_query(R_PEOPLE, v);
+	for (uint64 i = 0; i < t->numvals; i++)
+		strset_add(people, col(t, i, 0));
+	if (revoke && e->account[0]) {
+		const char *w[] = {e->account, k->key.name};
+		t = registry_query(R_ISSUES, w);
+		for (uint64 i = 0; i < t->numvals; i++)
+			strset_add(txns, col(t, i, 0));
+	}
+}
+
 /* Seed r with what entry e (note n) touches.  ERRORs on a database fault. */
 static void custody_seed(replay *r, const entry *e, const note *n)
 {
@@ -520,6 +580,8 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 	if (entry_account_number_valid(e->peer))
 		strset_add(&accounts, e->peer);
 	strset_add(&txns, e->ref);
+	if (rules_action_of(e->action)->key_line && e->nkeys == 1)
+		registry_names(e, &people, &txns);
 
 	Datum arg[3];
 	arg[0] = strset_array(&people);
@@ -728,11 +790,105 @@ static void custody_write_state(const replay *r, const entry *e)
 	}
 }
 
-PG_FUNCTION_INFO_V1(custos_custody_apply);
-Datum custos_custody_apply(PG_FUNCTION_ARGS)
+/* ---- writing the registry the replay reached ---- */
+
+typedef struct registry_ctx {
+	const entry *e;
+	const char *login; /* a new person's login; "" for their key name */
+	char time[ENTRY_TIME_LEN + 1];
+	char idx[24];
+} registry_ctx;
+
+static bool registry_account(void *ctx, const replay_account *a)
 {
-	size_t len;
-	const char *buf = bytes_of(PG_GETARG_BYTEA_PP(0), &len);
+	registry_ctx *c = ctx;
+	if (strcmp(a->number, c->e->account) == 0 && a->opened_index == c->e->index) {
+		const char *v[] = {a->number, a->name, c->idx, c->time};
+		custody_write(W_ACCOUNT, v);
+	}
+	return true;
+}
+
+/* The key line's person: enrolled by this entry (a new row, with its
+ * login), or revoked by it. */
+static bool registry_person(void *ctx, const replay_person *p)
+{
+	registry_ctx *c = ctx;
+	if (strcmp(p->name, c->e->keys[0].key.name) != 0)
+		return true;
+	if (p->enrolled_index == c->e->index && !p->revoked) {
+		const char *login = c->login[0] ? c->login : p->name;
+		if (strlen(login) >= NAMEDATALEN)
+			ereport(ERROR, (errcode(ERRCODE_CUSTOS_REFUSED),
+					errmsg("custos: entry %llu: the login role name %s is longer than "
+					       "%d bytes: declare %s's login with custos.enrol_login "
+					       "before the entry", (unsigned long long)c->e->index, login,
+					       NAMEDATALEN - 1, p->name)));
+		const char *l[] = {login, p->name};
+		SPITupleTable *t = registry_query(R_LOGIN, l);
+		if (t->numvals > 0)
+			ereport(ERROR, (errcode(ERRCODE_CUSTOS_REFUSED),
+					errmsg("custos: entry %llu: the login role %s belongs to another "
+					       "person, %s", (unsigned long long)c->e->index, login,
+					       col(t, 0, 0))));
+		char vkey[KEY_VKEY_MAX + 1], hex[2 * KEY_PK_LEN + 1];
+		key_vkey_format(&p->key, vkey);
+		for (int i = 0; i < KEY_PK_LEN; i++)
+			snprintf(hex + 2 * i, 3, "%02x", p->key.pk[i]);
+		const char *v[] = {p->name, login, vkey, hex, c->idx};
+		custody_write(W_PERSON, v);
+	} else if (p->revoked && p->revoked_index == c->e->index) {
+		const char *v[] = {p->name, c->idx};
+		custody_write(W_REVOKED, v);
+	}
+	return false;
+}
+
+static bool registry_role(void *ctx, const replay_role *ro)
+{
+	registry_ctx *c = ctx;
+	if (strcmp(ro->person, c->e->keys[0].key.name) == 0 && ro->since_index == c->e->index) {
+		const char *v[] = {ro->person, entry_role_name(ro->role),
+				   ro->account[0] ? ro->account : NULL, c->idx};
+		custody_write(W_ROLE, v);
+	}
+	return true;
+}
+
+/* Write what replay r (seeded by custody_seed, registry entry e applied)
+ * holds now of the records e changed: the account it opens; the person it
+ * enrols (login: theirs, "" for their key name) and the role it gives;
+ * the role it ends and, with the last one, the key's revocation. */
+static void registry_write_state(const replay *r, const entry *e, const char *login)
+{
+	registry_ctx c = {.e = e, .login = login};
+	entry_time_format(e->time_us, c.time);
+	snprintf(c.idx, sizeof c.idx, "%llu", (unsigned long long)e->index);
+	if (e->action == ACT_ACCOUNT_OPEN) {
+		replay_each_account(r, registry_account, &c);
+		return;
+	}
+	if (e->action == ACT_KEY_REVOKE) {
+		const entry_key *k = &e->keys[0];
+		const char *v[] = {k->key.name, entry_role_name(k->role),
+				   rules_account_role(k->role) ? e->account : NULL};
+		custody_write(W_UNROLE, v);
+		if (SPI_processed != 1)
+			ereport(ERROR, (errmsg("custos: entry %llu: the role it ends is not on record",
+					       (unsigned long long)e->index)));
+	}
+	replay_each_person(r, registry_person, &c);
+	if (e->action != ACT_KEY_REVOKE)
+		replay_each_role(r, registry_role, &c);
+}
+
+/* Judge the entry of note (buf, len) with the replay's code against the
+ * records it touches, and write the state it reaches: material entries
+ * always; registry entries (genesis, key-enrol, key-revoke, account-open)
+ * when `registry`, else they pass untouched (extension 1.1's
+ * custody_apply).  login: as registry_write_state. */
+static void entry_apply(const char *buf, size_t len, bool registry, const char *login)
+{
 	note *n = palloc(sizeof *n);
 	errbuf err = {0};
 	if (note_parse(buf, len, n, &err) != ST_OK)
@@ -751,9 +907,10 @@ Datum custos_custody_apply(PG_FUNCTION_ARGS)
 		refuse("custos: entries are appended in format %s; this one is in an earlier "
 		       "format", ENTRY_FORMAT);
 	}
-	if (!rules_action_of(e.action)->material) {
+	bool material = rules_action_of(e.action)->material;
+	if (!material && !registry) {
 		entry_free(&e);
-		PG_RETURN_VOID();
+		return;
 	}
 	replay *r = replay_new();
 	if (r == NULL) {
@@ -768,8 +925,10 @@ Datum custos_custody_apply(PG_FUNCTION_ARGS)
 			ereport(ERROR, (errmsg("custos: custody_apply cannot connect to SPI")));
 		custody_seed(r, &e, n);
 		st = replay_apply(r, (const uint8_t *)buf, len, &err);
-		if (st == ST_OK)
+		if (st == ST_OK && material)
 			custody_write_state(r, &e);
+		else if (st == ST_OK)
+			registry_write_state(r, &e, login);
 		SPI_finish();
 	}
 	PG_CATCH();
@@ -786,5 +945,35 @@ Datum custos_custody_apply(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_CUSTOS_REFUSED), errmsg("custos: %s", err.msg),
 				errdetail("rule %s", why)));
 	}
+}
+
+PG_FUNCTION_INFO_V1(custos_custody_apply);
+Datum custos_custody_apply(PG_FUNCTION_ARGS)
+{
+	size_t len;
+	const char *buf = bytes_of(PG_GETARG_BYTEA_PP(0), &len);
+	entry_apply(buf, len, false, "");
+	PG_RETURN_VOID();
+}
+
+/* ---- entry_apply(note bytea, login text) → void --------------------------
+ *
+ * custody_apply for every entry (extension 1.2): a registry entry too is
+ * judged by the replay's rules (docs/ledger.md: the key registry and
+ * accounts) against the records it touches (the people it names and who
+ * holds its key, for a revocation the account's other keepers or the
+ * other administrators and the hand receipts open to the person, the
+ * accounts of all their roles), and its rows are the server's to write:
+ * the account opened, the person enrolled (with login `login`, or their
+ * key name when login is ""; refused if that login is another person's or
+ * longer than a role name), the role given or ended, the key revoked with
+ * its last role.  Refusals as custody_apply's. */
+PG_FUNCTION_INFO_V1(custos_entry_apply);
+Datum custos_entry_apply(PG_FUNCTION_ARGS)
+{
+	size_t len;
+	const char *buf = bytes_of(PG_GETARG_BYTEA_PP(0), &len);
+	char *login = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	entry_apply(buf, len, true, login);
 	PG_RETURN_VOID();
 }
