@@ -555,6 +555,128 @@ static status check_v2_fields(const entry *e, errbuf *err)
 	return ST_OK;
 }
 
+/* ---- details ---------------------------------------------------------------- */
+
+const char *const *entry_detail_names(entry_action a, size_t *required)
+{
+	static const char *const none[] = {NULL};
+	static const char *const account[] = {"address", "cor_account", NULL};
+	static const char *const outside[] = {"address", NULL};
+	static const char *const person[] = {"position", "rank", NULL};
+	static const char *const policy[] = {"destruction_deadline_hours",
+					     "hand_receipt_alarm_days",
+					     "incident_report_hours",
+					     "inventory_interval_months",
+					     "transit_alarm_days",
+					     "two_person_key_class",
+					     NULL};
+	*required = 0;
+	switch (a) {
+	case ACT_ACCOUNT_OUTSIDE:
+		return outside;
+	case ACT_ACCOUNT_DETAILS:
+		*required = 1;
+		return account;
+	case ACT_PERSON_DETAILS:
+		*required = 1;
+		return person;
+	case ACT_POLICY_SET:
+		*required = 1;
+		return policy;
+	default:
+		return none;
+	}
+}
+
+static bool detail_name_of(entry_action a, const char *name)
+{
+	size_t req;
+	for (const char *const *n = entry_detail_names(a, &req); *n != NULL; n++)
+		if (strcmp(*n, name) == 0)
+			return true;
+	return false;
+}
+
+static status detail_value_check(const char *name, const char *v, size_t n, errbuf *err)
+{
+	if (n == 0 || n > ENTRY_DETAIL_MAX)
+		return err_set(err, ST_FORMAT, "detail %s: 1 to %d bytes", name, ENTRY_DETAIL_MAX);
+	if (memchr(v, '\0', n) != NULL || !utf8_valid(v, n))
+		return err_set(err, ST_FORMAT, "detail %s: not UTF-8 text", name);
+	return ST_OK;
+}
+
+/* Details: none in a v1 entry; each a name the action takes, once, in
+ * ascending order, with a valid value; at least the action's required
+ * count. */
+static status check_details(const entry *e, errbuf *err)
+{
+	size_t required;
+	(void)entry_detail_names(e->action, &required);
+	if (e->ndetails > ENTRY_MAX_DETAILS)
+		return err_set(err, ST_FORMAT, "at most %d detail lines", ENTRY_MAX_DETAILS);
+	if (e->ndetails > 0 && entry_version(e) == 1)
+		return err_set(err, ST_FORMAT, "a v1 entry has no detail lines");
+	for (size_t i = 0; i < e->ndetails; i++) {
+		const entry_detail *d = &e->details[i];
+		if (strnlen(d->name, sizeof d->name) > ENTRY_DETAIL_NAME_MAX ||
+		    !detail_name_of(e->action, d->name))
+			return err_set(err, ST_FORMAT, "a %s entry has no detail %.*s",
+				       entry_action_name(e->action), ENTRY_DETAIL_NAME_MAX, d->name);
+		if (i > 0 && strcmp(e->details[i - 1].name, d->name) >= 0)
+			return err_set(err, ST_FORMAT, "detail %s: out of order or given twice",
+				       d->name);
+		if (d->value == NULL)
+			return err_set(err, ST_FORMAT, "detail %s: no value", d->name);
+		status st = detail_value_check(d->name, d->value, strlen(d->value), err);
+		if (st != ST_OK)
+			return st;
+	}
+	if (e->ndetails < required)
+		return err_set(err, ST_FORMAT, "a %s entry sets at least %zu of its details",
+			       entry_action_name(e->action), required);
+	return ST_OK;
+}
+
+status entry_set_detail(entry *e, const char *name, const char *value, errbuf *err)
+{
+	if (!detail_name_of(e->action, name))
+		return err_set(err, ST_FORMAT, "a %s entry has no detail %.*s",
+			       entry_action_name(e->action), ENTRY_DETAIL_NAME_MAX, name);
+	size_t n = strlen(value);
+	status st = detail_value_check(name, value, n, err);
+	if (st != ST_OK)
+		return st;
+	size_t at = 0;
+	while (at < e->ndetails && strcmp(e->details[at].name, name) < 0)
+		at++;
+	bool replace = at < e->ndetails && strcmp(e->details[at].name, name) == 0;
+	if (!replace && e->ndetails >= ENTRY_MAX_DETAILS)
+		return err_set(err, ST_TOOBIG, "at most %d detail lines", ENTRY_MAX_DETAILS);
+	char *copy = malloc(n + 1);
+	if (copy == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	memcpy(copy, value, n + 1);
+	if (replace) {
+		free(e->details[at].value);
+	} else {
+		memmove(&e->details[at + 1], &e->details[at],
+			(e->ndetails - at) * sizeof e->details[0]);
+		e->ndetails++;
+		snprintf(e->details[at].name, sizeof e->details[at].name, "%s", name);
+	}
+	e->details[at].value = copy;
+	return ST_OK;
+}
+
+const char *entry_detail_value(const entry *e, const char *name)
+{
+	for (size_t i = 0; i < e->ndetails; i++)
+		if (strcmp(e->details[i].name, name) == 0)
+			return e->details[i].value;
+	return NULL;
+}
+
 static status entry_check(const entry *e, errbuf *err)
 {
 	status st;
@@ -596,6 +718,8 @@ static status entry_check(const entry *e, errbuf *err)
 			       "an incident report needs a category: cryptographic, personnel, "
 			       "physical or packaging");
 	if ((st = check_v2_fields(e, err)) != ST_OK)
+		return st;
+	if ((st = check_details(e, err)) != ST_OK)
 		return st;
 	if (e->nkeys > ENTRY_MAX_KEYS)
 		return err_set(err, ST_FORMAT, "at most %d key lines", ENTRY_MAX_KEYS);
@@ -681,6 +805,21 @@ status entry_format(const entry *e, char **out, size_t *outlen, errbuf *err)
 		put_field(&b, "outcome", entry_outcome_name(e->outcome));
 		put_field(&b, "method", entry_method_name(e->method));
 		put_field(&b, "authority", or_dash(e->authority));
+	}
+	for (size_t i = 0; i < e->ndetails; i++) {
+		char *esc;
+		size_t esclen;
+		st = entry_text_escape(e->details[i].value, strlen(e->details[i].value), &esc,
+				       &esclen, err);
+		if (st != ST_OK) {
+			buf_free(&b);
+			return st;
+		}
+		buf_puts(&b, "\ndetail ");
+		buf_puts(&b, e->details[i].name);
+		buf_append(&b, " ", 1);
+		buf_append(&b, esc, esclen);
+		free(esc);
 	}
 	buf_append(&b, "\n", 1);
 	for (size_t i = 0; i < e->nkeys; i++) {
@@ -918,6 +1057,8 @@ status entry_set_text(entry *e, const char *text, size_t len)
 
 void entry_free(entry *e)
 {
+	for (size_t i = 0; i < e->ndetails && i < ENTRY_MAX_DETAILS; i++)
+		free(e->details[i].value);
 	free(e->items);
 	free(e->text);
 	memset(e, 0, sizeof *e);
@@ -1000,6 +1141,24 @@ status entry_parse(const char *text, size_t len, entry *e, errbuf *err)
 		EXPECT("authority", false);
 		if (!copy_opt(&c, e->authority, ENTRY_AUTHORITY_MAX))
 			FAIL("line %d: bad authority", c.line);
+		while (take(&c, "detail", false)) {
+			if (e->ndetails >= ENTRY_MAX_DETAILS)
+				FAIL("line %d: more than %d detail lines", c.line, ENTRY_MAX_DETAILS);
+			const char *sp = memchr(c.val, ' ', c.vlen);
+			size_t nl = sp ? (size_t)(sp - c.val) : c.vlen;
+			if (sp == NULL || nl == 0 || nl > ENTRY_DETAIL_NAME_MAX)
+				FAIL("line %d: detail: expected a name and a value", c.line);
+			entry_detail *d = &e->details[e->ndetails];
+			memcpy(d->name, c.val, nl);
+			d->name[nl] = '\0';
+			size_t vl;
+			st = entry_text_unescape(sp + 1, c.vlen - nl - 1, &d->value, &vl, err);
+			if (st != ST_OK)
+				return st;
+			e->ndetails++;
+			if (vl != strlen(d->value))
+				FAIL("line %d: detail %s: not UTF-8 text", c.line, d->name);
+		}
 	}
 	while (take(&c, "key", false)) {
 		if (e->nkeys >= ENTRY_MAX_KEYS)

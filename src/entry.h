@@ -17,6 +17,9 @@
  *   outcome <incident outcome or ->      v2 only: incident-close
  *   method <destruction method or ->     v2 only: destroy
  *   authority <superseded, reference or ->   v2 only: destroy
+ *   detail <name> <escaped value>        v2 only: zero or more, names in
+ *                                        ascending order, each once, of the
+ *                                        names the action takes
  *   key <role> <verifier key>            zero or more
  *   item kind=.. alc=.. class=.. crypto=.. qty=.. serial=.. edition=..
  *        effective=.. supersedes=.. title=..   zero or more
@@ -51,6 +54,9 @@
 #define ENTRY_MAX_ITEMS 500
 #define ENTRY_TEXT_MAX 16384   /* bytes of free text before escaping */
 #define ENTRY_QTY_MAX 1000000
+#define ENTRY_MAX_DETAILS 16
+#define ENTRY_DETAIL_NAME_MAX 32
+#define ENTRY_DETAIL_MAX 256   /* bytes of a detail's value before escaping */
 /* The whole signed note must fit a tlog-tiles entry bundle (uint16 length). */
 #define ENTRY_NOTE_MAX 65535
 
@@ -74,7 +80,11 @@
 	X(ACT_INCIDENT_REPORT, "incident-report", 1)                         \
 	X(ACT_INCIDENT_UPDATE, "incident-update", 1)                         \
 	X(ACT_INCIDENT_CLOSE, "incident-close", 2)                           \
-	X(ACT_CUSTODIAN_CHANGE, "custodian-change", 2)
+	X(ACT_CUSTODIAN_CHANGE, "custodian-change", 2)                       \
+	X(ACT_ACCOUNT_OUTSIDE, "account-outside", 1)                         \
+	X(ACT_ACCOUNT_DETAILS, "account-details", 1)                         \
+	X(ACT_PERSON_DETAILS, "person-details", 1)                           \
+	X(ACT_POLICY_SET, "policy-set", 2)
 
 typedef enum entry_action {
 #define ENTRY_ACTION_ENUM(code, name, signers) code,
@@ -147,6 +157,20 @@ typedef enum entry_method {
  * letter or digit. */
 bool entry_authority_valid(const char *s, size_t n);
 
+/* A named value an entry sets (a person's rank, an account's address, a
+ * policy value): `detail NAME VALUE`, the value escaped as free text is. */
+typedef struct entry_detail {
+	char name[ENTRY_DETAIL_NAME_MAX + 1]; /* one of entry_detail_names(action) */
+	char *value;                          /* malloc'd, NUL-terminated: 1 to
+					       * ENTRY_DETAIL_MAX bytes of UTF-8,
+					       * no NUL */
+} entry_detail;
+
+/* The detail names action a takes, NULL-terminated and in ascending order
+ * (the order of the lines); an action that takes none has an empty list.
+ * *required: how many of them the entry must carry at the least. */
+const char *const *entry_detail_names(entry_action a, size_t *required);
+
 typedef struct entry_key {
 	entry_role role;
 	key_public key;
@@ -192,6 +216,8 @@ typedef struct entry {
 					   * or a reference (a directive, an
 					   * incident's transaction number);
 					   * "" when none */
+	size_t ndetails;
+	entry_detail details[ENTRY_MAX_DETAILS]; /* names ascending */
 	size_t nkeys;
 	entry_key keys[ENTRY_MAX_KEYS];
 	size_t nitems;
@@ -214,8 +240,17 @@ status entry_parse(const char *text, size_t len, entry *out, errbuf *err) CUSTOS
 /* Check one item's fields as entry_format would (k numbers it in err). */
 status entry_item_check(const entry_item *it, size_t k, errbuf *err) CUSTOS_WARN_UNUSED;
 
-/* Release the items and text of e and zero it. */
+/* Release the details, items and text of e and zero it. */
 void entry_free(entry *e);
+
+/* Set detail `name` of e to a copy of value (NUL-terminated), in its place
+ * among the others; ST_FORMAT if name is not one e's action takes or the
+ * value is empty, too long or not UTF-8 (err says which), ST_TOOBIG past
+ * ENTRY_MAX_DETAILS. */
+status entry_set_detail(entry *e, const char *name, const char *value,
+			errbuf *err) CUSTOS_WARN_UNUSED;
+/* The value of detail `name`, or NULL when e does not set it. */
+const char *entry_detail_value(const entry *e, const char *name);
 
 /* Set e->text (copying len bytes) / append an item; the entry owns copies. */
 status entry_set_text(entry *e, const char *text, size_t len) CUSTOS_WARN_UNUSED;

@@ -1241,7 +1241,9 @@ static status check_retry(work *w, const ledger_result *res)
 static status check_supported(const ledger_request *q, errbuf *err)
 {
 	if (q->action == ACT_GENESIS || q->action == ACT_KEY_ROTATE ||
-	    q->action == ACT_CUSTODIAN_CHANGE)
+	    q->action == ACT_CUSTODIAN_CHANGE || q->action == ACT_ACCOUNT_OUTSIDE ||
+	    q->action == ACT_ACCOUNT_DETAILS || q->action == ACT_PERSON_DETAILS ||
+	    q->action == ACT_POLICY_SET)
 		return err_set(err, ST_REFUSED, "%s is not supported by ledger_submit",
 			       entry_action_name(q->action));
 	return ST_OK;

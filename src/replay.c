@@ -524,7 +524,9 @@ static status check_chain(const replay *r, const entry *e, errbuf *err)
 			      "time goes backwards: %s is earlier than the previous entry's %s", now,
 			      before);
 	}
-	if (e->action == ACT_KEY_ROTATE || e->action == ACT_CUSTODIAN_CHANGE)
+	if (e->action == ACT_KEY_ROTATE || e->action == ACT_CUSTODIAN_CHANGE ||
+	    e->action == ACT_ACCOUNT_OUTSIDE || e->action == ACT_ACCOUNT_DETAILS ||
+	    e->action == ACT_PERSON_DETAILS || e->action == ACT_POLICY_SET)
 		return refuse(err, ST_USAGE, at, "%s entries are not supported in this version",
 			      entry_action_name(e->action));
 	return ST_OK;

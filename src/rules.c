@@ -106,6 +106,10 @@ static const rules_action actions[ACT__COUNT] = {
 	[ACT_INCIDENT_UPDATE] =  {M,     false, false, false, RR, ITEMS_NONE, NEED_CUSTODIAN, NEED_NOTHING},
 	[ACT_INCIDENT_CLOSE] =   {M,     false, false, false, RR, ITEMS_ANY,  NEED_CUSTODIAN, NEED_AUTHORITY},
 	[ACT_CUSTODIAN_CHANGE] = {M,     false, false, false, RN, ITEMS_NONE, NEED_CUSTODIAN, NEED_CUSTODIAN},
+	[ACT_ACCOUNT_OUTSIDE] =  {false, false, false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
+	[ACT_ACCOUNT_DETAILS] =  {false, false, false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
+	[ACT_PERSON_DETAILS] =   {false, false, true,  false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
+	[ACT_POLICY_SET] =       {false, false, false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_ENROL_SECOND},
 };
 #undef M
 #undef RN

@@ -249,6 +249,87 @@ START_TEST(v2_fields)
 }
 END_TEST
 
+/* Detail lines: each a name the action takes, once, in ascending order,
+ * escaped like free text, round-tripping byte for byte; none on an action
+ * that takes none, none in v1; hand-made lines out of order, twice, with
+ * an unknown name or a raw control byte are refused by the parser. */
+START_TEST(details)
+{
+	entry e = {0};
+	errbuf err = {0};
+	snprintf(e.origin, sizeof e.origin, "o");
+	e.action = ACT_PERSON_DETAILS;
+	snprintf(e.holder, sizeof e.holder, "carol");
+	e.time_us = INT64_C(1767603600000000);
+	char *out = NULL;
+	size_t len;
+	/* at least one detail */
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "at least 1"));
+	ck_assert_int_eq(entry_set_detail(&e, "rank", "Sgt", &err), ST_OK);
+	ck_assert_int_eq(entry_set_detail(&e, "position", "COMSEC custodian\nBldg 7 \\ \xe2\x80\xae", &err), ST_OK);
+	ck_assert_int_eq(entry_set_detail(&e, "rank", "WO", &err), ST_OK); /* replaces */
+	ck_assert_int_eq(e.ndetails, 2);
+	ck_assert_str_eq(e.details[0].name, "position"); /* kept in order */
+	ck_assert_int_eq(entry_set_detail(&e, "address", "x", &err), ST_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "has no detail address"));
+	ck_assert_int_eq(entry_set_detail(&e, "rank", "", &err), ST_FORMAT);
+	ck_assert_int_eq(entry_set_detail(&e, "rank", "\xff", &err), ST_FORMAT);
+	char big[ENTRY_DETAIL_MAX + 2];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	ck_assert_int_eq(entry_set_detail(&e, "rank", big, &err), ST_FORMAT);
+	ck_assert_str_eq(entry_detail_value(&e, "rank"), "WO");
+	ck_assert_ptr_null(entry_detail_value(&e, "address"));
+
+	ck_assert_msg(entry_format(&e, &out, &len, &err) == ST_OK, "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(out, "\nauthority -\ndetail position COMSEC custodian\\nBldg 7 "
+				       "\\\\ \\u202e\ndetail rank WO\ntext\n"));
+	entry back;
+	ck_assert_msg(entry_parse(out, len, &back, &err) == ST_OK, "%s", err.msg);
+	ck_assert_int_eq(back.ndetails, 2);
+	ck_assert_str_eq(entry_detail_value(&back, "position"), "COMSEC custodian\nBldg 7 \\ \xe2\x80\xae");
+	entry_free(&back);
+
+	/* hand-made variants of the same text */
+	static const struct {
+		const char *from, *to, *why;
+	} bad[] = {
+		{"detail position COMSEC custodian\\nBldg 7 \\\\ \\u202e\ndetail rank WO\n",
+		 "detail rank WO\ndetail position COMSEC custodian\\nBldg 7 \\\\ \\u202e\n", "out of order"},
+		{"detail rank WO\n", "detail rank WO\ndetail rank WO\n", "out of order or given twice"},
+		{"detail rank WO\n", "detail grade WO\n", "has no detail grade"},
+		{"detail rank WO\n", "detail rank W\x01O\n", ""},
+		{"detail rank WO\n", "detail rank\n", "detail"},
+		{"detail rank WO\n", "detail rank W\\x4fO\n", ""},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *at = strstr(out, bad[i].from);
+		ck_assert_ptr_nonnull(at);
+		char t[1024];
+		snprintf(t, sizeof t, "%.*s%s%s", (int)(at - out), out, bad[i].to,
+			 at + strlen(bad[i].from));
+		entry x;
+		ck_assert_msg(entry_parse(t, strlen(t), &x, &err) != ST_OK, "variant %zu accepted", i);
+		ck_assert_msg(strstr(err.msg, bad[i].why) != NULL, "variant %zu: %s", i, err.msg);
+		entry_free(&x);
+	}
+	free(out);
+
+	/* an action that takes none, and v1 */
+	entry o = {0};
+	snprintf(o.origin, sizeof o.origin, "o");
+	o.action = ACT_ACCOUNT_OPEN;
+	snprintf(o.account, sizeof o.account, "123456");
+	ck_assert_int_eq(entry_set_detail(&o, "rank", "x", &err), ST_FORMAT);
+	entry_free(&o);
+	e.version = 1;
+	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "v1"));
+	entry_free(&e);
+}
+END_TEST
+
 START_TEST(time_input)
 {
 	int64_t us = 0;
@@ -665,6 +746,7 @@ int main(void)
 	tcase_add_test(tc, v1_still_read);
 	tcase_add_test(tc, v2_fields);
 	tcase_add_test(tc, time_input);
+	tcase_add_test(tc, details);
 	tcase_add_loop_test(tc, refuses_mutation, 0, (int)(sizeof bad / sizeof bad[0]));
 	tcase_add_test(tc, time_format_parse);
 	tcase_add_test(tc, text_escape_every_byte);

@@ -882,6 +882,11 @@ static void registry_write_state(const replay *r, const entry *e, const char *lo
 		replay_each_role(r, registry_role, &c);
 }
 
+/* True while entry_apply writes the state an entry reached, and only then:
+ * the state guard (sql/013_state_applied.sql) refuses any other change of
+ * the state tables, whoever makes it. */
+static bool applying;
+
 /* Judge the entry of note (buf, len) with the replay's code against the
  * records it touches, and write the state it reaches: material entries
  * always; registry entries (genesis, key-enrol, key-revoke, account-open)
@@ -925,14 +930,17 @@ static void entry_apply(const char *buf, size_t len, bool registry, const char *
 			ereport(ERROR, (errmsg("custos: custody_apply cannot connect to SPI")));
 		custody_seed(r, &e, n);
 		st = replay_apply(r, (const uint8_t *)buf, len, &err);
+		applying = true;
 		if (st == ST_OK && material)
 			custody_write_state(r, &e);
 		else if (st == ST_OK)
 			registry_write_state(r, &e, login);
+		applying = false;
 		SPI_finish();
 	}
 	PG_CATCH();
 	{
+		applying = false;
 		replay_free(r);
 		entry_free(&e);
 		PG_RE_THROW();
@@ -976,4 +984,15 @@ Datum custos_entry_apply(PG_FUNCTION_ARGS)
 	char *login = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	entry_apply(buf, len, true, login);
 	PG_RETURN_VOID();
+}
+
+/* ---- applying() → boolean (extension 1.3) --------------------------------
+ *
+ * Whether this backend is inside entry_apply, writing the state of the entry
+ * it has just judged.  The state tables' guard trigger admits a change only
+ * then: the state is the server's to derive from verified entries. */
+PG_FUNCTION_INFO_V1(custos_applying);
+Datum custos_applying(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(applying);
 }
