@@ -123,6 +123,13 @@ static const cli_verb verbs[] = {
 	{"inventory", G_MATERIAL, cli_ledger, ACT_INVENTORY, NULL,
 	 "(--serial S)... --witness-key FILE", SIGN WIT ITEMS " --account",
 	 "Record a sighting of the listed items, with a witness.\n"},
+	{"custodian change", G_MATERIAL, cli_ledger, ACT_CUSTODIAN_CHANGE, NULL,
+	 "--incoming NAME (--serial S | --item SPEC)...\n--witness-key INCOMING_KEY",
+	 SIGN WIT ITEMS " --account --incoming",
+	 "Change of custodian: you, the outgoing custodian, and NAME sign one joint\n"
+	 "inventory listing every item on hand or issued at the account (--items FILE:\n"
+	 "the scanned serials, 'serial=S' a line).  From this entry NAME is the\n"
+	 "account's custodian and your custodian role ends.\n"},
 	{"incident report", G_MATERIAL, cli_ledger, ACT_INCIDENT_REPORT, NULL,
 	 "--category C --discovered TIME [--serial S]...\n--text WHAT",
 	 SIGN WIT ITEMS " --account --category --discovered",
@@ -224,6 +231,7 @@ static const struct option_doc {
 	{"--from", "COR|ACCOUNT", "where the material comes from"},
 	{"--to", "COR|ACCOUNT", "where the material goes"},
 	{"--holder", "NAME", "the person holding the material on hand receipt"},
+	{"--incoming", "NAME", "the incoming custodian, who co-signs (--witness-key)"},
 	{"--category", "C", "cryptographic, personnel, physical or packaging"},
 	{"--discovered", "TIME", "when the incident was discovered, UTC:\n2026-12-05T09:30Z"},
 	{"--outcome", "O", "no-compromise, compromised, lost or destroy"},

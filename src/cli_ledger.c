@@ -37,7 +37,7 @@ typedef struct opts {
 	const char *db, *key, *witness_key, *idem, *account, *from, *to, *holder, *ref,
 		*category, *text, *text_file, *items_file, *role, *pubkey, *login, *name, *origin,
 		*admin, *admin_key, *admin_login, *person, *log_key, *retry, *discovered, *outcome,
-		*method, *authority, *incident;
+		*method, *authority, *incident, *incoming;
 	int pass_fd, witness_fd, password_fd, log_fd;
 	bool json;
 	unsigned retry_s;                 /* --retry-seconds, parsed */
@@ -63,7 +63,7 @@ static const struct option {
 	S("--admin", admin), S("--admin-key", admin_key), S("--admin-login", admin_login),
 	S("--person", person), S("--log-key", log_key), S("--retry-seconds", retry),
 	S("--discovered", discovered), S("--outcome", outcome), S("--method", method),
-	S("--authority", authority), S("--incident", incident),
+	S("--authority", authority), S("--incident", incident), S("--incoming", incoming),
 #undef S
 	{"--passphrase-fd", K_FD, offsetof(opts, pass_fd)},
 	{"--witness-passphrase-fd", K_FD, offsetof(opts, witness_fd)},
@@ -102,6 +102,13 @@ static const char *hint_for(int why)
 		       "--role alternate'";
 	case RULE_ITEM_STATE:
 		return "'custos history SERIAL' shows where the item is and what happened to it";
+	case RULE_INVENTORY_INCOMPLETE:
+		return "list every item on hand or issued at the account (--items FILE of "
+		       "scanned serials, one 'serial=S' a line); 'custos holdings --account N "
+		       "--status on_hand' and '--status issued' show them";
+	case RULE_INCOMING_UNKNOWN:
+		return "enrol or appoint the incoming custodian first: 'custos account appoint "
+		       "ACCOUNT --person NAME --role alternate'";
 	case RULE_NOT_SUPERSEDED:
 		return "name the authority that directs the destruction with --authority REF (a "
 		       "directive's reference, or the incident's TXN)";
@@ -631,6 +638,15 @@ static int run_action(const verb *v, opts *o)
 	if (action_of(v) == ACT_ISSUE && o->holder == NULL) {
 		rc = cli_usage_error(v, "missing --holder", NULL);
 		goto out;
+	}
+	if (action_of(v) == ACT_CUSTODIAN_CHANGE) {
+		if (o->incoming == NULL) {
+			rc = cli_usage_error(v, "missing --incoming NAME", NULL);
+			goto out;
+		}
+		if ((rc = copy_arg(v, q.holder, sizeof q.holder, o->incoming,
+				   "the incoming custodian's name is too long")) >= 0)
+			goto out;
 	}
 	if (action_of(v) == ACT_ACCOUNT_OPEN) {
 		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)

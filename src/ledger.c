@@ -729,6 +729,96 @@ static status require_witness(work *w)
 	return st == ST_OK ? check_witness(w) : st;
 }
 
+/* A change of custodian: the actor is the account's custodian (the
+ * outgoing one), the holder the incoming custodian, who co-signs; the
+ * items are the joint inventory, every item on hand or issued at the
+ * account, each checked by check_items.  A list that leaves some out is
+ * refused with the first few of them named. */
+static status do_handover(work *w)
+{
+	entry *e = &w->e;
+	bool yes;
+	status st;
+	if (e->holder[0] == '\0')
+		return err_set(w->err, ST_USAGE, "name the incoming custodian (--to NAME)");
+	if ((st = has_role(w->d, w->actor, "custodian", e->account, &yes, w->err)) != ST_OK)
+		return st;
+	if (!yes)
+		return err_set_why(w->err, ST_DENIED, RULE_SIGNERS,
+				   "%s is not the custodian of account %s: the outgoing custodian "
+				   "hands over (an alternate does not)", w->actor, e->account);
+	if (strcmp(e->holder, w->actor) == 0)
+		return err_set(w->err, ST_USAGE, "the incoming custodian is another person than %s",
+			       w->actor);
+	const char *p[] = {e->holder, e->account};
+	PGresult *r = NULL;
+	st = db_exec(w->d,
+		     "SELECT p.revoked_idx IS NULL AND EXISTS (SELECT FROM person_role x "
+		     "WHERE x.person = p.name AND x.role <> 'auditor'), "
+		     "EXISTS (SELECT FROM person_role x WHERE x.person = p.name "
+		     "AND x.role = 'custodian' AND x.account = $2) FROM person p WHERE p.name = $1",
+		     2, p, &r, w->err);
+	if (st != ST_OK)
+		return st;
+	rules_incoming in = {.found = PQntuples(r) == 1};
+	if (in.found) {
+		in.may_sign = strcmp(db_val(r, 0, 0), "t") == 0;
+		in.custodian = strcmp(db_val(r, 0, 1), "t") == 0;
+	}
+	PQclear(r);
+	if ((st = rules_check_incoming(e, &in, w->err)) != ST_OK)
+		return st;
+	if ((st = check_items(w)) != ST_OK)
+		return st;
+	/* every item on hand or issued at the account, and no other */
+	const char *a[] = {e->account};
+	st = db_exec(w->d, "SELECT title, edition, serial FROM item WHERE account = $1 "
+			   "AND status IN ('on_hand', 'issued') ORDER BY id", 1, a, &r, w->err);
+	if (st != ST_OK)
+		return st;
+	uint64_t nheld = (uint64_t)PQntuples(r), listed = 0;
+	char missing[512] = "";
+	size_t nmissing = 0;
+	for (int row = 0; row < PQntuples(r); row++) {
+		bool in_list = false;
+		for (size_t k = 0; k < e->nitems && !in_list; k++)
+			in_list = strcmp(e->items[k].title, db_val(r, row, 0)) == 0 &&
+				  strcmp(e->items[k].edition, db_val(r, row, 1)) == 0 &&
+				  strcmp(e->items[k].serial, db_val(r, row, 2)) == 0;
+		if (in_list) {
+			listed++;
+		} else if (nmissing++ < 5) {
+			entry_item it = {0};
+			COPY(it.title, db_val(r, row, 0));
+			COPY(it.edition, db_val(r, row, 1));
+			COPY(it.serial, db_val(r, row, 2));
+			char words[128];
+			size_t l = strlen(missing);
+			snprintf(missing + l, sizeof missing - l, "%s%s", l ? "; " : "",
+				 rules_item_words(&it, words, sizeof words));
+		}
+	}
+	PQclear(r);
+	if ((st = rules_check_count(e, listed, nheld, NULL, w->err)) != ST_OK) {
+		if (nmissing > 0) {
+			size_t l = strlen(w->err->msg);
+			snprintf(w->err->msg + l, sizeof w->err->msg - l, "; not listed: %s%s", missing,
+				 nmissing > 5 ? "; ..." : "");
+		}
+		return st;
+	}
+	if (second_key(w) == NULL && !w->preview)
+		return err_set(w->err, ST_REFUSED, "the incoming custodian %s co-signs: give their "
+				   "key with --witness-key", e->holder);
+	if ((st = find_second(w, "incoming custodian", LEDGER_SECOND_INCOMING)) != ST_OK)
+		return st;
+	if (w->second[0] != '\0' && strcmp(w->second, e->holder) != 0)
+		return err_set_why(w->err, ST_DENIED, RULE_SIGNERS,
+				   "the second key is %s's, but the incoming custodian is %s",
+				   w->second, e->holder);
+	return ST_OK;
+}
+
 /* Build the entry's content for a material action and check the rules. */
 static status check_material(work *w, txn_row *t)
 {
@@ -799,6 +889,8 @@ static status check_material(work *w, txn_row *t)
 			return st;
 		return require_witness(w);
 	}
+	case ACT_CUSTODIAN_CHANGE:
+		return do_handover(w);
 	case ACT_INCIDENT_REPORT: {
 		if (w->e.category == CAT_NONE)
 			return err_set(w->err, ST_USAGE, "give the incident's category (--category "
@@ -1241,7 +1333,7 @@ static status check_retry(work *w, const ledger_result *res)
 static status check_supported(const ledger_request *q, errbuf *err)
 {
 	if (q->action == ACT_GENESIS || q->action == ACT_KEY_ROTATE ||
-	    q->action == ACT_CUSTODIAN_CHANGE || q->action == ACT_ACCOUNT_OUTSIDE ||
+	    q->action == ACT_ACCOUNT_OUTSIDE ||
 	    q->action == ACT_ACCOUNT_DETAILS || q->action == ACT_PERSON_DETAILS ||
 	    q->action == ACT_POLICY_SET)
 		return err_set(err, ST_REFUSED, "%s is not supported by ledger_submit",
@@ -1353,7 +1445,7 @@ status ledger_preview(db *d, const ledger_request *q, char **text, size_t *len,
 	who->second = w.need;
 	if (w.second[0] != '\0')
 		COPY(who->second_name, w.second);
-	else if (w.need == LEDGER_SECOND_HOLDER)
+	else if (w.need == LEDGER_SECOND_HOLDER || w.need == LEDGER_SECOND_INCOMING)
 		COPY(who->second_name, w.e.holder);
 out:
 	/* Nothing of a preview stays: the head's lock goes here. */
@@ -1441,6 +1533,8 @@ const char *ledger_second_name(ledger_second s)
 		return "authority";
 	case LEDGER_SECOND_PERSON:
 		return "second person";
+	case LEDGER_SECOND_INCOMING:
+		return "incoming custodian";
 	default:
 		return "";
 	}

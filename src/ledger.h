@@ -28,7 +28,9 @@ typedef struct ledger_request {
 	entry_action action;
 	char account[ENTRY_ACCOUNT_LEN + 1]; /* the entry's account */
 	char peer[ENTRY_ACCOUNT_LEN + 1];    /* receipt: source; transfer: receiver */
-	char holder[KEY_NAME_MAX + 1];       /* issue / return: the holder's name */
+	char holder[KEY_NAME_MAX + 1];       /* issue / return: the holder's name;
+					      * custodian-change: the incoming
+					      * custodian's */
 	char ref[ENTRY_TXN_MAX + 1];         /* accept / return / incident-*: answered txn;
 					      * possession: the incident under which
 					      * material now found was lost (optional) */
@@ -79,8 +81,9 @@ typedef enum ledger_second {
 	LEDGER_SECOND_WITNESS,   /* destroy, inventory: a witness of the account (rules_witness_role) */
 	LEDGER_SECOND_HOLDER,    /* issue, return: the hand-receipt holder */
 	LEDGER_SECOND_AUTHORITY, /* incident-close: a person with role authority */
-	LEDGER_SECOND_PERSON     /* TOP SECRET keying material (or the policy's class),
+	LEDGER_SECOND_PERSON,    /* TOP SECRET keying material (or the policy's class),
 				  * key-enrol, key-revoke: another enrolled person */
+	LEDGER_SECOND_INCOMING   /* custodian-change: the incoming custodian (holder) */
 } ledger_second;
 
 /* Who must sign an entry: the person acting and the second signer. */

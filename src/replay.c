@@ -203,6 +203,9 @@ typedef struct account {
 	const char *name; /* arena */
 	uint64_t opened_index;
 	int64_t opened_us, last_inventory_us;
+	/* Items on hand or issued at the account (what a change of custodian
+	 * inventories): as seeded, then kept by commit_items. */
+	int64_t held;
 	txn_seq *seqs; /* malloc'd */
 	size_t nseqs, capseqs;
 } account;
@@ -524,8 +527,7 @@ static status check_chain(const replay *r, const entry *e, errbuf *err)
 			      "time goes backwards: %s is earlier than the previous entry's %s", now,
 			      before);
 	}
-	if (e->action == ACT_KEY_ROTATE || e->action == ACT_CUSTODIAN_CHANGE ||
-	    e->action == ACT_ACCOUNT_OUTSIDE || e->action == ACT_ACCOUNT_DETAILS ||
+	if (e->action == ACT_KEY_ROTATE || e->action == ACT_ACCOUNT_OUTSIDE || e->action == ACT_ACCOUNT_DETAILS ||
 	    e->action == ACT_PERSON_DETAILS || e->action == ACT_POLICY_SET)
 		return refuse(err, ST_USAGE, at, "%s entries are not supported in this version",
 			      entry_action_name(e->action));
@@ -625,7 +627,9 @@ typedef struct plan {
 	int year;             /* material actions: the transaction's year ... */
 	uint64_t seq;         /* ... and number */
 	txn *ref;             /* the transaction named by ref */
-	person *holder;       /* issue, return: the holder */
+	person *holder;       /* issue, return: the holder; custodian-change: the
+			       * incoming custodian */
+	person *outgoing;     /* custodian-change: the custodian whose role ends */
 	person *who;          /* key-*: the person the key line names (NULL: new) */
 	bool accept_here;     /* accept: items come on this account (else the
 			       * outside receiver's acknowledgement) */
@@ -855,6 +859,16 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 				      t->holder, e->holder);
 		pl->holder = find_person(r, e->holder);
 		break;
+	case ACT_CUSTODIAN_CHANGE: {
+		person *in = find_person(r, e->holder);
+		rules_incoming x = {.found = in != NULL,
+				    .may_sign = in != NULL && !in->revoked && may_sign(in),
+				    .custodian = in != NULL && has_role(in, ROLE_CUSTODIAN, pl->acct)};
+		if (rules_check_incoming(e, &x, &why) != ST_OK)
+			return refuse_rule(err, at, &why);
+		pl->holder = in;
+		break;
+	}
 	case ACT_POSSESSION:
 		if (t != NULL && (!rules_opens_incident(t->action, t->category) || t->acct != pl->acct))
 			return refuse(err, ST_USAGE, at,
@@ -908,11 +922,18 @@ static bool fits(const signer *s, rules_need nd, const entry *e, const plan *pl)
 		return is_key_line || (p != NULL && may_sign(p));
 	case NEED_REVOKE_SECOND:
 		return p != NULL && may_sign(p) && !is_key_line;
+	case NEED_OUTGOING:
+		return p != NULL && has_role(p, ROLE_CUSTODIAN, pl->acct) &&
+		       strcmp(p->key.name, e->holder) != 0;
+	case NEED_INCOMING:
+		return p != NULL && may_sign(p) && strcmp(p->key.name, e->holder) == 0;
 	}
 	return false;
 }
 
-static status check_roles(const entry *e, const signers *sg, const plan *pl, errbuf *err)
+/* The signers hold what the action needs; a change of custodian also
+ * learns whose custodian role ends (the first signer who fits). */
+static status check_roles(const entry *e, const signers *sg, plan *pl, errbuf *err)
 {
 	rules_need first, second;
 	rules_signers(e, &first, &second);
@@ -921,6 +942,8 @@ static status check_roles(const entry *e, const signers *sg, const plan *pl, err
 		if (!fits(&sg->s[i], first, e, pl))
 			continue;
 		any_first = true;
+		if (e->action == ACT_CUSTODIAN_CHANGE)
+			pl->outgoing = (person *)sg->s[i].p;
 		if (second == NEED_NOTHING)
 			return ST_OK;
 		for (size_t j = 0; j < sg->n; j++)
@@ -980,6 +1003,15 @@ static status check_items(const replay *r, const entry *e, plan *pl, errbuf *err
 				  (pl->found[k]->status == ITEM_IN_TRANSIT ||
 				   pl->found[k]->status == ITEM_INCIDENT);
 		st = rules_check_count(e, listed, ref->count, ref->number, &why);
+	}
+	if (st == ST_OK && e->action == ACT_CUSTODIAN_CHANGE) {
+		uint64_t listed = 0;
+		for (size_t k = 0; k < e->nitems; k++)
+			listed += pl->found[k] != NULL && pl->found[k]->acct == pl->acct &&
+				  (pl->found[k]->status == ITEM_ON_HAND ||
+				   pl->found[k]->status == ITEM_ISSUED);
+		st = rules_check_count(e, listed, pl->acct->held > 0 ? (uint64_t)pl->acct->held : 0,
+				       NULL, &why);
 	}
 	return st == ST_OK ? ST_OK : refuse_rule(err, pl->at, &why);
 }
@@ -1058,8 +1090,8 @@ static status reserve(replay *r, const entry *e, plan *pl, errbuf *err)
 		if ((p->roles = grow(NULL, &p->caproles, 1, sizeof *p->roles)) == NULL)
 			goto nomem;
 		pl->new_person = p;
-	} else if (a == ACT_KEY_ENROL) {
-		person *p = pl->who;
+	} else if (a == ACT_KEY_ENROL || a == ACT_CUSTODIAN_CHANGE) {
+		person *p = a == ACT_KEY_ENROL ? pl->who : pl->holder;
 		role_rec *roles = grow(p->roles, &p->caproles, p->nroles + 1, sizeof *roles);
 		if (roles == NULL)
 			goto nomem;
@@ -1085,6 +1117,12 @@ static void leave_under(item *x)
 	x->under = NULL;
 }
 
+/* Is x counted in its account's `held`? */
+static bool held(const item *x)
+{
+	return x->acct != NULL && (x->status == ITEM_ON_HAND || x->status == ITEM_ISSUED);
+}
+
 static void commit_items(replay *r, const entry *e, plan *pl)
 {
 	txn *t = pl->t;
@@ -1094,6 +1132,8 @@ static void commit_items(replay *r, const entry *e, plan *pl)
 		if (pl->made[k]) {
 			item_set_facts(x, it);
 			table_insert(&r->items, x);
+		} else if (held(x)) {
+			x->acct->held--; /* counted again below if it still is */
 		}
 		switch (e->action) {
 		case ACT_RECEIPT:
@@ -1158,10 +1198,14 @@ static void commit_items(replay *r, const entry *e, plan *pl)
 				x->under = pl->ref;
 			}
 			break;
-		default: /* inventory: the items do not change */
+		default: /* inventory, custodian-change: the items do not change */
+			if (held(x))
+				x->acct->held++;
 			continue;
 		}
 		x->last = t;
+		if (held(x))
+			x->acct->held++;
 	}
 }
 
@@ -1202,6 +1246,19 @@ static void commit(replay *r, const entry *e, plan *pl)
 		case ACT_INVENTORY:
 			pl->acct->last_inventory_us = e->time_us;
 			break;
+		case ACT_CUSTODIAN_CHANGE: {
+			/* a full inventory; accountability passes at this index */
+			pl->acct->last_inventory_us = e->time_us;
+			person *in = pl->holder, *out = pl->outgoing;
+			in->roles[in->nroles++] = (role_rec){ROLE_CUSTODIAN, pl->acct, pl->at};
+			out->roles[find_role(out, ROLE_CUSTODIAN, pl->acct)] = out->roles[out->nroles - 1];
+			out->nroles--;
+			if (out->nroles == 0) {
+				out->revoked = true;
+				out->revoked_index = pl->at;
+			}
+			break;
+		}
 		case ACT_INCIDENT_UPDATE:
 			pl->ref->updates++;
 			pl->ref->last_update_us = e->time_us;
@@ -1289,6 +1346,7 @@ status replay_seed_account(replay *r, const replay_account *a)
 	ac->opened_index = a->opened_index;
 	ac->opened_us = a->opened_us;
 	ac->last_inventory_us = a->last_inventory_us;
+	ac->held = (int64_t)a->held;
 	table_insert(&r->accounts, ac);
 	return ST_OK;
 }
@@ -1506,7 +1564,7 @@ void replay_each_account(const replay *r, bool (*fn)(void *ctx, const replay_acc
 	for (size_t i = 0; i < r->accounts.n; i++) {
 		const account *ac = r->accounts.list[i];
 		replay_account ra = {ac->number, ac->name, ac->opened_index, ac->opened_us,
-				     ac->last_inventory_us};
+				     ac->last_inventory_us, ac->held > 0 ? (uint64_t)ac->held : 0};
 		if (!fn(ctx, &ra))
 			return;
 	}

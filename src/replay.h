@@ -67,6 +67,10 @@ typedef struct replay_account {
 	uint64_t opened_index;
 	int64_t opened_us;
 	int64_t last_inventory_us; /* 0 if none */
+	uint64_t held;             /* items on hand or issued at the account (what
+				    * a change of custodian must list); seeding a
+				    * replay that will judge a custodian-change
+				    * needs it, others may leave it 0 */
 } replay_account;
 void replay_each_account(const replay *r, bool (*fn)(void *ctx, const replay_account *a),
 			 void *ctx);

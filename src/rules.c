@@ -105,7 +105,7 @@ static const rules_action actions[ACT__COUNT] = {
 	[ACT_INCIDENT_REPORT] =  {M,     false, false, false, RN, ITEMS_ANY,  NEED_CUSTODIAN, NEED_NOTHING},
 	[ACT_INCIDENT_UPDATE] =  {M,     false, false, false, RR, ITEMS_NONE, NEED_CUSTODIAN, NEED_NOTHING},
 	[ACT_INCIDENT_CLOSE] =   {M,     false, false, false, RR, ITEMS_ANY,  NEED_CUSTODIAN, NEED_AUTHORITY},
-	[ACT_CUSTODIAN_CHANGE] = {M,     false, false, false, RN, ITEMS_NONE, NEED_CUSTODIAN, NEED_CUSTODIAN},
+	[ACT_CUSTODIAN_CHANGE] = {M,     false, true,  false, RN, ITEMS_ANY,  NEED_OUTGOING,  NEED_INCOMING},
 	[ACT_ACCOUNT_OUTSIDE] =  {false, false, false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
 	[ACT_ACCOUNT_DETAILS] =  {false, false, false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
 	[ACT_PERSON_DETAILS] =   {false, false, true,  false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
@@ -161,6 +161,13 @@ const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t si
 		return "a second person or the key being enrolled";
 	case NEED_REVOKE_SECOND:
 		return "a second person other than the key being revoked";
+	case NEED_OUTGOING:
+		snprintf(buf, size, "the outgoing custodian of account %s (its custodian, not an "
+			 "alternate)", e->account);
+		return buf;
+	case NEED_INCOMING:
+		snprintf(buf, size, "the incoming custodian %s", e->holder);
+		return buf;
 	}
 	return "?";
 }
@@ -236,6 +243,21 @@ status rules_check_key_line(const entry *e, const rules_registrant *x, errbuf *e
 	if (!x->holds_role)
 		return err_set_why(err, ST_REFUSED, RULE_ROLE_NOT_HELD,
 				   "%s does not hold the %s role%s%s", name, role, where, acct);
+	return ST_OK;
+}
+
+status rules_check_incoming(const entry *e, const rules_incoming *x, errbuf *err)
+{
+	if (e->action != ACT_CUSTODIAN_CHANGE)
+		return ST_OK;
+	if (!x->found || !x->may_sign)
+		return err_set_why(err, ST_REFUSED, RULE_INCOMING_UNKNOWN,
+				   "the incoming custodian %s is not an enrolled person who may sign "
+				   "(enrol them first, e.g. as alternate of account %s)",
+				   e->holder, e->account);
+	if (x->custodian)
+		return err_set_why(err, ST_REFUSED, RULE_ROLE_HELD,
+				   "%s is already custodian of account %s", e->holder, e->account);
 	return ST_OK;
 }
 
@@ -367,6 +389,10 @@ status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *e
 		ok = x->found && s == ITEM_INCIDENT && eq(x->under, e->ref);
 		snprintf(want, sizeof want, "under incident %s", e->ref);
 		break;
+	case ACT_CUSTODIAN_CHANGE:
+		ok = here && (s == ITEM_ON_HAND || s == ITEM_ISSUED);
+		snprintf(want, sizeof want, "on hand or issued at account %s", acct);
+		break;
 	default:
 		ok = false;
 		snprintf(want, sizeof want, "listed in a %s entry", entry_action_name(e->action));
@@ -404,6 +430,14 @@ status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const 
 			 errbuf *err)
 {
 	bool accept = e->action == ACT_ACCEPT;
+	if (e->action == ACT_CUSTODIAN_CHANGE) {
+		if (e->nitems == under && listed == under)
+			return ST_OK;
+		return err_set_why(err, ST_REFUSED, RULE_INVENTORY_INCOMPLETE,
+				   "a change of custodian lists every item on hand or issued at "
+				   "account %s, %" PRIu64 " now; it lists %zu", e->account, under,
+				   e->nitems);
+	}
 	if (!accept && e->action != ACT_INCIDENT_CLOSE)
 		return ST_OK;
 	if (accept && e->category != CAT_NONE) {

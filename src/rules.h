@@ -63,7 +63,9 @@ bool item_status_open(item_status s);
 	X(RULE_KEY_REVOKED, "key_revoked")         /* the key line's key is revoked */ \
 	X(RULE_ROLE_HELD, "role_held")             /* enrolling a role held already */ \
 	X(RULE_ROLE_NOT_HELD, "role_not_held")     /* revoking a role not held */     \
-	X(RULE_ACCOUNT_OPEN, "account_open")       /* opening an open account */
+	X(RULE_ACCOUNT_OPEN, "account_open")       /* opening an open account */ \
+	X(RULE_INVENTORY_INCOMPLETE, "inventory_incomplete") /* custodian change: not every item */ \
+	X(RULE_INCOMING_UNKNOWN, "incoming_unknown") /* custodian change: incoming may not sign */
 
 typedef enum rules_refusal {
 #define RULES_REFUSAL_ENUM(code, name) code,
@@ -109,6 +111,9 @@ typedef enum rules_need {
 	NEED_AUTHORITY,     /* an authority */
 	NEED_ENROL_SECOND,  /* key-enrol: a second person, or the key enrolled */
 	NEED_REVOKE_SECOND, /* key-revoke: a second person, not the key revoked */
+	NEED_OUTGOING,      /* custodian-change: a custodian (not an alternate) of
+			     * the entry's account, other than the incoming one */
+	NEED_INCOMING,      /* custodian-change: the person named in holder */
 } rules_need;
 
 typedef enum rules_items {
@@ -212,6 +217,21 @@ typedef struct rules_registrant {
  * rules_check_revoke's.  ST_OK for any other action. */
 status rules_check_key_line(const entry *e, const rules_registrant *x, errbuf *err);
 
+/* ---- change of custodian ------------------------------------------------ */
+
+/* What the ledger records about the incoming custodian a custodian-change
+ * entry names in holder. */
+typedef struct rules_incoming {
+	bool found;          /* enrolled under that name */
+	bool may_sign;       /* found: unrevoked, with a role other than auditor */
+	bool custodian;      /* found: holds the custodian role on the account */
+} rules_incoming;
+
+/* May e (custodian-change) pass the account to the person it names?  They
+ * must be enrolled and able to sign (RULE_INCOMING_UNKNOWN) and not its
+ * custodian already (RULE_ROLE_HELD).  ST_OK for any other action. */
+status rules_check_incoming(const entry *e, const rules_incoming *x, errbuf *err);
+
 /* May e (account-open) open its account, open already or not?  ST_REFUSED,
  * RULE_ACCOUNT_OPEN, if it is.  ST_OK for any other action. */
 status rules_check_account_open(const entry *e, bool open, errbuf *err);
@@ -250,6 +270,7 @@ const char *rules_item_words(const entry_item *it, char *buf, size_t size);
  *                discrepancy (category), also new or transferred out
  *   return       issued to holder under the hand receipt ref, at the account
  *   incident-close    under the incident ref
+ *   custodian-change  on hand or issued at the account
  * Any other action lists no items and is refused. */
 status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *err);
 
@@ -262,6 +283,10 @@ status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *e
  * (RULE_NO_DISCREPANCY).  ST_OK for any other action. */
 status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const char *ref,
 			 errbuf *err);
+/* A custodian-change is the joint inventory: it lists every item on hand
+ * or issued at the account (`held` of them; RULE_INVENTORY_INCOMPLETE
+ * otherwise), `listed` of its items being such.  rules_check_count does
+ * this for custodian-change with under = held; ref is unused. */
 
 /* Does the transaction of action a, with category c, open an incident:
  * an incident report, or an accept that records a discrepancy? */

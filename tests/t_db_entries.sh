@@ -6,40 +6,13 @@
 # nothing; a sound entry stored by hand gets its state from the server.
 . "$(dirname "$0")/ledger_lib.sh"
 setup_ledger
-FORGE=$ROOT/$BUILD/tests/forge
+. "$(dirname "$0")/insider_lib.sh"
 ok as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=KG1 title=KG-175D' \
 	--item 'kind=equipment alc=1 class=C serial=KG2 title=KG-175D'
 ok as bob receive --from COR --item 'kind=equipment alc=1 class=C serial=B1 title=KG-175D'
 NEWITEM='kind=equipment alc=1 class=C crypto=no qty=1 serial=X1 edition=- effective=- supersedes=- title=KG-175D'
 KG1='kind=equipment alc=1 class=C crypto=no qty=1 serial=KG1 edition=- effective=- supersedes=- title=KG-175D'
-size() { q "SELECT size FROM custos.log_head"; }
-q "SELECT encode(note, 'base64') FROM custos.log_entry WHERE idx = (SELECT size - 1 FROM custos.log_head)" |
-	base64 -d >"$W/last"
-SEQ=$(q "SELECT coalesce(max(seq), 0) + 1 FROM custos.txn WHERE account = '123456'")
-
-# forge NAME ARGS: a signed entry after the last one (tests/forge).
-forge() {
-	local name=$1; shift
-	FOUT=$("$FORGE" --last "${LAST:-$W/last}" --out "$W/$name.note" --passphrase-fd 3 "$@" \
-		3<<<"$PASS"$'\n'"$PASS") || { echo "FAIL: forge $name: $FOUT"; fails=$((fails + 1)); }
-}
-field() { printf '%s\n' $FOUT | sed -n "s/^$1=//p"; }
-# insert_as LOGIN NOTEFILE [ACTOR]: the row as the client would send it.
-insert_sql() {
-	local actor=${2:-$(field actor)}
-	cat <<-SQL
-	INSERT INTO custos.log_entry (idx, leaf, note, time, action, txn, account, peer, actor, idem)
-	SELECT $(field index), sha256('\\x00'::bytea || n), n, '$(field time)', '$(field action)',
-	       NULLIF('$(field txn)', '-'), NULLIF('$(field account)', '-'), NULLIF('$(field peer)', '-'),
-	       '$actor', 'hand-$RANDOM$RANDOM'
-	  FROM decode('$(base64 -w0 "$1")', 'base64') n;
-	SQL
-}
-refused_sql() { # WHO PATTERN SQL
-	local before; before=$(size)
-	expect_err 1 "$2" env PGUSER="$1" psql -qAtX -v ON_ERROR_STOP=1 -c "$3"
-	[ "$(size)" = "$before" ] || { echo "FAIL: the log grew ($2)"; fails=$((fails + 1)); }
-}
+lastnote
 
 refused_sql alice 'not a signed note' "INSERT INTO custos.log_entry (idx, leaf, note, time, action, actor, idem)
 	SELECT size, sha256('\\x00'::bytea || 'x'::bytea), 'x', now(), 'receipt', 'alice', 'u1' FROM custos.log_head"
@@ -71,11 +44,6 @@ refused_sql alice 'not at the head of the log' "$(insert_sql "$W/reseq.note")"
 # A sound entry, timed for the transaction that inserts it: accepted, and
 # the server writes the state it implies (custody_apply); a custodian
 # writes no state row by hand, in that transaction or any other.
-timed() { # NAME ARGS: an entry two seconds ahead of the server's clock
-	local us; us=$(q "SELECT (extract(epoch FROM clock_timestamp() + interval '2 s' - last_time) * 1000000)::bigint FROM custos.log_head")
-	forge "$1" --after-us "$us" "${@:2}"
-	AT=$(q "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00'")
-}
 timed good --sign "$W/alice.key" --action receipt --account 123456 --txn-seq "$SEQ" --peer COR --item "$NEWITEM"
 wait_sql="SELECT pg_sleep_until('$(field time)'::timestamptz + interval '1 ms')"
 refused_sql alice 'permission denied for table item' "BEGIN; $wait_sql; $(insert_sql "$W/good.note") UPDATE custos.item SET status = 'destroyed' WHERE serial = 'KG2'; COMMIT;"
@@ -95,11 +63,6 @@ ok asq dave log verify
 # A well-formed entry, signed by hand, that breaks a custody rule is
 # refused by the server with the replay's own judgement (custody_check,
 # sql/010_custody_check.sql), its rule named; nothing changes.
-lastnote() {
-	q "SELECT encode(note, 'base64') FROM custos.log_entry WHERE idx = (SELECT size - 1 FROM custos.log_head)" |
-		base64 -d >"$W/last"
-	SEQ=$(q "SELECT coalesce(max(seq), 0) + 1 FROM custos.txn WHERE account = '123456'")
-}
 custody_refused() { # NAME PATTERN RULE (forge arguments in $ARGS)
 	timed "$1" --sign "$W/alice.key" "${ARGS[@]}"
 	wait_sql="SELECT pg_sleep_until('$(field time)'::timestamptz + interval '1 ms')"
@@ -143,11 +106,6 @@ for probe in "INSERT INTO custos.account (number, name, opened_idx, opened_at) V
 	"DELETE FROM custos.person_role WHERE person = 'alice'|person_role"; do
 	refused_sql adm "permission denied for table ${probe##*|}" "${probe%|*}"
 done
-# hand_sql NAME [SQL-BEFORE]: the transaction that stores NAME's note, at its time
-hand_sql() {
-	printf "BEGIN; SELECT pg_sleep_until('%s'::timestamptz + interval '1 ms'); %s %s COMMIT;" \
-		"$(field time)" "${2:-}" "$(insert_sql "$W/$1.note")"
-}
 stored_as_adm() { # NAME [SQL-BEFORE]
 	local before; before=$(size)
 	ok env PGUSER=adm psql -qAtX -v ON_ERROR_STOP=1 -c "$(hand_sql "$@")"

@@ -363,7 +363,9 @@ Datum custos_vkey_parse(PG_FUNCTION_ARGS)
 enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ,
        W_ITEM, W_LINK, W_TXN, W_TXN_OPEN, W_INCIDENT, W_INCIDENT_SET, W_INVENTORY,
        /* registry entries (entry_apply): text arguments, like the writes */
-       R_PEOPLE, R_ISSUES, R_LOGIN, W_ACCOUNT, W_PERSON, W_ROLE, W_UNROLE, W_REVOKED, NQ };
+       R_PEOPLE, R_ISSUES, R_LOGIN, W_ACCOUNT, W_PERSON, W_ROLE, W_UNROLE, W_REVOKED,
+       /* custodian-change */
+       R_HELD, W_SYNC_LOGIN, NQ };
 static const char *const custody_sql[NQ] = {
 	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0) "
 	"FROM custos.person WHERE name = ANY ($1)",
@@ -435,9 +437,13 @@ static const char *const custody_sql[NQ] = {
 	"DELETE FROM custos.person_role WHERE person = $1 AND role = $2 "
 	"AND account IS NOT DISTINCT FROM $3",
 	"UPDATE custos.person SET revoked_idx = $2::bigint WHERE name = $1 AND revoked_idx IS NULL",
+	/* R_HELD: what a change of custodian of account $1 must list */
+	"SELECT count(*) FROM custos.item WHERE account = $1 AND status IN ('on_hand', 'issued')",
+	"SELECT custos.sync_login($1)",
 };
 static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 18, 4, 11, 2, 5, 6, 2,
-				      3, 2, 2, 4, 5, 4, 3, 2};
+				      3, 2, 2, 4, 5, 4, 3, 2,
+				      1, 1};
 static SPIPlanPtr custody_plan[NQ];
 
 static void custody_prepare(int q)
@@ -618,6 +624,10 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 	for (uint64 i = 0; i < ta->numvals; i++) {
 		replay_account a = {.number = col(ta, i, 0), .name = col(ta, i, 1),
 				    .opened_index = strtoull(col(ta, i, 2), NULL, 10)};
+		if (e->action == ACT_CUSTODIAN_CHANGE && strcmp(a.number, e->account) == 0) {
+			const char *v[] = {e->account};
+			a.held = strtoull(col(registry_query(R_HELD, v), 0, 0), NULL, 10);
+		}
 		seeded(replay_seed_account(r, &a), "account");
 	}
 	if (entry_account_number_valid(e->account)) {
@@ -706,7 +716,8 @@ static bool apply_item(void *ctx, const replay_item *it)
 {
 	apply_ctx *c = ctx;
 	const entry_item *f = &it->facts;
-	if (c->e->action == ACT_INVENTORY) { /* listed, not changed */
+	if (c->e->action == ACT_INVENTORY || c->e->action == ACT_CUSTODIAN_CHANGE) {
+		/* listed, not changed */
 		const char *v[] = {f->title, f->edition, f->serial, c->idx};
 		custody_write(W_LINK, v);
 		return true;
@@ -776,6 +787,54 @@ static bool apply_incident(void *ctx, const replay_incident *i)
 
 /* Write what replay r (seeded by custody_seed, entry e applied) holds now
  * of the records e touched. */
+/* A change of custodian, as the replay reached it: the incoming
+ * custodian's role begins at the entry; a person whose custodian role on
+ * the account the replay ended (the outgoing custodian) loses its row, and
+ * with their last role their key is revoked; both logins' group roles
+ * follow (sync_login). */
+typedef struct handover_ctx {
+	apply_ctx *c;
+	strset custodians; /* who holds the custodian role on the account after it */
+} handover_ctx;
+
+static bool handover_role(void *ctx, const replay_role *ro)
+{
+	handover_ctx *h = ctx;
+	if (ro->role == ROLE_CUSTODIAN && strcmp(ro->account, h->c->e->account) == 0)
+		strset_add(&h->custodians, ro->person);
+	return true;
+}
+
+static bool handover_person(void *ctx, const replay_person *p)
+{
+	handover_ctx *h = ctx;
+	const entry *e = h->c->e;
+	bool custodian = false;
+	for (int i = 0; i < h->custodians.n; i++)
+		custodian |= strcmp(h->custodians.v[i], p->name) == 0;
+	if (strcmp(p->name, e->holder) == 0) {
+		const char *v[] = {p->name, "custodian", e->account, h->c->idx};
+		custody_write(W_ROLE, v);
+	} else if (!custodian) {
+		const char *v[] = {p->name, "custodian", e->account};
+		custody_write(W_UNROLE, v);
+		if (SPI_processed == 0)
+			return true; /* was not the account's custodian: untouched */
+		if (p->revoked && p->revoked_index == e->index) {
+			const char *w[] = {p->name, h->c->idx};
+			custody_write(W_REVOKED, w);
+		}
+	} else {
+		return true;
+	}
+	custody_prepare(W_SYNC_LOGIN);
+	Datum arg = PointerGetDatum(cstring_to_text(p->name));
+	if (SPI_execute_plan(custody_plan[W_SYNC_LOGIN], &arg, NULL, false, 0) != SPI_OK_SELECT)
+		ereport(ERROR, (errmsg("custos: custodian-change cannot bring %s's login in line",
+				       p->name)));
+	return true;
+}
+
 static void custody_write_state(const replay *r, const entry *e)
 {
 	apply_ctx c = {.e = e};
@@ -784,9 +843,15 @@ static void custody_write_state(const replay *r, const entry *e)
 	replay_each_item(r, apply_item, &c);
 	replay_each_txn(r, apply_txn, &c);
 	replay_each_incident(r, apply_incident, &c);
-	if (e->action == ACT_INVENTORY) {
+	if (e->action == ACT_INVENTORY || e->action == ACT_CUSTODIAN_CHANGE) {
 		const char *v[] = {e->account, c.time};
 		custody_write(W_INVENTORY, v);
+	}
+	if (e->action == ACT_CUSTODIAN_CHANGE) {
+		handover_ctx *h = palloc0(sizeof *h);
+		h->c = &c;
+		replay_each_role(r, handover_role, h);
+		replay_each_person(r, handover_person, h);
 	}
 }
 
@@ -995,4 +1060,18 @@ PG_FUNCTION_INFO_V1(custos_applying);
 Datum custos_applying(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(applying);
+}
+
+/* ---- action_material(action text) → boolean (extension 1.4) -------------
+ *
+ * Whether the action named is a numbered transaction of an account (the
+ * action table of rules.c); NULL for a name that is no action. */
+PG_FUNCTION_INFO_V1(custos_action_material);
+Datum custos_action_material(PG_FUNCTION_ARGS)
+{
+	text *t = PG_GETARG_TEXT_PP(0);
+	int a = entry_action_from_name(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	if (a < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(rules_action_of((entry_action)a)->material);
 }
