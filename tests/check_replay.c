@@ -106,7 +106,7 @@ typedef struct spec {
 
 static bool is_material(entry_action a)
 {
-	return a >= ACT_RECEIPT && a <= ACT_INCIDENT_CLOSE;
+	return rules_action_of(a)->material;
 }
 
 /* The harness's own count of transaction numbers, per account and year. */
@@ -1388,6 +1388,72 @@ START_TEST(inventory)
 }
 END_TEST
 
+/* A change of custodian: the joint inventory lists every item on hand or
+ * issued at the account (in transit, destroyed or another account's do not
+ * count); the custodian (not an alternate) hands over to the person named,
+ * who co-signs; from that index the incoming one is custodian and the
+ * outgoing one's role (here their last) ends. */
+START_TEST(custodian_change)
+{
+	entry_item a[] = {kg("8001"), kg("8002"), kg("8003"), kg("8004")};
+	entry_item b[] = {kg("8005")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	OK(.action = ACT_RECEIPT, .account = "222222", .peer = "COR", IT(b), .sig = {CUST2});
+	entry_item issued[] = {kg("8002")}, gone[] = {kg("8003")}, away[] = {kg("8004")};
+	OK(.action = ACT_ISSUE, .account = "111111", .holder = names[HOLD], IT(issued),
+	   .sig = {CUST, HOLD});
+	OK(.action = ACT_DESTROY, .account = "111111", IT(gone), .sig = {CUST, WIT});
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "COR", IT(away), .sig = {CUST});
+	entry_item all[] = {kg("8001"), kg("8002")}, part[] = {kg("8001")};
+	entry_item extra[] = {kg("8001"), kg("8002"), kg("8004")};
+	entry_item other[] = {kg("8001"), kg("8002"), kg("8005")};
+	uint8_t before[SHA256_LEN], after[SHA256_LEN];
+	digest(before);
+	NO(ST_USAGE, "lists every item on hand or issued at account 111111, 2 now; it lists 1",
+	   .action = ACT_CUSTODIAN_CHANGE, .account = "111111", .holder = names[ALT], IT(part),
+	   .sig = {CUST, ALT});
+	NO(ST_USAGE, "item KG-175D serial 8004 is in transit", .action = ACT_CUSTODIAN_CHANGE,
+	   .account = "111111", .holder = names[ALT], IT(extra), .sig = {CUST, ALT});
+	NO(ST_USAGE, "item KG-175D serial 8005 is on hand at account 222222",
+	   .action = ACT_CUSTODIAN_CHANGE, .account = "111111", .holder = names[ALT], IT(other),
+	   .sig = {CUST, ALT});
+	NO(ST_USAGE, "names the holder", .action = ACT_CUSTODIAN_CHANGE, .account = "111111",
+	   IT(all), .sig = {CUST, ALT});
+	NO(ST_USAGE, "the incoming custodian TEST-ONLY-auditor is not an enrolled person who may sign",
+	   .action = ACT_CUSTODIAN_CHANGE, .account = "111111", .holder = names[AUD], IT(all),
+	   .sig = {CUST, AUD});
+	NO(ST_USAGE, "TEST-ONLY-custodian is already custodian of account 111111",
+	   .action = ACT_CUSTODIAN_CHANGE, .account = "111111", .holder = names[CUST], IT(all),
+	   .sig = {ALT, CUST});
+	NO(ST_PERM, "needs the outgoing custodian of account 111111 (its custodian, not an alternate)",
+	   .action = ACT_CUSTODIAN_CHANGE, .account = "111111", .holder = names[WIT], IT(all),
+	   .sig = {ALT, WIT});
+	NO(ST_PERM, "needs the incoming custodian TEST-ONLY-alternate besides",
+	   .action = ACT_CUSTODIAN_CHANGE, .account = "111111", .holder = names[ALT], IT(all),
+	   .sig = {CUST, WIT});
+	digest(after);
+	ck_assert_mem_eq(before, after, SHA256_LEN);
+	OK(.action = ACT_CUSTODIAN_CHANGE, .account = "111111", .holder = names[ALT], IT(all),
+	   .sig = {CUST, ALT});
+	ck_assert_int_eq(account_of("111111").last_inventory_us, replay_last_time(R));
+	ck_assert(revoked(names[CUST]));
+	ck_assert_uint_eq(roles_of(names[CUST]), 0);
+	ck_assert_uint_eq(roles_of(names[ALT]), 2); /* alternate, and custodian now */
+	ck_assert_int_eq(status_of("8002"), ITEM_ISSUED);
+	ck_assert_str_eq(item_of("8001").last_txn, "111111-2026-0001"); /* listed, unchanged */
+	/* the outgoing custodian signs no more; the incoming one acts */
+	entry_item c[] = {kg("8006")};
+	NO(ST_NOSIG, "was revoked at entry", .action = ACT_RECEIPT, .account = "111111",
+	   .peer = "COR", IT(c), .sig = {CUST});
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(c), .sig = {ALT});
+	/* an empty account changes custodian with an empty inventory */
+	OK(.action = ACT_CUSTODIAN_CHANGE, .account = "222222", .holder = names[ALT],
+	   IT(b), .sig = {CUST2, ALT});
+	NO(ST_USAGE, "3 now; it lists 1", .action = ACT_CUSTODIAN_CHANGE, .account = "111111",
+	   .holder = names[WIT], IT(part), .sig = {ALT, WIT});
+}
+END_TEST
+
 START_TEST(key_registry)
 {
 	/* Signers of key-enrol. */
@@ -1483,8 +1549,6 @@ START_TEST(accounts_and_unsupported)
 	NO(ST_USAGE, "key-rotate entries are not supported in this version",
 	   .action = ACT_KEY_ROTATE, .key = NEWK, .role = ROLE_HOLDER, .account = "111111",
 	   .sig = {ADMIN, WIT});
-	NO(ST_USAGE, "custodian-change entries are not supported in this version",
-	   .action = ACT_CUSTODIAN_CHANGE, .account = "111111", .sig = {CUST, ALT});
 	OK(.action = ACT_ACCOUNT_OPEN, .account = "333333", .text = "Third", .sig = {ADMIN});
 	ck_assert_str_eq(account_of("333333").name, "Third");
 }
@@ -1584,6 +1648,7 @@ int main(void)
 	tcase_add_test(tc, v1_entries);
 	tcase_add_test(tc, accept_discrepancy);
 	tcase_add_test(tc, inventory);
+	tcase_add_test(tc, custodian_change);
 	tcase_add_test(tc, key_registry);
 	tcase_add_test(tc, accounts_and_unsupported);
 	tcase_add_test(tc, item_status_names);

@@ -115,6 +115,15 @@ static const row rows[] = {
 	OK_(ACT_INCIDENT_CLOSE, "", T, true, ITEM_INCIDENT, A, "", T, false),
 	NO_(ACT_INCIDENT_CLOSE, "", T, true, ITEM_INCIDENT, A, "", U, false, RULE_ITEM_STATE,
 	    "not under incident 111111-2026-0003"),
+	/* custodian change: the joint inventory, on hand or issued here */
+	OK_(ACT_CUSTODIAN_CHANGE, "gus", "", true, ITEM_ON_HAND, A, "", "", false),
+	OK_(ACT_CUSTODIAN_CHANGE, "gus", "", true, ITEM_ISSUED, A, "carol", U, false),
+	NO_(ACT_CUSTODIAN_CHANGE, "gus", "", true, ITEM_IN_TRANSIT, A, "", U, false, RULE_ITEM_STATE,
+	    "is in transit (111111-2026-0009) at account 111111, not on hand or issued at account 111111"),
+	NO_(ACT_CUSTODIAN_CHANGE, "gus", "", true, ITEM_ON_HAND, B, "", "", false, RULE_ITEM_STATE,
+	    "at account 222222, not on hand or issued at account 111111"),
+	NO_(ACT_CUSTODIAN_CHANGE, "gus", "", true, ITEM_DESTROYED, A, "", "", false, RULE_ITEM_STATE,
+	    "is destroyed"),
 	/* actions that list no items */
 	NO_(ACT_INCIDENT_UPDATE, "", T, true, ITEM_INCIDENT, A, "", T, false, RULE_ITEM_STATE,
 	    "not listed in a incident-update entry"),
@@ -199,6 +208,51 @@ START_TEST(entry_rules)
 }
 END_TEST
 
+/* A change of custodian: whom it may name, and that it lists every item
+ * on hand or issued at the account. */
+START_TEST(custodian_change)
+{
+	entry e = {0};
+	e.action = ACT_CUSTODIAN_CHANGE;
+	snprintf(e.account, sizeof e.account, A);
+	snprintf(e.holder, sizeof e.holder, "gus");
+	errbuf err = {0};
+	rules_incoming ok = {.found = true, .may_sign = true};
+	ck_assert_int_eq(rules_check_incoming(&e, &ok, &err), ST_OK);
+	rules_incoming none = {0}, auditor = {.found = true}, already = {true, true, true};
+	ck_assert_int_eq(rules_check_incoming(&e, &none, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_INCOMING_UNKNOWN);
+	ck_assert_int_eq(rules_check_incoming(&e, &auditor, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_INCOMING_UNKNOWN);
+	ck_assert_int_eq(rules_check_incoming(&e, &already, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_ROLE_HELD);
+	ck_assert_str_eq(err.msg, "gus is already custodian of account 111111");
+	/* the count: every held item, none missing */
+	ck_assert_int_eq(rules_check_count(&e, 0, 0, NULL, &err), ST_OK); /* an empty account */
+	entry_item a = kg(1), b = kg(1);
+	snprintf(b.serial, sizeof b.serial, "0043");
+	ck_assert_int_eq(entry_add_item(&e, &a), ST_OK);
+	ck_assert_int_eq(rules_check_count(&e, 1, 2, NULL, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_INVENTORY_INCOMPLETE);
+	ck_assert_str_eq(err.msg, "a change of custodian lists every item on hand or issued at "
+				  "account 111111, 2 now; it lists 1");
+	ck_assert_int_eq(entry_add_item(&e, &b), ST_OK);
+	ck_assert_int_eq(rules_check_count(&e, 2, 2, NULL, &err), ST_OK);
+	ck_assert_int_eq(rules_check_count(&e, 1, 1, NULL, &err), ST_REFUSED); /* one not held */
+	/* the signers: the outgoing custodian and the incoming one */
+	rules_need first, second;
+	rules_signers(&e, &first, &second);
+	ck_assert_int_eq(first, NEED_OUTGOING);
+	ck_assert_int_eq(second, NEED_INCOMING);
+	char w[128];
+	ck_assert_str_eq(rules_need_words(second, &e, w, sizeof w), "the incoming custodian gus");
+	/* another action: not this rule's */
+	e.action = ACT_ISSUE;
+	ck_assert_int_eq(rules_check_incoming(&e, &none, &err), ST_OK);
+	entry_free(&e);
+}
+END_TEST
+
 START_TEST(distinct)
 {
 	entry e = {0};
@@ -237,7 +291,7 @@ START_TEST(actions_and_signers)
 		ck_assert_msg((second != NEED_NOTHING) == (entry_required_signers(&e) >= 2),
 			      "%s: second signer %d, format needs %zu", entry_action_name(e.action),
 			      second, entry_required_signers(&e));
-		ck_assert_msg(ra->material == (first == NEED_CUSTODIAN),
+		ck_assert_msg(ra->material == (first == NEED_CUSTODIAN || first == NEED_OUTGOING),
 			      "%s: material actions are the custodian's", entry_action_name(e.action));
 		ck_assert(!(ra->key_line && ra->material));
 		entry_free(&e);
@@ -349,6 +403,7 @@ int main(void)
 	TCase *tc = tcase_create("rules");
 	tcase_add_loop_test(tc, item_table, 0, (int)(sizeof rows / sizeof rows[0]));
 	tcase_add_test(tc, distinct);
+	tcase_add_test(tc, custodian_change);
 	tcase_add_test(tc, entry_rules);
 	tcase_add_test(tc, actions_and_signers);
 	tcase_add_test(tc, key_line);
