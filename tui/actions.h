@@ -150,6 +150,9 @@ typedef enum tui_action_kind {
 	X(A_INVENTORY, 'I', 0, 0, TUI_AK_FORM, "Inventory",                                   \
 	  "record the marked items as sighted in an inventory, with a witness", TUI_CUST,    \
 	  TUI_V_HOLDINGS)                                                                     \
+	X(A_HANDOVER, 'H', 0, 0, TUI_AK_FORM, "Handover",                                     \
+	  "change of custodian: the marked items are the joint inventory of all on hand "    \
+	  "or issued", TUI_CUST, TUI_V_HOLDINGS)                                              \
 	X(A_INCIDENT_REPORT, 'x', 0, 0, TUI_AK_FORM, "Incident",                              \
 	  "report an incident (loss, compromise)", TUI_CUST,                                  \
 	  TUI_V_HOLDINGS | TUI_V_INCIDENTS)                                                   \

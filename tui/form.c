@@ -326,6 +326,8 @@ static const char *second_words(ledger_second s)
 		return "an authority";
 	case LEDGER_SECOND_PERSON:
 		return "a second person (two-person integrity)";
+	case LEDGER_SECOND_INCOMING:
+		return "the incoming custodian";
 	default:
 		return "";
 	}

@@ -337,6 +337,14 @@ static status b_inventory(form *f, tui_app *app, ledger_request *q, errbuf *err)
 	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
 }
 
+static status b_handover(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->holder, sizeof q->holder, value(f, "Incoming custodian"));
+	status st = use_selection(f, q, err);
+	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
+}
+
 static status b_incident(form *f, tui_app *app, ledger_request *q, errbuf *err)
 {
 	(void)app;
@@ -394,6 +402,7 @@ static const form_kind KINDS[] = {
 	{{A_RETURN, ACT_RETURN, "Return from hand receipt", b_return, NULL}, NEEDS_ITEMS},
 	{{A_DESTROY, ACT_DESTROY, "Destroy", b_destroy, NULL}, NEEDS_ITEMS},
 	{{A_INVENTORY, ACT_INVENTORY, "Inventory", b_inventory, NULL}, NEEDS_ITEMS},
+	{{A_HANDOVER, ACT_CUSTODIAN_CHANGE, "Change of custodian", b_handover, NULL}, NEEDS_ITEMS},
 	{{A_INCIDENT_REPORT, ACT_INCIDENT_REPORT, "Incident report", b_incident, NULL},
 	 NEEDS_NOTHING},
 	{{A_INCIDENT_UPDATE, ACT_INCIDENT_UPDATE, "Amplifying report", b_update, NULL},
@@ -484,6 +493,14 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		intro_items(f);
 		form_intro(f, "These items were sighted on account %s; a witness co-signs.",
 			   account);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		break;
+	case A_HANDOVER:
+		intro_items(f);
+		form_intro(f, "Change of custodian of account %s: you and the incoming custodian "
+			      "sign this joint inventory, which lists every item on hand or issued "
+			      "there (mark them all).  Your custodian role ends with it.", account);
+		(void)form_add(f, "Incoming custodian", "", KEY_NAME_MAX, c_person, 0);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		break;
 	case A_INCIDENT_REPORT:
