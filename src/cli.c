@@ -89,6 +89,15 @@ static const cli_verb verbs[] = {
 	 "serial=0042 edition=A effective=2026-01-01 supersedes=2026-02-01\n"
 	 "title=AKAT 1234\" (title last); --items FILE reads one SPEC per line.  TOP\n"
 	 "SECRET keying material needs --witness-key.\n"},
+	{"transfer reject", G_MATERIAL, cli_ledger, ACT_TRANSFER_REJECT, "TXN", "TXN [--account N]",
+	 SIGN " --account",
+	 "Refuse transfer TXN, in transit to your account: every item still in transit\n"
+	 "goes back on hand at the sending account.  As the sender, record that an\n"
+	 "account outside this ledger refused it.\n"},
+	{"transfer recall", G_MATERIAL, cli_ledger, ACT_TRANSFER_RECALL, "TXN", "TXN [--account N]",
+	 SIGN " --account",
+	 "Withdraw your account's transfer TXN while it is in transit: every item\n"
+	 "still in transit comes back on hand.\n"},
 	{"transfer", G_MATERIAL, cli_ledger, ACT_TRANSFER, NULL,
 	 "--to COR|ACCOUNT (--serial S | --item SPEC)...\n[--account N]",
 	 SIGN WIT ITEMS " --account --to",

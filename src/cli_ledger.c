@@ -626,8 +626,7 @@ static int run_action(const verb *v, opts *o)
 	    (rc = peer_of(v, o->from ? o->from : o->to, q.peer)) >= 0 ||
 	    (rc = copy_arg(v, q.holder, sizeof q.holder, o->holder, "holder name too long")) >= 0)
 		goto out;
-	if (action_of(v) == ACT_ACCEPT || action_of(v) == ACT_RETURN ||
-	    action_of(v) == ACT_INCIDENT_UPDATE || action_of(v) == ACT_INCIDENT_CLOSE) {
+	if (rules_action_of(action_of(v))->ref == REF_REQUIRED) {
 		if ((rc = copy_arg(v, q.ref, sizeof q.ref, o->operand, "not a transaction number")) >= 0)
 			goto out;
 	}

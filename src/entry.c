@@ -110,8 +110,7 @@ static bool is_incident(entry_action a)
 /* Actions that answer an earlier transaction and must name it in `ref`. */
 static bool needs_ref(entry_action a)
 {
-	return a == ACT_ACCEPT || a == ACT_RETURN || a == ACT_INCIDENT_UPDATE ||
-	       a == ACT_INCIDENT_CLOSE;
+	return rules_action_of(a)->ref == REF_REQUIRED;
 }
 
 static int lookup_name(const char *const *names, size_t stride_count, const char *s, size_t len)

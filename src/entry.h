@@ -84,7 +84,9 @@
 	X(ACT_ACCOUNT_OUTSIDE, "account-outside", 1)                         \
 	X(ACT_ACCOUNT_DETAILS, "account-details", 1)                         \
 	X(ACT_PERSON_DETAILS, "person-details", 1)                           \
-	X(ACT_POLICY_SET, "policy-set", 2)
+	X(ACT_POLICY_SET, "policy-set", 2)                                   \
+	X(ACT_TRANSFER_REJECT, "transfer-reject", 1)                         \
+	X(ACT_TRANSFER_RECALL, "transfer-recall", 1)
 
 typedef enum entry_action {
 #define ENTRY_ACTION_ENUM(code, name, signers) code,

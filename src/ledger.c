@@ -599,30 +599,62 @@ static status load_txn(work *w, const char *number, txn_row *t)
 
 /* accept: the items of transfer `ref`, all of them, come on the receiving
  * account, or leave the ledger when the receiver is outside it. */
-static status do_accept(work *w, txn_row *t)
+/* An accept, a rejection or a recall answers transfer t, still in transit:
+ * the receiving account of this ledger accepts or rejects it; the sending
+ * account recalls it, and records the answer of an account outside this
+ * ledger.  Fills in the entry's peer, the other side. */
+static status answer_transfer(work *w, const txn_row *t)
 {
+	entry_action a = w->e.action;
+	const char *verb = a == ACT_ACCEPT ? "accepts" : a == ACT_TRANSFER_REJECT ? "rejects"
+										  : "recalls";
 	if (strcmp(t->action, "transfer") != 0 || !t->open)
 		return err_set(w->err, ST_REFUSED, "%s is not a transfer in transit", w->e.ref);
 	bool peer_open;
 	status st = account_is_open(w, t->peer, &peer_open);
 	if (st != ST_OK)
 		return st;
-	if (peer_open) {
+	if (peer_open && a != ACT_TRANSFER_RECALL) {
 		if (strcmp(w->e.account, t->peer) != 0)
 			return err_set(w->err, ST_REFUSED, "transfer %s goes to account %s: its "
-				       "custodian accepts it (--account %s)", w->e.ref, t->peer,
+				       "custodian %s it (--account %s)", w->e.ref, t->peer, verb,
 				       t->peer);
 		COPY(w->e.peer, t->account);
 	} else {
+		if (strcmp(w->e.account, t->account) != 0 && a == ACT_TRANSFER_RECALL)
+			return err_set(w->err, ST_REFUSED, "transfer %s is from account %s to %s: "
+				       "its sender recalls it (--account %s)", w->e.ref, t->account,
+				       t->peer, t->account);
 		if (strcmp(w->e.account, t->account) != 0)
 			return err_set(w->err, ST_REFUSED, "transfer %s is from account %s to %s "
-				       "outside this ledger: record the receipt on account %s",
+				       "outside this ledger: account %s records the answer",
 				       w->e.ref, t->account, t->peer, t->account);
 		COPY(w->e.peer, t->peer);
 	}
-	if ((st = require_custodian(w, w->e.account)) != ST_OK)
+	return require_custodian(w, w->e.account);
+}
+
+/* Add to the entry every item still in transit under its ref. */
+static status list_in_transit(work *w, PGresult *r)
+{
+	for (int row = 0; row < PQntuples(r); row++) {
+		entry_item it = {0};
+		COPY(it.title, db_val(r, row, 0));
+		COPY(it.edition, db_val(r, row, 1));
+		COPY(it.serial, db_val(r, row, 2));
+		if (entry_add_item(&w->e, &it) != ST_OK)
+			return err_set(w->err, ST_NOMEM, "out of memory");
+	}
+	return ST_OK;
+}
+
+static status do_accept(work *w, txn_row *t)
+{
+	status st = answer_transfer(w, t);
+	if (st != ST_OK)
 		return st;
-	/* The entry lists exactly the transfer's items. */
+	/* The entry lists exactly the transfer's items: an accept without a
+	 * discrepancy may leave them to us; a rejection or recall always does. */
 	const char *p[] = {w->e.ref};
 	PGresult *r = NULL;
 	st = db_exec(w->d, "SELECT i.title, i.edition, i.serial FROM item i "
@@ -630,23 +662,18 @@ static status do_accept(work *w, txn_row *t)
 		     1, p, &r, w->err);
 	if (st != ST_OK)
 		return st;
-	bool discrepancy = w->e.category != CAT_NONE;
+	bool accept = w->e.action == ACT_ACCEPT, discrepancy = w->e.category != CAT_NONE;
 	uint64_t under = (uint64_t)PQntuples(r);
-	if (w->e.nitems == 0 && !discrepancy) {
-		for (int row = 0; row < PQntuples(r) && st == ST_OK; row++) {
-			entry_item it = {0};
-			COPY(it.title, db_val(r, row, 0));
-			COPY(it.edition, db_val(r, row, 1));
-			COPY(it.serial, db_val(r, row, 2));
-			if (entry_add_item(&w->e, &it) != ST_OK)
-				st = err_set(w->err, ST_NOMEM, "out of memory");
-		}
-	} else if ((size_t)PQntuples(r) != w->e.nitems && !discrepancy) {
+	if (!accept && w->e.nitems != 0)
+		st = err_set(w->err, ST_USAGE, "a %s lists the transfer's items itself",
+			     w->e.action == ACT_TRANSFER_REJECT ? "rejection" : "recall");
+	else if (w->e.nitems == 0 && !discrepancy)
+		st = list_in_transit(w, r);
+	else if ((size_t)PQntuples(r) != w->e.nitems && !discrepancy)
 		st = err_set_why(w->err, ST_REFUSED, RULE_ITEMS_COUNT, "transfer %s has %d items in transit; an "
 			     "acceptance lists all of them (or none, to take them all), or records "
 			     "a discrepancy (--category) listing what arrived", w->e.ref,
 			     PQntuples(r));
-	}
 	PQclear(r);
 	if (st != ST_OK)
 		return st;
@@ -830,11 +857,12 @@ static status check_material(work *w, txn_row *t)
 			       w->e.account);
 	if (q->ref[0] != '\0' && (st = load_txn(w, q->ref, t)) != ST_OK)
 		return st;
-	if (w->e.action != ACT_ACCEPT && !keeper)
+	bool answer = w->e.action == ACT_ACCEPT || w->e.action == ACT_TRANSFER_REJECT ||
+		      w->e.action == ACT_TRANSFER_RECALL;
+	if (!answer && !keeper)
 		return err_set(w->err, ST_DENIED, "%s is not custodian or alternate of account %s",
 			       w->actor, w->e.account);
-	if (w->e.action != ACT_ACCEPT && w->e.action != ACT_INCIDENT_CLOSE &&
-	    (st = load_items(w)) != ST_OK)
+	if (!answer && w->e.action != ACT_INCIDENT_CLOSE && (st = load_items(w)) != ST_OK)
 		return st;
 	switch (w->e.action) {
 	case ACT_RECEIPT:
@@ -865,6 +893,8 @@ static status check_material(work *w, txn_row *t)
 		return check_items(w);
 	}
 	case ACT_ACCEPT:
+	case ACT_TRANSFER_REJECT:
+	case ACT_TRANSFER_RECALL:
 		return do_accept(w, t);
 	case ACT_ISSUE:
 		if (w->e.nitems == 0)
@@ -1245,7 +1275,9 @@ const char *ledger_request_differs(const ledger_request *q, const char *actor, c
 		return "by another person";
 	if (strcmp(q->account, e->account) != 0)
 		return "on another account";
-	if (q->action != ACT_ACCEPT && strcmp(q->peer, e->peer) != 0)
+	bool answer = q->action == ACT_ACCEPT || q->action == ACT_TRANSFER_REJECT ||
+		      q->action == ACT_TRANSFER_RECALL; /* peer and items filled in */
+	if (!answer && strcmp(q->peer, e->peer) != 0)
 		return "with another peer (source or receiver)";
 	if (strcmp(q->holder, e->holder) != 0)
 		return "with another holder";
@@ -1269,7 +1301,7 @@ const char *ledger_request_differs(const ledger_request *q, const char *actor, c
 		    memcmp(e->keys[0].key.pk, q->subject.pk, KEY_PK_LEN) != 0)
 			return "for another key or role";
 	}
-	bool derived = q->nitems == 0 && (q->action == ACT_ACCEPT || q->action == ACT_INCIDENT_CLOSE);
+	bool derived = q->nitems == 0 && (answer || q->action == ACT_INCIDENT_CLOSE);
 	if (!derived && !same_items(q, e))
 		return "with other items";
 	if (q->textlen != e->textlen || (q->textlen > 0 && memcmp(q->text, e->text, q->textlen) != 0))

@@ -755,10 +755,10 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 		return refuse(err, ST_USAGE, at, "a %s entry names the holder", act);
 	if (!wants_holder && e->holder[0])
 		return refuse(err, ST_USAGE, at, "a %s entry has no holder", act);
-	bool wants_peer = ra->peer;
+	bool wants_peer = ra->peer == REF_REQUIRED;
 	if (wants_peer && !e->peer[0])
 		return refuse(err, ST_USAGE, at, "a %s entry names the other side in peer", act);
-	if (!wants_peer && a != ACT_ACCEPT && e->peer[0])
+	if (ra->peer == REF_NONE && e->peer[0])
 		return refuse(err, ST_USAGE, at, "a %s entry has no peer", act);
 	if (ra->ref == REF_NONE && e->ref[0])
 		return refuse(err, ST_USAGE, at, "a %s entry answers no transaction (ref)", act);
@@ -835,6 +835,31 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 		if (e->peer[0] && strcmp(e->peer, other) != 0)
 			return refuse(err, ST_USAGE, at, "peer of this accept must be %s, not %s",
 				      other, e->peer);
+		break;
+	}
+	case ACT_TRANSFER_REJECT:
+	case ACT_TRANSFER_RECALL: {
+		if (t->action != ACT_TRANSFER)
+			return refuse(err, ST_USAGE, at, "%s named in ref is a %s, not a transfer",
+				      t->number, entry_action_name(t->action));
+		if (!t->open)
+			return refuse(err, ST_USAGE, at, "transfer %s is no longer in transit",
+				      t->number);
+		/* A rejection is the receiver's, recorded by the sender for an
+		 * account outside this ledger; a recall is the sender's. */
+		const account *to = find_account(r, t->peer);
+		const account *by = a == ACT_TRANSFER_REJECT && to != NULL ? to : t->acct;
+		if (by != pl->acct)
+			return refuse(err, ST_USAGE, at,
+				      "transfer %s from account %s to %s is %s by account %s, "
+				      "not account %s",
+				      t->number, t->acct->number, t->peer,
+				      a == ACT_TRANSFER_REJECT ? "rejected" : "recalled", by->number,
+				      e->account);
+		const char *other = by == t->acct ? t->peer : t->acct->number;
+		if (e->peer[0] && strcmp(e->peer, other) != 0)
+			return refuse(err, ST_USAGE, at, "peer of this %s must be %s, not %s",
+				      entry_action_name(a), other, e->peer);
 		break;
 	}
 	case ACT_ISSUE: {
@@ -996,7 +1021,8 @@ static status check_items(const replay *r, const entry *e, plan *pl, errbuf *err
 	 * still under ref decides the count (an accept recording a discrepancy
 	 * lists what arrived). */
 	const txn *ref = pl->ref;
-	if (st == ST_OK && (e->action == ACT_ACCEPT || e->action == ACT_INCIDENT_CLOSE)) {
+	if (st == ST_OK && (e->action == ACT_ACCEPT || e->action == ACT_INCIDENT_CLOSE ||
+			    e->action == ACT_TRANSFER_REJECT || e->action == ACT_TRANSFER_RECALL)) {
 		uint64_t listed = 0;
 		for (size_t k = 0; k < e->nitems; k++)
 			listed += pl->found[k] != NULL && pl->found[k]->under == ref &&
@@ -1166,6 +1192,13 @@ static void commit_items(replay *r, const entry *e, plan *pl)
 				x->under = pl->ref; /* the receiver stays on record */
 			}
 			break;
+		case ACT_TRANSFER_REJECT:
+		case ACT_TRANSFER_RECALL:
+			/* back on hand at the sending account */
+			leave_under(x);
+			x->status = ITEM_ON_HAND;
+			x->acct = find_account(r, pl->ref->acct->number);
+			break;
 		case ACT_ISSUE:
 			x->status = ITEM_ISSUED;
 			x->under = t;
@@ -1242,6 +1275,10 @@ static void commit(replay *r, const entry *e, plan *pl)
 			 * discrepancy opens an incident of this account */
 			pl->ref->open = pl->ref->count > 0;
 			t->open = e->category != CAT_NONE;
+			break;
+		case ACT_TRANSFER_REJECT:
+		case ACT_TRANSFER_RECALL:
+			pl->ref->open = false; /* every item is back */
 			break;
 		case ACT_INVENTORY:
 			pl->acct->last_inventory_us = e->time_us;

@@ -88,28 +88,30 @@ bool rules_holder_role(entry_role r)
 #define RR REF_REQUIRED
 #define RO REF_OPTIONAL
 static const rules_action actions[ACT__COUNT] = {
-	/*                     material key  holder peer   ref    items       first           second */
-	[ACT_GENESIS] =          {false, true,  false, false, RN, ITEMS_NONE, NEED_ENROLLEE,  NEED_NOTHING},
-	[ACT_KEY_ENROL] =        {false, true,  false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_ENROL_SECOND},
-	[ACT_KEY_ROTATE] =       {false, true,  false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_ENROL_SECOND},
-	[ACT_KEY_REVOKE] =       {false, true,  false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_REVOKE_SECOND},
-	[ACT_ACCOUNT_OPEN] =     {false, false, false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
-	[ACT_RECEIPT] =          {M,     false, false, true,  RN, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_TRANSFER] =         {M,     false, false, true,  RN, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_ACCEPT] =           {M,     false, false, false, RR, ITEMS_ANY,  NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_ISSUE] =            {M,     false, true,  false, RN, ITEMS_SOME, NEED_CUSTODIAN, NEED_HOLDER},
-	[ACT_RETURN] =           {M,     false, true,  false, RR, ITEMS_SOME, NEED_CUSTODIAN, NEED_HOLDER_OR_WITNESS},
-	[ACT_DESTROY] =          {M,     false, false, false, RN, ITEMS_SOME, NEED_CUSTODIAN, NEED_WITNESS},
-	[ACT_POSSESSION] =       {M,     false, false, false, RO, ITEMS_SOME, NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_INVENTORY] =        {M,     false, false, false, RN, ITEMS_ANY,  NEED_CUSTODIAN, NEED_WITNESS},
-	[ACT_INCIDENT_REPORT] =  {M,     false, false, false, RN, ITEMS_ANY,  NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_INCIDENT_UPDATE] =  {M,     false, false, false, RR, ITEMS_NONE, NEED_CUSTODIAN, NEED_NOTHING},
-	[ACT_INCIDENT_CLOSE] =   {M,     false, false, false, RR, ITEMS_ANY,  NEED_CUSTODIAN, NEED_AUTHORITY},
-	[ACT_CUSTODIAN_CHANGE] = {M,     false, true,  false, RN, ITEMS_ANY,  NEED_OUTGOING,  NEED_INCOMING},
-	[ACT_ACCOUNT_OUTSIDE] =  {false, false, false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
-	[ACT_ACCOUNT_DETAILS] =  {false, false, false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
-	[ACT_PERSON_DETAILS] =   {false, false, true,  false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_NOTHING},
-	[ACT_POLICY_SET] =       {false, false, false, false, RN, ITEMS_NONE, NEED_ADMIN,     NEED_ENROL_SECOND},
+	/*                       material key    holder  peer ref  items        first            second */
+	[ACT_GENESIS] =         {false,  true,   false,  RN,  RN,  ITEMS_NONE,  NEED_ENROLLEE,   NEED_NOTHING},
+	[ACT_KEY_ENROL] =       {false,  true,   false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_ENROL_SECOND},
+	[ACT_KEY_ROTATE] =      {false,  true,   false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_ENROL_SECOND},
+	[ACT_KEY_REVOKE] =      {false,  true,   false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_REVOKE_SECOND},
+	[ACT_ACCOUNT_OPEN] =    {false,  false,  false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_NOTHING},
+	[ACT_RECEIPT] =         {M,      false,  false,  RR,  RN,  ITEMS_SOME,  NEED_CUSTODIAN,  NEED_NOTHING},
+	[ACT_TRANSFER] =        {M,      false,  false,  RR,  RN,  ITEMS_SOME,  NEED_CUSTODIAN,  NEED_NOTHING},
+	[ACT_ACCEPT] =          {M,      false,  false,  RO,  RR,  ITEMS_ANY,   NEED_CUSTODIAN,  NEED_NOTHING},
+	[ACT_ISSUE] =           {M,      false,  true,   RN,  RN,  ITEMS_SOME,  NEED_CUSTODIAN,  NEED_HOLDER},
+	[ACT_RETURN] =          {M,      false,  true,   RN,  RR,  ITEMS_SOME,  NEED_CUSTODIAN,  NEED_HOLDER_OR_WITNESS},
+	[ACT_DESTROY] =         {M,      false,  false,  RN,  RN,  ITEMS_SOME,  NEED_CUSTODIAN,  NEED_WITNESS},
+	[ACT_POSSESSION] =      {M,      false,  false,  RN,  RO,  ITEMS_SOME,  NEED_CUSTODIAN,  NEED_NOTHING},
+	[ACT_INVENTORY] =       {M,      false,  false,  RN,  RN,  ITEMS_ANY,   NEED_CUSTODIAN,  NEED_WITNESS},
+	[ACT_INCIDENT_REPORT] = {M,      false,  false,  RN,  RN,  ITEMS_ANY,   NEED_CUSTODIAN,  NEED_NOTHING},
+	[ACT_INCIDENT_UPDATE] = {M,      false,  false,  RN,  RR,  ITEMS_NONE,  NEED_CUSTODIAN,  NEED_NOTHING},
+	[ACT_INCIDENT_CLOSE] =  {M,      false,  false,  RN,  RR,  ITEMS_ANY,   NEED_CUSTODIAN,  NEED_AUTHORITY},
+	[ACT_CUSTODIAN_CHANGE] = {M,      false,  true,   RN,  RN,  ITEMS_ANY,   NEED_OUTGOING,   NEED_INCOMING},
+	[ACT_ACCOUNT_OUTSIDE] = {false,  false,  false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_NOTHING},
+	[ACT_ACCOUNT_DETAILS] = {false,  false,  false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_NOTHING},
+	[ACT_PERSON_DETAILS] =  {false,  false,  true,   RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_NOTHING},
+	[ACT_POLICY_SET] =      {false,  false,  false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_ENROL_SECOND},
+	[ACT_TRANSFER_REJECT] = {M,      false,  false,  RO,  RR,  ITEMS_ANY,   NEED_CUSTODIAN,  NEED_NOTHING},
+	[ACT_TRANSFER_RECALL] = {M,      false,  false,  RO,  RR,  ITEMS_ANY,   NEED_CUSTODIAN,  NEED_NOTHING},
 };
 #undef M
 #undef RN
@@ -371,6 +373,11 @@ status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *e
 		ok = here && (s == ITEM_ON_HAND || s == ITEM_ISSUED || s == ITEM_IN_TRANSIT);
 		snprintf(want, sizeof want, "on hand, issued or in transit at account %s", acct);
 		break;
+	case ACT_TRANSFER_REJECT:
+	case ACT_TRANSFER_RECALL:
+		ok = x->found && s == ITEM_IN_TRANSIT && eq(x->under, e->ref);
+		snprintf(want, sizeof want, "in transit under transfer %s", e->ref);
+		break;
 	case ACT_ACCEPT:
 		ok = x->found && s == ITEM_IN_TRANSIT && eq(x->under, e->ref);
 		if (e->category != CAT_NONE) { /* a discrepancy: also what came extra */
@@ -438,7 +445,8 @@ status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const 
 				   "account %s, %" PRIu64 " now; it lists %zu", e->account, under,
 				   e->nitems);
 	}
-	if (!accept && e->action != ACT_INCIDENT_CLOSE)
+	bool back = e->action == ACT_TRANSFER_REJECT || e->action == ACT_TRANSFER_RECALL;
+	if (!accept && !back && e->action != ACT_INCIDENT_CLOSE)
 		return ST_OK;
 	if (accept && e->category != CAT_NONE) {
 		if (listed == under && e->nitems == listed)
@@ -453,8 +461,9 @@ status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const 
 		return ST_OK;
 	return err_set_why(err, ST_REFUSED, RULE_ITEMS_COUNT,
 			   "%s must list exactly the %" PRIu64 " item%s still %s %s; it lists %zu",
-			   accept ? "an accept" : "an incident close", under, under == 1 ? "" : "s",
-			   accept ? "in transit under" : "under incident", ref, e->nitems);
+			   accept ? "an accept" : back ? "a rejection or recall" : "an incident close",
+			   under, under == 1 ? "" : "s",
+			   accept || back ? "in transit under" : "under incident", ref, e->nitems);
 }
 
 status rules_check_entry(const entry *e, errbuf *err)

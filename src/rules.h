@@ -122,7 +122,8 @@ typedef enum rules_items {
 	ITEMS_SOME, /* at least one */
 } rules_items;
 
-/* Whether an action answers an earlier transaction in ref. */
+/* Whether an action answers an earlier transaction in ref (and whether
+ * it names the other side in peer). */
 typedef enum rules_ref {
 	REF_NONE,     /* never */
 	REF_REQUIRED, /* always */
@@ -134,7 +135,9 @@ typedef struct rules_action {
 	bool material;      /* a numbered transaction of an account */
 	bool key_line;      /* carries exactly one key line */
 	bool holder;        /* names the hand-receipt holder */
-	bool peer;          /* names the other side (accept: filled in, optional) */
+	rules_ref peer;     /* names the other side in peer: REF_REQUIRED for
+			     * receipt and transfer, REF_OPTIONAL for the
+			     * answers to a transfer (filled in by the client) */
 	rules_ref ref;      /* answers a transaction */
 	rules_items items;
 	rules_need first;   /* the signer acting */
@@ -270,11 +273,13 @@ const char *rules_item_words(const entry_item *it, char *buf, size_t size);
  *                discrepancy (category), also new or transferred out
  *   return       issued to holder under the hand receipt ref, at the account
  *   incident-close    under the incident ref
+ *   transfer-reject, transfer-recall   in transit under the transfer ref
  *   custodian-change  on hand or issued at the account
  * Any other action lists no items and is refused. */
 status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *err);
 
-/* accept and incident-close list exactly the items still under ref
+/* accept, transfer-reject, transfer-recall and incident-close list exactly
+ * the items still under ref
  * (RULE_ITEMS_COUNT): `listed` of the entry's items are under it, of
  * `under` there.  An accept that records a discrepancy (its category set:
  * a short or long shipment, which opens an incident of the account) lists

@@ -483,7 +483,7 @@ START_TEST(test_random_walk)
 	db_close(a);
 	db *owner = connect_as(dbname, NULL);
 	db *da = connect_as(dbname, "alice"), *db_ = connect_as(dbname, "bob");
-	unsigned applied = 0, refused = 0, serial = 0;
+	unsigned applied = 0, refused = 0, serial = 0, answered = 0;
 	for (int step = 0; step < 250; step++) {
 		bool at_a = rnd(2) == 0;
 		db *d = at_a ? da : db_;
@@ -515,12 +515,20 @@ START_TEST(test_random_walk)
 			pick(owner, where, it.serial);
 			snprintf(r.peer, sizeof r.peer, "%s", rnd(2) ? other : "COR");
 			break;
-		case 3: /* accept what is in transit here, or an outside receipt */
-			r.action = ACT_ACCEPT;
-			snprintf(where, sizeof where, "open AND action = 'transfer' AND (peer = '%s' OR "
-						      "(account = '%s' AND peer = 'COR'))", acct, acct);
+		case 3: { /* accept or reject what is in transit here (an outside
+			   * receiver's answer), or recall a transfer of ours */
+			unsigned k = rnd(4);
+			r.action = k == 3 ? ACT_TRANSFER_RECALL : k == 2 ? ACT_TRANSFER_REJECT : ACT_ACCEPT;
+			if (k == 3)
+				snprintf(where, sizeof where, "open AND action = 'transfer' AND "
+							      "account = '%s'", acct);
+			else
+				snprintf(where, sizeof where, "open AND action = 'transfer' AND (peer = "
+							      "'%s' OR (account = '%s' AND peer = 'COR'))",
+					 acct, acct);
 			pick_txn(owner, where, r.ref);
 			break;
+		}
 		case 4: /* hand receipt to carol (on 123456 only) */
 			r.action = ACT_ISSUE;
 			r.second = carol;
@@ -612,7 +620,8 @@ START_TEST(test_random_walk)
 			break;
 		}
 		bool has_item = it.serial[0] != '\0';
-		if (r.action != ACT_ACCEPT && r.action != ACT_INCIDENT_CLOSE) {
+		if (r.action != ACT_ACCEPT && r.action != ACT_TRANSFER_REJECT &&
+		    r.action != ACT_TRANSFER_RECALL && r.action != ACT_INCIDENT_CLOSE) {
 			if (!has_item && r.action != ACT_RECEIPT)
 				continue;
 			r.items = &it;
@@ -630,6 +639,8 @@ START_TEST(test_random_walk)
 			applied++;
 		else
 			refused++;
+		answered += st == ST_OK && (r.action == ACT_TRANSFER_REJECT ||
+					    r.action == ACT_TRANSFER_RECALL);
 	}
 	db_close(da);
 	db_close(db_);
@@ -638,6 +649,7 @@ START_TEST(test_random_walk)
 	key_secret_free(carol);
 	key_secret_free(erin);
 	ck_assert_msg(applied > 100, "only %u of %u actions applied", applied, applied + refused);
+	ck_assert_msg(answered > 0, "no transfer was rejected or recalled");
 	expect_verified();
 }
 END_TEST

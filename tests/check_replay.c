@@ -1000,6 +1000,60 @@ START_TEST(transfer_out_of_ledger)
 }
 END_TEST
 
+START_TEST(transfer_reject_and_recall)
+{
+	entry_item three[] = {kg("3001"), kg("3002"), kg("3003")};
+	entry_item two[] = {kg("3001"), kg("3002")}, one[] = {kg("3001")}, last[] = {kg("3003")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(three), .sig = {CUST});
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "222222", IT(two), .sig = {CUST});
+	/* the receiver rejects, not the sender; all of it, as it is in transit */
+	NO(ST_USAGE, "is rejected by account 222222, not account 111111",
+	   .action = ACT_TRANSFER_REJECT, .account = "111111", .ref = "111111-2026-0002", IT(two),
+	   .sig = {CUST});
+	NO(ST_USAGE, "is recalled by account 111111, not account 222222",
+	   .action = ACT_TRANSFER_RECALL, .account = "222222", .ref = "111111-2026-0002", IT(two),
+	   .sig = {CUST2});
+	NO(ST_USAGE, "a rejection or recall must list exactly the 2 items still in transit under "
+		     "111111-2026-0002; it lists 1",
+	   .action = ACT_TRANSFER_REJECT, .account = "222222", .ref = "111111-2026-0002", IT(one),
+	   .sig = {CUST2});
+	NO(ST_USAGE, "is a receipt, not a transfer", .action = ACT_TRANSFER_RECALL,
+	   .account = "111111", .ref = "111111-2026-0001", IT(one), .sig = {CUST});
+	NO(ST_USAGE, "peer of this transfer-reject must be 111111, not COR",
+	   .action = ACT_TRANSFER_REJECT, .account = "222222", .peer = "COR",
+	   .ref = "111111-2026-0002", IT(two), .sig = {CUST2});
+	NO(ST_PERM, "the custodian or alternate of account 222222", .action = ACT_TRANSFER_REJECT,
+	   .account = "222222", .ref = "111111-2026-0002", IT(two), .sig = {CUST});
+	OK(.action = ACT_TRANSFER_REJECT, .account = "222222", .peer = "111111",
+	   .ref = "111111-2026-0002", IT(two), .sig = {CUST2});
+	replay_item it = item_of("3002");
+	ck_assert_int_eq(it.status, ITEM_ON_HAND);
+	ck_assert_str_eq(it.account, "111111");
+	ck_assert_str_eq(it.peer, "");
+	ck_assert_str_eq(it.last_txn, "222222-2026-0001");
+	ck_assert(!txn_of("111111-2026-0002").open);
+	NO(ST_USAGE, "no longer in transit", .action = ACT_ACCEPT, .account = "222222",
+	   .ref = "111111-2026-0002", IT(two), .sig = {CUST2});
+	/* back on hand: the sender sends it again, then recalls it */
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "654321", IT(two), .sig = {CUST});
+	OK(.action = ACT_TRANSFER_RECALL, .account = "111111", .ref = "111111-2026-0003", IT(two),
+	   .sig = {CUST});
+	it = item_of("3001");
+	ck_assert_int_eq(it.status, ITEM_ON_HAND);
+	ck_assert_str_eq(it.account, "111111");
+	ck_assert(!txn_of("111111-2026-0003").open);
+	NO(ST_USAGE, "no longer in transit", .action = ACT_TRANSFER_RECALL, .account = "111111",
+	   .ref = "111111-2026-0003", IT(two), .sig = {CUST});
+	/* an outside receiver's refusal is the sender's to record */
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "654321", IT(last), .sig = {CUST});
+	OK(.action = ACT_TRANSFER_REJECT, .account = "111111", .peer = "654321",
+	   .ref = "111111-2026-0005", IT(last), .sig = {CUST});
+	it = item_of("3003");
+	ck_assert_int_eq(it.status, ITEM_ON_HAND);
+	ck_assert_str_eq(it.account, "111111");
+}
+END_TEST
+
 START_TEST(issue_and_return)
 {
 	entry_item a[] = {kg("4001"), kg("4002")}, one[] = {kg("4001")}, two[] = {kg("4002")};
@@ -1641,6 +1695,7 @@ int main(void)
 	tcase_add_test(tc, txn_numbering);
 	tcase_add_test(tc, transfer_and_accept_in_ledger);
 	tcase_add_test(tc, transfer_out_of_ledger);
+	tcase_add_test(tc, transfer_reject_and_recall);
 	tcase_add_test(tc, issue_and_return);
 	tcase_add_test(tc, destruction);
 	tcase_add_test(tc, incidents);

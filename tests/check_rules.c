@@ -100,6 +100,14 @@ static const row rows[] = {
 	    "not in transit under transfer 111111-2026-0003"),
 	NO_(ACT_ACCEPT, "", T, true, ITEM_ON_HAND, B, "", "", false, RULE_ITEM_STATE,
 	    "is on hand at account 222222"),
+	/* transfer reject and recall: in transit under the transfer named */
+	OK_(ACT_TRANSFER_REJECT, "", T, true, ITEM_IN_TRANSIT, A, "", T, false),
+	OK_(ACT_TRANSFER_RECALL, "", T, true, ITEM_IN_TRANSIT, A, "", T, false),
+	NO_(ACT_TRANSFER_REJECT, "", T, true, ITEM_IN_TRANSIT, A, "", U, false, RULE_ITEM_STATE,
+	    "not in transit under transfer 111111-2026-0003"),
+	NO_(ACT_TRANSFER_RECALL, "", T, true, ITEM_ON_HAND, A, "", "", false, RULE_ITEM_STATE,
+	    "is on hand at account 111111, not in transit under transfer 111111-2026-0003"),
+	NO_(ACT_TRANSFER_RECALL, "", T, NEW, RULE_ITEM_STATE, "is not in the ledger"),
 	/* return: issued to the holder under the hand receipt named, here */
 	OK_(ACT_RETURN, "carol", T, true, ITEM_ISSUED, A, "carol", T, false),
 	NO_(ACT_RETURN, "carol", T, true, ITEM_ISSUED, A, "carol", U, false, RULE_ITEM_STATE,
