@@ -158,6 +158,12 @@ typedef enum tui_action_kind {
 	  TUI_V_HOLDINGS | TUI_V_INCIDENTS)                                                   \
 	X(A_ACCEPT, 'a', 0, 0, TUI_AK_FORM, "Accept",                                         \
 	  "accept the incoming transfer under the cursor", TUI_CUST, TUI_V_TXNS)              \
+	X(A_REJECT, 'R', 0, 0, TUI_AK_FORM, "Reject",                                         \
+	  "refuse the incoming transfer under the cursor: it goes back to the sender",        \
+	  TUI_CUST, TUI_V_TXNS)                                                               \
+	X(A_RECALL, 'W', 0, 0, TUI_AK_FORM, "Recall",                                         \
+	  "withdraw your transfer under the cursor while it is in transit", TUI_CUST,         \
+	  TUI_V_TXNS)                                                                         \
 	X(A_INCIDENT_UPDATE, 'U', 0, 0, TUI_AK_FORM, "Update",                                \
 	  "an amplifying report on the incident under the cursor", TUI_CUST,                  \
 	  TUI_V_INCIDENTS)                                                                    \

@@ -299,6 +299,14 @@ static status b_accept(form *f, tui_app *app, ledger_request *q, errbuf *err)
 	return set_text(f, q, value(f, "Remarks"), "", err);
 }
 
+/* A rejection or recall: the transfer named, its items found by the ledger. */
+static status b_answer(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->ref, sizeof q->ref, value(f, "Transfer"));
+	return set_text(f, q, value(f, "Remarks"), "", err);
+}
+
 static status b_issue(form *f, tui_app *app, ledger_request *q, errbuf *err)
 {
 	(void)app;
@@ -398,6 +406,8 @@ static const form_kind KINDS[] = {
 	 NEEDS_NOTHING},
 	{{A_TRANSFER, ACT_TRANSFER, "Transfer", b_transfer, NULL}, NEEDS_ITEMS},
 	{{A_ACCEPT, ACT_ACCEPT, "Accept a transfer", b_accept, NULL}, NEEDS_NOTHING},
+	{{A_REJECT, ACT_TRANSFER_REJECT, "Reject a transfer", b_answer, NULL}, NEEDS_NOTHING},
+	{{A_RECALL, ACT_TRANSFER_RECALL, "Recall a transfer", b_answer, NULL}, NEEDS_NOTHING},
 	{{A_ISSUE, ACT_ISSUE, "Issue on hand receipt", b_issue, NULL}, NEEDS_ITEMS},
 	{{A_RETURN, ACT_RETURN, "Return from hand receipt", b_return, NULL}, NEEDS_ITEMS},
 	{{A_DESTROY, ACT_DESTROY, "Destroy", b_destroy, NULL}, NEEDS_ITEMS},
@@ -468,6 +478,19 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		(void)form_add(f, "Discrepancy", "", 16, c_category_opt, 0);
 		(void)form_add(f, "Arrived (serials)", "", 4000, c_serials, 0);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		break;
+	case A_REJECT:
+	case A_RECALL:
+		form_intro(f, id == A_REJECT
+				      ? "Account %s refuses the transfer (or records that its outside "
+					"receiver did): every item still in transit goes back on hand "
+					"at the sending account."
+				      : "Account %s withdraws its transfer: every item still in transit "
+					"comes back on hand.",
+			   account);
+		(void)form_add(f, "Transfer", sel ? sel->txn : "", ENTRY_TXN_MAX, c_txn, 0);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		f->focus = 1;
 		break;
 	case A_ISSUE:
 		intro_items(f);

@@ -162,13 +162,16 @@ static tui_result txn_key(tui_app *app, tui_view *v, int key, tui_action a)
 			(void)tui_push(app, &view_holdings_ops, &arg);
 		}
 		return TUI_HANDLED;
-	case A_ACCEPT: {
+	case A_ACCEPT:
+	case A_REJECT:
+	case A_RECALL: {
 		tui_selection sel;
 		memset(&sel, 0, sizeof sel);
 		view_copy(sel.account, sizeof sel.account, s->account);
 		if (s->n > 0) {
 			const trow *t = &s->rows[s->cursor];
-			if (t->incoming || (t->open && strcmp(t->action, "transfer") == 0)) {
+			bool ours = t->open && strcmp(t->action, "transfer") == 0;
+			if (a == A_RECALL ? ours && !t->incoming : t->incoming || ours) {
 				view_copy(sel.txn, sizeof sel.txn, t->number);
 				view_copy(sel.txn_action, sizeof sel.txn_action, t->action);
 				view_copy(sel.txn_peer, sizeof sel.txn_peer, t->incoming ? t->account : t->peer);
