@@ -37,7 +37,8 @@ typedef struct opts {
 	const char *db, *key, *witness_key, *idem, *account, *from, *to, *holder, *ref,
 		*category, *text, *text_file, *items_file, *role, *pubkey, *login, *name, *origin,
 		*admin, *admin_key, *admin_login, *person, *log_key, *retry, *discovered, *outcome,
-		*method, *authority, *incident, *incoming;
+		*method, *authority, *incident, *incoming, *address, *cor_account, *rank,
+		*position;
 	int pass_fd, witness_fd, password_fd, log_fd;
 	bool json;
 	unsigned retry_s;                 /* --retry-seconds, parsed */
@@ -64,6 +65,8 @@ static const struct option {
 	S("--person", person), S("--log-key", log_key), S("--retry-seconds", retry),
 	S("--discovered", discovered), S("--outcome", outcome), S("--method", method),
 	S("--authority", authority), S("--incident", incident), S("--incoming", incoming),
+	S("--address", address), S("--cor-account", cor_account), S("--rank", rank),
+	S("--position", position),
 #undef S
 	{"--passphrase-fd", K_FD, offsetof(opts, pass_fd)},
 	{"--witness-passphrase-fd", K_FD, offsetof(opts, witness_fd)},
@@ -109,6 +112,10 @@ static const char *hint_for(int why)
 	case RULE_INCOMING_UNKNOWN:
 		return "enrol or appoint the incoming custodian first: 'custos account appoint "
 		       "ACCOUNT --person NAME --role alternate'";
+	case RULE_PEER_UNKNOWN:
+		return "an administrator registers an account of another organisation: 'custos "
+		       "account outside NUMBER --name NAME [--address TEXT]'; 'custos account list' "
+		       "shows the accounts of this ledger";
 	case RULE_NOT_SUPERSEDED:
 		return "name the authority that directs the destruction with --authority REF (a "
 		       "directive's reference, or the incident's TXN)";
@@ -647,7 +654,35 @@ static int run_action(const verb *v, opts *o)
 				   "the incoming custodian's name is too long")) >= 0)
 			goto out;
 	}
-	if (action_of(v) == ACT_ACCOUNT_OPEN) {
+	/* the details an account or a person is given, as the options name them */
+	ledger_detail details[2];
+	const struct { const char *name, *value; } given[] = {
+		{"address", o->address}, {"cor_account", o->cor_account},
+		{"position", o->position}, {"rank", o->rank}};
+	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
+		if (given[i].value != NULL)
+			details[q.ndetails++] = (ledger_detail){given[i].name, given[i].value};
+	q.details = details;
+	if ((action_of(v) == ACT_ACCOUNT_DETAILS || action_of(v) == ACT_PERSON_DETAILS) &&
+	    q.ndetails == 0) {
+		rc = cli_usage_error(v, action_of(v) == ACT_PERSON_DETAILS
+						? "give --rank, --position or both"
+						: "give --address, --cor-account or both",
+				     NULL);
+		goto out;
+	}
+	if (action_of(v) == ACT_PERSON_DETAILS &&
+	    (rc = copy_arg(v, q.holder, sizeof q.holder, o->operand, "a name is at most 63 bytes")) >= 0)
+		goto out;
+	if (action_of(v) == ACT_ACCOUNT_DETAILS || action_of(v) == ACT_ACCOUNT_OUTSIDE) {
+		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)
+			goto out;
+		if (!entry_account_number_valid(q.account)) {
+			rc = cli_usage_error(v, "an account number is six digits, not", o->operand);
+			goto out;
+		}
+	}
+	if (action_of(v) == ACT_ACCOUNT_OPEN || action_of(v) == ACT_ACCOUNT_OUTSIDE) {
 		if ((rc = copy_arg(v, q.account, sizeof q.account, o->operand, "not an account number")) >= 0)
 			goto out;
 		if (!entry_account_number_valid(q.account)) {

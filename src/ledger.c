@@ -550,6 +550,26 @@ static status account_is_open(work *w, const char *account, bool *yes)
 	return st;
 }
 
+/* What account number `n` is to this ledger (rules_party). */
+static status party_of(work *w, const char *n, rules_party *party)
+{
+	if (strcmp(n, "COR") == 0) {
+		*party = PARTY_COR;
+		return ST_OK;
+	}
+	const char *p[] = {n};
+	PGresult *r = NULL;
+	status st = db_exec(w->d, "SELECT account_exists($1), "
+				  "EXISTS (SELECT FROM outside_account WHERE number = $1)",
+			    1, p, &r, w->err);
+	if (st == ST_OK)
+		*party = strcmp(db_val(r, 0, 0), "t") == 0   ? PARTY_LEDGER
+			 : strcmp(db_val(r, 0, 1), "t") == 0 ? PARTY_OUTSIDE
+							     : PARTY_UNKNOWN;
+	PQclear(r);
+	return st;
+}
+
 static status require_custodian(work *w, const char *account)
 {
 	bool yes;
@@ -878,10 +898,10 @@ static status check_material(work *w, txn_row *t)
 				    strcmp(t->account, w->e.account) != 0))
 			return err_set(w->err, ST_REFUSED, "%s is not an incident of account %s",
 				       w->e.ref, w->e.account);
-		bool in_ledger = false;
-		if (w->e.action == ACT_RECEIPT && (st = account_is_open(w, w->e.peer, &in_ledger)) != ST_OK)
+		rules_party from = PARTY_COR;
+		if (w->e.action == ACT_RECEIPT && (st = party_of(w, w->e.peer, &from)) != ST_OK)
 			return st;
-		if ((st = rules_check_source(&w->e, in_ledger, w->err)) != ST_OK)
+		if ((st = rules_check_peer(&w->e, from, w->err)) != ST_OK)
 			return st;
 		return check_items(w);
 	case ACT_TRANSFER: {
@@ -890,6 +910,10 @@ static status check_material(work *w, txn_row *t)
 		if (w->e.peer[0] == '\0' || strcmp(w->e.peer, w->e.account) == 0)
 			return err_set(w->err, ST_REFUSED, "a transfer goes to another account or "
 					   "the COR (--to)");
+		rules_party to;
+		if ((st = party_of(w, w->e.peer, &to)) != ST_OK ||
+		    (st = rules_check_peer(&w->e, to, w->err)) != ST_OK)
+			return st;
 		return check_items(w);
 	}
 	case ACT_ACCEPT:
@@ -1040,16 +1064,29 @@ static status check_registry(work *w, bool *new_person)
 	status st = require_admin(w);
 	if (st != ST_OK)
 		return st;
-	if (w->e.action == ACT_ACCOUNT_OPEN) {
-		bool open;
+	rules_party party = PARTY_UNKNOWN;
+	if (w->e.account[0] != '\0' && (st = party_of(w, w->e.account, &party)) != ST_OK)
+		return st;
+	if (w->e.action == ACT_ACCOUNT_OPEN || w->e.action == ACT_ACCOUNT_OUTSIDE) {
 		if (w->e.account[0] == '\0')
 			return err_set(w->err, ST_USAGE, "give the account number (six digits)");
-		if ((st = account_is_open(w, w->e.account, &open)) != ST_OK ||
-		    (st = rules_check_account_open(&w->e, open, w->err)) != ST_OK)
+		if ((st = rules_check_account_new(&w->e, party, w->err)) != ST_OK)
 			return st;
 		if (q->textlen == 0 || q->textlen > 200)
 			return err_set(w->err, ST_USAGE, "an account's name is 1 to 200 bytes");
 		return ST_OK;
+	}
+	if (w->e.action == ACT_ACCOUNT_DETAILS)
+		return rules_check_details(&w->e, party, false, w->err);
+	if (w->e.action == ACT_PERSON_DETAILS) {
+		const char *p[] = {w->e.holder};
+		PGresult *r = NULL;
+		if ((st = db_exec(w->d, "SELECT 1 FROM person WHERE name = $1 AND revoked_idx IS NULL",
+				  1, p, &r, w->err)) != ST_OK)
+			return st;
+		bool current = PQntuples(r) == 1;
+		PQclear(r);
+		return rules_check_details(&w->e, PARTY_UNKNOWN, current, w->err);
 	}
 	const key_public *k = &q->subject;
 	if (rules_account_role(q->role) != (w->e.account[0] != '\0'))
@@ -1183,6 +1220,11 @@ static status prepare_entry(work *w)
 	e->outcome = q->outcome;
 	e->method = q->method;
 	COPY(e->authority, q->authority);
+	for (size_t i = 0; i < q->ndetails; i++) {
+		status st = entry_set_detail(e, q->details[i].name, q->details[i].value, w->err);
+		if (st != ST_OK)
+			return st;
+	}
 	for (size_t i = 0; i < q->nitems; i++)
 		if (entry_add_item(e, &q->items[i]) != ST_OK)
 			return err_set(w->err, ST_TOOBIG, "at most %d items in one entry",
@@ -1306,6 +1348,13 @@ const char *ledger_request_differs(const ledger_request *q, const char *actor, c
 		return "with other items";
 	if (q->textlen != e->textlen || (q->textlen > 0 && memcmp(q->text, e->text, q->textlen) != 0))
 		return "with another text";
+	if (q->ndetails != e->ndetails)
+		return "with other details";
+	for (size_t i = 0; i < q->ndetails; i++) {
+		const char *v = entry_detail_value(e, q->details[i].name);
+		if (v == NULL || strcmp(v, q->details[i].value) != 0)
+			return "with other details";
+	}
 	return NULL;
 }
 
@@ -1364,10 +1413,7 @@ static status check_retry(work *w, const ledger_result *res)
 
 static status check_supported(const ledger_request *q, errbuf *err)
 {
-	if (q->action == ACT_GENESIS || q->action == ACT_KEY_ROTATE ||
-	    q->action == ACT_ACCOUNT_OUTSIDE ||
-	    q->action == ACT_ACCOUNT_DETAILS || q->action == ACT_PERSON_DETAILS ||
-	    q->action == ACT_POLICY_SET)
+	if (q->action == ACT_GENESIS || q->action == ACT_KEY_ROTATE || q->action == ACT_POLICY_SET)
 		return err_set(err, ST_REFUSED, "%s is not supported by ledger_submit",
 			       entry_action_name(q->action));
 	return ST_OK;

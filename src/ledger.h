@@ -24,6 +24,11 @@
 #define LEDGER_IDEM_MAX 128
 #define LEDGER_LOGIN_MAX 63
 
+/* A detail line of the entry to make (entry_set_detail). */
+typedef struct ledger_detail {
+	const char *name, *value;
+} ledger_detail;
+
 typedef struct ledger_request {
 	entry_action action;
 	char account[ENTRY_ACCOUNT_LEN + 1]; /* the entry's account */
@@ -50,6 +55,10 @@ typedef struct ledger_request {
 	 * filled from the state tables.  incident-close lists its items itself. */
 	entry_item *items;
 	size_t nitems;
+	/* account-outside, account-details, person-details, policy-set: the
+	 * detail lines, names among entry_detail_names(action), in any order */
+	const ledger_detail *details;
+	size_t ndetails;
 	/* key-enrol / key-revoke */
 	entry_role role;
 	key_public subject;

@@ -77,6 +77,26 @@ static bool each_account(void *ctx, const replay_account *a)
 		buf_printf(&v, "%lld", (long long)a->last_inventory_us);
 	else
 		buf_puts(&v, "-");
+	buf_printf(&v, " address=%s cor_account=%s details=", dash(a->address),
+		   dash(a->cor_account));
+	if (a->details_index)
+		buf_printf(&v, "%llu", (unsigned long long)a->details_index);
+	else
+		buf_puts(&v, "-");
+	kv_add(ctx, &k, &v);
+	return true;
+}
+
+static bool each_outside(void *ctx, const replay_outside *o)
+{
+	buf k = {0}, v = {0};
+	buf_puts(&k, o->number);
+	buf_printf(&v, "name=%s address=%s registered=%llu details=", o->name, dash(o->address),
+		   (unsigned long long)o->registered_index);
+	if (o->details_index)
+		buf_printf(&v, "%llu", (unsigned long long)o->details_index);
+	else
+		buf_puts(&v, "-");
 	kv_add(ctx, &k, &v);
 	return true;
 }
@@ -91,6 +111,11 @@ static bool each_person(void *ctx, const replay_person *p)
 	buf_printf(&v, " enrolled=%llu revoked=", (unsigned long long)p->enrolled_index);
 	if (p->revoked)
 		buf_printf(&v, "%llu", (unsigned long long)p->revoked_index);
+	else
+		buf_puts(&v, "-");
+	buf_printf(&v, " rank=%s position=%s details=", dash(p->rank), dash(p->position));
+	if (p->details_index)
+		buf_printf(&v, "%llu", (unsigned long long)p->details_index);
 	else
 		buf_puts(&v, "-");
 	kv_add(ctx, &k, &v);
@@ -170,12 +195,15 @@ static const struct table {
 	const char *sql; /* two columns: key, value */
 } tables[] = {
 	{"account",
-	 "SELECT number, format('name=%s last_inventory=%s', name, "
-	 "coalesce(((extract(epoch FROM last_inventory) * 1000000)::bigint)::text, '-')) "
-	 "FROM account"},
+	 "SELECT number, format('name=%s last_inventory=%s address=%s cor_account=%s details=%s', "
+	 "name, coalesce(((extract(epoch FROM last_inventory) * 1000000)::bigint)::text, '-'), "
+	 "coalesce(nullif(address, ''), '-'), coalesce(cor_account, '-'), "
+	 "coalesce(details_idx::text, '-')) FROM account"},
 	{"person",
-	 "SELECT name, format('pubkey=%s enrolled=%s revoked=%s', encode(pubkey, 'hex'), "
-	 "enrolled_idx, coalesce(revoked_idx::text, '-')) FROM person"},
+	 "SELECT name, format('pubkey=%s enrolled=%s revoked=%s rank=%s position=%s details=%s', "
+	 "encode(pubkey, 'hex'), enrolled_idx, coalesce(revoked_idx::text, '-'), "
+	 "coalesce(nullif(rank, ''), '-'), coalesce(nullif(position, ''), '-'), "
+	 "coalesce(details_idx::text, '-')) FROM person"},
 	{"role",
 	 "SELECT person || ' ' || role || coalesce(' on ' || account, ''), "
 	 "format('since=%s', since_idx) FROM person_role"},
@@ -197,6 +225,10 @@ static const struct table {
 	 "account, category, updates, coalesce(closed_idx::text, '-'), "
 	 "(extract(epoch FROM discovered_at) * 1000000)::bigint, coalesce(outcome, '-')) "
 	 "FROM incident"},
+	{"outside account",
+	 "SELECT number, format('name=%s address=%s registered=%s details=%s', name, "
+	 "coalesce(nullif(address, ''), '-'), registered_idx, coalesce(details_idx::text, '-')) "
+	 "FROM outside_account"},
 };
 
 /* The tables' rows in key order (bytewise, as strcmp orders the replay's),
@@ -566,7 +598,8 @@ status logverify_run_progress(db *d, logverify_report *rep, logverify_diff_fn di
 		case 2: replay_each_role(r, each_role, &logl); break;
 		case 3: break; /* merged as they come: compare_items */
 		case 4: replay_each_txn(r, each_txn, &logl); break;
-		default: replay_each_incident(r, each_incident, &logl); break;
+		case 5: replay_each_incident(r, each_incident, &logl); break;
+		default: replay_each_outside(r, each_outside, &logl); break;
 		}
 		if (logl.failed) {
 			st = err_set(err, ST_NOMEM, "out of memory");

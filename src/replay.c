@@ -94,6 +94,16 @@ static void arena_free(arena *a)
 	arena_rollback(a, (arena_mark){NULL, 0});
 }
 
+/* A copy of s, or NULL when out of memory. */
+static char *arena_strdup(arena *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = arena_alloc(a, n);
+	if (p != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
 /* ---- hash table ---------------------------------------------------------- */
 
 /* Open addressing with linear probing over records that are never removed.
@@ -208,7 +218,18 @@ typedef struct account {
 	int64_t held;
 	txn_seq *seqs; /* malloc'd */
 	size_t nseqs, capseqs;
+	/* for the paperwork (account-details): arena, "" when unset */
+	const char *address, *cor_account;
+	uint64_t details_index; /* the last account-details; 0 if none */
 } account;
+
+/* An account outside this ledger, registered by account-outside: a
+ * receipt may come from it and a transfer go to it. */
+typedef struct outside {
+	char number[ENTRY_ACCOUNT_LEN + 1];
+	const char *name, *address; /* arena; address "" when unset */
+	uint64_t registered_index, details_index;
+} outside;
 
 typedef struct role_rec {
 	entry_role role;
@@ -222,6 +243,9 @@ typedef struct person {
 	bool revoked;
 	role_rec *roles; /* malloc'd; the roles held now */
 	size_t nroles, caproles;
+	/* for the paperwork (person-details): arena, "" when unset */
+	const char *rank, *position;
+	uint64_t details_index; /* the last person-details; 0 if none */
 } person;
 
 typedef struct txn {
@@ -265,7 +289,7 @@ struct replay {
 	uint8_t last_leaf[SHA256_LEN];
 	int64_t last_time;
 	char origin[ENTRY_ORIGIN_MAX + 1];
-	table accounts, persons, person_keys, items, txns;
+	table accounts, outsides, persons, person_keys, items, txns;
 	size_t nadmins; /* people who hold the administrator role */
 	bool trust_signatures; /* replay_trust_signatures: no Ed25519 here */
 	arena mem;
@@ -275,6 +299,13 @@ static void account_key(const void *rec, const char **k, size_t *len)
 {
 	const account *a = rec;
 	*k = a->number;
+	*len = ENTRY_ACCOUNT_LEN;
+}
+
+static void outside_key(const void *rec, const char **k, size_t *len)
+{
+	const outside *o = rec;
+	*k = o->number;
 	*len = ENTRY_ACCOUNT_LEN;
 }
 
@@ -312,6 +343,7 @@ replay *replay_new(void)
 	if (r == NULL)
 		return NULL;
 	r->accounts.key = account_key;
+	r->outsides.key = outside_key;
 	r->persons.key = person_key;
 	r->person_keys.key = person_pk_key;
 	r->items.key = item_key;
@@ -333,6 +365,7 @@ void replay_free(replay *r)
 	for (size_t i = 0; i < r->persons.n; i++)
 		free(((person *)r->persons.list[i])->roles);
 	table_free(&r->accounts);
+	table_free(&r->outsides);
 	table_free(&r->persons);
 	table_free(&r->person_keys);
 	table_free(&r->items);
@@ -432,6 +465,28 @@ static account *find_account(const replay *r, const char *number)
 	return table_find(&r->accounts, number, ENTRY_ACCOUNT_LEN);
 }
 
+static outside *find_outside(const replay *r, const char *number)
+{
+	if (strlen(number) != ENTRY_ACCOUNT_LEN)
+		return NULL;
+	return table_find(&r->outsides, number, ENTRY_ACCOUNT_LEN);
+}
+
+/* What `number` (an entry's account or peer) is to the ledger now. */
+static rules_party party_of(const replay *r, const char *number)
+{
+	if (strcmp(number, "COR") == 0)
+		return PARTY_COR;
+	if (find_account(r, number) != NULL)
+		return PARTY_LEDGER;
+	return find_outside(r, number) != NULL ? PARTY_OUTSIDE : PARTY_UNKNOWN;
+}
+
+static const char *or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
 static person *find_person(const replay *r, const char *name)
 {
 	return table_find(&r->persons, name, strlen(name));
@@ -527,8 +582,7 @@ static status check_chain(const replay *r, const entry *e, errbuf *err)
 			      "time goes backwards: %s is earlier than the previous entry's %s", now,
 			      before);
 	}
-	if (e->action == ACT_KEY_ROTATE || e->action == ACT_ACCOUNT_OUTSIDE || e->action == ACT_ACCOUNT_DETAILS ||
-	    e->action == ACT_PERSON_DETAILS || e->action == ACT_POLICY_SET)
+	if (e->action == ACT_KEY_ROTATE || e->action == ACT_POLICY_SET)
 		return refuse(err, ST_USAGE, at, "%s entries are not supported in this version",
 			      entry_action_name(e->action));
 	return ST_OK;
@@ -638,7 +692,9 @@ typedef struct plan {
 	bool made[ENTRY_MAX_ITEMS];
 	txn *t;
 	account *new_acct;
+	outside *new_outside;
 	person *new_person;
+	const char *detail[2]; /* *-details: the values set, copied (NULL: kept) */
 } plan;
 
 #define ACCOUNT_NAME_MAX 200
@@ -774,11 +830,11 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 
 	if (key_action)
 		return check_key_line(r, e, pl, err);
-	if (a == ACT_ACCOUNT_OPEN) {
+	if (a == ACT_ACCOUNT_OPEN || a == ACT_ACCOUNT_OUTSIDE) {
 		if (!e->account[0])
-			return refuse(err, ST_USAGE, at, "account-open names the new account");
+			return refuse(err, ST_USAGE, at, "%s names the account", act);
 		errbuf why = {0};
-		if (rules_check_account_open(e, find_account(r, e->account) != NULL, &why) != ST_OK)
+		if (rules_check_account_new(e, party_of(r, e->account), &why) != ST_OK)
 			return refuse_rule(err, at, &why);
 		if (e->textlen < 1 || e->textlen > ACCOUNT_NAME_MAX)
 			return refuse(err, ST_USAGE, at,
@@ -786,6 +842,18 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 				      ACCOUNT_NAME_MAX);
 		if (memchr(e->text, '\0', e->textlen) != NULL)
 			return refuse(err, ST_USAGE, at, "the account's name contains a NUL byte");
+		return ST_OK;
+	}
+	if (a == ACT_ACCOUNT_DETAILS || a == ACT_PERSON_DETAILS) {
+		if (a == ACT_ACCOUNT_DETAILS && !e->account[0])
+			return refuse(err, ST_USAGE, at, "account-details names the account");
+		if (a == ACT_PERSON_DETAILS && e->account[0])
+			return refuse(err, ST_USAGE, at, "a person-details entry has no account");
+		const person *p = a == ACT_PERSON_DETAILS ? find_person(r, e->holder) : NULL;
+		errbuf why = {0};
+		if (rules_check_details(e, party_of(r, e->account), p != NULL && !p->revoked,
+					&why) != ST_OK)
+			return refuse_rule(err, at, &why);
 		return ST_OK;
 	}
 
@@ -799,7 +867,7 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 		return refuse(err, ST_USAGE, at, "peer must be another account than %s itself",
 			      e->account);
 	errbuf why = {0};
-	if (rules_check_source(e, find_account(r, e->peer) != NULL, &why) != ST_OK)
+	if (rules_check_peer(e, party_of(r, e->peer), &why) != ST_OK)
 		return refuse_rule(err, at, &why);
 	if (rules_check_entry(e, &why) != ST_OK)
 		return refuse_rule(err, at, &why);
@@ -1107,6 +1175,29 @@ static status reserve(replay *r, const entry *e, plan *pl, errbuf *err)
 		ac->name = name;
 		pl->new_acct = ac;
 	}
+	if (a == ACT_ACCOUNT_OUTSIDE) {
+		outside *o = arena_alloc(&r->mem, sizeof *o);
+		char *name = arena_alloc(&r->mem, e->textlen + 1);
+		if (o == NULL || name == NULL || !table_reserve(&r->outsides, 1))
+			goto nomem;
+		memset(o, 0, sizeof *o);
+		memcpy(name, e->text, e->textlen);
+		name[e->textlen] = '\0';
+		o->name = name;
+		pl->new_outside = o;
+	}
+	if (a == ACT_ACCOUNT_OUTSIDE || a == ACT_ACCOUNT_DETAILS || a == ACT_PERSON_DETAILS) {
+		/* the values, in the order of entry_detail_names (address first;
+		 * position, rank) */
+		size_t req;
+		const char *const *names = entry_detail_names(a, &req);
+		for (size_t i = 0; i < 2 && names[i] != NULL; i++) {
+			const char *v = entry_detail_value(e, names[i]);
+			pl->detail[i] = NULL;
+			if (v != NULL && (pl->detail[i] = arena_strdup(&r->mem, v)) == NULL)
+				goto nomem;
+		}
+	}
 	if ((a == ACT_GENESIS || a == ACT_KEY_ENROL) && pl->who == NULL) {
 		person *p = arena_alloc(&r->mem, sizeof *p);
 		if (p == NULL || !table_reserve(&r->persons, 1) ||
@@ -1319,6 +1410,35 @@ static void commit(replay *r, const entry *e, plan *pl)
 		table_insert(&r->accounts, ac);
 		return;
 	}
+	if (a == ACT_ACCOUNT_OUTSIDE) {
+		outside *o = pl->new_outside;
+		snprintf(o->number, sizeof o->number, "%s", e->account);
+		o->address = or_empty(pl->detail[0]);
+		o->registered_index = pl->at;
+		table_insert(&r->outsides, o);
+		return;
+	}
+	if (a == ACT_ACCOUNT_DETAILS) {
+		/* a detail not given keeps its value */
+		account *ac = find_account(r, e->account);
+		if (ac != NULL) {
+			ac->address = pl->detail[0] ? pl->detail[0] : ac->address;
+			ac->cor_account = pl->detail[1] ? pl->detail[1] : ac->cor_account;
+			ac->details_index = pl->at;
+		} else {
+			outside *o = find_outside(r, e->account);
+			o->address = pl->detail[0] ? pl->detail[0] : o->address;
+			o->details_index = pl->at;
+		}
+		return;
+	}
+	if (a == ACT_PERSON_DETAILS) {
+		person *p = find_person(r, e->holder);
+		p->position = pl->detail[0] ? pl->detail[0] : p->position;
+		p->rank = pl->detail[1] ? pl->detail[1] : p->rank;
+		p->details_index = pl->at;
+		return;
+	}
 	if (a == ACT_GENESIS)
 		snprintf(r->origin, sizeof r->origin, "%s", e->origin);
 	entry_role ro = e->keys[0].role;
@@ -1349,14 +1469,6 @@ static void commit(replay *r, const entry *e, plan *pl)
 
 /* ---- seeding: a partial state read from the database --------------------- */
 
-static char *arena_strdup(arena *a, const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = arena_alloc(a, n);
-	if (p != NULL)
-		memcpy(p, s, n);
-	return p;
-}
 
 void replay_seed_head(replay *r, const char *origin, uint64_t size,
 		      const uint8_t last_leaf[SHA256_LEN], int64_t last_time_us)
@@ -1384,7 +1496,33 @@ status replay_seed_account(replay *r, const replay_account *a)
 	ac->opened_us = a->opened_us;
 	ac->last_inventory_us = a->last_inventory_us;
 	ac->held = (int64_t)a->held;
+	ac->address = arena_strdup(&r->mem, or_empty(a->address));
+	ac->cor_account = arena_strdup(&r->mem, or_empty(a->cor_account));
+	if (ac->address == NULL || ac->cor_account == NULL)
+		return ST_NOMEM;
+	ac->details_index = a->details_index;
 	table_insert(&r->accounts, ac);
+	return ST_OK;
+}
+
+status replay_seed_outside(replay *r, const replay_outside *o)
+{
+	if (strlen(o->number) != ENTRY_ACCOUNT_LEN)
+		return ST_FORMAT;
+	if (find_outside(r, o->number) != NULL || find_account(r, o->number) != NULL)
+		return ST_EXISTS;
+	outside *x = arena_alloc(&r->mem, sizeof *x);
+	if (x == NULL || !table_reserve(&r->outsides, 1))
+		return ST_NOMEM;
+	memset(x, 0, sizeof *x);
+	memcpy(x->number, o->number, ENTRY_ACCOUNT_LEN + 1);
+	x->name = arena_strdup(&r->mem, or_empty(o->name));
+	x->address = arena_strdup(&r->mem, or_empty(o->address));
+	if (x->name == NULL || x->address == NULL)
+		return ST_NOMEM;
+	x->registered_index = o->registered_index;
+	x->details_index = o->details_index;
+	table_insert(&r->outsides, x);
 	return ST_OK;
 }
 
@@ -1419,6 +1557,11 @@ status replay_seed_person(replay *r, const replay_person *p)
 	x->enrolled_index = p->enrolled_index;
 	x->revoked = p->revoked;
 	x->revoked_index = p->revoked_index;
+	x->rank = arena_strdup(&r->mem, or_empty(p->rank));
+	x->position = arena_strdup(&r->mem, or_empty(p->position));
+	if (x->rank == NULL || x->position == NULL)
+		return ST_NOMEM;
+	x->details_index = p->details_index;
 	table_insert(&r->persons, x);
 	table_insert(&r->person_keys, x);
 	return ST_OK;
@@ -1601,8 +1744,29 @@ void replay_each_account(const replay *r, bool (*fn)(void *ctx, const replay_acc
 	for (size_t i = 0; i < r->accounts.n; i++) {
 		const account *ac = r->accounts.list[i];
 		replay_account ra = {ac->number, ac->name, ac->opened_index, ac->opened_us,
-				     ac->last_inventory_us, ac->held > 0 ? (uint64_t)ac->held : 0};
+				     ac->last_inventory_us, ac->held > 0 ? (uint64_t)ac->held : 0,
+				     or_empty(ac->address), or_empty(ac->cor_account),
+				     ac->details_index};
 		if (!fn(ctx, &ra))
+			return;
+	}
+}
+
+static int cmp_outside(const void *a, const void *b)
+{
+	return strcmp((*(const outside *const *)a)->number, (*(const outside *const *)b)->number);
+}
+
+void replay_each_outside(const replay *r, bool (*fn)(void *ctx, const replay_outside *o),
+			 void *ctx)
+{
+	if (r->outsides.n > 0)
+		qsort(r->outsides.list, r->outsides.n, sizeof(void *), cmp_outside);
+	for (size_t i = 0; i < r->outsides.n; i++) {
+		const outside *o = r->outsides.list[i];
+		replay_outside ro = {o->number, o->name, or_empty(o->address), o->registered_index,
+				     o->details_index};
+		if (!fn(ctx, &ro))
 			return;
 	}
 }
@@ -1615,7 +1779,8 @@ void replay_each_person(const replay *r, bool (*fn)(void *ctx, const replay_pers
 	for (size_t i = 0; i < r->persons.n; i++) {
 		const person *p = r->persons.list[i];
 		replay_person rp = {p->key.name, p->key, p->enrolled_index, p->revoked,
-				    p->revoked_index};
+				    p->revoked_index, or_empty(p->rank), or_empty(p->position),
+				    p->details_index};
 		if (!fn(ctx, &rp))
 			return;
 	}

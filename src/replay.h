@@ -71,6 +71,10 @@ typedef struct replay_account {
 				    * a change of custodian must list); seeding a
 				    * replay that will judge a custodian-change
 				    * needs it, others may leave it 0 */
+	const char *address;       /* account-details: "" when unset (seeding:
+				    * NULL is "") */
+	const char *cor_account;   /* the same */
+	uint64_t details_index;    /* the last account-details; 0 if none */
 } replay_account;
 void replay_each_account(const replay *r, bool (*fn)(void *ctx, const replay_account *a),
 			 void *ctx);
@@ -81,9 +85,24 @@ typedef struct replay_person {
 	uint64_t enrolled_index;
 	bool revoked;
 	uint64_t revoked_index;    /* valid when revoked */
+	const char *rank;          /* person-details: "" when unset (seeding:
+				    * NULL is "") */
+	const char *position;      /* the same */
+	uint64_t details_index;    /* the last person-details; 0 if none */
 } replay_person;
 void replay_each_person(const replay *r, bool (*fn)(void *ctx, const replay_person *p),
 			void *ctx);
+
+/* Accounts outside this ledger, registered by account-outside. */
+typedef struct replay_outside {
+	const char *number;        /* six digits */
+	const char *name;
+	const char *address;       /* "" when unset (seeding: NULL is "") */
+	uint64_t registered_index;
+	uint64_t details_index;    /* the last account-details; 0 if none */
+} replay_outside;
+void replay_each_outside(const replay *r, bool (*fn)(void *ctx, const replay_outside *o),
+			 void *ctx);
 
 typedef struct replay_role {
 	const char *person;
@@ -144,7 +163,8 @@ void replay_each_incident(const replay *r, bool (*fn)(void *ctx, const replay_in
  * module, the same code as the replay of the whole log: it seeds an empty
  * replay with the records the entry touches, as the database holds them,
  * and calls replay_apply with the entry (signatures trusted: the server has
- * verified them).  Seed in this order: the head; the accounts; then their
+ * verified them).  Seed in this order: the head; the accounts (of the
+ * ledger and outside it); then their
  * transaction numbers, the people and their roles, the transactions, the
  * items.  A record that names one not seeded (a role's or transaction's
  * account, an item's account or the transaction it is under) is ST_NOTFOUND;
@@ -154,6 +174,7 @@ void replay_each_incident(const replay *r, bool (*fn)(void *ctx, const replay_in
 void replay_seed_head(replay *r, const char *origin, uint64_t size,
 		      const uint8_t last_leaf[32], int64_t last_time_us);
 status replay_seed_account(replay *r, const replay_account *a) CUSTOS_WARN_UNUSED;
+status replay_seed_outside(replay *r, const replay_outside *o) CUSTOS_WARN_UNUSED;
 /* The last transaction number account `number` gave in `year`. */
 status replay_seed_seq(replay *r, const char *number, int year, uint64_t last) CUSTOS_WARN_UNUSED;
 /* A person's key and enrolment (their roles come by replay_seed_role). */

@@ -176,13 +176,19 @@ const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t si
 
 /* ---- where material comes from -------------------------------------------- */
 
-status rules_check_source(const entry *e, bool peer_in_ledger, errbuf *err)
+status rules_check_peer(const entry *e, rules_party peer, errbuf *err)
 {
-	if (e->action != ACT_RECEIPT || !peer_in_ledger)
-		return ST_OK;
-	return err_set_why(err, ST_REFUSED, RULE_SOURCE_IN_LEDGER,
-			   "account %s is an account of this ledger: its material arrives only by "
-			   "accepting its transfer", e->peer);
+	if (e->action == ACT_RECEIPT && peer == PARTY_LEDGER)
+		return err_set_why(err, ST_REFUSED, RULE_SOURCE_IN_LEDGER,
+				   "account %s is an account of this ledger: its material arrives "
+				   "only by accepting its transfer", e->peer);
+	if ((e->action == ACT_RECEIPT || e->action == ACT_TRANSFER) && peer == PARTY_UNKNOWN &&
+	    entry_version(e) != 1)
+		return err_set_why(err, ST_REFUSED, RULE_PEER_UNKNOWN,
+				   "account %s is neither open in this ledger nor registered as an "
+				   "account outside it: an administrator registers it first "
+				   "(account-outside)", e->peer);
+	return ST_OK;
 }
 
 /* ---- revocation ----------------------------------------------------------- */
@@ -263,12 +269,39 @@ status rules_check_incoming(const entry *e, const rules_incoming *x, errbuf *err
 	return ST_OK;
 }
 
-status rules_check_account_open(const entry *e, bool open, errbuf *err)
+status rules_check_account_new(const entry *e, rules_party now, errbuf *err)
 {
-	if (e->action != ACT_ACCOUNT_OPEN || !open)
+	if (e->action != ACT_ACCOUNT_OPEN && e->action != ACT_ACCOUNT_OUTSIDE)
 		return ST_OK;
-	return err_set_why(err, ST_REFUSED, RULE_ACCOUNT_OPEN, "account %s is already open",
-			   e->account);
+	if (now == PARTY_LEDGER)
+		return err_set_why(err, ST_REFUSED, RULE_ACCOUNT_OPEN, "account %s is already open "
+				   "in this ledger", e->account);
+	if (now == PARTY_OUTSIDE)
+		return err_set_why(err, ST_REFUSED, RULE_ACCOUNT_OPEN, "account %s is already "
+				   "registered as an account outside this ledger", e->account);
+	return ST_OK;
+}
+
+status rules_check_details(const entry *e, rules_party acct, bool person_current, errbuf *err)
+{
+	if (e->action == ACT_ACCOUNT_DETAILS) {
+		if (acct != PARTY_LEDGER && acct != PARTY_OUTSIDE)
+			return err_set_why(err, ST_REFUSED, RULE_SUBJECT_UNKNOWN,
+					   "account %s is neither open in this ledger nor registered "
+					   "outside it", e->account);
+		const char *cor = entry_detail_value(e, "cor_account");
+		if (cor != NULL && acct == PARTY_OUTSIDE)
+			return err_set_why(err, ST_REFUSED, RULE_DETAIL_VALUE,
+					   "account %s is outside this ledger: it has no COR account "
+					   "here", e->account);
+		if (cor != NULL && !entry_account_number_valid(cor))
+			return err_set_why(err, ST_REFUSED, RULE_DETAIL_VALUE,
+					   "the COR account (detail cor_account) is six digits");
+	}
+	if (e->action == ACT_PERSON_DETAILS && !person_current)
+		return err_set_why(err, ST_REFUSED, RULE_SUBJECT_UNKNOWN,
+				   "%s is not an enrolled person whose key is in force", e->holder);
+	return ST_OK;
 }
 
 /* ---- items ---------------------------------------------------------------- */

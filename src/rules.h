@@ -65,7 +65,10 @@ bool item_status_open(item_status s);
 	X(RULE_ROLE_NOT_HELD, "role_not_held")     /* revoking a role not held */     \
 	X(RULE_ACCOUNT_OPEN, "account_open")       /* opening an open account */ \
 	X(RULE_INVENTORY_INCOMPLETE, "inventory_incomplete") /* custodian change: not every item */ \
-	X(RULE_INCOMING_UNKNOWN, "incoming_unknown") /* custodian change: incoming may not sign */
+	X(RULE_INCOMING_UNKNOWN, "incoming_unknown") /* custodian change: incoming may not sign */ \
+	X(RULE_PEER_UNKNOWN, "peer_unknown")       /* an account neither here nor registered */ \
+	X(RULE_SUBJECT_UNKNOWN, "subject_unknown") /* details of no such account or person */ \
+	X(RULE_DETAIL_VALUE, "detail_value")       /* a detail's value is not of its kind */
 
 typedef enum rules_refusal {
 #define RULES_REFUSAL_ENUM(code, name) code,
@@ -158,12 +161,22 @@ const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t si
 
 /* ---- where material comes from -------------------------------------------- */
 
+/* What an account number is to this ledger. */
+typedef enum rules_party {
+	PARTY_UNKNOWN, /* neither open here nor registered outside */
+	PARTY_LEDGER,  /* an open account of this ledger */
+	PARTY_OUTSIDE, /* registered by an account-outside entry */
+	PARTY_COR,     /* the peer "COR" */
+} rules_party;
+
 /* A receipt names its source in peer: the COR or an account outside this
  * ledger.  Material from an account of this ledger arrives only by
  * accepting that account's transfer, so that it leaves there as it comes
- * here.  ST_OK for any other action; ST_REFUSED, RULE_SOURCE_IN_LEDGER when
- * peer_in_ledger (e->peer is an account of this ledger). */
-status rules_check_source(const entry *e, bool peer_in_ledger, errbuf *err);
+ * here (RULE_SOURCE_IN_LEDGER).  A receipt's source and a transfer's
+ * receiver that are not the COR are an account of this ledger or one
+ * registered outside it (RULE_PEER_UNKNOWN), but in a v1 entry, older
+ * than the registration.  ST_OK for any other action. */
+status rules_check_peer(const entry *e, rules_party peer, errbuf *err);
 
 /* ---- revocation ----------------------------------------------------------- */
 
@@ -235,9 +248,19 @@ typedef struct rules_incoming {
  * custodian already (RULE_ROLE_HELD).  ST_OK for any other action. */
 status rules_check_incoming(const entry *e, const rules_incoming *x, errbuf *err);
 
-/* May e (account-open) open its account, open already or not?  ST_REFUSED,
- * RULE_ACCOUNT_OPEN, if it is.  ST_OK for any other action. */
-status rules_check_account_open(const entry *e, bool open, errbuf *err);
+/* account-open and account-outside name a number this ledger does not
+ * know yet: `now` is what it is before the entry.  ST_REFUSED,
+ * RULE_ACCOUNT_OPEN, when it is open here or registered outside already.
+ * ST_OK for any other action. */
+status rules_check_account_new(const entry *e, rules_party now, errbuf *err);
+
+/* account-details sets an address or COR account of an account open here
+ * or registered outside (`acct`), person-details a rank or position of an
+ * enrolled person whose key is not revoked (`person_current`); else
+ * RULE_SUBJECT_UNKNOWN.  A cor_account is six digits, and only of an
+ * account of this ledger (RULE_DETAIL_VALUE).
+ * ST_OK for any other action. */
+status rules_check_details(const entry *e, rules_party acct, bool person_current, errbuf *err);
 
 /* ---- items ---------------------------------------------------------------- */
 

@@ -100,6 +100,7 @@ typedef struct spec {
 	entry_method method;
 	const char *authority;
 	bool v1; /* format v1: none of them */
+	const char *details[5]; /* name, value, name, value, ...; NULL ends */
 } spec;
 
 #define IT(a) .items = (a), .nitems = sizeof(a) / sizeof((a)[0])
@@ -208,6 +209,10 @@ static char *make(const spec *s, size_t *len)
 		ck_assert_int_eq(entry_add_item(&e, &s->items[i]), ST_OK);
 	if (s->text)
 		ck_assert_int_eq(entry_set_text(&e, s->text, strlen(s->text)), ST_OK);
+	for (size_t i = 0; i + 1 < 5 && s->details[i] != NULL; i += 2) {
+		errbuf derr = {0};
+		ck_assert_int_eq(entry_set_detail(&e, s->details[i], s->details[i + 1], &derr), ST_OK);
+	}
 	char *text;
 	size_t textlen;
 	errbuf err = {0};
@@ -262,17 +267,26 @@ static status put(const spec *s, errbuf *err)
 
 static bool dump_account(void *ctx, const replay_account *a)
 {
-	fprintf(ctx, "A %s %s %llu %lld %lld\n", a->number, a->name,
+	fprintf(ctx, "A %s %s %llu %lld %lld [%s] [%s] %llu\n", a->number, a->name,
 		(unsigned long long)a->opened_index, (long long)a->opened_us,
-		(long long)a->last_inventory_us);
+		(long long)a->last_inventory_us, a->address, a->cor_account,
+		(unsigned long long)a->details_index);
+	return true;
+}
+
+static bool dump_outside(void *ctx, const replay_outside *o)
+{
+	fprintf(ctx, "O %s %s [%s] %llu %llu\n", o->number, o->name, o->address,
+		(unsigned long long)o->registered_index, (unsigned long long)o->details_index);
 	return true;
 }
 
 static bool dump_person(void *ctx, const replay_person *p)
 {
-	fprintf(ctx, "P %s %d %llu %d %llu\n", p->name, p->key.pk[0],
+	fprintf(ctx, "P %s %d %llu %d %llu [%s] [%s] %llu\n", p->name, p->key.pk[0],
 		(unsigned long long)p->enrolled_index, p->revoked,
-		(unsigned long long)p->revoked_index);
+		(unsigned long long)p->revoked_index, p->rank, p->position,
+		(unsigned long long)p->details_index);
 	return true;
 }
 
@@ -319,6 +333,7 @@ static void digest(uint8_t out[SHA256_LEN])
 		(long long)replay_last_time(R), replay_origin(R));
 	fwrite(replay_last_leaf(R), 1, SHA256_LEN, f);
 	replay_each_account(R, dump_account, f);
+	replay_each_outside(R, dump_outside, f);
 	replay_each_person(R, dump_person, f);
 	replay_each_role(R, dump_role, f);
 	replay_each_item(R, dump_item, f);
@@ -370,6 +385,7 @@ typedef struct find_ctx {
 	replay_txn txn;
 	replay_incident incident;
 	replay_account account;
+	replay_person person;
 	size_t count;
 } find_ctx;
 
@@ -449,6 +465,24 @@ static replay_account account_of(const char *number)
 	replay_each_account(R, find_account_fn, &c);
 	ck_assert_msg(c.found, "no account %s", number);
 	return c.account;
+}
+
+static bool person_by_name_fn(void *ctx, const replay_person *p)
+{
+	find_ctx *c = ctx;
+	if (strcmp(p->name, c->key) != 0)
+		return true;
+	c->found = true;
+	c->person = *p;
+	return false;
+}
+
+static replay_person person_of(const char *name)
+{
+	find_ctx c = {.key = name};
+	replay_each_person(R, person_by_name_fn, &c);
+	ck_assert_msg(c.found, "no person %s", name);
+	return c.person;
 }
 
 static bool count_roles_fn(void *ctx, const replay_role *ro)
@@ -539,6 +573,12 @@ static bool seed_account_fn(void *ctx, const replay_account *a)
 	return true;
 }
 
+static bool seed_outside_fn(void *ctx, const replay_outside *o)
+{
+	ck_assert_int_eq(replay_seed_outside(((seed_ctx *)ctx)->s, o), ST_OK);
+	return true;
+}
+
 static bool seed_person_fn(void *ctx, const replay_person *p)
 {
 	ck_assert_int_eq(replay_seed_person(((seed_ctx *)ctx)->s, p), ST_OK);
@@ -601,6 +641,7 @@ static replay *seed_from(const replay *from)
 	replay_seed_head(c->s, replay_origin(from), replay_size(from), replay_last_leaf(from),
 			 replay_last_time(from));
 	replay_each_account(from, seed_account_fn, c);
+	replay_each_outside(from, seed_outside_fn, c);
 	replay_each_person(from, seed_person_fn, c);
 	replay_each_role(from, seed_role_fn, c);
 	replay_each_item(from, collect_item_fn, c);
@@ -643,7 +684,10 @@ static void setup(void)
 	OK(.action = ACT_KEY_ENROL, .key = AUTH, .role = ROLE_AUTHORITY, .sig = {ADMIN, AUTH});
 	OK(.action = ACT_KEY_ENROL, .key = CUST2, .role = ROLE_CUSTODIAN, .account = "222222",
 	   .sig = {ADMIN2, CUST2});
-	ck_assert_uint_eq(replay_size(R), 11);
+	/* an account of another organisation, outside this ledger */
+	OK(.action = ACT_ACCOUNT_OUTSIDE, .account = "654321", .text = "Allied signals unit",
+	   .sig = {ADMIN});
+	ck_assert_uint_eq(replay_size(R), 12);
 }
 
 static void teardown(void)
@@ -716,9 +760,9 @@ END_TEST
 START_TEST(chain_refusals)
 {
 	entry_item a[] = {kg("1001")};
-	NO(ST_FORMAT, "index field says 12, but this is entry 11", .action = ACT_RECEIPT,
+	NO(ST_FORMAT, "index field says 13, but this is entry 12", .action = ACT_RECEIPT,
 	   .account = "111111", .peer = "COR", IT(a), .sig = {CUST}, .index_shift = 1);
-	NO(ST_FORMAT, "index field says 10", .action = ACT_RECEIPT, .account = "111111",
+	NO(ST_FORMAT, "index field says 11", .action = ACT_RECEIPT, .account = "111111",
 	   .peer = "COR", IT(a), .sig = {CUST}, .index_shift = -1);
 	NO(ST_FORMAT, "prev does not match", .action = ACT_RECEIPT, .account = "111111",
 	   .peer = "COR", IT(a), .sig = {CUST}, .bad_prev = true);
@@ -741,7 +785,7 @@ START_TEST(chain_refusals)
 	ck_assert_int_eq(replay_apply(R, (const uint8_t *)"", 0, &err), ST_FORMAT);
 	const char bad[] = "custos-entry/v1 x\nindex 12\n\n\xe2\x80\x94 a AAAAAAA=\n";
 	ck_assert_int_eq(replay_apply(R, (const uint8_t *)bad, sizeof bad - 1, &err), ST_FORMAT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "entry 12: "));
+	ck_assert_ptr_nonnull(strstr(err.msg, "entry 13: "));
 	ck_assert_uint_eq(replay_size(R), n);
 	/* A txn of another account than the entry's does not even parse. */
 	NO(ST_FORMAT, "not a valid entry", .action = ACT_RECEIPT, .account = "111111",
@@ -845,7 +889,7 @@ START_TEST(receipt_and_identity)
 	ck_assert_int_eq(it.status, ITEM_ON_HAND);
 	ck_assert_str_eq(it.account, "111111");
 	ck_assert_str_eq(it.last_txn, "111111-2026-0001");
-	ck_assert_uint_eq(it.last_index, 11);
+	ck_assert_uint_eq(it.last_index, 12);
 	ck_assert_str_eq(it.facts.title, "KG-175D");
 	ck_assert_str_eq(it.holder, "");
 	replay_txn t = txn_of("111111-2026-0001");
@@ -1270,7 +1314,7 @@ START_TEST(incident_outcomes)
 		   all[] = {kg("3001"), kg("3002"), kg("3003")};
 	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(all), .sig = {CUST});
 	int64_t now = replay_last_time(R) + MINUTE;
-	NO(ST_USAGE, "reported at 2026-01-05T09:12:00.000000Z but discovered at 2026-01-05T09:13:00.000000Z, later",
+	NO(ST_USAGE, "reported at 2026-01-05T09:13:00.000000Z but discovered at 2026-01-05T09:14:00.000000Z, later",
 	   .action = ACT_INCIDENT_REPORT, .account = "111111", IT(a), .cat = CAT_PHYSICAL,
 	   .time = now, .discovered = now + MINUTE, .sig = {CUST});
 	OK(.action = ACT_INCIDENT_REPORT, .account = "111111", IT(a), .cat = CAT_PHYSICAL,
@@ -1598,13 +1642,76 @@ START_TEST(accounts_and_unsupported)
 	   .sig = {ADMIN});
 	NO(ST_USAGE, "NUL byte", .action = ACT_ACCOUNT_OPEN, .account = "333333",
 	   .text = "Third", .edit_from = "text Third", .edit_to = "text Th\\x00ird", .sig = {ADMIN});
-	NO(ST_USAGE, "names the new account", .action = ACT_ACCOUNT_OPEN, .text = "Third",
+	NO(ST_USAGE, "account-open names the account", .action = ACT_ACCOUNT_OPEN, .text = "Third",
 	   .sig = {ADMIN});
 	NO(ST_USAGE, "key-rotate entries are not supported in this version",
 	   .action = ACT_KEY_ROTATE, .key = NEWK, .role = ROLE_HOLDER, .account = "111111",
 	   .sig = {ADMIN, WIT});
 	OK(.action = ACT_ACCOUNT_OPEN, .account = "333333", .text = "Third", .sig = {ADMIN});
 	ck_assert_str_eq(account_of("333333").name, "Third");
+}
+END_TEST
+
+/* Outside accounts are registered before material goes to or comes from
+ * them; details of accounts and people are set by an administrator. */
+START_TEST(outside_and_details)
+{
+	entry_item a[] = {kg("5001")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	NO(ST_USAGE, "account 777777 is neither open in this ledger nor registered",
+	   .action = ACT_TRANSFER, .account = "111111", .peer = "777777", IT(a), .sig = {CUST});
+	NO(ST_USAGE, "account 777777 is neither open in this ledger nor registered",
+	   .action = ACT_RECEIPT, .account = "111111", .peer = "777777", IT(a), .sig = {CUST});
+	/* a v1 entry is older than registration: its peer is any account */
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "777777", IT(a), .sig = {CUST},
+	   .v1 = true);
+	NO(ST_PERM, "an administrator", .action = ACT_ACCOUNT_OUTSIDE, .account = "777777",
+	   .text = "Unit", .sig = {CUST});
+	NO(ST_USAGE, "already open in this ledger", .action = ACT_ACCOUNT_OUTSIDE,
+	   .account = "222222", .text = "Unit", .sig = {ADMIN});
+	NO(ST_USAGE, "already registered as an account outside this ledger",
+	   .action = ACT_ACCOUNT_OUTSIDE, .account = "654321", .text = "Again", .sig = {ADMIN});
+	NO(ST_USAGE, "already registered as an account outside this ledger",
+	   .action = ACT_ACCOUNT_OPEN, .account = "654321", .text = "Joins", .sig = {ADMIN});
+	NO(ST_USAGE, "1 to 200 bytes", .action = ACT_ACCOUNT_OUTSIDE, .account = "888888",
+	   .sig = {ADMIN});
+	OK(.action = ACT_ACCOUNT_OUTSIDE, .account = "888888", .text = "Depot",
+	   .details = {"address", "12 Quay Rd, Halifax"}, .sig = {ADMIN});
+	entry_item b[] = {kg("5002")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "888888", IT(b), .sig = {CUST});
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "888888", IT(b), .sig = {CUST});
+	/* details */
+	NO(ST_PERM, "an administrator", .action = ACT_ACCOUNT_DETAILS, .account = "111111",
+	   .details = {"address", "x"}, .sig = {CUST});
+	NO(ST_USAGE, "account 999999 is neither open in this ledger nor registered outside it",
+	   .action = ACT_ACCOUNT_DETAILS, .account = "999999", .details = {"address", "x"},
+	   .sig = {ADMIN});
+	NO(ST_USAGE, "is six digits", .action = ACT_ACCOUNT_DETAILS, .account = "111111",
+	   .details = {"cor_account", "COR-1"}, .sig = {ADMIN});
+	NO(ST_USAGE, "has no COR account here", .action = ACT_ACCOUNT_DETAILS, .account = "888888",
+	   .details = {"cor_account", "100001"}, .sig = {ADMIN});
+	OK(.action = ACT_ACCOUNT_DETAILS, .account = "111111",
+	   .details = {"address", "CFB Kingston, Bldg 7", "cor_account", "100001"}, .sig = {ADMIN});
+	OK(.action = ACT_ACCOUNT_DETAILS, .account = "111111", .details = {"address", "Bldg 9"},
+	   .sig = {ADMIN});
+	replay_account ac = account_of("111111");
+	ck_assert_str_eq(ac.address, "Bldg 9");
+	ck_assert_str_eq(ac.cor_account, "100001"); /* not given: kept */
+	ck_assert_uint_eq(ac.details_index, replay_size(R) - 1);
+	OK(.action = ACT_ACCOUNT_DETAILS, .account = "888888", .details = {"address", "Pier 4"},
+	   .sig = {ADMIN});
+	NO(ST_USAGE, "TEST-ONLY-nobody is not an enrolled person whose key is in force",
+	   .action = ACT_PERSON_DETAILS, .holder = "TEST-ONLY-nobody", .details = {"rank", "Sgt"},
+	   .sig = {ADMIN});
+	NO(ST_USAGE, "has no account", .action = ACT_PERSON_DETAILS, .holder = "TEST-ONLY-holder",
+	   .account = "111111", .details = {"rank", "Sgt"}, .sig = {ADMIN});
+	OK(.action = ACT_PERSON_DETAILS, .holder = "TEST-ONLY-holder",
+	   .details = {"position", "Signals operator", "rank", "Sgt"}, .sig = {ADMIN});
+	OK(.action = ACT_PERSON_DETAILS, .holder = "TEST-ONLY-holder", .details = {"rank", "WO"},
+	   .sig = {ADMIN});
+	replay_person p = person_of("TEST-ONLY-holder");
+	ck_assert_str_eq(p.rank, "WO");
+	ck_assert_str_eq(p.position, "Signals operator");
 }
 END_TEST
 
@@ -1696,6 +1803,7 @@ int main(void)
 	tcase_add_test(tc, transfer_and_accept_in_ledger);
 	tcase_add_test(tc, transfer_out_of_ledger);
 	tcase_add_test(tc, transfer_reject_and_recall);
+	tcase_add_test(tc, outside_and_details);
 	tcase_add_test(tc, issue_and_return);
 	tcase_add_test(tc, destruction);
 	tcase_add_test(tc, incidents);

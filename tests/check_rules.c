@@ -385,12 +385,87 @@ START_TEST(key_line)
 	entry o = {0};
 	o.action = ACT_ACCOUNT_OPEN;
 	snprintf(o.account, sizeof o.account, A);
-	ck_assert_int_eq(rules_check_account_open(&o, false, &err), ST_OK);
-	ck_assert_int_eq(rules_check_account_open(&o, true, &err), ST_REFUSED);
+	ck_assert_int_eq(rules_check_account_new(&o, PARTY_UNKNOWN, &err), ST_OK);
+	ck_assert_int_eq(rules_check_account_new(&o, PARTY_LEDGER, &err), ST_REFUSED);
 	ck_assert_int_eq(err.why, RULE_ACCOUNT_OPEN);
-	ck_assert_str_eq(err.msg, "account 111111 is already open");
+	ck_assert_str_eq(err.msg, "account 111111 is already open in this ledger");
+	o.action = ACT_ACCOUNT_OUTSIDE;
+	ck_assert_int_eq(rules_check_account_new(&o, PARTY_OUTSIDE, &err), ST_REFUSED);
+	ck_assert_str_eq(err.msg,
+			 "account 111111 is already registered as an account outside this ledger");
+	ck_assert_int_eq(rules_check_account_new(&o, PARTY_LEDGER, &err), ST_REFUSED);
+	ck_assert_int_eq(rules_check_account_new(&o, PARTY_UNKNOWN, &err), ST_OK);
 	o.action = ACT_RECEIPT;
-	ck_assert_int_eq(rules_check_account_open(&o, true, &err), ST_OK);
+	ck_assert_int_eq(rules_check_account_new(&o, PARTY_LEDGER, &err), ST_OK);
+}
+END_TEST
+
+/* Where material may come from and go: by what the peer is to the ledger. */
+START_TEST(peers)
+{
+	static const struct {
+		entry_action action;
+		rules_party peer;
+		int version;
+		rules_refusal want;
+	} cases[] = {
+		{ACT_RECEIPT, PARTY_COR, 2, RULE_NONE},
+		{ACT_RECEIPT, PARTY_OUTSIDE, 2, RULE_NONE},
+		{ACT_RECEIPT, PARTY_LEDGER, 2, RULE_SOURCE_IN_LEDGER},
+		{ACT_RECEIPT, PARTY_LEDGER, 1, RULE_SOURCE_IN_LEDGER},
+		{ACT_RECEIPT, PARTY_UNKNOWN, 2, RULE_PEER_UNKNOWN},
+		{ACT_RECEIPT, PARTY_UNKNOWN, 1, RULE_NONE}, /* older than registration */
+		{ACT_TRANSFER, PARTY_LEDGER, 2, RULE_NONE},
+		{ACT_TRANSFER, PARTY_OUTSIDE, 2, RULE_NONE},
+		{ACT_TRANSFER, PARTY_COR, 2, RULE_NONE},
+		{ACT_TRANSFER, PARTY_UNKNOWN, 2, RULE_PEER_UNKNOWN},
+		{ACT_TRANSFER, PARTY_UNKNOWN, 1, RULE_NONE},
+		{ACT_ACCEPT, PARTY_UNKNOWN, 2, RULE_NONE}, /* judged by its transfer */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		entry e = {.action = cases[i].action, .version = cases[i].version};
+		snprintf(e.peer, sizeof e.peer, "999999");
+		errbuf err = {0};
+		status st = rules_check_peer(&e, cases[i].peer, &err);
+		ck_assert_msg((st == ST_OK) == (cases[i].want == RULE_NONE), "row %zu: %s", i, err.msg);
+		if (cases[i].want != RULE_NONE)
+			ck_assert_int_eq(err.why, cases[i].want);
+	}
+	entry e = {.action = ACT_TRANSFER, .version = 2};
+	snprintf(e.peer, sizeof e.peer, "999999");
+	errbuf err = {0};
+	ck_assert_int_eq(rules_check_peer(&e, PARTY_UNKNOWN, &err), ST_REFUSED);
+	ck_assert_str_eq(err.msg, "account 999999 is neither open in this ledger nor registered as "
+				  "an account outside it: an administrator registers it first "
+				  "(account-outside)");
+}
+END_TEST
+
+START_TEST(details)
+{
+	entry e = {.action = ACT_ACCOUNT_DETAILS, .version = 2};
+	snprintf(e.account, sizeof e.account, A);
+	errbuf err = {0};
+	ck_assert_int_eq(entry_set_detail(&e, "address", "1 Main St", &err), ST_OK);
+	ck_assert_int_eq(rules_check_details(&e, PARTY_LEDGER, false, &err), ST_OK);
+	ck_assert_int_eq(rules_check_details(&e, PARTY_OUTSIDE, false, &err), ST_OK);
+	ck_assert_int_eq(rules_check_details(&e, PARTY_UNKNOWN, false, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_SUBJECT_UNKNOWN);
+	ck_assert_int_eq(entry_set_detail(&e, "cor_account", "12345x", &err), ST_OK);
+	ck_assert_int_eq(rules_check_details(&e, PARTY_LEDGER, false, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_DETAIL_VALUE);
+	ck_assert_str_eq(err.msg, "the COR account (detail cor_account) is six digits");
+	ck_assert_int_eq(entry_set_detail(&e, "cor_account", "100001", &err), ST_OK);
+	ck_assert_int_eq(rules_check_details(&e, PARTY_LEDGER, false, &err), ST_OK);
+	ck_assert_int_eq(rules_check_details(&e, PARTY_OUTSIDE, false, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_DETAIL_VALUE);
+	entry_free(&e);
+	entry p = {.action = ACT_PERSON_DETAILS, .version = 2};
+	snprintf(p.holder, sizeof p.holder, "carol");
+	ck_assert_int_eq(rules_check_details(&p, PARTY_UNKNOWN, true, &err), ST_OK);
+	ck_assert_int_eq(rules_check_details(&p, PARTY_UNKNOWN, false, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_SUBJECT_UNKNOWN);
+	ck_assert_str_eq(err.msg, "carol is not an enrolled person whose key is in force");
 }
 END_TEST
 
@@ -415,6 +490,8 @@ int main(void)
 	tcase_add_test(tc, entry_rules);
 	tcase_add_test(tc, actions_and_signers);
 	tcase_add_test(tc, key_line);
+	tcase_add_test(tc, peers);
+	tcase_add_test(tc, details);
 	tcase_add_test(tc, status_names);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -100,6 +100,16 @@ if [ "$(psql -d postgres -qAtXc "SELECT count(*) FROM pg_database WHERE datname 
 	runw admin erin person add erin --role authority --pubkey "$(cat "$K/erin.vkey")"
 	runw admin wendy account appoint 234567 --person wendy --role witness
 	runw admin wendy account appoint 345678 --person wendy --role witness
+	# what the reports print of accounts and people, and an allied account outside the ledger
+	run admin account details 123456 --address "CFB Kingston, Bldg 7, Kingston ON" --cor-account 100001
+	run admin account details 234567 --address "HMCS Stadacona, Halifax NS" --cor-account 100001
+	run admin account details 345678 --address "NDHQ, 101 Colonel By Dr, Ottawa ON" --cor-account 100001
+	run admin account outside 456789 --name "Allied signals unit" --address "Box 12, Northwood, UK"
+	run admin person details alice --rank "Sgt" --position "COMSEC custodian"
+	run admin person details bob --rank "PO1" --position "COMSEC custodian"
+	run admin person details frank --rank "WO" --position "COMSEC custodian"
+	run admin person details carol --rank "Cpl" --position "Signals operator"
+	run admin person details wendy --rank "MCpl" --position "Witness"
 	# ~200 items: equipment by serial, keying material by edition, publications by quantity
 	y=$(date -u +%Y)
 	for acct in 123456 234567 345678; do
@@ -133,6 +143,7 @@ if [ "$(psql -d postgres -qAtXc "SELECT count(*) FROM pg_database WHERE datname 
 	# a transfer in transit, one accepted
 	run alice transfer --account 123456 --to 234567 --serial 120010 --serial 120011 --text "loan for exercise"
 	run alice transfer --account 123456 --to 345678 --serial 120012
+	run alice transfer --account 123456 --to 456789 --serial 120013 --text "to the allied unit"
 	run frank accept "$(psql -qAtXc "SELECT number FROM custos.txn WHERE action = 'transfer' AND peer = '345678'")" --account 345678
 	# an open incident
 	run bob incident report --account 234567 --category physical --serial 23R004 \

@@ -10,7 +10,7 @@
  *         [--discovered TIME] [--outcome O] [--method M] [--authority A]
  *         [--v1]
  *         [--keyline 'ROLE VKEY']... [--item 'kind=.. alc=.. ... title=..']...
- *         [--text TEXT]
+ *         [--detail NAME=VALUE]... [--text TEXT]
  *
  * NOTE is the signed note of the log's last entry (exactly as stored).  The
  * new entry takes its origin, index + 1, prev = its leaf hash
@@ -73,6 +73,7 @@ static const char USAGE[] =
 	"             [--txn TXN | --txn-seq SEQ] [--peer X] [--holder NAME] [--ref TXN]\n"
 	"             [--category C] [--discovered TIME] [--outcome O] [--method M]\n"
 	"             [--authority A] [--v1] [--keyline 'ROLE VKEY']... [--item ITEM]...\n"
+	"             [--detail NAME=VALUE]...\n"
 	"             [--text TEXT]\n";
 
 /* The whole file at path, malloc'd (NUL-terminated), length in *len. */
@@ -124,6 +125,8 @@ int main(int argc, char **argv)
 	size_t nsign = 0, nkeylines = 0, nitems = 0;
 	const char *keylines[ENTRY_MAX_KEYS];
 	const char *items[ENTRY_MAX_ITEMS];
+	const char *details[ENTRY_MAX_DETAILS];
+	size_t ndetails = 0;
 	long long txn_seq = -1;
 	int pass_fd = -1;
 	unsigned long long after_us = 1000000;
@@ -186,6 +189,10 @@ int main(int argc, char **argv)
 			if (nitems == ENTRY_MAX_ITEMS)
 				die("at most %d --item", ENTRY_MAX_ITEMS);
 			items[nitems++] = v;
+		} else if (strcmp(a, "--detail") == 0) {
+			if (ndetails == ENTRY_MAX_DETAILS || strchr(v, '=') == NULL)
+				die("--detail NAME=VALUE, at most %d", ENTRY_MAX_DETAILS);
+			details[ndetails++] = v;
 		} else if (strcmp(a, "--text") == 0)
 			text = v;
 		else {
@@ -241,6 +248,15 @@ int main(int argc, char **argv)
 	if (!v1)
 		buf_printf(&t, "discovered %s\noutcome %s\nmethod %s\nauthority %s\n", discovered,
 			   outcome, method, authority);
+	for (size_t i = 0; i < ndetails; i++) { /* in the order given */
+		const char *eq = strchr(details[i], '=');
+		char *esc;
+		size_t el;
+		if (entry_text_escape(eq + 1, strlen(eq + 1), &esc, &el, &err) != ST_OK)
+			die("--detail: %s", err.msg);
+		buf_printf(&t, "detail %.*s %s\n", (int)(eq - details[i]), details[i], esc);
+		free(esc);
+	}
 	for (size_t i = 0; i < nkeylines; i++)
 		buf_printf(&t, "key %s\n", keylines[i]);
 	for (size_t i = 0; i < nitems; i++)

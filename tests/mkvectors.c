@@ -8,7 +8,7 @@
  * seeds are SHA-256("custos TEST-ONLY key seed: " || name): public
  * knowledge, never to be used for anything real.
  *
- * Files: good.log (a realistic account history, 23 entries, with two-person
+ * Files: good.log (a realistic account history, 24 entries, with two-person
  * destructions), good.keys (its trust file), and tampered/NAME.log with
  * tampered/NAME.expect ("exit=1 index=N reason=TEXT") for each tampering.
  *
@@ -96,13 +96,16 @@ static note_rec sign_entry(const step *s, uint64_t index, const uint8_t prev[32]
 	memcpy(e.prev, prev, 32);
 	e.time_us = time;
 	e.action = s->action;
-	if (s->action != ACT_GENESIS && s->action != ACT_KEY_ENROL && s->action != ACT_KEY_REVOKE)
+	if (s->action == ACT_ACCOUNT_OUTSIDE) /* the account registered: in peer */
+		snprintf(e.account, sizeof e.account, "%s", s->peer);
+	else if (s->action != ACT_GENESIS && s->action != ACT_KEY_ENROL &&
+		 s->action != ACT_KEY_REVOKE)
 		snprintf(e.account, sizeof e.account, "%s", ACCOUNT);
 	if (s->enrol >= 0 && s->role != ROLE_ADMINISTRATOR)
 		snprintf(e.account, sizeof e.account, "%s", ACCOUNT);
 	if (s->txn)
 		snprintf(e.txn, sizeof e.txn, "%s-2026-%04d", ACCOUNT, s->txn);
-	if (s->peer)
+	if (s->peer && s->action != ACT_ACCOUNT_OUTSIDE)
 		snprintf(e.peer, sizeof e.peer, "%s", s->peer);
 	if (s->holder >= 0)
 		snprintf(e.holder, sizeof e.holder, "%s", key_names[s->holder]);
@@ -180,6 +183,8 @@ static const step history[] = {
 	{ACT_GENESIS, 0, NULL, -1, ADMIN, ROLE_ADMINISTRATOR, NONE,
 	 "log created; first administrator enrolled", {ADMIN, -1}, NULL, CAT_NONE},
 	{ACT_ACCOUNT_OPEN, 0, NULL, -1, -1, 0, NONE, "Example Signals Squadron", {ADMIN, -1}, NULL, CAT_NONE},
+	{ACT_ACCOUNT_OUTSIDE, 0, "654321", -1, -1, 0, NONE, "Allied Signals Unit", {ADMIN, -1}, NULL,
+	 CAT_NONE},
 	{ACT_KEY_ENROL, 0, NULL, -1, CUSTODIAN, ROLE_CUSTODIAN, NONE,
 	 "custodian appointed in writing, memo 2026-001", {ADMIN, CUSTODIAN}, NULL, CAT_NONE},
 	{ACT_KEY_ENROL, 0, NULL, -1, WITNESS, ROLE_WITNESS, NONE, NULL, {ADMIN, WITNESS}, NULL, CAT_NONE},
@@ -342,32 +347,32 @@ int main(int argc, char **argv)
 	size_t n = build_chain(&plain, good);
 	write_log(dir, "good.log", good, n, 0);
 
-	/* One byte of entry 7's text changed (an item serial 4401 -> 4409). */
+	/* One byte of entry 8's text changed (an item serial 4401 -> 4409). */
 	memcpy(tmp, good, sizeof good);
-	char *copy = malloc(good[7].len);
-	memcpy(copy, good[7].data, good[7].len);
+	char *copy = malloc(good[8].len);
+	memcpy(copy, good[8].data, good[8].len);
 	char *at = strstr(copy, "serial=4401");
 	at[strlen("serial=440")] = '9';
-	tmp[7].data = copy;
-	tampered(dir, "flipped-byte", tmp, n, 0, 7, "signatures");
+	tmp[8].data = copy;
+	tampered(dir, "flipped-byte", tmp, n, 0, 8, "signatures");
 	free(copy);
 
-	/* Entries 9 and 10 swapped. */
+	/* Entries 10 and 11 swapped. */
 	memcpy(tmp, good, sizeof good);
-	tmp[9] = good[10], tmp[10] = good[9];
-	tampered(dir, "swapped", tmp, n, 0, 9, "index field");
+	tmp[10] = good[11], tmp[11] = good[10];
+	tampered(dir, "swapped", tmp, n, 0, 10, "index field");
 
-	/* Entry 12 removed. */
+	/* Entry 13 removed. */
 	memcpy(tmp, good, sizeof good);
-	memmove(tmp + 12, tmp + 13, (n - 13) * sizeof *tmp);
-	tampered(dir, "removed", tmp, n - 1, 0, 12, "index field");
+	memmove(tmp + 13, tmp + 14, (n - 14) * sizeof *tmp);
+	tampered(dir, "removed", tmp, n - 1, 0, 13, "index field");
 
-	/* Entry 5's signature replaced by a forged one (same key ID, sig of
+	/* Entry 6's signature replaced by a forged one (same key ID, sig of
 	 * other bytes by the outsider key). */
 	memcpy(tmp, good, sizeof good);
-	copy = malloc(good[5].len + 1);
-	memcpy(copy, good[5].data, good[5].len);
-	copy[good[5].len] = '\0';
+	copy = malloc(good[6].len + 1);
+	memcpy(copy, good[6].data, good[6].len);
+	copy[good[6].len] = '\0';
 	{
 		char *sig = strstr(copy, "\n\n\xe2\x80\x94 TEST-ONLY-custodian ");
 		sig += strlen("\n\n\xe2\x80\x94 TEST-ONLY-custodian ");
@@ -381,36 +386,36 @@ int main(int argc, char **argv)
 		b64_encode(raw, 68, enc);
 		memcpy(sig, enc, B64_LEN(68));
 	}
-	tmp[5].data = copy;
-	tampered(dir, "forged-signature", tmp, n, 0, 5, "signatures");
+	tmp[6].data = copy;
+	tampered(dir, "forged-signature", tmp, n, 0, 6, "signatures");
 	free(copy);
 
-	/* Signed consistently, but the destruction at 11 has no witness. */
+	/* Signed consistently, but the destruction at 12 has no witness. */
 	chain_opts one_sig = plain;
-	one_sig.drop_witness_at = 11;
+	one_sig.drop_witness_at = 12;
 	build_chain(&one_sig, alt);
-	tampered(dir, "destroy-one-signature", alt, n, 0, 11, "destroy entry: signatures");
+	tampered(dir, "destroy-one-signature", alt, n, 0, 12, "destroy entry: signatures");
 	free_chain(alt, n);
 
-	/* Entry 9 signed by a key that is not in the trust file. */
+	/* Entry 10 signed by a key that is not in the trust file. */
 	chain_opts outsider = plain;
-	outsider.outsider_at = 9;
+	outsider.outsider_at = 10;
 	build_chain(&outsider, alt);
-	tampered(dir, "untrusted-key", alt, n, 0, 9, "signatures");
+	tampered(dir, "untrusted-key", alt, n, 0, 10, "signatures");
 	free_chain(alt, n);
 
-	/* Re-signed chain whose entry 6 is earlier than entry 5. */
+	/* Re-signed chain whose entry 7 is earlier than entry 6. */
 	chain_opts back = plain;
-	back.shift_at = 6, back.time_shift = -4 * HOUR;
+	back.shift_at = 7, back.time_shift = -4 * HOUR;
 	build_chain(&back, alt);
-	tampered(dir, "time-backwards", alt, n, 0, 6, "time goes backwards");
+	tampered(dir, "time-backwards", alt, n, 0, 7, "time goes backwards");
 	free_chain(alt, n);
 
-	/* Re-signed chain with a wrong prev at 4. */
+	/* Re-signed chain with a wrong prev at 5. */
 	chain_opts badprev = plain;
-	badprev.bad_prev_at = 4;
+	badprev.bad_prev_at = 5;
 	build_chain(&badprev, alt);
-	tampered(dir, "broken-chain", alt, n, 0, 4, "prev does not match");
+	tampered(dir, "broken-chain", alt, n, 0, 5, "prev does not match");
 	free_chain(alt, n);
 
 	/* The file cut in the middle of the last record. */

@@ -23,7 +23,7 @@ roots=
 for t in 1 2 3 7; do
 	out=$("$verify" --keys "$V/good.keys" --threads "$t" --json "$V/good.log") ||
 		fail "good.log rejected with $t threads: $out"
-	grep -q '"valid":true,"entries":23,' <<<"$out" || fail "unexpected: $out"
+	grep -q '"valid":true,"entries":24,' <<<"$out" || fail "unexpected: $out"
 	grep -q '"two_person":11,' <<<"$out" || fail "two-person count: $out"
 	roots+=$(grep -o '"root":"[^"]*"' <<<"$out")$'\n'
 done
@@ -83,7 +83,7 @@ expect_exit 2 "lists no keys" --keys "$tmp/empty.keys" "$V/good.log"
 expect_exit 1 "the log is empty" --keys "$V/good.keys" "$tmp/empty.log"
 # A trust file lacking the witness: two-person entries fail at the first.
 grep -v witness "$V/good.keys" >"$tmp/nowitness.keys"
-expect_exit 1 "INVALID at entry 3" --keys "$tmp/nowitness.keys" "$V/good.log"
+expect_exit 1 "INVALID at entry 4" --keys "$tmp/nowitness.keys" "$V/good.log"
 # Random bytes are refused, never crash.
 head -c 4096 /dev/urandom >"$tmp/random.log"
 set +e; "$verify" --keys "$V/good.keys" "$tmp/random.log" >/dev/null 2>&1; rc=$?; set -e

@@ -84,25 +84,25 @@ run() { # log n name -> exit status of the recipe, output in $tmp/out
 		"$shell" "$tmp/recipe.sh") >"$tmp/out" 2>&1
 }
 for who in TEST-ONLY-custodian TEST-ONLY-witness; do
-	run tests/vectors/good.log 11 "$who" || fail "recipe rejects good entry 11 by $who: $(cat "$tmp/out")"
+	run tests/vectors/good.log 12 "$who" || fail "recipe rejects good entry 12 by $who: $(cat "$tmp/out")"
 	grep -q 'Signature Verified Successfully' "$tmp/out" || fail "no openssl verdict: $(cat "$tmp/out")"
-	grep -q 'chain link OK: entry 11 follows entry 10' "$tmp/out" || fail "no chain verdict"
+	grep -q 'chain link OK: entry 12 follows entry 11' "$tmp/out" || fail "no chain verdict"
 done
-run tests/vectors/good.log 21 TEST-ONLY-admin || fail "recipe rejects entry 21: $(cat "$tmp/out")"
-# A changed byte in entry 7: openssl must refuse the signature.
-if run tests/vectors/tampered/flipped-byte.log 7 TEST-ONLY-custodian; then
+run tests/vectors/good.log 22 TEST-ONLY-admin || fail "recipe rejects entry 22: $(cat "$tmp/out")"
+# A changed byte in entry 8: openssl must refuse the signature.
+if run tests/vectors/tampered/flipped-byte.log 8 TEST-ONLY-custodian; then
 	fail "recipe accepts a tampered entry"
 fi
 grep -q 'Signature Verification Failure' "$tmp/out" || fail "openssl did not say why: $(cat "$tmp/out")"
-# A forged signature at 5.
-if run tests/vectors/tampered/forged-signature.log 5 TEST-ONLY-custodian; then
+# A forged signature at 6.
+if run tests/vectors/tampered/forged-signature.log 6 TEST-ONLY-custodian; then
 	fail "recipe accepts a forged signature"
 fi
-# A re-signed entry with a wrong prev at 4: the signature is fine, the link is not.
-if run tests/vectors/tampered/broken-chain.log 4 TEST-ONLY-admin; then
+# A re-signed entry with a wrong prev at 5: the signature is fine, the link is not.
+if run tests/vectors/tampered/broken-chain.log 5 TEST-ONLY-admin; then
 	fail "recipe accepts a broken chain link"
 fi
-grep -q 'Signature Verified Successfully' "$tmp/out" || fail "entry 4's signature should verify"
+grep -q 'Signature Verified Successfully' "$tmp/out" || fail "entry 5's signature should verify"
 if grep -q 'chain link OK' "$tmp/out"; then fail "broken link reported OK"; fi
 echo "VERIFY.md recipe: good entries pass, tampered ones fail"
 exec bash "$0" bundle

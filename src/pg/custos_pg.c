@@ -360,14 +360,17 @@ Datum custos_vkey_parse(PG_FUNCTION_ARGS)
 #include "../replay.h"
 #include "../rules.h"
 
-enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ,
+enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, Q_OUTSIDE,
        W_ITEM, W_LINK, W_TXN, W_TXN_OPEN, W_INCIDENT, W_INCIDENT_SET, W_INVENTORY,
        /* registry entries (entry_apply): text arguments, like the writes */
        R_PEOPLE, R_ISSUES, R_LOGIN, W_ACCOUNT, W_PERSON, W_ROLE, W_UNROLE, W_REVOKED,
        /* custodian-change */
-       R_HELD, W_SYNC_LOGIN, NQ };
+       R_HELD, W_SYNC_LOGIN,
+       /* account-outside, account-details, person-details */
+       W_OUTSIDE, W_ACCOUNT_DETAILS, W_OUTSIDE_DETAILS, W_PERSON_DETAILS, NQ };
 static const char *const custody_sql[NQ] = {
-	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0) "
+	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0), "
+	"coalesce(rank, ''), coalesce(position, ''), coalesce(details_idx, 0) "
 	"FROM custos.person WHERE name = ANY ($1)",
 	"SELECT person, role, coalesce(account, ''), since_idx FROM custos.person_role "
 	"WHERE person = ANY ($1)",
@@ -385,8 +388,11 @@ static const char *const custody_sql[NQ] = {
 	"coalesce(n.category, ''), coalesce(n.updates, 0), n.closed_idx IS NOT NULL "
 	"FROM custos.txn t LEFT JOIN custos.incident n ON n.txn = t.number "
 	"WHERE t.number = ANY ($1)",
-	"SELECT number, name, opened_idx FROM custos.account WHERE number = ANY ($1)",
+	"SELECT number, name, opened_idx, coalesce(address, ''), coalesce(cor_account, ''), "
+	"coalesce(details_idx, 0) FROM custos.account WHERE number = ANY ($1)",
 	"SELECT coalesce(max(seq), 0) FROM custos.txn WHERE account = $1 AND year = $2",
+	"SELECT number, name, coalesce(address, ''), registered_idx, coalesce(details_idx, 0) "
+	"FROM custos.outside_account WHERE number = ANY ($1)",
 	/* W_ITEM: an item's custody (and, new or received, its facts) as the
 	 * replay has it after the entry; its history row with it */
 	"WITH i AS (INSERT INTO custos.item AS i (title, edition, serial, kind, alc, class, crypto, "
@@ -440,10 +446,19 @@ static const char *const custody_sql[NQ] = {
 	/* R_HELD: what a change of custodian of account $1 must list */
 	"SELECT count(*) FROM custos.item WHERE account = $1 AND status IN ('on_hand', 'issued')",
 	"SELECT custos.sync_login($1)",
+	"INSERT INTO custos.outside_account (number, name, address, registered_idx) "
+	"VALUES ($1, $2, nullif($3, ''), $4::bigint)",
+	"UPDATE custos.account SET address = nullif($2, ''), cor_account = nullif($3, ''), "
+	"details_idx = $4::bigint WHERE number = $1",
+	"UPDATE custos.outside_account SET address = nullif($2, ''), details_idx = $3::bigint "
+	"WHERE number = $1",
+	"UPDATE custos.person SET rank = nullif($2, ''), position = nullif($3, ''), "
+	"details_idx = $4::bigint WHERE name = $1",
 };
-static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 18, 4, 11, 2, 5, 6, 2,
+static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 1, 18, 4, 11, 2, 5, 6, 2,
 				      3, 2, 2, 4, 5, 4, 3, 2,
-				      1, 1};
+				      1, 1,
+				      4, 4, 3, 4};
 static SPIPlanPtr custody_plan[NQ];
 
 static void custody_prepare(int q)
@@ -623,12 +638,22 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 	SPITupleTable *ta = custody_query(Q_ACCOUNT, arg);
 	for (uint64 i = 0; i < ta->numvals; i++) {
 		replay_account a = {.number = col(ta, i, 0), .name = col(ta, i, 1),
-				    .opened_index = strtoull(col(ta, i, 2), NULL, 10)};
+				    .opened_index = strtoull(col(ta, i, 2), NULL, 10),
+				    .address = col(ta, i, 3), .cor_account = col(ta, i, 4),
+				    .details_index = strtoull(col(ta, i, 5), NULL, 10)};
 		if (e->action == ACT_CUSTODIAN_CHANGE && strcmp(a.number, e->account) == 0) {
 			const char *v[] = {e->account};
 			a.held = strtoull(col(registry_query(R_HELD, v), 0, 0), NULL, 10);
 		}
 		seeded(replay_seed_account(r, &a), "account");
+	}
+	SPITupleTable *to = custody_query(Q_OUTSIDE, arg);
+	for (uint64 i = 0; i < to->numvals; i++) {
+		replay_outside o = {.number = col(to, i, 0), .name = col(to, i, 1),
+				    .address = col(to, i, 2),
+				    .registered_index = strtoull(col(to, i, 3), NULL, 10),
+				    .details_index = strtoull(col(to, i, 4), NULL, 10)};
+		seeded(replay_seed_outside(r, &o), "outside account");
 	}
 	if (entry_account_number_valid(e->account)) {
 		char t[ENTRY_TIME_LEN + 1];
@@ -645,7 +670,9 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 		replay_person p = {.name = col(tp, i, 0),
 				   .enrolled_index = strtoull(col(tp, i, 2), NULL, 10),
 				   .revoked = strcmp(col(tp, i, 3), "t") == 0,
-				   .revoked_index = strtoull(col(tp, i, 4), NULL, 10)};
+				   .revoked_index = strtoull(col(tp, i, 4), NULL, 10),
+				   .rank = col(tp, i, 5), .position = col(tp, i, 6),
+				   .details_index = strtoull(col(tp, i, 7), NULL, 10)};
 		const char *vk = col(tp, i, 1);
 		errbuf err = {0};
 		if (key_vkey_parse(vk, strlen(vk), &p.key, &err) != ST_OK)
@@ -870,8 +897,38 @@ static bool registry_account(void *ctx, const replay_account *a)
 	if (strcmp(a->number, c->e->account) == 0 && a->opened_index == c->e->index) {
 		const char *v[] = {a->number, a->name, c->idx, c->time};
 		custody_write(W_ACCOUNT, v);
+	} else if (strcmp(a->number, c->e->account) == 0 && a->details_index == c->e->index) {
+		const char *v[] = {a->number, a->address, a->cor_account, c->idx};
+		custody_write(W_ACCOUNT_DETAILS, v);
 	}
 	return true;
+}
+
+/* The outside account the entry registers, or whose details it sets. */
+static bool registry_outside(void *ctx, const replay_outside *o)
+{
+	registry_ctx *c = ctx;
+	if (strcmp(o->number, c->e->account) != 0)
+		return true;
+	if (o->registered_index == c->e->index) {
+		const char *v[] = {o->number, o->name, o->address, c->idx};
+		custody_write(W_OUTSIDE, v);
+	} else if (o->details_index == c->e->index) {
+		const char *v[] = {o->number, o->address, c->idx};
+		custody_write(W_OUTSIDE_DETAILS, v);
+	}
+	return false;
+}
+
+/* The person whose rank and position the entry sets. */
+static bool registry_details(void *ctx, const replay_person *p)
+{
+	registry_ctx *c = ctx;
+	if (strcmp(p->name, c->e->holder) != 0 || p->details_index != c->e->index)
+		return true;
+	const char *v[] = {p->name, p->rank, p->position, c->idx};
+	custody_write(W_PERSON_DETAILS, v);
+	return false;
 }
 
 /* The key line's person: enrolled by this entry (a new row, with its
@@ -929,8 +986,17 @@ static void registry_write_state(const replay *r, const entry *e, const char *lo
 	registry_ctx c = {.e = e, .login = login};
 	entry_time_format(e->time_us, c.time);
 	snprintf(c.idx, sizeof c.idx, "%llu", (unsigned long long)e->index);
-	if (e->action == ACT_ACCOUNT_OPEN) {
+	if (e->action == ACT_ACCOUNT_OPEN || e->action == ACT_ACCOUNT_DETAILS) {
 		replay_each_account(r, registry_account, &c);
+		if (e->action == ACT_ACCOUNT_OPEN)
+			return;
+	}
+	if (e->action == ACT_ACCOUNT_OUTSIDE || e->action == ACT_ACCOUNT_DETAILS) {
+		replay_each_outside(r, registry_outside, &c);
+		return;
+	}
+	if (e->action == ACT_PERSON_DETAILS) {
+		replay_each_person(r, registry_details, &c);
 		return;
 	}
 	if (e->action == ACT_KEY_REVOKE) {
