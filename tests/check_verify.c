@@ -62,7 +62,7 @@ START_TEST(good_is_valid)
 	merkle_hash root;
 	merkle_root(leaves, 24, root);
 	ck_assert_mem_eq(root, r.root, SHA256_LEN);
-	ck_assert_mem_eq(leaves[22], r.last_leaf, SHA256_LEN);
+	ck_assert_mem_eq(leaves[23], r.last_leaf, SHA256_LEN);
 }
 END_TEST
 
