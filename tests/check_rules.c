@@ -249,7 +249,7 @@ START_TEST(custodian_change)
 	ck_assert_int_eq(rules_check_count(&e, 1, 1, NULL, &err), ST_REFUSED); /* one not held */
 	/* the signers: the outgoing custodian and the incoming one */
 	rules_need first, second;
-	rules_signers(&e, &first, &second);
+	rules_signers(&e, 3, &first, &second);
 	ck_assert_int_eq(first, NEED_OUTGOING);
 	ck_assert_int_eq(second, NEED_INCOMING);
 	char w[128];
@@ -294,7 +294,7 @@ START_TEST(actions_and_signers)
 		e.action = (entry_action)a;
 		const rules_action *ra = rules_action_of(e.action);
 		rules_need first, second;
-		rules_signers(&e, &first, &second);
+		rules_signers(&e, 3, &first, &second);
 		ck_assert_msg(first != NEED_NOTHING, "%s: nobody acts", entry_action_name(e.action));
 		ck_assert_msg((second != NEED_NOTHING) == (entry_required_signers(&e) >= 2),
 			      "%s: second signer %d, format needs %zu", entry_action_name(e.action),
@@ -312,12 +312,12 @@ START_TEST(actions_and_signers)
 	snprintf(ts.serial, sizeof ts.serial, "7");
 	ck_assert_int_eq(entry_add_item(&e, &ts), ST_OK);
 	rules_need first, second;
-	rules_signers(&e, &first, &second);
+	rules_signers(&e, 3, &first, &second);
 	ck_assert_int_eq(first, NEED_CUSTODIAN);
 	ck_assert_int_eq(second, NEED_WITNESS);
 	/* ... but an issue's second signer stays the holder */
 	e.action = ACT_ISSUE;
-	rules_signers(&e, &first, &second);
+	rules_signers(&e, 3, &first, &second);
 	ck_assert_int_eq(second, NEED_HOLDER);
 	entry_free(&e);
 	ck_assert(rules_account_role(ROLE_WITNESS));
