@@ -28,6 +28,26 @@ REVOKE ALL ON FUNCTION custos.policy_signed(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION custos.policy_signed(text)
 	TO custos_administrator, custos_custodian, custos_holder, custos_auditor;
 
+-- The log has no policy-set entry yet, so it says every signed policy is at
+-- its default (001's rows).  A value an owner changed by hand before is
+-- one the log cannot account for, and would make the server judge entries
+-- by other values than a replay does: the migration stops and says so.
+DO $$
+DECLARE d record;
+BEGIN
+	FOR d IN SELECT v.name, v.dflt, p.value
+		   FROM (VALUES ('destruction_deadline_hours', 12), ('hand_receipt_alarm_days', 90),
+				('incident_report_hours', 24), ('inventory_interval_months', 6),
+				('transit_alarm_days', 30), ('two_person_key_class', 3)) v (name, dflt)
+		   LEFT JOIN custos.policy p ON p.name = v.name
+		  WHERE p.value IS DISTINCT FROM v.dflt LOOP
+		RAISE EXCEPTION 'custos: policy % is %, not its default %', d.name,
+			coalesce(d.value::text, 'missing'), d.dflt
+			USING HINT = 'The log cannot say who set it.  Set it back to the default (or '
+				     'insert the row), migrate, and set it again with custos policy set.';
+	END LOOP;
+END $$;
+
 ALTER TABLE custos.policy ADD COLUMN set_idx bigint REFERENCES custos.log_entry (idx);
 
 CREATE TABLE custos.policy_history (

@@ -118,6 +118,8 @@ static const char *hint_for(int why)
 		return "an administrator registers an account of another organisation: 'custos "
 		       "account outside NUMBER --name NAME [--address TEXT]'; 'custos account list' "
 		       "shows the accounts of this ledger";
+	case RULE_POLICY_VALUE:
+		return "'custos policy show' lists every policy with the values it may take";
 	case RULE_NOT_SUPERSEDED:
 		return "name the authority that directs the destruction with --authority REF (a "
 		       "directive's reference, or the incident's TXN)";

@@ -119,4 +119,23 @@ want 'history after several sets' "$(q "SELECT count(*) FROM custos.policy_histo
 ok asq dave log export "$W/log"
 expect_out valid "$CV" --keys "$W/log.keys" "$W/log"
 gapfree policy
+
+# --- migration 015 on a database whose policy was changed by hand before it --------------
+newdb
+ok "$C" db migrate
+# as it stood before 015, with a deadline tuned by hand
+q "DROP TRIGGER policy_state_guard ON custos.policy; DROP FUNCTION custos.policy_guard();
+   DROP TABLE custos.policy_history; ALTER TABLE custos.policy DROP COLUMN set_idx;
+   DROP FUNCTION custos.policy_signed(text); DELETE FROM custos.schema_version WHERE version = 15;
+   UPDATE custos.policy SET value = 24 WHERE name = 'destruction_deadline_hours'"
+expect_err 1 'policy destruction_deadline_hours is 24, not its default 12' "$C" db migrate
+expect_out '1 pending' "$C" db status
+q "UPDATE custos.policy SET value = 12 WHERE name = 'destruction_deadline_hours'"
+ok "$C" db migrate
+expect_out '0 pending' "$C" db status
+# a new database: every signed row at rules.c's default
+ok "$C" policy show --json
+want 'the table has rules.c defaults' "$(printf '%s\n' "$LAST_OUT" | grep -Eo '"value":([0-9]+),"set":null,"words":"[^"]*","default":\1,' | wc -l)" 6
+printf '%s\n' "$LAST_OUT" | grep -q '"name":"destruction_deadline_hours","value":12,"set":null' ||
+	{ echo "FAIL: the default deadline"; fails=$((fails + 1)); }
 finish
