@@ -118,6 +118,13 @@ expect_out '^valid: ' asq dave log verify
 want 'history after several sets' "$(q "SELECT count(*) FROM custos.policy_history")" 5
 ok asq dave log export "$W/log"
 expect_out valid "$CV" --keys "$W/log.keys" "$W/log"
+# and as an export bundle, against a trust policy
+LOGVK=$(printf '%s\n' "$PASS" | "$MKKEY" custos.test/ledger "$W/log.key") || exit 1
+ok asq adm log key set "$LOGVK"
+ok env PGUSER=adm "$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS"
+ok asq dave log export --out "$W/bundle"
+asq dave log policy >"$W/trust" || { echo "FAIL: log policy"; fails=$((fails + 1)); }
+expect_out ': valid' "$CV" --policy "$W/trust" "$W/bundle"
 gapfree policy
 
 # --- migration 015 on a database whose policy was changed by hand before it --------------
