@@ -668,12 +668,11 @@ static int run_policy_show(const verb *v, const opts *o, db *d)
 			printf(",\"default\":%lld,\"min\":%lld,\"max\":%lld}", (long long)def->dflt,
 			       (long long)def->min, (long long)def->max);
 		} else {
-			printf("%-28s %4s  %-13s %s (%lld to %lld)\n", def->name, value,
-			       set[0] ? "" : "default", def->words, (long long)def->min,
-			       (long long)def->max);
+			char by[32];
+			snprintf(by, sizeof by, set[0] ? "entry %.20s" : "default", set);
+			printf("%-28s %4s  %-13s %s (%lld to %lld)\n", def->name, value, by,
+			       def->words, (long long)def->min, (long long)def->max);
 		}
-		if (!json && set[0])
-			printf("%-28s %4s  set at entry %s\n", "", "", set);
 	}
 	if (json)
 		fputs("]}\n", stdout);

@@ -29,7 +29,8 @@ want 'destruction deadline set' "$(pol destruction_deadline_hours)" "24 $set1"
 want 'transit alarm set' "$(pol transit_alarm_days)" "10 $set1"
 want 'history' "$(q "SELECT string_agg(idx || ':' || name || '=' || value, ' ' ORDER BY name) FROM custos.policy_history")" \
 	"$set1:destruction_deadline_hours=24 $set1:transit_alarm_days=10"
-expect_out "^destruction_deadline_hours +24 .*set at entry $set1|set at entry $set1" asq dave policy show
+expect_out "^destruction_deadline_hours +24  entry $set1 +hours after" asq dave policy show
+expect_out "^incident_report_hours +24  default +hours from its discovery" asq dave policy show
 expect_out '^valid: ' asq dave log verify
 
 # --- the refusals, from the command line: nothing is written ----------------------------
