@@ -78,6 +78,11 @@ ALTER FUNCTION custos.policy_guard() OWNER TO custos_owner;
 REVOKE ALL ON FUNCTION custos.policy_guard() FROM PUBLIC;
 CREATE TRIGGER policy_state_guard BEFORE INSERT OR UPDATE OR DELETE
 	ON custos.policy FOR EACH ROW EXECUTE FUNCTION custos.policy_guard();
+-- and neither is emptied at once (the server never truncates)
+CREATE TRIGGER policy_no_truncate BEFORE TRUNCATE ON custos.policy
+	FOR EACH STATEMENT EXECUTE FUNCTION custos.state_guard();
+CREATE TRIGGER policy_history_no_truncate BEFORE TRUNCATE ON custos.policy_history
+	FOR EACH STATEMENT EXECUTE FUNCTION custos.state_guard();
 
 -- What the policy was at each entry is no secret of any account.
 GRANT SELECT ON custos.policy, custos.policy_history

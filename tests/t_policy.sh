@@ -59,6 +59,10 @@ expect_err 1 "INSERT on policy_history outside the server's application" \
 	psql -qAtX -v ON_ERROR_STOP=1 -c "INSERT INTO custos.policy_history VALUES ($set1, 'two_person_key_class', 0)"
 expect_err 1 "DELETE on policy_history outside the server's application" \
 	psql -qAtX -v ON_ERROR_STOP=1 -c "DELETE FROM custos.policy_history"
+expect_err 1 "TRUNCATE on policy_history outside the server's application" \
+	psql -qAtX -v ON_ERROR_STOP=1 -c "TRUNCATE custos.policy_history"
+expect_err 1 "TRUNCATE on policy(_history)? outside the server's application" \
+	psql -qAtX -v ON_ERROR_STOP=1 -c "TRUNCATE custos.policy CASCADE"
 for who in adm alice dave erin; do
 	refused_sql $who 'permission denied|outside the server' "UPDATE custos.policy SET value = 1 WHERE name = 'destruction_deadline_hours'"
 	refused_sql $who 'permission denied|outside the server' "DELETE FROM custos.policy_history"
@@ -133,6 +137,7 @@ newdb
 ok "$C" db migrate
 # as it stood before 015, with a deadline tuned by hand
 q "DROP TRIGGER policy_state_guard ON custos.policy; DROP FUNCTION custos.policy_guard();
+   DROP TRIGGER policy_no_truncate ON custos.policy;
    DROP TABLE custos.policy_history; ALTER TABLE custos.policy DROP COLUMN set_idx;
    DROP FUNCTION custos.policy_signed(text); DELETE FROM custos.schema_version WHERE version = 15;
    UPDATE custos.policy SET value = 24 WHERE name = 'destruction_deadline_hours'"
