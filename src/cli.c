@@ -23,6 +23,7 @@
 #define G_MATERIAL "material (each a signed log entry)"
 #define G_QUERIES "queries"
 #define G_LOG "the log and its oversight"
+#define G_POLICY "policy"
 
 static const cli_verb verbs[] = {
 	/* keys */
@@ -99,6 +100,16 @@ static const cli_verb verbs[] = {
 	{"key revoke", G_PEOPLE, cli_ledger, ACT_KEY_REVOKE, "NAME",
 	 "NAME --role ROLE [--account N] --witness-key FILE", SIGN WIT " --role --account",
 	 "End a person's role; with their last role their key is revoked.\n"},
+
+	/* policy */
+	{"policy show", G_POLICY, cli_query, CLI_Q_POLICY, NULL, "", "--db --json",
+	 "Every policy of this ledger: its value in force, the entry that set it (or\n"
+	 "default), what it means and the values it may take.\n"},
+	{"policy set", G_POLICY, cli_ledger, ACT_POLICY_SET, "NAME=VALUE",
+	 "NAME=VALUE... --witness-key FILE", SIGN WIT,
+	 "Set policies by a policy-set entry, signed by you (an administrator) and a\n"
+	 "second administrator or authority.  The entry is printed before it is\n"
+	 "signed; entries after it are judged by the new values.\n"},
 
 	/* material */
 	{"receive", G_MATERIAL, cli_ledger, ACT_RECEIPT, NULL,

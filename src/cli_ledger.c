@@ -46,6 +46,8 @@ typedef struct opts {
 	bool identity[MAX_ITEMS + 1];     /* from --serial: a bare serial */
 	size_t nitems;
 	const char *operand;
+	const char *sets[ENTRY_MAX_DETAILS]; /* policy set: NAME=VALUE operands */
+	size_t nsets;
 } opts;
 
 enum kind { K_STR, K_FD, K_FLAG, K_ITEM, K_SERIAL };
@@ -116,6 +118,8 @@ static const char *hint_for(int why)
 		return "an administrator registers an account of another organisation: 'custos "
 		       "account outside NUMBER --name NAME [--address TEXT]'; 'custos account list' "
 		       "shows the accounts of this ledger";
+	case RULE_POLICY_VALUE:
+		return "'custos policy show' lists every policy with the values it may take";
 	case RULE_NOT_SUPERSEDED:
 		return "name the authority that directs the destruction with --authority REF (a "
 		       "directive's reference, or the incident's TXN)";
@@ -143,6 +147,14 @@ static int parse(const verb *v, int argc, char **argv, opts *o)
 		const char *a = argv[i];
 		if (cli_is_help(a))
 			return cli_help(v);
+		if ((a[0] != '-' || a[1] == '\0') && action_of(v) == ACT_POLICY_SET &&
+		    o->operand != NULL) {
+			if (o->nsets == ENTRY_MAX_DETAILS - 1)
+				return cli_usage_error(v, "too many policies; at most 16 in one entry",
+						       NULL);
+			o->sets[o->nsets++] = a;
+			continue;
+		}
 		if (a[0] != '-' || a[1] == '\0') {
 			if (v->operand == NULL || o->operand != NULL)
 				return cli_usage_error(v, "unexpected argument", a);
@@ -580,7 +592,7 @@ static int run_action(const verb *v, opts *o)
 	errbuf err = {0};
 	db *d = NULL;
 	key_secret *actor = NULL, *second = NULL, *log_key = NULL;
-	char *item_data = NULL, *text_data = NULL;
+	char *item_data = NULL, *text_data = NULL, *shown = NULL;
 	ledger_request q = {.action = action_of(v)};
 	int rc;
 	if (o->witness_key == NULL && o->witness_fd >= 0)
@@ -654,8 +666,22 @@ static int run_action(const verb *v, opts *o)
 				   "the incoming custodian's name is too long")) >= 0)
 			goto out;
 	}
-	/* the details an account or a person is given, as the options name them */
-	ledger_detail details[2];
+	/* the details an account or a person is given, as the options name them;
+	 * the policies, as NAME=VALUE operands */
+	ledger_detail details[ENTRY_MAX_DETAILS];
+	char pnames[ENTRY_MAX_DETAILS][ENTRY_DETAIL_NAME_MAX + 1];
+	if (action_of(v) == ACT_POLICY_SET) {
+		for (size_t i = 0; i <= o->nsets && i < ENTRY_MAX_DETAILS; i++) {
+			const char *a = i == 0 ? o->operand : o->sets[i - 1];
+			const char *eq = strchr(a, '=');
+			if (eq == NULL || eq == a || (size_t)(eq - a) > ENTRY_DETAIL_NAME_MAX) {
+				rc = cli_usage_error(v, "a policy is set as NAME=VALUE, not", a);
+				goto out;
+			}
+			snprintf(pnames[i], sizeof pnames[i], "%.*s", (int)(eq - a), a);
+			details[q.ndetails++] = (ledger_detail){pnames[i], eq + 1};
+		}
+	}
 	const struct { const char *name, *value; } given[] = {
 		{"address", o->address}, {"cor_account", o->cor_account},
 		{"position", o->position}, {"rank", o->rank}};
@@ -796,6 +822,21 @@ static int run_action(const verb *v, opts *o)
 			goto out;
 		}
 	}
+	if (action_of(v) == ACT_POLICY_SET) {
+		/* the exact entry, judged as the submission will be, before it is
+		 * signed; the submission signs only that entry (q.expect) */
+		ledger_signers who;
+		if ((st = ledger_preview(d, &q, &shown, &q.expectlen, &who, &err)) != ST_OK) {
+			rc = st == ST_USAGE ? (fail(v->words, st, &err), CLI_USAGE)
+					    : fail(v->words, st, &err);
+			goto out;
+		}
+		q.expect = shown;
+		FILE *to = o->json ? stderr : stdout;
+		fprintf(to, "the entry to be signed by %s and %s:\n", who.actor, who.second_name);
+		fwrite(shown, 1, q.expectlen, to); /* our own canonical text, values judged */
+		fflush(to);
+	}
 	ledger_result res;
 	if ((st = submit(d, &q, &res, retry, &err)) != ST_OK) {
 		if (st == ST_UNKNOWN || st == ST_UNREPLICATED)
@@ -828,6 +869,7 @@ out:
 	free(q.items);
 	free(item_data);
 	free(text_data);
+	free(shown);
 	return rc;
 }
 

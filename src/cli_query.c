@@ -13,6 +13,7 @@
 #include "json.h"
 #include "ledger.h"
 #include "query.h"
+#include "rules.h"
 #include "safeprint.h"
 #include "utf8.h"
 
@@ -636,6 +637,49 @@ static int run_account_list(const verb *v, const opts *o, db *d)
 	return CLI_OK;
 }
 
+/* custos policy show: every policy of rules.c's table, its value in force
+ * and the entry that set it (or its default), from the policy table. */
+static int run_policy_show(const verb *v, const opts *o, db *d)
+{
+	errbuf err = {0};
+	PGresult *r = NULL;
+	status st = db_exec(d, "SELECT name, value, coalesce(set_idx::text, '') FROM policy", 0,
+			    NULL, &r, &err);
+	if (st != ST_OK)
+		return fail(v, st, &err);
+	bool json = o->seen & O_JSON;
+	if (json)
+		fputs("{\"policies\":[", stdout);
+	for (int p = 0; p < POL__COUNT; p++) {
+		const rules_policy_def *def = rules_policy_of((rules_policy)p);
+		char value[24];
+		const char *set = "";
+		snprintf(value, sizeof value, "%lld", (long long)def->dflt);
+		for (int i = 0; i < PQntuples(r); i++)
+			if (strcmp(db_val(r, i, 0), def->name) == 0) {
+				snprintf(value, sizeof value, "%s", db_val(r, i, 1));
+				set = db_val(r, i, 2);
+			}
+		if (json) {
+			fputs(p ? ",{" : "{", stdout);
+			json_key("name", def->name, false);
+			printf(",\"value\":%s,\"set\":%s", value, set[0] ? set : "null");
+			json_key("words", def->words, true);
+			printf(",\"default\":%lld,\"min\":%lld,\"max\":%lld}", (long long)def->dflt,
+			       (long long)def->min, (long long)def->max);
+		} else {
+			char by[32];
+			snprintf(by, sizeof by, set[0] ? "entry %.20s" : "default", set);
+			printf("%-28s %4s  %-13s %s (%lld to %lld)\n", def->name, value, by,
+			       def->words, (long long)def->min, (long long)def->max);
+		}
+	}
+	if (json)
+		fputs("]}\n", stdout);
+	PQclear(r);
+	return CLI_OK;
+}
+
 static bool parse_int(const char *s, int lo, int hi, int *out)
 {
 	char *end;
@@ -719,6 +763,7 @@ int cli_query(const cli_verb *v, int argc, char **argv)
 		[CLI_Q_HOLDINGS] = run_holdings, [CLI_Q_HISTORY] = run_history,
 		[CLI_Q_TXN] = run_txn,           [CLI_Q_ALARMS] = run_alarms,
 		[CLI_Q_PERSONS] = run_person_list, [CLI_Q_ACCOUNTS] = run_account_list,
+		[CLI_Q_POLICY] = run_policy_show,
 	};
 	opts o;
 	int rc = parse(v, argc, argv, &o);

@@ -400,7 +400,7 @@ static status open_work(work *w, ledger_result *res, bool *found)
 			     "p.name, p.pubkey, account_exists($2), EXISTS (SELECT FROM person_role r "
 			     "WHERE r.person = p.name AND r.account = $2 AND "
 			     "r.role IN ('custodian', 'alternate')), "
-			     "coalesce((SELECT value FROM policy WHERE name = 'two_person_key_class'), 3) "
+			     "(SELECT value FROM policy WHERE name = 'two_person_key_class') "
 			     "FROM (SELECT) one "
 			     "LEFT JOIN log_entry e ON e.idem = $1 "
 			     "LEFT JOIN person p ON p.login = session_user AND p.revoked_idx IS NULL",
@@ -423,7 +423,9 @@ static status open_work(work *w, ledger_result *res, bool *found)
 	bool person = !db_null(r, 0, 3);
 	w->account_open = strcmp(db_val(r, 0, 5), "t") == 0;
 	w->keeper = strcmp(db_val(r, 0, 6), "t") == 0;
-	w->two_person_class = (int)db_int(r, 0, 7);
+	w->two_person_class = db_null(r, 0, 7)
+				      ? (int)rules_policy_of(POL_TWO_PERSON_KEY_CLASS)->dflt
+				      : (int)db_int(r, 0, 7);
 	uint8_t pk[KEY_PK_LEN] = {0};
 	if (person) {
 		COPY(w->actor, db_val(r, 0, 3));
@@ -1123,15 +1125,31 @@ static status check_rotate(work *w)
 		return st;
 	if (sodium_memcmp(s2->pk, e->keys[0].key.pk, KEY_PK_LEN) == 0)
 		return ST_OK;
-	const char *sp[] = {w->second};
-	if ((st = db_exec(w->d, "SELECT 1 FROM person_role WHERE person = $1 AND role IN "
-			  "('administrator', 'authority')", 1, sp, &r, w->err)) != ST_OK)
+	static const char *const roles[] = {"administrator", "authority"};
+	bool fits;
+	if ((st = has_any_role(w->d, w->second, roles, 2, NULL, &fits, w->err)) != ST_OK)
 		return st;
-	bool fits = PQntuples(r) > 0;
-	PQclear(r);
 	if (!fits)
-		return err_set(w->err, ST_DENIED, "%s may not co-sign this key-rotate: it needs %s",
-			       w->second, words);
+		return err_set_why(w->err, ST_DENIED, RULE_SIGNERS,
+				   "%s may not co-sign this key-rotate: it needs %s", w->second, words);
+	return ST_OK;
+}
+
+/* policy-set: the second signer is another person, an administrator or
+ * an authority (NEED_SECOND); the values were judged by prepare_entry. */
+static status check_policy_second(work *w)
+{
+	status st = find_second(w, "second administrator or authority", LEDGER_SECOND_PERSON);
+	if (st != ST_OK || w->second[0] == '\0')
+		return st;
+	static const char *const roles[] = {"administrator", "authority"};
+	bool yes;
+	if ((st = has_any_role(w->d, w->second, roles, 2, NULL, &yes, w->err)) != ST_OK)
+		return st;
+	if (!yes)
+		return err_set_why(w->err, ST_DENIED, RULE_SIGNERS,
+				   "%s may not co-sign a policy: the second person is an "
+				   "administrator or an authority", w->second);
 	return ST_OK;
 }
 
@@ -1157,6 +1175,8 @@ static status check_registry(work *w, bool *new_person)
 		return rules_check_details(&w->e, party, false, w->err);
 	if (w->e.action == ACT_KEY_ROTATE)
 		return check_rotate(w);
+	if (w->e.action == ACT_POLICY_SET)
+		return check_policy_second(w);
 	if (w->e.action == ACT_PERSON_DETAILS) {
 		const char *p[] = {w->e.holder};
 		PGresult *r = NULL;
@@ -1261,7 +1281,9 @@ static status declare_login(work *w, bool new_person)
  * classification? */
 static bool needs_two(const work *w)
 {
-	return entry_required_signers_from(&w->e, (item_class)w->two_person_class) > 1;
+	rules_need first, second;
+	rules_signers(&w->e, w->two_person_class, &first, &second);
+	return second != rules_action_of(w->e.action)->second;
 }
 
 /* The rules of the entry's own fields, once take_head has given it its
@@ -1299,6 +1321,21 @@ static status prepare_entry(work *w)
 	e->outcome = q->outcome;
 	e->method = q->method;
 	COPY(e->authority, q->authority);
+	if (q->action == ACT_POLICY_SET) {
+		/* judged as given: two values for one policy would otherwise
+		 * become one detail line */
+		const char *names[ENTRY_MAX_DETAILS], *vals[ENTRY_MAX_DETAILS];
+		if (q->ndetails > ENTRY_MAX_DETAILS)
+			return err_set(w->err, ST_USAGE, "at most %d policies in one entry",
+				       ENTRY_MAX_DETAILS);
+		for (size_t i = 0; i < q->ndetails; i++) {
+			names[i] = q->details[i].name;
+			vals[i] = q->details[i].value;
+		}
+		status st = rules_check_policy_pairs(q->ndetails, names, vals, NULL, w->err);
+		if (st != ST_OK)
+			return st;
+	}
 	for (size_t i = 0; i < q->ndetails; i++) {
 		status st = entry_set_detail(e, q->details[i].name, q->details[i].value, w->err);
 		if (st != ST_OK)
@@ -1496,7 +1533,7 @@ static status check_retry(work *w, const ledger_result *res)
 
 static status check_supported(const ledger_request *q, errbuf *err)
 {
-	if (q->action == ACT_GENESIS || q->action == ACT_POLICY_SET)
+	if (q->action == ACT_GENESIS)
 		return err_set(err, ST_REFUSED, "%s is not supported by ledger_submit",
 			       entry_action_name(q->action));
 	return ST_OK;

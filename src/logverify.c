@@ -111,6 +111,33 @@ static bool each_old_key(void *ctx, const char *name, const uint8_t pk[KEY_PK_LE
 	return true;
 }
 
+/* The policies in force after the last entry, each with the entry that
+ * set it; and every value set, by entry. */
+static void each_policy(const replay *r, kvlist *l)
+{
+	for (int p = 0; p < POL__COUNT; p++) {
+		buf k = {0}, v = {0};
+		uint64_t at;
+		int64_t value = replay_policy(r, (rules_policy)p, &at);
+		buf_puts(&k, rules_policy_of((rules_policy)p)->name);
+		buf_printf(&v, "value=%lld set=", (long long)value);
+		if (at)
+			buf_printf(&v, "%llu", (unsigned long long)at);
+		else
+			buf_puts(&v, "default");
+		kv_add(l, &k, &v);
+	}
+}
+
+static bool each_policy_set(void *ctx, const replay_policy_set *ps)
+{
+	buf k = {0}, v = {0};
+	buf_printf(&k, "%llu %s", (unsigned long long)ps->index, rules_policy_of(ps->policy)->name);
+	buf_printf(&v, "value=%lld", (long long)ps->value);
+	kv_add(ctx, &k, &v);
+	return true;
+}
+
 static bool each_person(void *ctx, const replay_person *p)
 {
 	buf k = {0}, v = {0};
@@ -242,6 +269,11 @@ static const struct table {
 	 "coalesce(nullif(address, ''), '-'), registered_idx, coalesce(details_idx::text, '-')) "
 	 "FROM outside_account"},
 	{"replaced key", "SELECT encode(pubkey, 'hex'), format('person=%s', person) FROM person_key"},
+	{"policy", /* the signed ones: the operational rows are not the log's */
+	 "SELECT name, format('value=%s set=%s', value, coalesce(set_idx::text, 'default')) "
+	 "FROM policy WHERE policy_signed(name)"},
+	{"policy history",
+	 "SELECT idx || ' ' || name, format('value=%s', value) FROM policy_history"},
 };
 
 /* The tables' rows in key order (bytewise, as strcmp orders the replay's),
@@ -613,7 +645,9 @@ status logverify_run_progress(db *d, logverify_report *rep, logverify_diff_fn di
 		case 4: replay_each_txn(r, each_txn, &logl); break;
 		case 5: replay_each_incident(r, each_incident, &logl); break;
 		case 6: replay_each_outside(r, each_outside, &logl); break;
-		default: replay_each_old_key(r, each_old_key, &logl); break;
+		case 7: replay_each_old_key(r, each_old_key, &logl); break;
+		case 8: each_policy(r, &logl); break;
+		default: replay_each_policy_set(r, each_policy_set, &logl); break;
 		}
 		if (logl.failed) {
 			st = err_set(err, ST_NOMEM, "out of memory");

@@ -295,6 +295,12 @@ struct replay {
 	size_t nadmins; /* people who hold the administrator role */
 	bool trust_signatures; /* replay_trust_signatures: no Ed25519 here */
 	arena mem;
+	/* the policies in force after the last entry, the entry that set
+	 * each (0: its default), and every change in index order */
+	int64_t pol[POL__COUNT];
+	uint64_t pol_index[POL__COUNT];
+	replay_policy_set *pol_hist;
+	size_t npol_hist, cappol_hist;
 };
 
 static void account_key(const void *rec, const char **k, size_t *len)
@@ -372,6 +378,8 @@ replay *replay_new(void)
 	r->person_keys.key = person_pk_key;
 	r->items.key = item_key;
 	r->txns.key = txn_key;
+	for (int p = 0; p < POL__COUNT; p++)
+		r->pol[p] = rules_policy_of((rules_policy)p)->dflt;
 	return r;
 }
 
@@ -395,6 +403,7 @@ void replay_free(replay *r)
 	table_free(&r->items);
 	table_free(&r->txns);
 	arena_free(&r->mem);
+	free(r->pol_hist);
 	free(r);
 }
 
@@ -606,9 +615,6 @@ static status check_chain(const replay *r, const entry *e, errbuf *err)
 			      "time goes backwards: %s is earlier than the previous entry's %s", now,
 			      before);
 	}
-	if (e->action == ACT_POLICY_SET)
-		return refuse(err, ST_USAGE, at, "%s entries are not supported in this version",
-			      entry_action_name(e->action));
 	return ST_OK;
 }
 
@@ -721,6 +727,7 @@ typedef struct plan {
 	person *new_person;
 	struct person_pk *new_pk; /* genesis, key-enrol of a new person, key-rotate */
 	const char *detail[2]; /* *-details: the values set, copied (NULL: kept) */
+	int64_t pol[POL__COUNT]; /* policy-set: the values set (-1: kept) */
 } plan;
 
 #define ACCOUNT_NAME_MAX 200
@@ -878,6 +885,14 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 				      ACCOUNT_NAME_MAX);
 		if (memchr(e->text, '\0', e->textlen) != NULL)
 			return refuse(err, ST_USAGE, at, "the account's name contains a NUL byte");
+		return ST_OK;
+	}
+	if (a == ACT_POLICY_SET) {
+		errbuf why = {0};
+		if (e->account[0])
+			return refuse(err, ST_USAGE, at, "a policy-set entry has no account");
+		if (rules_check_policy(e, pl->pol, &why) != ST_OK)
+			return refuse_rule(err, at, &why);
 		return ST_OK;
 	}
 	if (a == ACT_ACCOUNT_DETAILS || a == ACT_PERSON_DETAILS) {
@@ -1061,16 +1076,20 @@ static bool fits(const signer *s, rules_need nd, const entry *e, const plan *pl)
 		return is_key_line || (p != NULL && may_sign(p) &&
 				       (has_role(p, ROLE_ADMINISTRATOR, NULL) ||
 					has_role(p, ROLE_AUTHORITY, NULL)));
+	case NEED_SECOND:
+		return p != NULL && may_sign(p) &&
+		       (has_role(p, ROLE_ADMINISTRATOR, NULL) || has_role(p, ROLE_AUTHORITY, NULL));
 	}
 	return false;
 }
 
 /* The signers hold what the action needs; a change of custodian also
  * learns whose custodian role ends (the first signer who fits). */
-static status check_roles(const entry *e, const signers *sg, plan *pl, errbuf *err)
+static status check_roles(const replay *r, const entry *e, const signers *sg, plan *pl,
+			  errbuf *err)
 {
 	rules_need first, second;
-	rules_signers(e, &first, &second);
+	rules_signers(e, r->pol[POL_TWO_PERSON_KEY_CLASS], &first, &second);
 	bool any_first = false;
 	for (size_t i = 0; i < sg->n; i++) {
 		if (!fits(&sg->s[i], first, e, pl))
@@ -1243,6 +1262,13 @@ static status reserve(replay *r, const entry *e, plan *pl, errbuf *err)
 		pl->new_pk = arena_alloc(&r->mem, sizeof *pl->new_pk);
 		if (pl->new_pk == NULL || !table_reserve(&r->person_keys, 1))
 			goto nomem;
+	}
+	if (a == ACT_POLICY_SET) {
+		replay_policy_set *h = grow(r->pol_hist, &r->cappol_hist,
+					    r->npol_hist + POL__COUNT, sizeof *h);
+		if (h == NULL)
+			goto nomem;
+		r->pol_hist = h;
 	}
 	if ((a == ACT_GENESIS || a == ACT_KEY_ENROL) && pl->who == NULL) {
 		person *p = arena_alloc(&r->mem, sizeof *p);
@@ -1477,6 +1503,16 @@ static void commit(replay *r, const entry *e, plan *pl)
 		}
 		return;
 	}
+	if (a == ACT_POLICY_SET) {
+		for (int p = 0; p < POL__COUNT; p++)
+			if (pl->pol[p] >= 0) {
+				r->pol[p] = pl->pol[p];
+				r->pol_index[p] = pl->at;
+				r->pol_hist[r->npol_hist++] =
+					(replay_policy_set){pl->at, (rules_policy)p, pl->pol[p]};
+			}
+		return;
+	}
 	if (a == ACT_PERSON_DETAILS) {
 		person *p = find_person(r, e->holder);
 		p->position = pl->detail[0] ? pl->detail[0] : p->position;
@@ -1521,6 +1557,46 @@ static void commit(replay *r, const entry *e, plan *pl)
 
 /* ---- seeding: a partial state read from the database --------------------- */
 
+
+status replay_seed_policy(replay *r, rules_policy p, int64_t value, uint64_t set_index)
+{
+	const rules_policy_def *def = rules_policy_of(p);
+	if (def == NULL || value < def->min || value > def->max ||
+	    (set_index != 0 && set_index >= r->size))
+		return ST_FORMAT;
+	r->pol[p] = value;
+	r->pol_index[p] = set_index;
+	return ST_OK;
+}
+
+/* ---- policy ------------------------------------------------------------------ */
+
+int64_t replay_policy(const replay *r, rules_policy p, uint64_t *set_index)
+{
+	if (set_index != NULL)
+		*set_index = (unsigned)p < POL__COUNT ? r->pol_index[p] : 0;
+	return (unsigned)p < POL__COUNT ? r->pol[p] : -1;
+}
+
+int64_t replay_policy_at(const replay *r, rules_policy p, uint64_t index)
+{
+	const rules_policy_def *def = rules_policy_of(p);
+	if (def == NULL)
+		return -1;
+	int64_t v = def->dflt;
+	for (size_t i = 0; i < r->npol_hist && r->pol_hist[i].index < index; i++)
+		if (r->pol_hist[i].policy == p)
+			v = r->pol_hist[i].value;
+	return v;
+}
+
+void replay_each_policy_set(const replay *r, bool (*fn)(void *ctx, const replay_policy_set *s),
+			    void *ctx)
+{
+	for (size_t i = 0; i < r->npol_hist; i++)
+		if (!fn(ctx, &r->pol_hist[i]))
+			return;
+}
 
 void replay_seed_head(replay *r, const char *origin, uint64_t size,
 		      const uint8_t last_leaf[SHA256_LEN], int64_t last_time_us)
@@ -1750,7 +1826,7 @@ status replay_apply(replay *r, const uint8_t *rec, size_t len, errbuf *err)
 	if ((st = check_chain(r, &e, err)) != ST_OK ||
 	    (st = check_signatures(r, &e, n, sg, err)) != ST_OK ||
 	    (st = check_fields(r, &e, pl, err)) != ST_OK ||
-	    (st = check_roles(&e, sg, pl, err)) != ST_OK ||
+	    (st = check_roles(r, &e, sg, pl, err)) != ST_OK ||
 	    (st = check_items(r, &e, pl, err)) != ST_OK ||
 	    (st = reserve(r, &e, pl, err)) != ST_OK)
 		goto out;

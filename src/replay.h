@@ -38,8 +38,8 @@ void replay_trust_signatures(replay *r, bool trust);
  * log).  ST_OK when applied.  On refusal: ST_FORMAT (does not parse, wrong
  * index/origin/prev/time, genesis anywhere but first), ST_BADSIG / ST_NOSIG
  * (signatures), ST_PERM (signers lack the role), ST_USAGE (the custody
- * rules refuse it, or a key-rotate / custodian-change entry, which this
- * version does not support), ST_NOMEM; err reads "entry N: ..." with what
+ * rules refuse it, or a key-rotate entry, which this version does not
+ * support), ST_NOMEM; err reads "entry N: ..." with what
  * was wrong, and the state is unchanged.  The checks run in that order:
  * chain, signatures, the entry's fields (txn, account, ref, key line),
  * signers' roles, items. */
@@ -165,6 +165,31 @@ typedef struct replay_incident {
 void replay_each_incident(const replay *r, bool (*fn)(void *ctx, const replay_incident *i),
 			  void *ctx);
 
+/* ---- policy: the values in force by index --------------------------------
+ *
+ * A replay starts with every policy at its default (rules_policy_of) and
+ * policy-set entries change them; an entry is judged by the policies in
+ * force at its index, set by the entries before it. */
+
+typedef struct replay_policy_set {
+	uint64_t index;            /* the policy-set entry */
+	rules_policy policy;
+	int64_t value;
+} replay_policy_set;
+
+/* The value of policy p after the last entry applied, and in *set_index
+ * (when not NULL) the entry that set it, 0 for its default.  -1 for no
+ * such policy. */
+int64_t replay_policy(const replay *r, rules_policy p, uint64_t *set_index);
+/* The value of policy p in force at entry `index`: set by an entry before
+ * it, else the default (a seeded value is not history: a seeded replay
+ * answers with the defaults here).  -1 for no such policy. */
+int64_t replay_policy_at(const replay *r, rules_policy p, uint64_t index);
+/* Every policy the entries applied set, in index order (each entry's in
+ * policy order). */
+void replay_each_policy_set(const replay *r, bool (*fn)(void *ctx, const replay_policy_set *s),
+			    void *ctx);
+
 /* ---- seeding: one entry judged against the database's records ----------
  *
  * The server (src/pg/) judges every appended material entry with this
@@ -199,5 +224,10 @@ status replay_seed_txn(replay *r, const replay_txn *t, uint64_t count,
 		       const replay_incident *inc) CUSTOS_WARN_UNUSED;
 /* An item, under transaction `under` ("" for none: rules_item.under). */
 status replay_seed_item(replay *r, const replay_item *it, const char *under) CUSTOS_WARN_UNUSED;
+/* Policy p's value in force, set by entry set_index (0: the default);
+ * ST_FORMAT when out of its range or set at or after the head.  After the
+ * head. */
+status replay_seed_policy(replay *r, rules_policy p, int64_t value,
+			  uint64_t set_index) CUSTOS_WARN_UNUSED;
 
 #endif

@@ -109,7 +109,7 @@ static const rules_action actions[ACT__COUNT] = {
 	[ACT_ACCOUNT_OUTSIDE] = {false,  false,  false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_NOTHING},
 	[ACT_ACCOUNT_DETAILS] = {false,  false,  false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_NOTHING},
 	[ACT_PERSON_DETAILS] =  {false,  false,  true,   RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_NOTHING},
-	[ACT_POLICY_SET] =      {false,  false,  false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_ENROL_SECOND},
+	[ACT_POLICY_SET] =      {false,  false,  false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_SECOND},
 	[ACT_TRANSFER_REJECT] = {M,      false,  false,  RO,  RR,  ITEMS_ANY,   NEED_CUSTODIAN,  NEED_NOTHING},
 	[ACT_TRANSFER_RECALL] = {M,      false,  false,  RO,  RR,  ITEMS_ANY,   NEED_CUSTODIAN,  NEED_NOTHING},
 };
@@ -125,12 +125,15 @@ const rules_action *rules_action_of(entry_action a)
 	return (unsigned)a < ACT__COUNT ? &actions[a] : &none;
 }
 
-void rules_signers(const entry *e, rules_need *first, rules_need *second)
+void rules_signers(const entry *e, int64_t two_person_class, rules_need *first,
+		   rules_need *second)
 {
 	const rules_action *ra = rules_action_of(e->action);
 	*first = ra->first;
 	*second = ra->second;
-	if (ra->material && *second == NEED_NOTHING && entry_required_signers(e) >= 2)
+	item_class from = two_person_class >= 0 && two_person_class < CLASS_TS
+				  ? (item_class)two_person_class : CLASS_TS;
+	if (ra->material && *second == NEED_NOTHING && entry_required_signers_from(e, from) >= 2)
 		*second = NEED_WITNESS;
 }
 
@@ -174,8 +177,81 @@ const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t si
 		snprintf(buf, size, "the key of %s being replaced (or, the key lost, a second "
 			 "administrator or an authority)", e->nkeys > 0 ? e->keys[0].key.name : "?");
 		return buf;
+	case NEED_SECOND:
+		return "a second person who is an administrator or an authority";
 	}
 	return "?";
+}
+
+/* ---- policy ----------------------------------------------------------------- */
+
+static const rules_policy_def policies[POL__COUNT] = {
+#define RULES_POLICY_DEF(code, name, dflt, min, max, words) [code] = {name, dflt, min, max, words},
+	RULES_POLICIES(RULES_POLICY_DEF)
+#undef RULES_POLICY_DEF
+};
+
+const rules_policy_def *rules_policy_of(rules_policy p)
+{
+	return (unsigned)p < POL__COUNT ? &policies[p] : NULL;
+}
+
+int rules_policy_from_name(const char *s)
+{
+	for (int p = 0; p < POL__COUNT; p++)
+		if (strcmp(policies[p].name, s) == 0)
+			return p;
+	return -1;
+}
+
+status rules_check_policy(const entry *e, int64_t values[POL__COUNT], errbuf *err)
+{
+	if (e->action != ACT_POLICY_SET)
+		return ST_OK;
+	const char *names[ENTRY_MAX_DETAILS], *vals[ENTRY_MAX_DETAILS];
+	size_t n = e->ndetails < ENTRY_MAX_DETAILS ? e->ndetails : ENTRY_MAX_DETAILS;
+	for (size_t i = 0; i < n; i++) {
+		names[i] = e->details[i].name;
+		vals[i] = e->details[i].value;
+	}
+	return rules_check_policy_pairs(n, names, vals, values, err);
+}
+
+status rules_check_policy_pairs(size_t n, const char *const names[], const char *const vals[],
+				int64_t values[POL__COUNT], errbuf *err)
+{
+	int64_t v[POL__COUNT];
+	for (int p = 0; p < POL__COUNT; p++)
+		v[p] = -1;
+	if (n == 0)
+		return err_set_why(err, ST_REFUSED, RULE_POLICY_VALUE,
+				   "a policy-set entry sets at least one policy");
+	for (size_t i = 0; i < n; i++) {
+		int p = rules_policy_from_name(names[i]);
+		if (p < 0)
+			return err_set_why(err, ST_REFUSED, RULE_POLICY_VALUE,
+					   "%.64s is not a policy of this ledger", names[i]);
+		const rules_policy_def *def = &policies[p];
+		if (v[p] >= 0)
+			return err_set_why(err, ST_REFUSED, RULE_POLICY_VALUE,
+					   "policy %s is set twice", def->name);
+		const char *s = vals[i];
+		int64_t x = 0;
+		bool ok = s[0] != '\0' && strlen(s) <= 9 && (s[0] != '0' || s[1] == '\0');
+		for (const char *c = s; ok && *c; c++) {
+			ok = *c >= '0' && *c <= '9';
+			x = x * 10 + (*c - '0');
+		}
+		if (!ok || x < def->min || x > def->max)
+			return err_set_why(err, ST_REFUSED, RULE_POLICY_VALUE,
+					   "policy %s is a whole number from %lld to %lld (%s), not "
+					   "%.20s%s", def->name, (long long)def->min, (long long)def->max,
+					   def->words, s, strlen(s) > 20 ? "..." : "");
+		v[p] = x;
+	}
+	if (values != NULL)
+		memcpy(values, v, sizeof v);
+	return ST_OK;
 }
 
 /* ---- where material comes from -------------------------------------------- */

@@ -68,7 +68,8 @@ bool item_status_open(item_status s);
 	X(RULE_INCOMING_UNKNOWN, "incoming_unknown") /* custodian change: incoming may not sign */ \
 	X(RULE_PEER_UNKNOWN, "peer_unknown")       /* an account neither here nor registered */ \
 	X(RULE_SUBJECT_UNKNOWN, "subject_unknown") /* details of no such account or person */ \
-	X(RULE_DETAIL_VALUE, "detail_value")       /* a detail's value is not of its kind */
+	X(RULE_DETAIL_VALUE, "detail_value")       /* a detail's value is not of its kind */ \
+	X(RULE_POLICY_VALUE, "policy_value")       /* policy-set: no such policy, twice, out of range */
 
 typedef enum rules_refusal {
 #define RULES_REFUSAL_ENUM(code, name) code,
@@ -120,6 +121,8 @@ typedef enum rules_need {
 	NEED_ROTATE_SECOND, /* key-rotate: the key being replaced, or (a lost key)
 			     * a second person who is an administrator or an
 			     * authority */
+	NEED_SECOND,        /* policy-set: a second person, unrevoked, who is an
+			     * administrator or an authority */
 } rules_need;
 
 typedef enum rules_items {
@@ -155,12 +158,66 @@ typedef struct rules_action {
 const rules_action *rules_action_of(entry_action a);
 
 /* The signers entry e needs: its action's, and for an action that one
- * custodian does alone, a second person when it lists TOP SECRET keying
- * material (entry_required_signers). */
-void rules_signers(const entry *e, rules_need *first, rules_need *second);
+ * custodian does alone, a witness of the account when it lists keying
+ * material of classification two_person_class or higher, the policy
+ * two_person_key_class in force at the entry's index (TOP SECRET keying
+ * material always: entry_required_signers). */
+void rules_signers(const entry *e, int64_t two_person_class, rules_need *first,
+		   rules_need *second);
 
 /* "an administrator", "the holder carol", ...: who fits need nd for e. */
 const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t size);
+
+/* ---- policy ----------------------------------------------------------------- */
+
+/* The policies of docs/ledger.md that vary between departments (DOMAIN.md):
+ * set only by policy-set entries, judged by the value in force at each
+ * entry's index.  Their names are the detail names a policy-set entry
+ * takes (entry_detail_names), their defaults migration 001's rows. */
+#define RULES_POLICIES(X)                                                             \
+	X(POL_DESTRUCTION_DEADLINE, "destruction_deadline_hours", 12, 1, 72,           \
+	  "hours after 00:00 UTC of its supersession date within which superseded "     \
+	  "keying material is destroyed")                                              \
+	X(POL_HAND_RECEIPT_ALARM, "hand_receipt_alarm_days", 90, 0, 365,              \
+	  "days a hand receipt may stay open before it is an alarm (0: at once)")       \
+	X(POL_INCIDENT_REPORT, "incident_report_hours", 24, 1, 72,                      \
+	  "hours from its discovery within which an incident is reported onward")       \
+	X(POL_INVENTORY_INTERVAL, "inventory_interval_months", 6, 0, 12,               \
+	  "months between an account's inventories (0: always due)")                   \
+	X(POL_TRANSIT_ALARM, "transit_alarm_days", 30, 0, 365,                          \
+	  "days a transfer may stay in transit before it is an alarm (0: at once)")     \
+	X(POL_TWO_PERSON_KEY_CLASS, "two_person_key_class", 3, 0, 3,                     \
+	  "keying material of this classification or higher needs two signers "         \
+	  "(0 U, 1 C, 2 S, 3 TS)")
+
+typedef enum rules_policy {
+#define RULES_POLICY_ENUM(code, name, dflt, min, max, words) code,
+	RULES_POLICIES(RULES_POLICY_ENUM)
+#undef RULES_POLICY_ENUM
+	POL__COUNT
+} rules_policy;
+
+typedef struct rules_policy_def {
+	const char *name;
+	int64_t dflt, min, max;
+	const char *words;
+} rules_policy_def;
+
+/* The definition of policy p (p < POL__COUNT). */
+const rules_policy_def *rules_policy_of(rules_policy p);
+/* The policy named s, or -1. */
+int rules_policy_from_name(const char *s);
+
+/* May policy-set entry e set what it names?  Each detail names a known
+ * policy, once, with a decimal integer in its range; at least one.
+ * ST_REFUSED, RULE_POLICY_VALUE, naming the policy and its range.  On
+ * ST_OK and when values is not NULL, values[p] is the value e sets for
+ * policy p, or -1 where e leaves it.  ST_OK for any other action. */
+status rules_check_policy(const entry *e, int64_t values[POL__COUNT], errbuf *err);
+/* The same for n (name, value) pairs, as a request gives them before they
+ * are an entry's details. */
+status rules_check_policy_pairs(size_t n, const char *const names[], const char *const vals[],
+				int64_t values[POL__COUNT], errbuf *err);
 
 /* ---- where material comes from -------------------------------------------- */
 

@@ -330,6 +330,13 @@ static bool dump_incident(void *ctx, const replay_incident *i)
 	return true;
 }
 
+static bool dump_policy_set(void *ctx, const replay_policy_set *ps)
+{
+	fprintf(ctx, "PS %llu %d %lld\n", (unsigned long long)ps->index, (int)ps->policy,
+		(long long)ps->value);
+	return true;
+}
+
 static void digest(uint8_t out[SHA256_LEN])
 {
 	char *buf = NULL;
@@ -346,6 +353,12 @@ static void digest(uint8_t out[SHA256_LEN])
 	replay_each_item(R, dump_item, f);
 	replay_each_txn(R, dump_txn, f);
 	replay_each_incident(R, dump_incident, f);
+	for (int p = 0; p < POL__COUNT; p++) {
+		uint64_t at;
+		int64_t v = replay_policy(R, (rules_policy)p, &at);
+		fprintf(f, "P %d %lld %llu\n", p, (long long)v, (unsigned long long)at);
+	}
+	replay_each_policy_set(R, dump_policy_set, f);
 	ck_assert_int_eq(fclose(f), 0);
 	sha256(buf, len, out);
 	free(buf);
@@ -662,6 +675,11 @@ static replay *seed_from(const replay *from)
 	replay_each_txn(from, seed_txn_fn, c);
 	for (size_t i = 0; i < c->nitems; i++)
 		ck_assert_int_eq(replay_seed_item(c->s, &c->items[i], under_of(&c->items[i])), ST_OK);
+	for (int p = 0; p < POL__COUNT; p++) {
+		uint64_t at;
+		int64_t v = replay_policy(from, (rules_policy)p, &at);
+		ck_assert_int_eq(replay_seed_policy(c->s, (rules_policy)p, v, at), ST_OK);
+	}
 	replay *s = c->s;
 	free(c->items);
 	free(c);
@@ -1772,6 +1790,80 @@ START_TEST(outside_and_details)
 }
 END_TEST
 
+/* Policy-set entries: an administrator and a second administrator or
+ * authority set policies in range; every entry is judged by the policy in
+ * force at its index, and the values by index stay known. */
+START_TEST(policy_by_index)
+{
+	entry_item sk = {KIND_KEY, 1, CLASS_S, true, 1, "", "A", "AKAT 4321", 20260101, 20260201};
+	snprintf(sk.serial, sizeof sk.serial, "S1");
+	entry_item a[] = {sk};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	/* the defaults, before any policy-set */
+	uint64_t at = 99;
+	ck_assert_int_eq(replay_policy(R, POL_TWO_PERSON_KEY_CLASS, &at), 3);
+	ck_assert_uint_eq(at, 0);
+	ck_assert_int_eq(replay_policy(R, POL_DESTRUCTION_DEADLINE, NULL), 12);
+	/* the refusals */
+	NO(ST_NOSIG, "2 needed", .action = ACT_POLICY_SET,
+	   .details = {"two_person_key_class", "2"}, .sig = {ADMIN});
+	NO(ST_PERM, "needs a second person who is an administrator or an authority besides an "
+		    "administrator", .action = ACT_POLICY_SET,
+	   .details = {"two_person_key_class", "2"}, .sig = {ADMIN, WIT});
+	NO(ST_PERM, "needs an administrator among its signers", .action = ACT_POLICY_SET,
+	   .details = {"two_person_key_class", "2"}, .sig = {AUD, AUTH});
+	NO(ST_USAGE, "policy destruction_deadline_hours is a whole number from 1 to 72",
+	   .action = ACT_POLICY_SET, .details = {"destruction_deadline_hours", "73"},
+	   .sig = {ADMIN, AUTH});
+	NO(ST_USAGE, "policy two_person_key_class is a whole number from 0 to 3",
+	   .action = ACT_POLICY_SET, .details = {"two_person_key_class", "x"}, .sig = {ADMIN, AUTH});
+	NO(ST_USAGE, "a policy-set entry has no account", .action = ACT_POLICY_SET,
+	   .account = "111111", .details = {"two_person_key_class", "2"}, .sig = {ADMIN, AUTH});
+	errbuf err = {0};
+	spec bad = {.action = ACT_POLICY_SET, .details = {"incident_report_hours", "0"},
+		    .sig = {ADMIN, AUTH}};
+	ck_assert_int_eq(put(&bad, &err), ST_USAGE);
+	ck_assert_int_eq(err.why, RULE_POLICY_VALUE);
+	spec one = {.action = ACT_POLICY_SET, .details = {"transit_alarm_days", "5"},
+		    .sig = {ADMIN, HOLD}};
+	ck_assert_int_eq(put(&one, &err), ST_PERM);
+	ck_assert_int_eq(err.why, RULE_SIGNERS);
+	/* SECRET keying material from class 2 on needs a witness */
+	OK(.action = ACT_POLICY_SET, .details = {"destruction_deadline_hours", "24",
+						 "two_person_key_class", "2"}, .sig = {ADMIN, ADMIN2});
+	uint64_t set = replay_size(R) - 1;
+	ck_assert_int_eq(replay_policy(R, POL_TWO_PERSON_KEY_CLASS, &at), 2);
+	ck_assert_uint_eq(at, set);
+	ck_assert_int_eq(replay_policy(R, POL_DESTRUCTION_DEADLINE, &at), 24);
+	ck_assert_uint_eq(at, set);
+	ck_assert_int_eq(replay_policy(R, POL_TRANSIT_ALARM, &at), 30);
+	ck_assert_uint_eq(at, 0);
+	NO(ST_PERM, "needs a witness of account 111111", .action = ACT_TRANSFER,
+	   .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	entry_item c = sk;
+	c.cls = CLASS_C;
+	snprintf(c.serial, sizeof c.serial, "C1");
+	entry_item cc[] = {c};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(cc), .sig = {CUST});
+	/* the authority may be the second person; back to TOP SECRET only */
+	OK(.action = ACT_POLICY_SET, .details = {"two_person_key_class", "3"}, .sig = {ADMIN, AUTH});
+	uint64_t back = replay_size(R) - 1;
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	/* judged by index: the value in force at each entry */
+	ck_assert_int_eq(replay_policy_at(R, POL_TWO_PERSON_KEY_CLASS, set), 3);
+	ck_assert_int_eq(replay_policy_at(R, POL_TWO_PERSON_KEY_CLASS, set + 1), 2);
+	ck_assert_int_eq(replay_policy_at(R, POL_TWO_PERSON_KEY_CLASS, back), 2);
+	ck_assert_int_eq(replay_policy_at(R, POL_TWO_PERSON_KEY_CLASS, back + 1), 3);
+	ck_assert_int_eq(replay_policy_at(R, POL_DESTRUCTION_DEADLINE, set), 12);
+	ck_assert_int_eq(replay_policy_at(R, POL_DESTRUCTION_DEADLINE, back + 1), 24);
+	ck_assert_int_eq(replay_policy_at(R, POL__COUNT, back), -1);
+	/* a seeded value out of range, or set at the head or later, is refused */
+	ck_assert_int_eq(replay_seed_policy(R, POL_DESTRUCTION_DEADLINE, 73, 0), ST_FORMAT);
+	ck_assert_int_eq(replay_seed_policy(R, POL_DESTRUCTION_DEADLINE, 24, replay_size(R)),
+			 ST_FORMAT);
+}
+END_TEST
+
 START_TEST(item_status_names)
 {
 	for (int s = 0; s < ITEM__COUNT; s++)
@@ -1873,6 +1965,7 @@ int main(void)
 	tcase_add_test(tc, key_rotation);
 	tcase_add_test(tc, accounts_and_unsupported);
 	tcase_add_test(tc, item_status_names);
+	tcase_add_test(tc, policy_by_index);
 	tcase_add_test(tc, many_items);
 	suite_add_tcase(s, tc);
 	return check_run(s);

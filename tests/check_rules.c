@@ -7,6 +7,7 @@
  * entry format's own signer counts. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../src/entry.h"
@@ -249,7 +250,7 @@ START_TEST(custodian_change)
 	ck_assert_int_eq(rules_check_count(&e, 1, 1, NULL, &err), ST_REFUSED); /* one not held */
 	/* the signers: the outgoing custodian and the incoming one */
 	rules_need first, second;
-	rules_signers(&e, &first, &second);
+	rules_signers(&e, 3, &first, &second);
 	ck_assert_int_eq(first, NEED_OUTGOING);
 	ck_assert_int_eq(second, NEED_INCOMING);
 	char w[128];
@@ -294,7 +295,7 @@ START_TEST(actions_and_signers)
 		e.action = (entry_action)a;
 		const rules_action *ra = rules_action_of(e.action);
 		rules_need first, second;
-		rules_signers(&e, &first, &second);
+		rules_signers(&e, 3, &first, &second);
 		ck_assert_msg(first != NEED_NOTHING, "%s: nobody acts", entry_action_name(e.action));
 		ck_assert_msg((second != NEED_NOTHING) == (entry_required_signers(&e) >= 2),
 			      "%s: second signer %d, format needs %zu", entry_action_name(e.action),
@@ -312,12 +313,12 @@ START_TEST(actions_and_signers)
 	snprintf(ts.serial, sizeof ts.serial, "7");
 	ck_assert_int_eq(entry_add_item(&e, &ts), ST_OK);
 	rules_need first, second;
-	rules_signers(&e, &first, &second);
+	rules_signers(&e, 3, &first, &second);
 	ck_assert_int_eq(first, NEED_CUSTODIAN);
 	ck_assert_int_eq(second, NEED_WITNESS);
 	/* ... but an issue's second signer stays the holder */
 	e.action = ACT_ISSUE;
-	rules_signers(&e, &first, &second);
+	rules_signers(&e, 3, &first, &second);
 	ck_assert_int_eq(second, NEED_HOLDER);
 	entry_free(&e);
 	ck_assert(rules_account_role(ROLE_WITNESS));
@@ -486,6 +487,136 @@ START_TEST(details)
 }
 END_TEST
 
+/* policy-set: each row the details given (name=value pairs, as a request
+ * gives them) and the verdict with its words. */
+static const struct policy_row {
+	int line;
+	const char *pairs[4][2];
+	size_t n;
+	rules_refusal want;
+	const char *words;
+} policy_rows[] = {
+	{__LINE__, {{"destruction_deadline_hours", "24"}}, 1, RULE_NONE, NULL},
+	{__LINE__, {{"destruction_deadline_hours", "1"}, {"two_person_key_class", "0"}}, 2, RULE_NONE, NULL},
+	{__LINE__, {{"destruction_deadline_hours", "72"}, {"transit_alarm_days", "0"}}, 2, RULE_NONE, NULL},
+	{__LINE__, {{"inventory_interval_months", "12"}, {"hand_receipt_alarm_days", "365"}}, 2, RULE_NONE, NULL},
+	{__LINE__, {{"incident_report_hours", "72"}, {"two_person_key_class", "3"}}, 2, RULE_NONE, NULL},
+	{__LINE__, {{0}}, 0, RULE_POLICY_VALUE, "a policy-set entry sets at least one policy"},
+	{__LINE__, {{"checkpoint_interval_entries", "3"}}, 1, RULE_POLICY_VALUE,
+	 "checkpoint_interval_entries is not a policy of this ledger"},
+	{__LINE__, {{"destruction_deadline_hours", "24"}, {"destruction_deadline_hours", "12"}}, 2,
+	 RULE_POLICY_VALUE, "policy destruction_deadline_hours is set twice"},
+	{__LINE__, {{"destruction_deadline_hours", "73"}}, 1, RULE_POLICY_VALUE,
+	 "policy destruction_deadline_hours is a whole number from 1 to 72 (hours after 00:00 UTC "
+	 "of its supersession date within which superseded keying material is destroyed), not 73"},
+	{__LINE__, {{"destruction_deadline_hours", "0"}}, 1, RULE_POLICY_VALUE, "from 1 to 72"},
+	{__LINE__, {{"two_person_key_class", "4"}}, 1, RULE_POLICY_VALUE, "from 0 to 3"},
+	{__LINE__, {{"two_person_key_class", "-1"}}, 1, RULE_POLICY_VALUE, "not -1"},
+	{__LINE__, {{"transit_alarm_days", "07"}}, 1, RULE_POLICY_VALUE, "not 07"},
+	{__LINE__, {{"transit_alarm_days", ""}}, 1, RULE_POLICY_VALUE, "from 0 to 365"},
+	{__LINE__, {{"transit_alarm_days", "1e3"}}, 1, RULE_POLICY_VALUE, "not 1e3"},
+	{__LINE__, {{"transit_alarm_days", "99999999999999999999"}}, 1, RULE_POLICY_VALUE, "from 0 to 365"},
+	{__LINE__, {{"incident_report_hours", "0"}}, 1, RULE_POLICY_VALUE, "from 1 to 72"},
+	{__LINE__, {{"inventory_interval_months", "13"}}, 1, RULE_POLICY_VALUE, "from 0 to 12"},
+};
+
+START_TEST(policy_table)
+{
+	const struct policy_row *r = &policy_rows[_i];
+	const char *names[4], *vals[4];
+	for (size_t i = 0; i < r->n; i++) {
+		names[i] = r->pairs[i][0];
+		vals[i] = r->pairs[i][1];
+	}
+	errbuf err = {0};
+	int64_t v[POL__COUNT];
+	status st = rules_check_policy_pairs(r->n, names, vals, v, &err);
+	ck_assert_msg((st == ST_OK) == (r->want == RULE_NONE), "line %d: %s", r->line, err.msg);
+	if (r->want != RULE_NONE) {
+		ck_assert_int_eq(st, ST_REFUSED);
+		ck_assert_msg(err.why == (int)r->want, "line %d: why %d", r->line, err.why);
+		ck_assert_msg(strstr(err.msg, r->words) != NULL, "line %d: %s", r->line, err.msg);
+		return;
+	}
+	for (int p = 0; p < POL__COUNT; p++) {
+		const char *want = NULL;
+		for (size_t i = 0; i < r->n; i++)
+			if (strcmp(names[i], rules_policy_of((rules_policy)p)->name) == 0)
+				want = vals[i];
+		ck_assert_msg(want ? v[p] == strtoll(want, NULL, 10) : v[p] == -1, "line %d", r->line);
+	}
+	/* the same verdict on an entry with these details */
+	entry e = {.action = ACT_POLICY_SET, .version = 2};
+	for (size_t i = 0; i < r->n; i++)
+		ck_assert_int_eq(entry_set_detail(&e, names[i], vals[i], &err), ST_OK);
+	ck_assert_int_eq(rules_check_policy(&e, NULL, &err), ST_OK);
+	entry_free(&e);
+}
+END_TEST
+
+START_TEST(policies)
+{
+	/* one table: the entry format's policy-set detail names are its names,
+	 * in order, and every default is in its range */
+	size_t req;
+	const char *const *names = entry_detail_names(ACT_POLICY_SET, &req);
+	int p = 0;
+	for (; names[p] != NULL; p++) {
+		const rules_policy_def *d = rules_policy_of((rules_policy)p);
+		ck_assert_msg(d != NULL && strcmp(d->name, names[p]) == 0, "%s", names[p]);
+		ck_assert_int_eq(rules_policy_from_name(names[p]), p);
+		ck_assert(d->min <= d->dflt && d->dflt <= d->max);
+	}
+	ck_assert_int_eq(p, POL__COUNT);
+	ck_assert_ptr_null(rules_policy_of(POL__COUNT));
+	ck_assert_int_eq(rules_policy_from_name("log_lock_wait_ms"), -1);
+	ck_assert_int_eq(rules_policy_of(POL_DESTRUCTION_DEADLINE)->dflt, 12);
+	ck_assert_int_eq(rules_policy_of(POL_TWO_PERSON_KEY_CLASS)->dflt, 3);
+	/* another action: not this rule's */
+	entry o = {.action = ACT_ACCOUNT_DETAILS, .version = 2};
+	ck_assert_int_eq(rules_check_policy(&o, NULL, NULL), ST_OK);
+
+	/* policy-set: an administrator and a second administrator or authority */
+	entry e = {.action = ACT_POLICY_SET, .version = 2};
+	rules_need first, second;
+	rules_signers(&e, 3, &first, &second);
+	ck_assert_int_eq(first, NEED_ADMIN);
+	ck_assert_int_eq(second, NEED_SECOND);
+	char w[128];
+	ck_assert_str_eq(rules_need_words(second, &e, w, sizeof w),
+			 "a second person who is an administrator or an authority");
+
+	/* two_person_key_class in force: SECRET keying material on a
+	 * one-person action needs a witness from class 2 down, not at 3 */
+	static const struct {
+		item_kind kind;
+		item_class cls;
+		int64_t policy;
+		rules_need second;
+	} two[] = {
+		{KIND_KEY, CLASS_S, 3, NEED_NOTHING},     {KIND_KEY, CLASS_S, 2, NEED_WITNESS},
+		{KIND_KEY, CLASS_S, 0, NEED_WITNESS},     {KIND_KEY, CLASS_C, 2, NEED_NOTHING},
+		{KIND_KEY, CLASS_C, 1, NEED_WITNESS},     {KIND_KEY, CLASS_TS, 3, NEED_WITNESS},
+		{KIND_KEY, CLASS_U, 0, NEED_WITNESS},     {KIND_EQUIPMENT, CLASS_S, 0, NEED_NOTHING},
+		{KIND_KEY, CLASS_TS, 99, NEED_WITNESS},   {KIND_KEY, CLASS_S, -1, NEED_NOTHING},
+	};
+	for (size_t k = 0; k < sizeof two / sizeof two[0]; k++) {
+		entry t = {.action = ACT_TRANSFER, .version = 2};
+		entry_item it = {.kind = two[k].kind, .alc = 1, .cls = two[k].cls, .qty = 1};
+		snprintf(it.title, sizeof it.title, "AKAT 1");
+		snprintf(it.serial, sizeof it.serial, "1");
+		ck_assert_int_eq(entry_add_item(&t, &it), ST_OK);
+		rules_signers(&t, two[k].policy, &first, &second);
+		ck_assert_msg(second == two[k].second, "row %zu: %d", k, second);
+		/* an issue's second stays the holder; a destruction's the witness */
+		t.action = ACT_ISSUE;
+		rules_signers(&t, two[k].policy, &first, &second);
+		ck_assert_int_eq(second, NEED_HOLDER);
+		entry_free(&t);
+	}
+}
+END_TEST
+
 START_TEST(status_names)
 {
 	for (int s = 0; s < ITEM__COUNT; s++)
@@ -510,6 +641,8 @@ int main(void)
 	tcase_add_test(tc, peers);
 	tcase_add_test(tc, details);
 	tcase_add_test(tc, status_names);
+	tcase_add_loop_test(tc, policy_table, 0, (int)(sizeof policy_rows / sizeof policy_rows[0]));
+	tcase_add_test(tc, policies);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

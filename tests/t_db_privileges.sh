@@ -71,10 +71,11 @@ merkle_node    adm,alice,bob,carol,dave  all   .   .   .   .   .
 schema_version adm,alice,bob,carol,dave  all   .   .   .   .   .
 outside_account adm,alice,bob,carol,dave all  .   .   .   .   .
 person_key     adm,alice,bob,carol,dave  all   .   .   .   .   .
+policy_history adm,alice,bob,carol,dave  all   .   .   .   .   .
 login_choice   *                         -     .   .   .   .   .
 EOF
 )
-STATE_TABLES="account item entry_item item_record txn incident person person_role outside_account person_key"
+STATE_TABLES="account item entry_item item_record txn incident person person_role outside_account person_key policy_history"
 
 # The probes: TABLE | INSERT (columns and values) | UPDATE's SET | VISIBLE
 # (the rows an "acct" login sees).  Placeholders: {ME} the login's person
@@ -101,6 +102,7 @@ merkle_node|(level, idx, hash) VALUES (8, 999999, decode(repeat('00', 32), 'hex'
 schema_version|(version, name, sha256) VALUES (999, 'probe', 'x')|name = name|true
 outside_account|(number, name, registered_idx) VALUES ('111119', 'probe', 0)|address = address|true
 person_key|(person, vkey, pubkey, from_idx, replaced_idx) VALUES ('dave', 'probe+00000000+x', decode(repeat('cd', 32), 'hex'), 0, 1)|replaced_idx = replaced_idx|true
+policy_history|(idx, name, value) VALUES (0, 'transit_alarm_days', 1)|value = value|true
 witness|(name, vkey, keyid, pubkey, added_by) VALUES ('probe', 'probe+00000000+x', '\x00000000', decode(repeat('ab', 32), 'hex'), 'probe')|added_by = added_by|true
 EOF
 )
@@ -129,6 +131,7 @@ DISC=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%MZ)
 ok as alice incident report --category physical --discovered "$DISC" --serial A4 --text "probe" || exit 1
 ok as bob incident report --category packaging --discovered "$DISC" --text "bob's" || exit 1
 ok asw adm alice key revoke frank --role alternate --account 123456 || exit 1
+ok asw adm erin policy set transit_alarm_days=20 || exit 1       # a row of policy_history
 LOGVK=$(printf '%s\n' "$PASS" | "$MKKEY" custos.test/ledger "$W/log.key") || exit 1
 ok asq adm log key set "$LOGVK" || exit 1
 ok env PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS" || exit 1

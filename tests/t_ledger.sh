@@ -30,11 +30,11 @@ expect_out 'transaction 123456-20[0-9]{2}-0001' as alice receive --from COR --it
 expect_err 1 'second person' as alice receive --from COR --item "$TSKEY"
 ok asw alice wendy receive --from COR --item "$TSKEY"
 # the policy may demand two signers for keying material below TOP SECRET
-q "UPDATE custos.policy SET value = 2 WHERE name = 'two_person_key_class'"
+ok asw adm erin policy set two_person_key_class=2
 expect_err 1 'second person' as alice receive --from COR --item 'kind=key alc=1 class=S crypto=yes serial=S2 edition=A title=AKAT 4321'
 ok asw alice wendy receive --from COR --item 'kind=key alc=1 class=S crypto=yes serial=S2 edition=A title=AKAT 4321'
 ok as alice receive --from COR --item 'kind=key alc=1 class=C serial=C2 edition=A title=AKAT 4321'
-q "UPDATE custos.policy SET value = 3 WHERE name = 'two_person_key_class'"
+ok asw adm erin policy set two_person_key_class=3
 # receiving an item that is already open is refused
 expect_err 1 'KG-175D serial KG1 is on hand at account 123456, not new to the ledger' as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=KG1 title=KG-175D'
 # material from an account of this ledger comes only by accepting its transfer

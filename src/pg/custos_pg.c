@@ -369,7 +369,9 @@ enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, Q_OUTSIDE, Q_OLD_KEYS,
        /* account-outside, account-details, person-details */
        W_OUTSIDE, W_ACCOUNT_DETAILS, W_OUTSIDE_DETAILS, W_PERSON_DETAILS,
        /* key-rotate */
-       W_ROTATE, NQ };
+       W_ROTATE,
+       /* policy-set */
+       R_POLICY, W_POLICY, W_POLICY_HISTORY, NQ };
 static const char *const custody_sql[NQ] = {
 	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0), "
 	"coalesce(rank, ''), coalesce(position, ''), coalesce(details_idx, 0), "
@@ -465,12 +467,18 @@ static const char *const custody_sql[NQ] = {
 	"FROM custos.person WHERE name = $1 RETURNING person) "
 	"UPDATE custos.person p SET vkey = $2, pubkey = decode($3, 'hex'), key_idx = $4::bigint "
 	"FROM old WHERE p.name = old.person",
+	/* R_POLICY: the policies in force, and the entry that set each */
+	"SELECT name, value, coalesce(set_idx, 0) FROM custos.policy",
+	"UPDATE custos.policy SET value = $2::integer, set_idx = $3::bigint "
+	"WHERE name = $1 AND custos.policy_signed(name)",
+	"INSERT INTO custos.policy_history (idx, name, value) VALUES ($3::bigint, $1, $2::integer)",
 };
 static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 1, 1, 18, 4, 11, 2, 5, 6, 2,
 				      3, 2, 2, 4, 5, 4, 3, 2,
 				      1, 1,
 				      4, 4, 3, 4,
-				      4};
+				      4,
+				      0, 3, 3};
 static SPIPlanPtr custody_plan[NQ];
 
 static void custody_prepare(int q)
@@ -611,6 +619,16 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 	uint8_t prev[SHA256_LEN];
 	memcpy(prev, e->prev, SHA256_LEN);
 	replay_seed_head(r, e->origin, e->index, prev, e->time_us);
+	/* the policies in force at the entry's index (a row of another
+	 * policy, operational, is not the replay's) */
+	SPITupleTable *tpol = registry_query(R_POLICY, NULL);
+	for (uint64 i = 0; i < tpol->numvals; i++) {
+		int p = rules_policy_from_name(col(tpol, i, 0));
+		if (p >= 0)
+			seeded(replay_seed_policy(r, (rules_policy)p, strtoll(col(tpol, i, 1), NULL, 10),
+						  strtoull(col(tpol, i, 2), NULL, 10)),
+			       "policy");
+	}
 
 	strset people = {0}, accounts = {0}, txns = {0};
 	for (size_t i = 0; i < n->nsigs; i++)
@@ -1021,6 +1039,26 @@ static bool registry_role(void *ctx, const replay_role *ro)
 	return true;
 }
 
+/* The policies policy-set entry e sets: in force from the next entry on,
+ * and in the history. */
+static bool registry_policy(void *ctx, const replay_policy_set *ps)
+{
+	registry_ctx *c = ctx;
+	if (ps->index != c->e->index)
+		return true;
+	char v[24];
+	snprintf(v, sizeof v, "%lld", (long long)ps->value);
+	const char *name = rules_policy_of(ps->policy)->name;
+	const char *w[] = {name, v, c->idx};
+	custody_write(W_POLICY, w);
+	if (SPI_processed != 1)
+		ereport(ERROR, (errmsg("custos: entry %llu: policy %s is not a signed policy of the "
+				       "database's policy table", (unsigned long long)c->e->index,
+				       name)));
+	custody_write(W_POLICY_HISTORY, w);
+	return true;
+}
+
 /* Write what replay r (seeded by custody_seed, registry entry e applied)
  * holds now of the records e changed: the account it opens; the person it
  * enrols (login: theirs, "" for their key name) and the role it gives;
@@ -1041,6 +1079,10 @@ static void registry_write_state(const replay *r, const entry *e, const char *lo
 	}
 	if (e->action == ACT_PERSON_DETAILS) {
 		replay_each_person(r, registry_details, &c);
+		return;
+	}
+	if (e->action == ACT_POLICY_SET) {
+		replay_each_policy_set(r, registry_policy, &c);
 		return;
 	}
 	if (e->action == ACT_KEY_REVOKE) {
