@@ -150,4 +150,9 @@ ok asq dave log verify
 ok asq dave log export "$W/log"
 expect_out valid "$CV" --keys "$W/log.keys" "$W/log"
 gapfree alc
+# a superuser who turns the guard off is found out: log verify compares both
+psql -qAtX -c "SET session_replication_role = replica; UPDATE custos.item SET in_effect = false WHERE serial = 'K5'" >/dev/null
+expect_err 1 'item AKAT K5 serial K5: in_effect: database no, log yes' asq dave log verify
+psql -qAtX -c "SET session_replication_role = replica; UPDATE custos.item SET in_effect = true, alc = 1 WHERE serial = 'K5'" >/dev/null
+expect_err 1 'item AKAT K5 serial K5: alc: database 1, log 6' asq dave log verify
 finish
