@@ -168,6 +168,18 @@ static const cli_verb verbs[] = {
 	 "inventory listing every item on hand or issued at the account (--items FILE:\n"
 	 "the scanned serials, 'serial=S' a line).  From this entry NAME is the\n"
 	 "account's custodian and your custodian role ends.\n"},
+	{"alc", G_MATERIAL, cli_ledger, ACT_ALC_CHANGE, NULL,
+	 "--alc A (--serial S | --item SPEC)...\n[--authority REF] [--account N]",
+	 SIGN WIT ITEMS " --account --alc --authority",
+	 "Change the ALC of items on hand or issued to A.  An upgrade, to a stricter\n"
+	 "control (ALC-1 and ALC-6 by serial to the COR, then ALC-2 by quantity, ALC-4,\n"
+	 "ALC-7), the account makes itself; any other change only on the national\n"
+	 "authority's direction: --authority REF, its reference.  ALC-6 and ALC-7 are\n"
+	 "for keying material only.\n"},
+	{"effective", G_MATERIAL, cli_ledger, ACT_KEY_EFFECTIVE, NULL,
+	 "(--serial S | --item SPEC)... [--account N]", SIGN WIT ITEMS " --account",
+	 "Put keying material held in reserve into effect: on hand or issued, not in\n"
+	 "effect already, its effective date reached and its supersession date not.\n"},
 	{"incident report", G_MATERIAL, cli_ledger, ACT_INCIDENT_REPORT, NULL,
 	 "--category C --discovered TIME [--serial S]...\n--text WHAT",
 	 SIGN WIT ITEMS " --account --category --discovered",
@@ -274,7 +286,7 @@ static const struct option_doc {
 	{"--discovered", "TIME", "when the incident was discovered, UTC:\n2026-12-05T09:30Z"},
 	{"--outcome", "O", "no-compromise, compromised, lost or destroy"},
 	{"--method", "M", "burn, shred, pulverize, disintegrate, degauss\nor zeroize"},
-	{"--authority", "REF", "the direction the destruction is under\n(default: superseded, for superseded key)"},
+	{"--authority", "REF", "the direction the destruction is under\n(default: superseded, for superseded key);\nalc: the national authority's reference"},
 	{"--incident", "TXN", "the incident under which the material was lost"},
 	{"--role", "ROLE", "administrator, custodian, alternate, holder,\n"
 			   "witness, auditor, authority"},

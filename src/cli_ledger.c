@@ -38,7 +38,7 @@ typedef struct opts {
 		*category, *text, *text_file, *items_file, *role, *pubkey, *login, *name, *origin,
 		*admin, *admin_key, *admin_login, *person, *log_key, *retry, *discovered, *outcome,
 		*method, *authority, *incident, *incoming, *address, *cor_account, *rank,
-		*position;
+		*position, *alc;
 	int pass_fd, witness_fd, password_fd, log_fd;
 	bool json;
 	unsigned retry_s;                 /* --retry-seconds, parsed */
@@ -68,7 +68,7 @@ static const struct option {
 	S("--discovered", discovered), S("--outcome", outcome), S("--method", method),
 	S("--authority", authority), S("--incident", incident), S("--incoming", incoming),
 	S("--address", address), S("--cor-account", cor_account), S("--rank", rank),
-	S("--position", position),
+	S("--position", position), S("--alc", alc),
 #undef S
 	{"--passphrase-fd", K_FD, offsetof(opts, pass_fd)},
 	{"--witness-passphrase-fd", K_FD, offsetof(opts, witness_fd)},
@@ -123,6 +123,12 @@ static const char *hint_for(int why)
 	case RULE_NOT_SUPERSEDED:
 		return "name the authority that directs the destruction with --authority REF (a "
 		       "directive's reference, or the incident's TXN)";
+	case RULE_ALC_AUTHORITY:
+		return "a downgrade is the national authority's: give its reference with "
+		       "--authority REF";
+	case RULE_IN_EFFECT:
+	case RULE_NOT_KEY:
+		return "'custos history SERIAL' shows the item and its entries";
 	default:
 		return NULL;
 	}
@@ -581,6 +587,8 @@ static int v2_fields(const verb *v, const opts *o, ledger_request *q)
 		q->method = (entry_method)c;
 	}
 	int rc;
+	if (action_of(v) == ACT_ALC_CHANGE) /* the authority is a detail there */
+		return copy_arg(v, q->ref, sizeof q->ref, o->incident, "not a transaction number");
 	if ((rc = copy_arg(v, q->authority, sizeof q->authority, o->authority,
 			   "an authority reference is at most 32 bytes")) >= 0)
 		return rc;
@@ -688,6 +696,22 @@ static int run_action(const verb *v, opts *o)
 	for (size_t i = 0; i < sizeof given / sizeof given[0]; i++)
 		if (given[i].value != NULL)
 			details[q.ndetails++] = (ledger_detail){given[i].name, given[i].value};
+	if (action_of(v) == ACT_ALC_CHANGE) {
+		/* detail alc, the new ALC; detail authority, the national
+		 * authority's reference (a downgrade) */
+		if (o->alc == NULL) {
+			rc = cli_usage_error(v, "missing --alc N, the new ALC (1, 2, 4, 6 or 7)", NULL);
+			goto out;
+		}
+		if (strlen(o->alc) != 1 || rules_alc_strictness(o->alc[0] - '0') < 0) {
+			rc = cli_usage_error(v, "the ALC is 1, 2, 4, 6 or 7, not", o->alc);
+			goto out;
+		}
+		q.ndetails = 0;
+		details[q.ndetails++] = (ledger_detail){"alc", o->alc};
+		if (o->authority != NULL)
+			details[q.ndetails++] = (ledger_detail){"authority", o->authority};
+	}
 	q.details = details;
 	if ((action_of(v) == ACT_ACCOUNT_DETAILS || action_of(v) == ACT_PERSON_DETAILS) &&
 	    q.ndetails == 0) {

@@ -166,10 +166,20 @@ static const char *item_with(const query_item *it)
 	return it->peer;
 }
 
+/* Keying material held: in reserve or in effect (key-effective); "" for
+ * anything else. */
+static const char *item_use(const query_item *it)
+{
+	if (strcmp(it->kind, "key") != 0 ||
+	    (strcmp(it->status, "on_hand") != 0 && strcmp(it->status, "issued") != 0))
+		return "";
+	return it->in_effect ? "effective" : "reserve";
+}
+
 static const char *holdings_cell(const void *ctx, long row, int col, char tmp[64])
 {
 	static const char *const head[] = {"ACCOUNT", "TITLE", "EDITION", "SERIAL", "KIND", "CLASS",
-					   "ALC",     "QTY",   "STATUS",  "WITH",   "SINCE"};
+					   "ALC",     "QTY",   "STATUS",  "USE",    "WITH",  "SINCE"};
 	if (row < 0)
 		return head[col];
 	const query_item *it = &((const query_items *)ctx)->rows[row];
@@ -183,7 +193,8 @@ static const char *holdings_cell(const void *ctx, long row, int col, char tmp[64
 	case 6: snprintf(tmp, 64, "%d", it->alc); return tmp;
 	case 7: snprintf(tmp, 64, "%lld", (long long)it->qty); return tmp;
 	case 8: return it->status;
-	case 9: return item_with(it);
+	case 9: return item_use(it);
+	case 10: return item_with(it);
 	default: return short_time(it->since, tmp);
 	}
 }
@@ -208,6 +219,7 @@ static void json_item(const query_item *it)
 	json_key("last_txn", it->last_txn, true);
 	json_num("last_index", it->last_index);
 	json_key("since", it->since, true);
+	printf(",\"in_effect\":%s", it->in_effect ? "true" : "false");
 }
 
 static int run_holdings(const verb *v, const opts *o, db *d)
@@ -240,7 +252,7 @@ static int run_holdings(const verb *v, const opts *o, db *d)
 				fputc('}', stdout);
 			}
 		} else if (page.n > 0) {
-			table_pages(&page, page.n, 11, holdings_cell, w, total == 0);
+			table_pages(&page, page.n, 12, holdings_cell, w, total == 0);
 		}
 		total += page.n;
 		snprintf(after, sizeof after, "%s", page.next);
@@ -336,8 +348,15 @@ static int run_history(const verb *v, const opts *o, db *d)
 		}
 		fputs("\nnow: ", stdout);
 		safe_fputs(it->status, stdout);
+		if (item_use(it)[0]) {
+			fputs(" (", stdout);
+			fputs(item_use(it), stdout);
+			fputc(')', stdout);
+		}
 		fputs(" on account ", stdout);
 		safe_fputs(it->account, stdout);
+		fputs(" ALC ", stdout);
+		printf("%d", it->alc);
 		fputs(" since ", stdout);
 		safe_fputs(it->since, stdout);
 		fputs("\n\n", stdout);

@@ -569,6 +569,7 @@ const char *const *entry_detail_names(entry_action a, size_t *required)
 					     "transit_alarm_days",
 					     "two_person_key_class",
 					     NULL};
+	static const char *const alc[] = {"alc", "authority", NULL};
 	*required = 0;
 	switch (a) {
 	case ACT_ACCOUNT_OUTSIDE:
@@ -582,6 +583,10 @@ const char *const *entry_detail_names(entry_action a, size_t *required)
 	case ACT_POLICY_SET:
 		*required = 1;
 		return policy;
+	case ACT_ALC_CHANGE: /* the new ALC; a change that is no upgrade, the
+			      * national authority's reference */
+		*required = 1;
+		return alc;
 	default:
 		return none;
 	}

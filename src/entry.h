@@ -86,7 +86,9 @@
 	X(ACT_PERSON_DETAILS, "person-details", 1)                           \
 	X(ACT_POLICY_SET, "policy-set", 2)                                   \
 	X(ACT_TRANSFER_REJECT, "transfer-reject", 1)                         \
-	X(ACT_TRANSFER_RECALL, "transfer-recall", 1)
+	X(ACT_TRANSFER_RECALL, "transfer-recall", 1)                         \
+	X(ACT_ALC_CHANGE, "alc-change", 1)                                   \
+	X(ACT_KEY_EFFECTIVE, "key-effective", 1)
 
 typedef enum entry_action {
 #define ENTRY_ACTION_ENUM(code, name, signers) code,

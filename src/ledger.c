@@ -24,6 +24,7 @@ typedef struct held {
 	char peer[ENTRY_ACCOUNT_LEN + 1];
 	char incident[ENTRY_TXN_MAX + 1];
 	char last_txn[ENTRY_TXN_MAX + 1];
+	bool in_effect;        /* keying material in effect (key-effective) */
 } held;
 
 /* The work of one action: the request, the entry being built, the items. */
@@ -213,12 +214,13 @@ static status parse_row(const PGresult *r, int row, held *h, errbuf *err)
 	COPY(h->peer, db_val(r, row, 14));
 	COPY(h->incident, db_val(r, row, 15));
 	COPY(h->last_txn, db_val(r, row, 16));
+	h->in_effect = strcmp(db_val(r, row, 17), "t") == 0;
 	return ST_OK;
 }
 
 #define ITEM_COLUMNS                                                                   \
 	"id, title, edition, serial, kind, alc, class, crypto, qty, effective::text, "      \
-	"supersedes::text, account, status, holder, peer, incident, last_txn"
+	"supersedes::text, account, status, holder, peer, incident, last_txn, in_effect"
 
 /* Load the state of every item of the entry, in one statement.  Nothing
  * is locked: the client's check lets a custodian see a refusal before
@@ -357,7 +359,8 @@ static status check_items(work *w)
 		if (h->found && !incoming)
 			w->e.items[i] = h->facts;
 		rules_item x = {.found = h->found, .status = h->status, .account = h->account,
-				.holder = h->holder, .under = under_of(h), .facts = &h->facts};
+				.holder = h->holder, .under = under_of(h), .facts = &h->facts,
+				.in_effect = h->in_effect};
 		status st = rules_check_item(&w->e, i, &x, w->err);
 		if (st != ST_OK)
 			return st;
@@ -947,6 +950,15 @@ static status check_material(work *w, txn_row *t)
 	}
 	case ACT_CUSTODIAN_CHANGE:
 		return do_handover(w);
+	case ACT_ALC_CHANGE:
+	case ACT_KEY_EFFECTIVE:
+		/* the items as recorded; the new ALC, its authority and the
+		 * dates are rules_check_entry's (check_timed) */
+		if (w->e.nitems == 0)
+			return err_set(w->err, ST_USAGE, "list the items (--item or --serial)");
+		if (w->e.action == ACT_ALC_CHANGE && entry_detail_value(&w->e, "alc") == NULL)
+			return err_set(w->err, ST_USAGE, "give the new ALC (--to 1, 2, 4, 6 or 7)");
+		return check_items(w);
 	case ACT_INCIDENT_REPORT: {
 		if (w->e.category == CAT_NONE)
 			return err_set(w->err, ST_USAGE, "give the incident's category (--category "

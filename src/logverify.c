@@ -190,10 +190,11 @@ static void item_value(const replay_item *it, buf *v)
 	if (f->supersedes)
 		entry_date_format(f->supersedes, sup);
 	buf_printf(v, "status=%s account=%s holder=%s peer=%s incident=%s kind=%s alc=%d "
-		       "class=%s crypto=%s qty=%u effective=%s supersedes=%s",
+		       "class=%s crypto=%s qty=%u effective=%s supersedes=%s in_effect=%s",
 		   item_status_name(it->status), dash(it->account), dash(it->holder),
 		   dash(it->peer), dash(it->incident), item_kind_name(f->kind), f->alc,
-		   item_class_name(f->cls), f->crypto ? "yes" : "no", f->qty, eff, sup);
+		   item_class_name(f->cls), f->crypto ? "yes" : "no", f->qty, eff, sup,
+		   it->in_effect ? "yes" : "no");
 }
 
 
@@ -250,11 +251,13 @@ static const struct table {
 	 "SELECT title, edition, serial, title || CASE WHEN edition <> '' THEN ' edition ' || edition ELSE '' END "
 	 "|| CASE WHEN serial <> '' THEN ' serial ' || serial ELSE '' END, "
 	 "format('status=%s account=%s holder=%s peer=%s incident=%s kind=%s alc=%s class=%s "
-	 "crypto=%s qty=%s effective=%s supersedes=%s', status, account, coalesce(holder, '-'), "
+	 "crypto=%s qty=%s effective=%s supersedes=%s in_effect=%s', status, account, "
+	 "coalesce(holder, '-'), "
 	 "coalesce(peer, '-'), coalesce(incident, '-'), kind, alc, class, "
 	 "CASE WHEN crypto THEN 'yes' ELSE 'no' END, qty, "
 	 "coalesce(to_char(effective, 'YYYY-MM-DD'), '-'), "
-	 "coalesce(to_char(supersedes, 'YYYY-MM-DD'), '-')) FROM item"},
+	 "coalesce(to_char(supersedes, 'YYYY-MM-DD'), '-'), "
+	 "CASE WHEN in_effect THEN 'yes' ELSE 'no' END) FROM item"},
 	{"transaction",
 	 "SELECT number, format('action=%s entry=%s account=%s peer=%s holder=%s ref=%s open=%s', "
 	 "action, idx, account, coalesce(peer, '-'), coalesce(holder, '-'), coalesce(ref, '-'), "

@@ -18,8 +18,8 @@
 #define ITEM_COLUMNS                                                                     \
 	"account, title, edition, serial, kind, class, status, alc, crypto, qty, "       \
 	"to_char(effective, 'YYYY-MM-DD'), to_char(supersedes, 'YYYY-MM-DD'), holder, "  \
-	"peer, incident, last_txn, last_idx, " RFC3339("since")
-#define ITEM_NCOLUMNS 18
+	"peer, incident, last_txn, last_idx, " RFC3339("since") ", in_effect"
+#define ITEM_NCOLUMNS 19
 
 static const char *const ALL_STATUSES[] = {"on_hand",     "issued",    "in_transit", "incident",
 					   "transferred", "destroyed", "relieved"};
@@ -186,6 +186,7 @@ static void item_fill(const PGresult *r, int row, query_item *it)
 	it->last_txn = db_val(r, row, 15);
 	it->last_index = db_int(r, row, 16);
 	it->since = db_val(r, row, 17);
+	it->in_effect = strcmp(db_val(r, row, 18), "t") == 0;
 }
 
 /* ---- holdings ----------------------------------------------------------------

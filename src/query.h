@@ -69,6 +69,8 @@ typedef struct query_item {
 	const char *last_txn;
 	int64_t last_index;
 	const char *since;                  /* when the status last changed */
+	bool in_effect;                     /* keying material put into effect
+					     * (key-effective); false: in reserve */
 } query_item;
 
 typedef struct query_items {

@@ -275,6 +275,8 @@ typedef struct txn {
 typedef struct item {
 	uint8_t status, kind, cls, alc;
 	bool crypto;
+	bool in_effect; /* keying material put into effect here (key-effective);
+			 * false: in reserve, as every item comes on hand */
 	uint32_t qty, effective, supersedes;
 	account *acct;
 	txn *last;  /* the transaction that last changed it */
@@ -1142,6 +1144,7 @@ static status check_items(const replay *r, const entry *e, plan *pl, errbuf *err
 			ri.holder = x->status == ITEM_ISSUED && x->under ? x->under->holder : "";
 			ri.under = x->under != NULL ? x->under->number : "";
 			ri.facts = &facts;
+			ri.in_effect = x->in_effect;
 		}
 		st = rules_check_item(e, k, &ri, &why);
 	}
@@ -1330,8 +1333,10 @@ static void commit_items(replay *r, const entry *e, plan *pl)
 			leave_under(x);
 			x->status = ITEM_ON_HAND;
 			x->acct = pl->acct;
+			x->in_effect = false; /* comes in reserve */
 			break;
 		case ACT_TRANSFER:
+			x->in_effect = false; /* arrives in reserve, wherever it goes */
 			x->status = ITEM_IN_TRANSIT;
 			x->under = t;
 			t->count++;
@@ -1340,6 +1345,7 @@ static void commit_items(replay *r, const entry *e, plan *pl)
 			if (x->under != pl->ref || x->status != ITEM_IN_TRANSIT) {
 				/* came extra (a discrepancy): on hand here, as received */
 				item_set_facts(x, it);
+				x->in_effect = false;
 				leave_under(x);
 				x->status = ITEM_ON_HAND;
 				x->acct = pl->acct;
@@ -1393,6 +1399,18 @@ static void commit_items(replay *r, const entry *e, plan *pl)
 				x->under = pl->ref;
 			}
 			break;
+		case ACT_ALC_CHANGE:
+		case ACT_KEY_EFFECTIVE:
+			/* Its accounting or its use changes, not its custody: the
+			 * item stays under the transaction it is under (an issue's
+			 * hand receipt), which remains its last. */
+			if (e->action == ACT_ALC_CHANGE)
+				x->alc = (uint8_t)rules_alc_of(e);
+			else
+				x->in_effect = true;
+			if (held(x))
+				x->acct->held++;
+			continue;
 		default: /* inventory, custodian-change: the items do not change */
 			if (held(x))
 				x->acct->held++;
@@ -1789,6 +1807,7 @@ status replay_seed_item(replay *r, const replay_item *it, const char *under)
 	x->acct = a;
 	x->under = u;
 	x->last = find_txn(r, it->last_txn);
+	x->in_effect = it->in_effect;
 	table_insert(&r->items, x);
 	return ST_OK;
 }
@@ -1982,6 +2001,7 @@ void replay_each_item(const replay *r, bool (*fn)(void *ctx, const replay_item *
 		ri.incident = (x->status == ITEM_INCIDENT || x->status == ITEM_RELIEVED) && u != NULL
 				      ? u->number
 				      : "";
+		ri.in_effect = x->in_effect;
 		if (!fn(ctx, &ri))
 			return;
 	}

@@ -132,6 +132,9 @@ typedef struct replay_item {
 				    * changed */
 	const char *incident;      /* status incident, or relieved: the
 				    * incident's txn */
+	bool in_effect;            /* keying material put into effect
+				    * (key-effective) since it came on hand;
+				    * false: in reserve */
 } replay_item;
 void replay_each_item(const replay *r, bool (*fn)(void *ctx, const replay_item *it), void *ctx);
 

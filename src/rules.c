@@ -112,6 +112,8 @@ static const rules_action actions[ACT__COUNT] = {
 	[ACT_POLICY_SET] =      {false,  false,  false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_SECOND},
 	[ACT_TRANSFER_REJECT] = {M,      false,  false,  RO,  RR,  ITEMS_ANY,   NEED_CUSTODIAN,  NEED_NOTHING},
 	[ACT_TRANSFER_RECALL] = {M,      false,  false,  RO,  RR,  ITEMS_ANY,   NEED_CUSTODIAN,  NEED_NOTHING},
+	[ACT_ALC_CHANGE] =      {M,      false,  false,  RN,  RN,  ITEMS_SOME,  NEED_CUSTODIAN,  NEED_NOTHING},
+	[ACT_KEY_EFFECTIVE] =   {M,      false,  false,  RN,  RN,  ITEMS_SOME,  NEED_CUSTODIAN,  NEED_NOTHING},
 };
 #undef M
 #undef RN
@@ -534,6 +536,8 @@ status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *e
 		snprintf(want, sizeof want, "under incident %s", e->ref);
 		break;
 	case ACT_CUSTODIAN_CHANGE:
+	case ACT_ALC_CHANGE:
+	case ACT_KEY_EFFECTIVE:
 		ok = here && (s == ITEM_ON_HAND || s == ITEM_ISSUED);
 		snprintf(want, sizeof want, "on hand or issued at account %s", acct);
 		break;
@@ -560,8 +564,14 @@ status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *e
 		return err_set_why(err, ST_REFUSED, RULE_ITEM_STATE, "item %s %s, not %s",
 				   rules_item_words(it, w, sizeof w), now, want);
 	}
-	if (x->found && item_status_open(s))
-		return check_facts(x->facts, it, err);
+	if (x->found && item_status_open(s)) {
+		status st = check_facts(x->facts, it, err);
+		if (st != ST_OK)
+			return st;
+	}
+	if (e->action == ACT_KEY_EFFECTIVE && x->in_effect)
+		return err_set_why(err, ST_REFUSED, RULE_IN_EFFECT, "item %s is in effect already",
+				   rules_item_words(it, w, sizeof w));
 	return ST_OK;
 }
 
@@ -603,8 +613,121 @@ status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const 
 			   accept || back ? "in transit under" : "under incident", ref, e->nitems);
 }
 
+/* ---- accounting legend codes and key in effect ------------------------ */
+
+int rules_alc_strictness(int alc)
+{
+	switch (alc) {
+	case 1: /* to the COR, by serial */
+	case 6: /* electronic key, to the COR, by serial */
+		return 3;
+	case 2: /* to the COR, by quantity */
+		return 2;
+	case 4: /* reported to the COR on receipt, then local */
+		return 1;
+	case 7: /* electronic key, local */
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+bool rules_alc_upgrade(int from, int to)
+{
+	int f = rules_alc_strictness(from), t = rules_alc_strictness(to);
+	return f >= 0 && t > f;
+}
+
+int rules_alc_of(const entry *e)
+{
+	const char *v = entry_detail_value(e, "alc");
+	if (v == NULL || v[0] == '\0' || v[1] != '\0' || rules_alc_strictness(v[0] - '0') < 0)
+		return -1;
+	return v[0] - '0';
+}
+
+/* The entry's UTC date as YYYYMMDD. */
+static status entry_day(const entry *e, uint32_t *day, errbuf *err)
+{
+	char when[ENTRY_TIME_LEN + 1];
+	entry_time_format(e->time_us, when);
+	if (entry_date_parse(when, ENTRY_DATE_LEN, day) != ST_OK)
+		return err_set(err, ST_FORMAT, "the entry's time has no date");
+	return ST_OK;
+}
+
+static status check_alc_change(const entry *e, errbuf *err)
+{
+	char w[128];
+	int to = rules_alc_of(e);
+	if (to < 0)
+		return err_set_why(err, ST_REFUSED, RULE_ALC_VALUE,
+				   "the new ALC (detail alc) is one of 1, 2, 4, 6 or 7");
+	const char *ref = entry_detail_value(e, "authority");
+	if (ref != NULL && !entry_authority_valid(ref, strlen(ref)))
+		return err_set_why(err, ST_REFUSED, RULE_DETAIL_VALUE,
+				   "the national authority's reference (detail authority) is 1 to "
+				   "%d letters, digits, '.', '/' or '-', starting with a letter or "
+				   "digit", ENTRY_AUTHORITY_MAX);
+	for (size_t k = 0; k < e->nitems; k++) {
+		const entry_item *it = &e->items[k];
+		rules_item_words(it, w, sizeof w);
+		if (it->alc == to)
+			return err_set_why(err, ST_REFUSED, RULE_ALC_VALUE,
+					   "item %s is ALC-%d already", w, to);
+		if ((to == 6 || to == 7) && it->kind != KIND_KEY)
+			return err_set_why(err, ST_REFUSED, RULE_ALC_VALUE,
+					   "item %s is %s, not keying material: ALC-%d is for "
+					   "electronic key only", w, item_kind_name(it->kind), to);
+		if ((to == 1 || to == 6) && (it->serial[0] == '\0' || it->qty != 1))
+			return err_set_why(err, ST_REFUSED, RULE_SERIAL_REQUIRED,
+					   "item %s: ALC-%d material is accounted by serial, one "
+					   "item a serial; it has %s", w, to,
+					   it->serial[0] ? "a quantity above 1" : "no serial");
+		if (!rules_alc_upgrade(it->alc, to) && ref == NULL)
+			return err_set_why(err, ST_REFUSED, RULE_ALC_AUTHORITY,
+					   "item %s: ALC-%d to ALC-%d is no upgrade: only the "
+					   "national authority may direct it; give its reference "
+					   "(detail authority)", w, it->alc, to);
+	}
+	return ST_OK;
+}
+
+static status check_key_effective(const entry *e, errbuf *err)
+{
+	uint32_t today;
+	status st = entry_day(e, &today, err);
+	if (st != ST_OK)
+		return st;
+	char w[128], d[ENTRY_DATE_LEN + 1];
+	for (size_t k = 0; k < e->nitems; k++) {
+		const entry_item *it = &e->items[k];
+		rules_item_words(it, w, sizeof w);
+		if (it->kind != KIND_KEY)
+			return err_set_why(err, ST_REFUSED, RULE_NOT_KEY,
+					   "item %s is %s, not keying material: only key is put "
+					   "into effect", w, item_kind_name(it->kind));
+		if (it->effective != 0 && it->effective > today) {
+			entry_date_format(it->effective, d);
+			return err_set_why(err, ST_REFUSED, RULE_NOT_YET_EFFECTIVE,
+					   "item %s is effective from %s, not yet", w, d);
+		}
+		if (it->supersedes != 0 && it->supersedes <= today) {
+			entry_date_format(it->supersedes, d);
+			return err_set_why(err, ST_REFUSED, RULE_SUPERSEDED,
+					   "item %s is superseded on %s: it is destroyed, not put "
+					   "into effect", w, d);
+		}
+	}
+	return ST_OK;
+}
+
 status rules_check_entry(const entry *e, errbuf *err)
 {
+	if (e->action == ACT_ALC_CHANGE)
+		return check_alc_change(e, err);
+	if (e->action == ACT_KEY_EFFECTIVE)
+		return check_key_effective(e, err);
 	char when[ENTRY_TIME_LEN + 1], found[ENTRY_TIME_LEN + 1];
 	if (e->action == ACT_INCIDENT_REPORT && e->discovered_us > e->time_us) {
 		entry_time_format(e->time_us, when);

@@ -69,7 +69,13 @@ bool item_status_open(item_status s);
 	X(RULE_PEER_UNKNOWN, "peer_unknown")       /* an account neither here nor registered */ \
 	X(RULE_SUBJECT_UNKNOWN, "subject_unknown") /* details of no such account or person */ \
 	X(RULE_DETAIL_VALUE, "detail_value")       /* a detail's value is not of its kind */ \
-	X(RULE_POLICY_VALUE, "policy_value")       /* policy-set: no such policy, twice, out of range */
+	X(RULE_POLICY_VALUE, "policy_value")       /* policy-set: no such policy, twice, out of range */ \
+	X(RULE_ALC_VALUE, "alc_value")             /* alc-change: no such ALC, or the item's */ \
+	X(RULE_ALC_AUTHORITY, "alc_authority")     /* alc-change: not an upgrade, no authority */ \
+	X(RULE_NOT_KEY, "not_key")                 /* key-effective: not keying material */ \
+	X(RULE_IN_EFFECT, "in_effect")             /* key-effective: in effect already */ \
+	X(RULE_NOT_YET_EFFECTIVE, "not_yet_effective") /* key-effective: effective date later */ \
+	X(RULE_SUPERSEDED, "superseded")           /* key-effective: superseded already */
 
 typedef enum rules_refusal {
 #define RULES_REFUSAL_ENUM(code, name) code,
@@ -265,7 +271,19 @@ status rules_check_revoke(const entry *e, const rules_revoke *rv, errbuf *err);
  * discovered after it is reported (RULE_DISCOVERY_TIME); a destruction
  * whose authority is "superseded" lists only keying material whose
  * supersession date is the entry's UTC date or earlier
- * (RULE_NOT_SUPERSEDED).  ST_OK for any other entry. */
+ * (RULE_NOT_SUPERSEDED).
+ * alc-change (its items' facts being the record's, which rules_check_item
+ * sees to): detail alc is an ALC (RULE_ALC_VALUE) other than each item's
+ * (RULE_ALC_VALUE); ALC-6 and ALC-7 only for keying material
+ * (RULE_ALC_VALUE); ALC-1 and ALC-6 only for an item with a serial and
+ * quantity 1 (RULE_SERIAL_REQUIRED); a change that is no upgrade of every
+ * item (rules_alc_upgrade) carries detail authority, the national
+ * authority's reference (RULE_ALC_AUTHORITY), a reference as a
+ * destruction's authority is written (RULE_DETAIL_VALUE).
+ * key-effective: every item is keying material (RULE_NOT_KEY) whose
+ * effective date, if any, is the entry's UTC date or earlier
+ * (RULE_NOT_YET_EFFECTIVE) and whose supersession date, if any, is later
+ * (RULE_SUPERSEDED).  ST_OK for any other entry. */
 status rules_check_entry(const entry *e, errbuf *err);
 
 /* ---- the key registry and accounts ------------------------------------- */
@@ -342,6 +360,8 @@ typedef struct rules_item {
 				   * transfer; issued, the issue; under an
 				   * incident, the report; else "" */
 	const entry_item *facts;  /* kind, ALC, class, ... as recorded */
+	bool in_effect;           /* keying material: put into effect (key-effective)
+				   * since it came on hand; false: in reserve */
 } rules_item;
 
 /* "KG-175D serial 0042", "AKAT 1234 edition AB serial 000123". */
@@ -366,6 +386,9 @@ const char *rules_item_words(const entry_item *it, char *buf, size_t size);
  *   incident-close    under the incident ref
  *   transfer-reject, transfer-recall   in transit under the transfer ref
  *   custodian-change  on hand or issued at the account
+ *   alc-change   on hand or issued at the account
+ *   key-effective     on hand or issued at the account, in reserve (in
+ *                effect already: RULE_IN_EFFECT)
  * Any other action lists no items and is refused. */
 status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *err);
 
@@ -387,6 +410,25 @@ status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const 
 /* Does the transaction of action a, with category c, open an incident:
  * an incident report, or an accept that records a discrepancy? */
 bool rules_opens_incident(entry_action a, entry_category c);
+
+/* ---- accounting legend codes and key in effect ------------------------ */
+
+/* How strictly ALC `alc` controls material: 3 for ALC-1 and ALC-6 (each
+ * item accountable to the COR by serial), 2 for ALC-2 (to the COR by
+ * quantity), 1 for ALC-4 (reported to the COR on receipt, then local), 0
+ * for ALC-7 (electronic key, local); -1 for a number that is no ALC.  The
+ * one ordering of the ALCs (DOMAIN.md, docs/ledger.md). */
+int rules_alc_strictness(int alc);
+
+/* Is the change of an item's ALC from `from` to `to` an upgrade, to a
+ * stricter control, which the account may make on its own?  Any other
+ * change (a downgrade, or between ALC-1 and ALC-6, equally strict) is the
+ * national authority's to direct. */
+bool rules_alc_upgrade(int from, int to);
+
+/* The new ALC of an alc-change entry (detail alc), or -1 when the detail
+ * is missing or is not one of 1, 2, 4, 6, 7 written as one digit. */
+int rules_alc_of(const entry *e);
 
 /* Is an item listed twice (same title, edition and serial)?  ST_REFUSED,
  * RULE_ITEM_TWICE, naming it. */

@@ -1000,6 +1000,76 @@ START_TEST(test_preview_refuses_as_submit)
 }
 END_TEST
 
+/* alc-change and key-effective: the client refuses before signing with the
+ * code the server and the replay use, and the preview shows the detail
+ * lines; a sound change and effect go through and the log verifies. */
+START_TEST(test_alc_and_effect)
+{
+	db *d = connect_as(dbname, "alice");
+	receive(d, "L1"); /* equipment, ALC-1 */
+	entry_item l1 = {0};
+	snprintf(l1.serial, sizeof l1.serial, "L1");
+	ledger_detail down[] = {{"alc", "2"}}, ref[] = {{"alc", "2"}, {"authority", "NSA-7"}};
+	ledger_request q = request(ACT_ALC_CHANGE, "123456", alice, NULL);
+	q.items = &l1;
+	q.nitems = 1;
+	q.details = down;
+	q.ndetails = 1;
+	char before[128], after[128];
+	snapshot(d, before, sizeof before);
+	errbuf ep = {0}, es = {0};
+	char *text = NULL;
+	size_t len = 0;
+	ledger_signers who;
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &ep), ST_REFUSED);
+	ck_assert_int_eq(ep.why, RULE_ALC_AUTHORITY);
+	ck_assert_ptr_null(text);
+	ck_assert_int_eq(submit(d, &q, &es), ST_REFUSED);
+	ck_assert_int_eq(es.why, RULE_ALC_AUTHORITY);
+	ck_assert_str_eq(ep.msg, es.msg);
+	snapshot(d, after, sizeof after);
+	ck_assert_str_eq(before, after);
+	q.details = ref;
+	q.ndetails = 2;
+	ck_assert_int_eq(ledger_preview(d, &q, &text, &len, &who, &ep), ST_OK);
+	ck_assert_msg(strstr(text, "\ndetail alc 2\ndetail authority NSA-7\n") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, " alc=1 ") != NULL, "%s", text); /* as recorded */
+	free(text);
+	must(d, &q);
+	/* equipment is not put into effect */
+	ledger_request e = request(ACT_KEY_EFFECTIVE, "123456", alice, NULL);
+	e.items = &l1;
+	e.nitems = 1;
+	ck_assert_int_eq(ledger_preview(d, &e, &text, &len, &who, &ep), ST_REFUSED);
+	ck_assert_int_eq(ep.why, RULE_NOT_KEY);
+	/* a key: into effect once */
+	entry_item k = {.kind = KIND_KEY, .alc = 7, .cls = CLASS_C, .crypto = true, .qty = 1,
+			.effective = 20200101};
+	snprintf(k.title, sizeof k.title, "AKAT 9");
+	snprintf(k.serial, sizeof k.serial, "L2");
+	ledger_request r = request(ACT_RECEIPT, "123456", alice, NULL);
+	memcpy(r.peer, "COR", 4);
+	r.items = &k;
+	r.nitems = 1;
+	must(d, &r);
+	entry_item l2 = {0};
+	snprintf(l2.serial, sizeof l2.serial, "L2");
+	e = request(ACT_KEY_EFFECTIVE, "123456", alice, NULL);
+	e.items = &l2;
+	e.nitems = 1;
+	must(d, &e);
+	e = request(ACT_KEY_EFFECTIVE, "123456", alice, NULL);
+	e.items = &l2;
+	e.nitems = 1;
+	ck_assert_int_eq(ledger_preview(d, &e, &text, &len, &who, &ep), ST_REFUSED);
+	ck_assert_int_eq(ep.why, RULE_IN_EFFECT);
+	ck_assert_int_eq(submit(d, &e, &es), ST_REFUSED);
+	ck_assert_int_eq(es.why, RULE_IN_EFFECT);
+	db_close(d);
+	expect_verified();
+}
+END_TEST
+
 START_TEST(test_same_entry)
 {
 	const char *a = "custos-entry/v1 o\nindex 4\nprev AAAA\ntime 2026-01-01T00:00:00.000000Z\n"
@@ -1179,6 +1249,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_preview_then_items_change);
 	tcase_add_test(t, test_preview_then_number_taken);
 	tcase_add_test(t, test_preview_refuses_as_submit);
+	tcase_add_test(t, test_alc_and_effect);
 	tcase_add_loop_test(t, test_random_walk, 0, 5);
 	suite_add_tcase(s, t);
 	return s;

@@ -1519,6 +1519,80 @@ START_TEST(inventory)
 }
 END_TEST
 
+/* alc-change and key-effective: the record's ALC and effect state change,
+ * not the item's custody; later entries carry the new ALC; the state comes
+ * back as reserve when the key moves on.  Every entry is judged by a seeded
+ * replay too (apply), so the server's seeding carries the state. */
+START_TEST(alc_and_effect)
+{
+	entry_item eq[] = {kg("9001")};
+	eq[0].alc = 2;
+	entry_item k[] = {tskey("9002")}, issued[] = {tskey("9003")}, both[] = {tskey("9002"),
+										 tskey("9003")};
+	k[0].cls = issued[0].cls = both[0].cls = both[1].cls = CLASS_S;
+	k[0].alc = issued[0].alc = both[0].alc = both[1].alc = 7;
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(eq), .sig = {CUST});
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(both), .sig = {CUST});
+	/* ALC: an upgrade alone, a downgrade on the authority's reference */
+	NO(ST_USAGE, "ALC-2 to ALC-4 is no upgrade", .action = ACT_ALC_CHANGE,
+	   .account = "111111", IT(eq), .details = {"alc", "4"}, .sig = {CUST});
+	NO(ST_USAGE, "is ALC-2 already", .action = ACT_ALC_CHANGE, .account = "111111", IT(eq),
+	   .details = {"alc", "2"}, .sig = {CUST});
+	NO(ST_PERM, "the custodian or alternate of account 111111", .action = ACT_ALC_CHANGE,
+	   .account = "111111", IT(eq), .details = {"alc", "1"}, .sig = {WIT});
+	OK(.action = ACT_ALC_CHANGE, .account = "111111", IT(eq), .details = {"alc", "1"},
+	   .sig = {CUST});
+	replay_item it = item_of("9001");
+	ck_assert_int_eq(it.facts.alc, 1);
+	ck_assert_int_eq(it.status, ITEM_ON_HAND);
+	ck_assert_str_eq(it.last_txn, "111111-2026-0001"); /* custody unchanged */
+	/* the record's ALC is now 1: an entry with the old one is refused */
+	NO(ST_USAGE, "ALC is 1 in the ledger, not 2", .action = ACT_ALC_CHANGE,
+	   .account = "111111", IT(eq), .details = {"alc", "4", "authority", "NSA-17"},
+	   .sig = {CUST});
+	eq[0].alc = 1;
+	OK(.action = ACT_ALC_CHANGE, .account = "111111", IT(eq),
+	   .details = {"alc", "4", "authority", "NSA-17"}, .sig = {CUST});
+	ck_assert_int_eq(item_of("9001").facts.alc, 4);
+	eq[0].alc = 4;
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "222222", IT(eq), .sig = {CUST});
+	/* key into effect: once, issued or on hand, and it stays under its issue */
+	OK(.action = ACT_ISSUE, .account = "111111", .holder = names[HOLD], IT(issued),
+	   .sig = {CUST, HOLD});
+	ck_assert(!item_of("9002").in_effect);
+	NO(ST_USAGE, "is equipment, not keying material", .action = ACT_KEY_EFFECTIVE,
+	   .account = "111111", IT(eq), .sig = {CUST});
+	OK(.action = ACT_KEY_EFFECTIVE, .account = "111111", IT(both), .sig = {CUST});
+	ck_assert(item_of("9002").in_effect);
+	it = item_of("9003");
+	ck_assert(it.in_effect);
+	ck_assert_int_eq(it.status, ITEM_ISSUED);
+	ck_assert_str_eq(it.holder, names[HOLD]);
+	NO(ST_USAGE, "is in effect already", .action = ACT_KEY_EFFECTIVE, .account = "111111",
+	   IT(k), .sig = {CUST});
+	OK(.action = ACT_RETURN, .account = "111111", .holder = names[HOLD],
+	   .ref = "111111-2026-0006", IT(issued), .sig = {CUST, HOLD});
+	ck_assert(!txn_of("111111-2026-0006").open);
+	ck_assert(item_of("9003").in_effect);
+	/* superseded on 2026-02-01: not put into effect from that day */
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "222222", IT(k), .sig = {CUST});
+	ck_assert(!item_of("9002").in_effect); /* arrives in reserve */
+	OK(.action = ACT_ACCEPT, .account = "222222", .ref = "111111-2026-0009", IT(k),
+	   .sig = {CUST2});
+	NO(ST_USAGE, "is superseded on 2026-02-01", .action = ACT_KEY_EFFECTIVE,
+	   .account = "222222", IT(k), .time = INT64_C(1769936400000000) /* 2026-02-01T09Z */,
+	   .sig = {CUST2});
+	/* TOP SECRET key: a witness signs too */
+	entry_item ts[] = {tskey("9004")};
+	ts[0].alc = 6;
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(ts), .sig = {CUST, WIT});
+	NO(ST_NOSIG, "2 needed", .action = ACT_KEY_EFFECTIVE, .account = "111111", IT(ts),
+	   .sig = {CUST});
+	OK(.action = ACT_KEY_EFFECTIVE, .account = "111111", IT(ts), .sig = {CUST, WIT});
+	ck_assert(item_of("9004").in_effect);
+}
+END_TEST
+
 /* A change of custodian: the joint inventory lists every item on hand or
  * issued at the account (in transit, destroyed or another account's do not
  * count); the custodian (not an alternate) hands over to the person named,
@@ -1952,6 +2026,7 @@ int main(void)
 	tcase_add_test(tc, transfer_and_accept_in_ledger);
 	tcase_add_test(tc, transfer_out_of_ledger);
 	tcase_add_test(tc, transfer_reject_and_recall);
+	tcase_add_test(tc, alc_and_effect);
 	tcase_add_test(tc, outside_and_details);
 	tcase_add_test(tc, issue_and_return);
 	tcase_add_test(tc, destruction);

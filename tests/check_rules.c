@@ -133,6 +133,24 @@ static const row rows[] = {
 	    "at account 222222, not on hand or issued at account 111111"),
 	NO_(ACT_CUSTODIAN_CHANGE, "gus", "", true, ITEM_DESTROYED, A, "", "", false, RULE_ITEM_STATE,
 	    "is destroyed"),
+	/* ALC change and key into effect: on hand or issued here */
+	OK_(ACT_ALC_CHANGE, "", "", true, ITEM_ON_HAND, A, "", "", false),
+	OK_(ACT_ALC_CHANGE, "", "", true, ITEM_ISSUED, A, "carol", U, false),
+	NO_(ACT_ALC_CHANGE, "", "", true, ITEM_ON_HAND, A, "", "", true, RULE_ITEM_FACTS,
+	    "quantity is 1 in the ledger, not 2"),
+	NO_(ACT_ALC_CHANGE, "", "", true, ITEM_IN_TRANSIT, A, "", U, false, RULE_ITEM_STATE,
+	    "is in transit (111111-2026-0009) at account 111111, not on hand or issued at account 111111"),
+	NO_(ACT_ALC_CHANGE, "", "", true, ITEM_ON_HAND, B, "", "", false, RULE_ITEM_STATE,
+	    "at account 222222, not on hand or issued at account 111111"),
+	NO_(ACT_ALC_CHANGE, "", "", NEW, RULE_ITEM_STATE, "is not in the ledger"),
+	OK_(ACT_KEY_EFFECTIVE, "", "", true, ITEM_ON_HAND, A, "", "", false),
+	OK_(ACT_KEY_EFFECTIVE, "", "", true, ITEM_ISSUED, A, "carol", U, false),
+	NO_(ACT_KEY_EFFECTIVE, "", "", true, ITEM_DESTROYED, A, "", "", false, RULE_ITEM_STATE,
+	    "is destroyed, not on hand or issued at account 111111"),
+	NO_(ACT_KEY_EFFECTIVE, "", "", true, ITEM_INCIDENT, A, "", U, false, RULE_ITEM_STATE,
+	    "is under an incident (111111-2026-0009)"),
+	NO_(ACT_KEY_EFFECTIVE, "", "", true, ITEM_TRANSFERRED, B, "", U, false, RULE_ITEM_STATE,
+	    "is transferred out of the ledger"),
 	/* actions that list no items */
 	NO_(ACT_INCIDENT_UPDATE, "", T, true, ITEM_INCIDENT, A, "", T, false, RULE_ITEM_STATE,
 	    "not listed in a incident-update entry"),
@@ -213,6 +231,155 @@ START_TEST(entry_rules)
 	ck_assert_int_eq(rules_check_entry(&e, &err), ST_REFUSED);
 	ck_assert_int_eq(err.why, RULE_NOT_SUPERSEDED);
 	ck_assert_ptr_nonnull(strstr(err.msg, "KG-175D serial 0042 has no supersession date"));
+	entry_free(&e);
+}
+END_TEST
+
+/* The ALCs in order of strictness, and what an alc-change may do. */
+START_TEST(alc_change)
+{
+	/* 1 and 6 (by serial, to the COR) > 2 (by quantity) > 4 > 7 */
+	ck_assert_int_eq(rules_alc_strictness(1), rules_alc_strictness(6));
+	ck_assert_int_gt(rules_alc_strictness(1), rules_alc_strictness(2));
+	ck_assert_int_gt(rules_alc_strictness(2), rules_alc_strictness(4));
+	ck_assert_int_gt(rules_alc_strictness(4), rules_alc_strictness(7));
+	ck_assert_int_eq(rules_alc_strictness(3), -1);
+	ck_assert_int_eq(rules_alc_strictness(0), -1);
+	ck_assert(rules_alc_upgrade(2, 1));
+	ck_assert(rules_alc_upgrade(7, 4));
+	ck_assert(rules_alc_upgrade(4, 6));
+	ck_assert(!rules_alc_upgrade(1, 2));
+	ck_assert(!rules_alc_upgrade(1, 6)); /* equally strict: the authority's */
+	ck_assert(!rules_alc_upgrade(6, 1));
+	ck_assert(!rules_alc_upgrade(2, 2));
+	ck_assert(!rules_alc_upgrade(3, 1));
+	ck_assert(!rules_alc_upgrade(2, 5));
+
+	entry e = {0};
+	errbuf err = {0};
+	e.action = ACT_ALC_CHANGE;
+	snprintf(e.account, sizeof e.account, "%s", A);
+	e.time_us = INT64_C(1767603600000000); /* 2026-01-05T09:00:00Z */
+	entry_item it = kg(1);
+	it.alc = 2;
+	ck_assert_int_eq(entry_add_item(&e, &it), ST_OK);
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_REFUSED); /* no detail alc */
+	ck_assert_int_eq(err.why, RULE_ALC_VALUE);
+	ck_assert_int_eq(rules_alc_of(&e), -1);
+	ck_assert_int_eq(entry_set_detail(&e, "alc", "1", &err), ST_OK);
+	ck_assert_int_eq(rules_alc_of(&e), 1);
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_OK); /* 2 -> 1: an upgrade */
+	static const struct {
+		const char *to, *authority;
+		rules_refusal want;
+		const char *words;
+	} cases[] = {
+		{"4", NULL, RULE_ALC_AUTHORITY, "item KG-175D serial 0042: ALC-2 to ALC-4 is no "
+		 "upgrade: only the national authority may direct it"},
+		{"4", "NSA/2026-17", RULE_NONE, NULL},
+		{"2", "NSA/2026-17", RULE_ALC_VALUE, "item KG-175D serial 0042 is ALC-2 already"},
+		{"3", NULL, RULE_ALC_VALUE, "the new ALC (detail alc) is one of 1, 2, 4, 6 or 7"},
+		{"11", NULL, RULE_ALC_VALUE, "is one of"},
+		{"6", NULL, RULE_ALC_VALUE, "is equipment, not keying material: ALC-6 is for "
+		 "electronic key only"},
+		{"7", "NSA-1", RULE_ALC_VALUE, "ALC-7 is for electronic key only"},
+		{"4", "not a ref", RULE_DETAIL_VALUE, "(detail authority) is 1 to 32"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(entry_set_detail(&e, "alc", cases[i].to, &err), ST_OK);
+		if (cases[i].authority != NULL)
+			ck_assert_int_eq(entry_set_detail(&e, "authority", cases[i].authority, &err),
+					 ST_OK);
+		else if (e.ndetails == 2) { /* drop it: "authority" sorts after "alc" */
+			free(e.details[1].value);
+			e.ndetails = 1;
+		}
+		err.why = -1;
+		status st = rules_check_entry(&e, &err);
+		if (cases[i].want == RULE_NONE) {
+			ck_assert_msg(st == ST_OK, "case %zu: %s", i, err.msg);
+			continue;
+		}
+		ck_assert_msg(st == ST_REFUSED, "case %zu allowed", i);
+		ck_assert_msg(err.why == (int)cases[i].want, "case %zu: why %s (%s)", i,
+			      rules_refusal_name((rules_refusal)err.why), err.msg);
+		ck_assert_msg(strstr(err.msg, cases[i].words) != NULL, "case %zu: \"%s\" lacks \"%s\"",
+			      i, err.msg, cases[i].words);
+	}
+	/* ALC-1 and ALC-6: by serial, quantity 1 */
+	entry_free(&e);
+	memset(&e, 0, sizeof e);
+	e.action = ACT_ALC_CHANGE;
+	e.time_us = INT64_C(1767603600000000);
+	entry_item pub = {.kind = KIND_PUBLICATION, .alc = 4, .cls = CLASS_U, .qty = 5};
+	snprintf(pub.title, sizeof pub.title, "KAM-1");
+	ck_assert_int_eq(entry_add_item(&e, &pub), ST_OK);
+	ck_assert_int_eq(entry_set_detail(&e, "alc", "1", &err), ST_OK);
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_SERIAL_REQUIRED);
+	ck_assert_str_eq(err.msg, "item KAM-1: ALC-1 material is accounted by serial, one item a "
+				  "serial; it has no serial");
+	ck_assert_int_eq(entry_set_detail(&e, "alc", "2", &err), ST_OK);
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_OK);
+	/* the signers: the custodian, and a witness for TOP SECRET key */
+	rules_need first, second;
+	rules_signers(&e, 3, &first, &second);
+	ck_assert_int_eq(first, NEED_CUSTODIAN);
+	ck_assert_int_eq(second, NEED_NOTHING);
+	entry_item ts = {.kind = KIND_KEY, .alc = 6, .cls = CLASS_TS, .crypto = true, .qty = 1};
+	snprintf(ts.title, sizeof ts.title, "AKAT 1");
+	snprintf(ts.serial, sizeof ts.serial, "1");
+	ck_assert_int_eq(entry_add_item(&e, &ts), ST_OK);
+	rules_signers(&e, 3, &first, &second);
+	ck_assert_int_eq(second, NEED_WITNESS);
+	entry_free(&e);
+}
+END_TEST
+
+/* Key into effect: keying material, in reserve, within its dates. */
+START_TEST(key_effective)
+{
+	entry e = {0};
+	errbuf err = {0};
+	e.action = ACT_KEY_EFFECTIVE;
+	snprintf(e.account, sizeof e.account, "%s", A);
+	e.time_us = INT64_C(1767603600000000); /* 2026-01-05T09:00:00Z */
+	entry_item k = {.kind = KIND_KEY, .alc = 7, .cls = CLASS_S, .crypto = true, .qty = 1,
+			.effective = 20260105, .supersedes = 20260201};
+	snprintf(k.title, sizeof k.title, "AKAT 1");
+	snprintf(k.serial, sizeof k.serial, "1");
+	ck_assert_int_eq(entry_add_item(&e, &k), ST_OK);
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_OK); /* effective that very day */
+	e.items[0].effective = 20260106;
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_NOT_YET_EFFECTIVE);
+	ck_assert_str_eq(err.msg, "item AKAT 1 serial 1 is effective from 2026-01-06, not yet");
+	e.items[0].effective = 0; /* no date: any time */
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_OK);
+	e.items[0].supersedes = 20260105;
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_SUPERSEDED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is superseded on 2026-01-05"));
+	e.items[0].supersedes = 0;
+	entry_item eq = kg(1);
+	ck_assert_int_eq(entry_add_item(&e, &eq), ST_OK);
+	ck_assert_int_eq(rules_check_entry(&e, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_NOT_KEY);
+	ck_assert_str_eq(err.msg, "item KG-175D serial 0042 is equipment, not keying material: only "
+				  "key is put into effect");
+	/* in effect already: the record says so */
+	entry_item rec = e.items[0];
+	rules_item x = {.found = true, .status = ITEM_ON_HAND, .account = A, .holder = "",
+			.under = "", .facts = &rec, .in_effect = true};
+	ck_assert_int_eq(rules_check_item(&e, 0, &x, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_IN_EFFECT);
+	ck_assert_str_eq(err.msg, "item AKAT 1 serial 1 is in effect already");
+	x.in_effect = false;
+	ck_assert_int_eq(rules_check_item(&e, 0, &x, &err), ST_OK);
+	/* another action does not look at it */
+	e.action = ACT_TRANSFER;
+	x.in_effect = true;
+	ck_assert_int_eq(rules_check_item(&e, 0, &x, &err), ST_OK);
 	entry_free(&e);
 }
 END_TEST
@@ -635,6 +802,8 @@ int main(void)
 	tcase_add_loop_test(tc, item_table, 0, (int)(sizeof rows / sizeof rows[0]));
 	tcase_add_test(tc, distinct);
 	tcase_add_test(tc, custodian_change);
+	tcase_add_test(tc, alc_change);
+	tcase_add_test(tc, key_effective);
 	tcase_add_test(tc, entry_rules);
 	tcase_add_test(tc, actions_and_signers);
 	tcase_add_test(tc, key_line);

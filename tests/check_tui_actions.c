@@ -139,8 +139,9 @@ START_TEST(test_auditor_changes_nothing)
 				      "a custodian may not %s", d->name);
 		}
 	}
-	ck_assert_int_eq(mutating, 14); /* the nine forms of the issue, inventory, incident update,
-					 * change of custodian, transfer reject and recall */
+	ck_assert_int_eq(mutating, 16); /* the nine forms of the issue, inventory, incident update,
+					 * change of custodian, transfer reject and recall, ALC
+					 * change, key into effect */
 	for (size_t v = 0; v < NVIEWS; v++) {
 		tui_action got[A__COUNT];
 		size_t n = tui_actions_offered(VIEWS[v], TUI_R_AUDITOR, got, A__COUNT);

@@ -153,6 +153,12 @@ typedef enum tui_action_kind {
 	X(A_HANDOVER, 'H', 0, 0, TUI_AK_FORM, "Handover",                                     \
 	  "change of custodian: the marked items are the joint inventory of all on hand "    \
 	  "or issued", TUI_CUST, TUI_V_HOLDINGS)                                              \
+	X(A_ALC, 'L', 0, 0, TUI_AK_FORM, "ALC",                                               \
+	  "change the ALC of the marked items (a downgrade on the national authority's "      \
+	  "reference)", TUI_CUST, TUI_V_HOLDINGS)                                             \
+	X(A_EFFECTIVE, 'E', 0, 0, TUI_AK_FORM, "Effective",                                   \
+	  "put the marked keying material, held in reserve, into effect", TUI_CUST,           \
+	  TUI_V_HOLDINGS)                                                                     \
 	X(A_INCIDENT_REPORT, 'x', 0, 0, TUI_AK_FORM, "Incident",                              \
 	  "report an incident (loss, compromise)", TUI_CUST,                                  \
 	  TUI_V_HOLDINGS | TUI_V_INCIDENTS)                                                   \

@@ -48,6 +48,12 @@ static status c_method(const char *v, errbuf *e) { return validate_method(v, NUL
 static status c_outcome(const char *v, errbuf *e) { return validate_outcome(v, NULL, e); }
 static status c_authority(const char *v, errbuf *e) { return validate_authority(v, e); }
 static status c_incident(const char *v, errbuf *e) { return v[0] ? validate_txn(v, e) : ST_OK; }
+static status c_alc_new(const char *v, errbuf *e)
+{
+	if (v[0] == '\0')
+		return err_set(e, ST_FORMAT, "give the new ALC: 1, 2, 4, 6 or 7");
+	return validate_alc(v, NULL, e);
+}
 static status c_discovered(const char *v, errbuf *e)
 {
 	return validate_discovered(v, (int64_t)time(NULL) * 1000000, NULL, e);
@@ -353,6 +359,30 @@ static status b_handover(form *f, tui_app *app, ledger_request *q, errbuf *err)
 	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
 }
 
+/* An ALC change: detail alc, and detail authority when given.  The TUI
+ * opens one form at a time, so the request's detail lines may live here;
+ * their values are the form's fields. */
+static status b_alc(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	static ledger_detail details[2];
+	size_t n = 0;
+	details[n++] = (ledger_detail){"alc", value(f, "New ALC")};
+	if (value(f, "Authority (downgrade)")[0] != '\0')
+		details[n++] = (ledger_detail){"authority", value(f, "Authority (downgrade)")};
+	q->details = details;
+	q->ndetails = n;
+	status st = use_selection(f, q, err);
+	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
+}
+
+static status b_effective(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	status st = use_selection(f, q, err);
+	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
+}
+
 static status b_incident(form *f, tui_app *app, ledger_request *q, errbuf *err)
 {
 	(void)app;
@@ -415,6 +445,8 @@ static const form_kind KINDS[] = {
 	{{A_HANDOVER, ACT_CUSTODIAN_CHANGE, "Change of custodian", b_handover, NULL}, NEEDS_ITEMS},
 	{{A_INCIDENT_REPORT, ACT_INCIDENT_REPORT, "Incident report", b_incident, NULL},
 	 NEEDS_NOTHING},
+	{{A_ALC, ACT_ALC_CHANGE, "Change of ALC", b_alc, NULL}, NEEDS_ITEMS},
+	{{A_EFFECTIVE, ACT_KEY_EFFECTIVE, "Key into effect", b_effective, NULL}, NEEDS_ITEMS},
 	{{A_INCIDENT_UPDATE, ACT_INCIDENT_UPDATE, "Amplifying report", b_update, NULL},
 	 NEEDS_NOTHING},
 	{{A_INCIDENT_CLOSE, ACT_INCIDENT_CLOSE, "Close an incident", b_close, NULL},
@@ -524,6 +556,22 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 			      "sign this joint inventory, which lists every item on hand or issued "
 			      "there (mark them all).  Your custodian role ends with it.", account);
 		(void)form_add(f, "Incoming custodian", "", KEY_NAME_MAX, c_person, 0);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		break;
+	case A_ALC:
+		intro_items(f);
+		form_intro(f, "Their new ALC: 1 or 6 (to the COR by serial), 2 (by quantity), 4, "
+			      "7.  An upgrade, to a stricter control, is the account's; any other "
+			      "change only on the national authority's direction: its reference.");
+		(void)form_add(f, "New ALC", "", 2, c_alc_new, 0);
+		(void)form_add(f, "Authority (downgrade)", "", ENTRY_AUTHORITY_MAX, c_authority, 0);
+		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
+		break;
+	case A_EFFECTIVE:
+		intro_items(f);
+		form_intro(f, "This keying material, held in reserve on account %s, goes into "
+			      "effect: its effective date reached, its supersession date not.",
+			   account);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		break;
 	case A_INCIDENT_REPORT:

@@ -56,8 +56,9 @@ static status item_fetch(tui_app *app, void *state, const char *after)
 			 it->crypto ? " CRYPTO" : "", it->alc, (long long)it->qty);
 		if (it->effective[0] || it->supersedes[0])
 			snprintf(s->detail[s->ndetail++], sizeof s->detail[0],
-				 "key:     effective %s   supersedes %s", it->effective[0] ? it->effective : "-",
-				 it->supersedes[0] ? it->supersedes : "-");
+				 "key:     effective %s   supersedes %s   %s", it->effective[0] ? it->effective : "-",
+				 it->supersedes[0] ? it->supersedes : "-",
+				 it->in_effect ? "in effect" : "in reserve");
 		if (it->holder[0])
 			snprintf(s->detail[s->ndetail++], sizeof s->detail[0],
 				 "holder:  %s (hand receipt %s)", it->holder, it->last_txn);

@@ -371,7 +371,10 @@ enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, Q_OUTSIDE, Q_OLD_KEYS,
        /* key-rotate */
        W_ROTATE,
        /* policy-set */
-       R_POLICY, W_POLICY, W_POLICY_HISTORY, NQ };
+       R_POLICY, W_POLICY, W_POLICY_HISTORY,
+
+       /* alc-change, key-effective (migration 016) */
+       W_ITEM_USE, NQ };
 static const char *const custody_sql[NQ] = {
 	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0), "
 	"coalesce(rank, ''), coalesce(position, ''), coalesce(details_idx, 0), "
@@ -381,8 +384,8 @@ static const char *const custody_sql[NQ] = {
 	"SELECT title, edition, serial, kind, alc, class, crypto, qty, "
 	"coalesce(to_char(effective, 'YYYYMMDD'), '0'), coalesce(to_char(supersedes, 'YYYYMMDD'), '0'), "
 	"account, status, CASE WHEN status IN ('issued', 'in_transit') THEN last_txn "
-	"WHEN status IN ('incident', 'relieved') THEN coalesce(incident, '') ELSE '' END, last_txn "
-	"FROM custos.item WHERE (title, edition, serial) IN "
+	"WHEN status IN ('incident', 'relieved') THEN coalesce(incident, '') ELSE '' END, last_txn, "
+	"in_effect FROM custos.item WHERE (title, edition, serial) IN "
 	"(SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))",
 	"SELECT t.number, t.action, t.idx, t.account, coalesce(t.peer, ''), "
 	"coalesce(t.holder, ''), coalesce(t.ref, ''), t.open, "
@@ -402,16 +405,18 @@ static const char *const custody_sql[NQ] = {
 	/* W_ITEM: an item's custody (and, new or received, its facts) as the
 	 * replay has it after the entry; its history row with it */
 	"WITH i AS (INSERT INTO custos.item AS i (title, edition, serial, kind, alc, class, crypto, "
-	"qty, effective, supersedes, account, status, holder, peer, incident, last_txn, last_idx, since) "
+	"qty, effective, supersedes, account, status, holder, peer, incident, last_txn, last_idx, since, "
+	"in_effect) "
 	"VALUES ($1, $2, $3, $4, $5::smallint, $6, $7::boolean, $8::integer, "
 	"to_date(nullif($9, '0'), 'YYYYMMDD'), to_date(nullif($10, '0'), 'YYYYMMDD'), $11, $12, "
-	"nullif($13, ''), nullif($14, ''), nullif($15, ''), $16, $17::bigint, $18::timestamptz) "
+	"nullif($13, ''), nullif($14, ''), nullif($15, ''), $16, $17::bigint, $18::timestamptz, "
+	"$19::boolean) "
 	"ON CONFLICT (title, edition, serial) DO UPDATE SET kind = EXCLUDED.kind, alc = EXCLUDED.alc, "
 	"class = EXCLUDED.class, crypto = EXCLUDED.crypto, qty = EXCLUDED.qty, "
 	"effective = EXCLUDED.effective, supersedes = EXCLUDED.supersedes, account = EXCLUDED.account, "
 	"status = EXCLUDED.status, holder = EXCLUDED.holder, peer = EXCLUDED.peer, "
 	"incident = EXCLUDED.incident, last_txn = EXCLUDED.last_txn, last_idx = EXCLUDED.last_idx, "
-	"since = EXCLUDED.since RETURNING id) "
+	"since = EXCLUDED.since, in_effect = EXCLUDED.in_effect RETURNING id) "
 	"INSERT INTO custos.entry_item (item_id, idx) SELECT id, $17::bigint FROM i",
 	/* W_LINK: an item the entry lists but does not change (inventory) */
 	"INSERT INTO custos.entry_item (item_id, idx) SELECT id, $4::bigint FROM custos.item "
@@ -472,21 +477,27 @@ static const char *const custody_sql[NQ] = {
 	"UPDATE custos.policy SET value = $2::integer, set_idx = $3::bigint "
 	"WHERE name = $1 AND custos.policy_signed(name)",
 	"INSERT INTO custos.policy_history (idx, name, value) VALUES ($3::bigint, $1, $2::integer)",
+	/* W_ITEM_USE: an item's ALC and whether its key is in effect, as the
+	 * replay has them after an alc-change or key-effective; its custody
+	 * and last transaction stay (an issued item stays under its issue) */
+	"UPDATE custos.item SET alc = $4::smallint, in_effect = $5::boolean "
+	"WHERE (title, edition, serial) = ($1, $2, $3)",
 };
-static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 1, 1, 18, 4, 11, 2, 5, 6, 2,
+static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 1, 1, 19, 4, 11, 2, 5, 6, 2,
 				      3, 2, 2, 4, 5, 4, 3, 2,
 				      1, 1,
 				      4, 4, 3, 4,
 				      4,
-				      0, 3, 3};
+				      0, 3, 3,
+				      5};
 static SPIPlanPtr custody_plan[NQ];
 
 static void custody_prepare(int q)
 {
 	if (custody_plan[q] != NULL)
 		return;
-	Oid types[18];
-	for (int i = 0; i < 18; i++)
+	Oid types[19];
+	for (int i = 0; i < 19; i++)
 		types[i] = q >= W_ITEM ? TEXTOID : TEXTARRAYOID;
 	if (q == Q_SEQ)
 		types[0] = TEXTOID, types[1] = INT4OID;
@@ -509,8 +520,8 @@ static SPITupleTable *custody_query(int q, Datum *args)
 static void custody_write(int q, const char *const *v)
 {
 	custody_prepare(q);
-	Datum args[18];
-	char nulls[18];
+	Datum args[19];
+	char nulls[19];
 	for (int i = 0; i < custody_nargs[q]; i++) {
 		nulls[i] = v[i] == NULL ? 'n' : ' ';
 		args[i] = v[i] == NULL ? (Datum)0 : PointerGetDatum(cstring_to_text(v[i]));
@@ -779,6 +790,7 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 		f->effective = (uint32_t)strtoul(col(tit, i, 8), NULL, 10);
 		f->supersedes = (uint32_t)strtoul(col(tit, i, 9), NULL, 10);
 		it.status = (item_status)status;
+		it.in_effect = strcmp(col(tit, i, 14), "t") == 0;
 		seeded(replay_seed_item(r, &it, col(tit, i, 12)), "item");
 	}
 }
@@ -801,6 +813,16 @@ static bool apply_item(void *ctx, const replay_item *it)
 		custody_write(W_LINK, v);
 		return true;
 	}
+	if (c->e->action == ACT_ALC_CHANGE || c->e->action == ACT_KEY_EFFECTIVE) {
+		/* listed, its ALC or use changed */
+		char nalc[8];
+		snprintf(nalc, sizeof nalc, "%d", f->alc);
+		const char *u[] = {f->title, f->edition, f->serial, nalc, it->in_effect ? "t" : "f"};
+		custody_write(W_ITEM_USE, u);
+		const char *v[] = {f->title, f->edition, f->serial, c->idx};
+		custody_write(W_LINK, v);
+		return true;
+	}
 	char alc[8], qty[16], eff[16], sup[16], since[ENTRY_TIME_LEN + 1];
 	snprintf(alc, sizeof alc, "%d", f->alc);
 	snprintf(qty, sizeof qty, "%u", f->qty);
@@ -810,7 +832,7 @@ static bool apply_item(void *ctx, const replay_item *it)
 	const char *v[] = {f->title, f->edition, f->serial, item_kind_name(f->kind), alc,
 			   item_class_name(f->cls), f->crypto ? "t" : "f", qty, eff, sup,
 			   it->account, item_status_name(it->status), it->holder, it->peer,
-			   it->incident, it->last_txn, c->idx, since};
+			   it->incident, it->last_txn, c->idx, since, it->in_effect ? "t" : "f"};
 	custody_write(W_ITEM, v);
 	return true;
 }
