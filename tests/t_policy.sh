@@ -132,6 +132,16 @@ asq dave log policy >"$W/trust" || { echo "FAIL: log policy"; fails=$((fails + 1
 expect_out ': valid' "$CV" --policy "$W/trust" "$W/bundle"
 gapfree policy
 
+# --- the replay judges by index too: a superuser appends, triggers off -----------------------
+ok asw adm erin policy set two_person_key_class=2
+S3='kind=key alc=1 class=S crypto=yes qty=1 serial=S3 edition=A effective=- supersedes=- title=AKAT 1234'
+lastnote
+forge bypass --sign "$W/alice.key" --action transfer --account 123456 --txn-seq "$SEQ" --peer COR --item "$S3"
+ok psql -qAtX -v ON_ERROR_STOP=1 -c "SET session_replication_role = replica; BEGIN; $(insert_sql "$W/bypass.note")
+	UPDATE custos.log_head SET size = $(field index) + 1, last_leaf = e.leaf, last_time = e.time
+	  FROM custos.log_entry e WHERE e.idx = $(field index); COMMIT;"
+expect_err 1 "entry $(field index): a transfer entry needs a witness of account 123456" asq dave log verify
+
 # --- migration 015 on a database whose policy was changed by hand before it --------------
 newdb
 ok "$C" db migrate
