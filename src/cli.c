@@ -90,6 +90,12 @@ static const cli_verb verbs[] = {
 	 "NUMBER --person NAME --role ROLE --witness-key FILE", SIGN WIT " --person --role",
 	 "Give an enrolled person a role on account NUMBER: custodian, alternate,\n"
 	 "holder or witness.\n"},
+	{"key rotate", G_PEOPLE, cli_ledger, ACT_KEY_ROTATE, "NAME",
+	 "NAME --pubkey VKEY --witness-key FILE", SIGN WIT " --pubkey",
+	 "Replace NAME's key with the new public key VKEY (a key never enrolled); NAME\n"
+	 "keeps every role.  Two-person: the second signature is NAME's old key file,\n"
+	 "or, the key lost, a second administrator's or an authority's.  The old key\n"
+	 "signs nothing after this entry.\n"},
 	{"key revoke", G_PEOPLE, cli_ledger, ACT_KEY_REVOKE, "NAME",
 	 "NAME --role ROLE [--account N] --witness-key FILE", SIGN WIT " --role --account",
 	 "End a person's role; with their last role their key is revoked.\n"},

@@ -728,7 +728,8 @@ static int run_action(const verb *v, opts *o)
 	if ((action_of(v) == ACT_KEY_ENROL || action_of(v) == ACT_KEY_REVOKE) &&
 	    (rc = role_of(v, o->role, &q.role)) >= 0)
 		goto out;
-	if (action_of(v) == ACT_KEY_ENROL && strcmp(v->words, "person add") == 0) {
+	if ((action_of(v) == ACT_KEY_ENROL && strcmp(v->words, "person add") == 0) ||
+	    action_of(v) == ACT_KEY_ROTATE) {
 		if (o->pubkey == NULL) {
 			rc = cli_usage_error(v, "missing --pubkey VKEY", NULL);
 			goto out;
@@ -746,7 +747,8 @@ static int run_action(const verb *v, opts *o)
 					     q.subject.name);
 			goto out;
 		}
-		if ((rc = copy_arg(v, q.login, sizeof q.login, o->login,
+		if (action_of(v) == ACT_KEY_ENROL &&
+		    (rc = copy_arg(v, q.login, sizeof q.login, o->login,
 				   "a login role name is at most 63 bytes")) >= 0)
 			goto out;
 	}

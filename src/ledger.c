@@ -1070,6 +1070,83 @@ static status check_revoke(work *w)
 	return rules_check_revoke(&w->e, &rv, w->err);
 }
 
+/* key-rotate: the entry's two key lines (the key in force, then q->subject,
+ * with the person's first role and its account), judged as the server
+ * will; the second signer is the key replaced or, the key lost, a second
+ * administrator or an authority. */
+static status check_rotate(work *w)
+{
+	const ledger_request *q = w->req;
+	const key_public *k = &q->subject;
+	const char *p[] = {k->name, (const char *)k->pk};
+	const int len[] = {0, KEY_PK_LEN}, fmt[] = {0, 1};
+	PGresult *r = NULL;
+	status st = db_execb(w->d, "SELECT p.vkey, p.revoked_idx IS NOT NULL, coalesce(p.revoked_idx, 0), "
+			     "r.role, coalesce(r.account, ''), r.role IS NOT NULL, "
+			     "(SELECT name FROM person WHERE pubkey = $2 UNION "
+			     " SELECT person FROM person_key WHERE pubkey = $2 LIMIT 1) "
+			     "FROM (SELECT 1) one LEFT JOIN person p ON p.name = $1 "
+			     "LEFT JOIN LATERAL (SELECT role, account FROM person_role "
+			     " WHERE person = p.name ORDER BY since_idx, role LIMIT 1) r ON true",
+			     2, p, len, fmt, &r, w->err);
+	if (st != ST_OK)
+		return st;
+	rules_registrant x = {0};
+	char owner[KEY_NAME_MAX + 1] = "";
+	entry *e = &w->e;
+	e->nkeys = 2;
+	e->keys[0] = (entry_key){.role = ROLE_HOLDER, .key = *k};
+	if (!db_null(r, 0, 0)) {
+		const char *vk = db_val(r, 0, 0);
+		if (key_vkey_parse(vk, strlen(vk), &e->keys[0].key, NULL) != ST_OK) {
+			PQclear(r);
+			return err_set(w->err, ST_CORRUPT, "the key of %s in the database is malformed",
+				       k->name);
+		}
+		x.found = x.same_key = true;
+		x.revoked = strcmp(db_val(r, 0, 1), "t") == 0;
+		x.revoked_index = (uint64_t)db_int(r, 0, 2);
+		x.holds_role = strcmp(db_val(r, 0, 5), "t") == 0;
+		if (x.holds_role) {
+			const char *role = db_val(r, 0, 3);
+			int ro = entry_role_from_name(role, strlen(role));
+			e->keys[0].role = ro >= 0 ? (entry_role)ro : ROLE_HOLDER;
+			COPY(e->account, db_val(r, 0, 4));
+		}
+	}
+	if (!db_null(r, 0, 6)) {
+		COPY(owner, db_val(r, 0, 6));
+		x.new_key_owner = owner;
+	}
+	PQclear(r);
+	e->keys[1] = (entry_key){.role = e->keys[0].role, .key = *k};
+	if ((st = rules_check_key_line(e, &x, w->err)) != ST_OK)
+		return st;
+	w->need = LEDGER_SECOND_PERSON;
+	const key_public *s2 = second_key(w);
+	if (s2 == NULL && w->preview)
+		return ST_OK;
+	char words[KEY_NAME_MAX + 128];
+	rules_need_words(NEED_ROTATE_SECOND, e, words, sizeof words);
+	if (s2 == NULL)
+		return err_set(w->err, ST_REFUSED, "key-rotate is two-person: give %s with "
+				   "--witness-key", words);
+	if ((st = find_second(w, "second person", LEDGER_SECOND_PERSON)) != ST_OK)
+		return st;
+	if (sodium_memcmp(s2->pk, e->keys[0].key.pk, KEY_PK_LEN) == 0)
+		return ST_OK;
+	const char *sp[] = {w->second};
+	if ((st = db_exec(w->d, "SELECT 1 FROM person_role WHERE person = $1 AND role IN "
+			  "('administrator', 'authority')", 1, sp, &r, w->err)) != ST_OK)
+		return st;
+	bool fits = PQntuples(r) > 0;
+	PQclear(r);
+	if (!fits)
+		return err_set(w->err, ST_DENIED, "%s may not co-sign this key-rotate: it needs %s",
+			       w->second, words);
+	return ST_OK;
+}
+
 static status check_registry(work *w, bool *new_person)
 {
 	const ledger_request *q = w->req;
@@ -1090,6 +1167,8 @@ static status check_registry(work *w, bool *new_person)
 	}
 	if (w->e.action == ACT_ACCOUNT_DETAILS)
 		return rules_check_details(&w->e, party, false, w->err);
+	if (w->e.action == ACT_KEY_ROTATE)
+		return check_rotate(w);
 	if (w->e.action == ACT_PERSON_DETAILS) {
 		const char *p[] = {w->e.holder};
 		PGresult *r = NULL;
@@ -1355,6 +1434,10 @@ const char *ledger_request_differs(const ledger_request *q, const char *actor, c
 		    memcmp(e->keys[0].key.pk, q->subject.pk, KEY_PK_LEN) != 0)
 			return "for another key or role";
 	}
+	if (q->action == ACT_KEY_ROTATE &&
+	    (e->nkeys != 2 || strcmp(e->keys[1].key.name, q->subject.name) != 0 ||
+	     memcmp(e->keys[1].key.pk, q->subject.pk, KEY_PK_LEN) != 0))
+		return "for another key";
 	bool derived = q->nitems == 0 && (answer || q->action == ACT_INCIDENT_CLOSE);
 	if (!derived && !same_items(q, e))
 		return "with other items";
@@ -1425,7 +1508,7 @@ static status check_retry(work *w, const ledger_result *res)
 
 static status check_supported(const ledger_request *q, errbuf *err)
 {
-	if (q->action == ACT_GENESIS || q->action == ACT_KEY_ROTATE || q->action == ACT_POLICY_SET)
+	if (q->action == ACT_GENESIS || q->action == ACT_POLICY_SET)
 		return err_set(err, ST_REFUSED, "%s is not supported by ledger_submit",
 			       entry_action_name(q->action));
 	return ST_OK;

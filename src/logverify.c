@@ -101,6 +101,16 @@ static bool each_outside(void *ctx, const replay_outside *o)
 	return true;
 }
 
+static bool each_old_key(void *ctx, const char *name, const uint8_t pk[KEY_PK_LEN])
+{
+	buf k = {0}, v = {0};
+	for (int i = 0; i < KEY_PK_LEN; i++)
+		buf_printf(&k, "%02x", pk[i]);
+	buf_printf(&v, "person=%s", name);
+	kv_add(ctx, &k, &v);
+	return true;
+}
+
 static bool each_person(void *ctx, const replay_person *p)
 {
 	buf k = {0}, v = {0};
@@ -108,7 +118,8 @@ static bool each_person(void *ctx, const replay_person *p)
 	buf_puts(&v, "pubkey=");
 	for (int i = 0; i < KEY_PK_LEN; i++)
 		buf_printf(&v, "%02x", p->key.pk[i]);
-	buf_printf(&v, " enrolled=%llu revoked=", (unsigned long long)p->enrolled_index);
+	buf_printf(&v, " enrolled=%llu key_since=%llu revoked=", (unsigned long long)p->enrolled_index,
+		   (unsigned long long)p->key_index);
 	if (p->revoked)
 		buf_printf(&v, "%llu", (unsigned long long)p->revoked_index);
 	else
@@ -201,8 +212,9 @@ static const struct table {
 	 "coalesce(nullif(address, ''), '-'), coalesce(cor_account, '-'), "
 	 "coalesce(details_idx::text, '-')) FROM account"},
 	{"person",
-	 "SELECT name, format('pubkey=%s enrolled=%s revoked=%s rank=%s position=%s details=%s', "
-	 "encode(pubkey, 'hex'), enrolled_idx, coalesce(revoked_idx::text, '-'), "
+	 "SELECT name, format('pubkey=%s enrolled=%s key_since=%s revoked=%s rank=%s position=%s "
+	 "details=%s', encode(pubkey, 'hex'), enrolled_idx, coalesce(key_idx, enrolled_idx), "
+	 "coalesce(revoked_idx::text, '-'), "
 	 "coalesce(nullif(rank, ''), '-'), coalesce(nullif(position, ''), '-'), "
 	 "coalesce(details_idx::text, '-')) FROM person"},
 	{"role",
@@ -232,6 +244,7 @@ static const struct table {
 	 "SELECT number, format('name=%s address=%s registered=%s details=%s', name, "
 	 "coalesce(nullif(address, ''), '-'), registered_idx, coalesce(details_idx::text, '-')) "
 	 "FROM outside_account"},
+	{"replaced key", "SELECT encode(pubkey, 'hex'), format('person=%s', person) FROM person_key"},
 };
 
 /* The tables' rows in key order (bytewise, as strcmp orders the replay's),
@@ -602,7 +615,8 @@ status logverify_run_progress(db *d, logverify_report *rep, logverify_diff_fn di
 		case 3: break; /* merged as they come: compare_items */
 		case 4: replay_each_txn(r, each_txn, &logl); break;
 		case 5: replay_each_incident(r, each_incident, &logl); break;
-		default: replay_each_outside(r, each_outside, &logl); break;
+		case 6: replay_each_outside(r, each_outside, &logl); break;
+		default: replay_each_old_key(r, each_old_key, &logl); break;
 		}
 		if (logl.failed) {
 			st = err_set(err, ST_NOMEM, "out of memory");
@@ -656,7 +670,9 @@ status logverify_export(db *d, FILE *log, FILE *keys, uint64_t *entries, errbuf 
 	st = walk_log(d, export_one, &e, err);
 	PGresult *r = NULL;
 	if (st == ST_OK)
-		st = db_exec(d, "SELECT vkey FROM person ORDER BY enrolled_idx", 0, NULL, &r, err);
+		st = db_exec(d, "SELECT vkey FROM (SELECT vkey, enrolled_idx AS since FROM person "
+				"UNION ALL SELECT vkey, from_idx FROM person_key) k ORDER BY since, vkey",
+			     0, NULL, &r, err);
 	if (st == ST_OK) {
 		fputs("# custos trust file: every key ever enrolled in this log\n", keys);
 		for (int row = 0; row < PQntuples(r); row++)

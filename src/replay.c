@@ -240,6 +240,8 @@ typedef struct role_rec {
 typedef struct person {
 	key_public key;
 	uint64_t enrolled_index, revoked_index;
+	uint64_t key_index; /* the entry since which key counts: the enrolment's or
+			     * the last key-rotate's */
 	bool revoked;
 	role_rec *roles; /* malloc'd; the roles held now */
 	size_t nroles, caproles;
@@ -318,11 +320,33 @@ static void person_key(const void *rec, const char **k, size_t *len)
 	*len = strlen(p->key.name);
 }
 
+/* A public key that is or was a person's (a rotated key stays theirs, so
+ * that it is never enrolled again). */
+typedef struct person_pk {
+	uint8_t pk[KEY_PK_LEN];
+	person *p;
+} person_pk;
+
 static void person_pk_key(const void *rec, const char **k, size_t *len)
 {
-	const person *p = rec;
-	*k = (const char *)p->key.pk;
+	const person_pk *x = rec;
+	*k = (const char *)x->pk;
 	*len = KEY_PK_LEN;
+}
+
+/* The person whose key pk is or was, or NULL. */
+static person *pk_owner(const replay *r, const uint8_t pk[KEY_PK_LEN])
+{
+	const person_pk *x = table_find(&r->person_keys, pk, KEY_PK_LEN);
+	return x != NULL ? x->p : NULL;
+}
+
+/* Record in x (allocated, room reserved in person_keys) that pk is p's. */
+static void add_pk(replay *r, person_pk *x, person *p, const uint8_t pk[KEY_PK_LEN])
+{
+	memcpy(x->pk, pk, KEY_PK_LEN);
+	x->p = p;
+	table_insert(&r->person_keys, x);
 }
 
 static void item_key(const void *rec, const char **k, size_t *len)
@@ -584,7 +608,7 @@ static status check_chain(const replay *r, const entry *e, errbuf *err)
 			      "time goes backwards: %s is earlier than the previous entry's %s", now,
 			      before);
 	}
-	if (e->action == ACT_KEY_ROTATE || e->action == ACT_POLICY_SET)
+	if (e->action == ACT_POLICY_SET)
 		return refuse(err, ST_USAGE, at, "%s entries are not supported in this version",
 			      entry_action_name(e->action));
 	return ST_OK;
@@ -633,11 +657,12 @@ static void explain_untrusted(const replay *r, const entry *e, const note *n, ch
 		    memcmp(enrolling->id, s->id, KEY_ID_LEN) == 0)
 			continue;
 		const person *p = table_find(&r->persons, s->name, s->namelen);
-		char why[64];
+		char why[96];
 		if (p == NULL)
 			snprintf(why, sizeof why, "is not enrolled");
 		else if (memcmp(p->key.id, s->id, KEY_ID_LEN) != 0)
-			snprintf(why, sizeof why, "has another key ID than the enrolled key");
+			snprintf(why, sizeof why, "has another key ID than the key in force since "
+				 "entry %" PRIu64, p->key_index);
 		else if (p->revoked)
 			snprintf(why, sizeof why, "was revoked at entry %" PRIu64, p->revoked_index);
 		else
@@ -696,6 +721,7 @@ typedef struct plan {
 	account *new_acct;
 	outside *new_outside;
 	person *new_person;
+	struct person_pk *new_pk; /* genesis, key-enrol of a new person, key-rotate */
 	const char *detail[2]; /* *-details: the values set, copied (NULL: kept) */
 } plan;
 
@@ -732,11 +758,19 @@ static status check_key_line(const replay *r, const entry *e, plan *pl, errbuf *
 {
 	uint64_t at = pl->at;
 	const char *act = entry_action_name(e->action);
-	if (e->nkeys != 1)
+	bool rotate = e->action == ACT_KEY_ROTATE;
+	if (rotate && e->nkeys != 2)
+		return refuse(err, ST_USAGE, at, "a key-rotate entry has exactly two key lines (the "
+			      "key replaced, then the new key), not %zu", e->nkeys);
+	if (!rotate && e->nkeys != 1)
 		return refuse(err, ST_USAGE, at, "a %s entry has exactly one key line, not %zu", act,
 			      e->nkeys);
 	entry_role ro = e->keys[0].role;
 	const key_public *k = &e->keys[0].key;
+	if (rotate && (strcmp(e->keys[1].key.name, k->name) != 0 || e->keys[1].role != ro))
+		return refuse(err, ST_USAGE, at, "a key-rotate entry's two key lines name one person "
+			      "with one role, not %s %s and %s %s", entry_role_name(ro), k->name,
+			      entry_role_name(e->keys[1].role), e->keys[1].key.name);
 	if (e->action == ACT_GENESIS) {
 		if (ro != ROLE_ADMINISTRATOR)
 			return refuse(err, ST_USAGE, at,
@@ -758,17 +792,19 @@ static status check_key_line(const replay *r, const entry *e, plan *pl, errbuf *
 	}
 	person *p = find_person(r, k->name);
 	pl->who = p;
-	const person *owner = table_find(&r->person_keys, k->pk, KEY_PK_LEN);
+	const person *owner = pk_owner(r, k->pk);
+	const person *new_owner = rotate ? pk_owner(r, e->keys[1].key.pk) : NULL;
 	rules_registrant x = {.found = p != NULL,
 			      .same_key = p != NULL && memcmp(p->key.pk, k->pk, KEY_PK_LEN) == 0,
 			      .key_owner = owner != NULL && owner != p ? owner->key.name : NULL,
 			      .revoked = p != NULL && p->revoked,
 			      .revoked_index = p != NULL ? p->revoked_index : 0,
-			      .holds_role = p != NULL && has_role(p, ro, pl->acct)};
+			      .holds_role = p != NULL && has_role(p, ro, pl->acct),
+			      .new_key_owner = new_owner != NULL ? new_owner->key.name : NULL};
 	errbuf why = {0};
 	if (rules_check_key_line(e, &x, &why) != ST_OK)
 		return refuse_rule(err, at, &why);
-	if (e->action == ACT_KEY_ENROL)
+	if (e->action == ACT_KEY_ENROL || rotate)
 		return ST_OK;
 	rules_revoke rv = {0};
 	if (pl->acct != NULL) {
@@ -994,7 +1030,8 @@ static status check_fields(const replay *r, const entry *e, plan *pl, errbuf *er
 static bool fits(const signer *s, rules_need nd, const entry *e, const plan *pl)
 {
 	const person *p = s->p;
-	bool is_key_line = e->nkeys == 1 && memcmp(s->key->pk, e->keys[0].key.pk, KEY_PK_LEN) == 0;
+	/* the key line's key (key-rotate: the key replaced) */
+	bool is_key_line = e->nkeys > 0 && memcmp(s->key->pk, e->keys[0].key.pk, KEY_PK_LEN) == 0;
 	switch (nd) {
 	case NEED_NOTHING:
 		return true;
@@ -1022,6 +1059,10 @@ static bool fits(const signer *s, rules_need nd, const entry *e, const plan *pl)
 		       strcmp(p->key.name, e->holder) != 0;
 	case NEED_INCOMING:
 		return p != NULL && may_sign(p) && strcmp(p->key.name, e->holder) == 0;
+	case NEED_ROTATE_SECOND:
+		return is_key_line || (p != NULL && may_sign(p) &&
+				       (has_role(p, ROLE_ADMINISTRATOR, NULL) ||
+					has_role(p, ROLE_AUTHORITY, NULL)));
 	}
 	return false;
 }
@@ -1201,10 +1242,14 @@ static status reserve(replay *r, const entry *e, plan *pl, errbuf *err)
 				goto nomem;
 		}
 	}
+	if (((a == ACT_GENESIS || a == ACT_KEY_ENROL) && pl->who == NULL) || a == ACT_KEY_ROTATE) {
+		pl->new_pk = arena_alloc(&r->mem, sizeof *pl->new_pk);
+		if (pl->new_pk == NULL || !table_reserve(&r->person_keys, 1))
+			goto nomem;
+	}
 	if ((a == ACT_GENESIS || a == ACT_KEY_ENROL) && pl->who == NULL) {
 		person *p = arena_alloc(&r->mem, sizeof *p);
-		if (p == NULL || !table_reserve(&r->persons, 1) ||
-		    !table_reserve(&r->person_keys, 1))
+		if (p == NULL || !table_reserve(&r->persons, 1))
 			goto nomem;
 		memset(p, 0, sizeof *p);
 		if ((p->roles = grow(NULL, &p->caproles, 1, sizeof *p->roles)) == NULL)
@@ -1465,13 +1510,20 @@ static void commit(replay *r, const entry *e, plan *pl)
 		if (p == NULL) {
 			p = pl->new_person;
 			p->key = e->keys[0].key;
-			p->enrolled_index = pl->at;
+			p->enrolled_index = p->key_index = pl->at;
 			table_insert(&r->persons, p);
-			table_insert(&r->person_keys, p);
+			add_pk(r, pl->new_pk, p, p->key.pk);
 		}
 		p->roles[p->nroles++] = (role_rec){ro, pl->acct, pl->at};
 		if (ro == ROLE_ADMINISTRATOR)
 			r->nadmins++;
+		return;
+	}
+	if (a == ACT_KEY_ROTATE) {
+		/* the old key signs no more; it stays the person's, never enrolled again */
+		p->key = e->keys[1].key;
+		p->key_index = pl->at;
+		add_pk(r, pl->new_pk, p, p->key.pk);
 		return;
 	}
 	/* key-revoke */
@@ -1564,11 +1616,12 @@ status replay_seed_seq(replay *r, const char *number, int year, uint64_t last)
 
 status replay_seed_person(replay *r, const replay_person *p)
 {
-	if (find_person(r, p->key.name) != NULL ||
-	    table_find(&r->person_keys, p->key.pk, KEY_PK_LEN) != NULL)
+	if (find_person(r, p->key.name) != NULL || pk_owner(r, p->key.pk) != NULL)
 		return ST_EXISTS;
 	person *x = arena_alloc(&r->mem, sizeof *x);
-	if (x == NULL || !table_reserve(&r->persons, 1) || !table_reserve(&r->person_keys, 1))
+	person_pk *xk = arena_alloc(&r->mem, sizeof *xk);
+	if (x == NULL || xk == NULL || !table_reserve(&r->persons, 1) ||
+	    !table_reserve(&r->person_keys, 1))
 		return ST_NOMEM;
 	memset(x, 0, sizeof *x);
 	x->key = p->key;
@@ -1580,8 +1633,23 @@ status replay_seed_person(replay *r, const replay_person *p)
 	if (x->rank == NULL || x->position == NULL)
 		return ST_NOMEM;
 	x->details_index = p->details_index;
+	x->key_index = p->key_index > 0 ? p->key_index : p->enrolled_index;
 	table_insert(&r->persons, x);
-	table_insert(&r->person_keys, x);
+	add_pk(r, xk, x, x->key.pk);
+	return ST_OK;
+}
+
+status replay_seed_old_key(replay *r, const char *name, const uint8_t pk[KEY_PK_LEN])
+{
+	person *p = find_person(r, name);
+	if (p == NULL)
+		return ST_NOTFOUND;
+	if (pk_owner(r, pk) != NULL)
+		return ST_EXISTS;
+	person_pk *xk = arena_alloc(&r->mem, sizeof *xk);
+	if (xk == NULL || !table_reserve(&r->person_keys, 1))
+		return ST_NOMEM;
+	add_pk(r, xk, p, pk);
 	return ST_OK;
 }
 
@@ -1790,6 +1858,17 @@ void replay_each_outside(const replay *r, bool (*fn)(void *ctx, const replay_out
 	}
 }
 
+void replay_each_old_key(const replay *r,
+			 bool (*fn)(void *ctx, const char *name, const uint8_t pk[KEY_PK_LEN]),
+			 void *ctx)
+{
+	for (size_t i = 0; i < r->person_keys.n; i++) {
+		const person_pk *x = r->person_keys.list[i];
+		if (memcmp(x->pk, x->p->key.pk, KEY_PK_LEN) != 0 && !fn(ctx, x->p->key.name, x->pk))
+			return;
+	}
+}
+
 void replay_each_person(const replay *r, bool (*fn)(void *ctx, const replay_person *p),
 			void *ctx)
 {
@@ -1799,7 +1878,7 @@ void replay_each_person(const replay *r, bool (*fn)(void *ctx, const replay_pers
 		const person *p = r->persons.list[i];
 		replay_person rp = {p->key.name, p->key, p->enrolled_index, p->revoked,
 				    p->revoked_index, or_empty(p->rank), or_empty(p->position),
-				    p->details_index};
+				    p->details_index, p->key_index};
 		if (!fn(ctx, &rp))
 			return;
 	}

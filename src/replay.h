@@ -89,9 +89,17 @@ typedef struct replay_person {
 				    * NULL is "") */
 	const char *position;      /* the same */
 	uint64_t details_index;    /* the last person-details; 0 if none */
+	uint64_t key_index;        /* the entry since which key counts (its
+				    * enrolment or the last key-rotate; seeding:
+				    * 0 is enrolled_index) */
 } replay_person;
 void replay_each_person(const replay *r, bool (*fn)(void *ctx, const replay_person *p),
 			void *ctx);
+/* The keys people held before a key-rotate (name, public key), in no
+ * particular order. */
+void replay_each_old_key(const replay *r,
+			 bool (*fn)(void *ctx, const char *name, const uint8_t pk[KEY_PK_LEN]),
+			 void *ctx);
 
 /* Accounts outside this ledger, registered by account-outside. */
 typedef struct replay_outside {
@@ -182,6 +190,10 @@ status replay_seed_outside(replay *r, const replay_outside *o) CUSTOS_WARN_UNUSE
 status replay_seed_seq(replay *r, const char *number, int year, uint64_t last) CUSTOS_WARN_UNUSED;
 /* A person's key and enrolment (their roles come by replay_seed_role). */
 status replay_seed_person(replay *r, const replay_person *p) CUSTOS_WARN_UNUSED;
+/* A public key that was the seeded person `name`'s before a key-rotate
+ * (so that it is never enrolled again). */
+status replay_seed_old_key(replay *r, const char *name, const uint8_t pk[KEY_PK_LEN])
+	CUSTOS_WARN_UNUSED;
 status replay_seed_role(replay *r, const replay_role *ro) CUSTOS_WARN_UNUSED;
 /* A transaction with the number of items now under it (issued, in transit
  * or under an incident by it); inc: an incident report's incident, else

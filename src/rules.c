@@ -91,7 +91,7 @@ static const rules_action actions[ACT__COUNT] = {
 	/*                       material key    holder  peer ref  items        first            second */
 	[ACT_GENESIS] =         {false,  true,   false,  RN,  RN,  ITEMS_NONE,  NEED_ENROLLEE,   NEED_NOTHING},
 	[ACT_KEY_ENROL] =       {false,  true,   false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_ENROL_SECOND},
-	[ACT_KEY_ROTATE] =      {false,  true,   false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_ENROL_SECOND},
+	[ACT_KEY_ROTATE] =      {false,  true,   false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_ROTATE_SECOND},
 	[ACT_KEY_REVOKE] =      {false,  true,   false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_REVOKE_SECOND},
 	[ACT_ACCOUNT_OPEN] =    {false,  false,  false,  RN,  RN,  ITEMS_NONE,  NEED_ADMIN,      NEED_NOTHING},
 	[ACT_RECEIPT] =         {M,      false,  false,  RR,  RN,  ITEMS_SOME,  NEED_CUSTODIAN,  NEED_NOTHING},
@@ -172,6 +172,10 @@ const char *rules_need_words(rules_need nd, const entry *e, char *buf, size_t si
 	case NEED_INCOMING:
 		snprintf(buf, size, "the incoming custodian %s", e->holder);
 		return buf;
+	case NEED_ROTATE_SECOND:
+		snprintf(buf, size, "the key of %s being replaced (or, the key lost, a second "
+			 "administrator or an authority)", e->nkeys > 0 ? e->keys[0].key.name : "?");
+		return buf;
 	}
 	return "?";
 }
@@ -219,8 +223,32 @@ status rules_check_revoke(const entry *e, const rules_revoke *rv, errbuf *err)
 
 /* ---- the key registry and accounts ------------------------------------- */
 
+static status check_rotate(const entry *e, const rules_registrant *x, errbuf *err)
+{
+	const char *name = e->keys[0].key.name, *role = entry_role_name(e->keys[0].role);
+	const char *where = rules_account_role(e->keys[0].role) ? " on account " : "";
+	const char *acct = where[0] ? e->account : "";
+	if (!x->found || !x->same_key)
+		return err_set_why(err, ST_REFUSED, RULE_KEY_UNKNOWN,
+				   "the key of %s to be replaced is not the one enrolled", name);
+	if (x->revoked)
+		return err_set_why(err, ST_REFUSED, RULE_KEY_REVOKED,
+				   "the key of %s was revoked at entry %llu; a revoked person's key "
+				   "is not replaced", name, (unsigned long long)x->revoked_index);
+	if (!x->holds_role)
+		return err_set_why(err, ST_REFUSED, RULE_ROLE_NOT_HELD,
+				   "%s does not hold the %s role%s%s", name, role, where, acct);
+	if (x->new_key_owner != NULL)
+		return err_set_why(err, ST_REFUSED, RULE_KEY_TAKEN,
+				   "the new public key is, or was, enrolled under the name %s; a "
+				   "new key is one never enrolled", x->new_key_owner);
+	return ST_OK;
+}
+
 status rules_check_key_line(const entry *e, const rules_registrant *x, errbuf *err)
 {
+	if (e->action == ACT_KEY_ROTATE && e->nkeys == 2)
+		return check_rotate(e, x, err);
 	if ((e->action != ACT_KEY_ENROL && e->action != ACT_KEY_REVOKE) || e->nkeys != 1)
 		return ST_OK;
 	const char *name = e->keys[0].key.name, *role = entry_role_name(e->keys[0].role);

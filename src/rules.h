@@ -123,6 +123,9 @@ typedef enum rules_need {
 	NEED_OUTGOING,      /* custodian-change: a custodian (not an alternate) of
 			     * the entry's account, other than the incoming one */
 	NEED_INCOMING,      /* custodian-change: the person named in holder */
+	NEED_ROTATE_SECOND, /* key-rotate: the key being replaced, or (a lost key)
+			     * a second person who is an administrator or an
+			     * authority */
 } rules_need;
 
 typedef enum rules_items {
@@ -239,6 +242,9 @@ typedef struct rules_registrant {
 	uint64_t revoked_index;  /* ... at this entry */
 	bool holds_role;         /* found: they hold the key line's role (on the
 				  * entry's account for an account role) */
+	const char *new_key_owner; /* key-rotate: the person under whose name the
+				    * second key line's public key is or ever was
+				    * enrolled (the rotated person included), or NULL */
 } rules_registrant;
 
 /* May e (key-enrol or key-revoke, one key line) change the registry so?
@@ -250,6 +256,11 @@ typedef struct rules_registrant {
  * RULE_ROLE_HELD or RULE_ROLE_NOT_HELD.  What revoking leaves behind is
  * rules_check_revoke's.  ST_OK for any other action. */
 status rules_check_key_line(const entry *e, const rules_registrant *x, errbuf *err);
+/* The same for key-rotate, whose first key line (x describes it) is the
+ * person's enrolled, unrevoked key with a role they hold (RULE_KEY_UNKNOWN,
+ * RULE_KEY_REVOKED, RULE_ROLE_NOT_HELD) and whose second key line, the
+ * same name and role, is a public key never enrolled before, under any
+ * name (RULE_KEY_TAKEN). */
 
 /* ---- change of custodian ------------------------------------------------ */
 

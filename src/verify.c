@@ -344,6 +344,7 @@ typedef struct reg_key {
 	uint64_t from;       /* may sign entries from this index ... */
 	bool revoked;
 	uint64_t revoked_at; /* ... up to and including this one, if revoked */
+	bool replaced;       /* revoked by a key-rotate, which enrols its successor */
 	size_t roles;
 } reg_key;
 
@@ -352,12 +353,46 @@ struct verify_registry {
 	size_t n, cap;
 };
 
+/* The latest key of the name: the one in force, or the last revoked. */
 static reg_key *reg_find(const verify_registry *g, const char *name, size_t namelen)
 {
-	for (size_t i = 0; i < g->n; i++)
+	for (size_t i = g->n; i-- > 0;)
 		if (g->keys[i].namelen == namelen && memcmp(g->keys[i].key.name, name, namelen) == 0)
 			return &g->keys[i];
 	return NULL;
+}
+
+/* The key of the name with key ID id (a rotated name has several). */
+static const reg_key *reg_find_id(const verify_registry *g, const char *name, size_t namelen,
+				  const uint8_t id[KEY_ID_LEN])
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (g->keys[i].namelen == namelen && memcmp(g->keys[i].key.name, name, namelen) == 0 &&
+		    memcmp(g->keys[i].key.id, id, KEY_ID_LEN) == 0)
+			return &g->keys[i];
+	return NULL;
+}
+
+static bool reg_pk_taken(const verify_registry *g, const uint8_t pk[KEY_PK_LEN])
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (memcmp(g->keys[i].key.pk, pk, KEY_PK_LEN) == 0)
+			return true;
+	return false;
+}
+
+static bool reg_add(verify_registry *g, reg_key k)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 16;
+		reg_key *grown = realloc(g->keys, cap * sizeof *grown);
+		if (grown == NULL)
+			return false;
+		g->keys = grown;
+		g->cap = cap;
+	}
+	g->keys[g->n++] = k;
+	return true;
 }
 
 /* The action line is the fifth line of the entry text; only the key
@@ -372,7 +407,7 @@ static bool registry_action(const uint8_t *rec, size_t len)
 		p = nl + 1;
 	}
 	static const char *const acts[] = {"action genesis\n", "action key-enrol\n",
-					   "action key-revoke\n"};
+					   "action key-revoke\n", "action key-rotate\n"};
 	for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
 		size_t al = strlen(acts[i]);
 		if ((size_t)(end - p) >= al && memcmp(p, acts[i], al) == 0)
@@ -387,31 +422,35 @@ static status registry_note(verify_registry *g, const uint8_t *rec, size_t len, 
 	entry e;
 	if (note_parse((const char *)rec, len, n, NULL) != ST_OK)
 		return ST_OK;
-	if (entry_parse(n->text, n->textlen, &e, NULL) != ST_OK || e.nkeys != 1) {
+	if (entry_parse(n->text, n->textlen, &e, NULL) != ST_OK ||
+	    e.nkeys != (e.action == ACT_KEY_ROTATE ? 2u : 1u)) {
 		entry_free(&e);
 		return ST_OK;
 	}
 	const key_public *k = &e.keys[0].key;
 	size_t namelen = strlen(k->name);
 	reg_key *p = reg_find(g, k->name, namelen);
-	if (e.action == ACT_GENESIS || e.action == ACT_KEY_ENROL) {
+	if (e.action == ACT_KEY_ROTATE) {
+		/* the old key counts up to this entry, the new one after it */
+		const key_public *nk = &e.keys[1].key;
+		if (p != NULL && !p->revoked && memcmp(p->key.pk, k->pk, KEY_PK_LEN) == 0 &&
+		    strcmp(nk->name, k->name) == 0 && !reg_pk_taken(g, nk->pk)) {
+			size_t roles = p->roles;
+			p->revoked = p->replaced = true;
+			p->revoked_at = at;
+			if (!reg_add(g, (reg_key){.key = *nk, .namelen = namelen, .from = at + 1,
+						  .roles = roles})) {
+				entry_free(&e);
+				return ST_NOMEM;
+			}
+		}
+	} else if (e.action == ACT_GENESIS || e.action == ACT_KEY_ENROL) {
 		if (p == NULL) {
-			bool pk_taken = false;
-			for (size_t i = 0; i < g->n; i++)
-				pk_taken |= memcmp(g->keys[i].key.pk, k->pk, KEY_PK_LEN) == 0;
-			if (!pk_taken) {
-				if (g->n == g->cap) {
-					size_t cap = g->cap ? 2 * g->cap : 16;
-					reg_key *grown = realloc(g->keys, cap * sizeof *grown);
-					if (grown == NULL) {
-						entry_free(&e);
-						return ST_NOMEM;
-					}
-					g->keys = grown;
-					g->cap = cap;
-				}
-				g->keys[g->n++] = (reg_key){.key = *k, .namelen = namelen,
-							    .from = at, .roles = 1};
+			if (!reg_pk_taken(g, k->pk) &&
+			    !reg_add(g, (reg_key){.key = *k, .namelen = namelen, .from = at,
+						  .roles = 1})) {
+				entry_free(&e);
+				return ST_NOMEM;
 			}
 		} else if (memcmp(p->key.pk, k->pk, KEY_PK_LEN) == 0 && !p->revoked) {
 			p->roles++;
@@ -453,9 +492,8 @@ const key_public *verify_registry_lookup(void *ctx, uint64_t index, const char *
 					 size_t namelen, const uint8_t id[KEY_ID_LEN])
 {
 	const verify_registry *g = ctx;
-	const reg_key *p = reg_find(g, name, namelen);
-	if (p == NULL || index < p->from || (p->revoked && index > p->revoked_at) ||
-	    memcmp(p->key.id, id, KEY_ID_LEN) != 0)
+	const reg_key *p = reg_find_id(g, name, namelen, id);
+	if (p == NULL || index < p->from || (p->revoked && index > p->revoked_at))
 		return NULL;
 	return &p->key;
 }
@@ -469,16 +507,17 @@ void verify_registry_explain(const verify_registry *reg, uint64_t index, const n
 	out[0] = '\0';
 	for (size_t i = 0; i < n->nsigs; i++) {
 		const note_sigline *s = &n->sigs[i];
-		const reg_key *p = reg_find(reg, s->name, s->namelen);
+		const reg_key *p = reg_find_id(reg, s->name, s->namelen, s->id);
 		char why[64];
-		if (p == NULL)
+		if (p == NULL && reg_find(reg, s->name, s->namelen) == NULL)
 			snprintf(why, sizeof why, "is not enrolled");
-		else if (memcmp(p->key.id, s->id, KEY_ID_LEN) != 0)
+		else if (p == NULL)
 			snprintf(why, sizeof why, "has another key ID than the enrolled key");
 		else if (index < p->from)
 			snprintf(why, sizeof why, "is enrolled only from entry %" PRIu64, p->from);
 		else if (p->revoked && index > p->revoked_at)
-			snprintf(why, sizeof why, "was revoked at entry %" PRIu64, p->revoked_at);
+			snprintf(why, sizeof why, "was %s at entry %" PRIu64,
+				 p->replaced ? "replaced" : "revoked", p->revoked_at);
 		else
 			continue;
 		int w = snprintf(out + pos, cap - pos, "%skey %.*s %s", pos ? "; " : "",

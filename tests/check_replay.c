@@ -39,6 +39,7 @@ enum {
 	NEWK,     /* enrolled by some tests */
 	IMPOSTOR, /* the name of CUST with another key */
 	ALIAS,    /* the key of CUST under another name */
+	NEWK_CUST, /* a third key with the name of CUST */
 	NK
 };
 static const char *const names[NK] = {
@@ -56,6 +57,7 @@ static const char *const names[NK] = {
 	"TEST-ONLY-newcomer",
 	"TEST-ONLY-custodian",
 	"TEST-ONLY-alias",
+	"TEST-ONLY-custodian",
 };
 static key_secret *K[NK];
 static replay *R;
@@ -83,6 +85,7 @@ typedef struct spec {
 	entry_category cat;
 	int key; /* key line: key index (NOKEY: none) and role */
 	entry_role role;
+	int key2; /* a second key line (key-rotate's new key), the same role */
 	const entry_item *items;
 	size_t nitems;
 	int sig[3];            /* signers, in order; NOKEY ends the list */
@@ -204,6 +207,10 @@ static char *make(const spec *s, size_t *len)
 		e.nkeys = 1;
 		e.keys[0].role = s->role;
 		e.keys[0].key = *key_secret_public(K[s->key]);
+	}
+	if (s->key2 != NOKEY) {
+		e.keys[e.nkeys].role = s->role;
+		e.keys[e.nkeys++].key = *key_secret_public(K[s->key2]);
 	}
 	for (size_t i = 0; i < s->nitems; i++)
 		ck_assert_int_eq(entry_add_item(&e, &s->items[i]), ST_OK);
@@ -585,6 +592,12 @@ static bool seed_person_fn(void *ctx, const replay_person *p)
 	return true;
 }
 
+static bool seed_old_key_fn(void *ctx, const char *name, const uint8_t pk[KEY_PK_LEN])
+{
+	ck_assert_int_eq(replay_seed_old_key(((seed_ctx *)ctx)->s, name, pk), ST_OK);
+	return true;
+}
+
 static bool seed_role_fn(void *ctx, const replay_role *ro)
 {
 	ck_assert_int_eq(replay_seed_role(((seed_ctx *)ctx)->s, ro), ST_OK);
@@ -643,6 +656,7 @@ static replay *seed_from(const replay *from)
 	replay_each_account(from, seed_account_fn, c);
 	replay_each_outside(from, seed_outside_fn, c);
 	replay_each_person(from, seed_person_fn, c);
+	replay_each_old_key(from, seed_old_key_fn, c);
 	replay_each_role(from, seed_role_fn, c);
 	replay_each_item(from, collect_item_fn, c);
 	replay_each_txn(from, seed_txn_fn, c);
@@ -658,9 +672,10 @@ static void setup(void)
 {
 	ck_assert_int_eq(key_init(), ST_OK);
 	for (int i = 1; i < NK; i++)
-		if (i != IMPOSTOR && i != ALIAS)
+		if (i != IMPOSTOR && i != ALIAS && i != NEWK_CUST)
 			ck_assert_ptr_nonnull(K[i] = test_key(names[i]));
 	K[IMPOSTOR] = seeded(names[IMPOSTOR], "someone else");
+	K[NEWK_CUST] = seeded(names[NEWK_CUST], "a third key");
 	K[ALIAS] = seeded(names[ALIAS], names[CUST]);
 	ncounters = 0;
 	judge_seeded = true;
@@ -1708,6 +1723,51 @@ START_TEST(key_registry)
 }
 END_TEST
 
+/* A person's key replaced: signed by an administrator and the key
+ * replaced (or, lost, a second administrator or an authority); the old key
+ * signs no more from the next entry, and is never anyone's key again.
+ * IMPOSTOR is a key with the custodian's name: here, their new key. */
+START_TEST(key_rotation)
+{
+	entry_item a[] = {kg("7001")}, b[] = {kg("7002")};
+#define ROT(...) .action = ACT_KEY_ROTATE, .role = ROLE_CUSTODIAN, .account = "111111", __VA_ARGS__
+	NO(ST_USAGE, "exactly two key lines", ROT(.key = CUST, .sig = {ADMIN, CUST}));
+	NO(ST_USAGE, "two key lines name one person with one role",
+	   ROT(.key = CUST, .key2 = ALIAS, .sig = {ADMIN, CUST}));
+	NO(ST_USAGE, "the key of TEST-ONLY-custodian to be replaced is not the one enrolled",
+	   ROT(.key = IMPOSTOR, .key2 = CUST, .sig = {ADMIN, AUTH}));
+	NO(ST_USAGE, "TEST-ONLY-custodian does not hold the witness role on account 111111",
+	   .action = ACT_KEY_ROTATE, .role = ROLE_WITNESS, .account = "111111", .key = CUST,
+	   .key2 = IMPOSTOR, .sig = {ADMIN, CUST});
+	NO(ST_NOSIG, "1 distinct trusted key, 2 needed", ROT(.key = CUST, .key2 = IMPOSTOR,
+							      .sig = {ADMIN}));
+	/* a witness of the account is not the key replaced, nor an authority */
+	NO(ST_PERM, "the key of TEST-ONLY-custodian being replaced (or, the key lost, a second "
+	   "administrator or an authority)", ROT(.key = CUST, .key2 = IMPOSTOR, .sig = {ADMIN, WIT}));
+	NO(ST_PERM, "needs an administrator", ROT(.key = CUST, .key2 = IMPOSTOR, .sig = {CUST, AUTH}));
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	OK(ROT(.key = CUST, .key2 = IMPOSTOR, .sig = {ADMIN, CUST}));
+	replay_person p = person_of(names[CUST]);
+	ck_assert_mem_eq(p.key.pk, key_secret_public(K[IMPOSTOR])->pk, KEY_PK_LEN);
+	ck_assert_uint_eq(p.key_index, replay_size(R) - 1);
+	ck_assert(!revoked(names[CUST]));
+	/* the old key signs no more; the new one acts with the custodian's roles */
+	NO(ST_NOSIG, "has another key ID than the key in force since entry", .action = ACT_RECEIPT,
+	   .account = "111111", .peer = "COR", IT(b), .sig = {CUST});
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(b), .sig = {IMPOSTOR});
+	/* the old key is never enrolled again, by anyone or as a new key */
+	NO(ST_USAGE, "the new public key is, or was, enrolled under the name TEST-ONLY-custodian",
+	   ROT(.key = IMPOSTOR, .key2 = CUST, .sig = {ADMIN, IMPOSTOR}));
+	NO(ST_USAGE, "already enrolled under the name TEST-ONLY-custodian",
+	   .action = ACT_KEY_ENROL, .key = ALIAS, .role = ROLE_HOLDER, .account = "111111",
+	   .sig = {ADMIN, ALIAS});
+	/* the key lost: an administrator and an authority put a new one in */
+	OK(ROT(.key = IMPOSTOR, .key2 = NEWK_CUST, .sig = {ADMIN, AUTH}));
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "COR", IT(b), .sig = {NEWK_CUST});
+#undef ROT
+}
+END_TEST
+
 START_TEST(accounts_and_unsupported)
 {
 	NO(ST_USAGE, "account 111111 is already open", .action = ACT_ACCOUNT_OPEN,
@@ -1718,9 +1778,6 @@ START_TEST(accounts_and_unsupported)
 	   .text = "Third", .edit_from = "text Third", .edit_to = "text Th\\x00ird", .sig = {ADMIN});
 	NO(ST_USAGE, "account-open names the account", .action = ACT_ACCOUNT_OPEN, .text = "Third",
 	   .sig = {ADMIN});
-	NO(ST_USAGE, "key-rotate entries are not supported in this version",
-	   .action = ACT_KEY_ROTATE, .key = NEWK, .role = ROLE_HOLDER, .account = "111111",
-	   .sig = {ADMIN, WIT});
 	OK(.action = ACT_ACCOUNT_OPEN, .account = "333333", .text = "Third", .sig = {ADMIN});
 	ck_assert_str_eq(account_of("333333").name, "Third");
 }
@@ -1888,6 +1945,7 @@ int main(void)
 	tcase_add_test(tc, inventory);
 	tcase_add_test(tc, custodian_change);
 	tcase_add_test(tc, key_registry);
+	tcase_add_test(tc, key_rotation);
 	tcase_add_test(tc, accounts_and_unsupported);
 	tcase_add_test(tc, item_status_names);
 	tcase_add_test(tc, many_items);

@@ -529,11 +529,28 @@ START_TEST(key_line)
 		 "the key of carol is already revoked"},
 		{ACT_KEY_REVOKE, {.found = true, .same_key = true}, RULE_ROLE_NOT_HELD,
 		 "carol does not hold the witness role on account 111111"},
+		/* key-rotate: the first key line the key in force, the second new */
+		{ACT_KEY_ROTATE, {.found = true, .same_key = true, .holds_role = true}, RULE_NONE, NULL},
+		{ACT_KEY_ROTATE, {.found = true, .holds_role = true}, RULE_KEY_UNKNOWN,
+		 "the key of carol to be replaced is not the one enrolled"},
+		{ACT_KEY_ROTATE, {.holds_role = true}, RULE_KEY_UNKNOWN,
+		 "the key of carol to be replaced is not the one enrolled"},
+		{ACT_KEY_ROTATE, {.found = true, .same_key = true, .revoked = true, .revoked_index = 9},
+		 RULE_KEY_REVOKED, "the key of carol was revoked at entry 9; a revoked person's key is "
+				   "not replaced"},
+		{ACT_KEY_ROTATE, {.found = true, .same_key = true}, RULE_ROLE_NOT_HELD,
+		 "carol does not hold the witness role on account 111111"},
+		{ACT_KEY_ROTATE, {.found = true, .same_key = true, .holds_role = true,
+				  .new_key_owner = "carol"}, RULE_KEY_TAKEN,
+		 "the new public key is, or was, enrolled under the name carol; a new key is one never "
+		 "enrolled"},
 		/* other actions: not this rule's */
 		{ACT_ACCOUNT_OPEN, {.found = true}, RULE_NONE, NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		e.action = cases[i].action;
+		e.nkeys = e.action == ACT_KEY_ROTATE ? 2 : 1;
+		e.keys[1] = e.keys[0];
 		errbuf err = {0};
 		status st = rules_check_key_line(&e, &cases[i].x, &err);
 		ck_assert_msg(st == (cases[i].want == RULE_NONE ? ST_OK : ST_REFUSED), "case %zu", i);

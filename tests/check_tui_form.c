@@ -127,6 +127,29 @@ START_TEST(test_field_primitives)
 }
 END_TEST
 
+/* A note is broken at spaces into lines of the width; a word longer than a
+ * line is cut; what does not fit the last line allowed is cut there. */
+START_TEST(test_note_wrap)
+{
+	ck_assert_int_eq(tui_text_wrap(0, 0, 20, 4, "", A_NORMAL, false), 0);
+	ck_assert_int_eq(tui_text_wrap(0, 0, 20, 4, "   ", A_NORMAL, false), 0);
+	ck_assert_int_eq(tui_text_wrap(0, 0, 20, 4, "Refused: too late", A_NORMAL, false), 1);
+	/* 20 columns exactly fit one line */
+	ck_assert_int_eq(tui_text_wrap(0, 0, 20, 4, "aaaaaaaaa bbbbbbbbbb", A_NORMAL, false), 1);
+	ck_assert_int_eq(tui_text_wrap(0, 0, 20, 4, "aaaaaaaaa bbbbbbbbbbb", A_NORMAL, false), 2);
+	/* "account 999999 is" / "neither open in this" / "ledger" */
+	ck_assert_int_eq(tui_text_wrap(0, 0, 20, 4, "account 999999 is neither open in this ledger",
+				       A_NORMAL, false), 3);
+	ck_assert_int_eq(tui_text_wrap(0, 0, 20, 2, "account 999999 is neither open in this ledger",
+				       A_NORMAL, false), 2);
+	/* 45 letters without a space: cut into 20 + 20 + 5 */
+	ck_assert_int_eq(tui_text_wrap(0, 0, 20, 4, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+				       A_NORMAL, false), 3);
+	ck_assert_int_eq(tui_text_wrap(0, 0, 1, 4, "abc", A_NORMAL, false), 0);
+	ck_assert_int_eq(tui_text_wrap(0, 0, 20, 0, "abc", A_NORMAL, false), 0);
+}
+END_TEST
+
 START_TEST(test_could_sign)
 {
 	const char *acct = "123456";
@@ -156,6 +179,7 @@ static Suite *suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("second signer");
 	tcase_add_test(t, test_could_sign);
+	tcase_add_test(t, test_note_wrap);
 	suite_add_tcase(s, t);
 	return s;
 }

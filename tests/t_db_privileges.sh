@@ -70,10 +70,11 @@ witness        adm,alice,bob,carol,dave  all   .   .   .   .   .
 merkle_node    adm,alice,bob,carol,dave  all   .   .   .   .   .
 schema_version adm,alice,bob,carol,dave  all   .   .   .   .   .
 outside_account adm,alice,bob,carol,dave all  .   .   .   .   .
+person_key     adm,alice,bob,carol,dave  all   .   .   .   .   .
 login_choice   *                         -     .   .   .   .   .
 EOF
 )
-STATE_TABLES="account item entry_item item_record txn incident person person_role outside_account"
+STATE_TABLES="account item entry_item item_record txn incident person person_role outside_account person_key"
 
 # The probes: TABLE | INSERT (columns and values) | UPDATE's SET | VISIBLE
 # (the rows an "acct" login sees).  Placeholders: {ME} the login's person
@@ -99,6 +100,7 @@ cosignature|(size, line, name, keyid, added_by) VALUES ({SZ}, 'probe', 'probe', 
 merkle_node|(level, idx, hash) VALUES (8, 999999, decode(repeat('00', 32), 'hex'))|hash = hash|true
 schema_version|(version, name, sha256) VALUES (999, 'probe', 'x')|name = name|true
 outside_account|(number, name, registered_idx) VALUES ('111119', 'probe', 0)|address = address|true
+person_key|(person, vkey, pubkey, from_idx, replaced_idx) VALUES ('dave', 'probe+00000000+x', decode(repeat('cd', 32), 'hex'), 0, 1)|replaced_idx = replaced_idx|true
 witness|(name, vkey, keyid, pubkey, added_by) VALUES ('probe', 'probe+00000000+x', '\x00000000', decode(repeat('ab', 32), 'hex'), 'probe')|added_by = added_by|true
 EOF
 )

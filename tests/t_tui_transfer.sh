@@ -13,6 +13,15 @@ step "log in as alice"
 tui_login alice
 step "find 0043 by serial"
 tui_find 0043
+step "a refusal longer than the screen's width is shown whole, wrapped"
+tui_keys t
+wait_for "Transfer, account 123456"
+tui_type 999999
+tui_keys F2
+wait_for "(account-outside)"
+assert_screen "Refused: account 999999 is neither open in this ledger nor registered as an"
+tui_keys Escape
+wait_gone "Transfer, account 123456"
 step "transfer form"
 tui_keys t
 wait_for "Transfer, account 123456"

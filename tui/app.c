@@ -268,6 +268,48 @@ const char *tui_fit_cut(const char *s, int width, char *out, size_t cap)
 	return pad_to(out, len + sizeof ELLIPSIS - 1, cols + 1, width, cap);
 }
 
+int tui_text_wrap(int y, int x, int width, int max_lines, const char *s, attr_t attr,
+		  bool draw)
+{
+	if (s == NULL || width < 2 || max_lines < 1)
+		return 0;
+	size_t n = strlen(s), at = 0;
+	int lines = 0;
+	char buf[1024];
+	while (at < n && lines < max_lines) {
+		while (at < n && s[at] == ' ')
+			at++;
+		if (at == n)
+			break;
+		int cols;
+		size_t len = fit_bytes(s + at, width, sizeof buf - 1, &cols);
+		bool rest = at + len < n;
+		if (rest && s[at + len] != ' ') {
+			size_t sp = len;
+			while (sp > 0 && s[at + sp - 1] != ' ')
+				sp--;
+			if (sp > 0)
+				len = sp - 1; /* up to the last space that fits */
+		}
+		if (len == 0) /* a character wider than the line */
+			len = 1;
+		if (lines == max_lines - 1 && rest) {
+			if (draw)
+				tui_text(y + lines, x, width, tui_fit_cut(s + at, width, buf, sizeof buf),
+					 attr, true);
+			return lines + 1;
+		}
+		if (draw) {
+			memcpy(buf, s + at, len);
+			buf[len] = '\0';
+			tui_text(y + lines, x, width, buf, attr, true);
+		}
+		lines++;
+		at += len;
+	}
+	return lines;
+}
+
 void tui_cursor(tui_app *app, int y, int x)
 {
 	app->cursor_y = y;

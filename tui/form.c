@@ -273,7 +273,14 @@ static void draw_edit(tui_app *app, form *f, const tui_rect *r)
 		tui_text(y++, r->x, r->w, f->intro[i], A_NORMAL, true);
 	if (y < bottom - 3)
 		blank(y++, r);
-	int rows = bottom - 2 - y; /* lines for fields */
+	/* the note (a refusal may need several lines) and the keys line */
+	int nl = tui_text_wrap(0, 0, r->w, FORM_NOTE_LINES, f->note, A_NORMAL, false);
+	if (nl > bottom - y - 3)
+		nl = bottom - y - 3;
+	if (nl < 1)
+		nl = 1;
+	int end = bottom - 1 - nl; /* where the fields end */
+	int rows = end - y; /* lines for fields */
 	if (rows < 1)
 		rows = 1;
 	/* scroll the fields so that the focus shows */
@@ -284,7 +291,7 @@ static void draw_edit(tui_app *app, form *f, const tui_rect *r)
 	if (fw < 8)
 		fw = 8;
 	int cy = -1, cx = -1;
-	for (size_t i = top; i < f->nfields && y < bottom - 2; i++, y++) {
+	for (size_t i = top; i < f->nfields && y < end; i++, y++) {
 		const form_field *fl = &f->fields[i];
 		bool focus = i == f->focus && f->stage == FORM_EDIT;
 		snprintf(line, sizeof line, "%s%s", focus ? "> " : "  ", fl->label);
@@ -304,10 +311,12 @@ static void draw_edit(tui_app *app, form *f, const tui_rect *r)
 			}
 		}
 	}
-	while (y < bottom - 2)
+	while (y < end)
 		blank(y++, r);
-	tui_text(y++, r->x, r->w, f->note, tui_attr(app, f->note_error ? TUI_S_ERROR : TUI_S_OK),
-		 true);
+	attr_t na = tui_attr(app, f->note_error ? TUI_S_ERROR : TUI_S_OK);
+	if (tui_text_wrap(y, r->x, r->w, nl, f->note, na, true) == 0)
+		tui_text(y, r->x, r->w, "", na, true);
+	y += nl;
 	snprintf(line, sizeof line, "Tab/Down next field  Shift-Tab/Up previous  F2 confirm  "
 		 "Esc cancel%s", f->def->add_row ? "  Ctrl-N another item" : "");
 	tui_text(y, r->x, r->w, line, tui_attr(app, TUI_S_DIM), true);
@@ -358,7 +367,8 @@ static void draw_confirm(tui_app *app, form *f, const tui_rect *r)
 	char line[FORM_LINE_MAX + 256];
 	snprintf(line, sizeof line, "Confirm: %s. This exact entry will be signed:", f->def->title);
 	tui_text(y++, r->x, r->w, line, tui_attr(app, TUI_S_HEADER), true);
-	int avail = bottom - y - 5;
+	int extra = tui_text_wrap(0, 0, r->w, FORM_NOTE_LINES, f->note, A_NORMAL, false) - 1;
+	int avail = bottom - y - 5 - (extra > 0 ? extra : 0);
 	if (avail < 1)
 		avail = 1;
 	/* the entry's lines, wrapped to the width (a continuation starts with
@@ -431,8 +441,6 @@ static void draw_confirm(tui_app *app, form *f, const tui_rect *r)
 	default:
 		break;
 	}
-	while (y < bottom - 2)
-		blank(y++, r);
 	const char *note = f->note;
 	bool err = f->note_error;
 	if (f->stage == FORM_SECOND_PATH && !note[0]) {
@@ -444,8 +452,17 @@ static void draw_confirm(tui_app *app, form *f, const tui_rect *r)
 			note = line;
 		}
 	}
-	if (y < bottom)
-		tui_text(y++, r->x, r->w, note, tui_attr(app, err ? TUI_S_ERROR : TUI_S_OK), true);
+	int nl = tui_text_wrap(0, 0, r->w, FORM_NOTE_LINES, note, A_NORMAL, false);
+	if (nl > bottom - y - 1)
+		nl = bottom - y - 1;
+	if (nl < 1)
+		nl = 1;
+	while (y < bottom - 1 - nl)
+		blank(y++, r);
+	attr_t na = tui_attr(app, err ? TUI_S_ERROR : TUI_S_OK);
+	if (y < bottom && tui_text_wrap(y, r->x, r->w, nl, note, na, true) == 0)
+		tui_text(y, r->x, r->w, "", na, true);
+	y += nl;
 	if (y < bottom)
 		tui_text(y++, r->x, r->w, f->stage == FORM_CONFIRM ? "" : "Esc: back",
 			 tui_attr(app, TUI_S_DIM), true);

@@ -39,6 +39,8 @@
 #define FORM_FIELDS_MAX 96
 #define FORM_INTRO_MAX 8
 #define FORM_LINE_MAX 160
+#define FORM_NOTE_MAX 1024 /* a refusal in words: shown wrapped (FORM_NOTE_LINES) */
+#define FORM_NOTE_LINES 4
 
 /* A validator of a field's text: ST_OK, or a failure with words in err. */
 typedef status (*form_check_fn)(const char *value, errbuf *err);
@@ -112,7 +114,7 @@ struct form {
 	key_public second_pub;      /* whose key that file holds */
 	passentry pass;
 	key_secret *second;         /* unsealed second key, freed after submit */
-	char note[FORM_LINE_MAX];   /* the last refusal or notice, in words */
+	char note[FORM_NOTE_MAX];   /* the last refusal or notice, in words */
 	bool note_error;
 };
 

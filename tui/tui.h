@@ -272,6 +272,14 @@ const char *tui_fit(const char *s, int width, char *out, size_t cap);
  * shorter and ends with "…" (U+2026), so that a cut name shows it is one. */
 const char *tui_fit_cut(const char *s, int width, char *out, size_t cap);
 
+/* Draw UTF-8 text s from (y, x) as tui_text does, broken at spaces into
+ * lines of at most `width` columns (a word longer than a line is cut where
+ * the line ends), on at most `max_lines` lines, each padded to `width`; the
+ * last line ends with an ellipsis (U+2026) when text is left over.  Draws nothing when
+ * `draw` is false.  Returns the number of lines used (0 for empty text). */
+int tui_text_wrap(int y, int x, int width, int max_lines, const char *s, attr_t attr,
+		  bool draw);
+
 /* Ask for the terminal cursor to be shown at (y, x) after this draw (a
  * form's field); without the call it is hidden. */
 void tui_cursor(tui_app *app, int y, int x);

@@ -360,7 +360,7 @@ Datum custos_vkey_parse(PG_FUNCTION_ARGS)
 #include "../replay.h"
 #include "../rules.h"
 
-enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, Q_OUTSIDE,
+enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, Q_OUTSIDE, Q_OLD_KEYS,
        W_ITEM, W_LINK, W_TXN, W_TXN_OPEN, W_INCIDENT, W_INCIDENT_SET, W_INVENTORY,
        /* registry entries (entry_apply): text arguments, like the writes */
        R_PEOPLE, R_ISSUES, R_LOGIN, W_ACCOUNT, W_PERSON, W_ROLE, W_UNROLE, W_REVOKED,
@@ -368,12 +368,14 @@ enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, Q_OUTSIDE,
        R_HELD, W_SYNC_LOGIN,
        /* account-outside, account-details, person-details */
        W_OUTSIDE, W_ACCOUNT_DETAILS, W_OUTSIDE_DETAILS, W_PERSON_DETAILS,
+       /* key-rotate */
+       W_ROTATE,
        /* alc-change, key-effective (migration 016) */
        W_ITEM_USE, NQ };
 static const char *const custody_sql[NQ] = {
 	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0), "
-	"coalesce(rank, ''), coalesce(position, ''), coalesce(details_idx, 0) "
-	"FROM custos.person WHERE name = ANY ($1)",
+	"coalesce(rank, ''), coalesce(position, ''), coalesce(details_idx, 0), "
+	"coalesce(key_idx, enrolled_idx) FROM custos.person WHERE name = ANY ($1)",
 	"SELECT person, role, coalesce(account, ''), since_idx FROM custos.person_role "
 	"WHERE person = ANY ($1)",
 	"SELECT title, edition, serial, kind, alc, class, crypto, qty, "
@@ -395,6 +397,8 @@ static const char *const custody_sql[NQ] = {
 	"SELECT coalesce(max(seq), 0) FROM custos.txn WHERE account = $1 AND year = $2",
 	"SELECT number, name, coalesce(address, ''), registered_idx, coalesce(details_idx, 0) "
 	"FROM custos.outside_account WHERE number = ANY ($1)",
+	/* Q_OLD_KEYS: the keys these people held before a key-rotate */
+	"SELECT person, encode(pubkey, 'hex') FROM custos.person_key WHERE person = ANY ($1)",
 	/* W_ITEM: an item's custody (and, new or received, its facts) as the
 	 * replay has it after the entry; its history row with it */
 	"WITH i AS (INSERT INTO custos.item AS i (title, edition, serial, kind, alc, class, crypto, "
@@ -430,6 +434,7 @@ static const char *const custody_sql[NQ] = {
 	 * key; revoking an account's custodian or alternate, the others who
 	 * keep it; revoking an administrator, the other administrators */
 	"SELECT name FROM custos.person WHERE pubkey = decode($1, 'hex') "
+	"UNION SELECT person FROM custos.person_key WHERE pubkey = decode($1, 'hex') "
 	"UNION SELECT r.person FROM custos.person_role r "
 	"WHERE (r.account = $2 AND r.role IN ('custodian', 'alternate')) "
 	"OR (r.role = 'administrator' AND $3::boolean)",
@@ -458,16 +463,23 @@ static const char *const custody_sql[NQ] = {
 	"WHERE number = $1",
 	"UPDATE custos.person SET rank = nullif($2, ''), position = nullif($3, ''), "
 	"details_idx = $4::bigint WHERE name = $1",
+	/* W_ROTATE: the key in force moves to person_key, the new one takes its place */
+	"WITH old AS (INSERT INTO custos.person_key (person, vkey, pubkey, from_idx, replaced_idx) "
+	"SELECT name, vkey, pubkey, coalesce(key_idx, enrolled_idx), $4::bigint "
+	"FROM custos.person WHERE name = $1 RETURNING person) "
+	"UPDATE custos.person p SET vkey = $2, pubkey = decode($3, 'hex'), key_idx = $4::bigint "
+	"FROM old WHERE p.name = old.person",
 	/* W_ITEM_USE: an item's ALC and whether its key is in effect, as the
 	 * replay has them after an alc-change or key-effective; its custody
 	 * and last transaction stay (an issued item stays under its issue) */
 	"UPDATE custos.item SET alc = $4::smallint, in_effect = $5::boolean "
 	"WHERE (title, edition, serial) = ($1, $2, $3)",
 };
-static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 1, 19, 4, 11, 2, 5, 6, 2,
+static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 1, 1, 19, 4, 11, 2, 5, 6, 2,
 				      3, 2, 2, 4, 5, 4, 3, 2,
 				      1, 1,
 				      4, 4, 3, 4,
+				      4,
 				      5};
 static SPIPlanPtr custody_plan[NQ];
 
@@ -588,6 +600,13 @@ static void registry_names(const entry *e, strset *people, strset *txns)
 	SPITupleTable *t = registry_query(R_PEOPLE, v);
 	for (uint64 i = 0; i < t->numvals; i++)
 		strset_add(people, col(t, i, 0));
+	if (e->action == ACT_KEY_ROTATE && e->nkeys == 2) { /* whoever had the new key */
+		for (int i = 0; i < KEY_PK_LEN; i++)
+			snprintf(hex + 2 * i, 3, "%02x", e->keys[1].key.pk[i]);
+		t = registry_query(R_PEOPLE, v);
+		for (uint64 i = 0; i < t->numvals; i++)
+			strset_add(people, col(t, i, 0));
+	}
 	if (revoke && e->account[0]) {
 		const char *w[] = {e->account, k->key.name};
 		t = registry_query(R_ISSUES, w);
@@ -611,13 +630,14 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 	if (entry_account_number_valid(e->peer))
 		strset_add(&accounts, e->peer);
 	strset_add(&txns, e->ref);
-	if (rules_action_of(e->action)->key_line && e->nkeys == 1)
+	if (rules_action_of(e->action)->key_line && e->nkeys >= 1)
 		registry_names(e, &people, &txns);
 
 	Datum arg[3];
 	arg[0] = strset_array(&people);
 	SPITupleTable *tp = custody_query(Q_PERSON, arg);
 	SPITupleTable *tr = custody_query(Q_ROLE, arg);
+	SPITupleTable *tk = custody_query(Q_OLD_KEYS, arg);
 	for (uint64 i = 0; i < tr->numvals; i++)
 		strset_add(&accounts, col(tr, i, 2));
 
@@ -682,13 +702,27 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 				   .revoked = strcmp(col(tp, i, 3), "t") == 0,
 				   .revoked_index = strtoull(col(tp, i, 4), NULL, 10),
 				   .rank = col(tp, i, 5), .position = col(tp, i, 6),
-				   .details_index = strtoull(col(tp, i, 7), NULL, 10)};
+				   .details_index = strtoull(col(tp, i, 7), NULL, 10),
+				   .key_index = strtoull(col(tp, i, 8), NULL, 10)};
 		const char *vk = col(tp, i, 1);
 		errbuf err = {0};
 		if (key_vkey_parse(vk, strlen(vk), &p.key, &err) != ST_OK)
 			ereport(ERROR, (errmsg("custos: custody_apply: person %s has a malformed key: %s",
 					       p.name, err.msg)));
 		seeded(replay_seed_person(r, &p), "person");
+	}
+	for (uint64 i = 0; i < tk->numvals; i++) {
+		uint8_t pk[KEY_PK_LEN];
+		const char *hex = col(tk, i, 1);
+		if (strlen(hex) != 2 * KEY_PK_LEN)
+			seeded(ST_FORMAT, "replaced key");
+		for (int j = 0; j < KEY_PK_LEN; j++) {
+			unsigned b;
+			if (sscanf(hex + 2 * j, "%2x", &b) != 1)
+				seeded(ST_FORMAT, "replaced key");
+			pk[j] = (uint8_t)b;
+		}
+		seeded(replay_seed_old_key(r, col(tk, i, 0), pk), "replaced key");
 	}
 	for (uint64 i = 0; i < tr->numvals; i++) {
 		const char *role = col(tr, i, 1);
@@ -980,6 +1014,16 @@ static bool registry_person(void *ctx, const replay_person *p)
 			snprintf(hex + 2 * i, 3, "%02x", p->key.pk[i]);
 		const char *v[] = {p->name, login, vkey, hex, c->idx};
 		custody_write(W_PERSON, v);
+	} else if (c->e->action == ACT_KEY_ROTATE && p->key_index == c->e->index) {
+		char vkey[KEY_VKEY_MAX + 1], hex[2 * KEY_PK_LEN + 1];
+		key_vkey_format(&p->key, vkey);
+		for (int i = 0; i < KEY_PK_LEN; i++)
+			snprintf(hex + 2 * i, 3, "%02x", p->key.pk[i]);
+		const char *v[] = {p->name, vkey, hex, c->idx};
+		custody_write(W_ROTATE, v);
+		if (SPI_processed != 1)
+			ereport(ERROR, (errmsg("custos: entry %llu: the key it replaces is not on record",
+					       (unsigned long long)c->e->index)));
 	} else if (p->revoked && p->revoked_index == c->e->index) {
 		const char *v[] = {p->name, c->idx};
 		custody_write(W_REVOKED, v);
