@@ -9,6 +9,7 @@
 #include "b64.h"
 #include "buf.h"
 #include "entry.h"
+#include "rules.h"
 #include "utf8.h"
 
 /* A timestamptz column as RFC 3339 UTC with microseconds. */
@@ -750,16 +751,16 @@ fail:
  * One statement, so every alarm is judged at the same now().  Each branch
  * states its limit in a form an index can serve (item_superseded,
  * incident_open_discovered, txn_open); `due` is when the limit ran out.  A policy
- * row that is missing counts as its default of docs/ledger.md rather than
- * silencing its alarm. */
+ * row that is missing counts as its default ($2..$6: rules.c's table, the one
+ * statement of the defaults) rather than silencing its alarm. */
 
 static const char ALARMS[] =
 	"WITH p AS (SELECT"
-	"  coalesce(max(value) FILTER (WHERE name = 'destruction_deadline_hours'), 12) AS dh,"
-	"  coalesce(max(value) FILTER (WHERE name = 'incident_report_hours'), 24) AS ih,"
-	"  coalesce(max(value) FILTER (WHERE name = 'transit_alarm_days'), 30) AS td,"
-	"  coalesce(max(value) FILTER (WHERE name = 'inventory_interval_months'), 6) AS im,"
-	"  coalesce(max(value) FILTER (WHERE name = 'hand_receipt_alarm_days'), 90) AS hd"
+	"  coalesce(max(value) FILTER (WHERE name = 'destruction_deadline_hours'), $2::integer) AS dh,"
+	"  coalesce(max(value) FILTER (WHERE name = 'incident_report_hours'), $3::integer) AS ih,"
+	"  coalesce(max(value) FILTER (WHERE name = 'transit_alarm_days'), $4::integer) AS td,"
+	"  coalesce(max(value) FILTER (WHERE name = 'inventory_interval_months'), $5::integer) AS im,"
+	"  coalesce(max(value) FILTER (WHERE name = 'hand_receipt_alarm_days'), $6::integer) AS hd"
 	"  FROM policy),"
 	" a AS ("
 	"  SELECT 1 AS ord, 'destruction' AS kind, i.account,"
@@ -822,8 +823,16 @@ status query_alarm_list(db *d, const char *account, query_alarms *out, errbuf *e
 	account = given(account);
 	if ((st = check_account(account, err)) != ST_OK)
 		return st;
-	const char *p[] = {account};
-	if ((st = db_exec(d, ALARMS, 1, p, &out->res, err)) != ST_OK)
+	static const rules_policy pol[] = {POL_DESTRUCTION_DEADLINE, POL_INCIDENT_REPORT,
+					   POL_TRANSIT_ALARM, POL_INVENTORY_INTERVAL,
+					   POL_HAND_RECEIPT_ALARM};
+	char dflt[5][24];
+	const char *p[6] = {account};
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(dflt[i], sizeof dflt[i], "%lld", (long long)rules_policy_of(pol[i])->dflt);
+		p[i + 1] = dflt[i];
+	}
+	if ((st = db_exec(d, ALARMS, 6, p, &out->res, err)) != ST_OK)
 		return st;
 	out->n = (size_t)PQntuples(out->res);
 	out->now = "";

@@ -712,6 +712,16 @@ START_TEST(test_alarms)
 	ck_assert_uint_eq(a.n, 8);
 	query_alarms_free(&a);
 	db_rollback(d);
+	/* No policy row at all: each limit is its default (rules.c), the same
+	 * six alarms, not none. */
+	ck_assert_int_eq(db_begin(d, &err), ST_OK);
+	run_sql(d, "SET LOCAL session_replication_role = replica; DELETE FROM custos.policy");
+	ck_assert_int_eq(query_alarm_list(d, "100003", &a, &err), ST_OK);
+	ck_assert_uint_eq(a.n, 6);
+	ck_assert(has_alarm(&a, "transit", "100003-2026-0001"));
+	ck_assert(has_alarm(&a, "destruction", "AKAT 1 7 K1"));
+	query_alarms_free(&a);
+	db_rollback(d);
 
 	/* Every account: 100003's five, and 100001 (never inventoried, opened
 	 * 30 days ago) has none. */
