@@ -861,7 +861,8 @@ static const char PERSON_LIST[] =
 	"SELECT p.name, p.login, coalesce((SELECT string_agg(r.role || coalesce(':' || r.account, ''),"
 	"                                              ' ' ORDER BY r.role, r.account)"
 	"                                    FROM person_role r WHERE r.person = p.name), ''),"
-	"       p.enrolled_idx, p.revoked_idx IS NOT NULL, p.revoked_idx"
+	"       p.enrolled_idx, p.revoked_idx IS NOT NULL, p.revoked_idx,"
+	"       coalesce(p.rank, ''), coalesce(p.position, '')"
 	"  FROM person p WHERE ($1::text IS NULL OR p.name > $1)"
 	" ORDER BY p.name LIMIT $2";
 
@@ -900,6 +901,8 @@ status query_person_list(db *d, int limit, const char *after, query_persons *out
 		q->enrolled_index = db_int(out->res, (int)i, 3);
 		q->revoked = strcmp(db_val(out->res, (int)i, 4), "t") == 0;
 		q->revoked_index = db_int(out->res, (int)i, 5);
+		q->rank = db_val(out->res, (int)i, 6);
+		q->position = db_val(out->res, (int)i, 7);
 	}
 	if (more) {
 		const char *key[] = {out->rows[out->n - 1].name};
@@ -916,7 +919,8 @@ fail:
 static const char ACCOUNT_LIST[] =
 	"SELECT c.number, c.name, " RFC3339("c.opened_at") ", " RFC3339("c.last_inventory") ","
 	"       (SELECT count(*) FROM item i WHERE i.account = c.number"
-	"           AND i.status IN ('on_hand', 'issued', 'in_transit', 'incident'))"
+	"           AND i.status IN ('on_hand', 'issued', 'in_transit', 'incident')),"
+	"       coalesce(c.address, ''), coalesce(c.cor_account, '')"
 	"  FROM account c WHERE ($1::text IS NULL OR c.number > $1)"
 	" ORDER BY c.number LIMIT $2";
 
@@ -958,6 +962,8 @@ status query_account_list(db *d, int limit, const char *after, query_accounts *o
 		a->opened = db_val(out->res, (int)i, 2);
 		a->last_inventory = db_val(out->res, (int)i, 3);
 		a->open_items = db_int(out->res, (int)i, 4);
+		a->address = db_val(out->res, (int)i, 5);
+		a->cor_account = db_val(out->res, (int)i, 6);
 	}
 	if (more) {
 		const char *key[] = {out->rows[out->n - 1].number};
@@ -967,6 +973,60 @@ status query_account_list(db *d, int limit, const char *after, query_accounts *o
 	return ST_OK;
 fail:
 	query_accounts_free(out);
+	return st;
+}
+
+static const char OUTSIDE_LIST[] =
+	"SELECT o.number, o.name, coalesce(o.address, ''), o.registered_idx"
+	"  FROM outside_account o WHERE ($1::text IS NULL OR o.number > $1)"
+	" ORDER BY o.number LIMIT $2";
+
+void query_outsides_free(query_outsides *p)
+{
+	if (p == NULL)
+		return;
+	PQclear(p->res);
+	free(p->rows);
+	memset(p, 0, sizeof *p);
+}
+
+status query_outside_list(db *d, int limit, const char *after, query_outsides *out, errbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	status st;
+	char raw[CURSOR_RAW_MAX + 1], lim[16];
+	const char *k[1] = {NULL};
+	if ((st = check_limit(limit, &limit, err)) != ST_OK)
+		return st;
+	if (given(after) != NULL) {
+		if ((st = cursor_parse(after, 'O', 1, raw, k, err)) != ST_OK)
+			return st;
+		if (!entry_account_number_valid(k[0]))
+			return err_set(err, ST_USAGE, "the cursor is not one this list gave out");
+	}
+	snprintf(lim, sizeof lim, "%d", limit + 1);
+	const char *p[] = {k[0], lim};
+	if ((st = db_exec(d, OUTSIDE_LIST, 2, p, &out->res, err)) != ST_OK)
+		return st;
+	bool more;
+	out->n = page_rows(out->res, limit, &more);
+	if ((st = rows_new(out->n, sizeof *out->rows, (void **)&out->rows, err)) != ST_OK)
+		goto fail;
+	for (size_t i = 0; i < out->n; i++) {
+		query_outside *o = &out->rows[i];
+		o->number = db_val(out->res, (int)i, 0);
+		o->name = db_val(out->res, (int)i, 1);
+		o->address = db_val(out->res, (int)i, 2);
+		o->registered_index = db_int(out->res, (int)i, 3);
+	}
+	if (more) {
+		const char *key[] = {out->rows[out->n - 1].number};
+		if ((st = cursor_make('O', key, 1, out->next, err)) != ST_OK)
+			goto fail;
+	}
+	return ST_OK;
+fail:
+	query_outsides_free(out);
 	return st;
 }
 

@@ -220,6 +220,7 @@ typedef struct query_person {
 	int64_t enrolled_index;
 	bool revoked;
 	int64_t revoked_index; /* valid when revoked */
+	const char *rank, *position; /* person-details; "" when never set */
 } query_person;
 
 typedef struct query_persons {
@@ -237,6 +238,8 @@ typedef struct query_account {
 	const char *number, *name, *opened;
 	const char *last_inventory; /* "" when never inventoried */
 	int64_t open_items;         /* on_hand, issued, in_transit, incident */
+	const char *address;        /* account-details; "" when never set */
+	const char *cor_account;    /* account-details: six digits, "" when none */
 } query_account;
 
 typedef struct query_accounts {
@@ -249,6 +252,30 @@ typedef struct query_accounts {
 status query_account_list(db *d, int limit, const char *after, query_accounts *out,
 			  errbuf *err) CUSTOS_WARN_UNUSED;
 void query_accounts_free(query_accounts *p);
+
+/* An account outside this ledger, as account-outside registered it and
+ * account-details changed it. */
+typedef struct query_outside {
+	const char *number, *name;
+	const char *address;        /* "" when none */
+	int64_t registered_index;   /* the account-outside entry */
+} query_outside;
+
+typedef struct query_outsides {
+	query_outside *rows;  /* by number */
+	size_t n;
+	char next[QUERY_CURSOR_MAX];
+	PGresult *res;        /* private */
+} query_outsides;
+
+/* The accounts outside this ledger (every login reads them all), a page
+ * of at most `limit` (0: the default) after cursor `after` (NULL/"": from
+ * the first); its `next` names the following page, "" after the last.
+ * ST_USAGE for a cursor this list did not give out.  The rows point into
+ * out->res: free with query_outsides_free. */
+status query_outside_list(db *d, int limit, const char *after, query_outsides *out,
+			  errbuf *err) CUSTOS_WARN_UNUSED;
+void query_outsides_free(query_outsides *p);
 
 /* --- the session: who is asking, and the log ------------------------------- */
 

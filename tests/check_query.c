@@ -784,6 +784,71 @@ START_TEST(test_people_accounts)
 }
 END_TEST
 
+/* The paperwork's details: a person's rank and position, an account's
+ * address and COR account, and the accounts outside this ledger, paged
+ * and with hostile text returned as it is stored (the screens escape it). */
+START_TEST(test_details_outside)
+{
+	db *d = connect_db();
+	errbuf err = {0};
+	run_sql(d, "SET session_replication_role = replica;"
+		   "UPDATE custos.person SET rank = 'Sgt', position = E'Ops \\x1b[2J' WHERE name = 'carol';"
+		   "UPDATE custos.account SET address = 'Bldg 7', cor_account = '100009' WHERE number = '100002';"
+		   "INSERT INTO custos.outside_account (number, name, address, registered_idx) VALUES"
+		   " ('900001', 'Allied', NULL, 10), ('900002', E'Q\"uote\u202e', E'Pier\n4', 11),"
+		   " ('900003', 'Third', 'Box 1', 12);"
+		   "SET session_replication_role = DEFAULT;");
+	query_persons p;
+	ck_assert_int_eq(query_person_list(d, 10, NULL, &p, &err), ST_OK);
+	ck_assert_str_eq(p.rows[0].rank, "");
+	ck_assert_str_eq(p.rows[0].position, "");
+	ck_assert_str_eq(p.rows[2].name, "carol");
+	ck_assert_str_eq(p.rows[2].rank, "Sgt");
+	ck_assert_str_eq(p.rows[2].position, "Ops \x1b[2J");
+	query_persons_free(&p);
+
+	query_accounts a;
+	ck_assert_int_eq(query_account_list(d, 10, NULL, &a, &err), ST_OK);
+	ck_assert_str_eq(a.rows[0].address, "");
+	ck_assert_str_eq(a.rows[0].cor_account, "");
+	ck_assert_str_eq(a.rows[1].address, "Bldg 7");
+	ck_assert_str_eq(a.rows[1].cor_account, "100009");
+	query_accounts_free(&a);
+
+	query_outsides o;
+	ck_assert_int_eq(query_outside_list(d, 2, NULL, &o, &err), ST_OK);
+	ck_assert_uint_eq(o.n, 2);
+	ck_assert_str_eq(o.rows[0].number, "900001");
+	ck_assert_str_eq(o.rows[0].address, "");
+	ck_assert_int_eq(o.rows[0].registered_index, 10);
+	ck_assert_str_eq(o.rows[1].name, "Q\"uote\u202e");
+	ck_assert_str_eq(o.rows[1].address, "Pier\n4");
+	ck_assert(o.next[0] != '\0');
+	char next[QUERY_CURSOR_MAX];
+	snprintf(next, sizeof next, "%s", o.next);
+	query_outsides_free(&o);
+	ck_assert_int_eq(query_outside_list(d, 2, next, &o, &err), ST_OK);
+	ck_assert_uint_eq(o.n, 1);
+	ck_assert_str_eq(o.rows[0].number, "900003");
+	ck_assert_str_eq(o.next, "");
+	query_outsides_free(&o);
+	/* another list's cursor is not this one's */
+	ck_assert_int_eq(query_outside_list(d, 2, "UAAxMDAwMDE=", &o, &err), ST_USAGE);
+	/* a holder reads the outside accounts too (every login does) */
+	db *h = connect_as(bob_login);
+	ck_assert_int_eq(query_outside_list(h, 0, NULL, &o, &err), ST_OK);
+	ck_assert_uint_eq(o.n, 3);
+	query_outsides_free(&o);
+	db_close(h);
+	run_sql(d, "SET session_replication_role = replica;"
+		   "DELETE FROM custos.outside_account;"
+		   "UPDATE custos.person SET rank = NULL, position = NULL;"
+		   "UPDATE custos.account SET address = NULL, cor_account = NULL;"
+		   "SET session_replication_role = DEFAULT;");
+	db_close(d);
+}
+END_TEST
+
 /* ---- plans on a big table ---------------------------------------------------------------- */
 
 static double now_ms(void)
@@ -1295,6 +1360,7 @@ static Suite *query_suite(void)
 	tcase_add_test(tc, test_txn_list);
 	tcase_add_test(tc, test_alarms);
 	tcase_add_test(tc, test_people_accounts);
+	tcase_add_test(tc, test_details_outside);
 	tcase_add_test(tc, test_holdings_orders_both_ways);
 	tcase_add_test(tc, test_incidents);
 	tcase_add_test(tc, test_log_list);

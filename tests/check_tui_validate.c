@@ -221,6 +221,39 @@ START_TEST(test_text)
 }
 END_TEST
 
+/* The paperwork's details: an address, rank, position, an outside
+ * account's name; and the COR account of an account here. */
+START_TEST(test_detail)
+{
+	GOOD(validate_detail("", "the address", ENTRY_DETAIL_MAX, false, &err));
+	BAD(validate_detail("", "the address", ENTRY_DETAIL_MAX, true, &err));
+	ck_assert_str_eq(err.msg, "give the address");
+	GOOD(validate_detail("1 \"Quay\" Rd, Halifax 'NS' \\", "the address", ENTRY_DETAIL_MAX,
+			     true, &err));
+	GOOD(validate_detail("Adjudant-chef, 通信", "the rank", ENTRY_DETAIL_MAX, true, &err));
+	BAD(validate_detail("Pier\n4", "the address", ENTRY_DETAIL_MAX, true, &err));
+	ck_assert_str_eq(err.msg, "the address has a control character (byte 5)");
+	BAD(validate_detail("a\x1b[2J", "the rank", ENTRY_DETAIL_MAX, true, &err));
+	BAD(validate_detail("bad \xff", "the position", ENTRY_DETAIL_MAX, true, &err));
+	ck_assert_str_eq(err.msg, "the position is not valid UTF-8");
+	BAD(validate_detail("a\xe2\x80\xae" "b", "the name", 200, true, &err));
+	char big[ENTRY_DETAIL_MAX + 2];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	BAD(validate_detail(big, "the address", ENTRY_DETAIL_MAX, true, &err));
+	ck_assert_str_eq(err.msg, "the address is 257 bytes; at most 256");
+	big[ENTRY_DETAIL_MAX] = '\0';
+	GOOD(validate_detail(big, "the address", ENTRY_DETAIL_MAX, true, &err));
+
+	GOOD(validate_cor_account("", &err));
+	GOOD(validate_cor_account("100001", &err));
+	BAD(validate_cor_account("COR", &err));
+	BAD(validate_cor_account("10000", &err));
+	BAD(validate_cor_account("12x456", &err));
+	BAD(validate_cor_account("1000011", &err));
+}
+END_TEST
+
 START_TEST(test_key_path)
 {
 	char dir[] = "/tmp/check_tui_validate_XXXXXX";
@@ -400,6 +433,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_facts);
 	tcase_add_test(t, test_item);
 	tcase_add_test(t, test_text);
+	tcase_add_test(t, test_detail);
 	tcase_add_test(t, test_key_path);
 	suite_add_tcase(s, t);
 	t = tcase_create("editing");

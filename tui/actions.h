@@ -176,6 +176,18 @@ typedef enum tui_action_kind {
 	X(A_INCIDENT_CLOSE, 'c', 0, 0, TUI_AK_FORM, "Close",                                  \
 	  "close the incident under the cursor (relief, with the authority)", TUI_CUST,       \
 	  TUI_V_INCIDENTS)                                                                    \
+	X(A_ACCOUNTS, 'l', 0, 0, TUI_AK_VIEW, "Accounts/people",                             \
+	  "switch the list: people, or the accounts (this ledger's and those outside it)",   \
+	  TUI_R_SEES_ALL, TUI_V_PEOPLE)                                                       \
+	X(A_PERSON_DETAILS, 'e', 0, 0, TUI_AK_FORM, "Rank/position",                          \
+	  "set the rank or grade and position of the person under the cursor", TUI_R_ADMIN,  \
+	  TUI_V_PEOPLE)                                                                       \
+	X(A_ACCOUNT_DETAILS, 'D', 0, 0, TUI_AK_FORM, "Account details",                       \
+	  "set the address and COR account of the account under the cursor", TUI_R_ADMIN,    \
+	  TUI_V_PEOPLE)                                                                       \
+	X(A_ACCOUNT_OUTSIDE, 'O', 0, 0, TUI_AK_FORM, "Outside account",                       \
+	  "register an account outside this ledger (another organisation's)", TUI_R_ADMIN,   \
+	  TUI_V_PEOPLE)                                                                       \
 	X(A_FORM_NEXT, '\t', TUI_FN(KEY_DOWN), 0, TUI_AK_EDIT, "Next field",                  \
 	  "move to the next field", TUI_R_ANY, TUI_V_FORM)                                    \
 	X(A_FORM_PREV, TUI_FN(KEY_BTAB), TUI_FN(KEY_UP), 0, TUI_AK_EDIT, "Prev field",        \

@@ -102,6 +102,8 @@ struct form {
 	size_t nitems;
 	char *text;
 	size_t textlen;
+	ledger_detail details[4];   /* the detail lines, pointing into fields */
+	size_t ndetails;
 	/* the signing */
 	form_stage stage;
 	char idem[LEDGER_IDEM_MAX + 1];

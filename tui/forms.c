@@ -12,6 +12,7 @@
 #include "validate.h"
 
 #define REMARKS_MAX 1000
+#define ACCOUNT_NAME_MAX 200 /* the ledger's bound on an account's name */
 
 /* ---- validators with the form's signature ------------------------------------ */
 
@@ -57,6 +58,25 @@ static status c_alc_new(const char *v, errbuf *e)
 static status c_discovered(const char *v, errbuf *e)
 {
 	return validate_discovered(v, (int64_t)time(NULL) * 1000000, NULL, e);
+}
+
+static status c_account(const char *v, errbuf *e) { return validate_account(v, false, e); }
+static status c_cor_account(const char *v, errbuf *e) { return validate_cor_account(v, e); }
+static status c_account_name(const char *v, errbuf *e)
+{
+	return validate_detail(v, "the account's name", ACCOUNT_NAME_MAX, true, e);
+}
+static status c_address(const char *v, errbuf *e)
+{
+	return validate_detail(v, "the address", ENTRY_DETAIL_MAX, false, e);
+}
+static status c_rank(const char *v, errbuf *e)
+{
+	return validate_detail(v, "the rank or grade", ENTRY_DETAIL_MAX, false, e);
+}
+static status c_position(const char *v, errbuf *e)
+{
+	return validate_detail(v, "the position", ENTRY_DETAIL_MAX, false, e);
 }
 
 /* ---- shared pieces -------------------------------------------------------------- */
@@ -422,6 +442,136 @@ static status b_close(form *f, tui_app *app, ledger_request *q, errbuf *err)
 	return set_text(f, q, value(f, "Remarks"), "", err);
 }
 
+/* ---- the administrator's paperwork (account-outside, account-details,
+ * person-details) ------------------------------------------------------------- */
+
+/* Add detail `name` from the field labelled `label` when it is not empty
+ * (an empty field leaves the detail as it is). */
+static void detail_from(form *f, const char *name, const char *label)
+{
+	const char *v = value(f, label);
+	if (v[0] != '\0' && f->ndetails < sizeof f->details / sizeof f->details[0])
+		f->details[f->ndetails++] = (ledger_detail){name, v};
+}
+
+static void use_details(form *f, ledger_request *q)
+{
+	q->details = f->details;
+	q->ndetails = f->ndetails;
+}
+
+static status b_outside(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->account, sizeof q->account, value(f, "Account number"));
+	f->ndetails = 0;
+	detail_from(f, "address", "Address");
+	use_details(f, q);
+	return set_text(f, q, value(f, "Name"), "", err);
+}
+
+static status b_account_details(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->account, sizeof q->account, value(f, "Account"));
+	f->ndetails = 0;
+	detail_from(f, "address", "Address");
+	detail_from(f, "cor_account", "COR account");
+	if (f->ndetails == 0) {
+		f->bad_field = field(f, "Address");
+		return err_set(err, ST_USAGE, "give the address, the COR account or both");
+	}
+	use_details(f, q);
+	return ST_OK;
+}
+
+static status b_person_details(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	q->account[0] = '\0';
+	copy_to(q->holder, sizeof q->holder, value(f, "Person"));
+	f->ndetails = 0;
+	detail_from(f, "rank", "Rank or grade");
+	detail_from(f, "position", "Position");
+	if (f->ndetails == 0) {
+		f->bad_field = field(f, "Rank or grade");
+		return err_set(err, ST_USAGE, "give the rank or grade, the position or both");
+	}
+	use_details(f, q);
+	return ST_OK;
+}
+
+static const form_def PAPERWORK[] = {
+	{A_ACCOUNT_OUTSIDE, ACT_ACCOUNT_OUTSIDE, "Register an outside account", b_outside, NULL},
+	{A_ACCOUNT_DETAILS, ACT_ACCOUNT_DETAILS, "Account details", b_account_details, NULL},
+	{A_PERSON_DETAILS, ACT_PERSON_DETAILS, "Rank and position", b_person_details, NULL},
+};
+
+static const char *or_empty(const char *s) { return s != NULL ? s : ""; }
+
+/* The paperwork forms need no account in view (an administrator may keep
+ * none): the account or person they are about is a field, prefilled from
+ * the line under the cursor, its current details as defaults.  False if
+ * `id` is not one of them. */
+static bool paperwork_open(tui_app *app, tui_action id, const tui_selection *sel)
+{
+	const form_def *def = NULL;
+	for (size_t i = 0; i < sizeof PAPERWORK / sizeof PAPERWORK[0]; i++)
+		if (PAPERWORK[i].action == id)
+			def = &PAPERWORK[i];
+	if (def == NULL)
+		return false;
+	if (!tui_allowed(app, id)) /* before any field, let alone a passphrase */
+		return true;
+	tui_selection none;
+	memset(&none, 0, sizeof none);
+	if (sel == NULL)
+		sel = &none;
+	if (id == A_PERSON_DETAILS && or_empty(sel->person)[0] == '\0') {
+		tui_message(app, TUI_MSG_WARN, "%s: put the cursor on a person (l lists the people)",
+			    def->title);
+		return true;
+	}
+	form *f = form_new(def, "");
+	if (f == NULL) {
+		tui_message(app, TUI_MSG_ERROR, "out of memory");
+		return true;
+	}
+	switch (id) {
+	case A_ACCOUNT_OUTSIDE:
+		form_intro(f, "An account of another organisation, that material may be transferred "
+			      "to or received from.  Its number is six digits, not one of this ledger.");
+		(void)form_add(f, "Account number", "", ENTRY_ACCOUNT_LEN, c_account, 0);
+		(void)form_add(f, "Name", "", ACCOUNT_NAME_MAX, c_account_name, 0);
+		(void)form_add(f, "Address", "", ENTRY_DETAIL_MAX, c_address, 0);
+		break;
+	case A_ACCOUNT_DETAILS:
+		form_intro(f, "What the COMSEC Material Report says of the account: its address%s.  "
+			      "An empty field leaves that detail as it is.",
+			   sel->outside ? " (an outside account has no COR account here)"
+					: " and the number the COR knows it by");
+		(void)form_add(f, "Account", sel->account, ENTRY_ACCOUNT_LEN, c_account, 0);
+		(void)form_add(f, "Address", or_empty(sel->address), ENTRY_DETAIL_MAX, c_address, 0);
+		if (!sel->outside)
+			(void)form_add(f, "COR account", or_empty(sel->cor_account), ENTRY_ACCOUNT_LEN,
+				       c_cor_account, 0);
+		f->focus = 1;
+		break;
+	case A_PERSON_DETAILS:
+		form_intro(f, "What the paperwork says of the person: rank or grade, and position.  "
+			      "An empty field leaves that detail as it is.");
+		(void)form_add(f, "Person", sel->person, KEY_NAME_MAX, c_person, 0);
+		(void)form_add(f, "Rank or grade", or_empty(sel->rank), ENTRY_DETAIL_MAX, c_rank, 0);
+		(void)form_add(f, "Position", or_empty(sel->position), ENTRY_DETAIL_MAX, c_position, 0);
+		f->focus = 1;
+		break;
+	default:
+		break;
+	}
+	form_open(app, f);
+	return true;
+}
+
 /* What each form needs from the selection. */
 enum { NEEDS_NOTHING, NEEDS_ITEMS };
 
@@ -455,6 +605,8 @@ static const form_kind KINDS[] = {
 
 void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 {
+	if (paperwork_open(app, id, sel))
+		return;
 	const form_kind *k = NULL;
 	for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++)
 		if (KINDS[i].def.action == id)

@@ -119,6 +119,11 @@ typedef struct tui_selection {
 	char txn_action[24];                 /* its action ("transfer", "issue",
 					      * "incident-report"), "" none */
 	char txn_peer[ENTRY_ACCOUNT_LEN + 1];/* a transfer's other account */
+	/* People screen: the person under the cursor and their details, or
+	 * the account under the cursor (sel.account) and its; NULL when none */
+	const char *person, *rank, *position, *address, *cor_account;
+	bool outside;                        /* the account is one outside this
+					      * ledger */
 } tui_selection;
 
 typedef enum tui_msg_level { TUI_MSG_INFO, TUI_MSG_OK, TUI_MSG_WARN, TUI_MSG_ERROR } tui_msg_level;

@@ -376,6 +376,36 @@ status validate_text(const char *s, size_t len, size_t max, bool required, errbu
 	return ST_OK;
 }
 
+status validate_detail(const char *s, const char *what, size_t max, bool required,
+		       errbuf *err)
+{
+	size_t len = strlen(s);
+	if (len == 0)
+		return required ? err_set(err, ST_USAGE, "give %s", what) : ST_OK;
+	if (len > max)
+		return err_set(err, ST_TOOBIG, "%s is %zu bytes; at most %zu", what, len, max);
+	errbuf why = {0};
+	status st = validate_text(s, len, max, false, &why);
+	if (st != ST_OK) { /* "the text ..." of validate_text, said of this field */
+		const char *m = err_text(&why, st);
+		if (strncmp(m, "the text", 8) == 0)
+			return err_set(err, st, "%s%s", what, m + 8);
+		return err_set(err, st, "%s: %s", what, m);
+	}
+	return ST_OK;
+}
+
+status validate_cor_account(const char *s, errbuf *err)
+{
+	if (s[0] == '\0')
+		return ST_OK;
+	errbuf why = {0};
+	if (validate_account(s, false, &why) != ST_OK)
+		return err_set(err, ST_FORMAT, "the COR account is six digits (the number the COR "
+			       "knows this account by)");
+	return ST_OK;
+}
+
 status validate_key_path(const char *path, key_public *owner, errbuf *err)
 {
 	if (path[0] == '\0')

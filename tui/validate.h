@@ -93,6 +93,18 @@ status validate_discovered(const char *s, int64_t now_us, int64_t *out,
 status validate_text(const char *s, size_t len, size_t max, bool required,
 		     errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* A detail of the paperwork (an address, a rank, a position, an outside
+ * account's name): `what` names it in the message ("the address").  At
+ * most `max` bytes (ENTRY_DETAIL_MAX for a detail line), then as
+ * validate_text: valid UTF-8, no control or bidirectional control
+ * characters.  With required, empty is refused ("give the address"). */
+status validate_detail(const char *s, const char *what, size_t max, bool required,
+		       errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* A COR account number of an account of this ledger (account-details'
+ * cor_account): six digits, as validate_account; "" (optional) is ST_OK. */
+status validate_cor_account(const char *s, errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* A key file's path: not empty, a readable custos key file whose mode
  * grants group and others nothing.  Reads only the file's public part; on
  * success *owner (may be NULL) is the key's public key, whose name says
