@@ -661,9 +661,8 @@ static int run_account_list(const verb *v, const opts *o, db *d)
 static int run_policy_show(const verb *v, const opts *o, db *d)
 {
 	errbuf err = {0};
-	PGresult *r = NULL;
-	status st = db_exec(d, "SELECT name, value, coalesce(set_idx::text, '') FROM policy", 0,
-			    NULL, &r, &err);
+	query_policy_row rows[POL__COUNT];
+	status st = query_policy(d, rows, &err);
 	if (st != ST_OK)
 		return fail(v, st, &err);
 	bool json = o->seen & O_JSON;
@@ -671,31 +670,25 @@ static int run_policy_show(const verb *v, const opts *o, db *d)
 		fputs("{\"policies\":[", stdout);
 	for (int p = 0; p < POL__COUNT; p++) {
 		const rules_policy_def *def = rules_policy_of((rules_policy)p);
-		char value[24];
-		const char *set = "";
-		snprintf(value, sizeof value, "%lld", (long long)def->dflt);
-		for (int i = 0; i < PQntuples(r); i++)
-			if (strcmp(db_val(r, i, 0), def->name) == 0) {
-				snprintf(value, sizeof value, "%s", db_val(r, i, 1));
-				set = db_val(r, i, 2);
-			}
+		char value[24], set[24];
+		snprintf(value, sizeof value, "%lld", (long long)rows[p].value);
+		snprintf(set, sizeof set, "%llu", (unsigned long long)rows[p].set);
 		if (json) {
 			fputs(p ? ",{" : "{", stdout);
 			json_key("name", def->name, false);
-			printf(",\"value\":%s,\"set\":%s", value, set[0] ? set : "null");
+			printf(",\"value\":%s,\"set\":%s", value, rows[p].set ? set : "null");
 			json_key("words", def->words, true);
 			printf(",\"default\":%lld,\"min\":%lld,\"max\":%lld}", (long long)def->dflt,
 			       (long long)def->min, (long long)def->max);
 		} else {
 			char by[32];
-			snprintf(by, sizeof by, set[0] ? "entry %.20s" : "default", set);
+			snprintf(by, sizeof by, rows[p].set ? "entry %.20s" : "default", set);
 			printf("%-28s %4s  %-13s %s (%lld to %lld)\n", def->name, value, by,
 			       def->words, (long long)def->min, (long long)def->max);
 		}
 	}
 	if (json)
 		fputs("]}\n", stdout);
-	PQclear(r);
 	return CLI_OK;
 }
 

@@ -747,6 +747,26 @@ fail:
 	return st;
 }
 
+/* ---- policy ---------------------------------------------------------------------- */
+
+status query_policy(db *d, query_policy_row out[POL__COUNT], errbuf *err)
+{
+	for (int p = 0; p < POL__COUNT; p++)
+		out[p] = (query_policy_row){rules_policy_of((rules_policy)p)->dflt, 0};
+	PGresult *r = NULL;
+	status st = db_exec(d, "SELECT name, value, coalesce(set_idx, 0) FROM policy", 0, NULL, &r,
+			    err);
+	if (st != ST_OK)
+		return st;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int p = rules_policy_from_name(db_val(r, i, 0));
+		if (p >= 0)
+			out[p] = (query_policy_row){db_int(r, i, 1), (uint64_t)db_int(r, i, 2)};
+	}
+	PQclear(r);
+	return ST_OK;
+}
+
 /* ---- alarms -----------------------------------------------------------------------
  * One statement, so every alarm is judged at the same now().  Each branch
  * states its limit in a form an index can serve (item_superseded,

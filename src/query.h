@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "rules.h"
 #include "status.h"
 
 #define QUERY_LIMIT_DEFAULT 50
@@ -167,6 +168,17 @@ void query_txns_free(query_txns *p);
  * accepts them), oldest first, at most `limit` (0: 50). */
 status query_txn_incoming(db *d, const char *account, int limit, query_txns *out,
 			  errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* --- policy --------------------------------------------------------------- */
+
+/* The policies of rules.c's table in force (value) and the entry that set
+ * each (set, 0: its default), from the policy table; a policy missing
+ * there is its default. */
+typedef struct query_policy_row {
+	int64_t value;
+	uint64_t set;
+} query_policy_row;
+status query_policy(db *d, query_policy_row out[POL__COUNT], errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* --- alarms --------------------------------------------------------------- */
 

@@ -145,8 +145,10 @@ START_TEST(test_auditor_changes_nothing)
 				      "a custodian may not %s", d->name);
 		}
 	}
-	/* account details, outside accounts, person details */
-	ck_assert_int_eq(paperwork, 3);
+	/* account details, outside accounts, person details, key rotation, policy */
+	ck_assert_int_eq(paperwork, 5);
+	ck_assert(!tui_action_allowed(A_KEY_ROTATE, TUI_R_CUSTODIAN | TUI_R_AUTHORITY));
+	ck_assert(!tui_action_allowed(A_POLICY_SET, TUI_R_CUSTODIAN | TUI_R_AUTHORITY));
 	ck_assert(!tui_action_allowed(A_PERSON_DETAILS, TUI_R_CUSTODIAN | TUI_R_AUTHORITY));
 	ck_assert(!tui_action_allowed(A_ACCOUNT_OUTSIDE, TUI_R_CUSTODIAN | TUI_R_WITNESS));
 	ck_assert(tui_action_allowed(A_ACCOUNT_DETAILS, TUI_R_ADMIN));

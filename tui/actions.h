@@ -188,6 +188,12 @@ typedef enum tui_action_kind {
 	X(A_ACCOUNT_OUTSIDE, 'O', 0, 0, TUI_AK_FORM, "Outside account",                       \
 	  "register an account outside this ledger (another organisation's)", TUI_R_ADMIN,   \
 	  TUI_V_PEOPLE)                                                                       \
+	X(A_KEY_ROTATE, 'K', 0, 0, TUI_AK_FORM, "Rotate key",                                 \
+	  "replace the key of the person under the cursor with a new one", TUI_R_ADMIN,      \
+	  TUI_V_PEOPLE)                                                                       \
+	X(A_POLICY_SET, 'Y', 0, 0, TUI_AK_FORM, "Policy",                                     \
+	  "set the ledger's policy (deadlines, alarms, two-person class) with a second "      \
+	  "administrator or an authority", TUI_R_ADMIN, TUI_V_PEOPLE)                         \
 	X(A_FORM_NEXT, '\t', TUI_FN(KEY_DOWN), 0, TUI_AK_EDIT, "Next field",                  \
 	  "move to the next field", TUI_R_ANY, TUI_V_FORM)                                    \
 	X(A_FORM_PREV, TUI_FN(KEY_BTAB), TUI_FN(KEY_UP), 0, TUI_AK_EDIT, "Prev field",        \

@@ -102,7 +102,7 @@ struct form {
 	size_t nitems;
 	char *text;
 	size_t textlen;
-	ledger_detail details[4];   /* the detail lines, pointing into fields */
+	ledger_detail details[8];   /* the detail lines, pointing into fields */
 	size_t ndetails;
 	/* the signing */
 	form_stage stage;

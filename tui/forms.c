@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../src/query.h"
+#include "../src/rules.h"
 #include "form.h"
 #include "validate.h"
 
@@ -61,6 +63,13 @@ static status c_discovered(const char *v, errbuf *e)
 }
 
 static status c_account(const char *v, errbuf *e) { return validate_account(v, false, e); }
+static status c_number(const char *v, errbuf *e)
+{
+	bool ok = v[0] != '\0' && strlen(v) <= 9;
+	for (const char *c = v; ok && *c; c++)
+		ok = *c >= '0' && *c <= '9';
+	return ok ? ST_OK : err_set(e, ST_USAGE, "a whole number");
+}
 static status c_cor_account(const char *v, errbuf *e) { return validate_cor_account(v, e); }
 static status c_account_name(const char *v, errbuf *e)
 {
@@ -501,10 +510,60 @@ static status b_person_details(form *f, tui_app *app, ledger_request *q, errbuf 
 	return ST_OK;
 }
 
+/* key-rotate: the person's new verifier key (custos key pub), named as
+ * they are. */
+static status b_rotate(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	q->account[0] = '\0';
+	const char *person = value(f, "Person"), *vk = value(f, "New key (vkey)");
+	errbuf why = {0};
+	status st = key_vkey_parse(vk, strlen(vk), &q->subject, &why);
+	if (st == ST_OK && strcmp(q->subject.name, person) != 0)
+		st = err_set(&why, ST_USAGE, "the key is named %s, not %s", q->subject.name, person);
+	if (st != ST_OK) {
+		f->bad_field = field(f, "New key (vkey)");
+		return err_set(err, st, "New key: %s", err_text(&why, st));
+	}
+	return ST_OK;
+}
+
+/* The policy form's labels, one per policy of rules.c's table, in its order. */
+static const char *const POLICY_LABELS[] = {
+	"Destruction (hours)", "Hand receipt (days)", "Incident (hours)",
+	"Inventory (months)", "Transit (days)", "Two-person class",
+};
+_Static_assert(sizeof POLICY_LABELS / sizeof POLICY_LABELS[0] == POL__COUNT,
+	       "a label for every policy");
+
+/* policy-set: a detail for every policy whose field was edited (an
+ * untouched field keeps the value in force); the values are judged by the
+ * preview (rules_check_policy_pairs: name, range). */
+static status b_policy(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	q->account[0] = '\0';
+	f->ndetails = 0;
+	for (int p = 0; p < POL__COUNT; p++) {
+		int i = field(f, POLICY_LABELS[p]);
+		if (i >= 0 && !f->fields[i].untouched)
+			f->details[f->ndetails++] =
+				(ledger_detail){rules_policy_of((rules_policy)p)->name, f->fields[i].value};
+	}
+	if (f->ndetails == 0) {
+		f->bad_field = field(f, POLICY_LABELS[0]);
+		return err_set(err, ST_USAGE, "change at least one policy's value");
+	}
+	use_details(f, q);
+	return ST_OK;
+}
+
 static const form_def PAPERWORK[] = {
 	{A_ACCOUNT_OUTSIDE, ACT_ACCOUNT_OUTSIDE, "Register an outside account", b_outside, NULL},
 	{A_ACCOUNT_DETAILS, ACT_ACCOUNT_DETAILS, "Account details", b_account_details, NULL},
 	{A_PERSON_DETAILS, ACT_PERSON_DETAILS, "Rank and position", b_person_details, NULL},
+	{A_KEY_ROTATE, ACT_KEY_ROTATE, "Replace a key", b_rotate, NULL},
+	{A_POLICY_SET, ACT_POLICY_SET, "Policy", b_policy, NULL},
 };
 
 static const char *or_empty(const char *s) { return s != NULL ? s : ""; }
@@ -527,9 +586,16 @@ static bool paperwork_open(tui_app *app, tui_action id, const tui_selection *sel
 	memset(&none, 0, sizeof none);
 	if (sel == NULL)
 		sel = &none;
-	if (id == A_PERSON_DETAILS && or_empty(sel->person)[0] == '\0') {
+	if ((id == A_PERSON_DETAILS || id == A_KEY_ROTATE) && or_empty(sel->person)[0] == '\0') {
 		tui_message(app, TUI_MSG_WARN, "%s: put the cursor on a person (l lists the people)",
 			    def->title);
+		return true;
+	}
+	query_policy_row pol[POL__COUNT];
+	errbuf err = {0};
+	status st = id == A_POLICY_SET ? query_policy(app->db, pol, &err) : ST_OK;
+	if (st != ST_OK) {
+		tui_message(app, TUI_MSG_ERROR, "%s: %s", def->title, err_text(&err, st));
 		return true;
 	}
 	form *f = form_new(def, "");
@@ -538,6 +604,29 @@ static bool paperwork_open(tui_app *app, tui_action id, const tui_selection *sel
 		return true;
 	}
 	switch (id) {
+	case A_KEY_ROTATE:
+		form_intro(f, "A new key for %s, who keeps every role: their new verifier key (custos "
+			      "key pub FILE), a key never enrolled.  The second signature is the old "
+			      "key's or, the key lost, a second administrator's or an authority's.",
+			   sel->person);
+		(void)form_add(f, "Person", sel->person, KEY_NAME_MAX, c_person, 0);
+		(void)form_add(f, "New key (vkey)", "", KEY_VKEY_MAX, NULL, 0);
+		f->focus = 1;
+		break;
+	case A_POLICY_SET:
+		form_intro(f, "The values in force; change those to set (a whole number in its "
+			      "range).  A second administrator or an authority co-signs; every later "
+			      "entry is judged by them.");
+		for (int p = 0; p < POL__COUNT; p++) {
+			const rules_policy_def *d = rules_policy_of((rules_policy)p);
+			char v[24];
+			snprintf(v, sizeof v, "%lld", (long long)pol[p].value);
+			(void)form_add(f, POLICY_LABELS[p], v, 9, c_number, 0);
+			if (p < FORM_INTRO_MAX - 2)
+				form_intro(f, "%s: %lld to %lld, %s", POLICY_LABELS[p], (long long)d->min,
+					   (long long)d->max, d->words);
+		}
+		break;
 	case A_ACCOUNT_OUTSIDE:
 		form_intro(f, "An account of another organisation, that material may be transferred "
 			      "to or received from.  Its number is six digits, not one of this ledger.");

@@ -303,6 +303,7 @@ static tui_result people_key(tui_app *app, tui_view *v, int key, tui_action a)
 			accounts_load(app, s);
 		return TUI_HANDLED;
 	case A_PERSON_DETAILS:
+	case A_KEY_ROTATE:
 		/* the person under the cursor, with their details as the defaults */
 		if (!s->accounts && s->cursor < s->n) {
 			const prow *p = &s->rows[s->cursor];
@@ -326,6 +327,7 @@ static tui_result people_key(tui_app *app, tui_view *v, int key, tui_action a)
 		view_open_form(app, a, &sel);
 		return TUI_HANDLED;
 	case A_ACCOUNT_OUTSIDE:
+	case A_POLICY_SET:
 		view_open_form(app, a, &sel);
 		return TUI_HANDLED;
 	default:
