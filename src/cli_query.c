@@ -170,10 +170,10 @@ static const char *item_with(const query_item *it)
  * anything else. */
 static const char *item_use(const query_item *it)
 {
-	if (strcmp(it->kind, "key") != 0 ||
-	    (strcmp(it->status, "on_hand") != 0 && strcmp(it->status, "issued") != 0))
+	int st = item_status_from_name(it->status);
+	if (st < 0)
 		return "";
-	return it->in_effect ? "effective" : "reserve";
+	return item_use_name(strcmp(it->kind, "key") == 0, (item_status)st, it->in_effect);
 }
 
 static const char *holdings_cell(const void *ctx, long row, int col, char tmp[64])

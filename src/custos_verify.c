@@ -243,6 +243,7 @@ static bool holding_item(void *ctx, const replay_item *it)
 	if (!item_status_open(it->status) || strcmp(it->account, h->account) != 0)
 		return true;
 	const entry_item *f = &it->facts;
+	const char *use = item_use_name(f->kind == KIND_KEY, it->status, it->in_effect);
 	if (h->json) {
 		fputs(h->n ? "," : "", h->f);
 		fputs("{\"title\":", h->f);
@@ -254,6 +255,7 @@ static bool holding_item(void *ctx, const replay_item *it)
 		fprintf(h->f, ",\"kind\":\"%s\",\"class\":\"%s\",\"alc\":%d,\"qty\":%u,\"status\":\"%s\"",
 			item_kind_name(f->kind), item_class_name(f->cls), f->alc, f->qty,
 			item_status_name(it->status));
+		fprintf(h->f, ",\"use\":\"%s\"", use);
 		fputs(",\"holder\":", h->f);
 		json_str(h->f, it->holder);
 		fputs(",\"last_txn\":", h->f);
@@ -270,8 +272,8 @@ static bool holding_item(void *ctx, const replay_item *it)
 			fputs(" #", h->f);
 			safe_fputs(f->serial, h->f);
 		}
-		fprintf(h->f, "  qty %u  %s  ALC %d  %s", f->qty, item_class_name(f->cls), f->alc,
-			item_status_name(it->status));
+		fprintf(h->f, "  qty %u  %s  ALC %d  %s%s%s", f->qty, item_class_name(f->cls), f->alc,
+			item_status_name(it->status), use[0] ? " " : "", use);
 		if (it->holder[0]) {
 			fputs(" (holder ", h->f);
 			safe_fputs(it->holder, h->f);

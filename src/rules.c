@@ -39,6 +39,13 @@ bool item_status_open(item_status s)
 	return s == ITEM_ON_HAND || s == ITEM_ISSUED || s == ITEM_IN_TRANSIT || s == ITEM_INCIDENT;
 }
 
+const char *item_use_name(bool is_key, item_status s, bool in_effect)
+{
+	if (!is_key || (s != ITEM_ON_HAND && s != ITEM_ISSUED))
+		return "";
+	return in_effect ? "effective" : "reserve";
+}
+
 /* ---- refusal codes -------------------------------------------------------- */
 
 static const char *const refusal_names[RULE__COUNT] = {

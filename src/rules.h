@@ -39,6 +39,9 @@ const char *item_status_words(item_status s);
 int item_status_from_name(const char *s); /* -1 when unknown */
 /* Still the ledger's: on hand, issued, in transit or under an incident. */
 bool item_status_open(item_status s);
+/* The use of keying material held (on hand or issued): "effective" once put
+ * into effect (key-effective), else "reserve"; "" for anything else. */
+const char *item_use_name(bool is_key, item_status s, bool in_effect);
 
 /* ---- refusal codes -------------------------------------------------------- */
 

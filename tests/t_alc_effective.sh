@@ -149,6 +149,16 @@ want 'the sound effect by hand' "$(use_of K5)" t
 ok asq dave log verify
 ok asq dave log export "$W/log"
 expect_out valid "$CV" --keys "$W/log.keys" "$W/log"
+# the offline holdings of an export bundle say what is in effect and what is
+# held in reserve
+LOGVK=$(printf '%s\n' "$PASS" | "$MKKEY" custos.test/ledger "$W/log.key") || exit 1
+ok asq adm log key set "$LOGVK"
+ok env PGUSER=adm "$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS"
+ok asq dave log export --out "$W/bundle"
+asq dave log policy >"$W/policy"
+expect_out 'AKAT K5 #K5  qty 1  C  ALC 6  on_hand effective  last' "$CV" --policy "$W/policy" --holdings "$W/bundle"
+expect_out 'AKAT K2 #K2  qty 1  [A-Z]+  ALC [0-9]  on_hand reserve  last' "$CV" --policy "$W/policy" --holdings "$W/bundle"
+expect_out '"serial":"K2",[^}]*"use":"reserve"' "$CV" --policy "$W/policy" --holdings --json "$W/bundle"
 gapfree alc
 # a superuser who turns the guard off is found out: log verify compares both
 psql -qAtX -c "SET session_replication_role = replica; UPDATE custos.item SET in_effect = false WHERE serial = 'K5'" >/dev/null
