@@ -13,14 +13,19 @@ tui_setup
 	{ echo "FAIL: key new"; exit 1; }
 V2=$("$C" key pub "$W/alice2.key")
 
+# people_on_alice WHO: WHO's TUI on the People screen, the cursor on alice
+# (by name: adm, alice).
+people_on_alice() {
+	tui_start "$1" --no-key
+	wait_for "read only (--no-key)" 30
+	tui_keys 6
+	wait_line "alice" "custodian:123456"
+	tui_keys Home j
+	sleep 0.3
+}
+
 step "adm opens Rotate key on alice"
-tui_start adm --no-key
-wait_for "read only (--no-key)" 30
-tui_keys 6
-wait_line "alice" "custodian:123456"
-# by name: adm, alice
-tui_keys Home j
-sleep 0.3
+people_on_alice adm
 tui_keys K
 wait_for "Replace a key"
 wait_line "Person" "alice"
@@ -82,12 +87,7 @@ tui_quit
 step "the old key signs no more; an auditor is refused both forms"
 expect_err 1 'the key file given is not the enrolled key of alice' \
 	as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=R1 title=KG-175D'
-tui_start dave --no-key
-wait_for "read only (--no-key)" 30
-tui_keys 6
-wait_line "alice" "custodian:123456"
-tui_keys Home j
-sleep 0.3
+people_on_alice dave
 tui_keys K
 wait_for "Rotate key needs the administrator role"
 tui_keys Y

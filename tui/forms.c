@@ -528,10 +528,14 @@ static status b_rotate(form *f, tui_app *app, ledger_request *q, errbuf *err)
 	return ST_OK;
 }
 
-/* The policy form's labels, one per policy of rules.c's table, in its order. */
+/* The policy form's labels, one per policy of rules.c's table. */
 static const char *const POLICY_LABELS[] = {
-	"Destruction (hours)", "Hand receipt (days)", "Incident (hours)",
-	"Inventory (months)", "Transit (days)", "Two-person class",
+	[POL_DESTRUCTION_DEADLINE] = "Destruction (hours)",
+	[POL_HAND_RECEIPT_ALARM] = "Hand receipt (days)",
+	[POL_INCIDENT_REPORT] = "Incident (hours)",
+	[POL_INVENTORY_INTERVAL] = "Inventory (months)",
+	[POL_TRANSIT_ALARM] = "Transit (days)",
+	[POL_TWO_PERSON_KEY_CLASS] = "Two-person class",
 };
 _Static_assert(sizeof POLICY_LABELS / sizeof POLICY_LABELS[0] == POL__COUNT,
 	       "a label for every policy");
