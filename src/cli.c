@@ -130,7 +130,10 @@ static const cli_verb verbs[] = {
 	{"transfer", G_MATERIAL, cli_ledger, ACT_TRANSFER, NULL,
 	 "--to COR|ACCOUNT (--serial S | --item SPEC)...\n[--account N]",
 	 SIGN WIT ITEMS " --account --to",
-	 "Send material; it is in transit until the receiver accepts.\n"},
+	 "Send material; it is in transit until the receiver accepts.\n"
+	 "Part of a quantity lot: --item 'serial=S qty=N title=T' (N less than the\n"
+	 "lot's): the entry lists the part as serial S+INDEX, INDEX its own; the lot\n"
+	 "keeps the rest.\n"},
 	{"accept", G_MATERIAL, cli_ledger, ACT_ACCEPT, "TXN",
 	 "TXN [--account N]\n[--category C (--serial S | --item SPEC)...]",
 	 SIGN WIT ITEMS " --account --category",
@@ -142,7 +145,10 @@ static const cli_verb verbs[] = {
 	{"issue", G_MATERIAL, cli_ledger, ACT_ISSUE, NULL,
 	 "--holder NAME (--serial S | --item SPEC)...\n--witness-key HOLDER_KEY",
 	 SIGN WIT ITEMS " --account --holder",
-	 "Hand receipt: the holder signs with their key at the same terminal.\n"},
+	 "Hand receipt: the holder signs with their key at the same terminal.\n"
+	 "Part of a quantity lot: --item 'serial=S qty=N title=T' (N less than the\n"
+	 "lot's): the entry lists the part as serial S+INDEX, INDEX its own; the lot\n"
+	 "keeps the rest.\n"},
 	{"return", G_MATERIAL, cli_ledger, ACT_RETURN, "TXN",
 	 "TXN --holder NAME (--serial S)... --witness-key HOLDER_KEY",
 	 SIGN WIT ITEMS " --account --holder",
@@ -153,7 +159,10 @@ static const cli_verb verbs[] = {
 	 "Destruction, two-person: the witness types their passphrase here.  M is burn,\n"
 	 "shred, pulverize, disintegrate, degauss or zeroize.  Superseded keying\n"
 	 "material needs no --authority (it is \"superseded\"); anything else names the\n"
-	 "direction it is destroyed under (a directive, an incident's TXN).\n"},
+	 "direction it is destroyed under (a directive, an incident's TXN).\n"
+	 "Part of a quantity lot: --item 'serial=S qty=N title=T' (N less than the\n"
+	 "lot's): the entry lists the part as serial S+INDEX, INDEX its own; the lot\n"
+	 "keeps the rest.\n"},
 	{"possession", G_MATERIAL, cli_ledger, ACT_POSSESSION, NULL,
 	 "--item SPEC... [--incident TXN]", SIGN WIT ITEMS " --account --incident",
 	 "Found material comes on the account.  Material lost under incident TXN, and\n"

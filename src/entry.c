@@ -445,6 +445,30 @@ static bool token_valid(const char *s, size_t n, size_t max)
 	return true;
 }
 
+/* A serial: a token (its base, possibly empty), then any number of
+ * "+N" segments, N a decimal without leading zeros: the part of a lot
+ * that entry N split off (rules_split_parent).  1 to ENTRY_SERIAL_MAX. */
+static bool serial_valid(const char *s, size_t n)
+{
+	if (n == 0 || n > ENTRY_SERIAL_MAX)
+		return false;
+	size_t base = 0;
+	while (base < n && s[base] != '+')
+		base++;
+	if (base > 0 && !token_valid(s, base, ENTRY_SERIAL_MAX))
+		return false;
+	for (size_t i = base; i < n;) {
+		i++; /* the '+' */
+		if (i >= n || s[i] < '1' || s[i] > '9')
+			return false;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i < n && s[i] != '+')
+			return false;
+	}
+	return true;
+}
+
 bool entry_authority_valid(const char *s, size_t n)
 {
 	return token_valid(s, n, ENTRY_AUTHORITY_MAX);
@@ -482,10 +506,11 @@ status entry_item_check(const entry_item *it, size_t k, errbuf *err)
 		return err_set(err, ST_FORMAT, "item %zu: quantity must be 1 to %d", k,
 			       ENTRY_QTY_MAX);
 	size_t sl = strnlen(it->serial, sizeof it->serial);
-	if (sl > 0 && !token_valid(it->serial, sl, ENTRY_SERIAL_MAX))
+	if (sl > 0 && !serial_valid(it->serial, sl))
 		return err_set(err, ST_FORMAT,
 			       "item %zu: serial must be 1 to %d letters, digits, '.', '/' or '-', "
-			       "starting with a letter or digit", k, ENTRY_SERIAL_MAX);
+			       "starting with a letter or digit, then any '+N' of a part split "
+			       "off a lot", k, ENTRY_SERIAL_MAX);
 	if ((it->alc == 1 || it->alc == 6) && (sl == 0 || it->qty != 1))
 		return err_set_why(err, ST_FORMAT, RULE_SERIAL_REQUIRED,
 				   "item %zu: ALC-%d material is accounted by serial: give a serial "

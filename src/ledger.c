@@ -25,6 +25,9 @@ typedef struct held {
 	char incident[ENTRY_TXN_MAX + 1];
 	char last_txn[ENTRY_TXN_MAX + 1];
 	bool in_effect;        /* keying material in effect (key-effective) */
+	bool part;             /* the entry's line is a part split off this lot
+				* (its serial named once the index is known:
+				* take_head) */
 } held;
 
 /* The work of one action: the request, the entry being built, the items. */
@@ -32,7 +35,8 @@ typedef struct work {
 	db *d;
 	const ledger_request *req;
 	entry e;
-	held *held;            /* one per e.items[i] */
+	held *held;            /* one per e.items[i] ... */
+	size_t nheld;          /* ... of the nheld load_items found */
 	char actor[KEY_NAME_MAX + 1];
 	char second[KEY_NAME_MAX + 1];
 	bool account_open;     /* the request's account is open (open_work) */
@@ -243,6 +247,7 @@ static status load_items(work *w)
 	if (n == 0)
 		return ST_OK;
 	w->held = calloc(n, sizeof *w->held);
+	w->nheld = w->held != NULL ? n : 0;
 	const char **t = calloc(n, sizeof *t), **ed = calloc(n, sizeof *ed),
 		   **se = calloc(n, sizeof *se), **bare = calloc(n, sizeof *bare);
 	char *at = NULL, *ae = NULL, *as = NULL, *ab = NULL;
@@ -355,13 +360,22 @@ static status check_items(work *w)
 {
 	bool incoming = w->e.action == ACT_RECEIPT || w->e.action == ACT_POSSESSION;
 	for (size_t i = 0; i < w->e.nitems; i++) {
-		const held *h = &w->held[i];
+		held *h = &w->held[i];
+		/* an item named by identity with a quantity other than its
+		 * lot's (ledger_request.items): a part of the lot; an accept
+		 * takes what came, as it came */
+		uint32_t want = w->e.items[i].qty;
+		h->part = h->found && !incoming && w->e.action != ACT_ACCEPT && want != 0 &&
+			  want != h->facts.qty;
 		if (h->found && !incoming)
 			w->e.items[i] = h->facts;
 		rules_item x = {.found = h->found, .status = h->status, .account = h->account,
 				.holder = h->holder, .under = under_of(h), .facts = &h->facts,
 				.in_effect = h->in_effect};
-		status st = rules_check_item(&w->e, i, &x, w->err);
+		rules_item part = {.found = false, .lot = &x};
+		if (h->part)
+			w->e.items[i].qty = want;
+		status st = rules_check_item(&w->e, i, h->part ? &part : &x, w->err);
 		if (st != ST_OK)
 			return st;
 	}
@@ -485,6 +499,12 @@ static status take_head(work *w)
 	if (rules_action_of(e->action)->material)
 		snprintf(e->txn, sizeof e->txn, "%s-%d-%04lld", e->account, year_of(e->time_us),
 			 (long long)seq);
+	/* the parts this entry splits off lots are named after its index */
+	for (size_t i = 0; i < e->nitems && i < w->nheld; i++)
+		if (w->held[i].part &&
+		    (st = rules_split_serial(w->held[i].facts.serial, e->index, e->items[i].serial,
+					     w->err)) != ST_OK)
+			return st;
 	return ST_OK;
 }
 
@@ -1400,9 +1420,16 @@ static status check_request(work *w, txn_row *t, bool *new_person)
 
 /* ---- a reused idempotency key ------------------------------------------ */
 
-static bool same_identity(const entry_item *want, const entry_item *got)
+/* Does the request's item name item j of e?  A part that e splits off a
+ * lot is named by the lot and the part's quantity. */
+static bool same_identity(const entry_item *want, const entry *e, size_t j)
 {
-	return strcmp(want->serial, got->serial) == 0 &&
+	const entry_item *got = &e->items[j];
+	char lot[ENTRY_SERIAL_MAX + 1];
+	bool part = rules_split_parent(e, j, lot);
+	if (part && want->qty != got->qty)
+		return false;
+	return strcmp(want->serial, part ? lot : got->serial) == 0 &&
 	       (want->title[0] == '\0' ||
 		(strcmp(want->title, got->title) == 0 && strcmp(want->edition, got->edition) == 0));
 }
@@ -1425,7 +1452,7 @@ static bool same_items(const ledger_request *q, const entry *e)
 			if ((q->items[i].title[0] == '\0') != bare)
 				continue;
 			size_t j = 0;
-			while (j < e->nitems && (taken[j] || !same_identity(&q->items[i], &e->items[j])))
+			while (j < e->nitems && (taken[j] || !same_identity(&q->items[i], e, j)))
 				j++;
 			if (j == e->nitems)
 				same = false;
@@ -1709,8 +1736,55 @@ static bool moved_only(const char *x, size_t n, const char *y, size_t m, size_t 
 	return dx == dy && dx > sizeof TXN && memcmp(x, y, dx) == 0;
 }
 
+/* The index of an entry text (its second line), or "" when it has none. */
+static void text_index(const char *s, size_t n, char out[24])
+{
+	out[0] = '\0';
+	const char *nl = memchr(s, '\n', n);
+	if (nl == NULL)
+		return;
+	size_t left = n - (size_t)(nl + 1 - s), l = line_len(nl + 1, left);
+	if (l > 6 && l - 6 < 24 && memcmp(nl + 1, "index ", 6) == 0) {
+		memcpy(out, nl + 7, l - 7);
+		out[l - 7] = '\0';
+	}
+}
+
+/* Item lines x and y (lengths n, m) of entries with indices ix and iy:
+ * the same but for the serial of a part the entry splits off a lot,
+ * "LOT+ix" in x and "LOT+iy" in y? */
+static bool moved_part(const char *x, size_t n, const char *y, size_t m, const char *ix,
+		       const char *iy)
+{
+	static const char SER[] = " serial=";
+	if (n < 5 || m < 5 || memcmp(x, "item ", 5) != 0 || memcmp(y, "item ", 5) != 0 || !ix[0] ||
+	    !iy[0])
+		return false;
+	size_t at = 0, k = sizeof SER - 1;
+	while (at + k <= n && at + k <= m && memcmp(x + at, SER, k) != 0)
+		at++;
+	if (at + k > n || at + k > m || memcmp(x, y, at + k) != 0)
+		return false;
+	const char *sx = x + at + k, *sy = y + at + k;
+	size_t lx = 0, ly = 0;
+	while (at + k + lx < n && sx[lx] != ' ' && sx[lx] != '\n')
+		lx++;
+	while (at + k + ly < m && sy[ly] != ' ' && sy[ly] != '\n')
+		ly++;
+	size_t px = strlen(ix), py = strlen(iy);
+	if (lx <= px || ly <= py || lx - px != ly - py || memcmp(sx, sy, lx - px - 1) != 0 ||
+	    sx[lx - px - 1] != '+' || memcmp(sx + lx - px, ix, px) != 0 ||
+	    memcmp(sy + ly - py, iy, py) != 0)
+		return false;
+	size_t rx = n - (size_t)(sx + lx - x), ry = m - (size_t)(sy + ly - y);
+	return rx == ry && memcmp(sx + lx, sy + ly, rx) == 0;
+}
+
 bool ledger_same_entry(const char *a, size_t alen, const char *b, size_t blen, size_t *line)
 {
+	char ia_index[24], ib_index[24];
+	text_index(a, alen, ia_index);
+	text_index(b, blen, ib_index);
 	size_t ia = 0, ib = 0, n = 0;
 	while (ia < alen || ib < blen) {
 		n++;
@@ -1720,7 +1794,8 @@ bool ledger_same_entry(const char *a, size_t alen, const char *b, size_t blen, s
 		 * append moves may differ, and only where both texts have them. */
 		bool same = la == lb && memcmp(a + ia, b + ib, la) == 0;
 		if (!same && la > 0 && lb > 0)
-			same = moved_only(a + ia, la, b + ib, lb, n);
+			same = moved_only(a + ia, la, b + ib, lb, n) ||
+			       moved_part(a + ia, la, b + ib, lb, ia_index, ib_index);
 		if (!same) {
 			if (line != NULL)
 				*line = n;
@@ -1820,7 +1895,7 @@ status ledger_parse_item(const char *spec, bool identity_only, entry_item *out, 
 	memset(out, 0, sizeof *out);
 	out->kind = KIND_EQUIPMENT;
 	out->cls = CLASS_U;
-	out->qty = 1;
+	out->qty = identity_only ? 0 : 1; /* by identity: 0, the whole lot */
 	out->alc = 0;
 	const char *s = spec;
 	bool bare = strchr(spec, '=') == NULL;
@@ -1861,9 +1936,22 @@ status ledger_parse_item(const char *spec, bool identity_only, entry_item *out, 
 			st = spec_value(v, vl, out->serial, sizeof out->serial, "serial", err);
 		} else if (KEY("edition")) {
 			st = spec_value(v, vl, out->edition, sizeof out->edition, "edition", err);
+		} else if (KEY("qty")) {
+			char num[12];
+			if (vl == 0 || vl >= sizeof num || strspn(v, "0123456789") < vl)
+				return err_set(err, ST_USAGE, "item: qty must be a number from 1 to %d",
+					       ENTRY_QTY_MAX);
+			memcpy(num, v, vl);
+			num[vl] = '\0';
+			unsigned long q = strtoul(num, NULL, 10);
+			if (q < 1 || q > ENTRY_QTY_MAX)
+				return err_set(err, ST_USAGE, "item: qty must be a number from 1 to %d",
+					       ENTRY_QTY_MAX);
+			out->qty = (uint32_t)q;
 		} else if (identity_only) {
 			return err_set(err, ST_USAGE, "item: only title=, edition= and serial= "
-					   "identify material here, not '%.*s'", (int)kl, s);
+					   "identify material here (and qty= takes part of a lot), "
+					   "not '%.*s'", (int)kl, s);
 		} else if (KEY("kind")) {
 			int k = -1;
 			for (int i = 0; i < KIND__COUNT; i++)
@@ -1892,18 +1980,6 @@ status ledger_parse_item(const char *spec, bool identity_only, entry_item *out, 
 				out->crypto = true;
 			else if (!(vl == 2 && memcmp(v, "no", 2) == 0))
 				return err_set(err, ST_USAGE, "item: crypto must be yes or no");
-		} else if (KEY("qty")) {
-			char num[12];
-			if (vl == 0 || vl >= sizeof num || strspn(v, "0123456789") < vl)
-				return err_set(err, ST_USAGE, "item: qty must be a number from 1 to %d",
-					       ENTRY_QTY_MAX);
-			memcpy(num, v, vl);
-			num[vl] = '\0';
-			unsigned long q = strtoul(num, NULL, 10);
-			if (q < 1 || q > ENTRY_QTY_MAX)
-				return err_set(err, ST_USAGE, "item: qty must be a number from 1 to %d",
-					       ENTRY_QTY_MAX);
-			out->qty = (uint32_t)q;
 		} else if (KEY("effective") || KEY("supersedes")) {
 			uint32_t *dst = KEY("effective") ? &out->effective : &out->supersedes;
 			if (entry_date_parse(v, vl, dst) != ST_OK)

@@ -52,7 +52,11 @@ typedef struct ledger_request {
 	/* Items.  receipt and possession: every field.  Other actions: the
 	 * identity (title, edition, serial), or only the serial (title "") to
 	 * find the open item with that serial on the account; the rest is
-	 * filled from the state tables.  incident-close lists its items itself. */
+	 * filled from the state tables.  qty 0 there is the whole lot; another
+	 * quantity than the lot's is a part of it, which a transfer, issue or
+	 * destruction splits off (the entry lists the part, serial
+	 * "LOT+INDEX": rules_split_parent).  incident-close lists its items
+	 * itself. */
 	entry_item *items;
 	size_t nitems;
 	/* account-outside, account-details, person-details, policy-set: the
@@ -187,8 +191,8 @@ status ledger_genesis(db *d, const char *origin, const key_secret *admin, const 
  * order, with title= last (it takes the rest): kind, alc, class, crypto
  * (yes/no), qty, serial, edition, effective, supersedes, title.  Defaults:
  * kind=equipment, class=U, crypto=no, qty=1, alc=1 (ALC 2 if no serial).
- * With `identity_only`, only title, edition and serial are allowed (and
- * a bare serial). */
+ * With `identity_only`, only title, edition, serial and qty are allowed
+ * (and a bare serial), and qty is 0 (the whole lot) unless given. */
 status ledger_parse_item(const char *spec, bool identity_only, entry_item *out,
 			 errbuf *err) CUSTOS_WARN_UNUSED;
 

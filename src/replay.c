@@ -721,6 +721,8 @@ typedef struct plan {
 	bool accept_here;     /* accept: items come on this account (else the
 			       * outside receiver's acknowledgement) */
 	item *found[ENTRY_MAX_ITEMS]; /* per listed item: its record, NULL if new */
+	item *lot[ENTRY_MAX_ITEMS];   /* per listed item: the lot it is a part of,
+				       * split off by this entry; else NULL */
 	/* phase 6 */
 	bool made[ENTRY_MAX_ITEMS];
 	txn *t;
@@ -1126,6 +1128,23 @@ static status check_roles(const replay *r, const entry *e, const signers *sg, pl
 
 /* ---- phase 5: items ------------------------------------------------------ */
 
+/* What the rules see of record x (NULL: not on record); facts is room for
+ * its facts. */
+static void describe(const item *x, rules_item *ri, entry_item *facts)
+{
+	memset(ri, 0, sizeof *ri);
+	ri->found = x != NULL;
+	if (x == NULL)
+		return;
+	item_facts(x, facts);
+	ri->status = (item_status)x->status;
+	ri->account = x->acct->number;
+	ri->holder = x->status == ITEM_ISSUED && x->under ? x->under->holder : "";
+	ri->under = x->under != NULL ? x->under->number : "";
+	ri->facts = facts;
+	ri->in_effect = x->in_effect;
+}
+
 static status check_items(const replay *r, const entry *e, plan *pl, errbuf *err)
 {
 	errbuf why = {0};
@@ -1135,16 +1154,15 @@ static status check_items(const replay *r, const entry *e, plan *pl, errbuf *err
 		char id[ITEM_ID_MAX];
 		item *x = table_find(&r->items, id, item_id(it, id));
 		pl->found[k] = x;
-		entry_item facts;
-		rules_item ri = {.found = x != NULL};
-		if (x != NULL) {
-			item_facts(x, &facts);
-			ri.status = (item_status)x->status;
-			ri.account = x->acct->number;
-			ri.holder = x->status == ITEM_ISSUED && x->under ? x->under->holder : "";
-			ri.under = x->under != NULL ? x->under->number : "";
-			ri.facts = &facts;
-			ri.in_effect = x->in_effect;
+		pl->lot[k] = NULL;
+		entry_item facts, lot_facts;
+		rules_item ri, lot;
+		describe(x, &ri, &facts);
+		entry_item parent = *it;
+		if (x == NULL && rules_split_parent(e, k, parent.serial) &&
+		    (pl->lot[k] = table_find(&r->items, id, item_id(&parent, id))) != NULL) {
+			describe(pl->lot[k], &lot, &lot_facts);
+			ri.lot = &lot;
 		}
 		st = rules_check_item(e, k, &ri, &why);
 	}
@@ -1323,7 +1341,17 @@ static void commit_items(replay *r, const entry *e, plan *pl)
 		if (pl->made[k]) {
 			item_set_facts(x, it);
 			table_insert(&r->items, x);
-		} else if (held(x)) {
+		}
+		if (pl->lot[k] != NULL) {
+			/* a part split off a lot: the lot keeps the rest, the part
+			 * starts where the lot is and takes the action's effect */
+			item *lot = pl->lot[k];
+			lot->qty -= it->qty;
+			x->acct = lot->acct;
+			x->status = lot->status;
+			x->in_effect = lot->in_effect;
+			x->last = lot->last;
+		} else if (!pl->made[k] && held(x)) {
 			x->acct->held--; /* counted again below if it still is */
 		}
 		switch (e->action) {

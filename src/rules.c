@@ -479,9 +479,12 @@ static bool eq(const char *a, const char *b)
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *err)
+/* rules_check_item for a record x: the item itself, or (part) the lot that
+ * line k splits, whose facts but the quantity the line must have and which
+ * the words name. */
+static status check_item(const entry *e, size_t k, const rules_item *x, bool part, errbuf *err)
 {
-	const entry_item *it = &e->items[k];
+	const entry_item *it = part ? x->facts : &e->items[k];
 	const char *acct = e->account;
 	item_status s = x->found ? x->status : ITEM__COUNT;
 	bool here = x->found && eq(x->account, acct);
@@ -572,13 +575,77 @@ status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *e
 				   rules_item_words(it, w, sizeof w), now, want);
 	}
 	if (x->found && item_status_open(s)) {
-		status st = check_facts(x->facts, it, err);
+		entry_item line = e->items[k];
+		if (part)
+			line.qty = x->facts->qty;
+		status st = check_facts(x->facts, &line, err);
 		if (st != ST_OK)
 			return st;
 	}
 	if (e->action == ACT_KEY_EFFECTIVE && x->in_effect)
 		return err_set_why(err, ST_REFUSED, RULE_IN_EFFECT, "item %s is in effect already",
 				   rules_item_words(it, w, sizeof w));
+	return ST_OK;
+}
+
+status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *err)
+{
+	if (x->found || x->lot == NULL)
+		return check_item(e, k, x, false, err);
+	const entry_item *it = &e->items[k];
+	char w[128], l[128];
+	rules_item_words(it, w, sizeof w);
+	rules_item_words(x->lot->facts, l, sizeof l);
+	if (e->action != ACT_TRANSFER && e->action != ACT_ISSUE && e->action != ACT_DESTROY)
+		return err_set_why(err, ST_REFUSED, RULE_SPLIT_ACTION,
+				   "item %s is a part of lot %s: only a transfer, an issue or a "
+				   "destruction takes part of a lot; %s takes it whole", w, l,
+				   entry_action_name(e->action));
+	status st = check_item(e, k, x->lot, true, err);
+	if (st != ST_OK)
+		return st;
+	uint32_t had = x->lot->facts->qty;
+	if (had == 1)
+		return err_set_why(err, ST_REFUSED, RULE_SPLIT_QTY,
+				   "lot %s holds 1: it is not split; name it whole", l);
+	if (it->qty >= had)
+		return err_set_why(err, ST_REFUSED, RULE_SPLIT_QTY,
+				   "lot %s holds %u: a part of it is 1 to %u, not %u%s", l, had,
+				   had > 1 ? had - 1 : 0, it->qty,
+				   it->qty == had ? " (all of it: name the lot itself)" : "");
+	return ST_OK;
+}
+
+/* ---- partial quantities --------------------------------------------------- */
+
+bool rules_split_parent(const entry *e, size_t k, char parent[ENTRY_SERIAL_MAX + 1])
+{
+	const char *serial = e->items[k].serial;
+	const char *plus = strrchr(serial, '+');
+	if (plus == NULL)
+		return false;
+	char want[24];
+	snprintf(want, sizeof want, "%" PRIu64, e->index);
+	if (strcmp(plus + 1, want) != 0)
+		return false;
+	size_t n = (size_t)(plus - serial);
+	memcpy(parent, serial, n);
+	parent[n] = '\0';
+	return true;
+}
+
+status rules_split_serial(const char *lot, uint64_t index, char out[ENTRY_SERIAL_MAX + 1],
+			  errbuf *err)
+{
+	char s[ENTRY_SERIAL_MAX + 32];
+	int n = snprintf(s, sizeof s, "%.*s+%" PRIu64, ENTRY_SERIAL_MAX, lot, index);
+	if (n < 0 || (size_t)n > ENTRY_SERIAL_MAX)
+		return err_set_why(err, ST_REFUSED, RULE_SPLIT_TOO_LONG,
+				   "a part split off lot serial %s by entry %" PRIu64 " has serial "
+				   "%s, longer than %d characters: a part of a part too many "
+				   "times; transfer, issue or destroy the lot whole", lot, index, s,
+				   ENTRY_SERIAL_MAX);
+	memcpy(out, s, (size_t)n + 1);
 	return ST_OK;
 }
 
@@ -794,5 +861,17 @@ status rules_check_distinct(const entry *e, errbuf *err)
 			return err_set_why(err, ST_REFUSED, RULE_ITEM_TWICE, "item %s is listed twice",
 					   rules_item_words(sorted[k], w, sizeof w));
 		}
+	/* a part split off a lot, and the lot whole */
+	for (size_t k = 0; k < n; k++) {
+		entry_item lot = e->items[k];
+		if (!rules_split_parent(e, k, lot.serial))
+			continue;
+		const entry_item *key = &lot;
+		if (bsearch(&key, sorted, n, sizeof *sorted, cmp_item_ptr) != NULL) {
+			char w[128];
+			return err_set_why(err, ST_REFUSED, RULE_ITEM_TWICE, "lot %s is listed whole "
+					   "and a part of it too", rules_item_words(&lot, w, sizeof w));
+		}
+	}
 	return ST_OK;
 }

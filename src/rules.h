@@ -78,7 +78,10 @@ const char *item_use_name(bool is_key, item_status s, bool in_effect);
 	X(RULE_NOT_KEY, "not_key")                 /* key-effective: not keying material */ \
 	X(RULE_IN_EFFECT, "in_effect")             /* key-effective: in effect already */ \
 	X(RULE_NOT_YET_EFFECTIVE, "not_yet_effective") /* key-effective: effective date later */ \
-	X(RULE_SUPERSEDED, "superseded")           /* key-effective: superseded already */
+	X(RULE_SUPERSEDED, "superseded")           /* key-effective: superseded already */ \
+	X(RULE_SPLIT_QTY, "split_qty")             /* a part not smaller than its lot */ \
+	X(RULE_SPLIT_ACTION, "split_action")       /* a part of a lot, in an action that takes lots whole */ \
+	X(RULE_SPLIT_TOO_LONG, "split_too_long")   /* the part's serial would not fit */
 
 typedef enum rules_refusal {
 #define RULES_REFUSAL_ENUM(code, name) code,
@@ -354,7 +357,8 @@ status rules_check_details(const entry *e, rules_party acct, bool person_current
 /* ---- items ---------------------------------------------------------------- */
 
 /* One item an entry lists, as the ledger records it before the entry. */
-typedef struct rules_item {
+typedef struct rules_item rules_item;
+struct rules_item {
 	bool found;               /* on record at all (false: new to the ledger) */
 	item_status status;
 	const char *account;      /* the account accountable for it */
@@ -365,7 +369,10 @@ typedef struct rules_item {
 	const entry_item *facts;  /* kind, ALC, class, ... as recorded */
 	bool in_effect;           /* keying material: put into effect (key-effective)
 				   * since it came on hand; false: in reserve */
-} rules_item;
+	/* Not found, and the line is a part split off a lot by this entry
+	 * (rules_split_parent): the lot, as recorded; else NULL. */
+	const rules_item *lot;
+};
 
 /* "KG-175D serial 0042", "AKAT 1234 edition AB serial 000123". */
 const char *rules_item_words(const entry_item *it, char *buf, size_t size);
@@ -392,8 +399,30 @@ const char *rules_item_words(const entry_item *it, char *buf, size_t size);
  *   alc-change   on hand or issued at the account
  *   key-effective     on hand or issued at the account, in reserve (in
  *                effect already: RULE_IN_EFFECT)
- * Any other action lists no items and is refused. */
+ * Any other action lists no items and is refused.
+ * A part split off a lot (x->lot set): only a transfer, issue or
+ * destruction takes part of a lot (RULE_SPLIT_ACTION); the lot must be in
+ * a state the action takes, its facts but the quantity the line's, and
+ * the part 1 to one less than the lot's quantity (RULE_SPLIT_QTY).  The
+ * lot keeps its identity and state with the part's quantity taken off;
+ * the part is a new item that takes the action's effect. */
 status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *err);
+
+/* ---- partial quantities --------------------------------------------------- */
+
+/* Is item line k of e a part that e splits off a lot: does its serial end
+ * in "+N", N being e's own index?  Then parent (ENTRY_SERIAL_MAX + 1
+ * bytes) is the lot's serial, the line's without that segment ("" for a
+ * lot without a serial); the lot has the line's title and edition.  A
+ * line naming "+N" of another entry is an item like any other: the part
+ * that entry split off. */
+bool rules_split_parent(const entry *e, size_t k, char parent[ENTRY_SERIAL_MAX + 1]);
+
+/* The serial of the part that entry `index` splits off the lot whose
+ * serial is `lot`: "LOT+index".  ST_REFUSED, RULE_SPLIT_TOO_LONG, when it
+ * would be longer than ENTRY_SERIAL_MAX. */
+status rules_split_serial(const char *lot, uint64_t index, char out[ENTRY_SERIAL_MAX + 1],
+			  errbuf *err);
 
 /* accept, transfer-reject, transfer-recall and incident-close list exactly
  * the items still under ref
@@ -433,7 +462,8 @@ bool rules_alc_upgrade(int from, int to);
  * is missing or is not one of 1, 2, 4, 6, 7 written as one digit. */
 int rules_alc_of(const entry *e);
 
-/* Is an item listed twice (same title, edition and serial)?  ST_REFUSED,
+/* Is an item listed twice (same title, edition and serial), or a lot
+ * listed whole beside a part the entry splits off it?  ST_REFUSED,
  * RULE_ITEM_TWICE, naming it. */
 status rules_check_distinct(const entry *e, errbuf *err);
 

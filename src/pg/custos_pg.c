@@ -29,6 +29,7 @@
 
 #include "../entry.h"
 #include "../note.h"
+#include "../rules.h"
 #include "../sha.h"
 #include "../signers.h"
 #include "../tlog.h"
@@ -222,7 +223,9 @@ Datum custos_entry_verify(PG_FUNCTION_ARGS)
 /* ---- entry_names_item(leaf bytea, title, edition, serial) → boolean ------
  *
  * Whether the entry that entry_verify accepted last in this session, whose
- * leaf hash must be `leaf`, lists the item (title, edition, serial).  An
+ * leaf hash must be `leaf`, lists the item (title, edition, serial), or
+ * lists a part it splits off that item (rules_split_parent), whose quantity
+ * it lowers.  An
  * ERROR if that entry is not the one cached: the state guard calls this
  * only in the transaction that appended it. */
 
@@ -238,8 +241,10 @@ Datum custos_entry_names_item(PG_FUNCTION_ARGS)
 		want[i] = text_to_cstring(PG_GETARG_TEXT_PP(1 + i));
 	for (size_t i = 0; i < cached.nitems; i++) {
 		const entry_item *it = &cached.items[i];
+		char lot[ENTRY_SERIAL_MAX + 1];
 		if (strcmp(it->title, want[0]) == 0 && strcmp(it->edition, want[1]) == 0 &&
-		    strcmp(it->serial, want[2]) == 0)
+		    (strcmp(it->serial, want[2]) == 0 ||
+		     (rules_split_parent(&cached, i, lot) && strcmp(lot, want[2]) == 0)))
 			PG_RETURN_BOOL(true);
 	}
 	PG_RETURN_BOOL(false);
@@ -358,7 +363,6 @@ Datum custos_vkey_parse(PG_FUNCTION_ARGS)
 
 #include "executor/spi.h"
 #include "../replay.h"
-#include "../rules.h"
 
 enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, Q_OUTSIDE, Q_OLD_KEYS,
        W_ITEM, W_LINK, W_TXN, W_TXN_OPEN, W_INCIDENT, W_INCIDENT_SET, W_INVENTORY,
@@ -660,15 +664,22 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 	for (uint64 i = 0; i < tr->numvals; i++)
 		strset_add(&accounts, col(tr, i, 2));
 
-	Datum *ti = palloc(sizeof *ti * 3 * (e->nitems > 0 ? e->nitems : 1));
+	/* the items listed, and the lot of each part the entry splits off */
+	size_t cap = 2 * (e->nitems > 0 ? e->nitems : 1), ni = 0;
+	Datum *ti = palloc(sizeof *ti * 3 * cap);
 	for (size_t k = 0; k < e->nitems; k++) {
-		ti[k] = PointerGetDatum(cstring_to_text(e->items[k].title));
-		ti[e->nitems + k] = PointerGetDatum(cstring_to_text(e->items[k].edition));
-		ti[2 * e->nitems + k] = PointerGetDatum(cstring_to_text(e->items[k].serial));
+		char lot[ENTRY_SERIAL_MAX + 1];
+		const char *serials[2] = {e->items[k].serial,
+					  rules_split_parent(e, k, lot) ? lot : NULL};
+		for (int j = 0; j < 2 && serials[j] != NULL; j++, ni++) {
+			ti[ni] = PointerGetDatum(cstring_to_text(e->items[k].title));
+			ti[cap + ni] = PointerGetDatum(cstring_to_text(e->items[k].edition));
+			ti[2 * cap + ni] = PointerGetDatum(cstring_to_text(serials[j]));
+		}
 	}
 	for (int c = 0; c < 3; c++)
-		arg[c] = PointerGetDatum(construct_array(ti + c * e->nitems, (int)e->nitems, TEXTOID,
-							  -1, false, TYPALIGN_INT));
+		arg[c] = PointerGetDatum(construct_array(ti + c * cap, (int)ni, TEXTOID, -1, false,
+							  TYPALIGN_INT));
 	SPITupleTable *tit = custody_query(Q_ITEM, arg);
 	for (uint64 i = 0; i < tit->numvals; i++) {
 		strset_add(&accounts, col(tit, i, 10));
