@@ -433,6 +433,15 @@ static const struct {
 	{"serial=1001", "serial=10 01", "item"},
 	{"serial=1001", "serial=-1001", "serial"},
 	{"serial=1001", "serial=1001'", "serial"},
+	/* a part split off a lot: "+N" segments, N a decimal without leading zeros */
+	{"serial=1001", "serial=1001+0", "serial"},
+	{"serial=1001", "serial=1001+", "serial"},
+	{"serial=1001", "serial=1001++5", "serial"},
+	{"serial=1001", "serial=1001+05", "serial"},
+	{"serial=1001", "serial=1001+5a", "serial"},
+	{"serial=1001", "serial=1001+5-1", "serial"},
+	{"serial=1001", "serial=+", "serial"},
+	{"serial=1001", "serial=+-5", "serial"},
 	{"title=KG-175D", "title=KG-175D ", "short title"},
 	{"title=KG-175D", "title=KG  175D", "short title"},
 	{"title=KG-175D", "title=KG-175D;DROP", "short title"},
@@ -625,6 +634,18 @@ START_TEST(format_validates)
 	snprintf(e.items[0].serial, sizeof e.items[0].serial, "bad serial");
 	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "item 1: serial"));
+	/* parts split off lots (rules_split_parent): with or without a base */
+	const char *parts[] = {"1001+5", "+5", "1001+5+77", "A/B.C-1+123456789"};
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+		snprintf(e.items[0].serial, sizeof e.items[0].serial, "%s", parts[i]);
+		ck_assert_msg(entry_format(&e, &out, &len, &err) == ST_OK, "%s: %s", parts[i],
+			      err.msg);
+		entry back;
+		ck_assert_int_eq(entry_parse(out, len, &back, &err), ST_OK);
+		ck_assert_str_eq(back.items[0].serial, parts[i]);
+		entry_free(&back);
+		free(out);
+	}
 	snprintf(e.items[0].serial, sizeof e.items[0].serial, "1001");
 	e.items[1].kind = KIND_EQUIPMENT; /* CRYPTO on equipment */
 	ck_assert_int_eq(entry_format(&e, &out, &len, &err), ST_FORMAT);

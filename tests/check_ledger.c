@@ -696,6 +696,65 @@ static void snapshot(db *d, char *out, size_t cap)
 		 count(d, "SELECT count(*) FROM entry_item"));
 }
 
+/* A part of a lot, previewed: its serial is named after the index the
+ * preview had; an entry that lands meanwhile moves the index, and the part
+ * signed is named after the entry's own index, its lot and quantity as
+ * previewed.  The lot keeps the rest. */
+START_TEST(test_preview_part)
+{
+	db *d = connect_as(dbname, "alice");
+	entry_item lot = {.kind = KIND_PUBLICATION, .alc = 4, .cls = CLASS_U, .qty = 100};
+	snprintf(lot.serial, sizeof lot.serial, "LOT9");
+	snprintf(lot.title, sizeof lot.title, "KAM-9");
+	ledger_request rq = request(ACT_RECEIPT, "123456", alice, NULL);
+	memcpy(rq.peer, "COR", 4);
+	rq.items = &lot;
+	rq.nitems = 1;
+	must(d, &rq);
+	entry_item part = {.qty = 30};
+	snprintf(part.serial, sizeof part.serial, "LOT9");
+	snprintf(part.title, sizeof part.title, "KAM-9");
+	ledger_request q = request(ACT_TRANSFER, "123456", alice, NULL);
+	memcpy(q.peer, "COR", 4);
+	q.items = &part;
+	q.nitems = 1;
+	char *text = NULL;
+	size_t len = 0;
+	ledger_signers who;
+	errbuf err = {0};
+	status st = ledger_preview(d, &q, &text, &len, &who, &err);
+	ck_assert_msg(st == ST_OK, "preview: %s", err_text(&err, st));
+	long long at = count(d, "SELECT size FROM log_head");
+	char want[64];
+	snprintf(want, sizeof want, "qty=30 serial=LOT9+%lld ", at);
+	ck_assert_msg(strstr(text, want) != NULL, "%s lacks %s", text, want);
+	db *other = connect_as(dbname, "adm");
+	ledger_request o = request(ACT_ACCOUNT_OPEN, "345678", adm, NULL);
+	o.text = "Third account";
+	o.textlen = strlen(o.text);
+	must(other, &o);
+	db_close(other);
+	q.expect = text;
+	q.expectlen = len;
+	ledger_result res;
+	st = ledger_submit(d, &q, &res, &err);
+	ck_assert_msg(st == ST_OK, "submit: %s", err_text(&err, st));
+	ck_assert_int_eq((long long)res.index, at + 1);
+	char *signed_text = stored_text(d, res.index);
+	snprintf(want, sizeof want, "qty=30 serial=LOT9+%lld ", at + 1);
+	ck_assert_msg(strstr(signed_text, want) != NULL, "%s lacks %s", signed_text, want);
+	ck_assert_int_eq(count(d, "SELECT qty FROM item WHERE serial = 'LOT9'"), 70);
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT qty FROM item WHERE serial = 'LOT9+%lld' AND status = "
+		 "'in_transit'", at + 1);
+	ck_assert_int_eq(count(d, sql), 30);
+	free(text);
+	free(signed_text);
+	db_close(d);
+	expect_verified();
+}
+END_TEST
+
 START_TEST(test_preview_equals_submit)
 {
 	db *d = connect_as(dbname, "alice");
@@ -1113,6 +1172,30 @@ START_TEST(test_same_entry)
 	ck_assert(!ledger_same_entry(moved, strlen(moved), moved2, strlen(moved2), &line));
 	ck_assert_uint_eq(line, 6);
 #undef TXN_ENTRY
+	/* a part split off a lot is named after the entry's index: it moves
+	 * with the index, and nothing else of its line may */
+#define PART_ENTRY(i, s) "custos-entry/v2 o\nindex " i "\nprev AAAA\n" \
+		"time 2026-01-01T00:00:00.000000Z\naction transfer\n" \
+		"item kind=publication alc=4 class=U crypto=no qty=30 serial=" s \
+		" edition=- effective=- supersedes=- title=KAM-9\ntext\n"
+	const char *p1 = PART_ENTRY("57", "LOT7+57"), *p2 = PART_ENTRY("58", "LOT7+58");
+	const char *p3 = PART_ENTRY("58", "LOT8+58"), *p4 = PART_ENTRY("58", "LOT7+57");
+	const char *p5 = PART_ENTRY("580", "LOT7+580"), *p6 = PART_ENTRY("57", "LOT7+5");
+	const char *p7 = PART_ENTRY("58", "LOT+58"), *p8 = PART_ENTRY("58", "+58");
+	const char *p9 = "custos-entry/v2 o\nindex 58\nprev AAAA\ntime 2026-01-01T00:00:00.000000Z\n"
+			 "action transfer\nitem kind=publication alc=4 class=U crypto=no qty=31 "
+			 "serial=LOT7+58 edition=- effective=- supersedes=- title=KAM-9\ntext\n";
+	ck_assert(ledger_same_entry(p1, strlen(p1), p2, strlen(p2), &line));
+	ck_assert(ledger_same_entry(p1, strlen(p1), p5, strlen(p5), &line));
+	ck_assert(!ledger_same_entry(p1, strlen(p1), p3, strlen(p3), &line)); /* another lot */
+	ck_assert_uint_eq(line, 6);
+	ck_assert(!ledger_same_entry(p4, strlen(p4), p5, strlen(p5), &line)); /* not the index */
+	ck_assert(!ledger_same_entry(p6, strlen(p6), p2, strlen(p2), &line));
+	ck_assert(!ledger_same_entry(p1, strlen(p1), p7, strlen(p7), &line));
+	ck_assert(!ledger_same_entry(p1, strlen(p1), p8, strlen(p8), &line));
+	ck_assert(!ledger_same_entry(p1, strlen(p1), p9, strlen(p9), &line)); /* quantity */
+	ck_assert_uint_eq(line, 6);
+#undef PART_ENTRY
 }
 END_TEST
 
@@ -1246,6 +1329,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_refusals_write_nothing);
 	tcase_add_test(t, test_pipeline_failure);
 	tcase_add_test(t, test_preview_equals_submit);
+	tcase_add_test(t, test_preview_part);
 	tcase_add_test(t, test_preview_then_items_change);
 	tcase_add_test(t, test_preview_then_number_taken);
 	tcase_add_test(t, test_preview_refuses_as_submit);

@@ -1218,6 +1218,90 @@ START_TEST(issue_and_return)
 }
 END_TEST
 
+/* Partial quantities: a part split off a lot by a transfer, issue or
+ * destruction, serial "LOT+INDEX"; the lot keeps the rest. */
+static entry_item kam(const char *serial, uint32_t qty)
+{
+	entry_item it = {KIND_PUBLICATION, 4, CLASS_U, false, qty, "", "", "KAM-9", 0, 0};
+	snprintf(it.serial, sizeof it.serial, "%s", serial);
+	return it;
+}
+
+/* The serial of the part that the next entry splits off lot */
+static const char *part_of(const char *lot, char out[ENTRY_SERIAL_MAX + 1])
+{
+	errbuf err = {0};
+	ck_assert_int_eq(rules_split_serial(lot, replay_size(R), out, &err), ST_OK);
+	return out;
+}
+
+START_TEST(partial_quantities)
+{
+	char p1[ENTRY_SERIAL_MAX + 1], p2[ENTRY_SERIAL_MAX + 1], p3[ENTRY_SERIAL_MAX + 1];
+	char px[ENTRY_SERIAL_MAX + 1];
+	entry_item lot[] = {kam("L7", 100)};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(lot), .sig = {CUST});
+	entry_item all[] = {kam(part_of("L7", px), 100)}, more[] = {kam(px, 101)};
+	NO(ST_USAGE, "lot KAM-9 serial L7 holds 100: a part of it is 1 to 99, not 100",
+	   .action = ACT_TRANSFER, .account = "111111", .peer = "222222", IT(all), .sig = {CUST});
+	NO(ST_USAGE, "not 101", .action = ACT_TRANSFER, .account = "111111", .peer = "222222",
+	   IT(more), .sig = {CUST});
+	entry_item other_class[] = {kam(px, 30)};
+	other_class[0].cls = CLASS_C;
+	NO(ST_USAGE, "classification is U in the ledger, not C", .action = ACT_TRANSFER,
+	   .account = "111111", .peer = "222222", IT(other_class), .sig = {CUST});
+	entry_item counted_part[] = {kam(px, 30)};
+	NO(ST_USAGE, "inventory takes it whole", .action = ACT_INVENTORY, .account = "111111",
+	   IT(counted_part), .sig = {CUST, WIT});
+	entry_item both[] = {kam("L7", 100), kam(px, 30)};
+	NO(ST_USAGE, "lot KAM-9 serial L7 is listed whole and a part of it too",
+	   .action = ACT_TRANSFER, .account = "111111", .peer = "222222", IT(both), .sig = {CUST});
+	char later[ENTRY_SERIAL_MAX + 1];
+	snprintf(later, sizeof later, "L7+%llu", (unsigned long long)replay_size(R) + 1);
+	entry_item not_now[] = {kam(later, 30)};
+	NO(ST_USAGE, "is not in the ledger, not on hand at account 111111", .action = ACT_TRANSFER,
+	   .account = "111111", .peer = "222222", IT(not_now), .sig = {CUST});
+	/* 30 go to 222222, which accepts them and sends 10 back */
+	entry_item t1[] = {kam(part_of("L7", p1), 30)};
+	OK(.action = ACT_TRANSFER, .account = "111111", .peer = "222222", IT(t1), .sig = {CUST});
+	replay_item it = item_of("L7");
+	ck_assert_int_eq(it.facts.qty, 70);
+	ck_assert_int_eq(it.status, ITEM_ON_HAND);
+	ck_assert_str_eq(it.last_txn, "111111-2026-0001"); /* still the receipt's */
+	it = item_of(p1);
+	ck_assert_int_eq(it.facts.qty, 30);
+	ck_assert_int_eq(it.status, ITEM_IN_TRANSIT);
+	ck_assert_str_eq(it.account, "111111");
+	ck_assert_str_eq(it.peer, "222222");
+	OK(.action = ACT_ACCEPT, .account = "222222", .peer = "111111", .ref = "111111-2026-0002",
+	   IT(t1), .sig = {CUST2});
+	ck_assert_str_eq(item_of(p1).account, "222222");
+	entry_item t2[] = {kam(part_of(p1, p2), 10)};
+	OK(.action = ACT_TRANSFER, .account = "222222", .peer = "111111", IT(t2), .sig = {CUST2});
+	ck_assert_int_eq(item_of(p1).facts.qty, 20);
+	ck_assert_int_eq(item_of(p2).status, ITEM_IN_TRANSIT);
+	/* 5 issued to the holder; 2 of the issued part destroyed */
+	entry_item i1[] = {kam(part_of("L7", p3), 5)};
+	OK(.action = ACT_ISSUE, .account = "111111", .holder = names[HOLD], IT(i1),
+	   .sig = {CUST, HOLD});
+	ck_assert_int_eq(item_of("L7").facts.qty, 65);
+	it = item_of(p3);
+	ck_assert_int_eq(it.status, ITEM_ISSUED);
+	ck_assert_str_eq(it.holder, names[HOLD]);
+	char p4[ENTRY_SERIAL_MAX + 1];
+	entry_item d1[] = {kam(part_of(p3, p4), 2)};
+	OK(.action = ACT_DESTROY, .account = "111111", IT(d1), .sig = {CUST, WIT});
+	it = item_of(p3);
+	ck_assert_int_eq(it.facts.qty, 3);
+	ck_assert_int_eq(it.status, ITEM_ISSUED);
+	ck_assert_int_eq(status_of(p4), ITEM_DESTROYED);
+	ck_assert_int_eq(item_of(p4).facts.qty, 2);
+	/* a part, once split, is an item like any other */
+	NO(ST_USAGE, "is destroyed, not on hand", .action = ACT_TRANSFER, .account = "111111",
+	   .peer = "COR", IT(d1), .sig = {CUST});
+}
+END_TEST
+
 START_TEST(destruction)
 {
 	entry_item a[] = {kg("5001")}, b[] = {kg("5002")}, ghost[] = {kg("5999")};
@@ -2030,6 +2114,7 @@ int main(void)
 	tcase_add_test(tc, outside_and_details);
 	tcase_add_test(tc, issue_and_return);
 	tcase_add_test(tc, destruction);
+	tcase_add_test(tc, partial_quantities);
 	tcase_add_test(tc, incidents);
 	tcase_add_test(tc, incident_outcomes);
 	tcase_add_test(tc, v1_entries);

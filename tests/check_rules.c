@@ -429,6 +429,143 @@ START_TEST(custodian_change)
 }
 END_TEST
 
+/* A part split off a lot (rules_item.lot): the action, the lot's state,
+ * its facts and the part's quantity, each refusal with its code. */
+typedef struct split_row {
+	int line;
+	entry_action action;
+	item_status status; /* the lot's */
+	const char *account; /* the lot's */
+	uint32_t lot_qty, part_qty;
+	bool other_class;    /* the line's classification differs from the lot's */
+	rules_refusal want;
+	const char *words;
+} split_row;
+
+static const split_row split_rows[] = {
+	{__LINE__, ACT_TRANSFER, ITEM_ON_HAND, A, 100, 30, false, RULE_NONE, NULL},
+	{__LINE__, ACT_ISSUE, ITEM_ON_HAND, A, 100, 1, false, RULE_NONE, NULL},
+	{__LINE__, ACT_DESTROY, ITEM_ON_HAND, A, 100, 99, false, RULE_NONE, NULL},
+	{__LINE__, ACT_DESTROY, ITEM_ISSUED, A, 100, 5, false, RULE_NONE, NULL},
+	{__LINE__, ACT_DESTROY, ITEM_INCIDENT, A, 100, 5, false, RULE_NONE, NULL},
+	{__LINE__, ACT_TRANSFER, ITEM_ON_HAND, A, 100, 100, false, RULE_SPLIT_QTY,
+	 "lot KAM-9 serial LOT7 holds 100: a part of it is 1 to 99, not 100 (all of it"},
+	{__LINE__, ACT_ISSUE, ITEM_ON_HAND, A, 100, 101, false, RULE_SPLIT_QTY,
+	 "holds 100: a part of it is 1 to 99, not 101"},
+	{__LINE__, ACT_TRANSFER, ITEM_ON_HAND, A, 1, 1, false, RULE_SPLIT_QTY,
+	 "lot KAM-9 serial LOT7 holds 1: it is not split"},
+	{__LINE__, ACT_TRANSFER, ITEM_ON_HAND, A, 100, 30, true, RULE_ITEM_FACTS,
+	 "classification is U in the ledger, not C"},
+	{__LINE__, ACT_TRANSFER, ITEM_ISSUED, A, 100, 30, false, RULE_ITEM_STATE,
+	 "item KAM-9 serial LOT7 is issued to carol (111111-2026-0009) at account 111111, not "
+	 "on hand at account 111111"},
+	{__LINE__, ACT_ISSUE, ITEM_ON_HAND, B, 100, 30, false, RULE_ITEM_STATE,
+	 "is on hand at account 222222, not on hand at account 111111"},
+	{__LINE__, ACT_DESTROY, ITEM_IN_TRANSIT, A, 100, 30, false, RULE_ITEM_STATE,
+	 "not on hand, issued or under an incident"},
+	{__LINE__, ACT_INVENTORY, ITEM_ON_HAND, A, 100, 30, false, RULE_SPLIT_ACTION,
+	 "item KAM-9 serial LOT7+57 is a part of lot KAM-9 serial LOT7: only a transfer, an "
+	 "issue or a destruction takes part of a lot; inventory takes it whole"},
+	{__LINE__, ACT_INCIDENT_REPORT, ITEM_ON_HAND, A, 100, 30, false, RULE_SPLIT_ACTION,
+	 "incident-report takes it whole"},
+	{__LINE__, ACT_RECEIPT, ITEM_ON_HAND, A, 100, 30, false, RULE_SPLIT_ACTION,
+	 "receipt takes it whole"},
+	{__LINE__, ACT_ALC_CHANGE, ITEM_ON_HAND, A, 100, 30, false, RULE_SPLIT_ACTION,
+	 "alc-change takes it whole"},
+	{__LINE__, ACT_CUSTODIAN_CHANGE, ITEM_ON_HAND, A, 100, 30, false, RULE_SPLIT_ACTION,
+	 "custodian-change takes it whole"},
+};
+
+static entry_item kam(const char *serial, uint32_t qty)
+{
+	entry_item it = {.kind = KIND_PUBLICATION, .alc = 4, .cls = CLASS_U, .qty = qty};
+	snprintf(it.title, sizeof it.title, "KAM-9");
+	snprintf(it.serial, sizeof it.serial, "%s", serial);
+	return it;
+}
+
+START_TEST(split_table)
+{
+	const split_row *r = &split_rows[_i];
+	entry e = {0};
+	e.action = r->action;
+	e.index = 57;
+	snprintf(e.account, sizeof e.account, "%s", A);
+	entry_item part = kam("LOT7+57", r->part_qty), rec = kam("LOT7", r->lot_qty);
+	if (r->other_class)
+		part.cls = CLASS_C;
+	ck_assert_int_eq(entry_add_item(&e, &part), ST_OK);
+	char parent[ENTRY_SERIAL_MAX + 1];
+	ck_assert(rules_split_parent(&e, 0, parent));
+	ck_assert_str_eq(parent, "LOT7");
+	bool issued = r->status == ITEM_ISSUED;
+	rules_item lot = {.found = true, .status = r->status, .account = r->account,
+			  .holder = issued ? "carol" : "", .under = issued ? U : "", .facts = &rec};
+	rules_item x = {.found = false, .lot = &lot};
+	errbuf err = {0};
+	err.why = -1;
+	status st = rules_check_item(&e, 0, &x, &err);
+	if (r->want == RULE_NONE) {
+		ck_assert_msg(st == ST_OK, "line %d: refused: %s", r->line, err.msg);
+	} else {
+		ck_assert_msg(st == ST_REFUSED, "line %d: allowed", r->line);
+		ck_assert_msg(err.why == (int)r->want, "line %d: why %s, want %s (%s)", r->line,
+			      rules_refusal_name((rules_refusal)err.why), rules_refusal_name(r->want),
+			      err.msg);
+		ck_assert_msg(strstr(err.msg, r->words) != NULL, "line %d: \"%s\" lacks \"%s\"",
+			      r->line, err.msg, r->words);
+	}
+	entry_free(&e);
+}
+END_TEST
+
+/* Which line is a part this entry splits off, and the part's serial. */
+START_TEST(split_names)
+{
+	entry e = {0};
+	e.action = ACT_TRANSFER;
+	e.index = 57;
+	const char *serials[] = {"LOT7+57", "LOT7+5", "LOT7+570", "LOT7", "+57", "A+3+57", "A+57+3"};
+	const char *parents[] = {"LOT7", NULL, NULL, NULL, "", "A+3", NULL};
+	for (size_t i = 0; i < sizeof serials / sizeof *serials; i++) {
+		entry_item it = kam(serials[i], 1);
+		ck_assert_int_eq(entry_add_item(&e, &it), ST_OK);
+		char parent[ENTRY_SERIAL_MAX + 1] = "unset";
+		bool is = rules_split_parent(&e, i, parent);
+		ck_assert_msg(is == (parents[i] != NULL), "%s", serials[i]);
+		if (is)
+			ck_assert_str_eq(parent, parents[i]);
+	}
+	char out[ENTRY_SERIAL_MAX + 1];
+	errbuf err = {0};
+	ck_assert_int_eq(rules_split_serial("LOT7", 57, out, &err), ST_OK);
+	ck_assert_str_eq(out, "LOT7+57");
+	ck_assert_int_eq(rules_split_serial("", 9, out, &err), ST_OK);
+	ck_assert_str_eq(out, "+9");
+	/* 29 + "+100" = 33: one too many */
+	ck_assert_int_eq(rules_split_serial("A2345678901234567890123456789", 10, out, &err), ST_OK);
+	ck_assert_int_eq(strlen(out), 32);
+	ck_assert_int_eq(rules_split_serial("A2345678901234567890123456789", 100, out, &err),
+			 ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_SPLIT_TOO_LONG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "longer than 32 characters"));
+	/* a lot listed whole beside a part of it */
+	entry_free(&e);
+	entry f = {0};
+	f.action = ACT_TRANSFER;
+	f.index = 57;
+	entry_item whole = kam("LOT7", 70), part = kam("LOT7+57", 30), other = kam("LOT7+56", 30);
+	ck_assert_int_eq(entry_add_item(&f, &part), ST_OK);
+	ck_assert_int_eq(entry_add_item(&f, &other), ST_OK);
+	ck_assert_int_eq(rules_check_distinct(&f, &err), ST_OK);
+	ck_assert_int_eq(entry_add_item(&f, &whole), ST_OK);
+	ck_assert_int_eq(rules_check_distinct(&f, &err), ST_REFUSED);
+	ck_assert_int_eq(err.why, RULE_ITEM_TWICE);
+	ck_assert_str_eq(err.msg, "lot KAM-9 serial LOT7 is listed whole and a part of it too");
+	entry_free(&f);
+}
+END_TEST
+
 START_TEST(distinct)
 {
 	entry e = {0};
@@ -801,6 +938,8 @@ int main(void)
 	TCase *tc = tcase_create("rules");
 	tcase_add_loop_test(tc, item_table, 0, (int)(sizeof rows / sizeof rows[0]));
 	tcase_add_test(tc, distinct);
+	tcase_add_loop_test(tc, split_table, 0, sizeof split_rows / sizeof split_rows[0]);
+	tcase_add_test(tc, split_names);
 	tcase_add_test(tc, custodian_change);
 	tcase_add_test(tc, alc_change);
 	tcase_add_test(tc, key_effective);
