@@ -99,6 +99,7 @@ status form_keep_selection(form *f, const tui_selection *sel)
 		snprintf(it->serial, sizeof it->serial, "%s", sel->items[i].serial);
 	}
 	f->nsel = sel->n;
+	f->sel_qty = sel->n == 1 ? sel->items[0].qty : 0;
 	return ST_OK;
 }
 

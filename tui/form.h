@@ -96,6 +96,7 @@ struct form {
 	/* the selection, as identities (title, edition, serial) */
 	entry_item *sel;
 	size_t nsel;
+	uint32_t sel_qty;           /* one item selected: its lot's quantity */
 	char sel_txn[ENTRY_TXN_MAX + 1];
 	/* what build made */
 	entry_item *items;

@@ -140,6 +140,46 @@ static status use_selection(form *f, ledger_request *q, errbuf *err)
 	return ST_OK;
 }
 
+/* Transfer, issue, destroy of one quantity lot: field "Quantity", the
+ * lot's quantity at first (the whole lot); less is a part of it, which
+ * the entry splits off (the ledger's rule: ledger_request.items). */
+#define QUANTITY "Quantity"
+
+static void add_quantity(form *f)
+{
+	if (f->nsel != 1 || f->sel_qty < 2)
+		return;
+	char q[16];
+	snprintf(q, sizeof q, "%u", (unsigned)f->sel_qty);
+	form_intro(f, "A lot of %u: a smaller Quantity takes part of it; the entry lists the "
+		      "part with serial %s+N, N its index, and the lot keeps the rest.",
+		   (unsigned)f->sel_qty, f->sel[0].serial);
+	(void)form_add(f, QUANTITY, q, 8, c_qty, 0);
+}
+
+/* The selection as the request's items, with the part the Quantity field
+ * asks for. */
+static status use_selection_part(form *f, ledger_request *q, errbuf *err)
+{
+	status st = use_selection(f, q, err);
+	int k = field(f, QUANTITY);
+	if (st != ST_OK || k < 0 || f->nitems != 1)
+		return st;
+	uint32_t n = 0;
+	errbuf why = {0};
+	if ((st = validate_qty(f->fields[k].value, &n, &why)) != ST_OK) {
+		f->bad_field = k;
+		return err_set(err, st, "Quantity: %s", err_text(&why, st));
+	}
+	if (n > f->sel_qty) {
+		f->bad_field = k;
+		return err_set(err, ST_USAGE, "Quantity: the lot holds %u, not %u",
+			       (unsigned)f->sel_qty, (unsigned)n);
+	}
+	f->items[0].qty = n == f->sel_qty ? 0 : n; /* 0: the whole lot */
+	return ST_OK;
+}
+
 static void copy_to(char *dst, size_t cap, const char *src)
 {
 	snprintf(dst, cap, "%s", src);
@@ -275,7 +315,7 @@ static status b_transfer(form *f, tui_app *app, ledger_request *q, errbuf *err)
 {
 	(void)app;
 	copy_to(q->peer, sizeof q->peer, value(f, "To (account/COR)"));
-	status st = use_selection(f, q, err);
+	status st = use_selection_part(f, q, err);
 	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
 }
 
@@ -346,7 +386,7 @@ static status b_issue(form *f, tui_app *app, ledger_request *q, errbuf *err)
 {
 	(void)app;
 	copy_to(q->holder, sizeof q->holder, value(f, "Holder"));
-	status st = use_selection(f, q, err);
+	status st = use_selection_part(f, q, err);
 	return st != ST_OK ? st : set_text(f, q, value(f, "Remarks"), "", err);
 }
 
@@ -368,7 +408,7 @@ static status b_destroy(form *f, tui_app *app, ledger_request *q, errbuf *err)
 		return st;
 	}
 	copy_to(q->authority, sizeof q->authority, value(f, "Authority"));
-	if ((st = use_selection(f, q, err)) != ST_OK)
+	if ((st = use_selection_part(f, q, err)) != ST_OK)
 		return st;
 	return set_text(f, q, value(f, "Remarks"), "", err);
 }
@@ -745,6 +785,7 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 	case A_TRANSFER:
 		intro_items(f);
 		(void)form_add(f, "To (account/COR)", "", 8, c_peer, 0);
+		add_quantity(f);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		break;
 	case A_ACCEPT:
@@ -772,6 +813,7 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 	case A_ISSUE:
 		intro_items(f);
 		(void)form_add(f, "Holder", "", KEY_NAME_MAX, c_person, 0);
+		add_quantity(f);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		break;
 	case A_RETURN:
@@ -787,6 +829,7 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 			      "superseded key, else the direction's reference.");
 		(void)form_add(f, "Method", "", 16, c_method, 0);
 		(void)form_add(f, "Authority", "", ENTRY_AUTHORITY_MAX, c_authority, 0);
+		add_quantity(f);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		break;
 	case A_INVENTORY:

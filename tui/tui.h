@@ -102,6 +102,7 @@ typedef struct tui_sel_item {
 	char status[16];                    /* "on_hand", "issued", ... */
 	char holder[KEY_NAME_MAX + 1];      /* issued: the holder */
 	char last_txn[ENTRY_TXN_MAX + 1];   /* issued: the hand receipt */
+	uint32_t qty;                       /* the lot's quantity */
 } tui_sel_item;
 
 /* What a form starts from.  Valid only during the forms_open call (the

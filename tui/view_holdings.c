@@ -369,6 +369,7 @@ static void sel_from(tui_sel_item *m, const hrow *r)
 	view_copy(m->status, sizeof m->status, r->status);
 	view_copy(m->holder, sizeof m->holder, r->holder);
 	view_copy(m->last_txn, sizeof m->last_txn, r->last_txn);
+	m->qty = r->qty > 0 && r->qty <= ENTRY_QTY_MAX ? (uint32_t)r->qty : 0;
 }
 
 static void toggle_mark(tui_app *app, hold_state *h)
