@@ -165,6 +165,22 @@ static entry_item kg(uint32_t qty)
 	return it;
 }
 
+/* The verdict of a table's row: allowed, or refused with code `want` and
+ * words containing `words`. */
+static void expect_verdict(int line, status st, const errbuf *err, rules_refusal want,
+			   const char *words)
+{
+	if (want == RULE_NONE) {
+		ck_assert_msg(st == ST_OK, "line %d: refused: %s", line, err->msg);
+		return;
+	}
+	ck_assert_msg(st == ST_REFUSED, "line %d: allowed", line);
+	ck_assert_msg(err->why == (int)want, "line %d: why %s, want %s (%s)", line,
+		      rules_refusal_name((rules_refusal)err->why), rules_refusal_name(want), err->msg);
+	ck_assert_msg(strstr(err->msg, words) != NULL, "line %d: \"%s\" lacks \"%s\"", line,
+		      err->msg, words);
+}
+
 START_TEST(item_table)
 {
 	const row *r = &rows[_i];
@@ -180,18 +196,10 @@ START_TEST(item_table)
 	errbuf err = {0};
 	err.why = -1;
 	status st = rules_check_item(&e, 0, &x, &err);
-	if (r->want == RULE_NONE) {
-		ck_assert_msg(st == ST_OK, "line %d: refused: %s", r->line, err.msg);
-	} else {
-		ck_assert_msg(st == ST_REFUSED, "line %d: allowed", r->line);
-		ck_assert_msg(err.why == (int)r->want, "line %d: why %s, want %s (%s)", r->line,
-			      rules_refusal_name((rules_refusal)err.why), rules_refusal_name(r->want),
-			      err.msg);
+	expect_verdict(r->line, st, &err, r->want, r->words);
+	if (r->want != RULE_NONE)
 		ck_assert_msg(strncmp(err.msg, "item KG-175D serial 0042", 24) == 0,
 			      "line %d: \"%s\" does not name the item", r->line, err.msg);
-		ck_assert_msg(strstr(err.msg, r->words) != NULL, "line %d: \"%s\" lacks \"%s\"",
-			      r->line, err.msg, r->words);
-	}
 	entry_free(&e);
 }
 END_TEST
@@ -505,16 +513,7 @@ START_TEST(split_table)
 	errbuf err = {0};
 	err.why = -1;
 	status st = rules_check_item(&e, 0, &x, &err);
-	if (r->want == RULE_NONE) {
-		ck_assert_msg(st == ST_OK, "line %d: refused: %s", r->line, err.msg);
-	} else {
-		ck_assert_msg(st == ST_REFUSED, "line %d: allowed", r->line);
-		ck_assert_msg(err.why == (int)r->want, "line %d: why %s, want %s (%s)", r->line,
-			      rules_refusal_name((rules_refusal)err.why), rules_refusal_name(r->want),
-			      err.msg);
-		ck_assert_msg(strstr(err.msg, r->words) != NULL, "line %d: \"%s\" lacks \"%s\"",
-			      r->line, err.msg, r->words);
-	}
+	expect_verdict(r->line, st, &err, r->want, r->words);
 	entry_free(&e);
 }
 END_TEST
