@@ -536,7 +536,7 @@ static int role_of(const verb *v, const char *s, entry_role *out)
 	return -1;
 }
 
-/* Set a new person's login password from fd, as a SCRAM verifier. */
+/* Set a new person's login password from fd (ledger_set_login_password). */
 static status set_password(db *d, const char *person, int fd, errbuf *err)
 {
 	char *pass = NULL;
@@ -544,21 +544,7 @@ static status set_password(db *d, const char *person, int fd, errbuf *err)
 	status st = passphrase_read_fd(fd, &pass, &len, err);
 	if (st != ST_OK)
 		return st;
-	const char *p0[] = {person};
-	PGresult *r = NULL;
-	st = db_exec(d, "SELECT login FROM person WHERE name = $1", 1, p0, &r, err);
-	if (st == ST_OK && PQntuples(r) == 1) {
-		char *verifier = PQencryptPasswordConn(db_conn(d), pass, db_val(r, 0, 0),
-						       "scram-sha-256");
-		if (verifier == NULL) {
-			st = err_set(err, ST_DB, "cannot make a SCRAM verifier");
-		} else {
-			const char *p[] = {person, verifier};
-			st = db_exec(d, "SELECT set_login_password($1, $2)", 2, p, NULL, err);
-			PQfreemem(verifier);
-		}
-	}
-	PQclear(r);
+	st = ledger_set_login_password(d, person, pass, err);
 	passphrase_free(pass);
 	return st;
 }
