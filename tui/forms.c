@@ -716,10 +716,10 @@ static bool paperwork_open(tui_app *app, tui_action id, const tui_selection *sel
 	first_role(or_empty(sel->roles), role, sizeof role, racct, sizeof racct);
 	switch (id) {
 	case A_PERSON_ENROL:
-		form_intro(f, "A new person: their name, the verifier key they made (custos key "
-			      "pub FILE), their first role and, for a role held on an account, "
-			      "that account.  The second signature is their own key's (they hold "
-			      "it) or another enrolled person's.");
+		form_intro(f, "A new person: their name, the verifier key they made (custos key pub "
+			      "FILE), their first role");
+		form_intro(f, "and, for a role held on an account, that account.  Their own key "
+			      "co-signs (they hold it), or another person's.");
 		form_intro(f, "Login role: empty for their name.  Password: typed hidden, set "
 			      "after the entry, never in it.");
 		(void)form_add(f, "Name", "", KEY_NAME_MAX, c_person, 0);
@@ -736,25 +736,27 @@ static bool paperwork_open(tui_app *app, tui_action id, const tui_selection *sel
 		break;
 	case A_ACCOUNT_OPEN:
 		form_intro(f, "A new account of this ledger: its number, six digits not used yet, "
-			      "and its name.  Appoint its custodian (a) next.");
+			      "and its name.");
+		form_intro(f, "Appoint its custodian (a) next.");
 		(void)form_add(f, "Account number", "", ENTRY_ACCOUNT_LEN, c_account, 0);
 		(void)form_add(f, "Name", "", ACCOUNT_NAME_MAX, c_account_name, 0);
 		break;
 	case A_APPOINT:
-		form_intro(f, "An enrolled person takes one more role: administrator, custodian, "
-			      "alternate, holder, witness (on an account), auditor or authority "
-			      "(everywhere).  Another person co-signs.");
+		form_intro(f, "An enrolled person takes one more role: custodian, alternate, holder "
+			      "or witness on an account,");
+		form_intro(f, "administrator, auditor or authority everywhere (no account).  "
+			      "Another person co-signs.");
 		(void)form_add(f, "Person", or_empty(sel->person), KEY_NAME_MAX, c_person, 0);
 		(void)form_add(f, "Role", "", 16, c_role, 0);
 		(void)form_add(f, "Account", sel->account, ENTRY_ACCOUNT_LEN, c_account_opt, 0);
 		f->focus = or_empty(sel->person)[0] ? 1 : 0;
 		break;
 	case A_KEY_REVOKE:
-		form_intro(f, "%s loses the role (their last role: the person is revoked).  "
-			      "Refused while they hold material issued to them there, or would "
-			      "leave the account without a custodian or the ledger without an "
-			      "administrator.  Another person co-signs.",
+		form_intro(f, "%s loses the role; their last role gone, the person is revoked.  "
+			      "Another person co-signs.",
 			   or_empty(sel->person)[0] ? sel->person : "The person");
+		form_intro(f, "Refused while they hold material issued to them there, or for the "
+			      "last custodian or administrator.");
 		if (sel->roles != NULL && sel->roles[0])
 			form_intro(f, "Roles now: %s", sel->roles);
 		(void)form_add(f, "Person", or_empty(sel->person), KEY_NAME_MAX, c_person, 0);
