@@ -12,6 +12,7 @@
 # passphrase; `log verify` is valid after.
 : "${BUILD:=build}"
 . "$(dirname "$0")/tui_lib.sh"
+. "$(dirname "$0")/insider_lib.sh"
 tui_setup
 "$C" key new --name nina --out "$W/nina.key" --passphrase-fd 3 3<<<"$PASS" >/dev/null 2>&1 ||
 	{ echo "FAIL: key new"; exit 1; }
@@ -29,6 +30,9 @@ assert_screen "P Enrol"
 tui_keys P
 wait_for "Enrol a person"
 wait_line "Role" "holder"
+tui_type $'ni\u202ena'
+wait_line "Name" "a person's name has no spaces"
+tui_keys C-u
 tui_type "nina"
 tui_keys Tab
 tui_type "$(cat "$W/bob.vkey")"
@@ -82,6 +86,9 @@ wait_line "Account number" "an account number is six digits"
 tui_keys C-u
 tui_type "123456"
 tui_keys Tab
+tui_type $'Field \u2067Ops'
+wait_line "Name" "the account's name has a bidirectional control"
+tui_keys C-u
 tui_type 'Field "Ops" unit'
 tui_keys F2
 wait_for "Refused: account 123456 is already open in this ledger"
@@ -175,6 +182,15 @@ tui_quit
 	{ echo "FAIL: nina's roles after the revocation"; fails=$((fails + 1)); }
 [ "$(q "SELECT count(*) FROM custos.person_role WHERE person = 'carol'")" = 1 ] ||
 	{ echo "FAIL: carol lost her role"; fails=$((fails + 1)); }
+
+step "an insider: nobody but an administrator sets a login's password through psql"
+PW=$(q "SELECT rolpassword FROM pg_authid WHERE rolname = 'nina'")
+for who in dave nina alice; do
+	refused_sql "$who" "only an administrator sets passwords|permission denied for function set_login_password" \
+		"SELECT custos.set_login_password('nina', 'SCRAM-SHA-256\$4096:AAAA\$AAAA:AAAA')"
+done
+[ "$(q "SELECT rolpassword FROM pg_authid WHERE rolname = 'nina'")" = "$PW" ] ||
+	{ echo "FAIL: nina's password changed"; fails=$((fails + 1)); }
 
 step "an auditor is refused every form before any passphrase"
 tui_start dave --no-key
