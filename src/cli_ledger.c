@@ -26,6 +26,7 @@
 #include "ledger.h"
 #include "rules.h"
 #include "migrate.h"
+#include "query.h"
 #include "rfile.h"
 #include "safeprint.h"
 
@@ -536,7 +537,7 @@ static int role_of(const verb *v, const char *s, entry_role *out)
 	return -1;
 }
 
-/* Set a new person's login password from fd, as a SCRAM verifier. */
+/* Set a new person's login password from fd (ledger_set_login_password). */
 static status set_password(db *d, const char *person, int fd, errbuf *err)
 {
 	char *pass = NULL;
@@ -544,21 +545,7 @@ static status set_password(db *d, const char *person, int fd, errbuf *err)
 	status st = passphrase_read_fd(fd, &pass, &len, err);
 	if (st != ST_OK)
 		return st;
-	const char *p0[] = {person};
-	PGresult *r = NULL;
-	st = db_exec(d, "SELECT login FROM person WHERE name = $1", 1, p0, &r, err);
-	if (st == ST_OK && PQntuples(r) == 1) {
-		char *verifier = PQencryptPasswordConn(db_conn(d), pass, db_val(r, 0, 0),
-						       "scram-sha-256");
-		if (verifier == NULL) {
-			st = err_set(err, ST_DB, "cannot make a SCRAM verifier");
-		} else {
-			const char *p[] = {person, verifier};
-			st = db_exec(d, "SELECT set_login_password($1, $2)", 2, p, NULL, err);
-			PQfreemem(verifier);
-		}
-	}
-	PQclear(r);
+	st = ledger_set_login_password(d, person, pass, err);
 	passphrase_free(pass);
 	return st;
 }
@@ -829,18 +816,18 @@ static int run_action(const verb *v, opts *o)
 		goto out;
 	if (strcmp(v->words, "account appoint") == 0 || action_of(v) == ACT_KEY_REVOKE) {
 		const char *who = action_of(v) == ACT_KEY_REVOKE ? o->operand : o->person;
-		const char *p[] = {who};
-		PGresult *r = NULL;
-		if ((st = read_retry(d, retry, "SELECT vkey FROM person WHERE name = $1", 1, p, &r,
-				     &err)) != ST_OK) {
-			rc = fail(v->words, st, &err);
-			goto out;
+		/* the person's key in force (query_person_key, the TUI's too),
+		 * read again after a lost connection as read_retry does */
+		st = query_person_key(d, who, &q.subject, &err);
+		if (st == ST_CONN && retry > 0) {
+			fprintf(stderr, "custos: the connection to the database was lost; "
+				"reconnecting (for up to %u s)...\n", retry);
+			errbuf e2 = {0};
+			err.msg[0] = '\0';
+			st = db_reconnect(d, retry, &e2) != ST_OK
+				     ? give_up(ST_CONN, false, retry, &e2, &err)
+				     : query_person_key(d, who, &q.subject, &err);
 		}
-		if (PQntuples(r) == 1)
-			st = key_vkey_parse(db_val(r, 0, 0), strlen(db_val(r, 0, 0)), &q.subject, &err);
-		else
-			st = err_set(&err, ST_NOTFOUND, "no person named %s is enrolled", who);
-		PQclear(r);
 		if (st != ST_OK) {
 			rc = fail(v->words, st, &err);
 			goto out;

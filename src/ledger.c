@@ -2008,3 +2008,23 @@ status ledger_parse_item(const char *spec, bool identity_only, entry_item *out, 
 	}
 	return ST_OK;
 }
+
+status ledger_set_login_password(db *d, const char *person, const char *pass, errbuf *err)
+{
+	const char *p0[] = {person};
+	PGresult *r = NULL;
+	status st = db_exec(d, "SELECT login FROM person WHERE name = $1", 1, p0, &r, err);
+	if (st == ST_OK && PQntuples(r) == 1) {
+		char *verifier = PQencryptPasswordConn(db_conn(d), pass, db_val(r, 0, 0),
+						       "scram-sha-256");
+		if (verifier == NULL) {
+			st = err_set(err, ST_DB, "cannot make a SCRAM verifier");
+		} else {
+			const char *p[] = {person, verifier};
+			st = db_exec(d, "SELECT set_login_password($1, $2)", 2, p, NULL, err);
+			PQfreemem(verifier);
+		}
+	}
+	PQclear(r);
+	return st;
+}

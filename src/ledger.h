@@ -187,6 +187,14 @@ const char *ledger_second_name(ledger_second s);
 status ledger_genesis(db *d, const char *origin, const key_secret *admin, const char *login,
 		      const char *idem, ledger_result *res, errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* Set the login password of enrolled person `person` (their login role,
+ * from the person table) to `pass` (NUL-terminated; not kept: the caller
+ * wipes it), sent only as a SCRAM-SHA-256 verifier made here, through
+ * custos.set_login_password (an administrator's).  A person with no row
+ * is no error and nothing is set: the enrolment it follows was refused. */
+status ledger_set_login_password(db *d, const char *person, const char *pass,
+				 errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* Parse an item given as "key=value" fields separated by spaces, in any
  * order, with title= last (it takes the rest): kind, alc, class, crypto
  * (yes/no), qty, serial, edition, effective, supersedes, title.  Defaults:

@@ -767,6 +767,23 @@ status query_policy(db *d, query_policy_row out[POL__COUNT], errbuf *err)
 	return ST_OK;
 }
 
+/* ---- a person's key ----------------------------------------------------------- */
+
+status query_person_key(db *d, const char *name, key_public *out, errbuf *err)
+{
+	const char *p[] = {name};
+	PGresult *r = NULL;
+	status st = db_exec(d, "SELECT vkey FROM person WHERE name = $1", 1, p, &r, err);
+	if (st != ST_OK)
+		return st;
+	if (PQntuples(r) == 1)
+		st = key_vkey_parse(db_val(r, 0, 0), strlen(db_val(r, 0, 0)), out, err);
+	else
+		st = err_set(err, ST_NOTFOUND, "no person named %s is enrolled", name);
+	PQclear(r);
+	return st;
+}
+
 /* ---- alarms -----------------------------------------------------------------------
  * One statement, so every alarm is judged at the same now().  Each branch
  * states its limit in a form an index can serve (item_superseded,

@@ -180,6 +180,13 @@ typedef struct query_policy_row {
 } query_policy_row;
 status query_policy(db *d, query_policy_row out[POL__COUNT], errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* --- a person's key ---------------------------------------------------------- */
+
+/* The verifier key enrolled for person `name` (revoked or not) into *out:
+ * what an appointment or a revocation names as its key line.  ST_NOTFOUND
+ * ("no person named NAME is enrolled") when there is none. */
+status query_person_key(db *d, const char *name, key_public *out, errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* --- alarms --------------------------------------------------------------- */
 
 /* Alarms at the server's clock, by the policy table (docs/ledger.md, "Time

@@ -145,8 +145,19 @@ START_TEST(test_auditor_changes_nothing)
 				      "a custodian may not %s", d->name);
 		}
 	}
-	/* account details, outside accounts, person details, key rotation, policy */
-	ck_assert_int_eq(paperwork, 5);
+	/* account details, outside accounts, person details, key rotation, policy,
+	 * enrolment, account opening, appointment, revocation */
+	ck_assert_int_eq(paperwork, 9);
+	ck_assert(!tui_action_allowed(A_PERSON_ENROL, TUI_R_ANY & ~TUI_R_ADMIN));
+	ck_assert(!tui_action_allowed(A_ACCOUNT_OPEN, TUI_R_ANY & ~TUI_R_ADMIN));
+	ck_assert(!tui_action_allowed(A_APPOINT, TUI_R_ANY & ~TUI_R_ADMIN));
+	ck_assert(!tui_action_allowed(A_KEY_REVOKE, TUI_R_ANY & ~TUI_R_ADMIN));
+	ck_assert(tui_action_allowed(A_KEY_REVOKE, TUI_R_ADMIN));
+	ck_assert_int_eq(tui_action_for_key('P', TUI_V_PEOPLE), A_PERSON_ENROL);
+	ck_assert_int_eq(tui_action_for_key('o', TUI_V_PEOPLE), A_ACCOUNT_OPEN);
+	ck_assert_int_eq(tui_action_for_key('a', TUI_V_PEOPLE), A_APPOINT);
+	ck_assert_int_eq(tui_action_for_key('X', TUI_V_PEOPLE), A_KEY_REVOKE);
+	ck_assert_int_eq(tui_action_for_key('a', TUI_V_TXNS), A_ACCEPT);
 	ck_assert(!tui_action_allowed(A_KEY_ROTATE, TUI_R_CUSTODIAN | TUI_R_AUTHORITY));
 	ck_assert(!tui_action_allowed(A_POLICY_SET, TUI_R_CUSTODIAN | TUI_R_AUTHORITY));
 	ck_assert(!tui_action_allowed(A_PERSON_DETAILS, TUI_R_CUSTODIAN | TUI_R_AUTHORITY));

@@ -9,6 +9,7 @@
 #include "../tui/form.h"
 #include "../tui/forms.h"
 #include "check_run.h"
+#include "testkey.h"
 
 static tui_app app;
 
@@ -169,6 +170,314 @@ START_TEST(test_could_sign)
 }
 END_TEST
 
+/* ---- the administrator's paperwork (People screen) -------------------------------- */
+
+/* adm, an administrator who keeps no account, with no database: the forms
+ * below open and build without one (policy and appointment read it). */
+static void admin_app(unsigned roles)
+{
+	memset(&app, 0, sizeof app);
+	snprintf(app.person, sizeof app.person, "adm");
+	app.global_roles = roles;
+}
+
+/* Open paperwork form `id` on `sel`; the form, or NULL when none opened. */
+static form *open_paper(tui_action id, const tui_selection *sel)
+{
+	forms_open(&app, id, sel);
+	tui_view *v = tui_top(&app);
+	return v != NULL && v->ops == &form_view_ops ? v->state : NULL;
+}
+
+static form_field *field_of(form *f, const char *label)
+{
+	for (size_t i = 0; i < f->nfields; i++)
+		if (strcmp(f->fields[i].label, label) == 0)
+			return &f->fields[i];
+	ck_abort_msg("no field %s", label);
+	return NULL;
+}
+
+/* What the form builds (the engine's build: account, idem and actor set
+ * first), into q; its status, the words in err. */
+static status build_of(form *f, ledger_request *q, errbuf *err)
+{
+	memset(q, 0, sizeof *q);
+	q->action = f->def->entry;
+	snprintf(q->account, sizeof q->account, "%s", f->account);
+	f->bad_field = -1;
+	return f->def->build(f, &app, q, err);
+}
+
+static const char *detail(const ledger_request *q, const char *name)
+{
+	for (size_t i = 0; i < q->ndetails; i++)
+		if (strcmp(q->details[i].name, name) == 0)
+			return q->details[i].value;
+	return NULL;
+}
+
+/* The verifier key of the TEST-ONLY key `name`, into out. */
+static void vkey_of(const char *name, char out[KEY_VKEY_MAX + 1])
+{
+	key_secret *k = test_key(name);
+	ck_assert_ptr_nonnull(k);
+	key_vkey_format(key_secret_public(k), out);
+	key_secret_free(k);
+}
+
+START_TEST(test_paper_refused)
+{
+	/* anyone but an administrator: no form, whatever the key */
+	static const tui_action ids[] = {A_PERSON_DETAILS, A_ACCOUNT_DETAILS, A_ACCOUNT_OUTSIDE,
+					 A_KEY_ROTATE,     A_POLICY_SET,      A_PERSON_ENROL,
+					 A_ACCOUNT_OPEN,   A_APPOINT,         A_KEY_REVOKE};
+	tui_selection sel;
+	memset(&sel, 0, sizeof sel);
+	sel.person = "carol";
+	for (unsigned roles = TUI_R_AUDITOR; roles <= TUI_R_AUTHORITY; roles <<= 1)
+		for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+			admin_app(roles);
+			ck_assert_ptr_null(open_paper(ids[i], &sel));
+			ck_assert_uint_eq(app.depth, 0);
+			ck_assert_msg(strstr(app.msg, "needs the administrator role") != NULL,
+				      "%s: %s", tui_action_get(ids[i])->name, app.msg);
+		}
+}
+END_TEST
+
+START_TEST(test_paper_person_details)
+{
+	admin_app(TUI_R_ADMIN);
+	tui_selection sel;
+	memset(&sel, 0, sizeof sel);
+	ck_assert_ptr_null(open_paper(A_PERSON_DETAILS, &sel)); /* no person under the cursor */
+	ck_assert_ptr_nonnull(strstr(app.msg, "put the cursor on a person"));
+	sel.person = "carol";
+	sel.rank = "Cpl";
+	sel.position = "";
+	form *f = open_paper(A_PERSON_DETAILS, &sel);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(field_of(f, "Person")->value, "carol");
+	ck_assert_str_eq(field_of(f, "Rank or grade")->value, "Cpl");
+	ck_assert_str_eq(f->fields[f->focus].label, "Rank or grade");
+	ledger_request q;
+	errbuf err = {0};
+	ck_assert_int_eq(build_of(f, &q, &err), ST_OK);
+	ck_assert_str_eq(q.holder, "carol");
+	ck_assert_str_eq(q.account, "");
+	ck_assert_uint_eq(q.ndetails, 1); /* an empty position is left as it is */
+	ck_assert_str_eq(detail(&q, "rank"), "Cpl");
+	form_field_set(field_of(f, "Rank or grade"), "");
+	ck_assert_int_eq(build_of(f, &q, &err), ST_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "give the rank or grade, the position or both"));
+	form_field_set(field_of(f, "Position"), "Ops \xe2\x80\xae");
+	ck_assert_ptr_nonnull(strstr(field_of(f, "Position")->error, "bidirectional control"));
+	close_form();
+}
+END_TEST
+
+START_TEST(test_paper_account_details)
+{
+	admin_app(TUI_R_ADMIN);
+	tui_selection sel;
+	memset(&sel, 0, sizeof sel);
+	snprintf(sel.account, sizeof sel.account, "123456");
+	sel.address = "Bldg 7";
+	sel.cor_account = "100001";
+	form *f = open_paper(A_ACCOUNT_DETAILS, &sel);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(field_of(f, "Account")->value, "123456");
+	ck_assert_str_eq(field_of(f, "COR account")->value, "100001");
+	ledger_request q;
+	errbuf err = {0};
+	ck_assert_int_eq(build_of(f, &q, &err), ST_OK);
+	ck_assert_str_eq(q.account, "123456");
+	ck_assert_str_eq(detail(&q, "address"), "Bldg 7");
+	ck_assert_str_eq(detail(&q, "cor_account"), "100001");
+	form_field_set(field_of(f, "COR account"), "12x");
+	ck_assert_str_ne(field_of(f, "COR account")->error, "");
+	close_form();
+	/* an outside account has no COR account field */
+	sel.outside = true;
+	sel.cor_account = NULL;
+	f = open_paper(A_ACCOUNT_DETAILS, &sel);
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < f->nfields; i++)
+		ck_assert_str_ne(f->fields[i].label, "COR account");
+	close_form();
+}
+END_TEST
+
+START_TEST(test_paper_outside)
+{
+	admin_app(TUI_R_ADMIN);
+	form *f = open_paper(A_ACCOUNT_OUTSIDE, NULL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->def->entry, ACT_ACCOUNT_OUTSIDE);
+	form_field_set(field_of(f, "Account number"), "12345");
+	ck_assert_ptr_nonnull(strstr(field_of(f, "Account number")->error, "six digits"));
+	form_field_set(field_of(f, "Account number"), "999999");
+	form_field_set(field_of(f, "Name"), "Allied \"signals\"");
+	ledger_request q;
+	errbuf err = {0};
+	ck_assert_int_eq(build_of(f, &q, &err), ST_OK);
+	ck_assert_str_eq(q.account, "999999");
+	ck_assert_uint_eq(q.ndetails, 0); /* no address given */
+	ck_assert_uint_eq(q.textlen, strlen("Allied \"signals\""));
+	ck_assert_int_eq(memcmp(q.text, "Allied \"signals\"", q.textlen), 0);
+	form_field_set(field_of(f, "Address"), "Pier 4");
+	ck_assert_int_eq(build_of(f, &q, &err), ST_OK);
+	ck_assert_str_eq(detail(&q, "address"), "Pier 4");
+	close_form();
+}
+END_TEST
+
+START_TEST(test_paper_rotate)
+{
+	admin_app(TUI_R_ADMIN);
+	tui_selection sel;
+	memset(&sel, 0, sizeof sel);
+	sel.person = "alice";
+	form *f = open_paper(A_KEY_ROTATE, &sel);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(field_of(f, "Person")->value, "alice");
+	ck_assert_str_eq(f->fields[f->focus].label, "New key (vkey)");
+	char vk[KEY_VKEY_MAX + 1];
+	vkey_of("bob", vk);
+	form_field_set(field_of(f, "New key (vkey)"), vk);
+	ledger_request q;
+	errbuf err = {0};
+	ck_assert_int_eq(build_of(f, &q, &err), ST_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "the key is named bob, not alice"));
+	vkey_of("alice", vk);
+	form_field_set(field_of(f, "New key (vkey)"), vk);
+	ck_assert_int_eq(build_of(f, &q, &err), ST_OK);
+	ck_assert_str_eq(q.subject.name, "alice");
+	key_secret *k = test_key("alice");
+	ck_assert_int_eq(memcmp(q.subject.pk, key_secret_public(k)->pk, KEY_PK_LEN), 0);
+	key_secret_free(k);
+	close_form();
+}
+END_TEST
+
+START_TEST(test_paper_enrol)
+{
+	admin_app(TUI_R_ADMIN);
+	tui_selection sel;
+	memset(&sel, 0, sizeof sel);
+	snprintf(sel.account, sizeof sel.account, "123456");
+	form *f = open_paper(A_PERSON_ENROL, &sel);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->def->entry, ACT_KEY_ENROL);
+	ck_assert_str_eq(field_of(f, "Role")->value, "holder");
+	ck_assert_str_eq(field_of(f, "Account")->value, "123456");
+	ck_assert(field_of(f, "Password")->secret);
+	ck_assert(!field_of(f, "Name")->secret);
+	ck_assert_ptr_nonnull(f->after);
+	char vk[KEY_VKEY_MAX + 1];
+	vkey_of("nina", vk);
+	form_field_set(field_of(f, "Name"), "nina");
+	form_field_set(field_of(f, "Key (vkey)"), vk);
+	form_field_set(field_of(f, "Password"), "s3cret");
+	ledger_request q;
+	errbuf err = {0};
+	ck_assert_int_eq(build_of(f, &q, &err), ST_OK);
+	ck_assert_str_eq(q.subject.name, "nina");
+	ck_assert_int_eq(q.role, ROLE_HOLDER);
+	ck_assert_str_eq(q.account, "123456");
+	ck_assert_str_eq(q.login, "");
+	ck_assert_ptr_null(q.text); /* the password goes nowhere near the entry */
+	form_field_set(field_of(f, "Login role"), "nina_l");
+	ck_assert_int_eq(build_of(f, &q, &err), ST_OK);
+	ck_assert_str_eq(q.login, "nina_l");
+	/* a role held everywhere takes no account; an account role needs one */
+	form_field_set(field_of(f, "Role"), "auditor");
+	ck_assert_int_eq(build_of(f, &q, &err), ST_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "role auditor is held everywhere"));
+	form_field_set(field_of(f, "Account"), "");
+	ck_assert_int_eq(build_of(f, &q, &err), ST_OK);
+	ck_assert_int_eq(q.role, ROLE_AUDITOR);
+	form_field_set(field_of(f, "Role"), "custodian");
+	ck_assert_int_eq(build_of(f, &q, &err), ST_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "role custodian is held on an account"));
+	form_field_set(field_of(f, "Role"), "janitor");
+	ck_assert_ptr_nonnull(strstr(field_of(f, "Role")->error, "a role is administrator"));
+	/* a key named for someone else */
+	form_field_set(field_of(f, "Role"), "holder");
+	form_field_set(field_of(f, "Account"), "123456");
+	vkey_of("bob", vk);
+	form_field_set(field_of(f, "Key (vkey)"), vk);
+	ck_assert_int_eq(build_of(f, &q, &err), ST_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Key: the key is named bob, not nina"));
+	form_field_set(field_of(f, "Key (vkey)"), "nina+00000000+AAAA");
+	ck_assert_str_ne(field_of(f, "Key (vkey)")->error, "");
+	form_field_set(field_of(f, "Login role"), "nina\xe2\x80\xae");
+	ck_assert_ptr_nonnull(strstr(field_of(f, "Login role")->error, "bidirectional control"));
+	/* the password is wiped, not only forgotten */
+	form_field *pw = field_of(f, "Password");
+	form_wipe_secrets(f);
+	ck_assert_uint_eq(pw->len, 0);
+	for (size_t i = 0; i < sizeof pw->value; i++)
+		ck_assert_int_eq(pw->value[i], 0);
+	ck_assert_str_eq(field_of(f, "Name")->value, "nina");
+	close_form();
+}
+END_TEST
+
+START_TEST(test_paper_open_appoint_revoke)
+{
+	admin_app(TUI_R_ADMIN);
+	form *f = open_paper(A_ACCOUNT_OPEN, NULL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->def->entry, ACT_ACCOUNT_OPEN);
+	form_field_set(field_of(f, "Account number"), "77777");
+	ck_assert_ptr_nonnull(strstr(field_of(f, "Account number")->error, "six digits"));
+	form_field_set(field_of(f, "Account number"), "777777");
+	form_field_set(field_of(f, "Name"), "");
+	ck_assert_str_ne(field_of(f, "Name")->error, "");
+	form_field_set(field_of(f, "Name"), "Field \"Ops\"");
+	ledger_request q;
+	errbuf err = {0};
+	ck_assert_int_eq(build_of(f, &q, &err), ST_OK);
+	ck_assert_str_eq(q.account, "777777");
+	ck_assert_int_eq(memcmp(q.text, "Field \"Ops\"", q.textlen), 0);
+	close_form();
+	/* revoke: the person's first role prefilled; a role and account that
+	 * do not go together are refused before the database is asked */
+	tui_selection sel;
+	memset(&sel, 0, sizeof sel);
+	sel.person = "carol";
+	sel.roles = "holder:123456 witness:654321";
+	f = open_paper(A_KEY_REVOKE, &sel);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->def->entry, ACT_KEY_REVOKE);
+	ck_assert_str_eq(field_of(f, "Person")->value, "carol");
+	ck_assert_str_eq(field_of(f, "Role")->value, "holder");
+	ck_assert_str_eq(field_of(f, "Account")->value, "123456");
+	form_field_set(field_of(f, "Role"), "authority");
+	ck_assert_int_eq(build_of(f, &q, &err), ST_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "role authority is held everywhere"));
+	close_form();
+	sel.roles = "auditor";
+	f = open_paper(A_KEY_REVOKE, &sel);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(field_of(f, "Role")->value, "auditor");
+	ck_assert_str_eq(field_of(f, "Account")->value, "");
+	close_form();
+	/* appoint: the person under the cursor, the role to type */
+	f = open_paper(A_APPOINT, &sel);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->def->entry, ACT_KEY_ENROL);
+	ck_assert_str_eq(field_of(f, "Person")->value, "carol");
+	ck_assert_str_eq(f->fields[f->focus].label, "Role");
+	form_field_set(field_of(f, "Role"), "witness");
+	ck_assert_int_eq(build_of(f, &q, &err), ST_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "role witness is held on an account"));
+	close_form();
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tui_form");
@@ -180,6 +489,15 @@ static Suite *suite(void)
 	t = tcase_create("second signer");
 	tcase_add_test(t, test_could_sign);
 	tcase_add_test(t, test_note_wrap);
+	suite_add_tcase(s, t);
+	t = tcase_create("paperwork");
+	tcase_add_test(t, test_paper_refused);
+	tcase_add_test(t, test_paper_person_details);
+	tcase_add_test(t, test_paper_account_details);
+	tcase_add_test(t, test_paper_outside);
+	tcase_add_test(t, test_paper_rotate);
+	tcase_add_test(t, test_paper_enrol);
+	tcase_add_test(t, test_paper_open_appoint_revoke);
 	suite_add_tcase(s, t);
 	return s;
 }

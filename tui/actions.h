@@ -194,6 +194,17 @@ typedef enum tui_action_kind {
 	X(A_POLICY_SET, 'Y', 0, 0, TUI_AK_FORM, "Policy",                                     \
 	  "set the ledger's policy (deadlines, alarms, two-person class) with a second "      \
 	  "administrator or an authority", TUI_R_ADMIN, TUI_V_PEOPLE)                         \
+	X(A_PERSON_ENROL, 'P', 0, 0, TUI_AK_FORM, "Enrol",                                    \
+	  "enrol a new person (key, first role, login), co-signed", TUI_R_ADMIN,            \
+	  TUI_V_PEOPLE)                                                          \
+	X(A_ACCOUNT_OPEN, 'o', 0, 0, TUI_AK_FORM, "Open account",                             \
+	  "open a new account of this ledger", TUI_R_ADMIN, TUI_V_PEOPLE)                     \
+	X(A_APPOINT, 'a', 0, 0, TUI_AK_FORM, "Appoint",                                       \
+	  "give the person under the cursor one more role, co-signed", TUI_R_ADMIN,         \
+	  TUI_V_PEOPLE)                                                \
+	X(A_KEY_REVOKE, 'X', 0, 0, TUI_AK_FORM, "Revoke",                                     \
+	  "revoke a role of the person under the cursor (the last: the person)",            \
+	  TUI_R_ADMIN, TUI_V_PEOPLE)                                         \
 	X(A_FORM_NEXT, '\t', TUI_FN(KEY_DOWN), 0, TUI_AK_EDIT, "Next field",                  \
 	  "move to the next field", TUI_R_ANY, TUI_V_FORM)                                    \
 	X(A_FORM_PREV, TUI_FN(KEY_BTAB), TUI_FN(KEY_UP), 0, TUI_AK_EDIT, "Prev field",        \

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "../keys/keyfile.h"
 #include "../src/query.h"
 #include "../src/rules.h"
@@ -118,7 +120,17 @@ void form_free(form *f)
 	free(f->preview);
 	passentry_free(&f->pass);
 	key_secret_free(f->second);
+	form_wipe_secrets(f);
 	free(f);
+}
+
+void form_wipe_secrets(form *f)
+{
+	for (size_t i = 0; i < f->nfields; i++)
+		if (f->fields[i].secret) {
+			sodium_memzero(f->fields[i].value, sizeof f->fields[i].value);
+			f->fields[i].len = f->fields[i].cur = 0;
+		}
 }
 
 /* ---- editing a field ------------------------------------------------------ */
@@ -244,6 +256,10 @@ static int width_n(const char *s, size_t n)
 static int draw_value(tui_app *app, const form_field *fl, int y, int x, int w, bool focus)
 {
 	attr_t a = tui_attr(app, focus ? TUI_S_FIELD_FOCUS : TUI_S_FIELD);
+	if (fl->secret) { /* never echoed, not even its length */
+		tui_text(y, x, w, fl->len ? "(typed, hidden)" : "", a, true);
+		return x;
+	}
 	size_t start = 0;
 	while (start < fl->cur && width_n(fl->value + start, fl->cur - start) > w - 1) {
 		start++;
@@ -699,12 +715,21 @@ static tui_result submit(tui_app *app, form *f)
 	passentry_clear(&f->pass);
 	if (st == ST_OK) {
 		tui_ledger_changed(app);
+		char after[FORM_NOTE_MAX] = "";
+		if (f->after != NULL) {
+			errbuf aerr = {0};
+			status ast = f->after(f, app, &res, &aerr);
+			if (ast != ST_OK)
+				snprintf(after, sizeof after, "; but %s", err_text(&aerr, ast));
+		}
+		form_wipe_secrets(f);
 		char cp[200];
 		tui_after_submit(app, cp, sizeof cp);
-		tui_message(app, TUI_MSG_OK, "%s signed: entry %llu%s%s%s%s", f->def->title,
-			    (unsigned long long)res.index, res.txn[0] ? ", txn " : "", res.txn,
+		tui_message(app, after[0] ? TUI_MSG_WARN : TUI_MSG_OK, "%s signed: entry %llu%s%s%s%s%s",
+			    f->def->title, (unsigned long long)res.index, res.txn[0] ? ", txn " : "",
+			    res.txn,
 			    res.already ? " (it had been applied before the connection was lost)"
-					: "", cp);
+					: "", after, cp);
 		return TUI_POP;
 	}
 	if (st == ST_CONN) {

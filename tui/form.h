@@ -57,6 +57,8 @@ typedef struct form_field {
 	int row;                            /* item row it belongs to (0: none) */
 	bool untouched;                     /* holds form_add's initial text, not
 					     * edited yet: typing replaces it */
+	bool secret;                        /* a password: never drawn, wiped
+					     * (form_wipe_secrets) after use */
 } form_field;
 
 typedef struct form form;
@@ -117,6 +119,10 @@ struct form {
 	key_public second_pub;      /* whose key that file holds */
 	passentry pass;
 	key_secret *second;         /* unsealed second key, freed after submit */
+	/* After a successful submission, what else the form does outside the
+	 * log (key-enrol: the new login's password); NULL if nothing.  A
+	 * failure is said beside the entry signed, which stands. */
+	status (*after)(form *f, tui_app *app, const ledger_result *res, errbuf *err);
 	char note[FORM_NOTE_MAX];   /* the last refusal or notice, in words */
 	bool note_error;
 };
@@ -139,6 +145,10 @@ status form_keep_selection(form *f, const tui_selection *sel) CUSTOS_WARN_UNUSED
 
 /* Push the form as a view; it owns f from now on (freed on failure too). */
 void form_open(tui_app *app, form *f);
+
+/* Wipe the text of every secret field (a password), the form's end or
+ * the submission's: nothing of it stays in memory. */
+void form_wipe_secrets(form *f);
 
 /* Free a form that was never opened. */
 void form_free(form *f);

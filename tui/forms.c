@@ -88,6 +88,20 @@ static status c_position(const char *v, errbuf *e)
 	return validate_detail(v, "the position", ENTRY_DETAIL_MAX, false, e);
 }
 
+static status c_role(const char *v, errbuf *e) { return validate_role(v, NULL, e); }
+static status c_login(const char *v, errbuf *e) { return validate_login(v, e); }
+static status c_account_opt(const char *v, errbuf *e)
+{
+	return v[0] ? validate_account(v, false, e) : ST_OK;
+}
+static status c_vkey(const char *v, errbuf *e)
+{
+	if (v[0] == '\0')
+		return err_set(e, ST_USAGE, "give the person's verifier key (custos key pub FILE)");
+	key_public k;
+	return key_vkey_parse(v, strlen(v), &k, e);
+}
+
 /* ---- shared pieces -------------------------------------------------------------- */
 
 /* The index of the field labelled `label`, or -1. */
@@ -602,7 +616,87 @@ static status b_policy(form *f, tui_app *app, ledger_request *q, errbuf *err)
 	return ST_OK;
 }
 
+/* key-enrol, key-revoke: the role of field Role and, for a role held on
+ * an account (rules_account_role), the account of field Account; a role
+ * held everywhere takes none. */
+static status role_line(form *f, ledger_request *q, errbuf *err)
+{
+	status st = validate_role(value(f, "Role"), &q->role, err);
+	if (st != ST_OK) {
+		f->bad_field = field(f, "Role");
+		return st;
+	}
+	copy_to(q->account, sizeof q->account, value(f, "Account"));
+	if (rules_account_role(q->role) != (q->account[0] != '\0')) {
+		f->bad_field = field(f, "Account");
+		return err_set(err, ST_USAGE, rules_account_role(q->role)
+					      ? "role %s is held on an account: give the account"
+					      : "role %s is held everywhere, on no account: leave "
+						"Account empty",
+			       entry_role_name(q->role));
+	}
+	return ST_OK;
+}
+
+/* key-enrol of a new person: their verifier key (custos key pub), named
+ * as they are, their first role and their login role ("": the key name). */
+static status b_enrol(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	const char *name = value(f, "Name"), *vk = value(f, "Key (vkey)");
+	errbuf why = {0};
+	status st = key_vkey_parse(vk, strlen(vk), &q->subject, &why);
+	if (st == ST_OK && strcmp(q->subject.name, name) != 0)
+		st = err_set(&why, ST_USAGE, "the key is named %s, not %s", q->subject.name, name);
+	if (st != ST_OK) {
+		f->bad_field = field(f, "Key (vkey)");
+		return err_set(err, st, "Key: %s", err_text(&why, st));
+	}
+	copy_to(q->login, sizeof q->login, value(f, "Login role"));
+	return role_line(f, q, err);
+}
+
+/* After the enrolment: the login's password, when one was typed (the
+ * CLI's --password-fd; ledger_set_login_password).  The engine wipes it
+ * (form_wipe_secrets) whatever this returns. */
+static status after_enrol(form *f, tui_app *app, const ledger_result *res, errbuf *err)
+{
+	(void)res;
+	const char *pass = value(f, "Password");
+	if (pass[0] == '\0')
+		return ST_OK;
+	errbuf why = {0};
+	status st = ledger_set_login_password(app->db, value(f, "Name"), pass, &why);
+	return st == ST_OK ? ST_OK
+			   : err_set(err, st, "the login's password is not set (%s)",
+				     err_text(&why, st));
+}
+
+/* account-open: the number, and the name as the entry's text. */
+static status b_open(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	(void)app;
+	copy_to(q->account, sizeof q->account, value(f, "Account number"));
+	return set_text(f, q, value(f, "Name"), "", err);
+}
+
+/* key-enrol of a person enrolled (an appointment) and key-revoke: the key
+ * line is the person's key in force (query_person_key), with the role. */
+static status b_person_role(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	status st = role_line(f, q, err);
+	if (st != ST_OK)
+		return st;
+	if ((st = query_person_key(app->db, value(f, "Person"), &q->subject, err)) != ST_OK)
+		f->bad_field = field(f, "Person");
+	return st;
+}
+
 static const form_def PAPERWORK[] = {
+	{A_PERSON_ENROL, ACT_KEY_ENROL, "Enrol a person", b_enrol, NULL},
+	{A_ACCOUNT_OPEN, ACT_ACCOUNT_OPEN, "Open an account", b_open, NULL},
+	{A_APPOINT, ACT_KEY_ENROL, "Appoint to a role", b_person_role, NULL},
+	{A_KEY_REVOKE, ACT_KEY_REVOKE, "Revoke a role", b_person_role, NULL},
 	{A_ACCOUNT_OUTSIDE, ACT_ACCOUNT_OUTSIDE, "Register an outside account", b_outside, NULL},
 	{A_ACCOUNT_DETAILS, ACT_ACCOUNT_DETAILS, "Account details", b_account_details, NULL},
 	{A_PERSON_DETAILS, ACT_PERSON_DETAILS, "Rank and position", b_person_details, NULL},
@@ -611,6 +705,17 @@ static const form_def PAPERWORK[] = {
 };
 
 static const char *or_empty(const char *s) { return s != NULL ? s : ""; }
+
+/* The first of `roles` (query_person's "role" or "role:account", space
+ * separated) into role and account ("" when it has none, or none at all). */
+static void first_role(const char *roles, char *role, size_t rcap, char *acct, size_t acap)
+{
+	size_t n = strcspn(roles, " "), rn = strcspn(roles, ": ");
+	if (rn > n)
+		rn = n;
+	snprintf(role, rcap, "%.*s", (int)rn, roles);
+	snprintf(acct, acap, "%.*s", rn < n ? (int)(n - rn - 1) : 0, rn < n ? roles + rn + 1 : "");
+}
 
 /* The paperwork forms need no account in view (an administrator may keep
  * none): the account or person they are about is a field, prefilled from
@@ -647,7 +752,58 @@ static bool paperwork_open(tui_app *app, tui_action id, const tui_selection *sel
 		tui_message(app, TUI_MSG_ERROR, "out of memory");
 		return true;
 	}
+	char role[24] = "", racct[ENTRY_ACCOUNT_LEN + 1] = "";
+	first_role(or_empty(sel->roles), role, sizeof role, racct, sizeof racct);
 	switch (id) {
+	case A_PERSON_ENROL:
+		form_intro(f, "A new person: their name, the verifier key they made (custos key pub "
+			      "FILE), their first role");
+		form_intro(f, "and, for a role held on an account, that account.  Their own key "
+			      "co-signs (they hold it), or another person's.");
+		form_intro(f, "Login role: empty for their name.  Password: typed hidden, set "
+			      "after the entry, never in it.");
+		(void)form_add(f, "Name", "", KEY_NAME_MAX, c_person, 0);
+		(void)form_add(f, "Key (vkey)", "", KEY_VKEY_MAX, c_vkey, 0);
+		(void)form_add(f, "Role", "holder", 16, c_role, 0);
+		(void)form_add(f, "Account", sel->account, ENTRY_ACCOUNT_LEN, c_account_opt, 0);
+		(void)form_add(f, "Login role", "", LEDGER_LOGIN_MAX, c_login, 0);
+		{
+			form_field *pw = form_add(f, "Password", "", 256, NULL, 0);
+			if (pw != NULL)
+				pw->secret = true;
+		}
+		f->after = after_enrol;
+		break;
+	case A_ACCOUNT_OPEN:
+		form_intro(f, "A new account of this ledger: its number, six digits not used yet, "
+			      "and its name.");
+		form_intro(f, "Appoint its custodian (a) next.");
+		(void)form_add(f, "Account number", "", ENTRY_ACCOUNT_LEN, c_account, 0);
+		(void)form_add(f, "Name", "", ACCOUNT_NAME_MAX, c_account_name, 0);
+		break;
+	case A_APPOINT:
+		form_intro(f, "An enrolled person takes one more role: custodian, alternate, holder "
+			      "or witness on an account,");
+		form_intro(f, "administrator, auditor or authority everywhere (no account).  "
+			      "Another person co-signs.");
+		(void)form_add(f, "Person", or_empty(sel->person), KEY_NAME_MAX, c_person, 0);
+		(void)form_add(f, "Role", "", 16, c_role, 0);
+		(void)form_add(f, "Account", sel->account, ENTRY_ACCOUNT_LEN, c_account_opt, 0);
+		f->focus = or_empty(sel->person)[0] ? 1 : 0;
+		break;
+	case A_KEY_REVOKE:
+		form_intro(f, "%s loses the role; their last role gone, the person is revoked.  "
+			      "Another person co-signs.",
+			   or_empty(sel->person)[0] ? sel->person : "The person");
+		form_intro(f, "Refused while they hold material issued to them there, or for the "
+			      "last custodian or administrator.");
+		if (sel->roles != NULL && sel->roles[0])
+			form_intro(f, "Roles now: %s", sel->roles);
+		(void)form_add(f, "Person", or_empty(sel->person), KEY_NAME_MAX, c_person, 0);
+		(void)form_add(f, "Role", role, 16, c_role, 0);
+		(void)form_add(f, "Account", racct, ENTRY_ACCOUNT_LEN, c_account_opt, 0);
+		f->focus = 1;
+		break;
 	case A_KEY_ROTATE:
 		form_intro(f, "A new key for %s, who keeps every role: their new verifier key (custos "
 			      "key pub FILE), a key never enrolled.  The second signature is the old "

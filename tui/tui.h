@@ -123,6 +123,9 @@ typedef struct tui_selection {
 	/* People screen: the person under the cursor and their details, or
 	 * the account under the cursor (sel.account) and its; NULL when none */
 	const char *person, *rank, *position, *address, *cor_account;
+	const char *roles;                   /* the person's roles, as query_person's
+					      * ("role" or "role:account", space
+					      * separated), or NULL */
 	bool outside;                        /* the account is one outside this
 					      * ledger */
 } tui_selection;

@@ -433,3 +433,21 @@ status validate_key_path(const char *path, key_public *owner, errbuf *err)
 		return err_set(err, st, "%s", err_text(&why, st));
 	}
 }
+
+status validate_role(const char *s, entry_role *out, errbuf *err)
+{
+	if (s[0] == '\0')
+		return err_set(err, ST_USAGE, "give the role");
+	int r = entry_role_from_name(s, strlen(s));
+	if (r < 0)
+		return err_set(err, ST_USAGE, "a role is administrator, custodian, alternate, "
+			       "holder, witness, auditor or authority");
+	if (out != NULL)
+		*out = (entry_role)r;
+	return ST_OK;
+}
+
+status validate_login(const char *s, errbuf *err)
+{
+	return validate_detail(s, "the login role name", LEDGER_LOGIN_MAX, false, err);
+}

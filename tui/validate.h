@@ -105,6 +105,16 @@ status validate_detail(const char *s, const char *what, size_t max, bool require
  * cor_account): six digits, as validate_account; "" (optional) is ST_OK. */
 status validate_cor_account(const char *s, errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* A role a person holds (entry_role_from_name's names: administrator,
+ * custodian, alternate, holder, witness, auditor, authority); *out (may be
+ * NULL) is it.  Empty is refused ("give the role"). */
+status validate_role(const char *s, entry_role *out, errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* A new person's PostgreSQL login role name: "" (optional: their key
+ * name), else as validate_detail: at most LEDGER_LOGIN_MAX bytes, no
+ * control or bidirectional control characters. */
+status validate_login(const char *s, errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* A key file's path: not empty, a readable custos key file whose mode
  * grants group and others nothing.  Reads only the file's public part; on
  * success *owner (may be NULL) is the key's public key, whose name says

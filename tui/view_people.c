@@ -304,12 +304,19 @@ static tui_result people_key(tui_app *app, tui_view *v, int key, tui_action a)
 		return TUI_HANDLED;
 	case A_PERSON_DETAILS:
 	case A_KEY_ROTATE:
-		/* the person under the cursor, with their details as the defaults */
+	case A_KEY_REVOKE:
+	case A_APPOINT:
+	case A_PERSON_ENROL:
+		/* the person under the cursor, with their details as the defaults;
+		 * in the accounts list, the account under the cursor */
 		if (!s->accounts && s->cursor < s->n) {
 			const prow *p = &s->rows[s->cursor];
 			sel.person = p->name;
 			sel.rank = p->rank;
 			sel.position = p->position;
+			sel.roles = p->roles;
+		} else if (s->accounts && s->acursor < s->nacc && !s->acc[s->acursor].outside) {
+			view_copy(sel.account, sizeof sel.account, s->acc[s->acursor].number);
 		}
 		view_open_form(app, a, &sel);
 		return TUI_HANDLED;
@@ -327,6 +334,7 @@ static tui_result people_key(tui_app *app, tui_view *v, int key, tui_action a)
 		view_open_form(app, a, &sel);
 		return TUI_HANDLED;
 	case A_ACCOUNT_OUTSIDE:
+	case A_ACCOUNT_OPEN:
 	case A_POLICY_SET:
 		view_open_form(app, a, &sel);
 		return TUI_HANDLED;
