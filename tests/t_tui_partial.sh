@@ -31,7 +31,7 @@ tui_keys Tab
 step "more than the lot: refused in words, before any signing"
 tui_type 150
 tui_keys F2
-wait_for "Quantity: the lot holds 100, not 150"
+wait_for "lot KAM-9 serial LOT7 holds 100: a part of it is 1 to 99, not 150"
 assert_not_screen "This exact entry will be signed"
 [ "$(q "SELECT count(*) FROM custos.log_entry WHERE action = 'transfer'")" = 0 ] ||
 	{ echo "FAIL: a refused part was signed"; fails=$((fails + 1)); }

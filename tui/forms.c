@@ -185,11 +185,7 @@ static status use_selection_part(form *f, ledger_request *q, errbuf *err)
 		f->bad_field = k;
 		return err_set(err, st, "Quantity: %s", err_text(&why, st));
 	}
-	if (n > f->sel_qty) {
-		f->bad_field = k;
-		return err_set(err, ST_USAGE, "Quantity: the lot holds %u, not %u",
-			       (unsigned)f->sel_qty, (unsigned)n);
-	}
+	/* more than the lot is the rule's to refuse (split_qty), at the preview */
 	f->items[0].qty = n == f->sel_qty ? 0 : n; /* 0: the whole lot */
 	return ST_OK;
 }
