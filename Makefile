@@ -26,7 +26,8 @@ endif
 # Debian packages needed to build and test; `make deps` installs what is missing.
 DEB_PACKAGES = build-essential pkg-config libsodium-dev libssl-dev openssl \
 	libpq-dev libncurses-dev check clang libclang-rt-14-dev coreutils \
-	postgresql postgresql-contrib postgresql-server-dev-15 postgresql-15-pgtap tmux procps
+	postgresql postgresql-contrib postgresql-server-dev-15 postgresql-15-pgtap \
+	postgresql-15-pgaudit tmux procps
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes
 CSTD    = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE

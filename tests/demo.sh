@@ -58,14 +58,19 @@ EOF
 OPTS="-c listen_addresses=localhost -c unix_socket_directories=$DIR -c port=$PORT -c ssl=on"
 OPTS="$OPTS -c ssl_cert_file=$DIR/tls/server.crt -c ssl_key_file=$DIR/tls/server.key"
 OPTS="$OPTS -c ssl_ca_file=$DIR/tls/ca.crt -c hba_file=$DIR/pg_hba.conf"
+# pgaudit (docs/deploy.md, "Access monitoring"): the server log records who
+# read and wrote what, and every role and privilege change; each line names
+# its login and database.
+OPTS="$OPTS -c shared_preload_libraries=pgaudit -c log_line_prefix='%m [%p] %q%u@%d '"
 # The extension library this tree built, before the installed one (as the
 # tests load theirs: tests/pg.sh).
 [ -f "$ROOT/$BUILD/pg/custos.so" ] &&
 	OPTS="$OPTS -c dynamic_library_path='$ROOT/$BUILD/pg:\$libdir'"
 if ! as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
 	as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -o "$OPTS" start >/dev/null
-elif [ "$(PGHOST=$DIR PGPORT=$PORT psql -U postgres -d postgres -qAtXc 'SHOW ssl')" != on ]; then
-	# a demo server from before TLS: start it again with it
+elif [ "$(PGHOST=$DIR PGPORT=$PORT psql -U postgres -d postgres -qAtXc 'SHOW ssl')" != on ] ||
+     [ "$(PGHOST=$DIR PGPORT=$PORT psql -U postgres -d postgres -qAtXc 'SHOW shared_preload_libraries')" != pgaudit ]; then
+	# a demo server from before TLS or pgaudit: start it again with them
 	as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -o "$OPTS" restart >/dev/null
 elif [ -n "$fresh_tls" ]; then
 	as_pg "$BIN/pg_ctl" -D "$DIR/data" reload >/dev/null
@@ -73,11 +78,23 @@ fi
 # Everything below, the demo's making included, goes over TLS.
 export PGHOST=localhost PGPORT=$PORT PGSSLMODE=verify-full PGSSLROOTCERT="$DIR/tls/ca.crt" \
 	PGSSLCERT="$DIR/tls/client.crt" PGSSLKEY="$DIR/tls/client.key" PGUSER=postgres PGDATABASE=custos
+# pgaudit on the custos database, for every login: reads and writes of
+# tables (not the system catalogs), role and privilege changes (ROLE), and
+# schema changes (DDL).  Only a superuser may change these settings.
+audit_on() {
+	psql -qAtX >/dev/null <<'SQL'
+CREATE EXTENSION IF NOT EXISTS pgaudit;
+ALTER DATABASE custos SET pgaudit.log = 'read, write, role, ddl';
+ALTER DATABASE custos SET pgaudit.log_catalog = off;
+ALTER DATABASE custos SET pgaudit.log_relation = on;
+SQL
+}
 if [ "$(psql -d postgres -qAtXc "SELECT count(*) FROM pg_database WHERE datname = 'custos'")" = 0 ] ||
    [ ! -f "$DIR/demo.done" ]; then
 	echo "demo: making the demo ledger (once)..." >&2
 	psql -d postgres -qAtXc "DROP DATABASE IF EXISTS custos" >/dev/null 2>&1
 	psql -d postgres -qAtXc "CREATE DATABASE custos" >/dev/null
+	audit_on
 	K=$DIR/keys
 	rm -rf "$K"; mkdir -p "$K"; chmod 755 "$K"
 	for who in admin alice bob carol wendy dave erin frank; do
@@ -153,6 +170,8 @@ if [ "$(psql -d postgres -qAtXc "SELECT count(*) FROM pg_database WHERE datname 
 fi
 # An existing demo gets the migrations of this custos, if any are new.
 "$C" db migrate >/dev/null || { echo "demo: the demo database does not fit this custos; remove $DIR (make stop; rm -rf $DIR) to make it anew" >&2; exit 1; }
+# pgaudit on the demo database once more: a demo made before it had none.
+audit_on
 # Oversight (once): the log key registered, a checkpoint, a witness that
 # cosigned it, a trust policy and an exported bundle in DIR/bundle.
 if [ ! -f "$DIR/oversight.done" ]; then

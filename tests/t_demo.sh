@@ -29,6 +29,19 @@ expect_err 1 'no pg_hba.conf entry .*no encryption' demo env PGUSER=alice PGSSLM
 expect_err 1 'certificate' demo env PGUSER=alice PGSSLCERT=/nonexistent PGSSLKEY=/nonexistent "$C" db status
 expect_err 1 'does not match host name "127\.0\.0\.1"' demo env PGUSER=alice PGHOST=127.0.0.1 "$C" db status
 [ "$(stat -c %a "$D/tls/client.key")" = 600 ] || { echo "FAIL: the demo's client key is not 0600"; fails=$((fails + 1)); }
+# pgaudit: alice's read and a write of the demo's making are in the server
+# log under their logins, and no one but a superuser can turn it off
+audited() { grep -c "$1" "$D/server.log" 2>/dev/null || true; }
+[ "$(audited 'alice@custos LOG:  AUDIT: SESSION,[0-9]*,[0-9]*,READ,SELECT,TABLE,custos\.')" -gt 0 ] ||
+	{ echo "FAIL: pgaudit logged no read by alice"; fails=$((fails + 1)); }
+[ "$(audited 'alice@custos LOG:  AUDIT: SESSION,[0-9]*,[0-9]*,WRITE,INSERT,TABLE,custos\.log_entry')" -gt 0 ] ||
+	{ echo "FAIL: pgaudit logged no write of the log by alice"; fails=$((fails + 1)); }
+[ "$(audited 'admin@custos LOG:  AUDIT: SESSION,[0-9]*,[0-9]*,ROLE,')" -gt 0 ] ||
+	{ echo "FAIL: pgaudit logged no role change by admin"; fails=$((fails + 1)); }
+expect_err 1 'permission denied to set parameter "pgaudit\.log"' \
+	demo psql -qAtX -v ON_ERROR_STOP=1 -U alice -c "SET pgaudit.log = 'none'"
+expect_err 1 'permission denied to set parameter "pgaudit\.log"' \
+	demo psql -qAtX -v ON_ERROR_STOP=1 -U alice -c "ALTER ROLE alice SET pgaudit.log = 'none'"
 # run again: the same ledger, not made anew
 size=$(demo psql -qAtX -U postgres -c "SELECT size FROM custos.log_head")
 ok env DEMO_PORT=$port "$ROOT/tests/demo.sh" "$BUILD" "$D"
