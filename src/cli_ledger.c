@@ -329,6 +329,13 @@ static int gather_items(const verb *v, opts *o, ledger_request *q, char **file_d
 
 /* ---- output ---------------------------------------------------------------- */
 
+/* Does r say whether inventory v was complete (not when found already
+ * recorded: that run did not count)? */
+static bool inventory_result(const verb *v, const ledger_result *r)
+{
+	return action_of(v) == ACT_INVENTORY && !r->already;
+}
+
 static void print_result(const verb *v, const opts *o, const ledger_result *r)
 {
 	char t[ENTRY_TIME_LEN + 1];
@@ -341,7 +348,12 @@ static void print_result(const verb *v, const opts *o, const ledger_result *r)
 			json_str(stdout, r->txn);
 		else
 			fputs("null", stdout);
-		printf(",\"time\":\"%s\",\"already_applied\":%s}\n", t, r->already ? "true" : "false");
+		printf(",\"time\":\"%s\",\"already_applied\":%s", t, r->already ? "true" : "false");
+		if (inventory_result(v, r))
+			printf(",\"complete\":%s,\"listed\":%llu,\"held\":%llu",
+			       r->complete ? "true" : "false", (unsigned long long)r->listed,
+			       (unsigned long long)r->held);
+		puts("}");
 		return;
 	}
 	if (r->already)
@@ -350,6 +362,11 @@ static void print_result(const verb *v, const opts *o, const ledger_result *r)
 	if (r->txn[0])
 		printf(", transaction %s", r->txn);
 	printf(", %s\n", t);
+	if (inventory_result(v, r)) {
+		char words[160];
+		ledger_inventory_words(r, words, sizeof words);
+		puts(words);
+	}
 }
 
 /* ---- running one action ------------------------------------------------------ */

@@ -45,8 +45,23 @@ typedef struct work {
 				* needs two signers (3: TS, as the format) */
 	bool preview;          /* ledger_preview: check and build, write nothing */
 	ledger_second need;    /* the second signer the action needs */
+	uint64_t listed_held;  /* inventory, custodian-change: of the items
+				* listed, those on hand or issued at the
+				* account ... */
+	uint64_t held_count;   /* ... of the ones there are */
 	errbuf *err;
 } work;
+
+void ledger_inventory_words(const ledger_result *r, char *s, size_t cap)
+{
+	if (r->complete)
+		snprintf(s, cap, "complete inventory (%llu of %llu held): the inventory clock "
+			 "restarts", (unsigned long long)r->held, (unsigned long long)r->held);
+	else
+		snprintf(s, cap, "spot check (%llu of %llu held): the inventory clock is not "
+			 "reset", (unsigned long long)r->listed,
+			 (unsigned long long)r->held);
+}
 
 void ledger_new_idem(char out[LEDGER_IDEM_MAX + 1])
 {
@@ -554,6 +569,9 @@ static status write_entry(work *w, const char *actor_name, ledger_result *res)
 		res->index = w->e.index;
 		COPY(res->txn, w->e.txn);
 		res->time_us = w->e.time_us;
+		res->listed = w->listed_held;
+		res->held = w->held_count;
+		res->complete = rules_inventory_complete(&w->e, w->listed_held, w->held_count);
 	}
 out:
 	free(text);
@@ -801,6 +819,44 @@ static status require_witness(work *w)
 	return st == ST_OK ? check_witness(w) : st;
 }
 
+/* Inventory and custodian-change: how many of the listed items are on hand
+ * or issued at the account (w->listed_held) of how many are
+ * (w->held_count); `missing` (cap bytes) gets the first few that are not
+ * listed, in words, and *nmissing how many are not. */
+static status count_held(work *w, char *missing, size_t cap, size_t *nmissing)
+{
+	const entry *e = &w->e;
+	const char *a[] = {e->account};
+	PGresult *r = NULL;
+	status st = db_exec(w->d, "SELECT title, edition, serial FROM item WHERE account = $1 "
+				  "AND status IN ('on_hand', 'issued') ORDER BY id", 1, a, &r, w->err);
+	if (st != ST_OK)
+		return st;
+	w->held_count = (uint64_t)PQntuples(r);
+	w->listed_held = 0;
+	for (int row = 0; row < PQntuples(r); row++) {
+		bool in_list = false;
+		for (size_t k = 0; k < e->nitems && !in_list; k++)
+			in_list = strcmp(e->items[k].title, db_val(r, row, 0)) == 0 &&
+				  strcmp(e->items[k].edition, db_val(r, row, 1)) == 0 &&
+				  strcmp(e->items[k].serial, db_val(r, row, 2)) == 0;
+		if (in_list) {
+			w->listed_held++;
+		} else if ((*nmissing)++ < 5) {
+			entry_item it = {0};
+			COPY(it.title, db_val(r, row, 0));
+			COPY(it.edition, db_val(r, row, 1));
+			COPY(it.serial, db_val(r, row, 2));
+			char words[128];
+			size_t l = strlen(missing);
+			snprintf(missing + l, cap - l, "%s%s", l ? "; " : "",
+				 rules_item_words(&it, words, sizeof words));
+		}
+	}
+	PQclear(r);
+	return ST_OK;
+}
+
 /* A change of custodian: the actor is the account's custodian (the
  * outgoing one), the holder the incoming custodian, who co-signs; the
  * items are the joint inventory, every item on hand or issued at the
@@ -843,35 +899,11 @@ static status do_handover(work *w)
 	if ((st = check_items(w)) != ST_OK)
 		return st;
 	/* every item on hand or issued at the account, and no other */
-	const char *a[] = {e->account};
-	st = db_exec(w->d, "SELECT title, edition, serial FROM item WHERE account = $1 "
-			   "AND status IN ('on_hand', 'issued') ORDER BY id", 1, a, &r, w->err);
-	if (st != ST_OK)
-		return st;
-	uint64_t nheld = (uint64_t)PQntuples(r), listed = 0;
 	char missing[512] = "";
 	size_t nmissing = 0;
-	for (int row = 0; row < PQntuples(r); row++) {
-		bool in_list = false;
-		for (size_t k = 0; k < e->nitems && !in_list; k++)
-			in_list = strcmp(e->items[k].title, db_val(r, row, 0)) == 0 &&
-				  strcmp(e->items[k].edition, db_val(r, row, 1)) == 0 &&
-				  strcmp(e->items[k].serial, db_val(r, row, 2)) == 0;
-		if (in_list) {
-			listed++;
-		} else if (nmissing++ < 5) {
-			entry_item it = {0};
-			COPY(it.title, db_val(r, row, 0));
-			COPY(it.edition, db_val(r, row, 1));
-			COPY(it.serial, db_val(r, row, 2));
-			char words[128];
-			size_t l = strlen(missing);
-			snprintf(missing + l, sizeof missing - l, "%s%s", l ? "; " : "",
-				 rules_item_words(&it, words, sizeof words));
-		}
-	}
-	PQclear(r);
-	if ((st = rules_check_count(e, listed, nheld, NULL, w->err)) != ST_OK) {
+	if ((st = count_held(w, missing, sizeof missing, &nmissing)) != ST_OK)
+		return st;
+	if ((st = rules_check_count(e, w->listed_held, w->held_count, NULL, w->err)) != ST_OK) {
 		if (nmissing > 0) {
 			size_t l = strlen(w->err->msg);
 			snprintf(w->err->msg + l, sizeof w->err->msg - l, "; not listed: %s%s", missing,
@@ -1608,6 +1640,14 @@ static status submit_once(db *d, const ledger_request *q, ledger_result *res, er
 	}
 	if ((st = check_request(&w, &t, &new_person)) != ST_OK || (st = take_head(&w)) != ST_OK ||
 	    (st = check_timed(&w)) != ST_OK)
+		goto out;
+	/* An inventory is complete or a spot check by what is held now: counted
+	 * under the log head's lock, as the server counts it (no entry can move
+	 * an item meanwhile). */
+	char missing[512] = "";
+	size_t nmissing = 0;
+	if (w.e.action == ACT_INVENTORY &&
+	    (st = count_held(&w, missing, sizeof missing, &nmissing)) != ST_OK)
 		goto out;
 	/* Everything is checked.  The entry is all the client writes: the
 	 * server judges it and derives the state from it (entry_apply,

@@ -113,7 +113,17 @@ typedef struct ledger_result {
 	char txn[ENTRY_TXN_MAX + 1];         /* its transaction number, "" if none */
 	bool already;                        /* applied earlier under this idempotency key */
 	int64_t time_us;
+	/* inventory, custodian-change (not when `already`): it listed `listed`
+	 * of the `held` items on hand or issued at the account; complete: all
+	 * of them and no other (rules_inventory_complete), so it reset the
+	 * inventory clock; an inventory that is not complete is a spot check */
+	bool complete;
+	uint64_t listed, held;
 } ledger_result;
+
+/* What inventory result r did to the account's inventory clock, in words,
+ * into out (cap bytes, NUL-terminated, truncated if need be). */
+void ledger_inventory_words(const ledger_result *r, char *out, size_t cap);
 
 /* Make a fresh random idempotency key. */
 void ledger_new_idem(char out[LEDGER_IDEM_MAX + 1]);

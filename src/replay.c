@@ -720,6 +720,8 @@ typedef struct plan {
 	person *who;          /* key-*: the person the key line names (NULL: new) */
 	bool accept_here;     /* accept: items come on this account (else the
 			       * outside receiver's acknowledgement) */
+	bool complete;        /* inventory, custodian-change: it lists every
+			       * item held (rules_inventory_complete) */
 	item *found[ENTRY_MAX_ITEMS]; /* per listed item: its record, NULL if new */
 	item *lot[ENTRY_MAX_ITEMS];   /* per listed item: the lot it is a part of,
 				       * split off by this entry; else NULL */
@@ -1179,14 +1181,14 @@ static status check_items(const replay *r, const entry *e, plan *pl, errbuf *err
 				   pl->found[k]->status == ITEM_INCIDENT);
 		st = rules_check_count(e, listed, ref->count, ref->number, &why);
 	}
-	if (st == ST_OK && e->action == ACT_CUSTODIAN_CHANGE) {
-		uint64_t listed = 0;
+	if (st == ST_OK && (e->action == ACT_CUSTODIAN_CHANGE || e->action == ACT_INVENTORY)) {
+		uint64_t listed = 0, nheld = pl->acct->held > 0 ? (uint64_t)pl->acct->held : 0;
 		for (size_t k = 0; k < e->nitems; k++)
 			listed += pl->found[k] != NULL && pl->found[k]->acct == pl->acct &&
 				  (pl->found[k]->status == ITEM_ON_HAND ||
 				   pl->found[k]->status == ITEM_ISSUED);
-		st = rules_check_count(e, listed, pl->acct->held > 0 ? (uint64_t)pl->acct->held : 0,
-				       NULL, &why);
+		pl->complete = rules_inventory_complete(e, listed, nheld);
+		st = rules_check_count(e, listed, nheld, NULL, &why);
 	}
 	return st == ST_OK ? ST_OK : refuse_rule(err, pl->at, &why);
 }
@@ -1489,7 +1491,9 @@ static void commit(replay *r, const entry *e, plan *pl)
 			pl->ref->open = false; /* every item is back */
 			break;
 		case ACT_INVENTORY:
-			pl->acct->last_inventory_us = e->time_us;
+			/* a spot or shift check leaves the clock */
+			if (pl->complete)
+				pl->acct->last_inventory_us = e->time_us;
 			break;
 		case ACT_CUSTODIAN_CHANGE: {
 			/* a full inventory; accountability passes at this index */

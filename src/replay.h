@@ -68,9 +68,10 @@ typedef struct replay_account {
 	int64_t opened_us;
 	int64_t last_inventory_us; /* 0 if none */
 	uint64_t held;             /* items on hand or issued at the account (what
-				    * a change of custodian must list); seeding a
-				    * replay that will judge a custodian-change
-				    * needs it, others may leave it 0 */
+				    * a change of custodian must list, and a
+				    * complete inventory); seeding a replay that
+				    * will judge a custodian-change or an
+				    * inventory needs it, others may leave it 0 */
 	const char *address;       /* account-details: "" when unset (seeding:
 				    * NULL is "") */
 	const char *cor_account;   /* the same */

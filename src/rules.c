@@ -654,12 +654,18 @@ bool rules_opens_incident(entry_action a, entry_category c)
 	return a == ACT_INCIDENT_REPORT || (a == ACT_ACCEPT && c != CAT_NONE);
 }
 
+bool rules_inventory_complete(const entry *e, uint64_t listed, uint64_t held)
+{
+	return (e->action == ACT_INVENTORY || e->action == ACT_CUSTODIAN_CHANGE) &&
+	       e->nitems == held && listed == held;
+}
+
 status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const char *ref,
 			 errbuf *err)
 {
 	bool accept = e->action == ACT_ACCEPT;
 	if (e->action == ACT_CUSTODIAN_CHANGE) {
-		if (e->nitems == under && listed == under)
+		if (rules_inventory_complete(e, listed, under))
 			return ST_OK;
 		return err_set_why(err, ST_REFUSED, RULE_INVENTORY_INCOMPLETE,
 				   "a change of custodian lists every item on hand or issued at "

@@ -439,6 +439,14 @@ status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const 
  * otherwise), `listed` of its items being such.  rules_check_count does
  * this for custodian-change with under = held; ref is unused. */
 
+/* Is inventory or custodian-change e complete: does it list every item on
+ * hand or issued at its account and no other?  `listed` of its e->nitems
+ * items are on hand or issued there, `held` items are.  Only a complete
+ * one resets the account's inventory clock (last inventory); an inventory
+ * that is not complete is a spot or shift check: it records what was
+ * sighted and leaves the clock.  False for any other action. */
+bool rules_inventory_complete(const entry *e, uint64_t listed, uint64_t held);
+
 /* Does the transaction of action a, with category c, open an incident:
  * an incident report, or an accept that records a discrepancy? */
 bool rules_opens_incident(entry_action a, entry_category c);

@@ -168,6 +168,8 @@ tui_keys Enter
 wait_for "wendy, type your passphrase"
 tui_pass
 wait_for "Inventory signed: entry"
+# X1 is all the account holds: a complete inventory, which starts the clock
+assert_screen "complete inventory (1 of 1 held): the inventory clock restarts"
 after=$(q "SELECT last_inventory FROM custos.account WHERE number = '123456'")
 [ "$after" != "$before" ] || { echo "FAIL: the inventory did not move the account's last inventory"; fails=$((fails + 1)); }
 

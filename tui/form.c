@@ -723,13 +723,18 @@ static tui_result submit(tui_app *app, form *f)
 				snprintf(after, sizeof after, "; but %s", err_text(&aerr, ast));
 		}
 		form_wipe_secrets(f);
-		char cp[200];
+		char cp[200], inv[160] = "";
 		tui_after_submit(app, cp, sizeof cp);
-		tui_message(app, after[0] ? TUI_MSG_WARN : TUI_MSG_OK, "%s signed: entry %llu%s%s%s%s%s",
+		if (f->def->entry == ACT_INVENTORY && !res.already) {
+			inv[0] = ';';
+			inv[1] = ' ';
+			ledger_inventory_words(&res, inv + 2, sizeof inv - 2);
+		}
+		tui_message(app, after[0] ? TUI_MSG_WARN : TUI_MSG_OK, "%s signed: entry %llu%s%s%s%s%s%s",
 			    f->def->title, (unsigned long long)res.index, res.txn[0] ? ", txn " : "",
 			    res.txn,
 			    res.already ? " (it had been applied before the connection was lost)"
-					: "", after, cp);
+					: "", inv, after, cp);
 		return TUI_POP;
 	}
 	if (st == ST_CONN) {

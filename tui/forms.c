@@ -986,7 +986,9 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		break;
 	case A_INVENTORY:
 		intro_items(f);
-		form_intro(f, "These items were sighted on account %s; a witness co-signs.",
+		form_intro(f, "These items were sighted on account %s; a witness co-signs.  "
+			      "Marking every item on hand or issued makes it a complete inventory, "
+			      "which starts the inventory clock again; fewer is a spot check.",
 			   account);
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		break;

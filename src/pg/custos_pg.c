@@ -459,7 +459,8 @@ static const char *const custody_sql[NQ] = {
 	"DELETE FROM custos.person_role WHERE person = $1 AND role = $2 "
 	"AND account IS NOT DISTINCT FROM $3",
 	"UPDATE custos.person SET revoked_idx = $2::bigint WHERE name = $1 AND revoked_idx IS NULL",
-	/* R_HELD: what a change of custodian of account $1 must list */
+	/* R_HELD: what a change of custodian of account $1 must list, and a
+	 * complete inventory */
 	"SELECT count(*) FROM custos.item WHERE account = $1 AND status IN ('on_hand', 'issued')",
 	"SELECT custos.sync_login($1)",
 	"INSERT INTO custos.outside_account (number, name, address, registered_idx) "
@@ -701,7 +702,8 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 				    .opened_index = strtoull(col(ta, i, 2), NULL, 10),
 				    .address = col(ta, i, 3), .cor_account = col(ta, i, 4),
 				    .details_index = strtoull(col(ta, i, 5), NULL, 10)};
-		if (e->action == ACT_CUSTODIAN_CHANGE && strcmp(a.number, e->account) == 0) {
+		if ((e->action == ACT_CUSTODIAN_CHANGE || e->action == ACT_INVENTORY) &&
+		    strcmp(a.number, e->account) == 0) {
 			const char *v[] = {e->account};
 			a.held = strtoull(col(registry_query(R_HELD, v), 0, 0), NULL, 10);
 		}
@@ -848,6 +850,20 @@ static bool apply_item(void *ctx, const replay_item *it)
 	return true;
 }
 
+/* The entry's account's last inventory as the replay derived it: moved to
+ * the entry's time by a complete inventory, left by a spot check. */
+static bool apply_inventory(void *ctx, const replay_account *a)
+{
+	apply_ctx *c = ctx;
+	if (strcmp(a->number, c->e->account) != 0)
+		return true;
+	if (a->last_inventory_us == c->e->time_us) {
+		const char *v[] = {a->number, c->time};
+		custody_write(W_INVENTORY, v);
+	}
+	return false;
+}
+
 static bool apply_txn(void *ctx, const replay_txn *t)
 {
 	apply_ctx *c = ctx;
@@ -955,10 +971,8 @@ static void custody_write_state(const replay *r, const entry *e)
 	replay_each_item(r, apply_item, &c);
 	replay_each_txn(r, apply_txn, &c);
 	replay_each_incident(r, apply_incident, &c);
-	if (e->action == ACT_INVENTORY || e->action == ACT_CUSTODIAN_CHANGE) {
-		const char *v[] = {e->account, c.time};
-		custody_write(W_INVENTORY, v);
-	}
+	if (e->action == ACT_INVENTORY || e->action == ACT_CUSTODIAN_CHANGE)
+		replay_each_account(r, apply_inventory, &c);
 	if (e->action == ACT_CUSTODIAN_CHANGE) {
 		handover_ctx *h = palloc0(sizeof *h);
 		h->c = &c;
