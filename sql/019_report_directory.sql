@@ -1,4 +1,4 @@
--- 021: the accounts' directory entries are readable by every login.
+-- 019: the accounts' directory entries are readable by every login.
 --
 -- A COMSEC Material Report is made from the signed entries it reports
 -- (docs/reports.md): the names and addresses of both sides come from the
