@@ -27,7 +27,8 @@ endif
 DEB_PACKAGES = build-essential pkg-config libsodium-dev libssl-dev openssl \
 	libpq-dev libncurses-dev check clang libclang-rt-14-dev coreutils \
 	postgresql postgresql-contrib postgresql-server-dev-15 postgresql-15-pgtap \
-	postgresql-15-pgaudit tmux procps
+	postgresql-15-pgaudit tmux procps \
+	libcairo2-dev libpango1.0-dev libqrencode-dev poppler-utils fonts-dejavu-core
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes
 CSTD    = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -45,6 +46,9 @@ PQ_CFLAGS     := $(shell $(PKG_CONFIG) --cflags libpq libssl 2>/dev/null)
 PQ_LIBS       := $(shell $(PKG_CONFIG) --libs libpq libssl 2>/dev/null)
 CURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw formw menuw panelw 2>/dev/null)
 CURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw formw menuw panelw 2>/dev/null)
+# The PDF reports (src/report_pdf.c): custos only, never custos-verify.
+PDF_CFLAGS    := $(shell $(PKG_CONFIG) --cflags cairo pangocairo libqrencode fontconfig 2>/dev/null)
+PDF_LIBS      := $(shell $(PKG_CONFIG) --libs cairo pangocairo libqrencode fontconfig 2>/dev/null)
 CHECK_CFLAGS  := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS    := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
@@ -55,7 +59,8 @@ CHECK_LIBS    := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 # headers would not build, and no src/ unit sees curses at all.
 BASE_CFLAGS = $(CSTD) $(WARN) $(OPT) $(CRYPTO_CFLAGS) -MMD -MP
 ALL_CFLAGS = $(BASE_CFLAGS) $(if $(filter $<,$(VERIFY_SRCS)),,$(PQ_CFLAGS)) \
-	     $(if $(filter tui/%,$<),$(CURSES_CFLAGS)) $(CFLAGS)
+	     $(if $(filter tui/%,$<),$(CURSES_CFLAGS)) \
+	     $(if $(filter src/report_pdf.c,$<),$(PDF_CFLAGS)) $(CFLAGS)
 ALL_LDFLAGS = $(OPT) $(LDFLAGS)
 
 # The library: every module of src/ and keys/ except the programs' mains.
@@ -110,7 +115,7 @@ $(LIB): $(LIB_OBJS)
 
 $(BUILD)/custos: $(BUILD)/src/main.o $(TUI_OBJS) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(CURSES_LIBS) $(PDF_LIBS) $(CRYPTO_LIBS)
 
 # The oversight verifier links libsodium and libcrypto only: no libpq, no
 # curses; its objects are compiled with those two libraries' flags only.

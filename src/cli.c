@@ -24,6 +24,7 @@
 #define G_QUERIES "queries"
 #define G_LOG "the log and its oversight"
 #define G_POLICY "policy"
+#define G_REPORTS "reports"
 
 static const cli_verb verbs[] = {
 	/* keys */
@@ -261,6 +262,16 @@ static const cli_verb verbs[] = {
 	{"log proof", G_LOG, cli_log, CLI_LOG_PROOF, "TXN|INDEX", "TXN|INDEX --out FILE [--entry]",
 	 "--out --entry --db --json",
 	 "Write one entry's receipt (an inclusion proof to a checkpoint) to FILE.\n"},
+
+	/* reports */
+	{"report material", G_REPORTS, cli_report, CLI_REPORT_MATERIAL, "TXN",
+	 "TXN --format pdf|csv|json --out FILE [--paper a4|letter]", "--format --out --paper --db",
+	 "Write the COMSEC Material Report (GC-223 / SF-153) of transaction TXN\n"
+	 "to the new FILE, made from its signed log entry: PDF to sign (with a QR\n"
+	 "code of the entry and its inclusion proof), CSV for a spreadsheet, JSON.\n"},
+	{"report destruction", G_REPORTS, cli_report, CLI_REPORT_DESTRUCTION, "TXN",
+	 "TXN --format pdf|csv|json --out FILE [--paper a4|letter]", "--format --out --paper --db",
+	 "The same for a destruction only: the destruction report of TXN.\n"},
 };
 
 /* What each option means, for `custos VERB --help`. */
@@ -308,7 +319,9 @@ static const struct option_doc {
 	{"--password-fd", "N", "read their PostgreSQL password from fd N"},
 	{"--person", "NAME", "an enrolled person"},
 	{"--name", "NAME", "the key's name (key new), the account's\nname (account add, account outside)"},
-	{"--out", "PATH", "the file (key new, log proof) or the folder\n(log export) to write"},
+	{"--out", "PATH", "the file (key new, log proof, report) or the\nfolder (log export) to write"},
+	{"--format", "F", "the report's format: pdf, csv or json"},
+	{"--paper", "P", "the PDF's paper: a4 (the default) or letter"},
 	{"--pem", NULL, "PEM SubjectPublicKeyInfo instead of a verifier key"},
 	{"--origin", "ORIGIN", "the log's origin, e.g. custos.example.org/log"},
 	{"--admin", "NAME", "the first administrator"},

@@ -43,6 +43,8 @@ enum {
 	CLI_LOG_WITNESS_LIST
 };
 
+enum { CLI_REPORT_MATERIAL, CLI_REPORT_DESTRUCTION };
+
 /* Run `custos ARGS...` for argv[1..]: dispatch to the verb its leading
  * words name, `help`, or a usage error naming the unknown word. */
 int cli_main(int argc, char **argv);
@@ -72,5 +74,6 @@ int cli_key(const cli_verb *v, int argc, char **argv);    /* src/cli_key.c */
 int cli_ledger(const cli_verb *v, int argc, char **argv); /* src/cli_ledger.c */
 int cli_query(const cli_verb *v, int argc, char **argv);  /* src/cli_query.c */
 int cli_log(const cli_verb *v, int argc, char **argv);    /* src/cli_log.c */
+int cli_report(const cli_verb *v, int argc, char **argv); /* src/cli_report.c */
 
 #endif

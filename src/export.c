@@ -527,8 +527,10 @@ static status proof_checkpoint(db *d, uint64_t index, uint64_t *size, errbuf *er
 	return st;
 }
 
-status export_proof(db *d, const char *which, const char *out, const char *entry_out,
-		    export_proof_info *info, errbuf *err)
+/* export_proof and export_proof_text: write to `out` (and `entry_out`), or
+ * hand the proof's text over in *text / *textlen when text is not NULL. */
+static status proof_make(db *d, const char *which, const char *out, const char *entry_out,
+			 char **text, size_t *textlen, export_proof_info *info, errbuf *err)
 {
 	memset(info, 0, sizeof *info);
 	char *cp = NULL, *pf = NULL;
@@ -631,7 +633,11 @@ status export_proof(db *d, const char *which, const char *out, const char *entry
 	}
 	info->hashes = plen;
 	st = tlog_proof_format(info->index, proof, plen, cp, cplen, NULL, &pf, &pflen, err);
-	if (st == ST_OK)
+	if (st == ST_OK && text != NULL) {
+		*text = pf;
+		*textlen = pflen;
+		pf = NULL;
+	} else if (st == ST_OK)
 		st = write_new(out, pf, pflen, err);
 	if (st == ST_OK && entry_out != NULL && (st = write_new(entry_out, notebuf, notelen, err)) != ST_OK)
 		unlink(out);
@@ -643,4 +649,18 @@ out:
 	free(cp);
 	free(pf);
 	return st;
+}
+
+status export_proof(db *d, const char *which, const char *out, const char *entry_out,
+		    export_proof_info *info, errbuf *err)
+{
+	return proof_make(d, which, out, entry_out, NULL, NULL, info, err);
+}
+
+status export_proof_text(db *d, const char *which, char **text, size_t *len,
+			 export_proof_info *info, errbuf *err)
+{
+	*text = NULL;
+	*len = 0;
+	return proof_make(d, which, NULL, NULL, text, len, info, err);
 }

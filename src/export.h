@@ -70,6 +70,11 @@ typedef struct export_proof_info {
 status export_proof(db *d, const char *which, const char *out, const char *entry_out,
 		    export_proof_info *info, errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* The same proof as export_proof's file, in a new malloc'd NUL-terminated
+ * string *text of *len bytes (no file is written). */
+status export_proof_text(db *d, const char *which, char **text, size_t *len,
+			 export_proof_info *info, errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* A Merkle tree reachable only through hashes of leaf ranges: hash(ctx, lo,
  * n, out) gives the RFC 6962 hash of leaves [lo, lo + n).  The proofs below
  * ask only for ranges of RFC 9162's recursion. */

@@ -1,0 +1,571 @@
+/* report.c: the COMSEC Material Report's model, from signed entries
+ * (report.h), and its CSV and JSON forms. */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "b64.h"
+#include "export.h"
+#include "json.h"
+#include "note.h"
+#include "safeprint.h"
+#include "sha.h"
+
+const char *report_type_name(report_type t)
+{
+	static const char *const names[] = {
+#define REPORT_TYPE_NAME(code, name) name,
+		REPORT_TYPES(REPORT_TYPE_NAME)
+#undef REPORT_TYPE_NAME
+	};
+	return t < REPORT__COUNT ? names[t] : "?";
+}
+
+static char *escape(const char *s, bool lines)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (f == NULL)
+		return NULL;
+	while (s != NULL) {
+		const char *nl = lines ? strchr(s, '\n') : NULL;
+		if (nl == NULL) {
+			safe_fputs(s, f);
+			break;
+		}
+		char *line = strndup(s, (size_t)(nl - s));
+		if (line == NULL) {
+			fclose(f);
+			free(out);
+			return NULL;
+		}
+		safe_fputs(line, f);
+		free(line);
+		fputc('\n', f);
+		s = nl + 1;
+	}
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+char *report_escape(const char *s)
+{
+	return escape(s, false);
+}
+
+char *report_escape_lines(const char *s)
+{
+	return escape(s, true);
+}
+
+static void party_free(report_party *p)
+{
+	free(p->name);
+	free(p->address);
+	free(p->cor_account);
+	memset(p, 0, sizeof *p);
+}
+
+void report_free(report *r)
+{
+	party_free(&r->from);
+	party_free(&r->to);
+	free(r->lines);
+	free(r->certification);
+	for (size_t i = 0; i < r->nsigners; i++) {
+		free(r->signers[i].rank);
+		free(r->signers[i].position);
+	}
+	free(r->remarks);
+	free(r->note);
+	free(r->proof);
+	memset(r, 0, sizeof *r);
+}
+
+/* Replace *dst by a copy of s (NULL keeps *dst).  False when out of memory. */
+static bool set_str(char **dst, const char *s)
+{
+	if (s == NULL)
+		return true;
+	char *c = strdup(s);
+	if (c == NULL)
+		return false;
+	free(*dst);
+	*dst = c;
+	return true;
+}
+
+/* Which block each action fills, and how. */
+typedef struct shape {
+	report_type type;
+	char from, to;      /* 'a' the entry's account, 'p' its peer, 'h' its
+			     * holder, 0 none */
+	char out, in;       /* 't' the entry's txn, 'r' its ref, 'x' the
+			     * answer's, 0 none */
+	const char *second; /* the second signer's capacity */
+	const char *cert;   /* block 8 */
+} shape;
+
+static const shape *shape_of(entry_action a)
+{
+	static const shape transfer = {REPORT_TRANSFER, 'a', 'p', 't', 'x', "second signer",
+				       "SHIPPED. I certify that the material listed above was "
+				       "transferred from the account in FROM to the account in TO."};
+	static const shape accept = {REPORT_TRANSFER, 'p', 'a', 'r', 't', "second signer",
+				     "RECEIVED. I certify that the material listed above was "
+				     "received and is held on the account in TO."};
+	static const shape receipt = {REPORT_TRANSFER, 'p', 'a', 0, 't', "second signer",
+				      "RECEIVED. I certify that the material listed above was "
+				      "received and is held on the account in TO."};
+	static const shape reject = {REPORT_TRANSFER, 'a', 'p', 'r', 't', "second signer",
+				     "REJECTED. The account in FROM refused the transfer named "
+				     "in OUTGOING; the material listed above returns to the "
+				     "account in TO."};
+	static const shape recall = {REPORT_TRANSFER, 'a', 'p', 'r', 't', "second signer",
+				     "RECALLED. The account in FROM withdrew the transfer named "
+				     "in OUTGOING; the material listed above is back on it."};
+	static const shape issue = {REPORT_HAND_RECEIPT, 'a', 'h', 't', 0, "holder",
+				    "RECEIVED ON HAND RECEIPT. The holder in TO received the "
+				    "material listed above and is responsible for safeguarding "
+				    "it; the account in FROM stays accountable."};
+	static const shape ret = {REPORT_HAND_RECEIPT, 'h', 'a', 'r', 't', "holder",
+				  "RETURNED. The material listed above was returned from hand "
+				  "receipt to the account in TO."};
+	static const shape destroy = {REPORT_DESTRUCTION, 'a', 0, 't', 0, "witness",
+				      "DESTROYED. I certify that the material listed above was "
+				      "destroyed in the presence of the witness who signs below."};
+	static const shape possession = {REPORT_POSSESSION, 0, 'a', 0, 't', "second signer",
+					 "POSSESSION. The material listed above came into the "
+					 "possession of the account in TO and is taken on it."};
+	static const shape inventory = {REPORT_INVENTORY, 'a', 0, 't', 0, "witness",
+					"INVENTORIED. I certify that the material listed above "
+					"was sighted and inventoried by the custodian and the "
+					"witness who sign below."};
+	static const shape change = {REPORT_INVENTORY, 'a', 0, 't', 0, "incoming custodian",
+				     "INVENTORIED. The outgoing and incoming custodians who sign "
+				     "below inventoried the material listed above together."};
+	switch (a) {
+	case ACT_TRANSFER: return &transfer;
+	case ACT_ACCEPT: return &accept;
+	case ACT_RECEIPT: return &receipt;
+	case ACT_TRANSFER_REJECT: return &reject;
+	case ACT_TRANSFER_RECALL: return &recall;
+	case ACT_ISSUE: return &issue;
+	case ACT_RETURN: return &ret;
+	case ACT_DESTROY: return &destroy;
+	case ACT_POSSESSION: return &possession;
+	case ACT_INVENTORY: return &inventory;
+	case ACT_CUSTODIAN_CHANGE: return &change;
+	default: return NULL;
+	}
+}
+
+static bool party_init(report_party *p, char which, const entry *e)
+{
+	switch (which) {
+	case 'a':
+		snprintf(p->account, sizeof p->account, "%s", e->account);
+		return true;
+	case 'p':
+		snprintf(p->account, sizeof p->account, "%s", e->peer);
+		if (strcmp(e->peer, "COR") == 0)
+			return set_str(&p->name, "Central Office of Record");
+		return true;
+	case 'h':
+		return set_str(&p->name, e->holder[0] ? e->holder : NULL);
+	default:
+		return true;
+	}
+}
+
+/* What ctx entry c says about party p (an account). */
+static bool party_apply(report_party *p, const entry *c)
+{
+	if (p->account[0] == '\0' || strcmp(p->account, "COR") == 0 ||
+	    strcmp(c->account, p->account) != 0)
+		return true;
+	if (c->action == ACT_ACCOUNT_OPEN || c->action == ACT_ACCOUNT_OUTSIDE) {
+		char *name = malloc(c->textlen + 1);
+		if (name == NULL)
+			return false;
+		memcpy(name, c->text, c->textlen);
+		name[c->textlen] = '\0';
+		free(p->name);
+		p->name = name;
+	}
+	if (c->action == ACT_ACCOUNT_OUTSIDE || c->action == ACT_ACCOUNT_DETAILS)
+		return set_str(&p->address, entry_detail_value(c, "address")) &&
+		       set_str(&p->cor_account, entry_detail_value(c, "cor_account"));
+	return true;
+}
+
+static void line_remarks(const entry_item *it, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s, %s%s", item_kind_name(it->kind), item_class_name(it->cls),
+			 it->crypto ? ", CRYPTO" : "");
+	char d[ENTRY_DATE_LEN + 1];
+	if (it->effective && n > 0 && (size_t)n < cap) {
+		entry_date_format(it->effective, d);
+		n += snprintf(out + n, cap - (size_t)n, ", effective %s", d);
+	}
+	if (it->supersedes && n > 0 && (size_t)n < cap) {
+		entry_date_format(it->supersedes, d);
+		snprintf(out + n, cap - (size_t)n, ", supersedes %s", d);
+	}
+}
+
+static status build_cert(report *r, const shape *sh, const entry *e, errbuf *err)
+{
+	char *c = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&c, &len);
+	if (f == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	fputs(sh->cert, f);
+	if (e->action == ACT_DESTROY)
+		fprintf(f, " Method: %s. Authority: %s.", entry_method_name(e->method),
+			e->authority[0] ? e->authority : "-");
+	if (fclose(f) != 0) {
+		free(c);
+		return err_set(err, ST_NOMEM, "out of memory");
+	}
+	r->certification = c;
+	return ST_OK;
+}
+
+status report_build(const report_entry *txn, const report_entry *ctx, size_t nctx,
+		    const char *answer, report_kind kind, int64_t now_us, report *r, errbuf *err)
+{
+	memset(r, 0, sizeof *r);
+	const entry *e = &txn->e;
+	const shape *sh = shape_of(e->action);
+	if (sh == NULL)
+		return err_set(err, ST_REFUSED, "%s is a %s entry, not a material transaction: "
+			       "it makes no material report", e->txn[0] ? e->txn : "the entry",
+			       entry_action_name(e->action));
+	if (kind == REPORT_KIND_DESTRUCTION && e->action != ACT_DESTROY)
+		return err_set(err, ST_REFUSED, "%s is a %s, not a destruction: see "
+			       "'custos report material'", e->txn, entry_action_name(e->action));
+	r->type = sh->type;
+	r->action = e->action;
+	if (!party_init(&r->from, sh->from, e) || !party_init(&r->to, sh->to, e))
+		return err_set(err, ST_NOMEM, "out of memory");
+	const char *from_field[] = {['t'] = e->txn, ['r'] = e->ref, ['x'] = answer};
+	if (sh->out)
+		snprintf(r->out_txn, sizeof r->out_txn, "%s", from_field[(int)sh->out] ? from_field[(int)sh->out] : "");
+	if (sh->in)
+		snprintf(r->in_txn, sizeof r->in_txn, "%s", from_field[(int)sh->in] ? from_field[(int)sh->in] : "");
+	char t[ENTRY_TIME_LEN + 1];
+	entry_time_format(now_us, t);
+	snprintf(r->report_date, sizeof r->report_date, "%.10s", t);
+	entry_time_format(e->time_us, r->txn_date);
+
+	if (e->nitems > 0 && (r->lines = calloc(e->nitems, sizeof *r->lines)) == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	for (size_t i = 0; i < e->nitems; i++) {
+		const entry_item *it = &e->items[i];
+		report_line *l = &r->lines[i];
+		l->row = i + 1;
+		memcpy(l->title, it->title, sizeof l->title);
+		memcpy(l->edition, it->edition, sizeof l->edition);
+		memcpy(l->serial, it->serial, sizeof l->serial);
+		l->qty = it->qty;
+		l->alc = it->alc;
+		line_remarks(it, l->remarks, sizeof l->remarks);
+	}
+	r->nlines = e->nitems;
+	status st = build_cert(r, sh, e, err);
+	if (st != ST_OK)
+		return st;
+	if (e->textlen > 0) {
+		if ((r->remarks = malloc(e->textlen + 1)) == NULL)
+			return err_set(err, ST_NOMEM, "out of memory");
+		memcpy(r->remarks, e->text, e->textlen);
+		r->remarks[e->textlen] = '\0';
+	}
+
+	/* The signers, from the note's signature lines. */
+	note *nt = malloc(sizeof *nt);
+	if (nt == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	if ((st = note_parse(txn->note, txn->notelen, nt, err)) != ST_OK) {
+		free(nt);
+		return st;
+	}
+	for (size_t i = 0; i < nt->nsigs && r->nsigners < REPORT_MAX_SIGNERS; i++) {
+		report_signer *s = &r->signers[r->nsigners++];
+		size_t n = nt->sigs[i].namelen < KEY_NAME_MAX ? nt->sigs[i].namelen : KEY_NAME_MAX;
+		memcpy(s->name, nt->sigs[i].name, n);
+		s->name[n] = '\0';
+		for (size_t k = 0; k < KEY_ID_LEN; k++)
+			snprintf(s->keyid + 2 * k, 3, "%02x", nt->sigs[i].id[k]);
+		s->capacity = i == 0 ? "custodian" : sh->second;
+	}
+	free(nt);
+
+	/* What the entries before it say about the parties and signers; the
+	 * later entry wins. */
+	for (size_t i = 0; i < nctx; i++) {
+		const entry *c = &ctx[i].e;
+		if (ctx[i].index >= txn->index)
+			continue;
+		if (!party_apply(&r->from, c) || !party_apply(&r->to, c))
+			return err_set(err, ST_NOMEM, "out of memory");
+		if (c->action != ACT_PERSON_DETAILS)
+			continue;
+		for (size_t k = 0; k < r->nsigners; k++)
+			if (strcmp(r->signers[k].name, c->holder) == 0 &&
+			    (!set_str(&r->signers[k].rank, entry_detail_value(c, "rank")) ||
+			     !set_str(&r->signers[k].position, entry_detail_value(c, "position"))))
+				return err_set(err, ST_NOMEM, "out of memory");
+	}
+
+	snprintf(r->origin, sizeof r->origin, "%s", e->origin);
+	r->index = txn->index;
+	uint8_t leaf[SHA256_LEN];
+	sha256_leaf(txn->note, txn->notelen, leaf);
+	b64_encode(leaf, sizeof leaf, r->leaf_b64);
+	if ((r->note = malloc(txn->notelen + 1)) == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	memcpy(r->note, txn->note, txn->notelen);
+	r->note[txn->notelen] = '\0';
+	r->notelen = txn->notelen;
+	return ST_OK;
+}
+
+/* ---- from the database ----------------------------------------------------------- */
+
+static status fetch(db *d, const char *sql, int np, const char *const *p, PGresult **res,
+		    report_entry **out, size_t *n, errbuf *err)
+{
+	*out = NULL;
+	*n = 0;
+	status st = db_exec(d, sql, np, p, res, err);
+	if (st != ST_OK)
+		return st;
+	int rows = PQntuples(*res);
+	if (rows == 0)
+		return ST_OK;
+	if ((*out = calloc((size_t)rows, sizeof **out)) == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	for (int i = 0; i < rows; i++) {
+		report_entry *re = &(*out)[i];
+		re->index = (uint64_t)strtoull(PQgetvalue(*res, i, 0), NULL, 10);
+		re->note = PQgetvalue(*res, i, 1);
+		re->notelen = (size_t)PQgetlength(*res, i, 1);
+		*n = (size_t)i + 1;
+		note *nt = malloc(sizeof *nt);
+		if (nt == NULL)
+			return err_set(err, ST_NOMEM, "out of memory");
+		st = note_parse(re->note, re->notelen, nt, err);
+		if (st == ST_OK)
+			st = entry_parse(nt->text, nt->textlen, &re->e, err);
+		free(nt);
+		if (st != ST_OK)
+			return err_set(err, ST_CORRUPT, "log entry %" PRIu64 " does not parse", re->index);
+	}
+	return ST_OK;
+}
+
+static void entries_free(report_entry *es, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		entry_free(&es[i].e);
+	free(es);
+}
+
+/* r's inclusion proof, when a checkpoint covers its entry. */
+static status attach_proof(db *d, report *r, errbuf *err)
+{
+	char which[24];
+	snprintf(which, sizeof which, "%" PRIu64, r->index);
+	export_proof_info info;
+	errbuf why = {0};
+	status st = export_proof_text(d, which, &r->proof, &r->prooflen, &info, &why);
+	if (st == ST_OK)
+		r->checkpoint_size = info.size;
+	else if (st == ST_REFUSED || st == ST_NOTFOUND)
+		st = ST_OK; /* no checkpoint covers it yet: the report says so */
+	else
+		*err = why;
+	return st;
+}
+
+status report_load(db *d, const char *txn, report_kind kind, report *r, errbuf *err)
+{
+	memset(r, 0, sizeof *r);
+	if (txn[0] == '\0' || strlen(txn) > ENTRY_TXN_MAX)
+		return err_set(err, ST_USAGE, "not a transaction number");
+	PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL;
+	report_entry *te = NULL, *ctx = NULL;
+	size_t nte = 0, nctx = 0;
+	status st = db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, err);
+	if (st != ST_OK)
+		return st;
+	const char *p1[] = {txn};
+	if ((st = fetch(d, "SELECT idx, convert_from(note, 'UTF8') FROM custos.log_entry WHERE txn = $1", 1, p1, &r1, &te,
+			&nte, err)) != ST_OK)
+		goto out;
+	if (nte != 1) {
+		st = err_set(err, ST_NOTFOUND, "no transaction %s in the log (or not one this "
+			     "login may see)", txn);
+		goto out;
+	}
+	const entry *e = &te->e;
+	char idx[24];
+	snprintf(idx, sizeof idx, "%" PRIu64, te->index);
+	const char *p2[] = {idx, e->account, e->peer};
+	/* The parties' directory entries and the signers' details before it
+	 * (signers are matched by name in report_build; person-details of
+	 * everyone is small: one entry a change). */
+	if ((st = fetch(d, "SELECT idx, convert_from(note, 'UTF8') FROM custos.log_entry WHERE idx < $1::bigint AND "
+			   "((action IN ('account-open', 'account-outside', 'account-details') "
+			   "AND account IN ($2, $3)) OR action = 'person-details') ORDER BY idx",
+			3, p2, &r2, &ctx, &nctx, err)) != ST_OK)
+		goto out;
+	char answer[ENTRY_TXN_MAX + 1] = "";
+	if (e->action == ACT_TRANSFER) {
+		if ((st = db_exec(d, "SELECT txn FROM custos.log_entry WHERE action = 'accept' "
+				     "AND ref = $1 ORDER BY idx LIMIT 1", 1, p1, &r3, err)) != ST_OK)
+			goto out;
+		if (PQntuples(r3) == 1)
+			snprintf(answer, sizeof answer, "%s", db_val(r3, 0, 0));
+	}
+	if ((st = report_build(te, ctx, nctx, answer[0] ? answer : NULL, kind,
+			       (int64_t)time(NULL) * 1000000, r, err)) != ST_OK)
+		goto out;
+	db_rollback(d);
+	st = attach_proof(d, r, err);
+	goto done;
+out:
+	db_rollback(d);
+done:
+	entries_free(te, nte);
+	entries_free(ctx, nctx);
+	PQclear(r1);
+	PQclear(r2);
+	PQclear(r3);
+	return st;
+}
+
+/* ---- CSV (RFC 4180) and JSON --------------------------------------------------------- */
+
+static void csv_field(FILE *f, const char *s, bool last)
+{
+	char *esc = report_escape(s);
+	fputc('"', f);
+	for (const char *c = esc ? esc : ""; *c; c++) {
+		if (*c == '"')
+			fputc('"', f);
+		fputc(*c, f);
+	}
+	fputc('"', f);
+	fputs(last ? "\r\n" : ",", f);
+	free(esc);
+}
+
+status report_write_csv(const report *r, FILE *f, errbuf *err)
+{
+	static const char *const head[] = {"transaction", "type", "date", "from_account",
+					   "to_account", "row", "short_title", "edition",
+					   "quantity", "serial", "alc", "remarks"};
+	size_t nh = sizeof head / sizeof head[0];
+	for (size_t i = 0; i < nh; i++)
+		csv_field(f, head[i], i + 1 == nh);
+	const char *txn = r->out_txn[0] ? r->out_txn : r->in_txn;
+	for (size_t i = 0; i < r->nlines; i++) {
+		const report_line *l = &r->lines[i];
+		char row[24], qty[16], alc[8];
+		snprintf(row, sizeof row, "%zu", l->row);
+		snprintf(qty, sizeof qty, "%" PRIu32, l->qty);
+		snprintf(alc, sizeof alc, "%d", l->alc);
+		const char *v[] = {txn, report_type_name(r->type), r->txn_date, r->from.account,
+				   r->to.account, row, l->title, l->edition, qty, l->serial, alc,
+				   l->remarks};
+		for (size_t k = 0; k < nh; k++)
+			csv_field(f, v[k], k + 1 == nh);
+	}
+	return ferror(f) ? err_set(err, ST_IO, "cannot write the CSV") : ST_OK;
+}
+
+static void json_key_str(FILE *f, const char *key, const char *v, bool comma)
+{
+	fprintf(f, "\"%s\":", key);
+	if (v == NULL)
+		fputs("null", f);
+	else
+		json_str(f, v);
+	if (comma)
+		fputc(',', f);
+}
+
+static void json_party(FILE *f, const char *key, const report_party *p)
+{
+	fprintf(f, "\"%s\":{", key);
+	json_key_str(f, "account", p->account[0] ? p->account : NULL, true);
+	json_key_str(f, "name", p->name, true);
+	json_key_str(f, "address", p->address, true);
+	json_key_str(f, "cor_account", p->cor_account, false);
+	fputs("},", f);
+}
+
+status report_write_json(const report *r, FILE *f, errbuf *err)
+{
+	fputc('{', f);
+	json_key_str(f, "type", report_type_name(r->type), true);
+	json_key_str(f, "action", entry_action_name(r->action), true);
+	json_party(f, "from", &r->from);
+	json_party(f, "to", &r->to);
+	json_key_str(f, "report_date", r->report_date, true);
+	json_key_str(f, "outgoing_txn", r->out_txn[0] ? r->out_txn : NULL, true);
+	json_key_str(f, "transaction_date", r->txn_date, true);
+	json_key_str(f, "incoming_txn", r->in_txn[0] ? r->in_txn : NULL, true);
+	fputs("\"items\":[", f);
+	for (size_t i = 0; i < r->nlines; i++) {
+		const report_line *l = &r->lines[i];
+		fprintf(f, "%s{\"row\":%zu,", i ? "," : "", l->row);
+		json_key_str(f, "short_title", l->title, true);
+		json_key_str(f, "edition", l->edition[0] ? l->edition : NULL, true);
+		fprintf(f, "\"quantity\":%" PRIu32 ",", l->qty);
+		json_key_str(f, "serial", l->serial[0] ? l->serial : NULL, true);
+		fprintf(f, "\"alc\":%d,", l->alc);
+		json_key_str(f, "remarks", l->remarks, false);
+		fputc('}', f);
+	}
+	fputs("],", f);
+	json_key_str(f, "certification", r->certification, true);
+	fputs("\"signatures\":[", f);
+	for (size_t i = 0; i < r->nsigners; i++) {
+		const report_signer *s = &r->signers[i];
+		fputs(i ? ",{" : "{", f);
+		json_key_str(f, "name", s->name, true);
+		json_key_str(f, "key_id", s->keyid, true);
+		json_key_str(f, "capacity", s->capacity, true);
+		json_key_str(f, "rank", s->rank, true);
+		json_key_str(f, "position", s->position, false);
+		fputc('}', f);
+	}
+	fputs("],", f);
+	json_key_str(f, "remarks", r->remarks, true);
+	fputs("\"log\":{", f);
+	json_key_str(f, "origin", r->origin, true);
+	fprintf(f, "\"index\":%" PRIu64 ",", r->index);
+	json_key_str(f, "leaf_hash", r->leaf_b64, true);
+	json_key_str(f, "entry", r->note, true);
+	if (r->checkpoint_size)
+		fprintf(f, "\"checkpoint_size\":%" PRIu64 ",", r->checkpoint_size);
+	else
+		fputs("\"checkpoint_size\":null,", f);
+	json_key_str(f, "proof", r->proof, false);
+	fputs("}}\n", f);
+	return ferror(f) ? err_set(err, ST_IO, "cannot write the JSON") : ST_OK;
+}

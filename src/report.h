@@ -1,0 +1,144 @@
+/* report.h: the COMSEC Material Report (GC-223 / SF-153), made from the
+ * signed log entries it reports (DOMAIN.md "Reports", docs/reports.md).
+ *
+ * The model is built from parsed entries only, never from the state
+ * tables, so a report says exactly what was signed: the transaction's own
+ * entry gives the type, the accounts, the numbers, the date, the line
+ * items, the certification and the signers; account-open, account-outside
+ * and account-details entries before it give the accounts' names and
+ * addresses; person-details entries before it give the signers' rank and
+ * position.  report_build takes those entries and does no I/O (it is what
+ * tests/check_report.c tests); report_load fetches them from the log.
+ * Text in the model is as signed (unescaped, possibly hostile): every
+ * writer shows it through report_escape. */
+#ifndef CUSTOS_REPORT_H
+#define CUSTOS_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "entry.h"
+#include "status.h"
+
+/* Block 1, the report's type. */
+#define REPORT_TYPES(X)                                                      \
+	X(REPORT_TRANSFER, "transfer")                                       \
+	X(REPORT_INVENTORY, "inventory")                                     \
+	X(REPORT_DESTRUCTION, "destruction")                                 \
+	X(REPORT_HAND_RECEIPT, "hand receipt")                               \
+	X(REPORT_POSSESSION, "possession")                                   \
+	X(REPORT_OTHER, "other")
+
+typedef enum report_type {
+#define REPORT_TYPE_ENUM(code, name) code,
+	REPORT_TYPES(REPORT_TYPE_ENUM)
+#undef REPORT_TYPE_ENUM
+	REPORT__COUNT
+} report_type;
+
+const char *report_type_name(report_type t);
+
+/* The report kinds the CLI asks for: any material transaction, or a
+ * destruction only. */
+typedef enum report_kind { REPORT_KIND_MATERIAL, REPORT_KIND_DESTRUCTION } report_kind;
+
+/* Block 2: one side of the transaction.  Strings are malloc'd or NULL
+ * when the log (as this login sees it) does not say. */
+typedef struct report_party {
+	char account[ENTRY_ACCOUNT_LEN + 1]; /* 6 digits, "COR", or "" for a
+					      * person (hand receipt) or none */
+	char *name;        /* the account's name as opened, or the holder */
+	char *address;
+	char *cor_account; /* the COR's account number for it */
+} report_party;
+
+/* Block 7: one line item. */
+typedef struct report_line {
+	size_t row;                           /* 1, 2, ... */
+	char title[ENTRY_TITLE_MAX + 1];
+	char edition[ENTRY_EDITION_MAX + 1];  /* "" when none */
+	uint32_t qty;
+	char serial[ENTRY_SERIAL_MAX + 1];    /* "" when quantity-accounted */
+	int alc;
+	char remarks[96];                     /* kind, classification, CRYPTO,
+					       * dates: made by report_build */
+} report_line;
+
+/* Block 9: one signature on the entry. */
+#define REPORT_MAX_SIGNERS 4
+typedef struct report_signer {
+	char name[KEY_NAME_MAX + 1];  /* the signing key's name */
+	char keyid[2 * KEY_ID_LEN + 1]; /* its key ID, hex */
+	const char *capacity;          /* "custodian", "witness", ... (static) */
+	char *rank, *position;         /* from person-details, NULL if none */
+} report_signer;
+
+typedef struct report {
+	report_type type;
+	entry_action action;
+	report_party from, to;
+	char report_date[ENTRY_DATE_LEN + 1];   /* block 3: YYYY-MM-DD, UTC */
+	char out_txn[ENTRY_TXN_MAX + 1];        /* block 4, "" when none */
+	char txn_date[ENTRY_TIME_LEN + 1];      /* block 5: the entry's time */
+	char in_txn[ENTRY_TXN_MAX + 1];         /* block 6, "" when none */
+	size_t nlines;
+	report_line *lines;                     /* malloc'd */
+	char *certification;                    /* block 8, malloc'd */
+	size_t nsigners;
+	report_signer signers[REPORT_MAX_SIGNERS];
+	char *remarks;                          /* the entry's free text, or NULL */
+	/* where it comes from */
+	char origin[ENTRY_ORIGIN_MAX + 1];
+	uint64_t index;
+	char leaf_b64[45];
+	char *note;          /* the whole signed note */
+	size_t notelen;
+	char *proof;         /* its tlog-proof against a checkpoint, or NULL */
+	size_t prooflen;
+	uint64_t checkpoint_size; /* 0 when no checkpoint covers it yet */
+} report;
+
+/* One signed entry: its note, index and leaf hash, parsed. */
+typedef struct report_entry {
+	const char *note;
+	size_t notelen;
+	uint64_t index;
+	entry e;
+} report_entry;
+
+/* Build r from the transaction's entry `txn` and the entries before it
+ * that describe its parties and signers (ctx[0..nctx), in log order; the
+ * others are ignored), `answer` the transaction number that answers it
+ * (the accept of a transfer) or NULL, and the report's date (UTC
+ * microseconds).  ST_REFUSED when kind does not fit the entry's action
+ * (err says what the entry is); ST_NOMEM.  r is freed with report_free,
+ * also after a failure. */
+status report_build(const report_entry *txn, const report_entry *ctx, size_t nctx,
+		    const char *answer, report_kind kind, int64_t now_us, report *r,
+		    errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Fetch transaction `txn`'s entry and those report_build wants from the
+ * log as this login sees it, with an inclusion proof when a checkpoint
+ * covers it, and build r.  ST_NOTFOUND: no such transaction; ST_USAGE: not
+ * a transaction number; ST_REFUSED: not a kind of report this entry makes. */
+status report_load(db *d, const char *txn, report_kind kind, report *r,
+		   errbuf *err) CUSTOS_WARN_UNUSED;
+
+void report_free(report *r);
+
+/* s (NUL-terminated, may be NULL) with control characters, bidi and other
+ * layout controls and invalid UTF-8 as visible escapes (safeprint.h), in a
+ * new malloc'd string; NULL only when out of memory. */
+char *report_escape(const char *s);
+
+/* The same, keeping each newline as a line break (free text, the note). */
+char *report_escape_lines(const char *s);
+
+/* Write r as CSV (RFC 4180: CRLF, quoted fields) / one JSON object. */
+status report_write_csv(const report *r, FILE *f, errbuf *err) CUSTOS_WARN_UNUSED;
+status report_write_json(const report *r, FILE *f, errbuf *err) CUSTOS_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,479 @@
+/* report_pdf.c: the COMSEC Material Report as PDF (report_pdf.h).
+ *
+ * The pages are laid out twice by the same code: a first pass that draws
+ * nothing counts the pages, so the second can print "page n of m".  Every
+ * text goes through pango as plain text (never markup) after
+ * report_escape, wraps at word or character boundaries, and a paragraph
+ * longer than a page is broken between its lines. */
+#include "report_pdf.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <fontconfig/fontconfig.h>
+#include <pango/pangocairo.h>
+#include <qrencode.h>
+
+#define MARGIN 42.0
+#define PAD 3.0
+#define FONT "DejaVu Sans 8.5"
+#define FONT_BOLD "DejaVu Sans Bold 8.5"
+#define FONT_TITLE "DejaVu Sans Bold 12"
+#define FONT_MONO "DejaVu Sans Mono 6.5"
+
+typedef struct pdf {
+	cairo_t *cr;
+	bool draw;       /* false: the counting pass */
+	double w, h, y;
+	int page, pages;
+	const report *r;
+	PangoFontDescription *font, *bold, *title, *mono;
+} pdf;
+
+static PangoLayout *layout(pdf *p, const PangoFontDescription *fd, double width, const char *text)
+{
+	PangoLayout *l = pango_cairo_create_layout(p->cr);
+	pango_layout_set_font_description(l, fd);
+	pango_layout_set_width(l, (int)(width * PANGO_SCALE));
+	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+	/* The text is shown as it is read, left to right, whatever it says. */
+	pango_layout_set_auto_dir(l, FALSE);
+	pango_layout_set_text(l, text, -1);
+	return l;
+}
+
+/* A layout of untrusted text, escaped (lines: its newlines kept). */
+static PangoLayout *layout_esc_as(pdf *p, const PangoFontDescription *fd, double width,
+				  const char *s, bool lines)
+{
+	char *e = lines ? report_escape_lines(s) : report_escape(s);
+	PangoLayout *l = layout(p, fd, width, e != NULL ? e : "(out of memory)");
+	free(e);
+	return l;
+}
+
+static PangoLayout *layout_esc(pdf *p, const PangoFontDescription *fd, double width, const char *s)
+{
+	return layout_esc_as(p, fd, width, s, false);
+}
+
+static double height_of(PangoLayout *l)
+{
+	int w, h;
+	pango_layout_get_size(l, &w, &h);
+	return (double)h / PANGO_SCALE;
+}
+
+static void show(pdf *p, PangoLayout *l, double x, double y)
+{
+	if (!p->draw)
+		return;
+	cairo_move_to(p->cr, x, y);
+	pango_cairo_show_layout(p->cr, l);
+}
+
+static void new_page(pdf *p)
+{
+	if (p->page > 0 && p->draw)
+		cairo_show_page(p->cr);
+	p->page++;
+	p->y = MARGIN;
+	double width = p->w - 2 * MARGIN;
+	PangoLayout *t = layout(p, p->title, width, "COMSEC MATERIAL REPORT (GC-223 / SF-153)");
+	show(p, t, MARGIN, p->y);
+	char right[64];
+	snprintf(right, sizeof right, "page %d of %d", p->page, p->pages);
+	PangoLayout *pg = layout(p, p->font, width, right);
+	pango_layout_set_alignment(pg, PANGO_ALIGN_RIGHT);
+	show(p, pg, MARGIN, p->y + 3);
+	p->y += height_of(t) + 1;
+	const report *r = p->r;
+	char sub[ENTRY_ORIGIN_MAX + 160];
+	snprintf(sub, sizeof sub, "transaction %s   log %s, entry %" PRIu64,
+		 r->out_txn[0] ? r->out_txn : r->in_txn, r->origin, r->index);
+	PangoLayout *s = layout_esc(p, p->font, width, sub);
+	show(p, s, MARGIN, p->y);
+	p->y += height_of(s) + 4;
+	if (p->draw) {
+		cairo_set_line_width(p->cr, 0.8);
+		cairo_move_to(p->cr, MARGIN, p->y);
+		cairo_line_to(p->cr, p->w - MARGIN, p->y);
+		cairo_stroke(p->cr);
+	}
+	p->y += 6;
+	g_object_unref(t);
+	g_object_unref(pg);
+	g_object_unref(s);
+}
+
+/* Room for `need` points more on this page, or a new page. */
+static void ensure(pdf *p, double need)
+{
+	if (p->y + need > p->h - MARGIN)
+		new_page(p);
+}
+
+/* Draw layout l at x line by line from p->y, breaking pages between lines. */
+static void flow(pdf *p, PangoLayout *l, double x)
+{
+	PangoLayoutIter *it = pango_layout_get_iter(l);
+	do {
+		PangoRectangle logical;
+		pango_layout_iter_get_line_extents(it, NULL, &logical);
+		double lh = (double)logical.height / PANGO_SCALE;
+		double base = (double)pango_layout_iter_get_baseline(it) / PANGO_SCALE -
+			      (double)logical.y / PANGO_SCALE;
+		ensure(p, lh);
+		if (p->draw) {
+			cairo_move_to(p->cr, x + (double)logical.x / PANGO_SCALE, p->y + base);
+			pango_cairo_show_layout_line(p->cr, pango_layout_iter_get_line_readonly(it));
+		}
+		p->y += lh;
+	} while (pango_layout_iter_next_line(it));
+	pango_layout_iter_free(it);
+}
+
+static void paragraph(pdf *p, const PangoFontDescription *fd, const char *text, bool escape)
+{
+	double width = p->w - 2 * MARGIN;
+	PangoLayout *l = escape ? layout_esc_as(p, fd, width, text, true) : layout(p, fd, width, text);
+	flow(p, l, MARGIN);
+	g_object_unref(l);
+	p->y += 4;
+}
+
+/* One row of boxed cells: labels (bold, trusted) over values (escaped). */
+typedef struct cell {
+	const char *label; /* NULL: none */
+	const char *value; /* untrusted unless `safe`; NULL shows "-" */
+	double width;      /* share of the line's width */
+	int flags;         /* BOLD; SAFE: value is made here or escaped already */
+} cell;
+enum { BOLD = 1, SAFE = 2 };
+
+static void row(pdf *p, const cell *c, size_t n)
+{
+	double total = p->w - 2 * MARGIN, h = 0;
+	PangoLayout *lab[8] = {0}, *val[8] = {0};
+	for (size_t i = 0; i < n && i < 8; i++) {
+		double w = c[i].width * total - 2 * PAD;
+		double ch = 0;
+		if (c[i].label != NULL) {
+			lab[i] = layout(p, p->bold, w, c[i].label);
+			ch += height_of(lab[i]);
+		}
+		const PangoFontDescription *fd = (c[i].flags & BOLD) ? p->bold : p->font;
+		const char *v = c[i].value != NULL ? c[i].value : "-";
+		val[i] = (c[i].flags & SAFE) ? layout(p, fd, w, v) : layout_esc(p, fd, w, v);
+		ch += height_of(val[i]);
+		if (ch > h)
+			h = ch;
+	}
+	h += 2 * PAD;
+	/* a cell taller than a page is cut at the page's foot (never more than
+	 * a few escaped names and addresses) */
+	if (h > p->h - 2 * MARGIN - 60)
+		h = p->h - 2 * MARGIN - 60;
+	ensure(p, h);
+	double x = MARGIN;
+	for (size_t i = 0; i < n && i < 8; i++) {
+		double w = c[i].width * total;
+		if (p->draw) {
+			cairo_save(p->cr);
+			cairo_set_line_width(p->cr, 0.5);
+			cairo_rectangle(p->cr, x, p->y, w, h);
+			cairo_stroke_preserve(p->cr);
+			cairo_clip(p->cr);
+			double y = p->y + PAD;
+			if (lab[i] != NULL) {
+				show(p, lab[i], x + PAD, y);
+				y += height_of(lab[i]);
+			}
+			show(p, val[i], x + PAD, y);
+			cairo_restore(p->cr);
+		}
+		x += w;
+		if (lab[i] != NULL)
+			g_object_unref(lab[i]);
+		g_object_unref(val[i]);
+	}
+	p->y += h;
+}
+
+static char *party_text(const report_party *pt)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (f == NULL)
+		return NULL;
+	char *name = report_escape(pt->name), *addr = report_escape(pt->address),
+	     *cor = report_escape(pt->cor_account);
+	fprintf(f, "%s\n", pt->name != NULL && name ? name : "(name not in the log this login reads)");
+	fprintf(f, "Address: %s\n", pt->address != NULL && addr ? addr : "-");
+	fprintf(f, "Account: %s", pt->account[0] ? pt->account : "-");
+	if (pt->cor_account != NULL && cor)
+		fprintf(f, "   COR account: %s", cor);
+	free(name);
+	free(addr);
+	free(cor);
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The line items, with their header repeated on every page they run to. */
+static const cell ITEM_HEAD[] = {
+	{NULL, "Row", 0.07, BOLD},      {NULL, "Short title / edition", 0.23, BOLD},
+	{NULL, "Quantity", 0.11, BOLD}, {NULL, "Serial / accounting no.", 0.21, BOLD},
+	{NULL, "ALC", 0.06, BOLD},      {NULL, "Remarks", 0.32, BOLD},
+};
+#define NCOLS (sizeof ITEM_HEAD / sizeof ITEM_HEAD[0])
+
+static void items(pdf *p)
+{
+	const report *r = p->r;
+	cell c[NCOLS];
+	memcpy(c, ITEM_HEAD, sizeof c);
+	ensure(p, 40);
+	paragraph(p, p->bold, "7. Line items", false);
+	row(p, c, NCOLS);
+	int page = p->page;
+	for (size_t i = 0; i < r->nlines; i++) {
+		const report_line *l = &r->lines[i];
+		char rowv[24], title[ENTRY_TITLE_MAX + ENTRY_EDITION_MAX + 8], qty[16], alc[8];
+		snprintf(rowv, sizeof rowv, "%zu", l->row);
+		snprintf(title, sizeof title, "%s%s%s", l->title, l->edition[0] ? " ed. " : "",
+			 l->edition);
+		snprintf(qty, sizeof qty, "%" PRIu32, l->qty);
+		snprintf(alc, sizeof alc, "%d", l->alc);
+		cell v[NCOLS] = {
+			{NULL, rowv, c[0].width, 0},     {NULL, title, c[1].width, 0},
+			{NULL, qty, c[2].width, 0},      {NULL, l->serial[0] ? l->serial : "-", c[3].width, 0},
+			{NULL, alc, c[4].width, 0},      {NULL, l->remarks, c[5].width, 0},
+		};
+		ensure(p, 14);
+		if (p->page != page) {
+			paragraph(p, p->bold, "7. Line items (continued)", false);
+			row(p, c, NCOLS);
+			page = p->page;
+		}
+		row(p, v, NCOLS);
+	}
+	if (r->nlines == 0) {
+		cell none[] = {{NULL, "(no line items)", 1.0, 0}};
+		row(p, none, 1);
+	}
+	p->y += 6;
+}
+
+static void signatures(pdf *p)
+{
+	const report *r = p->r;
+	ensure(p, 30);
+	paragraph(p, p->bold, "9. Signatures", false);
+	for (size_t i = 0; i < r->nsigners; i++) {
+		const report_signer *s = &r->signers[i];
+		char who[KEY_NAME_MAX + 64], signed_by[160];
+		snprintf(who, sizeof who, "%s", s->name);
+		snprintf(signed_by, sizeof signed_by,
+			 "Signed cryptographically in the log entry with the key named above, "
+			 "key ID %s.", s->keyid);
+		char cap[40];
+		snprintf(cap, sizeof cap, "%s", s->capacity);
+		cap[0] = (char)(cap[0] >= 'a' && cap[0] <= 'z' ? cap[0] - 32 : cap[0]);
+		cell a[] = {{cap, who, 0.34, 0},
+			    {"Rank / grade", s->rank, 0.22, 0},
+			    {"Position", s->position, 0.44, 0}};
+		cell b[] = {{"Key", signed_by, 0.5, 0},
+			    {"Ink signature and date", " \n \n ", 0.5, SAFE}};
+		ensure(p, 70);
+		row(p, a, 3);
+		row(p, b, 2);
+		p->y += 6;
+	}
+	if (r->nsigners == 0)
+		paragraph(p, p->font, "(no signatures)", false);
+}
+
+static void qr(pdf *p, const char *text, double x, double y, double size)
+{
+	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	if (q == NULL)
+		return;
+	if (p->draw) {
+		double m = size / (q->width + 8); /* a quiet zone of 4 modules */
+		cairo_save(p->cr);
+		cairo_set_source_rgb(p->cr, 0, 0, 0);
+		for (int j = 0; j < q->width; j++)
+			for (int i = 0; i < q->width; i++)
+				if (q->data[j * q->width + i] & 1)
+					cairo_rectangle(p->cr, x + (i + 4) * m, y + (j + 4) * m, m, m);
+		cairo_fill(p->cr);
+		cairo_restore(p->cr);
+	}
+	QRcode_free(q);
+}
+
+/* The provenance: where in the log the report comes from, and its QR code. */
+static void provenance(pdf *p)
+{
+	const report *r = p->r;
+	char text[ENTRY_ORIGIN_MAX + 128];
+	snprintf(text, sizeof text, "custos-entry %s %" PRIu64 " %s", r->origin, r->index,
+		 r->leaf_b64);
+	double size = 92;
+	ensure(p, size + 8);
+	qr(p, text, p->w - MARGIN - size, p->y, size);
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&body, &len);
+	if (f == NULL)
+		return;
+	char *origin = report_escape(r->origin);
+	fprintf(f, "Made from the signed log entry, not from the state tables.\n"
+		   "Log origin: %s\nEntry index: %" PRIu64 "\nLeaf hash (SHA-256, base64): %s\n",
+		origin ? origin : "?", r->index, r->leaf_b64);
+	free(origin);
+	if (r->proof != NULL)
+		fprintf(f, "Inclusion proof against the checkpoint of size %" PRIu64
+			   " on the last page.", r->checkpoint_size);
+	else
+		fprintf(f, "No checkpoint covers this entry yet: no inclusion proof.");
+	if (fclose(f) != 0) {
+		free(body);
+		return;
+	}
+	PangoLayout *l = layout(p, p->font, p->w - 2 * MARGIN - size - 10, body);
+	show(p, l, MARGIN, p->y + 4);
+	double h = height_of(l);
+	p->y += (h > size ? h : size) + 8;
+	g_object_unref(l);
+	free(body);
+}
+
+static void lay_out(pdf *p)
+{
+	const report *r = p->r;
+	p->page = 0;
+	new_page(p);
+	char type[64];
+	snprintf(type, sizeof type, "%s", report_type_name(r->type));
+	char action[64];
+	snprintf(action, sizeof action, "log action: %s", entry_action_name(r->action));
+	cell b1[] = {{"1. Type", type, 0.5, BOLD}, {"", action, 0.5, 0}};
+	row(p, b1, 2);
+	char *from = party_text(&r->from), *to = party_text(&r->to);
+	cell b2[] = {{"2. From", from, 0.5, SAFE}, {"2. To", to, 0.5, SAFE}};
+	row(p, b2, 2);
+	free(from);
+	free(to);
+	char when[32];
+	snprintf(when, sizeof when, "%.10s %.8s UTC", r->txn_date, r->txn_date + 11);
+	cell b3[] = {{"3. Date of report", r->report_date, 0.22, 0},
+		     {"4. Outgoing transaction no.", r->out_txn[0] ? r->out_txn : NULL, 0.26, 0},
+		     {"5. Date of transaction", when, 0.26, 0},
+		     {"6. Incoming transaction no.", r->in_txn[0] ? r->in_txn : NULL, 0.26, 0}};
+	row(p, b3, 4);
+	p->y += 8;
+	items(p);
+	ensure(p, 40);
+	paragraph(p, p->bold, "8. Certification", false);
+	paragraph(p, p->font, r->certification, true);
+	p->y += 4;
+	signatures(p);
+	ensure(p, 30);
+	paragraph(p, p->bold, "Remarks", false);
+	paragraph(p, p->font, r->remarks != NULL ? r->remarks : "(none)", true);
+	p->y += 4;
+	provenance(p);
+
+	/* The last page: the entry as signed, and its proof. */
+	new_page(p);
+	paragraph(p, p->bold, "The log entry as signed (signed note, C2SP signed-note)", false);
+	paragraph(p, p->mono, r->note, true);
+	p->y += 6;
+	ensure(p, 30);
+	paragraph(p, p->bold, "Its inclusion proof (C2SP tlog-proof) against a checkpoint", false);
+	paragraph(p, p->mono,
+		  r->proof != NULL ? r->proof
+				   : "No checkpoint covers this entry yet. Make one (custos log "
+				     "checkpoint) and print the report again.",
+		  true);
+}
+
+/* The same font options on both passes, so that they break the same lines. */
+static void set_options(cairo_t *cr)
+{
+	cairo_font_options_t *o = cairo_font_options_create();
+	cairo_font_options_set_hint_metrics(o, CAIRO_HINT_METRICS_OFF);
+	cairo_font_options_set_hint_style(o, CAIRO_HINT_STYLE_NONE);
+	cairo_set_font_options(cr, o);
+	cairo_font_options_destroy(o);
+}
+
+static cairo_status_t write_fn(void *closure, const unsigned char *data, unsigned int len)
+{
+	return fwrite(data, 1, len, closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+status report_pdf_write(const report *r, report_paper paper, FILE *f, errbuf *err)
+{
+	pdf p = {0};
+	p.r = r;
+	p.w = paper == PAPER_LETTER ? 612.0 : 595.276;
+	p.h = paper == PAPER_LETTER ? 792.0 : 841.89;
+	p.font = pango_font_description_from_string(FONT);
+	p.bold = pango_font_description_from_string(FONT_BOLD);
+	p.title = pango_font_description_from_string(FONT_TITLE);
+	p.mono = pango_font_description_from_string(FONT_MONO);
+
+	/* The counting pass, on a surface that records nothing. */
+	cairo_surface_t *count = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, NULL);
+	p.cr = cairo_create(count);
+	p.draw = false;
+	p.pages = 0;
+	set_options(p.cr);
+	lay_out(&p);
+	int pages = p.page;
+	cairo_destroy(p.cr);
+	cairo_surface_destroy(count);
+
+	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_fn, f, p.w, p.h);
+	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, "COMSEC Material Report");
+	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "custos");
+	p.cr = cairo_create(s);
+	p.draw = true;
+	p.pages = pages;
+	cairo_set_source_rgb(p.cr, 0, 0, 0);
+	set_options(p.cr);
+	lay_out(&p);
+	cairo_show_page(p.cr);
+	cairo_status_t cs = cairo_status(p.cr);
+	cairo_destroy(p.cr);
+	cairo_surface_finish(s);
+	if (cs == CAIRO_STATUS_SUCCESS)
+		cs = cairo_surface_status(s);
+	cairo_surface_destroy(s);
+	pango_font_description_free(p.font);
+	pango_font_description_free(p.bold);
+	pango_font_description_free(p.title);
+	pango_font_description_free(p.mono);
+	if (cs != CAIRO_STATUS_SUCCESS)
+		return err_set(err, cs == CAIRO_STATUS_NO_MEMORY ? ST_NOMEM : ST_IO,
+			       "cannot write the PDF: %s", cairo_status_to_string(cs));
+	return ST_OK;
+}
+
+void report_pdf_cleanup(void)
+{
+	pango_cairo_font_map_set_default(NULL);
+	cairo_debug_reset_static_data();
+	FcFini();
+}

@@ -1,0 +1,27 @@
+/* report_pdf.h: the COMSEC Material Report drawn as PDF (cairo + pango,
+ * DejaVu fonts, a QR code by libqrencode).  Only custos links this; the
+ * model (report.h) knows nothing of it. */
+#ifndef CUSTOS_REPORT_PDF_H
+#define CUSTOS_REPORT_PDF_H
+
+#include <stdio.h>
+
+#include "report.h"
+#include "status.h"
+
+typedef enum report_paper { PAPER_A4, PAPER_LETTER } report_paper;
+
+/* Draw r on pages of `paper` to f: the blocks of the form with the header
+ * and "page n of m" on every page, long content broken across pages, every
+ * text from the log shown escaped (report_escape) and laid out by pango,
+ * a QR code of the entry's origin, index and leaf hash, and on the last
+ * page the entry's text and its inclusion proof.  ST_IO / ST_NOMEM. */
+status report_pdf_write(const report *r, report_paper paper, FILE *f,
+			errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Release the caches fontconfig, pango and cairo keep for the process
+ * (so that LeakSanitizer sees nothing left): call once, at exit, after the
+ * last report_pdf_write. */
+void report_pdf_cleanup(void);
+
+#endif

@@ -1,0 +1,243 @@
+/* check_report: the COMSEC Material Report's model (src/report.c) from
+ * entries alone, and its CSV and JSON writers. */
+#include <check.h>
+
+#include "check_run.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/b64.h"
+#include "../src/entry.h"
+#include "../src/report.h"
+
+/* An entry as note text with unchecked signature lines by `signers`
+ * (report_build reads who signed; the server and verifiers check it). */
+static char *signed_note(entry *e, const char *const *signers, size_t n, size_t *len)
+{
+	char *text = NULL;
+	size_t tl = 0;
+	errbuf err = {0};
+	status st = entry_format(e, &text, &tl, &err);
+	ck_assert_msg(st == ST_OK, "entry_format: %s", err.msg);
+	uint8_t sig[68];
+	memset(sig, 0x5A, sizeof sig);
+	char b64[100];
+	b64_encode(sig, sizeof sig, b64);
+	char *out = NULL;
+	FILE *f = open_memstream(&out, len);
+	fprintf(f, "%s\n", text);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "\xe2\x80\x94 %s %s\n", signers[i], b64);
+	fclose(f);
+	free(text);
+	entry_free(e);
+	return out;
+}
+
+static void base(entry *e, uint64_t index, entry_action a)
+{
+	memset(e, 0, sizeof *e);
+	snprintf(e->origin, sizeof e->origin, "custos.example/log");
+	e->index = index;
+	e->time_us = INT64_C(1767603600123456) + (int64_t)index;
+	e->action = a;
+}
+
+static void parse_into(report_entry *re, const char *note, size_t len, uint64_t index)
+{
+	errbuf err = {0};
+	re->note = note;
+	re->notelen = len;
+	re->index = index;
+	/* the entry's text ends before the blank line */
+	const char *end = strstr(note, "\n\n");
+	ck_assert_ptr_nonnull(end);
+	status st = entry_parse(note, (size_t)(end - note) + 1, &re->e, &err);
+	ck_assert_msg(st == ST_OK, "entry_parse: %s", err.msg);
+}
+
+typedef struct fixture {
+	char *notes[4];
+	report_entry ctx[3];
+	report_entry txn;
+} fixture;
+
+/* account-open 123456, person-details wendy, account-details 123456, then
+ * a destruction by alice witnessed by wendy with a hostile free text. */
+static void make(fixture *fx, entry_action act)
+{
+	const char *const admin[] = {"adm"};
+	entry e;
+	size_t len;
+	base(&e, 3, ACT_ACCOUNT_OPEN);
+	snprintf(e.account, sizeof e.account, "123456");
+	ck_assert_int_eq(entry_set_text(&e, "1st Signal Regiment", 19), ST_OK);
+	fx->notes[0] = signed_note(&e, admin, 1, &len);
+	parse_into(&fx->ctx[0], fx->notes[0], len, 3);
+
+	errbuf err = {0};
+	base(&e, 5, ACT_PERSON_DETAILS);
+	snprintf(e.holder, sizeof e.holder, "wendy");
+	ck_assert_int_eq(entry_set_detail(&e, "rank", "WO", &err), ST_OK);
+	ck_assert_int_eq(entry_set_detail(&e, "position", "Witness officer", &err), ST_OK);
+	fx->notes[1] = signed_note(&e, admin, 1, &len);
+	parse_into(&fx->ctx[1], fx->notes[1], len, 5);
+
+	base(&e, 6, ACT_ACCOUNT_DETAILS);
+	snprintf(e.account, sizeof e.account, "123456");
+	ck_assert_int_eq(entry_set_detail(&e, "address", "CFB \"Kingston\", Bldg 7", &err), ST_OK);
+	fx->notes[2] = signed_note(&e, admin, 1, &len);
+	parse_into(&fx->ctx[2], fx->notes[2], len, 6);
+
+	base(&e, 9, act);
+	snprintf(e.txn, sizeof e.txn, "123456-2026-0007");
+	snprintf(e.account, sizeof e.account, "123456");
+	if (act == ACT_DESTROY) {
+		e.method = METHOD_SHRED;
+		snprintf(e.authority, sizeof e.authority, "superseded");
+	}
+	if (act == ACT_TRANSFER)
+		snprintf(e.peer, sizeof e.peer, "COR");
+	entry_item a = {KIND_KEY, 1, CLASS_S, true, 1, "0001", "A", "AKAT 1234", 20260101, 20260201};
+	entry_item b = {KIND_PUBLICATION, 2, CLASS_U, false, 30, "", "3", "KAM-9", 0, 0};
+	ck_assert_int_eq(entry_add_item(&e, &a), ST_OK);
+	ck_assert_int_eq(entry_add_item(&e, &b), ST_OK);
+	const char text[] = "burnt \xe2\x80\xae" "evil\nline, \"two\"";
+	ck_assert_int_eq(entry_set_text(&e, text, sizeof text - 1), ST_OK);
+	const char *const two[] = {"alice", "wendy"};
+	fx->notes[3] = signed_note(&e, two, 2, &len);
+	parse_into(&fx->txn, fx->notes[3], len, 9);
+}
+
+static void fixture_free(fixture *fx)
+{
+	for (size_t i = 0; i < 3; i++)
+		entry_free(&fx->ctx[i].e);
+	entry_free(&fx->txn.e);
+	for (size_t i = 0; i < 4; i++)
+		free(fx->notes[i]);
+}
+
+START_TEST(destruction_model)
+{
+	fixture fx;
+	make(&fx, ACT_DESTROY);
+	report r;
+	errbuf err = {0};
+	status st = report_build(&fx.txn, fx.ctx, 3, NULL, REPORT_KIND_DESTRUCTION,
+				 INT64_C(1767700000000000), &r, &err);
+	ck_assert_msg(st == ST_OK, "report_build: %s", err.msg);
+	ck_assert_int_eq(r.type, REPORT_DESTRUCTION);
+	ck_assert_str_eq(r.from.account, "123456");
+	ck_assert_str_eq(r.from.name, "1st Signal Regiment");
+	ck_assert_str_eq(r.from.address, "CFB \"Kingston\", Bldg 7");
+	ck_assert_ptr_null(r.from.cor_account);
+	ck_assert_str_eq(r.out_txn, "123456-2026-0007");
+	ck_assert_str_eq(r.in_txn, "");
+	ck_assert_str_eq(r.report_date, "2026-01-06");
+	ck_assert_uint_eq(r.nlines, 2);
+	ck_assert_uint_eq(r.lines[1].row, 2);
+	ck_assert_str_eq(r.lines[0].title, "AKAT 1234");
+	ck_assert_str_eq(r.lines[0].edition, "A");
+	ck_assert_str_eq(r.lines[0].remarks, "key, S, CRYPTO, effective 2026-01-01, supersedes 2026-02-01");
+	ck_assert_uint_eq(r.lines[1].qty, 30);
+	ck_assert_int_eq(r.lines[1].alc, 2);
+	ck_assert_ptr_nonnull(strstr(r.certification, "DESTROYED."));
+	ck_assert_ptr_nonnull(strstr(r.certification, "Method: shred. Authority: superseded."));
+	ck_assert_uint_eq(r.nsigners, 2);
+	ck_assert_str_eq(r.signers[0].name, "alice");
+	ck_assert_str_eq(r.signers[0].capacity, "custodian");
+	ck_assert_ptr_null(r.signers[0].rank);
+	ck_assert_str_eq(r.signers[1].name, "wendy");
+	ck_assert_str_eq(r.signers[1].capacity, "witness");
+	ck_assert_str_eq(r.signers[1].rank, "WO");
+	ck_assert_str_eq(r.signers[1].position, "Witness officer");
+	ck_assert_str_eq(r.signers[1].keyid, "5a5a5a5a");
+	ck_assert_uint_eq(r.index, 9);
+	ck_assert_str_eq(r.remarks, "burnt \xe2\x80\xae" "evil\nline, \"two\"");
+
+	/* the writers: CSV quotes and doubles quotes, CRLF; JSON escapes */
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	ck_assert_int_eq(report_write_csv(&r, f, &err), ST_OK);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "\"row\",\"short_title\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"remarks\"\r\n\"123456-2026-0007\",\"destruction\","));
+	ck_assert_ptr_nonnull(strstr(out, "\"2\",\"KAM-9\",\"3\",\"30\",\"\",\"2\",\"publication, U\"\r\n"));
+	free(out);
+	f = open_memstream(&out, &len);
+	ck_assert_int_eq(report_write_json(&r, f, &err), ST_OK);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "\"remarks\":\"burnt \\u202eevil\\nline, \\\"two\\\"\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"rank\":\"WO\""));
+	ck_assert_ptr_null(strstr(out, "\xe2\x80\xae"));
+	free(out);
+	report_free(&r);
+	fixture_free(&fx);
+}
+END_TEST
+
+START_TEST(entries_after_do_not_count)
+{
+	fixture fx;
+	make(&fx, ACT_DESTROY);
+	fx.ctx[1].index = 12; /* person-details after the destruction */
+	report r;
+	errbuf err = {0};
+	ck_assert_int_eq(report_build(&fx.txn, fx.ctx, 3, NULL, REPORT_KIND_MATERIAL, 0, &r, &err),
+			 ST_OK);
+	ck_assert_ptr_null(r.signers[1].rank);
+	report_free(&r);
+	fixture_free(&fx);
+}
+END_TEST
+
+START_TEST(wrong_kind)
+{
+	fixture fx;
+	make(&fx, ACT_TRANSFER);
+	report r;
+	errbuf err = {0};
+	ck_assert_int_eq(report_build(&fx.txn, fx.ctx, 3, "999999-2026-0001", REPORT_KIND_DESTRUCTION,
+				      0, &r, &err), ST_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is a transfer, not a destruction"));
+	report_free(&r);
+	ck_assert_int_eq(report_build(&fx.txn, fx.ctx, 3, "999999-2026-0001", REPORT_KIND_MATERIAL,
+				      0, &r, &err), ST_OK);
+	ck_assert_str_eq(r.to.account, "COR");
+	ck_assert_str_eq(r.to.name, "Central Office of Record");
+	ck_assert_str_eq(r.in_txn, "999999-2026-0001");
+	report_free(&r);
+	/* a directory entry is no material transaction */
+	ck_assert_int_eq(report_build(&fx.ctx[0], NULL, 0, NULL, REPORT_KIND_MATERIAL, 0, &r, &err),
+			 ST_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a material transaction"));
+	report_free(&r);
+	fixture_free(&fx);
+}
+END_TEST
+
+START_TEST(escape)
+{
+	char *s = report_escape("a\xe2\x80\xae\x01\nb\xff");
+	ck_assert_str_eq(s, "a\\u202e\\x01\\x0ab\\xff");
+	free(s);
+	s = report_escape_lines("a\x1b[31m\nb");
+	ck_assert_str_eq(s, "a\\x1b[31m\nb");
+	free(s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("model");
+	tcase_add_test(tc, destruction_model);
+	tcase_add_test(tc, entries_after_do_not_count);
+	tcase_add_test(tc, wrong_kind);
+	tcase_add_test(tc, escape);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
