@@ -90,7 +90,7 @@ entry_item|(item_id, idx) VALUES ({ITEM1}, 0)|idx = idx|item_id IN (SELECT i.id 
 item_record|(item_id, account) VALUES ({ITEM1}, {ACC1})|account = account|account = ANY ({ACC})
 txn|(number, account, year, seq, action, idx, time) VALUES (concat({ACC1}, '-2099-0001'), {ACC1}, 2099, 1, 'receipt', {FREEIDX}, now())|open = open|account = ANY ({ACC}) OR peer = ANY ({ACC})
 incident|(txn, account, category, reported_at) VALUES ({TXN1}, {ACC1}, 'physical', now())|updates = updates|account = ANY ({ACC})
-log_entry|-|action = action|account IS NULL OR account = ANY ({ACC}) OR peer = ANY ({ACC})
+log_entry|-|action = action|account IS NULL OR account = ANY ({ACC}) OR peer = ANY ({ACC}) OR action IN ('account-open', 'account-outside', 'account-details')
 person|(name, login, vkey, pubkey, enrolled_idx) VALUES ('probe', 'probe_login', 'probe+00000000+x', decode(repeat('ab', 32), 'hex'), 0)|revoked_idx = revoked_idx|true
 person_role|(person, role, account, since_idx) VALUES ('dave', 'witness', '123456', 0)|since_idx = since_idx|true
 policy|(name, value, description) VALUES ('probe', 1, 'probe')|value = value|true
