@@ -64,12 +64,13 @@ static int fail(const cli_verb *v, status st, const errbuf *err)
 	return st == ST_USAGE ? CLI_USAGE : CLI_FAIL;
 }
 
-/* Write r to the new file `path` (never over an existing one); nothing is
- * left behind on a failure. */
+/* Write r to the new file `path` (never over an existing one), readable by
+ * its owner alone: a report lists accountable material by serial.  Nothing
+ * is left behind on a failure. */
 static status write_out(const report *r, format fmt, report_paper paper, const char *path,
 			errbuf *err)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return err_set(err, errno == EEXIST ? ST_EXISTS : ST_IO, "cannot create %s: %s",
 			       path, strerror(errno));

@@ -38,6 +38,7 @@ ok env PGUSER=adm "$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd
 
 # ---- the transfer, as its sender ----
 ok asq alice report material "$TX" --format pdf --out "$W/tx.pdf"
+[ "$(stat -c %a "$W/tx.pdf")" = 600 ] || { echo "FAIL: a report file is readable by others than its owner"; fails=$((fails + 1)); }
 pdftotext -layout "$W/tx.pdf" "$W/tx.txt"
 for s in 'COMSEC MATERIAL REPORT' '1. Type' transfer '2. From' '2. To' '1st Signal Regiment' \
 	'Address: CFB Kingston, Bldg 7' 'COR account: 100001' 'Second account' \
