@@ -821,8 +821,8 @@ static status require_witness(work *w)
 
 /* Inventory and custodian-change: how many of the listed items are on hand
  * or issued at the account (w->listed_held) of how many are
- * (w->held_count); `missing` (cap bytes) gets the first few that are not
- * listed, in words, and *nmissing how many are not. */
+ * (w->held_count); unless missing is NULL, it (cap bytes) gets the first
+ * few that are not listed, in words, and *nmissing how many are not. */
 static status count_held(work *w, char *missing, size_t cap, size_t *nmissing)
 {
 	const entry *e = &w->e;
@@ -842,7 +842,7 @@ static status count_held(work *w, char *missing, size_t cap, size_t *nmissing)
 				  strcmp(e->items[k].serial, db_val(r, row, 2)) == 0;
 		if (in_list) {
 			w->listed_held++;
-		} else if ((*nmissing)++ < 5) {
+		} else if (missing != NULL && (*nmissing)++ < 5) {
 			entry_item it = {0};
 			COPY(it.title, db_val(r, row, 0));
 			COPY(it.edition, db_val(r, row, 1));
@@ -1644,10 +1644,7 @@ static status submit_once(db *d, const ledger_request *q, ledger_result *res, er
 	/* An inventory is complete or a spot check by what is held now: counted
 	 * under the log head's lock, as the server counts it (no entry can move
 	 * an item meanwhile). */
-	char missing[512] = "";
-	size_t nmissing = 0;
-	if (w.e.action == ACT_INVENTORY &&
-	    (st = count_held(&w, missing, sizeof missing, &nmissing)) != ST_OK)
+	if (w.e.action == ACT_INVENTORY && (st = count_held(&w, NULL, 0, NULL)) != ST_OK)
 		goto out;
 	/* Everything is checked.  The entry is all the client writes: the
 	 * server judges it and derives the state from it (entry_apply,
