@@ -270,8 +270,21 @@ static const cli_verb verbs[] = {
 	 "to the new FILE, made from its signed log entry: PDF to sign (with a QR\n"
 	 "code of the entry and its inclusion proof), CSV for a spreadsheet, JSON.\n"},
 	{"report destruction", G_REPORTS, cli_report, CLI_REPORT_DESTRUCTION, "TXN",
-	 "TXN --format pdf|csv|json --out FILE [--paper a4|letter]", "--format --out --paper --db",
-	 "The same for a destruction only: the destruction report of TXN.\n"},
+	 "TXN --format pdf|csv|json --out FILE [--paper a4|letter]\n"
+	 "| --account N --since DATE [--until DATE] --format pdf|csv|json --out FILE",
+	 "--format --out --paper --account --since --until --db",
+	 "The same for a destruction only: the destruction report of TXN.  With\n"
+	 "--account, the destruction register of account N for a period: every\n"
+	 "destruction dated from --since to --until (default today), with its items,\n"
+	 "method, authority and witness, each with its log entry's index and leaf hash.\n"},
+	{"report hand-receipts", G_REPORTS, cli_report, CLI_REPORT_HAND_RECEIPTS, NULL,
+	 "--account N [--holder NAME] [--since DATE] [--until DATE]\n"
+	 "--format pdf|csv|json --out FILE [--paper a4|letter]",
+	 "--account --holder --since --until --format --out --paper --db",
+	 "Write the hand-receipt register of account N to the new FILE, made from\n"
+	 "its signed log entries: every hand receipt (issue) dated in the period (all\n"
+	 "by default), open ones first, each item with the return (or destruction,\n"
+	 "incident report) that closed it or OPEN, and each entry's index and leaf hash.\n"},
 };
 
 /* What each option means, for `custos VERB --help`. */
@@ -300,7 +313,7 @@ static const struct option_doc {
 	{"--account", "N", "the six-digit account (default: the one\nthis login keeps)"},
 	{"--from", "COR|ACCOUNT", "where the material comes from"},
 	{"--to", "COR|ACCOUNT", "where the material goes"},
-	{"--holder", "NAME", "the person holding the material on hand receipt"},
+	{"--holder", "NAME", "the person holding the material on hand receipt\n(report hand-receipts: that holder's only)"},
 	{"--incoming", "NAME", "the incoming custodian, who co-signs (--witness-key)"},
 	{"--category", "C", "cryptographic, personnel, physical or packaging"},
 	{"--discovered", "TIME", "when the incident was discovered, UTC:\n2026-12-05T09:30Z"},
@@ -336,7 +349,9 @@ static const struct option_doc {
 	{"--after", "CURSOR", "start after the page that printed CURSOR"},
 	{"--action", "A", "keep one action"},
 	{"--open", NULL, "keep what is still open"},
-	{"--since", "SIZE", "only what came after checkpoint SIZE"},
+	{"--since", "SIZE|DATE", "log export: only what came after checkpoint\nSIZE; "
+				 "reports: from DATE (YYYY-MM-DD, UTC)"},
+	{"--until", "DATE", "up to DATE (YYYY-MM-DD, UTC), included"},
 	{"--policy", "POLICY", "the trust policy the cosignatures are judged by"},
 	{"--witness", "VKEY", "a witness's verifier key (repeatable)"},
 	{"--quorum", "N", "how many witnesses must cosign"},

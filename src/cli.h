@@ -43,7 +43,7 @@ enum {
 	CLI_LOG_WITNESS_LIST
 };
 
-enum { CLI_REPORT_MATERIAL, CLI_REPORT_DESTRUCTION };
+enum { CLI_REPORT_MATERIAL, CLI_REPORT_DESTRUCTION, CLI_REPORT_HAND_RECEIPTS };
 
 /* Run `custos ARGS...` for argv[1..]: dispatch to the verb its leading
  * words name, `help`, or a usage error naming the unknown word. */

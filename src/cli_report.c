@@ -1,6 +1,7 @@
-/* custos report material | destruction: the COMSEC Material Report of one
- * transaction, from its signed log entry (src/report.h), as PDF, CSV or
- * JSON (docs/reports.md). */
+/* custos report material | destruction | hand-receipts: the COMSEC
+ * Material Report of one transaction, from its signed log entry, or a
+ * register of an account's entries (hand receipts; destructions of a
+ * period), as PDF, CSV or JSON (src/report.h, docs/reports.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ typedef enum { FMT_PDF, FMT_CSV, FMT_JSON } format;
 typedef struct opts {
 	const cli_verb *v;
 	const char *db, *out, *format, *paper, *operand;
+	const char *account, *holder, *since, *until;
 } opts;
 
 static int parse(const cli_verb *v, int argc, char **argv, opts *o)
@@ -39,16 +41,31 @@ static int parse(const cli_verb *v, int argc, char **argv, opts *o)
 			return cli_usage_error(v, "unknown option", a);
 		if (i + 1 == argc)
 			return cli_usage_error(v, "missing value for option", a);
-		const char **str = strcmp(a, "--db") == 0       ? &o->db
-				   : strcmp(a, "--out") == 0    ? &o->out
-				   : strcmp(a, "--format") == 0 ? &o->format
-								: &o->paper;
+		const char **str = strcmp(a, "--db") == 0        ? &o->db
+				   : strcmp(a, "--out") == 0     ? &o->out
+				   : strcmp(a, "--format") == 0  ? &o->format
+				   : strcmp(a, "--account") == 0 ? &o->account
+				   : strcmp(a, "--holder") == 0  ? &o->holder
+				   : strcmp(a, "--since") == 0   ? &o->since
+				   : strcmp(a, "--until") == 0   ? &o->until
+								 : &o->paper;
 		if (*str != NULL)
 			return cli_usage_error(v, "option given twice", a);
 		*str = argv[++i];
 	}
-	if (o->operand == NULL)
+	/* One transaction (TXN), or a register of an account (--account). */
+	bool reg = v->id == CLI_REPORT_HAND_RECEIPTS || o->account != NULL;
+	if (reg && o->operand != NULL)
+		return cli_usage_error(v, "a register takes --account, not a transaction",
+				       o->operand);
+	if (v->id == CLI_REPORT_HAND_RECEIPTS && o->account == NULL)
+		return cli_usage_error(v, "missing --account N", NULL);
+	if (!reg && o->operand == NULL)
 		return cli_usage_error(v, "missing operand", v->operand);
+	if (!reg && (o->since != NULL || o->until != NULL))
+		return cli_usage_error(v, "--since and --until are for a register (--account)", NULL);
+	if (reg && v->id == CLI_REPORT_DESTRUCTION && o->since == NULL)
+		return cli_usage_error(v, "missing --since DATE (the period's first day)", NULL);
 	if (o->format == NULL)
 		return cli_usage_error(v, "missing --format pdf|csv|json", NULL);
 	if (o->out == NULL || o->out[0] == '\0')
@@ -67,8 +84,8 @@ static int fail(const cli_verb *v, status st, const errbuf *err)
 /* Write r to the new file `path` (never over an existing one), readable by
  * its owner alone: a report lists accountable material by serial.  Nothing
  * is left behind on a failure. */
-static status write_out(const report *r, format fmt, report_paper paper, const char *path,
-			errbuf *err)
+static status write_out(const report *r, const report_register *g, format fmt,
+			report_paper paper, const char *path, errbuf *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -80,9 +97,15 @@ static status write_out(const report *r, format fmt, report_paper paper, const c
 		unlink(path);
 		return err_set(err, ST_IO, "cannot write %s", path);
 	}
-	status st = fmt == FMT_PDF   ? report_pdf_write(r, paper, f, err)
-		    : fmt == FMT_CSV ? report_write_csv(r, f, err)
-				     : report_write_json(r, f, err);
+	status st;
+	if (g != NULL)
+		st = fmt == FMT_PDF   ? report_pdf_write_register(g, paper, f, err)
+		     : fmt == FMT_CSV ? report_register_write_csv(g, f, err)
+				      : report_register_write_json(g, f, err);
+	else
+		st = fmt == FMT_PDF   ? report_pdf_write(r, paper, f, err)
+		     : fmt == FMT_CSV ? report_write_csv(r, f, err)
+				      : report_write_json(r, f, err);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
 		st = st != ST_OK ? st : err_set(err, ST_IO, "cannot write %s", path);
 	if (fclose(f) != 0 && st == ST_OK)
@@ -90,6 +113,35 @@ static status write_out(const report *r, format fmt, report_paper paper, const c
 	if (st != ST_OK)
 		unlink(path);
 	return st;
+}
+
+/* A register: load, write, say what was written; closes d. */
+static int run_register(const cli_verb *v, const opts *o, db *d, format fmt, report_paper paper)
+{
+	errbuf err = {0};
+	report_register g;
+	status st = report_register_load(d,
+					 v->id == CLI_REPORT_HAND_RECEIPTS ? REPORT_KIND_HAND_RECEIPTS
+									   : REPORT_KIND_DESTRUCTIONS,
+					 o->account, o->holder, o->since, o->until, &g, &err);
+	db_close(d);
+	if (st == ST_OK)
+		st = write_out(NULL, &g, fmt, paper, o->out, &err);
+	if (fmt == FMT_PDF)
+		report_pdf_cleanup();
+	if (st != ST_OK) {
+		report_register_free(&g);
+		return fail(v, st, &err);
+	}
+	printf("%s of account %s (%zu entr%s", report_register_title(&g), g.account, g.nrows,
+	       g.nrows == 1 ? "y" : "ies");
+	if (g.kind == REPORT_KIND_HAND_RECEIPTS)
+		printf(", %zu open", g.nopen);
+	fputs(") written to ", stdout);
+	safe_fputs(o->out, stdout);
+	fputc('\n', stdout);
+	report_register_free(&g);
+	return CLI_OK;
 }
 
 int cli_report(const cli_verb *v, int argc, char **argv)
@@ -120,13 +172,15 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 	status st = db_open(o.db, &d, &err);
 	if (st != ST_OK)
 		return fail(v, st, &err);
+	if (o.account != NULL || v->id == CLI_REPORT_HAND_RECEIPTS)
+		return run_register(v, &o, d, fmt, paper);
 	report r;
 	st = report_load(d, o.operand,
 			 v->id == CLI_REPORT_DESTRUCTION ? REPORT_KIND_DESTRUCTION : REPORT_KIND_MATERIAL,
 			 &r, &err);
 	db_close(d);
 	if (st == ST_OK)
-		st = write_out(&r, fmt, paper, o.out, &err);
+		st = write_out(&r, NULL, fmt, paper, o.out, &err);
 	if (fmt == FMT_PDF)
 		report_pdf_cleanup();
 	if (st != ST_OK) {

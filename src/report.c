@@ -569,3 +569,366 @@ status report_write_json(const report *r, FILE *f, errbuf *err)
 	fputs("}}\n", f);
 	return ferror(f) ? err_set(err, ST_IO, "cannot write the JSON") : ST_OK;
 }
+
+/* ---- registers ------------------------------------------------------------------ */
+
+const char *report_register_title(const report_register *g)
+{
+	return g->kind == REPORT_KIND_HAND_RECEIPTS ? "hand-receipt register"
+						    : "destruction register";
+}
+
+static void reg_row_free(report_reg_row *row)
+{
+	free(row->remarks);
+	free(row->lines);
+}
+
+void report_register_free(report_register *g)
+{
+	for (size_t i = 0; i < g->nrows; i++)
+		reg_row_free(&g->rows[i]);
+	free(g->rows);
+	free(g->account_name);
+	memset(g, 0, sizeof *g);
+}
+
+static void line_of(const entry_item *it, size_t row, report_line *l)
+{
+	l->row = row;
+	memcpy(l->title, it->title, sizeof l->title);
+	memcpy(l->edition, it->edition, sizeof l->edition);
+	memcpy(l->serial, it->serial, sizeof l->serial);
+	l->qty = it->qty;
+	l->alc = it->alc;
+	line_remarks(it, l->remarks, sizeof l->remarks);
+}
+
+static bool same_item(const report_line *l, const entry_item *it)
+{
+	return strcmp(l->title, it->title) == 0 && strcmp(l->edition, it->edition) == 0 &&
+	       strcmp(l->serial, it->serial) == 0;
+}
+
+/* The names of the first two signers of note re (""s when none). */
+static status signer_names(const report_entry *re, char first[KEY_NAME_MAX + 1],
+			   char second[KEY_NAME_MAX + 1], errbuf *err)
+{
+	first[0] = second[0] = '\0';
+	note *nt = malloc(sizeof *nt);
+	if (nt == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	status st = note_parse(re->note, re->notelen, nt, err);
+	for (size_t i = 0; st == ST_OK && i < nt->nsigs && i < 2; i++) {
+		char *dst = i == 0 ? first : second;
+		size_t n = nt->sigs[i].namelen < KEY_NAME_MAX ? nt->sigs[i].namelen : KEY_NAME_MAX;
+		memcpy(dst, nt->sigs[i].name, n);
+		dst[n] = '\0';
+	}
+	free(nt);
+	return st;
+}
+
+static bool in_period(const char *time, const char *since, const char *until)
+{
+	return (since == NULL || strncmp(time, since, ENTRY_DATE_LEN) >= 0) &&
+	       (until == NULL || strncmp(time, until, ENTRY_DATE_LEN) <= 0);
+}
+
+/* A new row of g for entry re. */
+static status reg_row_add(report_register *g, const report_entry *re, size_t *cap, errbuf *err)
+{
+	const entry *e = &re->e;
+	if (g->nrows == *cap) {
+		size_t nc = *cap ? 2 * *cap : 16;
+		report_reg_row *nr = realloc(g->rows, nc * sizeof *nr);
+		if (nr == NULL)
+			return err_set(err, ST_NOMEM, "out of memory");
+		g->rows = nr;
+		*cap = nc;
+	}
+	report_reg_row *row = &g->rows[g->nrows++];
+	memset(row, 0, sizeof *row);
+	row->action = e->action;
+	snprintf(row->txn, sizeof row->txn, "%s", e->txn);
+	entry_time_format(e->time_us, row->time);
+	snprintf(row->holder, sizeof row->holder, "%s", e->holder);
+	if (e->action == ACT_DESTROY) {
+		snprintf(row->method, sizeof row->method, "%s", entry_method_name(e->method));
+		snprintf(row->authority, sizeof row->authority, "%s", e->authority);
+	}
+	row->index = re->index;
+	uint8_t leaf[SHA256_LEN];
+	sha256_leaf(re->note, re->notelen, leaf);
+	b64_encode(leaf, sizeof leaf, row->leaf_b64);
+	row->open = e->action == ACT_ISSUE && e->nitems > 0;
+	status st = signer_names(re, row->custodian, row->second, err);
+	if (st != ST_OK)
+		return st;
+	if (e->textlen > 0) {
+		if ((row->remarks = malloc(e->textlen + 1)) == NULL)
+			return err_set(err, ST_NOMEM, "out of memory");
+		memcpy(row->remarks, e->text, e->textlen);
+		row->remarks[e->textlen] = '\0';
+	}
+	if (e->nitems > 0 && (row->lines = calloc(e->nitems, sizeof *row->lines)) == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	for (size_t i = 0; i < e->nitems; i++)
+		line_of(&e->items[i], i + 1, &row->lines[i].line);
+	row->nlines = e->nitems;
+	return ST_OK;
+}
+
+/* Entry re takes items off the hand receipts still open in g: a return
+ * those named in its ref, a destruction or an incident report any it
+ * lists (docs/ledger.md: each leaves the receipt it was issued under). */
+static void reg_close(report_register *g, const report_entry *re)
+{
+	const entry *e = &re->e;
+	for (size_t r = 0; r < g->nrows; r++) {
+		report_reg_row *row = &g->rows[r];
+		if (!row->open || (e->action == ACT_RETURN && strcmp(row->txn, e->ref) != 0))
+			continue;
+		bool any_open = false;
+		for (size_t k = 0; k < row->nlines; k++) {
+			report_reg_line *l = &row->lines[k];
+			for (size_t i = 0; !l->closed && i < e->nitems; i++)
+				if (same_item(&l->line, &e->items[i])) {
+					l->closed = true;
+					l->by_action = e->action;
+					snprintf(l->by_txn, sizeof l->by_txn, "%s", e->txn);
+					entry_time_format(e->time_us, l->by_time);
+					l->by_index = re->index;
+					snprintf(row->closed_txn, sizeof row->closed_txn, "%s", e->txn);
+					memcpy(row->closed_time, l->by_time, sizeof row->closed_time);
+				}
+			any_open |= !l->closed;
+		}
+		row->open = any_open;
+	}
+}
+
+static int row_order(const void *a, const void *b)
+{
+	const report_reg_row *x = a, *y = b;
+	if (x->open != y->open)
+		return x->open ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+status report_register_build(report_kind kind, const char *account, const char *holder,
+			     const char *since, const char *until, const report_entry *es,
+			     size_t n, int64_t now_us, report_register *g, errbuf *err)
+{
+	memset(g, 0, sizeof *g);
+	if (kind != REPORT_KIND_HAND_RECEIPTS && kind != REPORT_KIND_DESTRUCTIONS)
+		return err_set(err, ST_USAGE, "not a kind of register");
+	g->kind = kind;
+	snprintf(g->account, sizeof g->account, "%s", account);
+	snprintf(g->holder, sizeof g->holder, "%s", holder != NULL ? holder : "");
+	snprintf(g->since, sizeof g->since, "%s", since != NULL ? since : "");
+	snprintf(g->until, sizeof g->until, "%s", until != NULL ? until : "");
+	char t[ENTRY_TIME_LEN + 1];
+	entry_time_format(now_us, t);
+	snprintf(g->report_date, sizeof g->report_date, "%.10s", t);
+	size_t cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		const entry *e = &es[i].e;
+		if (strcmp(e->account, account) != 0)
+			continue;
+		if (g->origin[0] == '\0')
+			snprintf(g->origin, sizeof g->origin, "%s", e->origin);
+		if (e->action == ACT_ACCOUNT_OPEN) {
+			free(g->account_name);
+			if ((g->account_name = strndup(e->text, e->textlen)) == NULL)
+				return err_set(err, ST_NOMEM, "out of memory");
+			continue;
+		}
+		char when[ENTRY_TIME_LEN + 1];
+		entry_time_format(e->time_us, when);
+		status st = ST_OK;
+		if (kind == REPORT_KIND_HAND_RECEIPTS) {
+			if (e->action == ACT_RETURN || e->action == ACT_DESTROY ||
+			    e->action == ACT_INCIDENT_REPORT)
+				reg_close(g, &es[i]);
+			else if (e->action == ACT_ISSUE && in_period(when, since, until) &&
+				 (holder == NULL || strcmp(holder, e->holder) == 0))
+				st = reg_row_add(g, &es[i], &cap, err);
+		} else if (e->action == ACT_DESTROY && in_period(when, since, until)) {
+			st = reg_row_add(g, &es[i], &cap, err);
+		}
+		if (st != ST_OK)
+			return st;
+	}
+	if (g->nrows > 0)
+		qsort(g->rows, g->nrows, sizeof *g->rows, row_order);
+	for (size_t i = 0; i < g->nrows; i++)
+		g->nopen += g->rows[i].open;
+	return ST_OK;
+}
+
+status report_register_load(db *d, report_kind kind, const char *account, const char *holder,
+			    const char *since, const char *until, report_register *g, errbuf *err)
+{
+	memset(g, 0, sizeof *g);
+	if (!entry_account_number_valid(account))
+		return err_set(err, ST_USAGE, "--account takes a six-digit account number");
+	const char *dates[] = {since, until};
+	for (size_t i = 0; i < 2; i++) {
+		uint32_t ymd;
+		if (dates[i] != NULL &&
+		    (strlen(dates[i]) != ENTRY_DATE_LEN ||
+		     entry_date_parse(dates[i], ENTRY_DATE_LEN, &ymd) != ST_OK))
+			return err_set(err, ST_USAGE, "--%s takes a date, YYYY-MM-DD (UTC)",
+				       i == 0 ? "since" : "until");
+	}
+	if (since != NULL && until != NULL && strcmp(until, since) < 0)
+		return err_set(err, ST_USAGE, "--until %s is before --since %s", until, since);
+	PGresult *r0 = NULL, *r1 = NULL;
+	report_entry *es = NULL;
+	size_t n = 0;
+	status st = db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, err);
+	if (st != ST_OK)
+		return st;
+	const char *p[] = {account};
+	if ((st = db_exec(d, "SELECT 1 FROM custos.account WHERE number = $1", 1, p, &r0, err)) !=
+	    ST_OK)
+		goto out;
+	if (PQntuples(r0) != 1) {
+		st = err_set(err, ST_NOTFOUND, "no account %s (or not one this login may see)",
+			     account);
+		goto out;
+	}
+	/* By the index on (account, idx): the account's own entries only. */
+	st = fetch(d,
+		   kind == REPORT_KIND_HAND_RECEIPTS
+			   ? "SELECT idx, convert_from(note, 'UTF8') FROM custos.log_entry "
+			     "WHERE account = $1 AND action IN ('account-open', 'issue', 'return', "
+			     "'destroy', 'incident-report') ORDER BY idx"
+			   : "SELECT idx, convert_from(note, 'UTF8') FROM custos.log_entry "
+			     "WHERE account = $1 AND action IN ('account-open', 'destroy') ORDER BY idx",
+		   1, p, &r1, &es, &n, err);
+	if (st == ST_OK)
+		st = report_register_build(kind, account, holder, since, until, es, n,
+					   (int64_t)time(NULL) * 1000000, g, err);
+out:
+	db_rollback(d);
+	entries_free(es, n);
+	PQclear(r0);
+	PQclear(r1);
+	return st;
+}
+
+/* ---- registers as CSV and JSON ---------------------------------------------------- */
+
+static const char *by_name(const report_reg_line *l)
+{
+	return l->by_action == ACT_RETURN ? "returned" : entry_action_name(l->by_action);
+}
+
+status report_register_write_csv(const report_register *g, FILE *f, errbuf *err)
+{
+	bool hr = g->kind == REPORT_KIND_HAND_RECEIPTS;
+	static const char *const hr_head[] = {
+		"account", "transaction", "date", "holder", "custodian", "status", "row",
+		"short_title", "edition", "quantity", "serial", "alc", "closed_by", "closed_txn",
+		"closed_date", "closed_index", "origin", "index", "leaf_hash"};
+	static const char *const dx_head[] = {
+		"account", "transaction", "date", "custodian", "witness", "method", "authority",
+		"row", "short_title", "edition", "quantity", "serial", "alc", "remarks",
+		"origin", "index", "leaf_hash"};
+	const char *const *head = hr ? hr_head : dx_head;
+	size_t nh = hr ? sizeof hr_head / sizeof *hr_head : sizeof dx_head / sizeof *dx_head;
+	for (size_t i = 0; i < nh; i++)
+		csv_field(f, head[i], i + 1 == nh);
+	for (size_t r = 0; r < g->nrows; r++) {
+		const report_reg_row *row = &g->rows[r];
+		char idx[24];
+		snprintf(idx, sizeof idx, "%" PRIu64, row->index);
+		for (size_t k = 0; k < row->nlines; k++) {
+			const report_reg_line *l = &row->lines[k];
+			char rowv[24], qty[16], alc[8], by_idx[24] = "";
+			snprintf(rowv, sizeof rowv, "%zu", l->line.row);
+			snprintf(qty, sizeof qty, "%" PRIu32, l->line.qty);
+			snprintf(alc, sizeof alc, "%d", l->line.alc);
+			if (l->closed)
+				snprintf(by_idx, sizeof by_idx, "%" PRIu64, l->by_index);
+			const char *hv[] = {g->account, row->txn, row->time, row->holder,
+					    row->custodian, row->open ? "open" : "closed", rowv,
+					    l->line.title, l->line.edition, qty, l->line.serial, alc,
+					    l->closed ? by_name(l) : "open", l->by_txn, l->by_time,
+					    by_idx, g->origin, idx, row->leaf_b64};
+			const char *dv[] = {g->account, row->txn, row->time, row->custodian,
+					    row->second, row->method, row->authority, rowv,
+					    l->line.title, l->line.edition, qty, l->line.serial, alc,
+					    l->line.remarks, g->origin, idx, row->leaf_b64};
+			for (size_t i = 0; i < nh; i++)
+				csv_field(f, hr ? hv[i] : dv[i], i + 1 == nh);
+		}
+	}
+	return ferror(f) ? err_set(err, ST_IO, "cannot write the CSV") : ST_OK;
+}
+
+status report_register_write_json(const report_register *g, FILE *f, errbuf *err)
+{
+	bool hr = g->kind == REPORT_KIND_HAND_RECEIPTS;
+	fputc('{', f);
+	json_key_str(f, "type", report_register_title(g), true);
+	json_key_str(f, "account", g->account, true);
+	json_key_str(f, "account_name", g->account_name, true);
+	if (hr)
+		json_key_str(f, "holder", g->holder[0] ? g->holder : NULL, true);
+	json_key_str(f, "since", g->since[0] ? g->since : NULL, true);
+	json_key_str(f, "until", g->until[0] ? g->until : NULL, true);
+	json_key_str(f, "report_date", g->report_date, true);
+	json_key_str(f, "origin", g->origin[0] ? g->origin : NULL, true);
+	if (hr)
+		fprintf(f, "\"open\":%zu,\"closed\":%zu,", g->nopen, g->nrows - g->nopen);
+	fprintf(f, "\"%s\":[", hr ? "receipts" : "destructions");
+	for (size_t r = 0; r < g->nrows; r++) {
+		const report_reg_row *row = &g->rows[r];
+		fputs(r ? ",{" : "{", f);
+		json_key_str(f, "txn", row->txn, true);
+		json_key_str(f, "date", row->time, true);
+		json_key_str(f, "custodian", row->custodian, true);
+		if (hr) {
+			json_key_str(f, "holder", row->holder, true);
+			json_key_str(f, "status", row->open ? "open" : "closed", true);
+			json_key_str(f, "closed_date", row->open ? NULL : row->closed_time, true);
+			json_key_str(f, "closed_txn", row->open ? NULL : row->closed_txn, true);
+		} else {
+			json_key_str(f, "witness", row->second[0] ? row->second : NULL, true);
+			json_key_str(f, "method", row->method, true);
+			json_key_str(f, "authority", row->authority, true);
+		}
+		json_key_str(f, "remarks", row->remarks, true);
+		fputs("\"items\":[", f);
+		for (size_t k = 0; k < row->nlines; k++) {
+			const report_reg_line *l = &row->lines[k];
+			fprintf(f, "%s{\"row\":%zu,", k ? "," : "", l->line.row);
+			json_key_str(f, "short_title", l->line.title, true);
+			json_key_str(f, "edition", l->line.edition[0] ? l->line.edition : NULL, true);
+			fprintf(f, "\"quantity\":%" PRIu32 ",", l->line.qty);
+			json_key_str(f, "serial", l->line.serial[0] ? l->line.serial : NULL, true);
+			fprintf(f, "\"alc\":%d,", l->line.alc);
+			json_key_str(f, "remarks", l->line.remarks, hr);
+			if (hr && l->closed) {
+				fputs("\"closed\":{", f);
+				json_key_str(f, "by", by_name(l), true);
+				json_key_str(f, "txn", l->by_txn, true);
+				json_key_str(f, "date", l->by_time, true);
+				fprintf(f, "\"index\":%" PRIu64 "}", l->by_index);
+			} else if (hr) {
+				fputs("\"closed\":null", f);
+			}
+			fputc('}', f);
+		}
+		fputs("],\"log\":{", f);
+		json_key_str(f, "origin", g->origin, true);
+		fprintf(f, "\"index\":%" PRIu64 ",", row->index);
+		json_key_str(f, "leaf_hash", row->leaf_b64, false);
+		fputs("}}", f);
+	}
+	fputs("]}\n", f);
+	return ferror(f) ? err_set(err, ST_IO, "cannot write the JSON") : ST_OK;
+}

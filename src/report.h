@@ -42,8 +42,14 @@ typedef enum report_type {
 const char *report_type_name(report_type t);
 
 /* The report kinds the CLI asks for: any material transaction, or a
- * destruction only. */
-typedef enum report_kind { REPORT_KIND_MATERIAL, REPORT_KIND_DESTRUCTION } report_kind;
+ * destruction only (one transaction); the registers of an account: its
+ * hand receipts, its destructions of a period. */
+typedef enum report_kind {
+	REPORT_KIND_MATERIAL,
+	REPORT_KIND_DESTRUCTION,
+	REPORT_KIND_HAND_RECEIPTS,
+	REPORT_KIND_DESTRUCTIONS
+} report_kind;
 
 /* Block 2: one side of the transaction.  Strings are malloc'd or NULL
  * when the log (as this login sees it) does not say. */
@@ -140,5 +146,84 @@ char *report_escape_lines(const char *s);
 /* Write r as CSV (RFC 4180: CRLF, quoted fields) / one JSON object. */
 status report_write_csv(const report *r, FILE *f, errbuf *err) CUSTOS_WARN_UNUSED;
 status report_write_json(const report *r, FILE *f, errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* ---- registers: many entries of one account ----------------------------
+ *
+ * The hand-receipt register lists every issue (hand receipt) of an account,
+ * with each item and the entry that took it off the receipt (its return,
+ * or a destruction or incident report while it was issued), or "open".
+ * The destruction register of a period lists every destroy entry with its
+ * items, method, authority and witness.  Like report, it is built from the
+ * signed entries alone (report_register_build does no I/O) and every row
+ * carries its entry's origin, index and leaf hash. */
+
+/* An item of a row, and for a hand receipt what closed it. */
+typedef struct report_reg_line {
+	report_line line;
+	bool closed;
+	entry_action by_action;              /* return, destroy, incident-report */
+	char by_txn[ENTRY_TXN_MAX + 1];
+	char by_time[ENTRY_TIME_LEN + 1];
+	uint64_t by_index;
+} report_reg_line;
+
+typedef struct report_reg_row {
+	entry_action action;                 /* issue or destroy */
+	char txn[ENTRY_TXN_MAX + 1];
+	char time[ENTRY_TIME_LEN + 1];
+	char holder[KEY_NAME_MAX + 1];       /* issue: the holder */
+	char custodian[KEY_NAME_MAX + 1];    /* the first signer */
+	char second[KEY_NAME_MAX + 1];       /* the second signer (the holder, the
+					      * witness), "" if none */
+	char method[24], authority[ENTRY_AUTHORITY_MAX + 1]; /* destroy */
+	char *remarks;                       /* the entry's free text, or NULL */
+	bool open;                           /* issue: an item is still on it */
+	char closed_time[ENTRY_TIME_LEN + 1]; /* issue closed: the last closing */
+	char closed_txn[ENTRY_TXN_MAX + 1];
+	uint64_t index;
+	char leaf_b64[45];
+	size_t nlines;
+	report_reg_line *lines;
+} report_reg_row;
+
+typedef struct report_register {
+	report_kind kind;                    /* HAND_RECEIPTS or DESTRUCTIONS */
+	char account[ENTRY_ACCOUNT_LEN + 1];
+	char *account_name;                  /* from its account-open entry */
+	char holder[KEY_NAME_MAX + 1];       /* the --holder filter, "" for all */
+	char since[ENTRY_DATE_LEN + 1], until[ENTRY_DATE_LEN + 1]; /* "" none */
+	char report_date[ENTRY_DATE_LEN + 1];
+	char origin[ENTRY_ORIGIN_MAX + 1];
+	size_t nrows, nopen;                 /* hand receipts: open rows first */
+	report_reg_row *rows;
+} report_register;
+
+const char *report_register_title(const report_register *g); /* "hand-receipt register" */
+
+/* Build g of `kind` for account `account` from es[0..n), entries in log
+ * order (others' and other actions are ignored): issue, return, destroy
+ * and incident-report entries of the account and its account-open.
+ * holder (or NULL) keeps the receipts to that person; since / until
+ * ("YYYY-MM-DD" or NULL, UTC, both inclusive) keep the rows whose entry is
+ * dated in that period.  Hand receipts come open first, then closed, each
+ * in log order.  ST_USAGE for a kind that is no register; ST_NOMEM.  g is
+ * freed with report_register_free, also after a failure. */
+status report_register_build(report_kind kind, const char *account, const char *holder,
+			     const char *since, const char *until, const report_entry *es,
+			     size_t n, int64_t now_us, report_register *g,
+			     errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Fetch the entries report_register_build wants from the log as this
+ * login sees it and build g.  ST_USAGE: not an account number or not a
+ * date, or until before since; ST_NOTFOUND: no such account this login
+ * may see. */
+status report_register_load(db *d, report_kind kind, const char *account, const char *holder,
+			    const char *since, const char *until, report_register *g,
+			    errbuf *err) CUSTOS_WARN_UNUSED;
+
+void report_register_free(report_register *g);
+
+status report_register_write_csv(const report_register *g, FILE *f, errbuf *err) CUSTOS_WARN_UNUSED;
+status report_register_write_json(const report_register *g, FILE *f, errbuf *err) CUSTOS_WARN_UNUSED;
 
 #endif

@@ -30,7 +30,11 @@ typedef struct pdf {
 	bool draw;       /* false: the counting pass */
 	double w, h, y;
 	int page, pages;
-	const report *r;
+	const report *r;            /* the report drawn, or */
+	const report_register *g;   /* the register */
+	const char *heading;        /* every page's title */
+	char sub[ENTRY_ORIGIN_MAX + 160]; /* and the line under it (escaped) */
+	void (*body)(struct pdf *);
 	PangoFontDescription *font, *bold, *title, *mono;
 } pdf;
 
@@ -83,7 +87,7 @@ static void new_page(pdf *p)
 	p->page++;
 	p->y = MARGIN;
 	double width = p->w - 2 * MARGIN;
-	PangoLayout *t = layout(p, p->title, width, "COMSEC MATERIAL REPORT (GC-223 / SF-153)");
+	PangoLayout *t = layout(p, p->title, width, p->heading);
 	show(p, t, MARGIN, p->y);
 	char right[64];
 	snprintf(right, sizeof right, "page %d of %d", p->page, p->pages);
@@ -91,11 +95,7 @@ static void new_page(pdf *p)
 	pango_layout_set_alignment(pg, PANGO_ALIGN_RIGHT);
 	show(p, pg, MARGIN, p->y + 3);
 	p->y += height_of(t) + 1;
-	const report *r = p->r;
-	char sub[ENTRY_ORIGIN_MAX + 160];
-	snprintf(sub, sizeof sub, "transaction %s   log %s, entry %" PRIu64,
-		 r->out_txn[0] ? r->out_txn : r->in_txn, r->origin, r->index);
-	PangoLayout *s = layout_esc(p, p->font, width, sub);
+	PangoLayout *s = layout(p, p->font, width, p->sub);
 	show(p, s, MARGIN, p->y);
 	p->y += height_of(s) + 4;
 	if (p->draw) {
@@ -361,8 +361,6 @@ static void provenance(pdf *p)
 static void lay_out(pdf *p)
 {
 	const report *r = p->r;
-	p->page = 0;
-	new_page(p);
 	char type[64];
 	snprintf(type, sizeof type, "%s", report_type_name(r->type));
 	char action[64];
@@ -423,10 +421,11 @@ static cairo_status_t write_fn(void *closure, const unsigned char *data, unsigne
 	return fwrite(data, 1, len, closure) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-status report_pdf_write(const report *r, report_paper paper, FILE *f, errbuf *err)
+/* Lay out p (its body, heading and sub set) on pages of `paper` to f, in
+ * the two passes. */
+static status write_pdf(pdf *pp, report_paper paper, const char *title, FILE *f, errbuf *err)
 {
-	pdf p = {0};
-	p.r = r;
+	pdf p = *pp;
 	p.w = paper == PAPER_LETTER ? 612.0 : 595.276;
 	p.h = paper == PAPER_LETTER ? 792.0 : 841.89;
 	p.font = pango_font_description_from_string(FONT);
@@ -440,20 +439,24 @@ status report_pdf_write(const report *r, report_paper paper, FILE *f, errbuf *er
 	p.draw = false;
 	p.pages = 0;
 	set_options(p.cr);
-	lay_out(&p);
+	p.page = 0;
+	new_page(&p);
+	p.body(&p);
 	int pages = p.page;
 	cairo_destroy(p.cr);
 	cairo_surface_destroy(count);
 
 	cairo_surface_t *s = cairo_pdf_surface_create_for_stream(write_fn, f, p.w, p.h);
-	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, "COMSEC Material Report");
+	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, title);
 	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "custos");
 	p.cr = cairo_create(s);
 	p.draw = true;
 	p.pages = pages;
 	cairo_set_source_rgb(p.cr, 0, 0, 0);
 	set_options(p.cr);
-	lay_out(&p);
+	p.page = 0;
+	new_page(&p);
+	p.body(&p);
 	cairo_show_page(p.cr);
 	cairo_status_t cs = cairo_status(p.cr);
 	cairo_destroy(p.cr);
@@ -469,6 +472,177 @@ status report_pdf_write(const report *r, report_paper paper, FILE *f, errbuf *er
 		return err_set(err, cs == CAIRO_STATUS_NO_MEMORY ? ST_NOMEM : ST_IO,
 			       "cannot write the PDF: %s", cairo_status_to_string(cs));
 	return ST_OK;
+}
+
+status report_pdf_write(const report *r, report_paper paper, FILE *f, errbuf *err)
+{
+	pdf p = {0};
+	p.r = r;
+	p.heading = "COMSEC MATERIAL REPORT (GC-223 / SF-153)";
+	p.body = lay_out;
+	char sub[sizeof p.sub];
+	snprintf(sub, sizeof sub, "transaction %s   log %s, entry %" PRIu64,
+		 r->out_txn[0] ? r->out_txn : r->in_txn, r->origin, r->index);
+	char *esc = report_escape(sub);
+	snprintf(p.sub, sizeof p.sub, "%s", esc != NULL ? esc : "?");
+	free(esc);
+	return write_pdf(&p, paper, "COMSEC Material Report", f, err);
+}
+
+/* ---- registers ------------------------------------------------------------------ */
+
+static const cell REG_HEAD[] = {
+	{NULL, "Row", 0.07, BOLD},      {NULL, "Short title / edition", 0.21, BOLD},
+	{NULL, "Qty", 0.07, BOLD},      {NULL, "Serial / accounting no.", 0.21, BOLD},
+	{NULL, "ALC", 0.06, BOLD},      {NULL, "Returned / closed by (UTC)", 0.38, BOLD},
+};
+
+/* One register row's items, the last column `last` of each (escaped here). */
+static void reg_items(pdf *p, const report_reg_row *rr, bool hr)
+{
+	cell c[NCOLS];
+	memcpy(c, REG_HEAD, sizeof c);
+	if (!hr)
+		c[5].value = "Remarks";
+	row(p, c, NCOLS);
+	for (size_t k = 0; k < rr->nlines; k++) {
+		const report_reg_line *l = &rr->lines[k];
+		char rowv[24], title[ENTRY_TITLE_MAX + ENTRY_EDITION_MAX + 8], qty[16], alc[8];
+		char last[ENTRY_TXN_MAX + ENTRY_TIME_LEN + 80];
+		snprintf(rowv, sizeof rowv, "%zu", l->line.row);
+		snprintf(title, sizeof title, "%s%s%s", l->line.title, l->line.edition[0] ? " ed. " : "",
+			 l->line.edition);
+		snprintf(qty, sizeof qty, "%" PRIu32, l->line.qty);
+		snprintf(alc, sizeof alc, "%d", l->line.alc);
+		if (!hr)
+			snprintf(last, sizeof last, "%s", l->line.remarks);
+		else if (l->closed)
+			snprintf(last, sizeof last, "%s %s\n%.10s %.8s, entry %" PRIu64,
+				 l->by_action == ACT_RETURN ? "returned by" : entry_action_name(l->by_action),
+				 l->by_txn, l->by_time, l->by_time + 11, l->by_index);
+		else
+			snprintf(last, sizeof last, "OPEN: still on this hand receipt");
+		cell v[NCOLS] = {
+			{NULL, rowv, c[0].width, 0},  {NULL, title, c[1].width, 0},
+			{NULL, qty, c[2].width, 0},   {NULL, l->line.serial[0] ? l->line.serial : "-", c[3].width, 0},
+			/* made here of static words and transaction numbers, which
+			 * parse as AAAAAA-YYYY-NNNN; remarks: escaped */
+			{NULL, alc, c[4].width, 0},   {NULL, last, c[5].width,
+							 hr ? (l->closed ? SAFE : SAFE | BOLD) : 0},
+		};
+		int page = p->page;
+		ensure(p, 14);
+		if (p->page != page)
+			row(p, c, NCOLS);
+		row(p, v, NCOLS);
+	}
+}
+
+static void reg_row(pdf *p, const report_reg_row *r, bool hr)
+{
+	char when[32], state[ENTRY_TXN_MAX + 64];
+	snprintf(when, sizeof when, "%.10s %.8s UTC", r->time, r->time + 11);
+	ensure(p, 90);
+	if (hr) {
+		if (r->open)
+			snprintf(state, sizeof state, "OPEN");
+		else
+			snprintf(state, sizeof state, "closed by %s on %.10s", r->closed_txn,
+				 r->closed_time);
+		cell a[] = {{"Hand receipt", r->txn, 0.30, BOLD},
+			    {"Date of issue", when, 0.25, 0},
+			    {"Holder", r->holder, 0.225, 0},
+			    {"Issued by", r->custodian, 0.225, 0}};
+		row(p, a, 4);
+		cell b[] = {{"Status", state, 1.0, BOLD}};
+		row(p, b, 1);
+	} else {
+		cell a[] = {{"Destruction", r->txn, 0.30, BOLD},
+			    {"Date", when, 0.25, 0},
+			    {"Custodian", r->custodian, 0.225, 0},
+			    {"Witness", r->second[0] ? r->second : NULL, 0.225, 0}};
+		row(p, a, 4);
+		cell b[] = {{"Method", r->method, 0.30, 0}, {"Authority", r->authority, 0.70, 0}};
+		row(p, b, 2);
+	}
+	reg_items(p, r, hr);
+	char *origin = report_escape(p->g->origin);
+	char prov[ENTRY_ORIGIN_MAX * 8 + 128];
+	snprintf(prov, sizeof prov, "Log %s, entry %" PRIu64 ", leaf hash %s", origin ? origin : "?",
+		 r->index, r->leaf_b64);
+	free(origin);
+	cell pv[] = {{NULL, prov, 1.0, SAFE}};
+	row(p, pv, 1);
+	if (r->remarks != NULL) {
+		cell rm[] = {{"Remarks", r->remarks, 1.0, 0}};
+		row(p, rm, 1);
+	}
+	p->y += 10;
+}
+
+static void lay_out_register(pdf *p)
+{
+	const report_register *g = p->g;
+	bool hr = g->kind == REPORT_KIND_HAND_RECEIPTS;
+	char type[64], acct[ENTRY_ACCOUNT_LEN + 8], period[64];
+	snprintf(type, sizeof type, "%s", report_register_title(g));
+	snprintf(acct, sizeof acct, "%s", g->account);
+	snprintf(period, sizeof period, "%s to %s", g->since[0] ? g->since : "the start",
+		 g->until[0] ? g->until : "the report's date");
+	cell b1[] = {{"Register", type, 0.28, BOLD},
+		     {"Account", acct, 0.14, 0},
+		     {"Account name", g->account_name, 0.30, 0},
+		     {"Date of report", g->report_date, 0.28, 0}};
+	row(p, b1, 4);
+	cell b2[] = {{"Period (entry dates, UTC)", period, 0.5, 0},
+		     {hr ? "Holder" : "", hr ? (g->holder[0] ? g->holder : "every holder") : " ", 0.5, 0}};
+	row(p, b2, 2);
+	p->y += 6;
+	char sum[160];
+	if (hr)
+		snprintf(sum, sizeof sum, "%zu hand receipt%s: %zu open, %zu closed. Open receipts are "
+			 "listed first.", g->nrows, g->nrows == 1 ? "" : "s", g->nopen, g->nrows - g->nopen);
+	else
+		snprintf(sum, sizeof sum, "%zu destruction%s in the period.", g->nrows,
+			 g->nrows == 1 ? "" : "s");
+	paragraph(p, p->bold, sum, false);
+	p->y += 4;
+	for (size_t i = 0; i < g->nrows; i++) {
+		if (hr && i == 0 && g->nopen > 0)
+			paragraph(p, p->bold, "Open hand receipts", false);
+		if (hr && i == g->nopen)
+			paragraph(p, p->bold, "Closed hand receipts", false);
+		reg_row(p, &g->rows[i], hr);
+	}
+	ensure(p, 110);
+	paragraph(p, p->bold, "Certification", false);
+	paragraph(p, p->font,
+		  hr ? "I certify that this register lists every hand receipt of the account in the "
+		       "period as signed in the log, and what closed each."
+		     : "I certify that this register lists every destruction of the account in the "
+		       "period as signed in the log, each in the presence of the witness named.",
+		  false);
+	paragraph(p, p->font, "Each row is a signed log entry: its origin, index and leaf hash "
+			      "identify it for custos log proof and custos-verify.", false);
+	cell sig[] = {{"Custodian", " ", 0.34, SAFE},
+		      {"Rank / grade", " ", 0.22, SAFE},
+		      {"Ink signature and date", " \n \n ", 0.44, SAFE}};
+	row(p, sig, 3);
+}
+
+status report_pdf_write_register(const report_register *g, report_paper paper, FILE *f,
+				 errbuf *err)
+{
+	pdf p = {0};
+	p.g = g;
+	p.heading = g->kind == REPORT_KIND_HAND_RECEIPTS ? "HAND-RECEIPT REGISTER"
+							 : "DESTRUCTION REGISTER";
+	p.body = lay_out_register;
+	char *origin = report_escape(g->origin);
+	snprintf(p.sub, sizeof p.sub, "account %s   log %s   %zu entr%s", g->account,
+		 origin != NULL ? origin : "?", g->nrows, g->nrows == 1 ? "y" : "ies");
+	free(origin);
+	return write_pdf(&p, paper, p.heading, f, err);
 }
 
 void report_pdf_cleanup(void)

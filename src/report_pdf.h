@@ -19,6 +19,13 @@ typedef enum report_paper { PAPER_A4, PAPER_LETTER } report_paper;
 status report_pdf_write(const report *r, report_paper paper, FILE *f,
 			errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* Draw register g the same way: the header and "page n of m" on every
+ * page, the register's account and period, each row (open hand receipts
+ * first) with its items, what closed each, and its entry's origin, index
+ * and leaf hash, then the custodian's certification.  ST_IO / ST_NOMEM. */
+status report_pdf_write_register(const report_register *g, report_paper paper, FILE *f,
+				 errbuf *err) CUSTOS_WARN_UNUSED;
+
 /* Release the caches fontconfig, pango and cairo keep for the process
  * (so that LeakSanitizer sees nothing left): call once, at exit, after the
  * last report_pdf_write. */

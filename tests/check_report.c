@@ -230,6 +230,130 @@ START_TEST(escape)
 }
 END_TEST
 
+/* A material entry of the account its txn names, signed by alice and `second`. */
+static char *reg_note(uint64_t index, entry_action a, const char *txn, const char *ref,
+		      const char *holder, const char *const *serials, size_t nserials,
+		      const char *second, int64_t time_us, size_t *len)
+{
+	entry e;
+	base(&e, index, a);
+	e.time_us = time_us;
+	snprintf(e.txn, sizeof e.txn, "%s", txn);
+	snprintf(e.account, sizeof e.account, "%.6s", txn);
+	snprintf(e.ref, sizeof e.ref, "%s", ref);
+	snprintf(e.holder, sizeof e.holder, "%s", holder);
+	if (a == ACT_DESTROY) {
+		e.method = METHOD_BURN;
+		snprintf(e.authority, sizeof e.authority, "superseded");
+	}
+	for (size_t i = 0; i < nserials; i++) {
+		entry_item it = {KIND_EQUIPMENT, 1, CLASS_C, false, 1, "", "", "KG-175D", 0, 0};
+		snprintf(it.serial, sizeof it.serial, "%s", serials[i]);
+		ck_assert_int_eq(entry_add_item(&e, &it), ST_OK);
+	}
+	const char *const two[] = {"alice", second};
+	return signed_note(&e, two, 2, len);
+}
+
+#define DAY INT64_C(86400000000)
+#define T0 INT64_C(1767603600000000) /* 2026-01-05 */
+
+START_TEST(hand_receipt_register)
+{
+	const char *k12[] = {"K1", "K2"}, *k1[] = {"K1"}, *k2[] = {"K2"}, *k3[] = {"K3"},
+		   *k4[] = {"K4"};
+	char *notes[8];
+	size_t lens[8];
+	notes[0] = reg_note(10, ACT_ISSUE, "123456-2026-0001", "", "carol", k12, 2, "carol", T0, &lens[0]);
+	notes[1] = reg_note(11, ACT_RETURN, "123456-2026-0002", "123456-2026-0001", "carol", k1, 1,
+			    "carol", T0 + DAY, &lens[1]);
+	notes[2] = reg_note(12, ACT_ISSUE, "123456-2026-0003", "", "wendy", k3, 1, "wendy", T0 + 2 * DAY, &lens[2]);
+	/* a return of K2 under another receipt does not close this one */
+	notes[3] = reg_note(13, ACT_RETURN, "123456-2026-0004", "123456-2026-0003", "wendy", k2, 1,
+			    "wendy", T0 + 3 * DAY, &lens[3]);
+	notes[4] = reg_note(14, ACT_ISSUE, "123456-2026-0005", "", "carol", k4, 1, "carol", T0 + 4 * DAY, &lens[4]);
+	notes[5] = reg_note(15, ACT_DESTROY, "123456-2026-0006", "", "", k4, 1, "wendy", T0 + 5 * DAY, &lens[5]);
+	notes[6] = reg_note(16, ACT_RETURN, "123456-2026-0007", "123456-2026-0001", "carol", k2, 1,
+			    "carol", T0 + 6 * DAY, &lens[6]);
+	/* another account's issue is not on this register */
+	notes[7] = reg_note(17, ACT_ISSUE, "654321-2026-0001", "", "bob", k1, 1, "bob", T0 + 7 * DAY, &lens[7]);
+	report_entry es[8];
+	for (size_t i = 0; i < 8; i++)
+		parse_into(&es[i], notes[i], lens[i], 10 + i);
+
+	report_register g;
+	errbuf err = {0};
+	ck_assert_int_eq(report_register_build(REPORT_KIND_HAND_RECEIPTS, "123456", NULL, NULL, NULL,
+					       es, 8, T0, &g, &err), ST_OK);
+	ck_assert_uint_eq(g.nrows, 3);
+	ck_assert_uint_eq(g.nopen, 1);
+	/* open first: K3 to wendy */
+	ck_assert_str_eq(g.rows[0].txn, "123456-2026-0003");
+	ck_assert(g.rows[0].open);
+	ck_assert(!g.rows[0].lines[0].closed);
+	ck_assert_str_eq(g.rows[0].second, "wendy");
+	/* then closed, in log order: K1 and K2 returned in two returns */
+	ck_assert_str_eq(g.rows[1].txn, "123456-2026-0001");
+	ck_assert(!g.rows[1].open);
+	ck_assert_str_eq(g.rows[1].lines[0].by_txn, "123456-2026-0002");
+	ck_assert_uint_eq(g.rows[1].lines[0].by_index, 11);
+	ck_assert_str_eq(g.rows[1].lines[1].by_txn, "123456-2026-0007");
+	ck_assert_str_eq(g.rows[1].closed_txn, "123456-2026-0007");
+	ck_assert_str_eq(g.rows[1].holder, "carol");
+	ck_assert_uint_eq(g.rows[1].index, 10);
+	/* K4 destroyed while issued */
+	ck_assert_str_eq(g.rows[2].txn, "123456-2026-0005");
+	ck_assert_int_eq(g.rows[2].lines[0].by_action, ACT_DESTROY);
+	ck_assert_str_eq(g.rows[2].lines[0].by_txn, "123456-2026-0006");
+	report_register_free(&g);
+
+	/* --holder, --since / --until (inclusive, by the issue's date) */
+	ck_assert_int_eq(report_register_build(REPORT_KIND_HAND_RECEIPTS, "123456", "carol",
+					       "2026-01-06", NULL, es, 8, T0, &g, &err), ST_OK);
+	ck_assert_uint_eq(g.nrows, 1);
+	ck_assert_str_eq(g.rows[0].txn, "123456-2026-0005");
+	ck_assert_str_eq(g.holder, "carol");
+	report_register_free(&g);
+	ck_assert_int_eq(report_register_build(REPORT_KIND_HAND_RECEIPTS, "123456", NULL,
+					       "2026-01-05", "2026-01-07", es, 8, T0, &g, &err), ST_OK);
+	ck_assert_uint_eq(g.nrows, 2);
+	report_register_free(&g);
+
+	/* the destruction register of a period */
+	ck_assert_int_eq(report_register_build(REPORT_KIND_DESTRUCTIONS, "123456", NULL,
+					       "2026-01-10", "2026-01-10", es, 8, T0, &g, &err), ST_OK);
+	ck_assert_uint_eq(g.nrows, 1);
+	ck_assert_str_eq(g.rows[0].method, "burn");
+	ck_assert_str_eq(g.rows[0].second, "wendy");
+	ck_assert_str_eq(g.rows[0].lines[0].line.serial, "K4");
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	ck_assert_int_eq(report_register_write_csv(&g, f, &err), ST_OK);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "\"123456\",\"123456-2026-0006\",\"2026-01-10T"));
+	ck_assert_ptr_nonnull(strstr(out, "\"alice\",\"wendy\",\"burn\",\"superseded\",\"1\",\"KG-175D\""));
+	free(out);
+	report_register_free(&g);
+	ck_assert_int_eq(report_register_build(REPORT_KIND_DESTRUCTIONS, "123456", NULL,
+					       "2026-01-11", NULL, es, 8, T0, &g, &err), ST_OK);
+	ck_assert_uint_eq(g.nrows, 0);
+	f = open_memstream(&out, &len);
+	ck_assert_int_eq(report_register_write_json(&g, f, &err), ST_OK);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "\"destructions\":[]"));
+	free(out);
+	report_register_free(&g);
+	ck_assert_int_eq(report_register_build(REPORT_KIND_MATERIAL, "123456", NULL, NULL, NULL,
+					       es, 8, T0, &g, &err), ST_USAGE);
+	report_register_free(&g);
+	for (size_t i = 0; i < 8; i++) {
+		entry_free(&es[i].e);
+		free(notes[i]);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report");
@@ -238,6 +362,7 @@ int main(void)
 	tcase_add_test(tc, entries_after_do_not_count);
 	tcase_add_test(tc, wrong_kind);
 	tcase_add_test(tc, escape);
+	tcase_add_test(tc, hand_receipt_register);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -24,10 +24,12 @@ run() { rc=0; "$@" >"$T/out" 2>"$T/err" </dev/null || rc=$?; }
 run "$C" help
 [ "$rc" -eq 0 ] || fail "custos help: exit $rc"
 cp "$T/out" "$T/help"
-# A verb's words: the lower-case words after "custos" on a usage line.
-mapfile -t verbs < <(sed -nE 's/^  custos (([a-z]+ ?)+).*/\1/p' "$T/help" | sed 's/ $//')
+# A verb's words: the lower-case words after "custos" on a usage line
+# (a word may hold a hyphen: report hand-receipts; an option starts "--").
+mapfile -t verbs < <(sed -nE 's/^  custos (([a-z][a-z-]* ?)+).*/\1/p' "$T/help" | sed 's/ $//')
 [ "${#verbs[@]}" -ge 30 ] || fail "custos help lists ${#verbs[@]} verbs: $(cat "$T/help")"
-for must in "incident report" "log checkpoint" "txn list" "key new" "person add" holdings; do
+for must in "incident report" "log checkpoint" "txn list" "key new" "person add" holdings \
+	"report hand-receipts" "report destruction"; do
 	printf '%s\n' "${verbs[@]}" | grep -qxF "$must" || fail "custos help does not list '$must'"
 done
 
