@@ -277,6 +277,12 @@ static const cli_verb verbs[] = {
 	 "--account, the destruction register of account N for a period: every\n"
 	 "destruction dated from --since to --until (default today), with its items,\n"
 	 "method, authority and witness, each with its log entry's index and leaf hash.\n"},
+	{"report inventory", G_REPORTS, cli_report, CLI_REPORT_INVENTORY, "TXN",
+	 "TXN --format pdf|csv|json --out FILE [--paper a4|letter]", "--format --out --paper --db",
+	 "The inventory report of inventory (or change of custodian) TXN: its\n"
+	 "count (complete inventory, N of N held, or spot check, L of N held), the\n"
+	 "items sighted, both signatures, and a correction page: the items that\n"
+	 "came on and left the account since the previous complete inventory.\n"},
 	{"report hand-receipts", G_REPORTS, cli_report, CLI_REPORT_HAND_RECEIPTS, NULL,
 	 "--account N [--holder NAME] [--since DATE] [--until DATE]\n"
 	 "--format pdf|csv|json --out FILE [--paper a4|letter]",

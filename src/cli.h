@@ -43,7 +43,8 @@ enum {
 	CLI_LOG_WITNESS_LIST
 };
 
-enum { CLI_REPORT_MATERIAL, CLI_REPORT_DESTRUCTION, CLI_REPORT_HAND_RECEIPTS };
+enum { CLI_REPORT_MATERIAL, CLI_REPORT_DESTRUCTION, CLI_REPORT_HAND_RECEIPTS,
+       CLI_REPORT_INVENTORY };
 
 /* Run `custos ARGS...` for argv[1..]: dispatch to the verb its leading
  * words name, `help`, or a usage error naming the unknown word. */

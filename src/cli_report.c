@@ -176,7 +176,9 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 		return run_register(v, &o, d, fmt, paper);
 	report r;
 	st = report_load(d, o.operand,
-			 v->id == CLI_REPORT_DESTRUCTION ? REPORT_KIND_DESTRUCTION : REPORT_KIND_MATERIAL,
+			 v->id == CLI_REPORT_DESTRUCTION  ? REPORT_KIND_DESTRUCTION
+			 : v->id == CLI_REPORT_INVENTORY ? REPORT_KIND_INVENTORY
+							 : REPORT_KIND_MATERIAL,
 			 &r, &err);
 	db_close(d);
 	if (st == ST_OK)

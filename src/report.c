@@ -12,7 +12,9 @@
 #include "b64.h"
 #include "export.h"
 #include "json.h"
+#include "ledger.h"
 #include "note.h"
+#include "rules.h"
 #include "safeprint.h"
 #include "sha.h"
 
@@ -88,6 +90,11 @@ void report_free(report *r)
 	free(r->remarks);
 	free(r->note);
 	free(r->proof);
+	if (r->inv != NULL) {
+		free(r->inv->adds);
+		free(r->inv->dels);
+		free(r->inv);
+	}
 	memset(r, 0, sizeof *r);
 }
 
@@ -208,6 +215,8 @@ static bool party_apply(report_party *p, const entry *c)
 	return true;
 }
 
+static void line_of(const entry_item *it, size_t row, report_line *l);
+
 static void line_remarks(const entry_item *it, char *out, size_t cap)
 {
 	int n = snprintf(out, cap, "%s, %s%s", item_kind_name(it->kind), item_class_name(it->cls),
@@ -255,6 +264,11 @@ status report_build(const report_entry *txn, const report_entry *ctx, size_t nct
 	if (kind == REPORT_KIND_DESTRUCTION && e->action != ACT_DESTROY)
 		return err_set(err, ST_REFUSED, "%s is a %s, not a destruction: see "
 			       "'custos report material'", e->txn, entry_action_name(e->action));
+	if (kind == REPORT_KIND_INVENTORY && e->action != ACT_INVENTORY &&
+	    e->action != ACT_CUSTODIAN_CHANGE)
+		return err_set(err, ST_REFUSED, "%s is a %s, not an inventory or a change of "
+			       "custodian: see 'custos report material'", e->txn,
+			       entry_action_name(e->action));
 	r->type = sh->type;
 	r->action = e->action;
 	if (!party_init(&r->from, sh->from, e) || !party_init(&r->to, sh->to, e))
@@ -342,6 +356,163 @@ status report_build(const report_entry *txn, const report_entry *ctx, size_t nct
 	return ST_OK;
 }
 
+/* ---- an inventory's count and correction page ------------------------------------ */
+
+/* The items on hand or issued at one account, by identity. */
+typedef struct held_set {
+	size_t n, cap;
+	const entry_item **it; /* into the entries, which outlive the set */
+} held_set;
+
+static bool same(const entry_item *a, const entry_item *b)
+{
+	return strcmp(a->title, b->title) == 0 && strcmp(a->edition, b->edition) == 0 &&
+	       strcmp(a->serial, b->serial) == 0;
+}
+
+static ssize_t held_find(const held_set *h, const entry_item *it)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (same(h->it[i], it))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Add it (false: out of memory); true if it was added, in *added. */
+static bool held_add(held_set *h, const entry_item *it, bool *added)
+{
+	*added = false;
+	if (held_find(h, it) >= 0)
+		return true;
+	if (h->n == h->cap) {
+		size_t nc = h->cap ? 2 * h->cap : 64;
+		const entry_item **ni = realloc(h->it, nc * sizeof *ni);
+		if (ni == NULL)
+			return false;
+		h->it = ni;
+		h->cap = nc;
+	}
+	h->it[h->n++] = it;
+	*added = true;
+	return true;
+}
+
+static bool held_remove(held_set *h, const entry_item *it)
+{
+	ssize_t i = held_find(h, it);
+	if (i < 0)
+		return false;
+	h->it[i] = h->it[--h->n];
+	return true;
+}
+
+static bool change_add(report_change **v, size_t *n, const report_entry *re, const entry_item *it)
+{
+	report_change *nv = realloc(*v, (*n + 1) * sizeof *nv);
+	if (nv == NULL)
+		return false;
+	*v = nv;
+	report_change *c = &nv[(*n)++];
+	memset(c, 0, sizeof *c);
+	line_of(it, *n, &c->line);
+	c->action = re->e.action;
+	snprintf(c->txn, sizeof c->txn, "%s", re->e.txn);
+	entry_time_format(re->e.time_us, c->time);
+	c->index = re->index;
+	return true;
+}
+
+/* +1 when entry e brings its items on account a, -1 when it takes them
+ * off, 0 when it leaves what a holds (an issue's part: see below). */
+static int held_effect(const entry *e, const char *a)
+{
+	bool mine = strcmp(e->account, a) == 0, peer = strcmp(e->peer, a) == 0;
+	switch (e->action) {
+	case ACT_RECEIPT:
+	case ACT_ACCEPT:
+	case ACT_POSSESSION:
+	case ACT_TRANSFER_RECALL:
+		return mine ? 1 : 0;
+	case ACT_TRANSFER_REJECT: /* back on hand at the sender, the peer */
+		return peer ? 1 : 0;
+	case ACT_INCIDENT_CLOSE:
+		return mine && (e->outcome == OUTCOME_NO_COMPROMISE || e->outcome == OUTCOME_DESTROY)
+			       ? 1 : 0;
+	case ACT_TRANSFER:
+	case ACT_DESTROY:
+	case ACT_INCIDENT_REPORT:
+		return mine ? -1 : 0;
+	default:
+		return 0;
+	}
+}
+
+status report_inventory_build(report *r, const report_entry *txn, const report_entry *hist,
+			      size_t n, errbuf *err)
+{
+	const entry *x = &txn->e;
+	const char *a = x->account;
+	report_inventory *inv = calloc(1, sizeof *inv);
+	if (inv == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	r->inv = inv;
+	held_set h = {0};
+	status st = ST_OK;
+	for (size_t i = 0; i < n && hist[i].index < txn->index; i++) {
+		const entry *e = &hist[i].e;
+		if (strcmp(e->account, a) != 0 && strcmp(e->peer, a) != 0)
+			continue;
+		if ((e->action == ACT_INVENTORY || e->action == ACT_CUSTODIAN_CHANGE) &&
+		    strcmp(e->account, a) == 0) {
+			uint64_t listed = 0;
+			for (size_t k = 0; k < e->nitems; k++)
+				listed += held_find(&h, &e->items[k]) >= 0;
+			if (rules_inventory_complete(e, listed, h.n)) {
+				/* the correction page starts again here */
+				inv->prev_index = hist[i].index;
+				snprintf(inv->prev_txn, sizeof inv->prev_txn, "%s", e->txn);
+				entry_time_format(e->time_us, inv->prev_time);
+				free(inv->adds);
+				free(inv->dels);
+				inv->adds = inv->dels = NULL;
+				inv->nadd = inv->ndel = 0;
+			}
+			continue;
+		}
+		int eff = held_effect(e, a);
+		for (size_t k = 0; k < e->nitems; k++) {
+			const entry_item *it = &e->items[k];
+			char lot[ENTRY_SERIAL_MAX + 1];
+			bool part = rules_split_parent(e, k, lot);
+			bool ok = true, added = false;
+			if (eff > 0) {
+				ok = held_add(&h, it, &added);
+				if (ok && added)
+					ok = change_add(&inv->adds, &inv->nadd, &hist[i], it);
+			} else if (eff < 0 && !part && held_remove(&h, it)) {
+				/* a part taken off a lot leaves the lot held */
+				ok = change_add(&inv->dels, &inv->ndel, &hist[i], it);
+			} else if (e->action == ACT_ISSUE && part && strcmp(e->account, a) == 0) {
+				/* the part issued is a new item, held */
+				ok = held_add(&h, it, &added);
+			}
+			if (!ok) {
+				st = err_set(err, ST_NOMEM, "out of memory");
+				goto out;
+			}
+		}
+	}
+	for (size_t k = 0; k < x->nitems; k++)
+		inv->listed += held_find(&h, &x->items[k]) >= 0;
+	inv->held = h.n;
+	inv->complete = rules_inventory_complete(x, inv->listed, inv->held);
+	ledger_result lr = {.complete = inv->complete, .listed = inv->listed, .held = inv->held};
+	ledger_inventory_words(&lr, inv->words, sizeof inv->words);
+out:
+	free(h.it);
+	return st;
+}
+
 /* ---- from the database ----------------------------------------------------------- */
 
 static status fetch(db *d, const char *sql, int np, const char *const *p, PGresult **res,
@@ -405,9 +576,9 @@ status report_load(db *d, const char *txn, report_kind kind, report *r, errbuf *
 	memset(r, 0, sizeof *r);
 	if (txn[0] == '\0' || strlen(txn) > ENTRY_TXN_MAX)
 		return err_set(err, ST_USAGE, "not a transaction number");
-	PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL;
-	report_entry *te = NULL, *ctx = NULL;
-	size_t nte = 0, nctx = 0;
+	PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL;
+	report_entry *te = NULL, *ctx = NULL, *hist = NULL;
+	size_t nte = 0, nctx = 0, nhist = 0;
 	status st = db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, err);
 	if (st != ST_OK)
 		return st;
@@ -443,6 +614,19 @@ status report_load(db *d, const char *txn, report_kind kind, report *r, errbuf *
 	if ((st = report_build(te, ctx, nctx, answer[0] ? answer : NULL, kind,
 			       (int64_t)time(NULL) * 1000000, r, err)) != ST_OK)
 		goto out;
+	if (kind == REPORT_KIND_INVENTORY) {
+		/* The account's material entries before it, in this snapshot. */
+		const char *p4[] = {e->account, idx};
+		if ((st = fetch(d, "SELECT idx, convert_from(note, 'UTF8') FROM custos.log_entry "
+				   "WHERE (account = $1 OR peer = $1) AND idx < $2::bigint AND action IN "
+				   "('receipt', 'accept', 'possession', 'transfer-recall', "
+				   "'transfer-reject', 'incident-close', 'transfer', 'destroy', "
+				   "'incident-report', 'issue', 'inventory', 'custodian-change') "
+				   "ORDER BY idx",
+				2, p4, &r4, &hist, &nhist, err)) != ST_OK ||
+		    (st = report_inventory_build(r, te, hist, nhist, err)) != ST_OK)
+			goto out;
+	}
 	db_rollback(d);
 	st = attach_proof(d, r, err);
 	goto done;
@@ -451,9 +635,11 @@ out:
 done:
 	entries_free(te, nte);
 	entries_free(ctx, nctx);
+	entries_free(hist, nhist);
 	PQclear(r1);
 	PQclear(r2);
 	PQclear(r3);
+	PQclear(r4);
 	return st;
 }
 
@@ -494,6 +680,31 @@ status report_write_csv(const report *r, FILE *f, errbuf *err)
 		for (size_t k = 0; k < nh; k++)
 			csv_field(f, v[k], k + 1 == nh);
 	}
+	if (r->inv != NULL) {
+		/* the correction page: its own header, then one row a change */
+		static const char *const ch[] = {"transaction", "section", "by_txn", "by_action",
+						 "by_date", "by_index", "short_title", "edition",
+						 "quantity", "serial", "alc", "remarks"};
+		fputs("\r\n", f);
+		for (size_t i = 0; i < nh; i++)
+			csv_field(f, ch[i], i + 1 == nh);
+		for (int sec = 0; sec < 2; sec++) {
+			const report_change *c = sec ? r->inv->dels : r->inv->adds;
+			size_t n = sec ? r->inv->ndel : r->inv->nadd;
+			for (size_t i = 0; i < n; i++) {
+				char qty[16], alc[8], by[24];
+				snprintf(qty, sizeof qty, "%" PRIu32, c[i].line.qty);
+				snprintf(alc, sizeof alc, "%d", c[i].line.alc);
+				snprintf(by, sizeof by, "%" PRIu64, c[i].index);
+				const char *v[] = {txn, sec ? "deletion" : "addition", c[i].txn,
+						   entry_action_name(c[i].action), c[i].time, by,
+						   c[i].line.title, c[i].line.edition, qty,
+						   c[i].line.serial, alc, c[i].line.remarks};
+				for (size_t k = 0; k < nh; k++)
+					csv_field(f, v[k], k + 1 == nh);
+			}
+		}
+	}
 	return ferror(f) ? err_set(err, ST_IO, "cannot write the CSV") : ST_OK;
 }
 
@@ -515,6 +726,43 @@ static void json_party(FILE *f, const char *key, const report_party *p)
 	json_key_str(f, "name", p->name, true);
 	json_key_str(f, "address", p->address, true);
 	json_key_str(f, "cor_account", p->cor_account, false);
+	fputs("},", f);
+}
+
+static void json_changes(FILE *f, const char *key, const report_change *c, size_t n)
+{
+	fprintf(f, "\"%s\":[", key);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ",{" : "{", f);
+		json_key_str(f, "short_title", c[i].line.title, true);
+		json_key_str(f, "edition", c[i].line.edition[0] ? c[i].line.edition : NULL, true);
+		fprintf(f, "\"quantity\":%" PRIu32 ",", c[i].line.qty);
+		json_key_str(f, "serial", c[i].line.serial[0] ? c[i].line.serial : NULL, true);
+		fprintf(f, "\"alc\":%d,", c[i].line.alc);
+		json_key_str(f, "action", entry_action_name(c[i].action), true);
+		json_key_str(f, "txn", c[i].txn, true);
+		json_key_str(f, "date", c[i].time, true);
+		fprintf(f, "\"index\":%" PRIu64 "}", c[i].index);
+	}
+	fputs("]", f);
+}
+
+static void json_inventory(FILE *f, const report_inventory *inv)
+{
+	fprintf(f, "\"inventory\":{\"complete\":%s,\"listed\":%" PRIu64 ",\"held\":%" PRIu64 ",",
+		inv->complete ? "true" : "false", inv->listed, inv->held);
+	json_key_str(f, "words", inv->words, true);
+	if (inv->prev_index) {
+		fputs("\"previous_complete\":{", f);
+		json_key_str(f, "txn", inv->prev_txn, true);
+		json_key_str(f, "date", inv->prev_time, true);
+		fprintf(f, "\"index\":%" PRIu64 "},", inv->prev_index);
+	} else {
+		fputs("\"previous_complete\":null,", f);
+	}
+	json_changes(f, "additions", inv->adds, inv->nadd);
+	fputc(',', f);
+	json_changes(f, "deletions", inv->dels, inv->ndel);
 	fputs("},", f);
 }
 
@@ -556,6 +804,8 @@ status report_write_json(const report *r, FILE *f, errbuf *err)
 	}
 	fputs("],", f);
 	json_key_str(f, "remarks", r->remarks, true);
+	if (r->inv != NULL)
+		json_inventory(f, r->inv);
 	fputs("\"log\":{", f);
 	json_key_str(f, "origin", r->origin, true);
 	fprintf(f, "\"index\":%" PRIu64 ",", r->index);

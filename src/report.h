@@ -48,7 +48,9 @@ typedef enum report_kind {
 	REPORT_KIND_MATERIAL,
 	REPORT_KIND_DESTRUCTION,
 	REPORT_KIND_HAND_RECEIPTS,
-	REPORT_KIND_DESTRUCTIONS
+	REPORT_KIND_DESTRUCTIONS,
+	REPORT_KIND_INVENTORY       /* one inventory or custodian-change, with
+				     * its count and correction page */
 } report_kind;
 
 /* Block 2: one side of the transaction.  Strings are malloc'd or NULL
@@ -82,6 +84,31 @@ typedef struct report_signer {
 	char *rank, *position;         /* from person-details, NULL if none */
 } report_signer;
 
+/* A line of an inventory's correction page: an item that came on the
+ * account (addition) or left it (deletion) between the previous complete
+ * inventory and this one, and the entry that did it. */
+typedef struct report_change {
+	report_line line;
+	entry_action action;
+	char txn[ENTRY_TXN_MAX + 1];
+	char time[ENTRY_TIME_LEN + 1];
+	uint64_t index;
+} report_change;
+
+/* What an inventory report adds (report_inventory_build). */
+typedef struct report_inventory {
+	bool complete;             /* rules_inventory_complete */
+	uint64_t listed, held;     /* listed of the held items on hand or issued */
+	char words[160];           /* ledger_inventory_words: what custos printed */
+	uint64_t prev_index;       /* the previous complete inventory, 0: none
+				    * (the correction page runs from the
+				    * account's opening) */
+	char prev_txn[ENTRY_TXN_MAX + 1];
+	char prev_time[ENTRY_TIME_LEN + 1];
+	size_t nadd, ndel;
+	report_change *adds, *dels; /* malloc'd, in log order */
+} report_inventory;
+
 typedef struct report {
 	report_type type;
 	entry_action action;
@@ -105,6 +132,7 @@ typedef struct report {
 	char *proof;         /* its tlog-proof against a checkpoint, or NULL */
 	size_t prooflen;
 	uint64_t checkpoint_size; /* 0 when no checkpoint covers it yet */
+	report_inventory *inv;    /* REPORT_KIND_INVENTORY, else NULL */
 } report;
 
 /* One signed entry: its note, index and leaf hash, parsed. */
@@ -125,6 +153,19 @@ typedef struct report_entry {
 status report_build(const report_entry *txn, const report_entry *ctx, size_t nctx,
 		    const char *answer, report_kind kind, int64_t now_us, report *r,
 		    errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Add to r (built by report_build from inventory or custodian-change
+ * entry txn) its inventory count and correction page, from hist[0..n):
+ * the entries in log order whose account or peer is the inventory's
+ * account, up to it (others are ignored).  The items on hand or issued at
+ * the account before txn are counted by following those entries
+ * (receipt, accept, possession, a rejected or recalled transfer and an
+ * incident closed without loss bring items on; transfer, destroy and
+ * incident-report take them off; an issue of a part adds the part), and
+ * each earlier inventory is judged complete or not the same way
+ * (rules_inventory_complete).  ST_NOMEM. */
+status report_inventory_build(report *r, const report_entry *txn, const report_entry *hist,
+			      size_t n, errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* Fetch transaction `txn`'s entry and those report_build wants from the
  * log as this login sees it, with an inclusion proof when a checkpoint

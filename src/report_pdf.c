@@ -206,6 +206,8 @@ static void row(pdf *p, const cell *c, size_t n)
 
 static char *party_text(const report_party *pt)
 {
+	if (pt->account[0] == '\0' && pt->name == NULL)
+		return strdup("(none: this transaction has no other side)");
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
@@ -358,6 +360,70 @@ static void provenance(pdf *p)
 	free(body);
 }
 
+/* One section of the correction page: items and the entries that moved them. */
+static void changes(pdf *p, const char *title, const report_change *c, size_t n)
+{
+	ensure(p, 50);
+	paragraph(p, p->bold, title, false);
+	cell h[] = {{NULL, "Row", 0.07, BOLD},     {NULL, "Short title / edition", 0.21, BOLD},
+		    {NULL, "Qty", 0.07, BOLD},     {NULL, "Serial / accounting no.", 0.21, BOLD},
+		    {NULL, "ALC", 0.06, BOLD},     {NULL, "By entry (UTC)", 0.38, BOLD}};
+	row(p, h, 6);
+	for (size_t i = 0; i < n; i++) {
+		char rowv[24], title_ed[ENTRY_TITLE_MAX + ENTRY_EDITION_MAX + 8], qty[16], alc[8];
+		char by[ENTRY_TXN_MAX + ENTRY_TIME_LEN + 64];
+		snprintf(rowv, sizeof rowv, "%zu", i + 1);
+		snprintf(title_ed, sizeof title_ed, "%s%s%s", c[i].line.title,
+			 c[i].line.edition[0] ? " ed. " : "", c[i].line.edition);
+		snprintf(qty, sizeof qty, "%" PRIu32, c[i].line.qty);
+		snprintf(alc, sizeof alc, "%d", c[i].line.alc);
+		/* static words and a transaction number (AAAAAA-YYYY-NNNN) */
+		snprintf(by, sizeof by, "%s %s\n%.10s %.8s, entry %" PRIu64,
+			 entry_action_name(c[i].action), c[i].txn, c[i].time, c[i].time + 11,
+			 c[i].index);
+		cell v[] = {{NULL, rowv, 0.07, 0},  {NULL, title_ed, 0.21, 0},
+			    {NULL, qty, 0.07, 0},   {NULL, c[i].line.serial[0] ? c[i].line.serial : "-", 0.21, 0},
+			    {NULL, alc, 0.06, 0},   {NULL, by, 0.38, SAFE}};
+		int page = p->page;
+		ensure(p, 14);
+		if (p->page != page)
+			row(p, h, 6);
+		row(p, v, 6);
+	}
+	if (n == 0) {
+		cell none[] = {{NULL, "(none)", 1.0, SAFE}};
+		row(p, none, 1);
+	}
+	p->y += 8;
+}
+
+/* The inventory's correction page: additions and deletions since the
+ * previous complete inventory. */
+static void corrections(pdf *p)
+{
+	const report_inventory *inv = p->r->inv;
+	new_page(p);
+	paragraph(p, p->title, "Correction page: additions and deletions", false);
+	char since[ENTRY_TXN_MAX + ENTRY_TIME_LEN + 160];
+	if (inv->prev_index)
+		snprintf(since, sizeof since, "Since the previous complete inventory, %s of %.10s "
+			 "(log entry %" PRIu64 "), the entries of the account brought on and took "
+			 "off these items.", inv->prev_txn, inv->prev_time, inv->prev_index);
+	else
+		snprintf(since, sizeof since, "No complete inventory of the account comes before "
+			 "this one: since the account was opened, its entries brought on and took "
+			 "off these items.");
+	paragraph(p, p->font, since, false);
+	char t[64];
+	snprintf(t, sizeof t, "Additions (%zu)", inv->nadd);
+	changes(p, t, inv->adds, inv->nadd);
+	snprintf(t, sizeof t, "Deletions (%zu)", inv->ndel);
+	changes(p, t, inv->dels, inv->ndel);
+	char words[sizeof inv->words + 16];
+	snprintf(words, sizeof words, "Count: %s.", inv->words);
+	paragraph(p, p->bold, words, false);
+}
+
 static void lay_out(pdf *p)
 {
 	const report *r = p->r;
@@ -384,6 +450,11 @@ static void lay_out(pdf *p)
 	ensure(p, 40);
 	paragraph(p, p->bold, "8. Certification", false);
 	paragraph(p, p->font, r->certification, true);
+	if (r->inv != NULL) {
+		char words[sizeof r->inv->words + 16];
+		snprintf(words, sizeof words, "Count: %s.", r->inv->words);
+		paragraph(p, p->bold, words, false);
+	}
 	p->y += 4;
 	signatures(p);
 	ensure(p, 30);
@@ -391,6 +462,8 @@ static void lay_out(pdf *p)
 	paragraph(p, p->font, r->remarks != NULL ? r->remarks : "(none)", true);
 	p->y += 4;
 	provenance(p);
+	if (r->inv != NULL)
+		corrections(p);
 
 	/* The last page: the entry as signed, and its proof. */
 	new_page(p);

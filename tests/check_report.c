@@ -354,6 +354,74 @@ START_TEST(hand_receipt_register)
 }
 END_TEST
 
+START_TEST(inventory_count_and_corrections)
+{
+	const char *k123[] = {"K1", "K2", "K3"}, *k2[] = {"K2"}, *k3[] = {"K3"}, *k13[] = {"K1", "K3"},
+		   *k4[] = {"K4"}, *k1[] = {"K1"};
+	char *notes[7];
+	size_t lens[7];
+	notes[0] = reg_note(10, ACT_POSSESSION, "123456-2026-0001", "", "", k123, 3, "wendy", T0, &lens[0]);
+	notes[1] = reg_note(11, ACT_ISSUE, "123456-2026-0002", "", "carol", k3, 1, "carol", T0 + DAY, &lens[1]);
+	notes[2] = reg_note(12, ACT_DESTROY, "123456-2026-0003", "", "", k2, 1, "wendy", T0 + 2 * DAY, &lens[2]);
+	notes[3] = reg_note(13, ACT_INVENTORY, "123456-2026-0004", "", "", k13, 2, "wendy", T0 + 3 * DAY, &lens[3]);
+	notes[4] = reg_note(14, ACT_POSSESSION, "123456-2026-0005", "", "", k4, 1, "wendy", T0 + 4 * DAY, &lens[4]);
+	notes[5] = reg_note(15, ACT_INVENTORY, "123456-2026-0006", "", "", k1, 1, "wendy", T0 + 5 * DAY, &lens[5]);
+	/* another account's possession does not count */
+	notes[6] = reg_note(16, ACT_POSSESSION, "654321-2026-0001", "", "", k1, 1, "bob", T0 + 5 * DAY, &lens[6]);
+	report_entry es[7];
+	for (size_t i = 0; i < 7; i++)
+		parse_into(&es[i], notes[i], lens[i], 10 + i);
+	/* the history is read in log order; the foreign entry sits before the
+	 * spot check to show it is ignored */
+	report_entry hist[7] = {es[0], es[1], es[2], es[3], es[4], es[6], es[5]};
+	hist[5].index = 14;
+
+	report r;
+	errbuf err = {0};
+	ck_assert_int_eq(report_build(&es[3], NULL, 0, NULL, REPORT_KIND_INVENTORY, T0, &r, &err), ST_OK);
+	ck_assert_int_eq(report_inventory_build(&r, &es[3], hist, 7, &err), ST_OK);
+	ck_assert(r.inv->complete);
+	ck_assert_uint_eq(r.inv->listed, 2);
+	ck_assert_uint_eq(r.inv->held, 2);
+	ck_assert_str_eq(r.inv->words, "complete inventory (2 of 2 held): the inventory clock restarts");
+	ck_assert_uint_eq(r.inv->prev_index, 0);
+	ck_assert_uint_eq(r.inv->nadd, 3);
+	ck_assert_uint_eq(r.inv->ndel, 1);
+	ck_assert_str_eq(r.inv->dels[0].line.serial, "K2");
+	ck_assert_int_eq(r.inv->dels[0].action, ACT_DESTROY);
+	report_free(&r);
+
+	ck_assert_int_eq(report_build(&es[5], NULL, 0, NULL, REPORT_KIND_INVENTORY, T0, &r, &err), ST_OK);
+	ck_assert_int_eq(report_inventory_build(&r, &es[5], hist, 7, &err), ST_OK);
+	ck_assert(!r.inv->complete);
+	ck_assert_str_eq(r.inv->words, "spot check (1 of 3 held): the inventory clock is not reset");
+	ck_assert_uint_eq(r.inv->prev_index, 13);
+	ck_assert_str_eq(r.inv->prev_txn, "123456-2026-0004");
+	ck_assert_uint_eq(r.inv->nadd, 1);
+	ck_assert_str_eq(r.inv->adds[0].line.serial, "K4");
+	ck_assert_uint_eq(r.inv->adds[0].index, 14);
+	ck_assert_uint_eq(r.inv->ndel, 0);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	ck_assert_int_eq(report_write_json(&r, f, &err), ST_OK);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "\"inventory\":{\"complete\":false,\"listed\":1,\"held\":3,"));
+	ck_assert_ptr_nonnull(strstr(out, "\"previous_complete\":{\"txn\":\"123456-2026-0004\""));
+	free(out);
+	report_free(&r);
+
+	/* not an inventory: refused */
+	ck_assert_int_eq(report_build(&es[4], NULL, 0, NULL, REPORT_KIND_INVENTORY, T0, &r, &err), ST_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is a possession, not an inventory"));
+	report_free(&r);
+	for (size_t i = 0; i < 7; i++) {
+		entry_free(&es[i].e);
+		free(notes[i]);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report");
@@ -363,6 +431,7 @@ int main(void)
 	tcase_add_test(tc, wrong_kind);
 	tcase_add_test(tc, escape);
 	tcase_add_test(tc, hand_receipt_register);
+	tcase_add_test(tc, inventory_count_and_corrections);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
