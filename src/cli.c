@@ -284,13 +284,14 @@ static const cli_verb verbs[] = {
 	 "items sighted, both signatures, and a correction page: the items that\n"
 	 "came on and left the account since the previous complete inventory.\n"},
 	{"report hand-receipts", G_REPORTS, cli_report, CLI_REPORT_HAND_RECEIPTS, NULL,
-	 "--account N [--holder NAME] [--since DATE] [--until DATE]\n"
+	 "[--account N] [--holder NAME] [--since DATE] [--until DATE]\n"
 	 "--format pdf|csv|json --out FILE [--paper a4|letter]",
 	 "--account --holder --since --until --format --out --paper --db",
-	 "Write the hand-receipt register of account N to the new FILE, made from\n"
-	 "its signed log entries: every hand receipt (issue) dated in the period (all\n"
-	 "by default), open ones first, each item with the return (or destruction,\n"
-	 "incident report) that closed it or OPEN, and each entry's index and leaf hash.\n"},
+	 "Write the hand-receipt register of account N (default: the one you keep)\n"
+	 "to the new FILE, made from its signed log entries: every hand receipt\n"
+	 "(issue) dated in the period (all by default), of one holder with --holder,\n"
+	 "open ones first, each item with the return (or destruction, incident\n"
+	 "report) that closed it or OPEN, and each entry's index and leaf hash.\n"},
 };
 
 /* What each option means, for `custos VERB --help`. */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "cli.h"
 #include "db.h"
 #include "report.h"
@@ -58,8 +60,6 @@ static int parse(const cli_verb *v, int argc, char **argv, opts *o)
 	if (reg && o->operand != NULL)
 		return cli_usage_error(v, "a register takes --account, not a transaction",
 				       o->operand);
-	if (v->id == CLI_REPORT_HAND_RECEIPTS && o->account == NULL)
-		return cli_usage_error(v, "missing --account N", NULL);
 	if (!reg && o->operand == NULL)
 		return cli_usage_error(v, "missing operand", v->operand);
 	if (!reg && (o->since != NULL || o->until != NULL))
@@ -120,10 +120,29 @@ static int run_register(const cli_verb *v, const opts *o, db *d, format fmt, rep
 {
 	errbuf err = {0};
 	report_register g;
+	/* hand-receipts without --account: the one account this login keeps */
+	char keeps[ENTRY_ACCOUNT_LEN + 1] = "";
+	if (o->account == NULL) {
+		PGresult *r = NULL;
+		status st = db_exec(d, "SELECT unnest(custos.my_custody_accounts())", 0, NULL, &r, &err);
+		int n = st == ST_OK ? PQntuples(r) : 0;
+		if (n == 1)
+			snprintf(keeps, sizeof keeps, "%s", db_val(r, 0, 0));
+		PQclear(r);
+		if (st != ST_OK || n != 1) {
+			db_close(d);
+			if (st != ST_OK)
+				return fail(v, st, &err);
+			return cli_usage_error(v, n == 0 ? "you keep no account; give --account N"
+						     : "you keep several accounts; give --account N",
+					       NULL);
+		}
+	}
 	status st = report_register_load(d,
 					 v->id == CLI_REPORT_HAND_RECEIPTS ? REPORT_KIND_HAND_RECEIPTS
 									   : REPORT_KIND_DESTRUCTIONS,
-					 o->account, o->holder, o->since, o->until, &g, &err);
+					 o->account != NULL ? o->account : keeps, o->holder, o->since,
+					 o->until, &g, &err);
 	db_close(d);
 	if (st == ST_OK)
 		st = write_out(NULL, &g, fmt, paper, o->out, &err);

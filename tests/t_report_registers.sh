@@ -72,6 +72,10 @@ ok asq alice report hand-receipts --account 123456 --since 2000-01-01 --until 20
 want '--since/--until outside' "$(python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); print(len(g["receipts"]), g["since"], g["until"])' "$W/h0.json")" "0 2000-01-01 2000-12-31"
 ok asq alice report hand-receipts --account 123456 --since "$TODAY" --format csv --out "$W/hr.csv"
 
+# without --account: the one alice keeps
+ok asq alice report hand-receipts --holder wendy --format json --out "$W/hk.json"
+want 'the account alice keeps' "$(python3 -c 'import json,sys; g=json.load(open(sys.argv[1])); print(g["account"], [r["txn"] for r in g["receipts"]])' "$W/hk.json")" "123456 ['$H2']"
+
 # ---- CSV: RFC 4180, parses back ----
 want 'register CSV' "$(python3 -c '
 import csv, sys
@@ -146,7 +150,7 @@ expect_err 1 'no account 999999' asq alice report hand-receipts --account 999999
 expect_err 1 'no account 654321' asq alice report hand-receipts --account 654321 --format json --out "$W/no2.json"
 expect_err 1 'no account 654321' asq alice report destruction --account 654321 --since "$TODAY" --format csv --out "$W/no3.csv"
 expect_err 2 'six-digit account number' asq alice report hand-receipts --account "12'; DROP TABLE x; --" --format csv --out "$W/no4.csv"
-expect_err 2 'missing --account' asq alice report hand-receipts --format csv --out "$W/no5.csv"
+expect_err 2 'you keep no account; give --account N' asq dave report hand-receipts --format csv --out "$W/no5.csv"
 expect_err 2 'missing --since DATE' asq alice report destruction --account 123456 --format csv --out "$W/no6.csv"
 expect_err 2 '--since takes a date' asq alice report destruction --account 123456 --since 2026-13-01 --format csv --out "$W/no7.csv"
 expect_err 2 '--until takes a date' asq alice report hand-receipts --account 123456 --until $'2026\xff' --format csv --out "$W/no8.csv"
