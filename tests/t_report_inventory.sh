@@ -39,6 +39,7 @@ RY=$(last_txn)
 ok asw alice wendy destroy --serial KG1 --method burn --authority DIR-9
 DX=$(last_txn)
 ok asw alice carol issue --holder carol --item 'edition=7 qty=5 title=KAO 12'
+PART="+$(idx_of "$(last_txn)")"
 # B: a spot check of one of the five held (KG3, KG4, KG5, the lot, its part)
 ok asw alice wendy inventory --serial KG4
 WB=$LAST_OUT
@@ -120,6 +121,21 @@ done
 # the auditor reads it, with the same count
 ok asq dave report inventory "$IB" --format json --out "$W/dave.json"
 want 'the auditor sees the same count' "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["inventory"]["words"])' "$W/dave.json")" "$WORDS"
+# ---- a change of custodian is the joint inventory: complete, both custodians ----
+mkkey gus >"$W/gus.vkey" || exit 1
+ok asw adm gus person add gus --role alternate --account 123456 --pubkey "$(cat "$W/gus.vkey")"
+ok asw alice gus custodian change --incoming gus --serial KG3 --serial KG4 --serial KG5 \
+	--item 'edition=7 title=KAO 12' --item "edition=7 serial=$PART title=KAO 12"
+CX=$(last_txn)
+ok asq gus report inventory "$CX" --format json --out "$W/c.json"
+want 'custodian change JSON' "$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1])); i = r["inventory"]
+print(r["action"], i["words"], i["previous_complete"]["txn"], [s["capacity"] for s in r["signatures"]], [c["serial"] for c in i["additions"]], [c["serial"] for c in i["deletions"]])' "$W/c.json")" \
+"custodian-change complete inventory (5 of 5 held): the inventory clock restarts $IA ['custodian', 'incoming custodian'] ['KG4', 'KG5'] ['KG1']"
+# (custos prints no count for a handover; the server restarted the clock)
+want 'the server restarted the clock at the handover' \
+	"$(q "SELECT a.last_inventory = l.time FROM custos.account a, custos.log_entry l WHERE a.number = '123456' AND l.txn = '$CX'")" t
 ok asq dave log verify
 [ -n "${REPORT_KEEP:-}" ] && cp "$W/a.pdf" "$W/b.pdf" "$REPORT_KEEP"/
 finish
