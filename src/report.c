@@ -215,8 +215,6 @@ static bool party_apply(report_party *p, const entry *c)
 	return true;
 }
 
-static void line_of(const entry_item *it, size_t row, report_line *l);
-
 static void line_remarks(const entry_item *it, char *out, size_t cap)
 {
 	int n = snprintf(out, cap, "%s, %s%s", item_kind_name(it->kind), item_class_name(it->cls),
@@ -230,6 +228,18 @@ static void line_remarks(const entry_item *it, char *out, size_t cap)
 		entry_date_format(it->supersedes, d);
 		snprintf(out + n, cap - (size_t)n, ", supersedes %s", d);
 	}
+}
+
+/* Block 7 line `row` of item it. */
+static void line_of(const entry_item *it, size_t row, report_line *l)
+{
+	l->row = row;
+	memcpy(l->title, it->title, sizeof l->title);
+	memcpy(l->edition, it->edition, sizeof l->edition);
+	memcpy(l->serial, it->serial, sizeof l->serial);
+	l->qty = it->qty;
+	l->alc = it->alc;
+	line_remarks(it, l->remarks, sizeof l->remarks);
 }
 
 static status build_cert(report *r, const shape *sh, const entry *e, errbuf *err)
@@ -285,17 +295,8 @@ status report_build(const report_entry *txn, const report_entry *ctx, size_t nct
 
 	if (e->nitems > 0 && (r->lines = calloc(e->nitems, sizeof *r->lines)) == NULL)
 		return err_set(err, ST_NOMEM, "out of memory");
-	for (size_t i = 0; i < e->nitems; i++) {
-		const entry_item *it = &e->items[i];
-		report_line *l = &r->lines[i];
-		l->row = i + 1;
-		memcpy(l->title, it->title, sizeof l->title);
-		memcpy(l->edition, it->edition, sizeof l->edition);
-		memcpy(l->serial, it->serial, sizeof l->serial);
-		l->qty = it->qty;
-		l->alc = it->alc;
-		line_remarks(it, l->remarks, sizeof l->remarks);
-	}
+	for (size_t i = 0; i < e->nitems; i++)
+		line_of(&e->items[i], i + 1, &r->lines[i]);
 	r->nlines = e->nitems;
 	status st = build_cert(r, sh, e, err);
 	if (st != ST_OK)
@@ -843,16 +844,6 @@ void report_register_free(report_register *g)
 	memset(g, 0, sizeof *g);
 }
 
-static void line_of(const entry_item *it, size_t row, report_line *l)
-{
-	l->row = row;
-	memcpy(l->title, it->title, sizeof l->title);
-	memcpy(l->edition, it->edition, sizeof l->edition);
-	memcpy(l->serial, it->serial, sizeof l->serial);
-	l->qty = it->qty;
-	l->alc = it->alc;
-	line_remarks(it, l->remarks, sizeof l->remarks);
-}
 
 static bool same_item(const report_line *l, const entry_item *it)
 {
@@ -1023,6 +1014,9 @@ status report_register_load(db *d, report_kind kind, const char *account, const 
 	memset(g, 0, sizeof *g);
 	if (!entry_account_number_valid(account))
 		return err_set(err, ST_USAGE, "--account takes a six-digit account number");
+	if (holder != NULL && (holder[0] == '\0' || strlen(holder) > KEY_NAME_MAX))
+		return err_set(err, ST_USAGE, "--holder takes a person's name, 1 to %d bytes",
+			       KEY_NAME_MAX);
 	const char *dates[] = {since, until};
 	for (size_t i = 0; i < 2; i++) {
 		uint32_t ymd;

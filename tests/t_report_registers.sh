@@ -151,6 +151,9 @@ expect_err 1 'no account 654321' asq alice report hand-receipts --account 654321
 expect_err 1 'no account 654321' asq alice report destruction --account 654321 --since "$TODAY" --format csv --out "$W/no3.csv"
 expect_err 2 'six-digit account number' asq alice report hand-receipts --account "12'; DROP TABLE x; --" --format csv --out "$W/no4.csv"
 expect_err 2 'you keep no account; give --account N' asq dave report hand-receipts --format csv --out "$W/no5.csv"
+expect_err 2 '--holder takes a person' asq alice report hand-receipts --account 123456 --holder "$(printf 'x%.0s' $(seq 300))" --format csv --out "$W/no14.csv"
+ok asq alice report hand-receipts --account 123456 --holder $'car\u202eol\x01' --format pdf --out "$W/hh.pdf"
+pdftotext "$W/hh.pdf" - | grep -qF 'car\u202eol\x01' || { echo "FAIL: a hostile --holder is not shown escaped"; fails=$((fails + 1)); }
 expect_err 2 'missing --since DATE' asq alice report destruction --account 123456 --format csv --out "$W/no6.csv"
 expect_err 2 '--since takes a date' asq alice report destruction --account 123456 --since 2026-13-01 --format csv --out "$W/no7.csv"
 expect_err 2 '--until takes a date' asq alice report hand-receipts --account 123456 --until $'2026\xff' --format csv --out "$W/no8.csv"
@@ -160,7 +163,7 @@ expect_err 2 '--since and --until are for a register' asq alice report destructi
 expect_err 2 "unknown option '--holder'" asq alice report destruction --account 123456 --holder carol --since "$TODAY" --format csv --out "$W/no12.csv"
 expect_err 2 "--format is pdf, csv or json, not 'xml'" asq alice report hand-receipts --account 123456 --format xml --out "$W/no13"
 expect_err 1 'File exists' asq alice report hand-receipts --account 123456 --format pdf --out "$W/hr.pdf"
-for f in no1.pdf no2.json no3.csv no4.csv no5.csv no6.csv no7.csv no8.csv no9.csv no10.csv no11.csv no12.csv no13; do
+for f in no14.csv no1.pdf no2.json no3.csv no4.csv no5.csv no6.csv no7.csv no8.csv no9.csv no10.csv no11.csv no12.csv no13; do
 	[ ! -e "$W/$f" ] || { echo "FAIL: a refused report left $f"; fails=$((fails + 1)); }
 done
 
