@@ -647,8 +647,10 @@ static void reg_row(pdf *p, const report_reg_row *r, bool hr)
 	cell pv[] = {{NULL, prov, 1.0, SAFE}};
 	row(p, pv, 1);
 	if (r->remarks != NULL) {
-		cell rm[] = {{"Remarks", r->remarks, 1.0, 0}};
-		row(p, rm, 1);
+		/* flowed, not boxed: free text may run longer than a page */
+		p->y += 2;
+		paragraph(p, p->bold, "Remarks", false);
+		paragraph(p, p->font, r->remarks, true);
 	}
 	p->y += 10;
 }

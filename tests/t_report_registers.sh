@@ -110,6 +110,14 @@ c=$(grep -n "Closed hand receipts" "$W/hr.txt" | head -1 | cut -d: -f1)
 ok asq alice report hand-receipts --account 123456 --format pdf --paper letter --out "$W/hr-letter.pdf"
 want 'Letter' "$(pdfinfo "$W/hr-letter.pdf" | sed -n 's/^Page size: *\([0-9.]* x [0-9.]*\) pts.*/\1/p')" '612 x 792'
 
+# a long free text flows across pages, nothing cut
+ok as alice receive --from COR --item 'kind=equipment alc=1 class=C serial=KG9 title=KG-175D'
+LONGTEXT="$(for i in $(seq 1 1200); do printf 'word%d ' "$i"; done)ENDMARK"
+ok asw alice carol issue --holder carol --serial KG9 --text "$LONGTEXT"
+ok asq alice report hand-receipts --account 123456 --holder carol --format pdf --out "$W/long.pdf"
+pdftotext "$W/long.pdf" - | grep -qF ENDMARK || { echo "FAIL: a long remark is cut in the register"; fails=$((fails + 1)); }
+pdftotext "$W/long.pdf" - | grep -qF 'word600 ' || { echo "FAIL: the middle of a long remark is lost"; fails=$((fails + 1)); }
+
 # ---- the destruction register of a period ----
 ok asw alice wendy destroy --serial KG1 --method burn --authority 'DIR-8'
 D2=$(last_txn)
@@ -170,7 +178,7 @@ done
 # ---- the insider: bob's entries of 123456 are hidden; the auditor sees them ----
 want "alice's issues, hidden from bob" "$(PGUSER=bob q "SELECT count(*) FROM custos.log_entry WHERE account = '123456' AND action = 'issue'")" 0
 ok asq dave report hand-receipts --account 123456 --format json --out "$W/dave.json"
-want 'the auditor reads the register' "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["receipts"]))' "$W/dave.json")" 4
+want 'the auditor reads the register' "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["receipts"]))' "$W/dave.json")" 5
 ok asq dave log verify
 [ -n "${REPORT_KEEP:-}" ] && cp "$W/hr.pdf" "$W/dx.pdf" "$REPORT_KEEP"/
 finish
