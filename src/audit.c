@@ -27,6 +27,7 @@ const char *audit_code_name(audit_code c)
 
 typedef struct issued {
 	char id[ENTRY_TITLE_MAX + ENTRY_EDITION_MAX + ENTRY_SERIAL_MAX + 3];
+	char account[ENTRY_ACCOUNT_LEN + 1];
 	uint64_t index;
 	int64_t time_us;
 } issued;
@@ -47,6 +48,9 @@ struct audit {
 	uint64_t entries, last_index;
 	int64_t last_us;
 	bool finished;
+	bool only;        /* audit_only_account */
+	char only_acct[ENTRY_ACCOUNT_LEN + 1];
+	replay *r;        /* audit_add_record */
 	audit_finding *f;
 	size_t nf, capf;
 	issued *iss;
@@ -75,6 +79,12 @@ audit *audit_new(void)
 	audit *a = calloc(1, sizeof *a);
 	if (a == NULL)
 		return NULL;
+	a->r = replay_new();
+	if (a->r == NULL) {
+		free(a);
+		return NULL;
+	}
+	replay_trust_signatures(a->r, true);
 	for (int p = 0; p < POL__COUNT; p++)
 		a->pol[p] = rules_policy_of((rules_policy)p)->dflt;
 	return a;
@@ -88,25 +98,36 @@ void audit_free(audit *a)
 	free(a->iss);
 	free(a->acc);
 	free(a->sq);
+	replay_free(a->r);
 	free(a);
 }
 
-bool audit_inventory_complete(const entry *e)
+void audit_only_account(audit *a, const char *number)
 {
-	return e->action == ACT_INVENTORY || e->action == ACT_CUSTODIAN_CHANGE;
+	a->only = number != NULL;
+	snprintf(a->only_acct, sizeof a->only_acct, "%s", number ? number : "");
 }
 
-static status add_finding(audit *a, audit_code c, uint64_t index, uint64_t since,
-			  errbuf *err, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static status add_finding(audit *a, audit_code c, uint64_t index, uint64_t since,
-			  errbuf *err, const char *fmt, ...)
+const replay *audit_state(const audit *a)
 {
+	return a->r;
+}
+
+static status add_finding(audit *a, audit_code c, const char *account, uint64_t index,
+			  uint64_t since, errbuf *err, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+static status add_finding(audit *a, audit_code c, const char *account, uint64_t index,
+			  uint64_t since, errbuf *err, const char *fmt, ...)
+{
+	if (a->only && strcmp(account, a->only_acct) != 0)
+		return ST_OK;
 	if (!grow((void **)&a->f, &a->capf, a->nf, sizeof *a->f))
 		return err_set(err, ST_NOMEM, "out of memory");
 	audit_finding *f = &a->f[a->nf++];
 	f->code = c;
 	f->index = index;
 	f->since = since;
+	snprintf(f->account, sizeof f->account, "%s", account);
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(f->reason, sizeof f->reason, fmt, ap);
@@ -192,7 +213,7 @@ static status check_inventory(audit *a, const acct *ac, uint64_t index, int64_t 
 		return ST_OK;
 	char at[ENTRY_TIME_LEN + 1];
 	entry_time_format(ac->since_us, at);
-	return add_finding(a, AF_INVENTORY_OVERDUE, index, ac->since, err,
+	return add_finding(a, AF_INVENTORY_OVERDUE, ac->number, index, ac->since, err,
 			   "account %s: %s complete inventory since %s (entry %" PRIu64
 			   "), more than %" PRId64 " months",
 			   ac->number, end ? "no" : "the previous", at, ac->since, months);
@@ -214,7 +235,7 @@ static status on_destroy(audit *a, const entry *e, errbuf *err)
 		item_words(it, w, sizeof w);
 		entry_date_format(it->supersedes, sd);
 		int64_t late = (e->time_us - deadline) / US_PER_HOUR;
-		status st = add_finding(a, AF_LATE_DESTRUCTION, e->index, e->index, err,
+		status st = add_finding(a, AF_LATE_DESTRUCTION, e->account, e->index, e->index, err,
 					"%s superseded %s destroyed %" PRId64
 					" h after its deadline of %" PRId64 " h",
 					w, sd, late, hours);
@@ -226,8 +247,11 @@ static status on_destroy(audit *a, const entry *e, errbuf *err)
 
 static status on_txn(audit *a, const entry *e, errbuf *err)
 {
-	/* AAAAAA-YYYY-NNNN */
-	if (strlen(e->txn) != 16 || e->txn[6] != '-' || e->txn[11] != '-')
+	/* AAAAAA-YYYY-NNNN (four digits or more); per account and year, as
+	 * the ledger numbers them (the replay refuses any other number) */
+	size_t len = strlen(e->txn);
+	if (len < 16 || e->txn[6] != '-' || e->txn[11] != '-' ||
+	    strspn(e->txn + 12, "0123456789") != len - 12 || len - 12 > 18)
 		return ST_OK;
 	uint64_t n = strtoull(e->txn + 12, NULL, 10);
 	seq *s = NULL;
@@ -244,9 +268,14 @@ static status on_txn(audit *a, const entry *e, errbuf *err)
 	}
 	status st = ST_OK;
 	if (n > s->last + 1)
-		st = add_finding(a, AF_TXN_GAP, e->index, e->index, err,
+	{
+		char acc[ENTRY_ACCOUNT_LEN + 1];
+		memcpy(acc, e->txn, ENTRY_ACCOUNT_LEN);
+		acc[ENTRY_ACCOUNT_LEN] = '\0';
+		st = add_finding(a, AF_TXN_GAP, acc, e->index, e->index, err,
 				 "transaction %s follows %s-%04" PRIu64 ": %" PRIu64 " number(s) missing",
 				 e->txn, s->key, s->last, n - s->last - 1);
+	}
 	if (n > s->last)
 		s->last = n;
 	return st;
@@ -262,6 +291,7 @@ static status on_issue(audit *a, const entry *e, errbuf *err)
 		item_id(&e->items[i], is->id, sizeof is->id);
 		is->index = e->index;
 		is->time_us = e->time_us;
+		snprintf(is->account, sizeof is->account, "%s", e->account);
 	}
 	return ST_OK;
 }
@@ -273,7 +303,7 @@ static status judge_receipt(audit *a, const issued *is, uint64_t index, int64_t 
 	if (t - is->time_us <= days * US_PER_DAY)
 		return ST_OK;
 	const char *title = is->id, *ed = title + strlen(title) + 1, *serial = ed + strlen(ed) + 1;
-	return add_finding(a, AF_HAND_RECEIPT_OPEN, index, is->index, err,
+	return add_finding(a, AF_HAND_RECEIPT_OPEN, is->account, index, is->index, err,
 			   "%s%s%s%s%s issued %s %" PRId64 " days, policy %" PRId64 " days", title,
 			   ed[0] ? " ed. " : "", ed, serial[0] ? " serial " : "", serial,
 			   end ? "and still open after" : "and returned after",
@@ -299,7 +329,7 @@ static status on_return(audit *a, const entry *e, errbuf *err)
 	return ST_OK;
 }
 
-status audit_add(audit *a, const entry *e, errbuf *err)
+status audit_add(audit *a, const entry *e, bool complete, errbuf *err)
 {
 	if (a->finished)
 		return err_set(err, ST_USAGE, "audit: entry after the end");
@@ -314,7 +344,7 @@ status audit_add(audit *a, const entry *e, errbuf *err)
 		if (e->discovered_us != 0 && e->time_us - e->discovered_us > hours * US_PER_HOUR) {
 			char at[ENTRY_TIME_LEN + 1];
 			entry_time_format(e->discovered_us, at);
-			st = add_finding(a, AF_LATE_INCIDENT, e->index, e->index, err,
+			st = add_finding(a, AF_LATE_INCIDENT, e->account, e->index, e->index, err,
 					 "incident %s discovered %s reported %" PRId64
 					 " h later, policy %" PRId64 " h",
 					 e->txn, at, (e->time_us - e->discovered_us) / US_PER_HOUR,
@@ -350,7 +380,12 @@ status audit_add(audit *a, const entry *e, errbuf *err)
 	default:
 		break;
 	}
-	if (st == ST_OK && audit_inventory_complete(e)) {
+	if (st == ST_OK && e->action == ACT_CUSTODIAN_CHANGE && !complete)
+		st = add_finding(a, AF_CUSTODIAN_NO_INVENTORY, e->account, e->index, e->index, err,
+				 "account %s: change of custodian %s without a joint inventory of "
+				 "every item held (it lists %zu)", e->account, e->txn, e->nitems);
+	/* Only a complete inventory resets the clock: a spot check does not. */
+	if (st == ST_OK && complete) {
 		acct *ac = find_acct(a, e->account);
 		if (ac != NULL) {
 			st = check_inventory(a, ac, e->index, e->time_us, false, err);
@@ -375,11 +410,13 @@ status audit_add_record(audit *a, const uint8_t *rec, size_t len, errbuf *err)
 		return err_set(err, ST_NOMEM, "out of memory");
 	entry e;
 	memset(&e, 0, sizeof e);
-	status st = note_parse((const char *)rec, len, n, err);
+	status st = replay_apply(a->r, rec, len, err);
+	if (st == ST_OK)
+		st = note_parse((const char *)rec, len, n, err);
 	if (st == ST_OK)
 		st = entry_parse(n->text, n->textlen, &e, err);
 	if (st == ST_OK)
-		st = audit_add(a, &e, err);
+		st = audit_add(a, &e, replay_last_complete(a->r), err);
 	entry_free(&e);
 	free(n);
 	return st;
@@ -442,6 +479,8 @@ void audit_print_json(FILE *f, const audit *a)
 		const audit_finding *x = &a->f[i];
 		fprintf(f, "%s{\"code\":", i ? "," : "");
 		json_str(f, audit_code_name(x->code));
+		fputs(",\"account\":", f);
+		json_str(f, x->account);
 		fprintf(f, ",\"index\":%" PRIu64 ",\"since\":%" PRIu64 ",\"reason\":", x->index,
 			x->since);
 		json_str(f, x->reason);

@@ -24,7 +24,8 @@
 	X(AF_LATE_INCIDENT, "late_incident")       /* reported after its deadline */  \
 	X(AF_INVENTORY_OVERDUE, "inventory_overdue") /* complete inventories too far apart */ \
 	X(AF_HAND_RECEIPT_OPEN, "hand_receipt_open") /* issued longer than the policy */ \
-	X(AF_TXN_GAP, "txn_gap")                   /* a transaction number skipped */
+	X(AF_TXN_GAP, "txn_gap")                   /* a transaction number skipped */ \
+	X(AF_CUSTODIAN_NO_INVENTORY, "custodian_no_inventory") /* custodian change, count short */
 
 typedef enum audit_code {
 #define AUDIT_CODE_ENUM(code, name) code,
@@ -41,6 +42,7 @@ typedef struct audit_finding {
 			      * still open at the end: the last entry) */
 	uint64_t since;      /* the entry the period began at (issue, last
 			      * inventory); == index if none */
+	char account[ENTRY_ACCOUNT_LEN + 1]; /* the account it is about */
 	char reason[256];
 } audit_finding;
 
@@ -49,15 +51,21 @@ typedef struct audit audit;
 audit *audit_new(void);
 void audit_free(audit *a);
 
-/* Does entry e count as a complete inventory of its account?  For now an
- * inventory or a custodian-change entry (the one place this is said). */
-bool audit_inventory_complete(const entry *e);
+/* Record only the findings about account `number` (NULL: all). */
+void audit_only_account(audit *a, const char *number);
 
-/* Take the next entry (index order; the caller has verified the log). */
-status audit_add(audit *a, const entry *e, errbuf *err) CUSTOS_WARN_UNUSED;
-/* The same from a whole signed note as stored in the log. */
+/* Take the next entry (index order).  complete: e is a complete inventory
+ * of its account, as the replay judged it (replay_last_complete, that is
+ * rules_inventory_complete); the audit has no rule of its own for it. */
+status audit_add(audit *a, const entry *e, bool complete, errbuf *err) CUSTOS_WARN_UNUSED;
+/* The same from a whole signed note as stored in the log: the audit's own
+ * replay applies it first (signatures trusted: the caller has verified
+ * them) and says whether it was a complete inventory.  A record the replay
+ * refuses is an error (ST_USAGE etc.): the audit judges valid logs only. */
 status audit_add_record(audit *a, const uint8_t *rec, size_t len, errbuf *err)
 	CUSTOS_WARN_UNUSED;
+/* The state the records replayed to (for audit_sample). */
+const replay *audit_state(const audit *a);
 /* Judge what is still open as of the last entry's time; once. */
 status audit_finish(audit *a, errbuf *err) CUSTOS_WARN_UNUSED;
 

@@ -448,10 +448,7 @@ static int run_audit(const char *dir, const bundle_report *rep, long sample, boo
 	audit_pick *picks = NULL;
 	size_t npicks = 0;
 	if (st == ST_OK && sample >= 0) {
-		if (rep->state == NULL)
-			st = err_set(&err, ST_USAGE, "no replayed state for the sample");
-		else
-			st = audit_sample(rep->state, rep->cp.root, (size_t)sample, &picks, &npicks,
+		st = audit_sample(audit_state(au), rep->cp.root, (size_t)sample, &picks, &npicks,
 					  &err);
 	}
 	int rc = EXIT_VALID;
