@@ -472,9 +472,9 @@ void audit_print_text(FILE *f, const audit *a)
 	}
 }
 
-void audit_print_json(FILE *f, const audit *a)
+static void print_findings_json(FILE *f, const audit *a)
 {
-	fprintf(f, "{\"entries\":%" PRIu64 ",\"findings\":[", a->entries);
+	fprintf(f, "\"entries\":%" PRIu64 ",\"findings\":[", a->entries);
 	for (size_t i = 0; i < a->nf; i++) {
 		const audit_finding *x = &a->f[i];
 		fprintf(f, "%s{\"code\":", i ? "," : "");
@@ -486,7 +486,14 @@ void audit_print_json(FILE *f, const audit *a)
 		json_str(f, x->reason);
 		fputs("}", f);
 	}
-	fputs("]}\n", f);
+	fputs("]", f);
+}
+
+void audit_print_json(FILE *f, const audit *a)
+{
+	fputs("{", f);
+	print_findings_json(f, a);
+	fputs("}\n", f);
 }
 
 /* ---- the sample ---------------------------------------------------------- */
@@ -512,10 +519,11 @@ static bool collect_item(void *ctx, const replay_item *it)
 		return false;
 	}
 	cand *c = &cl->c[cl->n++];
-	c->p.title = it->facts.title;
-	c->p.edition = it->facts.edition;
-	c->p.serial = it->facts.serial;
-	c->p.account = it->account;
+	/* copies: `it` is the iterator's, valid during this call only */
+	snprintf(c->p.title, sizeof c->p.title, "%s", it->facts.title);
+	snprintf(c->p.edition, sizeof c->p.edition, "%s", it->facts.edition);
+	snprintf(c->p.serial, sizeof c->p.serial, "%s", it->facts.serial);
+	snprintf(c->p.account, sizeof c->p.account, "%s", it->account);
 	c->p.cls = it->facts.cls;
 	c->p.key = it->facts.kind == KIND_KEY;
 	c->p.all = c->p.key && it->facts.cls == CLASS_TS;
@@ -605,9 +613,9 @@ void audit_print_sample_text(FILE *f, const audit_pick *p, size_t n)
 			p[i].serial[0] ? " serial " : "", p[i].serial, item_class_name(p[i].cls));
 }
 
-void audit_print_sample_json(FILE *f, const audit_pick *p, size_t n)
+static void print_sample_json(FILE *f, const audit_pick *p, size_t n)
 {
-	fputs("{\"sample\":[", f);
+	fputs("\"sample\":[", f);
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{\"why\":\"%s\",\"account\":", i ? "," : "",
 			p[i].all ? "all" : "random");
@@ -622,5 +630,29 @@ void audit_print_sample_json(FILE *f, const audit_pick *p, size_t n)
 		json_str(f, item_class_name(p[i].cls));
 		fputs("}", f);
 	}
-	fputs("]}\n", f);
+	fputs("]", f);
+}
+
+void audit_print_sample_json(FILE *f, const audit_pick *p, size_t n)
+{
+	fputs("{", f);
+	print_sample_json(f, p, n);
+	fputs("}\n", f);
+}
+
+void audit_print(FILE *f, const audit *a, const audit_pick *p, size_t n, bool sample, bool json)
+{
+	if (!json) {
+		audit_print_text(f, a);
+		if (sample)
+			audit_print_sample_text(f, p, n);
+		return;
+	}
+	fputs("{", f);
+	print_findings_json(f, a);
+	if (sample) {
+		fputs(",", f);
+		print_sample_json(f, p, n);
+	}
+	fputs("}\n", f);
 }

@@ -84,7 +84,8 @@ void audit_print_json(FILE *f, const audit *a);
  * identity).  root is the audited checkpoint's root hash, so auditor and
  * audited derive the same sample and neither chooses it. */
 typedef struct audit_pick {
-	const char *title, *edition, *serial, *account; /* valid as long as the replay */
+	char title[ENTRY_TITLE_MAX + 1], edition[ENTRY_EDITION_MAX + 1];
+	char serial[ENTRY_SERIAL_MAX + 1], account[ENTRY_ACCOUNT_LEN + 1];
 	item_class cls;
 	bool key;
 	bool all;                  /* in the 100% TS key sighting */
@@ -94,5 +95,9 @@ status audit_sample(const replay *r, const uint8_t root[32], size_t k, audit_pic
 		    size_t *n, errbuf *err) CUSTOS_WARN_UNUSED;
 void audit_print_sample_text(FILE *f, const audit_pick *p, size_t n);
 void audit_print_sample_json(FILE *f, const audit_pick *p, size_t n);
+/* What `custos audit` and `custos-verify --audit` print, the same bytes for
+ * the same log: the findings, then (sample) the sample; JSON: one object
+ * {"entries","findings"[,"sample"]}. */
+void audit_print(FILE *f, const audit *a, const audit_pick *p, size_t n, bool sample, bool json);
 
 #endif

@@ -457,15 +457,8 @@ static int run_audit(const char *dir, const bundle_report *rep, long sample, boo
 		safe_fputs(err_text(&err, st), stderr);
 		fputs("\n", stderr);
 		rc = EXIT_USAGE;
-	} else if (sample >= 0) {
-		if (json)
-			audit_print_sample_json(stdout, picks, npicks);
-		else
-			audit_print_sample_text(stdout, picks, npicks);
-	} else if (json) {
-		audit_print_json(stdout, au);
 	} else {
-		audit_print_text(stdout, au);
+		audit_print(stdout, au, picks, npicks, sample >= 0, json);
 	}
 	free(picks);
 	audit_free(au);
