@@ -240,7 +240,7 @@ static const cli_verb verbs[] = {
 	 "policy in force at that index; --account N keeps that account's.  With\n"
 	 "--sample K, after the findings: every TOP SECRET key item held and K of\n"
 	 "the rest, seeded by the root hash of the log (docs/audit.md).  The same\n"
-	 "bytes as custos-verify --audit on a bundle of the same log.\n"},
+	 "bytes as the audit of custos-verify on a bundle of the same log.\n"},
 	{"log verify", G_LOG, cli_log, CLI_LOG_VERIFY, NULL, "", "--db --json",
 	 "Check the chain, the signatures by the key registry as of each entry, and\n"
 	 "the replay of the log against the state tables.\n"},
@@ -349,6 +349,7 @@ static const struct option_doc {
 	{"--policy", "POLICY", "the trust policy the cosignatures are judged by"},
 	{"--witness", "VKEY", "a witness's verifier key (repeatable)"},
 	{"--quorum", "N", "how many witnesses must cosign"},
+	{"--sample", "K", "the oversight sample: every TS key item and K others"},
 	{"--entry", NULL, "include the entry itself"},
 };
 
