@@ -232,6 +232,15 @@ static const cli_verb verbs[] = {
 	 "receipts, by the policy table and the server's clock.\n"},
 
 	/* the log */
+	{"audit", G_LOG, cli_log, CLI_LOG_AUDIT, NULL, "[--account N] [--sample K]",
+	 "--account --sample --db --json",
+	 "Audit findings from the whole log (late destruction, late incident,\n"
+	 "overdue inventory, open hand receipts, transaction gaps, custodian change\n"
+	 "without a joint inventory), each naming entry indices and judged by the\n"
+	 "policy in force at that index; --account N keeps that account's.  With\n"
+	 "--sample K, after the findings: every TOP SECRET key item held and K of\n"
+	 "the rest, seeded by the root hash of the log (docs/audit.md).  The same\n"
+	 "bytes as the audit of custos-verify on a bundle of the same log.\n"},
 	{"log verify", G_LOG, cli_log, CLI_LOG_VERIFY, NULL, "", "--db --json",
 	 "Check the chain, the signatures by the key registry as of each entry, and\n"
 	 "the replay of the log against the state tables.\n"},
@@ -362,6 +371,7 @@ static const struct option_doc {
 	{"--policy", "POLICY", "the trust policy the cosignatures are judged by"},
 	{"--witness", "VKEY", "a witness's verifier key (repeatable)"},
 	{"--quorum", "N", "how many witnesses must cosign"},
+	{"--sample", "K", "the oversight sample: every TS key item and K others"},
 	{"--entry", NULL, "include the entry itself"},
 };
 

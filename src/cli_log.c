@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../keys/key.h"
+#include "audit.h"
 #include "checkpoint.h"
 #include "cli.h"
 #include "db.h"
@@ -27,7 +28,7 @@
 
 typedef struct opts {
 	const cli_verb *v; /* the verb being run */
-	const char *db, *out, *log_key, *policy, *since, *quorum;
+	const char *db, *out, *log_key, *policy, *since, *quorum, *account, *sample;
 	const char *operand;
 	const char *witness[MAX_WITNESSES];
 	size_t nwitness;
@@ -42,7 +43,8 @@ static int usage(const opts *o, const char *what, const char *arg)
 
 static int fail(const char *verb, status st, const errbuf *err)
 {
-	fprintf(stderr, "custos log %s: ", verb);
+	/* `custos audit` is the one verb of this file outside "log" */
+	fprintf(stderr, "custos %s%s: ", strcmp(verb, "audit") == 0 ? "" : "log ", verb);
 	safe_fputs(err_text(err, st), stderr);
 	fputc('\n', stderr);
 	return st == ST_USAGE ? CLI_USAGE : CLI_FAIL;
@@ -108,6 +110,10 @@ static int parse(const cli_verb *v, int argc, char **argv, opts *o)
 			str = &o->since;
 		else if (strcmp(a, "--quorum") == 0)
 			str = &o->quorum;
+		else if (strcmp(a, "--account") == 0)
+			str = &o->account;
+		else if (strcmp(a, "--sample") == 0)
+			str = &o->sample;
 		else
 			return usage(o, "unknown option", a); /* named in cli.c, not here */
 		if (*str != NULL)
@@ -189,6 +195,37 @@ static int run_verify(db *d, const opts *o)
 		       (unsigned long long)rep.entries);
 	}
 	return rep.valid ? CLI_OK : CLI_FAIL;
+}
+
+/* `custos audit`: the findings of src/audit.c on the entries in the
+ * database, printed as custos-verify --audit prints them from a bundle. */
+static int run_audit(db *d, const opts *o, uint64_t sample)
+{
+	errbuf err = {0};
+	audit *au = audit_new();
+	if (au == NULL) {
+		status nomem = err_set(&err, ST_NOMEM, "out of memory");
+		return fail("audit", nomem, &err);
+	}
+	if (o->account != NULL)
+		audit_only_account(au, o->account);
+	uint8_t root[32];
+	uint64_t size = 0;
+	status st = logverify_audit(d, au, root, &size, &err);
+	if (st == ST_OK)
+		st = audit_finish(au, &err);
+	audit_pick *picks = NULL;
+	size_t npicks = 0;
+	if (st == ST_OK && o->sample != NULL)
+		st = audit_sample(audit_state(au), root, (size_t)sample, &picks, &npicks, &err);
+	int rc = CLI_OK;
+	if (st != ST_OK)
+		rc = fail("audit", st, &err);
+	else
+		audit_print(stdout, au, picks, npicks, o->sample != NULL, o->json);
+	free(picks);
+	audit_free(au);
+	return rc;
 }
 
 /* The log file FILE and FILE.keys, created new (never overwritten). */
@@ -403,17 +440,17 @@ static int run_proof(db *d, const opts *o)
 {
 	errbuf err = {0};
 	size_t ol = strlen(o->out);
-	char *entry = NULL;
+	char *entry_path = NULL;
 	if (o->entry) {
-		if ((entry = malloc(ol + 7)) == NULL)
+		if ((entry_path = malloc(ol + 7)) == NULL)
 			return CLI_FAIL;
-		memcpy(entry, o->out, ol);
-		memcpy(entry + ol, ".entry", 7);
+		memcpy(entry_path, o->out, ol);
+		memcpy(entry_path + ol, ".entry", 7);
 	}
 	export_proof_info info;
-	status st = export_proof(d, o->operand, o->out, entry, &info, &err);
+	status st = export_proof(d, o->operand, o->out, entry_path, &info, &err);
 	if (st != ST_OK) {
-		free(entry);
+		free(entry_path);
 		return fail("proof", st, &err);
 	}
 	if (o->json) {
@@ -421,9 +458,9 @@ static int run_proof(db *d, const opts *o)
 		       "\"cosignatures\":%zu,\"proof\":", info.index, info.size, info.hashes,
 		       info.cosignatures);
 		json_str(stdout, o->out);
-		if (entry) {
+		if (entry_path) {
 			fputs(",\"entry\":", stdout);
-			json_str(stdout, entry);
+			json_str(stdout, entry_path);
 		}
 		puts("}");
 	} else {
@@ -431,13 +468,13 @@ static int run_proof(db *d, const opts *o)
 		       " entries with %zu cosignature%s, written to ", info.index, info.hashes,
 		       info.size, info.cosignatures, info.cosignatures == 1 ? "" : "s");
 		safe_fputs(o->out, stdout);
-		if (entry) {
+		if (entry_path) {
 			fputs(" and the entry to ", stdout);
-			safe_fputs(entry, stdout);
+			safe_fputs(entry_path, stdout);
 		}
 		fputc('\n', stdout);
 	}
-	free(entry);
+	free(entry_path);
 	return CLI_OK;
 }
 
@@ -528,6 +565,18 @@ int cli_log(const cli_verb *v, int argc, char **argv)
 		return usage(&o, "--out needs a folder", NULL);
 	if (v->id == CLI_LOG_PROOF && o.out == NULL)
 		return usage(&o, "missing --out FILE", NULL);
+	uint64_t sample = 0;
+	if (v->id == CLI_LOG_AUDIT) {
+		verb = "audit";
+		if (o.sample != NULL && (!parse_u64(o.sample, &sample) || sample > 1000000))
+			return usage(&o, "--sample needs a number of items (0 to 1000000), not",
+				     o.sample);
+		if (o.account != NULL &&
+		    (strlen(o.account) != ENTRY_ACCOUNT_LEN ||
+		     strspn(o.account, "0123456789") != ENTRY_ACCOUNT_LEN))
+			return usage(&o, "--account needs a six-digit account number, not",
+				     o.account);
+	}
 	errbuf err = {0};
 	db *d = NULL;
 	status st = db_open(o.db, &d, &err);
@@ -538,6 +587,9 @@ int cli_log(const cli_verb *v, int argc, char **argv)
 	switch (v->id) {
 	case CLI_LOG_VERIFY:
 		rc = run_verify(d, &o);
+		break;
+	case CLI_LOG_AUDIT:
+		rc = run_audit(d, &o, sample);
 		break;
 	case CLI_LOG_EXPORT:
 		rc = o.out != NULL ? run_export_dir(d, &o) : run_export_file(d, &o);

@@ -30,6 +30,7 @@
 #include "../keys/key.h"
 #include "../keys/keyfile.h"
 #include "../keys/trust.h"
+#include "audit.h"
 #include "b64.h"
 #include "bundle.h"
 #include "entry.h"
@@ -431,15 +432,59 @@ static int parse_threads(const char *v, long *threads)
 	return !(errno || *end || end == v || *threads < 1 || *threads > 256);
 }
 
+/* --audit on a valid bundle: the findings of src/audit.c, and with
+ * --sample K the oversight sample seeded by the checkpoint's root. */
+static int run_audit(const char *dir, const bundle_report *rep, long sample, bool json)
+{
+	errbuf err = {0};
+	bundle_entries be;
+	memset(&be, 0, sizeof be);
+	audit *au = audit_new();
+	status st = au == NULL ? ST_NOMEM : bundle_read_entries(dir, rep->cp.size, &be, &err);
+	for (uint64_t i = 0; st == ST_OK && i < be.n; i++)
+		st = audit_add_record(au, be.recs[i].data, be.recs[i].len, &err);
+	if (st == ST_OK)
+		st = audit_finish(au, &err);
+	audit_pick *picks = NULL;
+	size_t npicks = 0;
+	if (st == ST_OK && sample >= 0) {
+		st = audit_sample(audit_state(au), rep->cp.root, (size_t)sample, &picks, &npicks,
+					  &err);
+	}
+	int rc = EXIT_VALID;
+	if (st != ST_OK) {
+		fputs("custos-verify: audit: ", stderr);
+		safe_fputs(err_text(&err, st), stderr);
+		fputs("\n", stderr);
+		rc = EXIT_USAGE;
+	} else {
+		audit_print(stdout, au, picks, npicks, sample >= 0, json);
+	}
+	free(picks);
+	audit_free(au);
+	bundle_entries_free(&be);
+	return rc;
+}
+
 static int main_bundle(int argc, char **argv)
 {
 	const char *pol_path = NULL, *previous = NULL, *dir = NULL;
-	bool json = false, holdings = false;
-	long threads = 0;
+	bool json = false, holdings = false, do_audit = false;
+	long threads = 0, sample = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--json") == 0) {
 			json = true;
+		} else if (strcmp(a, "--audit") == 0) {
+			do_audit = true;
+		} else if (strcmp(a, "--sample") == 0) {
+			char *end = NULL;
+			if (i + 1 >= argc)
+				return usage_error("an option needs a value");
+			errno = 0;
+			sample = strtol(argv[++i], &end, 10);
+			if (errno != 0 || end == argv[i] || *end != '\0' || sample < 0 || sample > 100000)
+				return usage_error("--sample needs a number from 0 to 100000");
 		} else if (strcmp(a, "--holdings") == 0) {
 			holdings = true;
 		} else if (strcmp(a, "--policy") == 0 || strcmp(a, "--previous") == 0 ||
@@ -498,6 +543,8 @@ static int main_bundle(int argc, char **argv)
 		safe_fputs(err_text(&err, st), stderr);
 		fputs("\n", stderr);
 		rc = EXIT_USAGE;
+	} else if (do_audit && rep.valid) {
+		rc = run_audit(dir, &rep, sample, json);
 	} else {
 		if (json)
 			print_bundle_json(dir, pol, &rep, holdings);

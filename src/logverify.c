@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "buf.h"
 #include "entry.h"
 #include "logfile.h"
+#include "merkle.h"
 #include "replay.h"
 #include "sha.h"
 
@@ -717,5 +719,73 @@ status logverify_export(db *d, FILE *log, FILE *keys, uint64_t *entries, errbuf 
 	}
 	db_rollback(d);
 	*entries = e.n;
+	return st;
+}
+
+typedef struct actx {
+	struct audit *a;
+	merkle_stream ms;
+	uint64_t n;
+} actx;
+
+static status audit_one(void *ctx, uint64_t idx, const uint8_t *note, size_t len,
+			const uint8_t leaf[SHA256_LEN], errbuf *err)
+{
+	actx *c = ctx;
+	if (idx != c->n)
+		return err_set(err, ST_CORRUPT, "entry %llu is missing from the database",
+			       (unsigned long long)c->n);
+	uint8_t mine[SHA256_LEN];
+	sha256_leaf(note, len, mine);
+	if (memcmp(mine, leaf, SHA256_LEN) != 0)
+		return err_set(err, ST_CORRUPT, "entry %llu: the stored leaf hash is not the entry's",
+			       (unsigned long long)idx);
+	status st = audit_add_record(c->a, note, len, err);
+	if (st != ST_OK)
+		return st;
+	merkle_stream_push(&c->ms, mine);
+	c->n++;
+	return ST_OK;
+}
+
+status logverify_audit(db *d, struct audit *a, uint8_t root[32], uint64_t *size, errbuf *err)
+{
+	*size = 0;
+	memset(root, 0, 32);
+	status st = db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
+			    err);
+	if (st != ST_OK)
+		return st;
+	PGresult *h = NULL;
+	if ((st = db_exec(d, "SELECT sees_all() OR is_owner()", 0, NULL, &h, err)) != ST_OK)
+		goto out;
+	bool all = strcmp(db_val(h, 0, 0), "t") == 0;
+	PQclear(h);
+	if (!all) {
+		st = err_set(err, ST_DENIED, "only an administrator or an auditor reads the whole "
+				 "log; '%s' is neither", db_user(d));
+		goto out;
+	}
+	actx *c = calloc(1, sizeof *c);
+	if (c == NULL) {
+		st = err_set(err, ST_NOMEM, "out of memory");
+		goto out;
+	}
+	c->a = a;
+	st = walk_log(d, audit_one, c, err);
+	if (st == ST_OK &&
+	    (st = db_exec(d, "SELECT size FROM log_head", 0, NULL, &h, err)) == ST_OK) {
+		if (PQntuples(h) != 1 || (uint64_t)db_int(h, 0, 0) != c->n)
+			st = err_set(err, ST_CORRUPT, "the log head does not point at the last entry "
+				     "(%llu entries)", (unsigned long long)c->n);
+		PQclear(h);
+	}
+	if (st == ST_OK) {
+		merkle_stream_root(&c->ms, root);
+		*size = c->n;
+	}
+	free(c);
+out:
+	db_rollback(d);
 	return st;
 }

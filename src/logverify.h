@@ -54,4 +54,12 @@ status logverify_run_progress(db *d, logverify_report *report, logverify_diff_fn
 status logverify_export(db *d, FILE *log, FILE *keys, uint64_t *entries,
 			errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* Feed the whole log, in one snapshot, to audit a (audit.h), each note
+ * checked against its stored leaf hash, and give the Merkle root of its
+ * leaves (the checkpoint root at that size, the sample's seed) and the
+ * size.  Only administrators and auditors read the whole log (ST_DENIED). */
+struct audit;
+status logverify_audit(db *d, struct audit *a, uint8_t root[32], uint64_t *size,
+		       errbuf *err) CUSTOS_WARN_UNUSED;
+
 #endif

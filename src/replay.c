@@ -296,6 +296,7 @@ struct replay {
 	table accounts, outsides, persons, person_keys, items, txns;
 	size_t nadmins; /* people who hold the administrator role */
 	bool trust_signatures; /* replay_trust_signatures: no Ed25519 here */
+	bool last_complete;    /* replay_last_complete */
 	arena mem;
 	/* the policies in force after the last entry, the entry that set
 	 * each (0: its default), and every change in index order */
@@ -422,6 +423,11 @@ const uint8_t *replay_last_leaf(const replay *r)
 int64_t replay_last_time(const replay *r)
 {
 	return r->last_time;
+}
+
+bool replay_last_complete(const replay *r)
+{
+	return r->last_complete;
 }
 
 const char *replay_origin(const replay *r)
@@ -1882,6 +1888,8 @@ status replay_apply(replay *r, const uint8_t *rec, size_t len, errbuf *err)
 	    (st = reserve(r, &e, pl, err)) != ST_OK)
 		goto out;
 	commit(r, &e, pl);
+	r->last_complete = (e.action == ACT_INVENTORY || e.action == ACT_CUSTODIAN_CHANGE) &&
+			   pl->complete;
 	r->size++;
 	sha256_leaf(rec, len, r->last_leaf);
 	r->last_time = e.time_us;

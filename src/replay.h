@@ -50,6 +50,10 @@ uint64_t replay_size(const replay *r);               /* records applied */
 const uint8_t *replay_last_leaf(const replay *r);   /* 32 bytes; zeros when empty */
 int64_t replay_last_time(const replay *r);          /* µs; 0 when empty */
 const char *replay_origin(const replay *r);         /* "" when empty */
+/* Was the last entry applied a complete inventory of its account (an
+ * inventory or custodian-change listing every item held:
+ * rules_inventory_complete)?  A spot check is not. */
+bool replay_last_complete(const replay *r);
 
 /* The rebuilt state, for comparison with the database.  Each iterator
  * calls fn for every record in a stable order (sorted by its key, bytewise
