@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "safeprint.h"
+#include "utf8.h"
 
 static const char *const kind_names[ACCESS__COUNT] = {"login", "refusal", "export"};
 
@@ -86,6 +87,33 @@ static void notice(access_kind kind, status st, const errbuf *err)
 	notice_fn(text);
 }
 
+/* At most ACCESS_DETAIL_MAX characters of s, with every character the
+ * server refuses in a detail (controls, layout and bidi controls, bytes
+ * that are not UTF-8) replaced by '?': a detail quotes what the user typed
+ * (a refusal's words, a path). */
+static void plain_detail(const char *s, char *out, size_t cap)
+{
+	size_t o = 0, len = strlen(s);
+	int chars = 0;
+	while (len > 0 && chars < ACCESS_DETAIL_MAX && o + 5 < cap) {
+		uint32_t cp = 0;
+		size_t n = utf8_decode(s, len, &cp);
+		bool bad = n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+			   utf8_is_layout_control(cp) || (cp >= 0x2060 && cp <= 0x206f);
+		if (bad) {
+			out[o++] = '?';
+			n = n == 0 ? 1 : n;
+		} else {
+			memcpy(out + o, s, n);
+			o += n;
+		}
+		s += n;
+		len -= n;
+		chars++;
+	}
+	out[o] = '\0';
+}
+
 /* Record, and tell of a failure.  A status that says the connection went
  * (or the outcome is unknown) is left for the next action to meet. */
 static void record(db *d, access_kind kind, const char *account, entry_action action,
@@ -94,23 +122,29 @@ static void record(db *d, access_kind kind, const char *account, entry_action ac
 	if (d == NULL)
 		return;
 	errbuf err = {0};
-	status st = access_record(d, kind, account, action, why, detail, &err);
+	char plain[4 * ACCESS_DETAIL_MAX + 1] = "";
+	if (detail != NULL)
+		plain_detail(detail, plain, sizeof plain);
+	status st = access_record(d, kind, account, action, why, plain, &err);
 	if (st != ST_OK)
 		notice(kind, st, &err);
 }
 
 void access_login(db *d, const char *what)
 {
-	record(d, ACCESS_LOGIN, NULL, ACT__COUNT, RULE_NONE, what);
+	char detail[128];
+	snprintf(detail, sizeof detail, "custos %s", what);
+	record(d, ACCESS_LOGIN, NULL, ACT__COUNT, RULE_NONE, detail);
 }
 
-void access_refusal(db *d, entry_action action, const char *account, status st,
-		    rules_refusal why)
+void access_refusal(db *d, entry_action action, const char *account, status st, int why,
+		    const char *words)
 {
 	if (st != ST_REFUSED && st != ST_DENIED)
 		return;
-	record(d, ACCESS_REFUSAL, account, action, why,
-	       st == ST_DENIED ? "not permitted for this person" : "refused by the ledger rules");
+	rules_refusal r = why > RULE_NONE && why < RULE__COUNT ? (rules_refusal)why : RULE_NONE;
+	record(d, ACCESS_REFUSAL, account, action, r,
+	       words != NULL && words[0] != '\0' ? words : status_message(st));
 }
 
 void access_export(db *d, const char *what)

@@ -49,17 +49,21 @@ status access_record(db *d, access_kind kind, const char *account, entry_action 
  * writes "custos: ..." to stderr. */
 void access_set_notice(void (*fn)(const char *text));
 
-/* The session began: `what` says through what ("custos holdings", "custos
- * (terminal)").  Failures go to the notice. */
+/* The session began: `what` says through what: the verb's words
+ * ("holdings", "transfer") or "terminal"; the event's detail is
+ * "custos WHAT".  Failures go to the notice. */
 void access_login(db *d, const char *what);
 
-/* An action of the ledger was refused (st ST_REFUSED or ST_DENIED, why its
- * rule if a rule refused it).  Failures go to the notice. */
-void access_refusal(db *d, entry_action action, const char *account, status st,
-		    rules_refusal why);
+/* An action of the ledger was refused: st ST_REFUSED or ST_DENIED (any
+ * other status records nothing), why the rules_refusal of errbuf.why (0
+ * for none), words the refusal's detail (err_text), kept as plain text of
+ * at most ACCESS_DETAIL_MAX characters.  Failures go to the notice. */
+void access_refusal(db *d, entry_action action, const char *account, status st, int why,
+		    const char *words);
 
-/* The log was exported: `what` a short description ("entries 12").
- * Failures go to the notice. */
+/* The log or a report was exported: `what` says what and where ("log
+ * export --out /srv/bundle"), kept as plain text of at most
+ * ACCESS_DETAIL_MAX characters.  Failures go to the notice. */
 void access_export(db *d, const char *what);
 
 /* ---- the auditor's list --------------------------------------------------- */

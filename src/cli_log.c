@@ -13,6 +13,7 @@
 
 #include "../keys/key.h"
 #include "checkpoint.h"
+#include "access.h"
 #include "cli.h"
 #include "db.h"
 #include "export.h"
@@ -403,17 +404,17 @@ static int run_proof(db *d, const opts *o)
 {
 	errbuf err = {0};
 	size_t ol = strlen(o->out);
-	char *entry = NULL;
+	char *entry_path = NULL;
 	if (o->entry) {
-		if ((entry = malloc(ol + 7)) == NULL)
+		if ((entry_path = malloc(ol + 7)) == NULL)
 			return CLI_FAIL;
-		memcpy(entry, o->out, ol);
-		memcpy(entry + ol, ".entry", 7);
+		memcpy(entry_path, o->out, ol);
+		memcpy(entry_path + ol, ".entry", 7);
 	}
 	export_proof_info info;
-	status st = export_proof(d, o->operand, o->out, entry, &info, &err);
+	status st = export_proof(d, o->operand, o->out, entry_path, &info, &err);
 	if (st != ST_OK) {
-		free(entry);
+		free(entry_path);
 		return fail("proof", st, &err);
 	}
 	if (o->json) {
@@ -421,9 +422,9 @@ static int run_proof(db *d, const opts *o)
 		       "\"cosignatures\":%zu,\"proof\":", info.index, info.size, info.hashes,
 		       info.cosignatures);
 		json_str(stdout, o->out);
-		if (entry) {
+		if (entry_path) {
 			fputs(",\"entry\":", stdout);
-			json_str(stdout, entry);
+			json_str(stdout, entry_path);
 		}
 		puts("}");
 	} else {
@@ -431,13 +432,13 @@ static int run_proof(db *d, const opts *o)
 		       " entries with %zu cosignature%s, written to ", info.index, info.hashes,
 		       info.size, info.cosignatures, info.cosignatures == 1 ? "" : "s");
 		safe_fputs(o->out, stdout);
-		if (entry) {
+		if (entry_path) {
 			fputs(" and the entry to ", stdout);
-			safe_fputs(entry, stdout);
+			safe_fputs(entry_path, stdout);
 		}
 		fputc('\n', stdout);
 	}
-	free(entry);
+	free(entry_path);
 	return CLI_OK;
 }
 
@@ -533,6 +534,7 @@ int cli_log(const cli_verb *v, int argc, char **argv)
 	status st = db_open(o.db, &d, &err);
 	if (st != ST_OK)
 		return fail(verb, st, &err);
+	access_login(d, v->words);
 	checkpoint_made m;
 	key_public k;
 	switch (v->id) {
@@ -541,6 +543,12 @@ int cli_log(const cli_verb *v, int argc, char **argv)
 		break;
 	case CLI_LOG_EXPORT:
 		rc = o.out != NULL ? run_export_dir(d, &o) : run_export_file(d, &o);
+		if (rc == CLI_OK) {
+			char what[4200];
+			snprintf(what, sizeof what, "log export %s%s", o.out != NULL ? "--out " : "",
+				 o.out != NULL ? o.out : o.operand);
+			access_export(d, what);
+		}
 		break;
 	case CLI_LOG_KEY_SET:
 		st = checkpoint_key_set(d, o.operand, &err);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "cli.h"
 #include "db.h"
 #include "report.h"
@@ -120,13 +121,19 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 	status st = db_open(o.db, &d, &err);
 	if (st != ST_OK)
 		return fail(v, st, &err);
+	access_login(d, v->words);
 	report r;
 	st = report_load(d, o.operand,
 			 v->id == CLI_REPORT_DESTRUCTION ? REPORT_KIND_DESTRUCTION : REPORT_KIND_MATERIAL,
 			 &r, &err);
-	db_close(d);
 	if (st == ST_OK)
 		st = write_out(&r, fmt, paper, o.out, &err);
+	if (st == ST_OK) {
+		char what[4200];
+		snprintf(what, sizeof what, "%s %s --out %s", v->words, o.operand, o.out);
+		access_export(d, what);
+	}
+	db_close(d);
 	if (fmt == FMT_PDF)
 		report_pdf_cleanup();
 	if (st != ST_OK) {
