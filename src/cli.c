@@ -231,6 +231,15 @@ static const cli_verb verbs[] = {
 	 "transfers long in transit, accounts due for inventory and old hand\n"
 	 "receipts, by the policy table and the server's clock.\n"},
 
+	{"access", G_QUERIES, cli_query, CLI_Q_ACCESS, NULL,
+	 "[--person NAME] [--account N] [--since TIME]\n[--until TIME] [--kind K] [--limit N] [--after CURSOR]",
+	 "--person --account --since --until --kind --limit --after --db --json",
+	 "The access log, for auditors: each custos session's login, each action\n"
+	 "the ledger refused (with its refusal code and words) and each export of\n"
+	 "the log or of a report, oldest first, stamped by the server with the time\n"
+	 "and the login.  It records what custos did and tried; what a login does\n"
+	 "through psql is in the server's pgaudit log (docs/deploy.md).\n"},
+
 	/* the log */
 	{"audit", G_LOG, cli_log, CLI_LOG_AUDIT, NULL, "[--account N] [--sample K]",
 	 "--account --sample --db --json",
@@ -357,7 +366,7 @@ static const struct option_doc {
 	{"--admin-key", "FILE", "the first administrator's secret key file"},
 	{"--admin-login", "ROLE", "the first administrator's PostgreSQL login"},
 	{"--status", "S", "one status, open (the default) or all"},
-	{"--kind", "K", "key, equipment, ..."},
+	{"--kind", "K", "key, equipment, ...; access: login, refusal\nor export"},
 	{"--class", "C", "the classification"},
 	{"--alc", "A", "the accounting legend code: 1, 2, 4, 6 or 7"},
 	{"--title", "PREFIX", "short titles starting PREFIX"},
@@ -365,9 +374,12 @@ static const struct option_doc {
 	{"--after", "CURSOR", "start after the page that printed CURSOR"},
 	{"--action", "A", "keep one action"},
 	{"--open", NULL, "keep what is still open"},
-	{"--since", "SIZE|DATE", "log export: only what came after checkpoint\nSIZE; "
-				 "reports: from DATE (YYYY-MM-DD, UTC)"},
-	{"--until", "DATE", "up to DATE (YYYY-MM-DD, UTC), included"},
+	{"--since", "FROM", "log export: only what came after checkpoint\n"
+			    "FROM (a size); reports: from date FROM\n"
+			    "(YYYY-MM-DD, UTC); access: from time FROM on\n"
+			    "(2026-12-07T08:00Z)"},
+	{"--until", "TO", "reports: up to date TO (YYYY-MM-DD, UTC),\n"
+			  "included; access: before time TO"},
 	{"--policy", "POLICY", "the trust policy the cosignatures are judged by"},
 	{"--witness", "VKEY", "a witness's verifier key (repeatable)"},
 	{"--quorum", "N", "how many witnesses must cosign"},

@@ -19,6 +19,7 @@
 #include "../keys/keyfile.h"
 #include "../keys/passphrase.h"
 #include "checkpoint.h"
+#include "access.h"
 #include "cli.h"
 #include "db.h"
 #include "dbcheck.h"
@@ -829,6 +830,7 @@ static int run_action(const verb *v, opts *o)
 		rc = st == ST_USAGE ? (fail(v->words, st, &err), CLI_USAGE) : fail(v->words, st, &err);
 		goto out;
 	}
+	access_login(d, v->words);
 	if (rules_action_of(action_of(v))->material && (rc = pick_account(v, d, o, q.account)) >= 0)
 		goto out;
 	if (strcmp(v->words, "account appoint") == 0 || action_of(v) == ACT_KEY_REVOKE) {

@@ -14,6 +14,7 @@
 #include "../keys/key.h"
 #include "audit.h"
 #include "checkpoint.h"
+#include "access.h"
 #include "cli.h"
 #include "db.h"
 #include "export.h"
@@ -582,6 +583,7 @@ int cli_log(const cli_verb *v, int argc, char **argv)
 	status st = db_open(o.db, &d, &err);
 	if (st != ST_OK)
 		return fail(verb, st, &err);
+	access_login(d, v->words);
 	checkpoint_made m;
 	key_public k;
 	switch (v->id) {
@@ -593,6 +595,12 @@ int cli_log(const cli_verb *v, int argc, char **argv)
 		break;
 	case CLI_LOG_EXPORT:
 		rc = o.out != NULL ? run_export_dir(d, &o) : run_export_file(d, &o);
+		if (rc == CLI_OK) {
+			char what[4200];
+			snprintf(what, sizeof what, "log export %s%s", o.out != NULL ? "--out " : "",
+				 o.out != NULL ? o.out : o.operand);
+			access_export(d, what);
+		}
 		break;
 	case CLI_LOG_KEY_SET:
 		st = checkpoint_key_set(d, o.operand, &err);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "cli.h"
 #include "db.h"
 #include "json.h"
@@ -21,7 +22,8 @@ enum {
 	O_DB = 1 << 0, O_JSON = 1 << 1, O_ACCOUNT = 1 << 2, O_STATUS = 1 << 3,
 	O_KIND = 1 << 4, O_CLASS = 1 << 5, O_ALC = 1 << 6, O_TITLE = 1 << 7,
 	O_SERIAL = 1 << 8, O_LIMIT = 1 << 9, O_AFTER = 1 << 10,
-	O_ACTION = 1 << 11, O_OPEN = 1 << 12,
+	O_ACTION = 1 << 11, O_OPEN = 1 << 12, O_PERSON = 1 << 13, O_SINCE = 1 << 14,
+	O_UNTIL = 1 << 15,
 };
 
 static const struct option {
@@ -35,12 +37,14 @@ static const struct option {
 	{"--alc", O_ALC, true},         {"--title", O_TITLE, true},
 	{"--serial", O_SERIAL, true},   {"--limit", O_LIMIT, true},
 	{"--after", O_AFTER, true},     {"--action", O_ACTION, true},
-	{"--open", O_OPEN, false},
+	{"--open", O_OPEN, false},      {"--person", O_PERSON, true},
+	{"--since", O_SINCE, true},     {"--until", O_UNTIL, true},
 };
 
 typedef struct opts {
 	unsigned seen;
 	const char *db, *account, *status, *kind, *cls, *title, *serial, *after, *action;
+	const char *person, *since, *until; /* access */
 	const char *operand; /* history: the item */
 	int alc, limit;      /* 0 when not given */
 } opts;
@@ -692,6 +696,85 @@ static int run_policy_show(const verb *v, const opts *o, db *d)
 	return CLI_OK;
 }
 
+/* ---- access -------------------------------------------------------------------- */
+
+static const char *access_cell(const void *ctx, long row, int col, char tmp[64])
+{
+	static const char *const head[] = {"AT",     "LOGIN", "PERSON", "KIND",
+					   "ACCOUNT", "ACTION", "CODE",  "DETAIL"};
+	if (row < 0)
+		return head[col];
+	const access_event *e = &((const access_events *)ctx)->rows[row];
+	switch (col) {
+	case 0: return short_time(e->at, tmp);
+	case 1: return e->login;
+	case 2: return e->person;
+	case 3: return e->kind;
+	case 4: return e->account;
+	case 5: return e->action;
+	case 6: return e->code;
+	default: return e->detail;
+	}
+}
+
+/* custos access: the access log (access.h), every matching event oldest
+ * first, or one page with --limit; auditors only. */
+static int run_access(const verb *v, const opts *o, db *d)
+{
+	bool json = o->seen & O_JSON, all = !(o->seen & O_LIMIT);
+	access_filter f = {
+		.person = o->person, .account = o->account, .since = o->since, .until = o->until,
+		.kind = o->kind, .after = o->after, .limit = all ? QUERY_LIMIT_MAX : o->limit,
+	};
+	char after[QUERY_CURSOR_MAX] = "";
+	size_t total = 0, w[MAXCOLS] = {0};
+	if (json)
+		fputs("{\"events\":[", stdout);
+	for (;;) {
+		access_events page;
+		errbuf err = {0};
+		status st = access_list(d, &f, &page, &err);
+		if (st != ST_OK) {
+			if (json)
+				fputs("]}\n", stdout); /* keep stdout well-formed */
+			return fail(v, st, &err);
+		}
+		for (size_t i = 0; json && i < page.n; i++) {
+			const access_event *e = &page.rows[i];
+			fputs(total + i ? ",{" : "{", stdout);
+			printf("\"id\":%lld", (long long)e->id);
+			json_key("at", e->at, true);
+			json_key("login", e->login, true);
+			json_key("person", e->person, true);
+			json_key("kind", e->kind, true);
+			json_key("account", e->account, true);
+			json_key("action", e->action, true);
+			json_key("code", e->code, true);
+			json_key("detail", e->detail, true);
+			fputc('}', stdout);
+		}
+		if (!json && page.n > 0)
+			table_pages(&page, page.n, 8, access_cell, w, total == 0);
+		total += page.n;
+		snprintf(after, sizeof after, "%s", page.next);
+		access_events_free(&page);
+		if (!all || after[0] == '\0')
+			break;
+		f.after = after;
+	}
+	if (json) {
+		fputc(']', stdout);
+		json_next(all ? "" : after);
+		fputs("}\n", stdout);
+	} else {
+		if (total == 0)
+			puts("no events");
+		if (!all)
+			next_line(after);
+	}
+	return CLI_OK;
+}
+
 static bool parse_int(const char *s, int lo, int hi, int *out)
 {
 	char *end;
@@ -749,6 +832,9 @@ static int parse(const verb *v, int argc, char **argv, opts *o)
 		case O_SERIAL: o->serial = val; break;
 		case O_AFTER: o->after = val; break;
 		case O_ACTION: o->action = val; break;
+		case O_PERSON: o->person = val; break;
+		case O_SINCE: o->since = val; break;
+		case O_UNTIL: o->until = val; break;
 		case O_ALC:
 			if (!parse_int(val, 1, 7, &o->alc) || o->alc == 3 || o->alc == 5)
 				return cli_usage_error(v, "--alc must be 1, 2, 4, 6 or 7, not", val);
@@ -775,7 +861,7 @@ int cli_query(const cli_verb *v, int argc, char **argv)
 		[CLI_Q_HOLDINGS] = run_holdings, [CLI_Q_HISTORY] = run_history,
 		[CLI_Q_TXN] = run_txn,           [CLI_Q_ALARMS] = run_alarms,
 		[CLI_Q_PERSONS] = run_person_list, [CLI_Q_ACCOUNTS] = run_account_list,
-		[CLI_Q_POLICY] = run_policy_show,
+		[CLI_Q_POLICY] = run_policy_show, [CLI_Q_ACCESS] = run_access,
 	};
 	opts o;
 	int rc = parse(v, argc, argv, &o);
@@ -786,6 +872,7 @@ int cli_query(const cli_verb *v, int argc, char **argv)
 	status st = db_open(o.db, &d, &err);
 	if (st != ST_OK)
 		return fail(v, st, &err);
+	access_login(d, v->words);
 	rc = run[v->id](v, &o, d);
 	db_close(d);
 	if (fflush(stdout) != 0 && rc == CLI_OK) {

@@ -11,6 +11,7 @@
 
 #include <libpq-fe.h>
 
+#include "access.h"
 #include "cli.h"
 #include "db.h"
 #include "report.h"
@@ -116,6 +117,15 @@ static status write_out(const report *r, const report_register *g, format fmt,
 }
 
 /* A register: load, write, say what was written; closes d. */
+/* The access log's record of a report written (access.h). */
+static void exported(db *d, const cli_verb *v, const char *what, const char *out)
+{
+	char detail[4200];
+	snprintf(detail, sizeof detail, "report %s %s --out %s", v->words + strlen("report "), what,
+		 out);
+	access_export(d, detail);
+}
+
 static int run_register(const cli_verb *v, const opts *o, db *d, format fmt, report_paper paper)
 {
 	errbuf err = {0};
@@ -143,9 +153,11 @@ static int run_register(const cli_verb *v, const opts *o, db *d, format fmt, rep
 									   : REPORT_KIND_DESTRUCTIONS,
 					 o->account != NULL ? o->account : keeps, o->holder, o->since,
 					 o->until, &g, &err);
-	db_close(d);
 	if (st == ST_OK)
 		st = write_out(NULL, &g, fmt, paper, o->out, &err);
+	if (st == ST_OK)
+		exported(d, v, g.account, o->out);
+	db_close(d);
 	if (fmt == FMT_PDF)
 		report_pdf_cleanup();
 	if (st != ST_OK) {
@@ -191,6 +203,7 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 	status st = db_open(o.db, &d, &err);
 	if (st != ST_OK)
 		return fail(v, st, &err);
+	access_login(d, v->words);
 	if (o.account != NULL || v->id == CLI_REPORT_HAND_RECEIPTS)
 		return run_register(v, &o, d, fmt, paper);
 	report r;
@@ -199,9 +212,11 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 			 : v->id == CLI_REPORT_INVENTORY ? REPORT_KIND_INVENTORY
 							 : REPORT_KIND_MATERIAL,
 			 &r, &err);
-	db_close(d);
 	if (st == ST_OK)
 		st = write_out(&r, NULL, fmt, paper, o.out, &err);
+	if (st == ST_OK)
+		exported(d, v, o.operand, o.out);
+	db_close(d);
 	if (fmt == FMT_PDF)
 		report_pdf_cleanup();
 	if (st != ST_OK) {

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "../keys/key.h"
+#include "access.h"
 #include "b64.h"
 #include "note.h"
 #include "rules.h"
@@ -1679,8 +1680,12 @@ status ledger_submit(db *d, const ledger_request *q, ledger_result *res, errbuf 
 	for (int tries = 1;; tries++) {
 		st = submit_once(d, q, res, err);
 		if (st != ST_CONFLICT || tries == LEDGER_CONFLICT_TRIES)
-			return st;
+			break;
 	}
+	/* A refused action is an access event, recorded after its
+	 * transaction rolled back (access.h). */
+	access_refusal(d, q->action, q->account, st, err != NULL ? err->why : 0, err_text(err, st));
+	return st;
 }
 
 status ledger_preview(db *d, const ledger_request *q, char **text, size_t *len,
@@ -1731,6 +1736,7 @@ out:
 	}
 	entry_free(&w.e);
 	free(w.held);
+	access_refusal(d, q->action, q->account, st, err != NULL ? err->why : 0, err_text(err, st));
 	return st;
 }
 

@@ -73,6 +73,7 @@ outside_account adm,alice,bob,carol,dave all  .   .   .   .   .
 person_key     adm,alice,bob,carol,dave  all   .   .   .   .   .
 policy_history adm,alice,bob,carol,dave  all   .   .   .   .   .
 login_choice   *                         -     .   .   .   .   .
+access_event   dave                      all   .   .   .   .   .
 EOF
 )
 STATE_TABLES="account item entry_item item_record txn incident person person_role outside_account person_key policy_history"
@@ -103,6 +104,7 @@ schema_version|(version, name, sha256) VALUES (999, 'probe', 'x')|name = name|tr
 outside_account|(number, name, registered_idx) VALUES ('111119', 'probe', 0)|address = address|true
 person_key|(person, vkey, pubkey, from_idx, replaced_idx) VALUES ('dave', 'probe+00000000+x', decode(repeat('cd', 32), 'hex'), 0, 1)|replaced_idx = replaced_idx|true
 policy_history|(idx, name, value) VALUES (0, 'transit_alarm_days', 1)|value = value|true
+access_event|(login, kind, detail) VALUES ({ME}, 'login', 'probe')|detail = detail|true
 witness|(name, vkey, keyid, pubkey, added_by) VALUES ('probe', 'probe+00000000+x', '\x00000000', decode(repeat('ab', 32), 'hex'), 'probe')|added_by = added_by|true
 EOF
 )

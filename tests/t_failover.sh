@@ -138,6 +138,9 @@ replayed() {
 replayed
 expect_out '\(hot standby, read only\)' asq dave db status --db "$ONE"
 expect_out '^valid' asq dave log verify --db "$ONE"
+# the access log cannot record on a standby: said once, and the work goes on
+[ "$(grep -c 'read-only standby: the access log cannot record' <<<"$LAST_OUT")" = 1 ] ||
+	{ echo "FAIL: the standby's refusal of the access event was not said once:"; sed 's/^/    /' <<<"$LAST_OUT"; fails=$((fails + 1)); }
 expect_out 'bundle of' asq dave log export --out "$W/sb-bundle" --db "$ONE"
 grep -q 'note: the bundle ends at the last checkpoint, [0-9]* entries; the log on this hot standby has [0-9]*' <<<"$LAST_OUT" &&
 	grep -q 'checkpoints are made on the primary' <<<"$LAST_OUT" ||

@@ -17,6 +17,7 @@
 
 #include "../keys/keyfile.h"
 #include "../keys/passphrase.h"
+#include "../src/access.h"
 #include "../src/checkpoint.h"
 #include "../src/query.h"
 #include "../src/utf8.h"
@@ -1089,6 +1090,20 @@ void tui_after_submit(tui_app *app, char *out, size_t cap)
 		snprintf(out, cap, "; checkpoint of %llu entries signed", (unsigned long long)made.size);
 }
 
+/* Where the access log's one notice goes (access.h): before the screen
+ * starts it waits in early_notice for the first message line; after, it is
+ * the message line. */
+static tui_app *notice_app;
+static char early_notice[512];
+
+static void access_notice(const char *text)
+{
+	if (curses_active && notice_app != NULL)
+		tui_message(notice_app, TUI_MSG_WARN, "%s", text);
+	else
+		snprintf(early_notice, sizeof early_notice, "%s", text);
+}
+
 int tui_main(const tui_options *o)
 {
 	tui_app app;
@@ -1107,6 +1122,9 @@ int tui_main(const tui_options *o)
 		fprintf(stderr, "custos: cannot connect to the database: %s\n", err_text(&err, st));
 		return 1;
 	}
+	notice_app = &app;
+	access_set_notice(access_notice);
+	access_login(app.db, "terminal");
 	if ((st = load_whoami(&app, &err)) != ST_OK) {
 		fprintf(stderr, "custos: %s (is this a custos database? see 'custos db status')\n",
 			err_text(&err, st));
@@ -1160,6 +1178,8 @@ int tui_main(const tui_options *o)
 	if (app.person[0] == '\0')
 		tui_message(&app, TUI_MSG_WARN, "the login %s is no enrolled person: you see what it may read",
 			    app.login);
+	else if (early_notice[0] != '\0')
+		tui_message(&app, TUI_MSG_WARN, "%s", early_notice);
 	else if (note[0] != '\0')
 		tui_message(&app, TUI_MSG_INFO, "%s", note);
 	else

@@ -1274,3 +1274,22 @@ Datum custos_action_material(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	PG_RETURN_BOOL(rules_action_of((entry_action)a)->material);
 }
+
+/* ---- refusal_known(code text) → boolean (extension 1.5) ------------------
+ *
+ * Whether code is the name of one of the rules' refusals (rules.h,
+ * rules_refusal_name; "none" is no refusal), so that the access log
+ * (sql/019_access_events.sql) keeps no list of codes of its own. */
+PG_FUNCTION_INFO_V1(custos_refusal_known);
+Datum custos_refusal_known(PG_FUNCTION_ARGS)
+{
+	text *t = PG_GETARG_TEXT_PP(0);
+	const char *s = VARDATA_ANY(t);
+	size_t n = VARSIZE_ANY_EXHDR(t);
+	for (int r = RULE_NONE + 1; r < RULE__COUNT; r++) {
+		const char *name = rules_refusal_name((rules_refusal)r);
+		if (strlen(name) == n && memcmp(name, s, n) == 0)
+			PG_RETURN_BOOL(true);
+	}
+	PG_RETURN_BOOL(false);
+}
