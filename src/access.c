@@ -233,8 +233,16 @@ status access_list(db *d, const access_filter *f, access_events *out, errbuf *er
 		return st;
 	snprintf(lim, sizeof lim, "%d", limit + 1);
 	const char *p[7] = {person, account, since, until, kind, after[0] ? after : NULL, lim};
-	if ((st = db_exec_adhoc(d, ACCESS_LIST, 7, p, &out->res, err)) != ST_OK) {
-		const char *code = db_sqlstate(d);
+	/* A time without a zone is UTC, whatever the server's TimeZone: the
+	 * setting lasts for this read-only transaction alone. */
+	if ((st = db_begin(d, err)) == ST_OK &&
+	    (st = db_exec(d, "SELECT pg_catalog.set_config('TimeZone', 'UTC', true)", 0, NULL, NULL,
+			  err)) == ST_OK)
+		st = db_exec_adhoc(d, ACCESS_LIST, 7, p, &out->res, err);
+	if (st != ST_OK) {
+		char code[8];
+		snprintf(code, sizeof code, "%s", db_sqlstate(d));
+		db_rollback(d);
 		/* 22007/22008: a time the server cannot read */
 		if (strcmp(code, "22007") == 0 || strcmp(code, "22008") == 0 ||
 		    strcmp(code, "22003") == 0)
@@ -243,6 +251,7 @@ status access_list(db *d, const access_filter *f, access_events *out, errbuf *er
 			st = err_set(err, ST_DENIED, "only an auditor reads the access log");
 		return st;
 	}
+	db_rollback(d); /* nothing was written: the read ends here */
 	int rows = PQntuples(out->res);
 	size_t n = rows > limit ? (size_t)limit : (size_t)rows;
 	if (n > 0 && (out->rows = calloc(n, sizeof *out->rows)) == NULL) {

@@ -75,6 +75,11 @@ n_all=$(nev "true")
 ok asq dave access --json --until 2999-01-01T00:00Z
 [ "$(printf '%s\n' "$LAST_OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["events"]))')" -ge "$n_all" ] ||
 	fail "--until in the future did not list every event"
+# a time without a zone is UTC, whatever the login's TimeZone (+14 here)
+q "ALTER ROLE dave SET TimeZone = 'Pacific/Kiritimati'"
+after_last=$(q "SELECT to_char((max(at) + interval '1 s') AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM custos.access_event")
+expect_out '^no events$' asq dave access --since "$after_last" --kind refusal
+q "ALTER ROLE dave RESET TimeZone"
 expect_err 2 'since and until are times' asq dave access --since 'yesterday-ish'
 expect_err 2 'kind must be login, refusal or export' asq dave access --kind bogus
 expect_err 2 'account must be six digits' asq dave access --account "12'; DROP TABLE x; --"
