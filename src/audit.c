@@ -135,49 +135,6 @@ static status add_finding(audit *a, audit_code c, const char *account, uint64_t 
 	return ST_OK;
 }
 
-/* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-/* t plus `months` calendar months, the day clamped to the month's last. */
-static int64_t add_months(int64_t t, int64_t months)
-{
-	int64_t days = t / US_PER_DAY, rest = t % US_PER_DAY;
-	int64_t y;
-	unsigned m, d;
-	civil_from_days(days, &y, &m, &d);
-	int64_t mm = (int64_t)m - 1 + months;
-	y += mm / 12;
-	m = (unsigned)(mm % 12) + 1;
-	static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	unsigned last = mdays[m - 1];
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		last = 29;
-	if (d > last)
-		d = last;
-	return days_from_civil(y, m, d) * US_PER_DAY + rest;
-}
-
 static void item_id(const entry_item *it, char *out, size_t n)
 {
 	snprintf(out, n, "%s%c%s%c%s", it->title, 0, it->edition, 0, it->serial);
@@ -209,7 +166,7 @@ static status check_inventory(audit *a, const acct *ac, uint64_t index, int64_t 
 	int64_t months = a->pol[POL_INVENTORY_INTERVAL];
 	if (months <= 0)
 		return ST_OK;
-	if (t <= add_months(ac->since_us, months))
+	if (t <= entry_time_add_months(ac->since_us, months))
 		return ST_OK;
 	char at[ENTRY_TIME_LEN + 1];
 	entry_time_format(ac->since_us, at);
@@ -226,7 +183,7 @@ static status on_destroy(audit *a, const entry *e, errbuf *err)
 		const entry_item *it = &e->items[i];
 		if (it->kind != KIND_KEY || it->supersedes == 0)
 			continue;
-		int64_t deadline = days_from_civil(it->supersedes / 10000, it->supersedes / 100 % 100,
+		int64_t deadline = entry_days_from_civil(it->supersedes / 10000, it->supersedes / 100 % 100,
 						   it->supersedes % 100) * US_PER_DAY +
 				   hours * US_PER_HOUR;
 		if (e->time_us <= deadline)

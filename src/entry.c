@@ -167,7 +167,7 @@ size_t entry_required_signers(const entry *e)
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
  * days_from_civil algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t entry_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -192,7 +192,24 @@ static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 
 #define US_PER_DAY INT64_C(86400000000)
 /* 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999Z */
-#define TIME_MAX_US (days_from_civil(10000, 1, 1) * US_PER_DAY - 1)
+int64_t entry_time_add_months(int64_t us, int64_t months)
+{
+	int64_t days = us / US_PER_DAY, rest = us % US_PER_DAY;
+	int y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	int64_t mm = (int64_t)m - 1 + months, yy = y + mm / 12;
+	m = (unsigned)(mm % 12) + 1;
+	static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	unsigned last = mdays[m - 1];
+	if (m == 2 && ((yy % 4 == 0 && yy % 100 != 0) || yy % 400 == 0))
+		last = 29;
+	if (d > last)
+		d = last;
+	return entry_days_from_civil(yy, m, d) * US_PER_DAY + rest;
+}
+
+#define TIME_MAX_US (entry_days_from_civil(10000, 1, 1) * US_PER_DAY - 1)
 
 void entry_time_format(int64_t us, char out[ENTRY_TIME_LEN + 1])
 {
@@ -236,7 +253,7 @@ status entry_time_parse(const char *s, size_t len, int64_t *us)
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
 	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 59)
 		return ST_FORMAT;
-	*us = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * INT64_C(1000000) +
+	*us = (entry_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * INT64_C(1000000) +
 	      frac;
 	return ST_OK;
 }

@@ -305,6 +305,14 @@ int entry_role_from_name(const char *s, size_t len);
 #define ENTRY_TIME_LEN 27
 void entry_time_format(int64_t us, char out[ENTRY_TIME_LEN + 1]);
 status entry_time_parse(const char *s, size_t len, int64_t *us) CUSTOS_WARN_UNUSED;
+
+/* Days since 1970-01-01 of the civil (proleptic Gregorian) date y-m-d. */
+int64_t entry_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* The time us (microseconds since 1970, not negative) plus `months`
+ * calendar months, the day of the month clamped to the new month's last,
+ * as PostgreSQL adds an interval of months. */
+int64_t entry_time_add_months(int64_t us, int64_t months);
 /* A time a person types, UTC: "YYYY-MM-DDTHH:MMZ", "YYYY-MM-DDTHH:MM:SSZ" or
  * the log's own form; after 1970-01-01T00:00:00Z. */
 status entry_time_parse_input(const char *s, int64_t *us) CUSTOS_WARN_UNUSED;

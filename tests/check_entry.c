@@ -742,6 +742,31 @@ START_TEST(account_numbers)
 }
 END_TEST
 
+/* Calendar months as PostgreSQL adds them: the day clamped to the month's
+ * last, leap years, across years; the time of day kept. */
+START_TEST(add_months)
+{
+	static const struct { const char *from; int64_t months; const char *to; } v[] = {
+		{"2026-01-31T10:00:00.000001Z", 1, "2026-02-28T10:00:00.000001Z"},
+		{"2024-01-31T00:00:00.000000Z", 1, "2024-02-29T00:00:00.000000Z"},
+		{"2025-08-31T23:59:59.000000Z", 6, "2026-02-28T23:59:59.000000Z"},
+		{"2026-06-15T12:00:00.000000Z", 6, "2026-12-15T12:00:00.000000Z"},
+		{"2026-12-07T08:00:00.000000Z", 13, "2028-01-07T08:00:00.000000Z"},
+		{"2000-02-29T00:00:00.000000Z", 12, "2001-02-28T00:00:00.000000Z"},
+		{"1999-12-31T00:00:00.000000Z", 2, "2000-02-29T00:00:00.000000Z"},
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		int64_t a = 0, b = 0;
+		ck_assert_int_eq(entry_time_parse(v[i].from, strlen(v[i].from), &a), ST_OK);
+		ck_assert_int_eq(entry_time_parse(v[i].to, strlen(v[i].to), &b), ST_OK);
+		ck_assert_msg(entry_time_add_months(a, v[i].months) == b, "%s + %lld months",
+			      v[i].from, (long long)v[i].months);
+	}
+	ck_assert_int_eq(entry_days_from_civil(1970, 1, 1), 0);
+	ck_assert_int_eq(entry_days_from_civil(2000, 3, 1), 11017);
+}
+END_TEST
+
 START_TEST(names_tables)
 {
 	for (int a = 0; a < ACT__COUNT; a++) {
@@ -777,6 +802,7 @@ int main(void)
 	tcase_add_test(tc, refs_and_categories);
 	tcase_add_test(tc, dates);
 	tcase_add_test(tc, names_tables);
+	tcase_add_test(tc, add_months);
 	tcase_add_test(tc, account_numbers);
 	suite_add_tcase(s, tc);
 	return check_run(s);
