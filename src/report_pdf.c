@@ -35,6 +35,9 @@ typedef struct pdf {
 	const char *heading;        /* every page's title */
 	char sub[ENTRY_ORIGIN_MAX + 160]; /* and the line under it (escaped) */
 	void (*body)(struct pdf *);
+	/* What a section in progress draws at the top of each page it runs
+	 * on to (its heading and column header), or NULL. */
+	void (*continued)(struct pdf *);
 	PangoFontDescription *font, *bold, *title, *mono;
 } pdf;
 
@@ -108,6 +111,12 @@ static void new_page(pdf *p)
 	g_object_unref(t);
 	g_object_unref(pg);
 	g_object_unref(s);
+	void (*cont)(pdf *) = p->continued;
+	if (cont != NULL) {
+		p->continued = NULL; /* what it draws fits: no recursion */
+		cont(p);
+		p->continued = cont;
+	}
 }
 
 /* Room for `need` points more on this page, or a new page. */
@@ -238,15 +247,21 @@ static const cell ITEM_HEAD[] = {
 };
 #define NCOLS (sizeof ITEM_HEAD / sizeof ITEM_HEAD[0])
 
+static void items_continued(pdf *p)
+{
+	paragraph(p, p->bold, "7. Line items (continued)", false);
+	row(p, ITEM_HEAD, NCOLS);
+}
+
 static void items(pdf *p)
 {
 	const report *r = p->r;
-	cell c[NCOLS];
-	memcpy(c, ITEM_HEAD, sizeof c);
+	const cell *c = ITEM_HEAD;
 	ensure(p, 40);
 	paragraph(p, p->bold, "7. Line items", false);
 	row(p, c, NCOLS);
-	int page = p->page;
+	/* a row that breaks the page starts the next one under the heading */
+	p->continued = items_continued;
 	for (size_t i = 0; i < r->nlines; i++) {
 		const report_line *l = &r->lines[i];
 		char rowv[24], title[ENTRY_TITLE_MAX + ENTRY_EDITION_MAX + 8], qty[16], alc[8];
@@ -260,14 +275,9 @@ static void items(pdf *p)
 			{NULL, qty, c[2].width, 0},      {NULL, l->serial[0] ? l->serial : "-", c[3].width, 0},
 			{NULL, alc, c[4].width, 0},      {NULL, l->remarks, c[5].width, 0},
 		};
-		ensure(p, 14);
-		if (p->page != page) {
-			paragraph(p, p->bold, "7. Line items (continued)", false);
-			row(p, c, NCOLS);
-			page = p->page;
-		}
 		row(p, v, NCOLS);
 	}
+	p->continued = NULL;
 	if (r->nlines == 0) {
 		cell none[] = {{NULL, "(no line items)", 1.0, 0}};
 		row(p, none, 1);

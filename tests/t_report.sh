@@ -127,7 +127,11 @@ PY
 
 # ---- many line items: pages break, the table's header repeats ----
 ITEMS=$W/items
-for n in $(seq 1 70); do printf 'kind=equipment alc=1 class=C serial=M%03d title=KG-250\n' "$n"; done >"$ITEMS"
+# (every third title takes two lines in its cell: rows of two heights)
+for n in $(seq 1 70); do
+	t=KG-250; [ $((n % 3)) = 0 ] && t='KG-250 KEY LOADER ASSEMBLY UNIT'
+	printf 'kind=equipment alc=1 class=C serial=M%03d title=%s\n' "$n" "$t"
+done >"$ITEMS"
 ok as alice receive --from COR --items "$ITEMS" --text 'seventy'
 MX=$(q "SELECT max(number) FROM custos.txn WHERE account = '123456'")
 ok asq alice report material "$MX" --format pdf --out "$W/mx.pdf"
@@ -138,6 +142,14 @@ has 'page n of m' "$W/mx.txt" "page $P of $P"
 has 'the table goes on' "$W/mx.txt" '7. Line items (continued)'
 want 'the header on every page' "$(grep -c 'COMSEC MATERIAL REPORT' "$W/mx.txt")" "$P"
 has 'the last item' "$W/mx.txt" M070
+# on every page the table runs on to, its heading comes before its first row
+for pg in $(seq 2 "$P"); do
+	pdftotext -layout -f "$pg" -l "$pg" "$W/mx.pdf" - | awk -v pg="$pg" '
+		/Line items \(continued\)/ && !row { head = 1 }
+		/ M0[0-9][0-9] / && !row { row = 1; if (!head) bad = 1 }
+		END { if (bad) { print "FAIL: page " pg ": a line item above the table heading"; exit 1 } }' ||
+		fails=$((fails + 1))
+done
 has 'a receipt comes from the COR' "$W/mx.txt" 'Central Office of Record'
 
 # ---- the insider: alice reads the directory entries, not bob's material ----

@@ -24,10 +24,11 @@ bench: bench-build
 	$(Q)BUILD=$(BENCH_BUILD) tests/bench/holdings.sh
 	$(Q)BUILD=$(BENCH_BUILD) tests/bench/checkpoint.sh
 	$(Q)BUILD=$(BENCH_BUILD) tests/bench/tui.sh
+	$(Q)BUILD=$(BENCH_BUILD) BENCH_ROUNDS=$(BENCH_ROUNDS) tests/bench/report.sh
 
 bench-build:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) SAN=0 $(BENCH_BUILD)/custos-verify \
-		$(addprefix $(BENCH_BUILD)/tests/bench/,mkbenchlog bench_ed25519 runstat bench_ledger bench_holdings) \
+		$(addprefix $(BENCH_BUILD)/tests/bench/,mkbenchlog bench_ed25519 runstat bench_ledger bench_holdings bench_report) \
 		$(BENCH_BUILD)/custos $(BENCH_BUILD)/tests/mktestkey \
 		$(if $(wildcard tests/mkbundle.c),$(BENCH_BUILD)/tests/mkbundle)
 
@@ -38,3 +39,7 @@ $(BENCH_PROGS): %: %.o $(LIB)
 $(BUILD)/tests/bench/bench_ledger $(BUILD)/tests/bench/bench_holdings: %: %.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(CRYPTO_LIBS)
+
+$(BUILD)/tests/bench/bench_report: %: %.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(PDF_LIBS) $(CRYPTO_LIBS)
