@@ -47,8 +47,8 @@ PQ_LIBS       := $(shell $(PKG_CONFIG) --libs libpq libssl 2>/dev/null)
 CURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw formw menuw panelw 2>/dev/null)
 CURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw formw menuw panelw 2>/dev/null)
 # The PDF reports (src/report_pdf.c): custos only, never custos-verify.
-PDF_CFLAGS    := $(shell $(PKG_CONFIG) --cflags cairo pangocairo libqrencode fontconfig 2>/dev/null)
-PDF_LIBS      := $(shell $(PKG_CONFIG) --libs cairo pangocairo libqrencode fontconfig 2>/dev/null)
+PDF_CFLAGS    := $(shell $(PKG_CONFIG) --cflags cairo pangocairo pangoft2 libqrencode fontconfig 2>/dev/null)
+PDF_LIBS      := $(shell $(PKG_CONFIG) --libs cairo pangocairo pangoft2 libqrencode fontconfig 2>/dev/null)
 CHECK_CFLAGS  := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS    := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 

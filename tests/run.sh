@@ -14,6 +14,9 @@ fi
 pg_start || { echo "FAIL  cannot start a PostgreSQL server for the tests"; exit 1; }
 trap pg_stop EXIT
 export CUSTOS_TEST_PG=1
+# LeakSanitizer's one suppression: fontconfig's own configuration (tests/lsan.supp).
+LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 for t in "$@"; do
 	name=${t##*/}
 	start=$EPOCHREALTIME
