@@ -461,7 +461,7 @@ static void incident_parts(pdf *p)
 	for (size_t i = 0; i < inc->nparts; i++) {
 		const report_incident_part *pt = &inc->parts[i];
 		char head[64], when[40], idx[24], who[REPORT_MAX_SIGNERS * (KEY_NAME_MAX + 2) + 1];
-		snprintf(head, sizeof head, "%s report (%s)", report_incident_part_name(pt->action),
+		snprintf(head, sizeof head, "%s report\n(%s)", report_incident_part_name(pt->action),
 			 entry_action_name(pt->action));
 		head[0] = (char)(head[0] - 32);
 		snprintf(when, sizeof when, "%.10s %.8s UTC", pt->time, pt->time + 11);
@@ -474,17 +474,17 @@ static void incident_parts(pdf *p)
 				at += (size_t)n;
 		}
 		ensure(p, 90);
-		cell a[] = {{"Part", head, 0.3, SAFE | BOLD},
+		cell a[] = {{"Part", head, 0.36, SAFE | BOLD},
 			    {"Transaction", pt->txn[0] ? pt->txn : NULL, 0.22, 0},
 			    {"Time", when, 0.28, SAFE},
-			    {"Entry index", idx, 0.2, SAFE}};
+			    {"Log entry", idx, 0.14, SAFE}};
 		row(p, a, 4);
 		char outcome[64] = "";
 		if (pt->action == ACT_INCIDENT_CLOSE)
 			snprintf(outcome, sizeof outcome, "%s", entry_outcome_name(pt->outcome));
-		cell b[] = {{"Signers", who, 0.3, 0},
-			    {"Leaf hash (SHA-256, base64)", pt->leaf_b64, 0.5, SAFE},
-			    {pt->action == ACT_INCIDENT_CLOSE ? "Outcome" : "Items", NULL, 0.2, SAFE}};
+		cell b[] = {{"Signers", who, 0.24, 0},
+			    {"Leaf hash (SHA-256, base64)", pt->leaf_b64, 0.62, SAFE},
+			    {pt->action == ACT_INCIDENT_CLOSE ? "Outcome" : "Items", NULL, 0.14, SAFE}};
 		char items[24];
 		snprintf(items, sizeof items, "%zu", pt->nitems);
 		b[2].value = pt->action == ACT_INCIDENT_CLOSE ? outcome : items;
