@@ -482,13 +482,15 @@ static void incident_parts(pdf *p)
 		char outcome[64] = "";
 		if (pt->action == ACT_INCIDENT_CLOSE)
 			snprintf(outcome, sizeof outcome, "%s", entry_outcome_name(pt->outcome));
-		cell b[] = {{"Signers", who, 0.24, 0},
-			    {"Leaf hash (SHA-256, base64)", pt->leaf_b64, 0.62, SAFE},
-			    {pt->action == ACT_INCIDENT_CLOSE ? "Outcome" : "Items", NULL, 0.14, SAFE}};
 		char items[24];
 		snprintf(items, sizeof items, "%zu", pt->nitems);
-		b[2].value = pt->action == ACT_INCIDENT_CLOSE ? outcome : items;
-		row(p, b, 3);
+		/* the leaf hash on a line of its own: never broken */
+		cell b[] = {{"Signers", who, 0.64, 0},
+			    {pt->action == ACT_INCIDENT_CLOSE ? "Outcome" : "Items",
+			     pt->action == ACT_INCIDENT_CLOSE ? outcome : items, 0.36, SAFE}};
+		row(p, b, 2);
+		cell c[] = {{"Leaf hash (SHA-256, base64)", pt->leaf_b64, 1.0, SAFE}};
+		row(p, c, 1);
 		paragraph(p, p->font, pt->text != NULL ? pt->text : "(no text)", true);
 		p->y += 6;
 	}
