@@ -297,15 +297,14 @@ status audit_add(audit *a, const entry *e, bool complete, errbuf *err)
 		st = on_destroy(a, e, err);
 		break;
 	case ACT_INCIDENT_REPORT: {
-		int64_t hours = a->pol[POL_INCIDENT_REPORT];
-		if (e->discovered_us != 0 && e->time_us - e->discovered_us > hours * US_PER_HOUR) {
+		int64_t hours = a->pol[POL_INCIDENT_REPORT], late_h = 0;
+		if (rules_incident_late(e, hours, &late_h)) {
 			char at[ENTRY_TIME_LEN + 1];
 			entry_time_format(e->discovered_us, at);
 			st = add_finding(a, AF_LATE_INCIDENT, e->account, e->index, e->index, err,
 					 "incident %s discovered %s reported %" PRId64
 					 " h later, policy %" PRId64 " h",
-					 e->txn, at, (e->time_us - e->discovered_us) / US_PER_HOUR,
-					 hours);
+					 e->txn, at, late_h, hours);
 		}
 		break;
 	}

@@ -301,6 +301,13 @@ static const cli_verb verbs[] = {
 	 "count (complete inventory, N of N held, or spot check, L of N held), the\n"
 	 "items sighted, both signatures, and a correction page: the items that\n"
 	 "came on and left the account since the previous complete inventory.\n"},
+	{"report incident", G_REPORTS, cli_report, CLI_REPORT_INCIDENT, "TXN",
+	 "TXN --format pdf|csv|json --out FILE [--paper a4|letter]", "--format --out --paper --db",
+	 "The incident report of incident TXN, from its signed log entries: the\n"
+	 "initial report (category, discovery, items, text), every amplifying\n"
+	 "report in order and the final one (the outcome) or OPEN, each with its\n"
+	 "entry's index, time, signers and leaf hash, and whether the initial\n"
+	 "report came within the reporting deadline (incident_report_hours).\n"},
 	{"report hand-receipts", G_REPORTS, cli_report, CLI_REPORT_HAND_RECEIPTS, NULL,
 	 "[--account N] [--holder NAME] [--since DATE] [--until DATE]\n"
 	 "--format pdf|csv|json --out FILE [--paper a4|letter]",

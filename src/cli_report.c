@@ -1,4 +1,5 @@
-/* custos report material | destruction | hand-receipts: the COMSEC
+/* custos report material | destruction | inventory | incident |
+ * hand-receipts: the COMSEC
  * Material Report of one transaction, from its signed log entry, or a
  * register of an account's entries (hand receipts; destructions of a
  * period), as PDF, CSV or JSON (src/report.h, docs/reports.md). */
@@ -210,6 +211,7 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 	st = report_load(d, o.operand,
 			 v->id == CLI_REPORT_DESTRUCTION  ? REPORT_KIND_DESTRUCTION
 			 : v->id == CLI_REPORT_INVENTORY ? REPORT_KIND_INVENTORY
+			 : v->id == CLI_REPORT_INCIDENT  ? REPORT_KIND_INCIDENT
 							 : REPORT_KIND_MATERIAL,
 			 &r, &err);
 	if (st == ST_OK)
@@ -223,8 +225,12 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 		report_free(&r);
 		return fail(v, st, &err);
 	}
-	printf("%s report of %s (log entry %llu) written to ", report_type_name(r.type),
-	       o.operand, (unsigned long long)r.index);
+	if (r.inc != NULL)
+		printf("incident report of %s (%s, %zu part%s) written to ", o.operand,
+		       r.inc->closed ? "closed" : "open", r.inc->nparts, r.inc->nparts == 1 ? "" : "s");
+	else
+		printf("%s report of %s (log entry %llu) written to ", report_type_name(r.type),
+		       o.operand, (unsigned long long)r.index);
 	safe_fputs(o.out, stdout);
 	fputc('\n', stdout);
 	report_free(&r);

@@ -95,6 +95,12 @@ void report_free(report *r)
 		free(r->inv->dels);
 		free(r->inv);
 	}
+	if (r->inc != NULL) {
+		for (size_t i = 0; i < r->inc->nparts; i++)
+			free(r->inc->parts[i].text);
+		free(r->inc->parts);
+		free(r->inc);
+	}
 	memset(r, 0, sizeof *r);
 }
 
@@ -121,6 +127,13 @@ typedef struct shape {
 	const char *second; /* the second signer's capacity */
 	const char *cert;   /* block 8 */
 } shape;
+
+/* An incident's initial report (REPORT_KIND_INCIDENT only: 'custos report
+ * material' makes no report of it). */
+static const shape incident_shape = {REPORT_OTHER, 'a', 0, 't', 0, "second signer",
+				     "INCIDENT REPORTED. The custodian of the account in FROM "
+				     "reports the incident above concerning the material listed "
+				     "above; amplifying reports and the final report follow."};
 
 static const shape *shape_of(entry_action a)
 {
@@ -266,7 +279,11 @@ status report_build(const report_entry *txn, const report_entry *ctx, size_t nct
 {
 	memset(r, 0, sizeof *r);
 	const entry *e = &txn->e;
-	const shape *sh = shape_of(e->action);
+	if (kind == REPORT_KIND_INCIDENT && e->action != ACT_INCIDENT_REPORT)
+		return err_set(err, ST_REFUSED, "%s is a %s entry, not an incident report: it "
+			       "makes no incident report", e->txn[0] ? e->txn : "the entry",
+			       entry_action_name(e->action));
+	const shape *sh = kind == REPORT_KIND_INCIDENT ? &incident_shape : shape_of(e->action);
 	if (sh == NULL)
 		return err_set(err, ST_REFUSED, "%s is a %s entry, not a material transaction: "
 			       "it makes no material report", e->txn[0] ? e->txn : "the entry",
@@ -514,6 +531,93 @@ out:
 	return st;
 }
 
+/* ---- an incident's parts ------------------------------------------------------- */
+
+const char *report_incident_part_name(entry_action a)
+{
+	return a == ACT_INCIDENT_REPORT   ? "initial"
+	       : a == ACT_INCIDENT_UPDATE ? "amplifying"
+	       : a == ACT_INCIDENT_CLOSE  ? "final"
+					  : "?";
+}
+
+static status part_add(report_incident *inc, const report_entry *re, errbuf *err)
+{
+	report_incident_part *v = realloc(inc->parts, (inc->nparts + 1) * sizeof *v);
+	if (v == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	inc->parts = v;
+	report_incident_part *pt = &v[inc->nparts];
+	memset(pt, 0, sizeof *pt);
+	const entry *e = &re->e;
+	pt->action = e->action;
+	snprintf(pt->txn, sizeof pt->txn, "%s", e->txn);
+	entry_time_format(e->time_us, pt->time);
+	pt->index = re->index;
+	uint8_t leaf[SHA256_LEN];
+	sha256_leaf(re->note, re->notelen, leaf);
+	b64_encode(leaf, sizeof leaf, pt->leaf_b64);
+	pt->outcome = e->outcome;
+	pt->nitems = e->nitems;
+	note *nt = malloc(sizeof *nt);
+	if (nt == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	status st = note_parse(re->note, re->notelen, nt, err);
+	if (st != ST_OK) {
+		free(nt);
+		return st;
+	}
+	for (size_t i = 0; i < nt->nsigs && pt->nsigners < REPORT_MAX_SIGNERS; i++) {
+		size_t k = nt->sigs[i].namelen < KEY_NAME_MAX ? nt->sigs[i].namelen : KEY_NAME_MAX;
+		memcpy(pt->signers[pt->nsigners], nt->sigs[i].name, k);
+		pt->signers[pt->nsigners++][k] = '\0';
+	}
+	free(nt);
+	if (e->textlen > 0) {
+		if ((pt->text = malloc(e->textlen + 1)) == NULL)
+			return err_set(err, ST_NOMEM, "out of memory");
+		memcpy(pt->text, e->text, e->textlen);
+		pt->text[e->textlen] = '\0';
+	}
+	inc->nparts++;
+	return ST_OK;
+}
+
+status report_incident_build(report *r, const report_entry *txn, const report_entry *later,
+			     size_t n, const report_entry *pol, size_t npol, errbuf *err)
+{
+	const entry *x = &txn->e;
+	report_incident *inc = calloc(1, sizeof *inc);
+	if (inc == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	r->inc = inc;
+	inc->category = x->category;
+	if (x->discovered_us != 0)
+		entry_time_format(x->discovered_us, inc->discovered);
+	inc->deadline_hours = rules_policy_of(POL_INCIDENT_REPORT)->dflt;
+	for (size_t i = 0; i < npol; i++) {
+		int64_t v[POL__COUNT];
+		errbuf why = {0};
+		if (pol[i].index < txn->index && pol[i].e.action == ACT_POLICY_SET &&
+		    rules_check_policy(&pol[i].e, v, &why) == ST_OK && v[POL_INCIDENT_REPORT] >= 0)
+			inc->deadline_hours = v[POL_INCIDENT_REPORT];
+	}
+	inc->late = rules_incident_late(x, inc->deadline_hours, &inc->late_hours);
+	status st = part_add(inc, txn, err);
+	for (size_t i = 0; i < n && st == ST_OK && !inc->closed; i++) {
+		const entry *e = &later[i].e;
+		if (later[i].index <= txn->index || strcmp(e->ref, x->txn) != 0 ||
+		    (e->action != ACT_INCIDENT_UPDATE && e->action != ACT_INCIDENT_CLOSE))
+			continue;
+		st = part_add(inc, &later[i], err);
+		if (st == ST_OK && e->action == ACT_INCIDENT_CLOSE) {
+			inc->closed = true;
+			inc->outcome = e->outcome;
+		}
+	}
+	return st;
+}
+
 /* ---- from the database ----------------------------------------------------------- */
 
 static status fetch(db *d, const char *sql, int np, const char *const *p, PGresult **res,
@@ -577,9 +681,9 @@ status report_load(db *d, const char *txn, report_kind kind, report *r, errbuf *
 	memset(r, 0, sizeof *r);
 	if (txn[0] == '\0' || strlen(txn) > ENTRY_TXN_MAX)
 		return err_set(err, ST_USAGE, "not a transaction number");
-	PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL;
-	report_entry *te = NULL, *ctx = NULL, *hist = NULL;
-	size_t nte = 0, nctx = 0, nhist = 0;
+	PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL, *r5 = NULL;
+	report_entry *te = NULL, *ctx = NULL, *hist = NULL, *pols = NULL;
+	size_t nte = 0, nctx = 0, nhist = 0, npols = 0;
 	status st = db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL, err);
 	if (st != ST_OK)
 		return st;
@@ -628,6 +732,18 @@ status report_load(db *d, const char *txn, report_kind kind, report *r, errbuf *
 		    (st = report_inventory_build(r, te, hist, nhist, err)) != ST_OK)
 			goto out;
 	}
+	if (kind == REPORT_KIND_INCIDENT) {
+		/* Its amplifying and final reports; the policy in force at it. */
+		if ((st = fetch(d, "SELECT idx, convert_from(note, 'UTF8') FROM custos.log_entry "
+				   "WHERE ref = $1 AND idx > $2::bigint AND action IN "
+				   "('incident-update', 'incident-close') ORDER BY idx",
+				2, (const char *const[]){txn, idx}, &r4, &hist, &nhist, err)) != ST_OK ||
+		    (st = fetch(d, "SELECT idx, convert_from(note, 'UTF8') FROM custos.log_entry "
+				   "WHERE action = 'policy-set' AND idx < $1::bigint ORDER BY idx",
+				1, p2, &r5, &pols, &npols, err)) != ST_OK ||
+		    (st = report_incident_build(r, te, hist, nhist, pols, npols, err)) != ST_OK)
+			goto out;
+	}
 	db_rollback(d);
 	st = attach_proof(d, r, err);
 	goto done;
@@ -637,10 +753,12 @@ done:
 	entries_free(te, nte);
 	entries_free(ctx, nctx);
 	entries_free(hist, nhist);
+	entries_free(pols, npols);
 	PQclear(r1);
 	PQclear(r2);
 	PQclear(r3);
 	PQclear(r4);
+	PQclear(r5);
 	return st;
 }
 
@@ -658,6 +776,67 @@ static void csv_field(FILE *f, const char *s, bool last)
 	fputc('"', f);
 	fputs(last ? "\r\n" : ",", f);
 	free(esc);
+}
+
+/* "alice+bob": a part's signers. */
+static void signers_text(const report_incident_part *pt, char *out, size_t cap)
+{
+	size_t at = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < pt->nsigners && at < cap; i++) {
+		int n = snprintf(out + at, cap - at, "%s%s", i ? "+" : "", pt->signers[i]);
+		if (n < 0)
+			break;
+		at += (size_t)n;
+	}
+}
+
+/* An incident's summary and its parts, each section with its header. */
+static void incident_csv(const report_incident *inc, const char *txn, FILE *f)
+{
+	static const char *const sh[] = {"incident", "category", "discovered", "reported",
+					 "deadline_hours", "within_deadline", "status", "outcome"};
+	size_t ns = sizeof sh / sizeof sh[0];
+	fputs("\r\n", f);
+	for (size_t i = 0; i < ns; i++)
+		csv_field(f, sh[i], i + 1 == ns);
+	char hours[24];
+	snprintf(hours, sizeof hours, "%" PRId64, inc->deadline_hours);
+	const char *sv[] = {txn,
+			    entry_category_name(inc->category),
+			    inc->discovered,
+			    inc->parts[0].time,
+			    hours,
+			    inc->discovered[0] == '\0' ? "unknown" : inc->late ? "no" : "yes",
+			    inc->closed ? "closed" : "open",
+			    inc->closed ? entry_outcome_name(inc->outcome) : ""};
+	for (size_t k = 0; k < ns; k++)
+		csv_field(f, sv[k], k + 1 == ns);
+	static const char *const ph[] = {"incident", "part", "txn", "date", "index",
+					 "leaf_hash", "signers", "items", "outcome", "text"};
+	size_t np = sizeof ph / sizeof ph[0];
+	fputs("\r\n", f);
+	for (size_t i = 0; i < np; i++)
+		csv_field(f, ph[i], i + 1 == np);
+	for (size_t i = 0; i < inc->nparts; i++) {
+		const report_incident_part *pt = &inc->parts[i];
+		char idx[24], items[24], who[REPORT_MAX_SIGNERS * (KEY_NAME_MAX + 1) + 1];
+		snprintf(idx, sizeof idx, "%" PRIu64, pt->index);
+		snprintf(items, sizeof items, "%zu", pt->nitems);
+		signers_text(pt, who, sizeof who);
+		const char *v[] = {txn,
+				   report_incident_part_name(pt->action),
+				   pt->txn,
+				   pt->time,
+				   idx,
+				   pt->leaf_b64,
+				   who,
+				   items,
+				   pt->action == ACT_INCIDENT_CLOSE ? entry_outcome_name(pt->outcome) : "",
+				   pt->text != NULL ? pt->text : ""};
+		for (size_t k = 0; k < np; k++)
+			csv_field(f, v[k], k + 1 == np);
+	}
 }
 
 status report_write_csv(const report *r, FILE *f, errbuf *err)
@@ -706,6 +885,8 @@ status report_write_csv(const report *r, FILE *f, errbuf *err)
 			}
 		}
 	}
+	if (r->inc != NULL)
+		incident_csv(r->inc, txn, f);
 	return ferror(f) ? err_set(err, ST_IO, "cannot write the CSV") : ST_OK;
 }
 
@@ -767,6 +948,47 @@ static void json_inventory(FILE *f, const report_inventory *inv)
 	fputs("},", f);
 }
 
+static void json_incident(FILE *f, const report_incident *inc)
+{
+	fputs("\"incident\":{", f);
+	json_key_str(f, "category", entry_category_name(inc->category), true);
+	json_key_str(f, "discovered", inc->discovered[0] ? inc->discovered : NULL, true);
+	json_key_str(f, "reported", inc->parts[0].time, true);
+	fprintf(f, "\"deadline_hours\":%" PRId64 ",", inc->deadline_hours);
+	if (inc->discovered[0] == '\0')
+		fputs("\"within_deadline\":null,", f);
+	else
+		fprintf(f, "\"within_deadline\":%s,", inc->late ? "false" : "true");
+	if (inc->late)
+		fprintf(f, "\"hours_to_report\":%" PRId64 ",", inc->late_hours);
+	json_key_str(f, "status", inc->closed ? "closed" : "open", true);
+	json_key_str(f, "outcome", inc->closed ? entry_outcome_name(inc->outcome) : NULL, true);
+	fputs("\"parts\":[", f);
+	for (size_t i = 0; i < inc->nparts; i++) {
+		const report_incident_part *pt = &inc->parts[i];
+		fputs(i ? ",{" : "{", f);
+		json_key_str(f, "part", report_incident_part_name(pt->action), true);
+		json_key_str(f, "action", entry_action_name(pt->action), true);
+		json_key_str(f, "txn", pt->txn, true);
+		json_key_str(f, "date", pt->time, true);
+		fprintf(f, "\"index\":%" PRIu64 ",", pt->index);
+		json_key_str(f, "leaf_hash", pt->leaf_b64, true);
+		fputs("\"signers\":[", f);
+		for (size_t k = 0; k < pt->nsigners; k++) {
+			if (k)
+				fputc(',', f);
+			json_str(f, pt->signers[k]);
+		}
+		fprintf(f, "],\"items\":%zu,", pt->nitems);
+		json_key_str(f, "outcome",
+			     pt->action == ACT_INCIDENT_CLOSE ? entry_outcome_name(pt->outcome) : NULL,
+			     true);
+		json_key_str(f, "text", pt->text, false);
+		fputc('}', f);
+	}
+	fputs("]},", f);
+}
+
 status report_write_json(const report *r, FILE *f, errbuf *err)
 {
 	fputc('{', f);
@@ -807,6 +1029,8 @@ status report_write_json(const report *r, FILE *f, errbuf *err)
 	json_key_str(f, "remarks", r->remarks, true);
 	if (r->inv != NULL)
 		json_inventory(f, r->inv);
+	if (r->inc != NULL)
+		json_incident(f, r->inc);
 	fputs("\"log\":{", f);
 	json_key_str(f, "origin", r->origin, true);
 	fprintf(f, "\"index\":%" PRIu64 ",", r->index);

@@ -49,8 +49,10 @@ typedef enum report_kind {
 	REPORT_KIND_DESTRUCTION,
 	REPORT_KIND_HAND_RECEIPTS,
 	REPORT_KIND_DESTRUCTIONS,
-	REPORT_KIND_INVENTORY       /* one inventory or custodian-change, with
+	REPORT_KIND_INVENTORY,      /* one inventory or custodian-change, with
 				     * its count and correction page */
+	REPORT_KIND_INCIDENT        /* one incident: its initial, amplifying
+				     * and final reports */
 } report_kind;
 
 /* Block 2: one side of the transaction.  Strings are malloc'd or NULL
@@ -109,6 +111,39 @@ typedef struct report_inventory {
 	report_change *adds, *dels; /* malloc'd, in log order */
 } report_inventory;
 
+/* One part of an incident report: the initial report (incident-report),
+ * an amplifying one (incident-update) or the final one (incident-close),
+ * from its own signed entry. */
+typedef struct report_incident_part {
+	entry_action action;
+	char txn[ENTRY_TXN_MAX + 1];
+	char time[ENTRY_TIME_LEN + 1];
+	uint64_t index;
+	char leaf_b64[45];
+	size_t nsigners;
+	char signers[REPORT_MAX_SIGNERS][KEY_NAME_MAX + 1];
+	entry_outcome outcome;  /* the final report: the authority's decision */
+	size_t nitems;          /* the items the entry lists */
+	char *text;             /* its free text, malloc'd, or NULL */
+} report_incident_part;
+
+const char *report_incident_part_name(entry_action a); /* "initial", ... */
+
+/* What an incident report adds (report_incident_build). */
+typedef struct report_incident {
+	entry_category category;
+	char discovered[ENTRY_TIME_LEN + 1]; /* "" when the entry says none (v1) */
+	int64_t deadline_hours;   /* incident_report_hours in force at it */
+	bool late;                /* rules_incident_late */
+	int64_t late_hours;       /* when late: hours from discovery to report */
+	bool closed;
+	entry_outcome outcome;    /* when closed */
+	size_t nparts;            /* parts[0] the initial report, then the
+				   * amplifying ones in log order, then the
+				   * final one when closed */
+	report_incident_part *parts;
+} report_incident;
+
 typedef struct report {
 	report_type type;
 	entry_action action;
@@ -133,6 +168,7 @@ typedef struct report {
 	size_t prooflen;
 	uint64_t checkpoint_size; /* 0 when no checkpoint covers it yet */
 	report_inventory *inv;    /* REPORT_KIND_INVENTORY, else NULL */
+	report_incident *inc;     /* REPORT_KIND_INCIDENT, else NULL */
 } report;
 
 /* One signed entry: its note, index and leaf hash, parsed. */
@@ -166,6 +202,17 @@ status report_build(const report_entry *txn, const report_entry *ctx, size_t nct
  * (rules_inventory_complete).  ST_NOMEM. */
 status report_inventory_build(report *r, const report_entry *txn, const report_entry *hist,
 			      size_t n, errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Add to r (built by report_build with REPORT_KIND_INCIDENT from
+ * incident-report entry txn) its parts: txn itself, then of later[0..n)
+ * (log order) the incident-update and incident-close entries whose ref is
+ * txn's number (others are ignored; nothing after a close), and whether it
+ * was reported within the deadline: the policy incident_report_hours as
+ * the policy-set entries of pol[0..npol) before txn leave it
+ * (rules_incident_late, the audit's rule).  ST_NOMEM. */
+status report_incident_build(report *r, const report_entry *txn, const report_entry *later,
+			     size_t n, const report_entry *pol, size_t npol,
+			     errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* Fetch transaction `txn`'s entry and those report_build wants from the
  * log as this login sees it, with an inclusion proof when a checkpoint

@@ -435,6 +435,80 @@ static void corrections(pdf *p)
 	paragraph(p, p->bold, words, false);
 }
 
+/* An incident's summary: category, discovery, deadline, status. */
+static void incident_summary(pdf *p)
+{
+	const report_incident *inc = p->r->inc;
+	char disc[40], dl[96], state[64];
+	if (inc->discovered[0])
+		snprintf(disc, sizeof disc, "%.10s %.8s UTC", inc->discovered, inc->discovered + 11);
+	else
+		snprintf(disc, sizeof disc, "not recorded (format v1)");
+	if (inc->discovered[0] == '\0')
+		snprintf(dl, sizeof dl, "unknown (%" PRId64 " h)", inc->deadline_hours);
+	else if (inc->late)
+		snprintf(dl, sizeof dl, "LATE: reported %" PRId64 " h after discovery, deadline %" PRId64
+			 " h", inc->late_hours, inc->deadline_hours);
+	else
+		snprintf(dl, sizeof dl, "within the deadline of %" PRId64 " h", inc->deadline_hours);
+	if (inc->closed)
+		snprintf(state, sizeof state, "CLOSED: %s", entry_outcome_name(inc->outcome));
+	else
+		snprintf(state, sizeof state, "OPEN: no final report yet");
+	cell c[] = {{"Incident category", entry_category_name(inc->category), 0.2, SAFE | BOLD},
+		    {"Discovered", disc, 0.22, SAFE},
+		    {"Initial report", dl, 0.33, SAFE},
+		    {"Status", state, 0.25, SAFE | BOLD}};
+	row(p, c, 4);
+	p->y += 6;
+}
+
+/* The incident's parts: initial, amplifying, final, each from its entry. */
+static void incident_parts(pdf *p)
+{
+	const report_incident *inc = p->r->inc;
+	new_page(p);
+	paragraph(p, p->title, "Incident reports: initial, amplifying, final", false);
+	for (size_t i = 0; i < inc->nparts; i++) {
+		const report_incident_part *pt = &inc->parts[i];
+		char head[64], when[40], idx[24], who[REPORT_MAX_SIGNERS * (KEY_NAME_MAX + 2) + 1];
+		snprintf(head, sizeof head, "%s report\n(%s)", report_incident_part_name(pt->action),
+			 entry_action_name(pt->action));
+		head[0] = (char)(head[0] - 32);
+		snprintf(when, sizeof when, "%.10s %.8s UTC", pt->time, pt->time + 11);
+		snprintf(idx, sizeof idx, "%" PRIu64, pt->index);
+		size_t at = 0;
+		who[0] = '\0';
+		for (size_t k = 0; k < pt->nsigners; k++) {
+			int n = snprintf(who + at, sizeof who - at, "%s%s", k ? ", " : "", pt->signers[k]);
+			if (n > 0 && (size_t)n < sizeof who - at)
+				at += (size_t)n;
+		}
+		ensure(p, 90);
+		cell a[] = {{"Part", head, 0.36, SAFE | BOLD},
+			    {"Transaction", pt->txn[0] ? pt->txn : NULL, 0.22, 0},
+			    {"Time", when, 0.28, SAFE},
+			    {"Log entry", idx, 0.14, SAFE}};
+		row(p, a, 4);
+		char outcome[64] = "";
+		if (pt->action == ACT_INCIDENT_CLOSE)
+			snprintf(outcome, sizeof outcome, "%s", entry_outcome_name(pt->outcome));
+		char items[24];
+		snprintf(items, sizeof items, "%zu", pt->nitems);
+		/* the leaf hash on a line of its own: never broken */
+		cell b[] = {{"Signers", who, 0.64, 0},
+			    {pt->action == ACT_INCIDENT_CLOSE ? "Outcome" : "Items",
+			     pt->action == ACT_INCIDENT_CLOSE ? outcome : items, 0.36, SAFE}};
+		row(p, b, 2);
+		cell c[] = {{"Leaf hash (SHA-256, base64)", pt->leaf_b64, 1.0, SAFE}};
+		row(p, c, 1);
+		paragraph(p, p->font, pt->text != NULL ? pt->text : "(no text)", true);
+		p->y += 6;
+	}
+	if (!inc->closed)
+		paragraph(p, p->bold, "OPEN: no final report yet.", false);
+}
+
 static void lay_out(pdf *p)
 {
 	const report *r = p->r;
@@ -457,6 +531,8 @@ static void lay_out(pdf *p)
 		     {"6. Incoming transaction no.", r->in_txn[0] ? r->in_txn : NULL, 0.26, 0}};
 	row(p, b3, 4);
 	p->y += 8;
+	if (r->inc != NULL)
+		incident_summary(p);
 	items(p);
 	ensure(p, 40);
 	paragraph(p, p->bold, "8. Certification", false);
@@ -475,6 +551,8 @@ static void lay_out(pdf *p)
 	provenance(p);
 	if (r->inv != NULL)
 		corrections(p);
+	if (r->inc != NULL)
+		incident_parts(p);
 
 	/* The last page: the entry as signed, and its proof. */
 	new_page(p);
@@ -562,7 +640,7 @@ status report_pdf_write(const report *r, report_paper paper, FILE *f, errbuf *er
 {
 	pdf p = {0};
 	p.r = r;
-	p.heading = "COMSEC MATERIAL REPORT (GC-223 / SF-153)";
+	p.heading = r->inc != NULL ? "COMSEC INCIDENT REPORT" : "COMSEC MATERIAL REPORT (GC-223 / SF-153)";
 	p.body = lay_out;
 	char sub[sizeof p.sub];
 	snprintf(sub, sizeof sub, "transaction %s   log %s, entry %" PRIu64,
@@ -570,7 +648,8 @@ status report_pdf_write(const report *r, report_paper paper, FILE *f, errbuf *er
 	char *esc = report_escape(sub);
 	snprintf(p.sub, sizeof p.sub, "%s", esc != NULL ? esc : "?");
 	free(esc);
-	return write_pdf(&p, paper, "COMSEC Material Report", f, err);
+	return write_pdf(&p, paper, r->inc != NULL ? "COMSEC Incident Report" : "COMSEC Material Report",
+			 f, err);
 }
 
 /* ---- registers ------------------------------------------------------------------ */

@@ -654,6 +654,17 @@ bool rules_opens_incident(entry_action a, entry_category c)
 	return a == ACT_INCIDENT_REPORT || (a == ACT_ACCEPT && c != CAT_NONE);
 }
 
+bool rules_incident_late(const entry *e, int64_t hours, int64_t *late_h)
+{
+	const int64_t us_per_hour = (int64_t)3600 * 1000000;
+	if (e->action != ACT_INCIDENT_REPORT || e->discovered_us == 0 ||
+	    e->time_us - e->discovered_us <= hours * us_per_hour)
+		return false;
+	if (late_h != NULL)
+		*late_h = (e->time_us - e->discovered_us) / us_per_hour;
+	return true;
+}
+
 bool rules_inventory_complete(const entry *e, uint64_t listed, uint64_t held)
 {
 	return (e->action == ACT_INVENTORY || e->action == ACT_CUSTODIAN_CHANGE) &&

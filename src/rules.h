@@ -451,6 +451,13 @@ bool rules_inventory_complete(const entry *e, uint64_t listed, uint64_t held);
  * an incident report, or an accept that records a discrepancy? */
 bool rules_opens_incident(entry_action a, entry_category c);
 
+/* Was incident-report e reported later than `hours` (the policy
+ * incident_report_hours in force at it) after its discovery?  *late_h
+ * (when not NULL) is then the whole hours between them.  False when e
+ * says no discovery time (format v1) or is no incident report.  The
+ * audit's late_incident finding and the incident report both ask this. */
+bool rules_incident_late(const entry *e, int64_t hours, int64_t *late_h);
+
 /* ---- accounting legend codes and key in effect ------------------------ */
 
 /* How strictly ALC `alc` controls material: 3 for ALC-1 and ALC-6 (each

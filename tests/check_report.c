@@ -10,6 +10,8 @@
 #include "../src/b64.h"
 #include "../src/entry.h"
 #include "../src/report.h"
+#include "../src/rules.h"
+#include "../src/sha.h"
 
 /* An entry as note text with unchecked signature lines by `signers`
  * (report_build reads who signed; the server and verifiers check it). */
@@ -422,6 +424,130 @@ START_TEST(inventory_count_and_corrections)
 }
 END_TEST
 
+/* An incident entry of account 123456 (reg_note's fields, and the incident's). */
+static char *inc_note(uint64_t index, entry_action a, const char *txn, const char *ref,
+		      int64_t time_us, int64_t discovered_us, const char *text, size_t *len)
+{
+	entry e;
+	base(&e, index, a);
+	e.time_us = time_us;
+	snprintf(e.txn, sizeof e.txn, "%s", txn);
+	snprintf(e.account, sizeof e.account, "123456");
+	snprintf(e.ref, sizeof e.ref, "%s", ref);
+	if (a == ACT_INCIDENT_REPORT) {
+		e.category = CAT_PHYSICAL;
+		e.discovered_us = discovered_us;
+	}
+	if (a == ACT_INCIDENT_CLOSE)
+		e.outcome = OUTCOME_LOST;
+	if (a != ACT_INCIDENT_UPDATE) {
+		entry_item it = {KIND_EQUIPMENT, 1, CLASS_C, false, 1, "KG1", "", "KG-175D", 0, 0};
+		ck_assert_int_eq(entry_add_item(&e, &it), ST_OK);
+	}
+	if (text != NULL)
+		ck_assert_int_eq(entry_set_text(&e, text, strlen(text)), ST_OK);
+	const char *const two[] = {"alice", "erin"};
+	return signed_note(&e, two, a == ACT_INCIDENT_CLOSE ? 2 : 1, len);
+}
+
+#define HOUR INT64_C(3600000000)
+
+START_TEST(incident_parts_and_deadline)
+{
+	char *notes[8];
+	size_t lens[8];
+	const char *I = "123456-2026-0002";
+	/* a policy of 72 h before the incident; one of 12 h after it */
+	entry pe;
+	base(&pe, 9, ACT_POLICY_SET);
+	pe.time_us = T0 - HOUR;
+	errbuf err = {0};
+	ck_assert_int_eq(entry_set_detail(&pe, "incident_report_hours", "72", &err), ST_OK);
+	const char *const adm[] = {"adm", "erin"};
+	notes[0] = signed_note(&pe, adm, 2, &lens[0]);
+	notes[1] = inc_note(10, ACT_INCIDENT_REPORT, I, "", T0, T0 - 50 * HOUR, "vault open", &lens[1]);
+	notes[2] = inc_note(11, ACT_INCIDENT_UPDATE, "123456-2026-0003", "123456-2026-0099", T0 + HOUR,
+			    0, "another incident's", &lens[2]);
+	notes[3] = inc_note(12, ACT_INCIDENT_UPDATE, "123456-2026-0004", I, T0 + 2 * HOUR, 0,
+			    "first update", &lens[3]);
+	base(&pe, 13, ACT_POLICY_SET);
+	pe.time_us = T0 + 3 * HOUR;
+	ck_assert_int_eq(entry_set_detail(&pe, "incident_report_hours", "12", &err), ST_OK);
+	notes[4] = signed_note(&pe, adm, 2, &lens[4]);
+	notes[5] = inc_note(14, ACT_INCIDENT_UPDATE, "123456-2026-0005", I, T0 + 4 * HOUR, 0,
+			    "second update", &lens[5]);
+	notes[6] = inc_note(15, ACT_INCIDENT_CLOSE, "123456-2026-0006", I, T0 + 5 * HOUR, 0, NULL,
+			    &lens[6]);
+	notes[7] = inc_note(16, ACT_INCIDENT_UPDATE, "123456-2026-0007", I, T0 + 6 * HOUR, 0,
+			    "after the close", &lens[7]);
+	report_entry es[8];
+	for (size_t i = 0; i < 8; i++)
+		parse_into(&es[i], notes[i], lens[i], 9 + i);
+	report_entry later[5] = {es[2], es[3], es[5], es[6], es[7]};
+	report_entry pol[2] = {es[0], es[4]};
+
+	report r;
+	ck_assert_int_eq(report_build(&es[1], NULL, 0, NULL, REPORT_KIND_INCIDENT, T0, &r, &err), ST_OK);
+	ck_assert_int_eq(report_incident_build(&r, &es[1], later, 5, pol, 2, &err), ST_OK);
+	const report_incident *inc = r.inc;
+	ck_assert_int_eq(inc->category, CAT_PHYSICAL);
+	ck_assert_int_eq(inc->deadline_hours, 72); /* the 12 h came later */
+	ck_assert(!inc->late);
+	ck_assert(inc->closed);
+	ck_assert_int_eq(inc->outcome, OUTCOME_LOST);
+	ck_assert_uint_eq(inc->nparts, 4); /* not another's, not after the close */
+	ck_assert_int_eq(inc->parts[0].action, ACT_INCIDENT_REPORT);
+	ck_assert_uint_eq(inc->parts[0].index, 10);
+	ck_assert_str_eq(inc->parts[1].txn, "123456-2026-0004");
+	ck_assert_str_eq(inc->parts[1].text, "first update");
+	ck_assert_str_eq(inc->parts[2].txn, "123456-2026-0005");
+	ck_assert_int_eq(inc->parts[3].action, ACT_INCIDENT_CLOSE);
+	ck_assert_uint_eq(inc->parts[3].nsigners, 2);
+	ck_assert_str_eq(inc->parts[3].signers[1], "erin");
+	ck_assert_ptr_null(inc->parts[3].text);
+	ck_assert_str_eq(report_incident_part_name(inc->parts[3].action), "final");
+	char b64[45];
+	uint8_t leaf[SHA256_LEN];
+	sha256_leaf(es[6].note, es[6].notelen, leaf);
+	b64_encode(leaf, sizeof leaf, b64);
+	ck_assert_str_eq(inc->parts[3].leaf_b64, b64);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	ck_assert_int_eq(report_write_json(&r, f, &err), ST_OK);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, "\"deadline_hours\":72,\"within_deadline\":true,\"status\":\"closed\",\"outcome\":\"lost\""));
+	free(out);
+	report_free(&r);
+
+	/* under the default 24 h it is late, by 50 h; open without its close */
+	ck_assert_int_eq(report_build(&es[1], NULL, 0, NULL, REPORT_KIND_INCIDENT, T0, &r, &err), ST_OK);
+	ck_assert_int_eq(report_incident_build(&r, &es[1], later, 3, NULL, 0, &err), ST_OK);
+	ck_assert_int_eq(r.inc->deadline_hours, 24);
+	ck_assert(r.inc->late);
+	ck_assert_int_eq(r.inc->late_hours, 50);
+	ck_assert(!r.inc->closed);
+	ck_assert_uint_eq(r.inc->nparts, 3);
+	report_free(&r);
+
+	/* the rule itself: exactly the deadline is on time */
+	ck_assert(!rules_incident_late(&es[1].e, 50, NULL));
+	ck_assert(rules_incident_late(&es[1].e, 49, NULL));
+	ck_assert(!rules_incident_late(&es[3].e, 1, NULL)); /* not a report */
+
+	/* an update, or a material kind of the report, is refused */
+	ck_assert_int_eq(report_build(&es[3], NULL, 0, NULL, REPORT_KIND_INCIDENT, T0, &r, &err), ST_REFUSED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is a incident-update entry, not an incident report"));
+	report_free(&r);
+	ck_assert_int_eq(report_build(&es[1], NULL, 0, NULL, REPORT_KIND_MATERIAL, T0, &r, &err), ST_REFUSED);
+	report_free(&r);
+	for (size_t i = 0; i < 8; i++) {
+		entry_free(&es[i].e);
+		free(notes[i]);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report");
@@ -432,6 +558,7 @@ int main(void)
 	tcase_add_test(tc, escape);
 	tcase_add_test(tc, hand_receipt_register);
 	tcase_add_test(tc, inventory_count_and_corrections);
+	tcase_add_test(tc, incident_parts_and_deadline);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -29,7 +29,7 @@ cp "$T/out" "$T/help"
 mapfile -t verbs < <(sed -nE 's/^  custos (([a-z][a-z-]* ?)+).*/\1/p' "$T/help" | sed 's/ $//')
 [ "${#verbs[@]}" -ge 30 ] || fail "custos help lists ${#verbs[@]} verbs: $(cat "$T/help")"
 for must in "incident report" "log checkpoint" "txn list" "key new" "person add" holdings \
-	"report hand-receipts" "report destruction"; do
+	"report hand-receipts" "report destruction" "report incident"; do
 	printf '%s\n' "${verbs[@]}" | grep -qxF "$must" || fail "custos help does not list '$must'"
 done
 
