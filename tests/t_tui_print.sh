@@ -4,7 +4,8 @@
 # report in a new 0600 file of ~/custos-reports (made 0700), named for the
 # transaction, that pdftotext reads back, recorded in the access log; again
 # on the same line: the next free name (-2), the first file untouched; on a
-# destroy: the destruction report.  On an incident report and on the log's
+# destroy: the destruction report; on an inventory: the inventory report.
+# An auditor prints from the log.  On an incident report and on the log's
 # genesis (no transaction) P says there is no report and writes nothing.
 # From an item's history (Enter on Holdings) it prints the receipt.  A
 # reports folder that cannot be made or written ($CUSTOS_REPORT_DIR) is
@@ -24,6 +25,8 @@ ok as alice incident report --category physical --discovered "$(date -u -d '-1 h
 IX=$(q "SELECT max(number) FROM custos.txn WHERE account = '123456'")
 ok asw alice wendy destroy --serial P3 --method shred --authority "DIR-7"
 DX=$(q "SELECT max(number) FROM custos.txn WHERE account = '123456'")
+ok asw alice wendy inventory --serial P1 --serial P2
+VX=$(q "SELECT max(number) FROM custos.txn WHERE account = '123456'")
 ok as alice transfer --to 654321 --serial P2 --text "by courier"
 TX=$(q "SELECT max(number) FROM custos.txn WHERE account = '123456'")
 R=$W/custos-reports # HOME is $W: the message line says ~/custos-reports
@@ -72,6 +75,14 @@ wait_for "material report of $TX written to ~/custos-reports/$TX-material-4.pdf"
 [ -e /etc/passwd-custos-never ] && fail "a report was written through a symbolic link"
 [ -L "$R/$TX-material-3.pdf" ] || fail "the symbolic link was replaced"
 
+step "P on the inventory: the inventory report"
+tui_keys j
+sleep 0.3
+tui_keys P
+wait_for "inventory report of $VX written to ~/custos-reports/$VX-inventory.pdf"
+mode_is "$R/$VX-inventory.pdf" 600
+pdf_has "$R/$VX-inventory.pdf" "$VX" "INVENTORIED" P1 P2
+
 step "P on the destroy: the destruction report"
 tui_keys j
 sleep 0.3
@@ -119,6 +130,18 @@ n0=$(nfiles)
 tui_keys P
 wait_for "no report here: the line under the cursor names no transaction"
 [ "$(nfiles)" = "$n0" ] || fail "a file was written from a note"
+tui_quit
+
+step "an auditor prints from the log"
+tui_start dave --no-key
+wait_for "read only (--no-key)" 30
+tui_keys 5
+wait_line "$TX" "transfer"
+tui_keys P
+wait_for "material report of $TX written to ~/custos-reports/$TX-material-6.pdf"
+[ "$(q "SELECT count(*) FROM custos.access_event WHERE kind = 'export' AND login = 'dave'
+	AND detail = 'report material $TX --out $R/$TX-material-6.pdf'")" = 1 ] ||
+	fail "the access log lacks dave's export"
 tui_quit
 
 step "a reports folder that cannot be made: said, the screen goes on"
