@@ -57,6 +57,13 @@ pdf_has "$R/$TX-material.pdf" "COMSEC MATERIAL REPORT" "$TX" transfer 654321 P2 
 	AND detail = 'report material $TX --out $R/$TX-material.pdf'")" = 1 ] ||
 	fail "the access log lacks the export: $(q "SELECT detail FROM custos.access_event WHERE kind = 'export'")"
 
+step "the help screen and the bar name P"
+assert_screen "P Print"
+tui_keys '?'
+wait_line " P " "Print" "write the report of the transaction under the cursor as PDF to the reports folder"
+tui_keys q
+wait_for "Transactions of 123456"
+
 step "P again on the same line: a new file, -2; the first untouched"
 sum1=$(sha256sum <"$R/$TX-material.pdf")
 touch -d '2020-01-01' "$R/$TX-material.pdf"
