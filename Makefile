@@ -132,10 +132,11 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PQ_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
 
-# Suites of the terminal UI link its objects too (the more specific pattern wins).
+# Suites of the terminal UI link its objects too (the more specific pattern
+# wins), and so the PDF writer that its `P` calls.
 $(BUILD)/tests/check_tui_%: $(BUILD)/tests/check_tui_%.o $(TUI_OBJS) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PQ_LIBS) $(CURSES_LIBS) $(CRYPTO_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PQ_LIBS) $(CURSES_LIBS) $(PDF_LIBS) $(CRYPTO_LIBS)
 
 # The test-vector generator (tests/vectors/ is its committed output).
 $(BUILD)/tests/mkvectors: $(BUILD)/tests/mkvectors.o $(LIB)

@@ -3,12 +3,9 @@
  * Material Report of one transaction, from its signed log entry, or a
  * register of an account's entries (hand receipts; destructions of a
  * period), as PDF, CSV or JSON (src/report.h, docs/reports.md). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -16,10 +13,9 @@
 #include "cli.h"
 #include "db.h"
 #include "report.h"
+#include "report_file.h"
 #include "report_pdf.h"
 #include "safeprint.h"
-
-typedef enum { FMT_PDF, FMT_CSV, FMT_JSON } format;
 
 typedef struct opts {
 	const cli_verb *v;
@@ -83,51 +79,15 @@ static int fail(const cli_verb *v, status st, const errbuf *err)
 	return st == ST_USAGE ? CLI_USAGE : CLI_FAIL;
 }
 
-/* Write r to the new file `path` (never over an existing one), readable by
- * its owner alone: a report lists accountable material by serial.  Nothing
- * is left behind on a failure. */
-static status write_out(const report *r, const report_register *g, format fmt,
-			report_paper paper, const char *path, errbuf *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return err_set(err, errno == EEXIST ? ST_EXISTS : ST_IO, "cannot create %s: %s",
-			       path, strerror(errno));
-	FILE *f = fdopen(fd, "wb");
-	if (f == NULL) {
-		close(fd);
-		unlink(path);
-		return err_set(err, ST_IO, "cannot write %s", path);
-	}
-	status st;
-	if (g != NULL)
-		st = fmt == FMT_PDF   ? report_pdf_write_register(g, paper, f, err)
-		     : fmt == FMT_CSV ? report_register_write_csv(g, f, err)
-				      : report_register_write_json(g, f, err);
-	else
-		st = fmt == FMT_PDF   ? report_pdf_write(r, paper, f, err)
-		     : fmt == FMT_CSV ? report_write_csv(r, f, err)
-				      : report_write_json(r, f, err);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		st = st != ST_OK ? st : err_set(err, ST_IO, "cannot write %s", path);
-	if (fclose(f) != 0 && st == ST_OK)
-		st = err_set(err, ST_IO, "cannot write %s", path);
-	if (st != ST_OK)
-		unlink(path);
-	return st;
-}
-
-/* A register: load, write, say what was written; closes d. */
 /* The access log's record of a report written (access.h). */
 static void exported(db *d, const cli_verb *v, const char *what, const char *out)
 {
-	char detail[4200];
-	snprintf(detail, sizeof detail, "report %s %s --out %s", v->words + strlen("report "), what,
-		 out);
-	access_export(d, detail);
+	report_file_exported(d, v->words + strlen("report "), what, out);
 }
 
-static int run_register(const cli_verb *v, const opts *o, db *d, format fmt, report_paper paper)
+/* A register: load, write, say what was written; closes d. */
+static int run_register(const cli_verb *v, const opts *o, db *d, report_format fmt,
+			report_paper paper)
 {
 	errbuf err = {0};
 	report_register g;
@@ -155,11 +115,11 @@ static int run_register(const cli_verb *v, const opts *o, db *d, format fmt, rep
 					 o->account != NULL ? o->account : keeps, o->holder, o->since,
 					 o->until, &g, &err);
 	if (st == ST_OK)
-		st = write_out(NULL, &g, fmt, paper, o->out, &err);
+		st = report_file_write(NULL, &g, fmt, paper, o->out, &err);
 	if (st == ST_OK)
 		exported(d, v, g.account, o->out);
 	db_close(d);
-	if (fmt == FMT_PDF)
+	if (fmt == REPORT_FORMAT_PDF)
 		report_pdf_cleanup();
 	if (st != ST_OK) {
 		report_register_free(&g);
@@ -182,13 +142,13 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 	int rc = parse(v, argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	format fmt;
+	report_format fmt;
 	if (strcmp(o.format, "pdf") == 0)
-		fmt = FMT_PDF;
+		fmt = REPORT_FORMAT_PDF;
 	else if (strcmp(o.format, "csv") == 0)
-		fmt = FMT_CSV;
+		fmt = REPORT_FORMAT_CSV;
 	else if (strcmp(o.format, "json") == 0)
-		fmt = FMT_JSON;
+		fmt = REPORT_FORMAT_JSON;
 	else
 		return cli_usage_error(v, "--format is pdf, csv or json, not", o.format);
 	report_paper paper = PAPER_A4;
@@ -196,7 +156,7 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 		paper = PAPER_LETTER;
 	else if (o.paper != NULL && strcmp(o.paper, "a4") != 0)
 		return cli_usage_error(v, "--paper is a4 or letter, not", o.paper);
-	if (o.paper != NULL && fmt != FMT_PDF)
+	if (o.paper != NULL && fmt != REPORT_FORMAT_PDF)
 		return cli_usage_error(v, "--paper is for --format pdf only", NULL);
 
 	errbuf err = {0};
@@ -215,11 +175,11 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 							 : REPORT_KIND_MATERIAL,
 			 &r, &err);
 	if (st == ST_OK)
-		st = write_out(&r, NULL, fmt, paper, o.out, &err);
+		st = report_file_write(&r, NULL, fmt, paper, o.out, &err);
 	if (st == ST_OK)
 		exported(d, v, o.operand, o.out);
 	db_close(d);
-	if (fmt == FMT_PDF)
+	if (fmt == REPORT_FORMAT_PDF)
 		report_pdf_cleanup();
 	if (st != ST_OK) {
 		report_free(&r);

@@ -189,6 +189,28 @@ static const shape *shape_of(entry_action a)
 	}
 }
 
+bool report_kind_for(entry_action a, report_kind *kind)
+{
+	if (shape_of(a) == NULL)
+		return false;
+	*kind = a == ACT_DESTROY				       ? REPORT_KIND_DESTRUCTION
+		: a == ACT_INVENTORY || a == ACT_CUSTODIAN_CHANGE ? REPORT_KIND_INVENTORY
+								   : REPORT_KIND_MATERIAL;
+	return true;
+}
+
+const char *report_kind_name(report_kind k)
+{
+	switch (k) {
+	case REPORT_KIND_MATERIAL: return "material";
+	case REPORT_KIND_DESTRUCTION: return "destruction";
+	case REPORT_KIND_INVENTORY: return "inventory";
+	case REPORT_KIND_HAND_RECEIPTS: return "hand-receipts";
+	case REPORT_KIND_DESTRUCTIONS: return "destructions";
+	}
+	return "?";
+}
+
 static bool party_init(report_party *p, char which, const entry *e)
 {
 	switch (which) {

@@ -55,6 +55,18 @@ typedef enum report_kind {
 				     * and final reports */
 } report_kind;
 
+/* The report that entry action a makes, the most telling one: a
+ * destruction's for a destroy, an inventory's (with its count and
+ * correction page) for an inventory or a change of custodian, the
+ * material report for the other material transactions (the actions
+ * report_build takes).  False, *kind untouched, for an action that makes
+ * no report (key-enrol, incident-report, policy-set...). */
+bool report_kind_for(entry_action a, report_kind *kind);
+
+/* The kind's word as the command line says it: "material", "destruction",
+ * "inventory", "hand-receipts", "destructions". */
+const char *report_kind_name(report_kind k);
+
 /* Block 2: one side of the transaction.  Strings are malloc'd or NULL
  * when the log (as this login sees it) does not say. */
 typedef struct report_party {

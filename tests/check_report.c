@@ -221,6 +221,49 @@ START_TEST(wrong_kind)
 }
 END_TEST
 
+/* The report P prints for each action (report_kind_for): the one rule
+ * the TUI asks; every action is named, so a new one must be decided. */
+START_TEST(kind_for_action)
+{
+	static const struct {
+		entry_action a;
+		int kind; /* -1: no report */
+	} want[] = {
+		{ACT_GENESIS, -1}, {ACT_KEY_ENROL, -1}, {ACT_KEY_ROTATE, -1}, {ACT_KEY_REVOKE, -1},
+		{ACT_ACCOUNT_OPEN, -1}, {ACT_RECEIPT, REPORT_KIND_MATERIAL},
+		{ACT_TRANSFER, REPORT_KIND_MATERIAL}, {ACT_ACCEPT, REPORT_KIND_MATERIAL},
+		{ACT_ISSUE, REPORT_KIND_MATERIAL}, {ACT_RETURN, REPORT_KIND_MATERIAL},
+		{ACT_DESTROY, REPORT_KIND_DESTRUCTION}, {ACT_POSSESSION, REPORT_KIND_MATERIAL},
+		{ACT_INVENTORY, REPORT_KIND_INVENTORY}, {ACT_INCIDENT_REPORT, -1},
+		{ACT_INCIDENT_UPDATE, -1}, {ACT_INCIDENT_CLOSE, -1},
+		{ACT_CUSTODIAN_CHANGE, REPORT_KIND_INVENTORY}, {ACT_ACCOUNT_OUTSIDE, -1},
+		{ACT_ACCOUNT_DETAILS, -1}, {ACT_PERSON_DETAILS, -1}, {ACT_POLICY_SET, -1},
+		{ACT_TRANSFER_REJECT, REPORT_KIND_MATERIAL}, {ACT_TRANSFER_RECALL, REPORT_KIND_MATERIAL},
+		{ACT_ALC_CHANGE, -1}, {ACT_KEY_EFFECTIVE, -1},
+	};
+	ck_assert_uint_eq(sizeof want / sizeof want[0], ACT__COUNT);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		report_kind k = REPORT_KIND_HAND_RECEIPTS;
+		bool has = report_kind_for(want[i].a, &k);
+		ck_assert_msg(has == (want[i].kind >= 0), "%s", entry_action_name(want[i].a));
+		ck_assert_int_eq(k, want[i].kind >= 0 ? want[i].kind : REPORT_KIND_HAND_RECEIPTS);
+	}
+	ck_assert_str_eq(report_kind_name(REPORT_KIND_MATERIAL), "material");
+	ck_assert_str_eq(report_kind_name(REPORT_KIND_DESTRUCTION), "destruction");
+	ck_assert_str_eq(report_kind_name(REPORT_KIND_INVENTORY), "inventory");
+	/* what report_kind_for picks, report_build takes */
+	fixture fx;
+	make(&fx, ACT_TRANSFER);
+	report_kind k;
+	ck_assert(report_kind_for(fx.txn.e.action, &k));
+	report r;
+	errbuf err = {0};
+	ck_assert_int_eq(report_build(&fx.txn, fx.ctx, 3, NULL, k, 0, &r, &err), ST_OK);
+	report_free(&r);
+	fixture_free(&fx);
+}
+END_TEST
+
 START_TEST(escape)
 {
 	char *s = report_escape("a\xe2\x80\xae\x01\nb\xff");
@@ -555,6 +598,7 @@ int main(void)
 	tcase_add_test(tc, destruction_model);
 	tcase_add_test(tc, entries_after_do_not_count);
 	tcase_add_test(tc, wrong_kind);
+	tcase_add_test(tc, kind_for_action);
 	tcase_add_test(tc, escape);
 	tcase_add_test(tc, hand_receipt_register);
 	tcase_add_test(tc, inventory_count_and_corrections);

@@ -20,6 +20,7 @@
 #include "../src/access.h"
 #include "../src/checkpoint.h"
 #include "../src/query.h"
+#include "../src/report_pdf.h"
 #include "../src/utf8.h"
 #include "views.h"
 
@@ -825,6 +826,10 @@ static void global_action(tui_app *app, tui_view *v, tui_action a)
 		reload_top(app);
 		return;
 	}
+	case A_PRINT:
+		/* a screen whose lines name no transaction (an entry's note) */
+		view_print(app, NULL, NULL);
+		return;
 	default:
 		break;
 	}
@@ -1196,6 +1201,8 @@ int tui_main(const tui_options *o)
 	loop(&app);
 	pop_all(&app);
 	restore_terminal();
+	if (app.printed)
+		report_pdf_cleanup();
 	if (timing != NULL)
 		fclose(timing);
 	key_secret_free(app.key);

@@ -186,6 +186,8 @@ struct tui_app {
 	/* display */
 	bool color;                     /* false with NO_COLOR or a monochrome terminal */
 	uint64_t generation;            /* moves on when the ledger changed */
+	bool printed;                   /* a PDF was drawn: report_pdf_cleanup
+					 * at exit */
 	/* private to tui/app.c */
 	tui_view *stack[TUI_STACK_MAX];
 	size_t depth;

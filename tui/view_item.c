@@ -157,6 +157,12 @@ static tui_result item_key(tui_app *app, tui_view *v, int key, tui_action a)
 	switch (a) {
 	case A_OPEN:
 		return TUI_HANDLED;
+	case A_PRINT:
+		if (s->n > 0)
+			view_print(app, s->events[s->cursor].txn, s->events[s->cursor].action);
+		else
+			view_print(app, NULL, NULL);
+		return TUI_HANDLED;
 	default:
 		return TUI_UNHANDLED;
 	}

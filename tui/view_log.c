@@ -414,6 +414,12 @@ static tui_result log_key(tui_app *app, tui_view *v, int key, tui_action a)
 		if (s->n > 0)
 			(void)tui_push(app, &view_note_ops, &s->rows[s->cursor].index);
 		return TUI_HANDLED;
+	case A_PRINT:
+		if (s->n > 0)
+			view_print(app, s->rows[s->cursor].txn, s->rows[s->cursor].action);
+		else
+			view_print(app, NULL, NULL);
+		return TUI_HANDLED;
 	case A_VERIFY:
 		if (tui_allowed(app, a))
 			verify(app, v);

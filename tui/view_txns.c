@@ -1,6 +1,7 @@
 /* view_txns.c: the account's transactions, newest first, with the
  * transfers from other accounts in transit to it (its custodian accepts
- * them with `a`) listed on top.  Enter lists a transaction's items. */
+ * them with `a`) listed on top.  Enter lists a transaction's items, `P`
+ * writes its report. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,12 @@ static tui_result txn_key(tui_app *app, tui_view *v, int key, tui_action a)
 			view_holdings_arg arg = {.account = "", .txn = t->number, .title = title};
 			(void)tui_push(app, &view_holdings_ops, &arg);
 		}
+		return TUI_HANDLED;
+	case A_PRINT:
+		if (s->n > 0)
+			view_print(app, s->rows[s->cursor].number, s->rows[s->cursor].action);
+		else
+			view_print(app, NULL, NULL);
 		return TUI_HANDLED;
 	case A_ACCEPT:
 	case A_REJECT:

@@ -65,6 +65,15 @@ tui_style view_status_style(const char *s);
  * forms_open (tui/forms.h). */
 void view_open_form(tui_app *app, tui_action a, const tui_selection *sel);
 
+/* `P` on a line that names transaction txn (NULL or "" for none) of
+ * entry action `action` ("transfer", "destroy"...): load the report that
+ * action makes (report_kind_for) and write it as PDF to a new file in the
+ * reports folder (report_file_dir, report_file_new), record the export in
+ * the access log, and say on the message line what was written where.  A
+ * line with no report, or a failure (the folder, the database, the
+ * file), is said on the message line and changes nothing. */
+void view_print(tui_app *app, const char *txn, const char *action);
+
 /* Copy s into dst[cap] (cut at cap-1 bytes, never mid-way through a UTF-8
  * character). */
 void view_copy(char *dst, size_t cap, const char *s);
