@@ -191,6 +191,10 @@ static const shape *shape_of(entry_action a)
 
 bool report_kind_for(entry_action a, report_kind *kind)
 {
+	if (a == ACT_INCIDENT_REPORT) {
+		*kind = REPORT_KIND_INCIDENT;
+		return true;
+	}
 	if (shape_of(a) == NULL)
 		return false;
 	*kind = a == ACT_DESTROY				       ? REPORT_KIND_DESTRUCTION
@@ -207,6 +211,7 @@ const char *report_kind_name(report_kind k)
 	case REPORT_KIND_INVENTORY: return "inventory";
 	case REPORT_KIND_HAND_RECEIPTS: return "hand-receipts";
 	case REPORT_KIND_DESTRUCTIONS: return "destructions";
+	case REPORT_KIND_INCIDENT: return "incident";
 	}
 	return "?";
 }

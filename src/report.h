@@ -59,12 +59,13 @@ typedef enum report_kind {
  * destruction's for a destroy, an inventory's (with its count and
  * correction page) for an inventory or a change of custodian, the
  * material report for the other material transactions (the actions
- * report_build takes).  False, *kind untouched, for an action that makes
- * no report (key-enrol, incident-report, policy-set...). */
+ * report_build takes), the incident report for an incident-report.  False,
+ * *kind untouched, for an action that makes no report of its own
+ * (key-enrol, incident-update, policy-set...). */
 bool report_kind_for(entry_action a, report_kind *kind);
 
 /* The kind's word as the command line says it: "material", "destruction",
- * "inventory", "hand-receipts", "destructions". */
+ * "inventory", "hand-receipts", "destructions", "incident". */
 const char *report_kind_name(report_kind k);
 
 /* Block 2: one side of the transaction.  Strings are malloc'd or NULL
