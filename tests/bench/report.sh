@@ -31,7 +31,7 @@ for fmt in pdf csv; do
 				{ echo "report bench: the $n-line PDF lacks its last line"; exit 1; }
 			echo "report bench: $n lines, PDF of $pages pages, $(stat -c %s "$T/out") bytes"
 		else
-			[ "$(grep -c '^[0-9]' "$T/out")" -ge "$n" ] || { echo "report bench: the CSV lacks lines"; exit 1; }
+			[ "$(grep -c '"H[0-9]\{7\}"' "$T/out")" -ge "$n" ] || { echo "report bench: the CSV lacks lines"; exit 1; }
 		fi
 	done
 done
