@@ -342,7 +342,7 @@ static const struct option_doc {
 	{"--item", "SPEC", "an item by its details (repeatable)"},
 	{"--serial", "S", "an item by its serial (repeatable); holdings:\nthe serials starting with S"},
 	{"--items", "FILE", "one item SPEC a line"},
-	{"--account", "N", "the six-digit account (default: the one\nthis login keeps)"},
+	{"--account", "N", "the six-digit account (default: the one\nthis login keeps; audit and access: every\naccount)"},
 	{"--from", "COR|ACCOUNT", "where the material comes from"},
 	{"--to", "COR|ACCOUNT", "where the material goes"},
 	{"--holder", "NAME", "the person holding the material on hand receipt\n(report hand-receipts: that holder's only)"},
