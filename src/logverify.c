@@ -578,6 +578,27 @@ static status verify_one(void *ctx, uint64_t idx, const uint8_t *note, size_t le
 	return ST_OK;
 }
 
+/* Open the read-only snapshot that a reading of the whole log runs in,
+ * for an administrator or an auditor only (ST_DENIED for anyone else: row
+ * level security would show them a part as if it were all).  The caller
+ * rolls back, also after a failure. */
+static status begin_whole_log(db *d, errbuf *err)
+{
+	status st = db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
+			    err);
+	PGresult *h = NULL;
+	if (st == ST_OK)
+		st = db_exec(d, "SELECT sees_all() OR is_owner()", 0, NULL, &h, err);
+	if (st != ST_OK)
+		return st;
+	bool all = strcmp(db_val(h, 0, 0), "t") == 0;
+	PQclear(h);
+	if (!all)
+		return err_set(err, ST_DENIED, "only an administrator or an auditor reads the whole "
+			       "log; '%s' is neither", db_user(d));
+	return ST_OK;
+}
+
 status logverify_run(db *d, logverify_report *rep, logverify_diff_fn diff, void *ctx,
 		     errbuf *err)
 {
@@ -593,20 +614,10 @@ status logverify_run_progress(db *d, logverify_report *rep, logverify_diff_fn di
 	if (r == NULL)
 		return err_set(err, ST_NOMEM, "out of memory");
 	kvlist logl = {0};
-	status st = db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
-			    err);
+	PGresult *h = NULL;
+	status st = begin_whole_log(d, err);
 	if (st != ST_OK)
 		goto out;
-	PGresult *h = NULL;
-	if ((st = db_exec(d, "SELECT sees_all() OR is_owner()", 0, NULL, &h, err)) != ST_OK)
-		goto out;
-	bool all = strcmp(db_val(h, 0, 0), "t") == 0;
-	PQclear(h);
-	if (!all) {
-		st = err_set(err, ST_DENIED, "only an administrator or an auditor reads the whole "
-				 "log; '%s' is neither", db_user(d));
-		goto out;
-	}
 	vctx v = {r, rep, 0, 0, progress, pctx};
 	if (progress != NULL) {
 		if ((st = db_exec(d, "SELECT size FROM log_head", 0, NULL, &h, err)) != ST_OK)
@@ -752,20 +763,10 @@ status logverify_audit(db *d, struct audit *a, uint8_t root[32], uint64_t *size,
 {
 	*size = 0;
 	memset(root, 0, 32);
-	status st = db_exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
-			    err);
-	if (st != ST_OK)
-		return st;
 	PGresult *h = NULL;
-	if ((st = db_exec(d, "SELECT sees_all() OR is_owner()", 0, NULL, &h, err)) != ST_OK)
+	status st = begin_whole_log(d, err);
+	if (st != ST_OK)
 		goto out;
-	bool all = strcmp(db_val(h, 0, 0), "t") == 0;
-	PQclear(h);
-	if (!all) {
-		st = err_set(err, ST_DENIED, "only an administrator or an auditor reads the whole "
-				 "log; '%s' is neither", db_user(d));
-		goto out;
-	}
 	actx *c = calloc(1, sizeof *c);
 	if (c == NULL) {
 		st = err_set(err, ST_NOMEM, "out of memory");

@@ -24,7 +24,7 @@ START_TEST(test_findings)
 	entry e;
 	memset(&e, 0, sizeof e);
 	e.action = ACT_ACCOUNT_OPEN;
-	strcpy(e.account, "123456");
+	snprintf(e.account, sizeof e.account, "%s", "123456");
 	e.index = 1;
 	e.time_us = 20000 * DAY;
 	add(a, &e);
@@ -32,10 +32,10 @@ START_TEST(test_findings)
 	memset(&it, 0, sizeof it);
 	it.kind = KIND_KEY;
 	it.supersedes = 20241231; /* day 20088 */
-	strcpy(it.title, "KG");
+	snprintf(it.title, sizeof it.title, "%s", "KG");
 	memset(&e, 0, sizeof e);
 	e.action = ACT_DESTROY;
-	strcpy(e.account, "123456");
+	snprintf(e.account, sizeof e.account, "%s", "123456");
 	e.index = 2;
 	e.time_us = 20088 * DAY + 11 * DAY / 24; /* within 12 h: no finding */
 	e.items = &it;
@@ -49,11 +49,11 @@ START_TEST(test_findings)
 	e.index = 4;
 	e.time_us = 20101 * DAY;
 	e.discovered_us = 20099 * DAY;
-	strcpy(e.txn, "123456-2025-0001");
+	snprintf(e.txn, sizeof e.txn, "%s", "123456-2025-0001");
 	add(a, &e);
 	memset(&e, 0, sizeof e);
 	e.action = ACT_INVENTORY;
-	strcpy(e.account, "123456");
+	snprintf(e.account, sizeof e.account, "%s", "123456");
 	e.index = 5;
 	e.time_us = 20150 * DAY; /* a spot check: does not reset the clock */
 	add_c(a, &e, false);
@@ -134,10 +134,10 @@ START_TEST(test_custodian_account)
 	e.action = ACT_CUSTODIAN_CHANGE;
 	e.index = 1;
 	e.time_us = 20000 * DAY;
-	strcpy(e.account, "123456");
+	snprintf(e.account, sizeof e.account, "%s", "123456");
 	add_c(a, &e, false);
 	add_c(a, &e, true);
-	strcpy(e.account, "654321");
+	snprintf(e.account, sizeof e.account, "%s", "654321");
 	e.index = 2;
 	add_c(a, &e, true);
 	ck_assert_uint_eq(audit_count(a), 0);
