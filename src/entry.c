@@ -486,6 +486,11 @@ static bool serial_valid(const char *s, size_t n)
 	return true;
 }
 
+bool entry_serial_valid(const char *s, size_t n)
+{
+	return serial_valid(s, n);
+}
+
 bool entry_authority_valid(const char *s, size_t n)
 {
 	return token_valid(s, n, ENTRY_AUTHORITY_MAX);

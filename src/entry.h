@@ -291,6 +291,10 @@ int entry_version(const entry *e);
  * and its NUL?  NULL is not.  The one check of account numbers: the entry
  * format, the CLI, the TUI, queries and the server extension use it. */
 bool entry_account_number_valid(const char *s);
+/* Is s[0..n) a serial as the format admits it (a token, then any "+N"
+ * parts: rules_split_parent), 1 to ENTRY_SERIAL_MAX bytes?  What a scan
+ * must be (src/invsession.c). */
+bool entry_serial_valid(const char *s, size_t n);
 
 bool entry_date_valid(uint32_t yyyymmdd);
 void entry_date_format(uint32_t yyyymmdd, char out[ENTRY_DATE_LEN + 1]);

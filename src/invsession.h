@@ -105,11 +105,29 @@ typedef struct invrecon {
 	 * session can close: every expected item sighted at its quantity */
 	uint8_t digest[32];
 	bool closable;
+	invsession_kind kind;
+	char account[ENTRY_ACCOUNT_LEN + 1];
 } invrecon;
 
 /* Reconcile: the four lists, each in (title, edition, serial) order. */
 status invsession_reconcile(db *d, int64_t id, invrecon *out, errbuf *err) CUSTOS_WARN_UNUSED;
 void invrecon_free(invrecon *r);
+
+/* The certification request of session id, for a form that previews it
+ * (ledger_preview) before the signers unseal their keys: *q gets the
+ * action (inventory, or custodian-change with holder `incoming`), the
+ * account and the details (found, list_sha256, not_sighted, qty_diff,
+ * sighted), pointing into *c, which must outlive q; the caller sets the
+ * signers and the idempotency key.  ST_REFUSED, in words, when the
+ * reconciliation is not closable (items not sighted, quantities that
+ * differ). */
+typedef struct invcert {
+	ledger_detail details[5];
+	char values[5][72];
+	size_t ndetails;
+} invcert;
+status invsession_certification(db *d, int64_t id, const char *incoming, ledger_request *q,
+				invcert *c, errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* Close the session with its certification entry, signed by actor and
  * second (the witness; for a change of custodian the incoming custodian,
