@@ -165,7 +165,7 @@ BEGIN
 		SELECT * INTO it FROM custos.inventory_expected(r.account, r.kind) e WHERE e.serial = scan;
 		INSERT INTO custos.inventory_sighting (session, item_id, counted, recorded, at, by_person)
 		VALUES (s, it.id, it.qty, it.qty, clock_timestamp(), custos.me())
-		ON CONFLICT (session, item_id) DO NOTHING;
+		ON CONFLICT ON CONSTRAINT inventory_sighting_pkey DO NOTHING;
 		answer := CASE WHEN FOUND THEN 'sighted' ELSE 'already' END;
 		title := it.title; edition := it.edition; serial := it.serial; qty := it.qty;
 	ELSIF hits > 1 THEN
@@ -180,7 +180,7 @@ BEGIN
 		VALUES (s, scan, other.id,
 			CASE WHEN other.account = r.account THEN other.status ELSE NULL END,
 			clock_timestamp(), custos.me())
-		ON CONFLICT (session, scan) DO NOTHING;
+		ON CONFLICT ON CONSTRAINT inventory_found_pkey DO NOTHING;
 	END IF;
 	SELECT c.sighted, c.expected INTO sighted, expected FROM custos.inventory_count(r) c;
 END $$;
@@ -208,7 +208,7 @@ BEGIN
 	END IF;
 	INSERT INTO custos.inventory_sighting (session, item_id, counted, recorded, at, by_person)
 	VALUES (s, it.id, CASE WHEN c = 0 THEN it.qty ELSE c END, it.qty, clock_timestamp(), custos.me())
-	ON CONFLICT (session, item_id) DO UPDATE
+	ON CONFLICT ON CONSTRAINT inventory_sighting_pkey DO UPDATE
 	   SET counted = EXCLUDED.counted, recorded = EXCLUDED.recorded, at = EXCLUDED.at,
 	       by_person = EXCLUDED.by_person;
 	SELECT x.sighted, x.expected INTO sighted, expected FROM custos.inventory_count(r) x;
@@ -270,7 +270,14 @@ BEGIN
 	found := (SELECT count(*) FROM custos.inventory_found f WHERE f.session = s);
 	not_sighted := (SELECT count(*) FROM custos.item i
 			 WHERE i.account = r.account AND i.status = 'incident' AND i.since >= r.opened_at
-			   AND (r.kind = 'custodian-change' OR i.alc IN (1, 2, 6)));
+			   AND (r.kind = 'custodian-change' OR i.alc IN (1, 2, 6))
+			   -- a part split off a lot counted short is its quantity
+			   -- difference, not an item not sighted
+			   AND NOT EXISTS (SELECT FROM custos.inventory_sighting g
+					     JOIN custos.item l ON l.id = g.item_id
+					    WHERE g.session = s AND g.counted <> g.recorded
+					      AND l.title = i.title AND l.edition = i.edition
+					      AND starts_with(i.serial, l.serial || '+')));
 	qty_diff := (SELECT count(*) FROM custos.inventory_sighting g
 		      WHERE g.session = s AND g.counted <> g.recorded);
 END $$;

@@ -168,6 +168,40 @@ static const cli_verb verbs[] = {
 	 "--item SPEC... [--incident TXN]", SIGN WIT ITEMS " --account --incident",
 	 "Found material comes on the account.  Material lost under incident TXN, and\n"
 	 "relieved or not, comes back with --incident TXN.\n"},
+	{"inventory open", G_MATERIAL, cli_ledger, ACT_INVENTORY, NULL, "[--custodian-change] [--account N]",
+	 "--db --account --custodian-change",
+	 "Open the account's inventory session (one at a time).  It expects every\n"
+	 "COR-accountable item (ALC-1, 2 and 6) on hand or issued, material out on hand\n"
+	 "receipt included; with --custodian-change every item on hand or issued: the\n"
+	 "joint inventory of a change of custodian.  What the account holds now is what\n"
+	 "is expected: material that leaves or comes on during the session leaves or\n"
+	 "joins the list.\n"},
+	{"inventory scan", G_MATERIAL, cli_ledger, ACT_INVENTORY, NULL,
+	 "(--serial S)... | --file FILE [--account N] [--json]", "--db --account --serial --file --json",
+	 "Sight items in the open session by serial, exactly as a scanner types them\n"
+	 "(--file: one scan a line).  Each scan is answered: sighted, already sighted,\n"
+	 "not on this account, unknown, or ambiguous (several expected items have the\n"
+	 "serial: count them with --title), with the running count.  Every scan is\n"
+	 "checked first: a file with a line that is no serial records nothing.\n"},
+	{"inventory count", G_MATERIAL, cli_ledger, ACT_INVENTORY, NULL,
+	 "[--serial S] [--title T] --qty N [--account N]", "--db --account --serial --title --qty",
+	 "Sight a lot in the open session at the quantity counted; a quantity other\n"
+	 "than the record's is a difference to settle before the session closes.\n"},
+	{"inventory reconcile", G_MATERIAL, cli_ledger, ACT_INVENTORY, NULL,
+	 "[--account N] [--json]", "--db --account --json",
+	 "The open session's lists: sighted; not sighted, each with a drafted incident\n"
+	 "report to confirm; found and not on record, each with a drafted possession\n"
+	 "report; quantities counted short or long.  It says whether the session can\n"
+	 "close, and --json gives the sighted list's SHA-256 (docs/log-format.md).\n"},
+	{"inventory close", G_MATERIAL, cli_ledger, ACT_INVENTORY, NULL,
+	 "--witness-key FILE [--incoming NAME] [--account N]", SIGN WIT " --account --incoming",
+	 "Close the open session with its certification entry, signed by you and the\n"
+	 "witness (for a change of custodian: by you and the incoming custodian NAME,\n"
+	 "whose key --witness-key is): the counts and the SHA-256 of the sighted list,\n"
+	 "which the server checks against what the account holds.  Only when every\n"
+	 "expected item is sighted at its quantity.  It resets the inventory clock.\n"},
+	{"inventory abandon", G_MATERIAL, cli_ledger, ACT_INVENTORY, NULL, "[--account N]",
+	 "--db --account", "Abandon the open session: it certifies nothing.\n"},
 	{"inventory", G_MATERIAL, cli_ledger, ACT_INVENTORY, NULL,
 	 "(--serial S)... --witness-key FILE", SIGN WIT ITEMS " --account",
 	 "Record a sighting of the listed items, with a witness.\n"},

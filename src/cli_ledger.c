@@ -24,6 +24,7 @@
 #include "db.h"
 #include "dbcheck.h"
 #include "json.h"
+#include "invsession.h"
 #include "ledger.h"
 #include "rules.h"
 #include "migrate.h"
@@ -40,9 +41,9 @@ typedef struct opts {
 		*category, *text, *text_file, *items_file, *role, *pubkey, *login, *name, *origin,
 		*admin, *admin_key, *admin_login, *person, *log_key, *retry, *discovered, *outcome,
 		*method, *authority, *incident, *incoming, *address, *cor_account, *rank,
-		*position, *alc;
+		*position, *alc, *file, *qty, *title;
 	int pass_fd, witness_fd, password_fd, log_fd;
-	bool json;
+	bool json, custodian_change;
 	unsigned retry_s;                 /* --retry-seconds, parsed */
 	const char *items[MAX_ITEMS + 1]; /* --item specs */
 	bool identity[MAX_ITEMS + 1];     /* from --serial: a bare serial */
@@ -70,13 +71,15 @@ static const struct option {
 	S("--discovered", discovered), S("--outcome", outcome), S("--method", method),
 	S("--authority", authority), S("--incident", incident), S("--incoming", incoming),
 	S("--address", address), S("--cor-account", cor_account), S("--rank", rank),
-	S("--position", position), S("--alc", alc),
+	S("--position", position), S("--alc", alc), S("--file", file), S("--qty", qty),
+	S("--title", title),
 #undef S
 	{"--passphrase-fd", K_FD, offsetof(opts, pass_fd)},
 	{"--witness-passphrase-fd", K_FD, offsetof(opts, witness_fd)},
 	{"--password-fd", K_FD, offsetof(opts, password_fd)},
 	{"--log-passphrase-fd", K_FD, offsetof(opts, log_fd)},
 	{"--json", K_FLAG, offsetof(opts, json)},
+	{"--custodian-change", K_FLAG, offsetof(opts, custodian_change)},
 	{"--item", K_ITEM, 0},
 	{"--serial", K_SERIAL, 0},
 };
@@ -600,6 +603,33 @@ static int v2_fields(const verb *v, const opts *o, ledger_request *q)
 	return copy_arg(v, q->ref, sizeof q->ref, o->incident, "not a transaction number");
 }
 
+static int session_of(const verb *v, db *d, const char *account, int64_t *id,
+		      invsession_kind *k);
+
+/* inventory close: q becomes the certification of the account's open
+ * session (invsession_certification), keeping its signers and key. */
+static int session_request(const verb *v, db *d, const opts *o, ledger_request *q, invcert *c)
+{
+	int64_t id;
+	invsession_kind kind;
+	int rc = session_of(v, d, q->account, &id, &kind);
+	if (rc >= 0)
+		return rc;
+	if (kind == INVS_CUSTODIAN_CHANGE && o->incoming == NULL)
+		return cli_usage_error(v, "a change of custodian's session closes with --incoming NAME",
+				       NULL);
+	ledger_request cq;
+	errbuf err = {0};
+	status st = invsession_certification(d, id, o->incoming, &cq, c, &err);
+	if (st != ST_OK)
+		return st == ST_USAGE ? (fail(v->words, st, &err), CLI_USAGE) : fail(v->words, st, &err);
+	q->action = cq.action;
+	memcpy(q->holder, cq.holder, sizeof q->holder);
+	q->details = cq.details;
+	q->ndetails = cq.ndetails;
+	return -1;
+}
+
 static int run_action(const verb *v, opts *o)
 {
 	errbuf err = {0};
@@ -833,6 +863,9 @@ static int run_action(const verb *v, opts *o)
 	access_login(d, v->words);
 	if (rules_action_of(action_of(v))->material && (rc = pick_account(v, d, o, q.account)) >= 0)
 		goto out;
+	invcert cert;
+	if (strcmp(v->words, "inventory close") == 0 && (rc = session_request(v, d, o, &q, &cert)) >= 0)
+		goto out;
 	if (strcmp(v->words, "account appoint") == 0 || action_of(v) == ACT_KEY_REVOKE) {
 		const char *who = action_of(v) == ACT_KEY_REVOKE ? o->operand : o->person;
 		/* the person's key in force (query_person_key, the TUI's too),
@@ -900,6 +933,348 @@ out:
 	free(item_data);
 	free(text_data);
 	free(shown);
+	return rc;
+}
+
+/* ---- inventory sessions (invsession.h) ------------------------------------------ */
+
+#define SCAN_FILE_MAX (4u << 20)
+
+/* The open inventory session of account, into *id and *k; or the failure
+ * that there is none. */
+static int session_of(const verb *v, db *d, const char *account, int64_t *id, invsession_kind *k)
+{
+	errbuf err = {0};
+	status st = invsession_find(d, account, id, k, &err);
+	if (st != ST_OK)
+		return fail(v->words, st, &err);
+	if (*id == 0) {
+		fprintf(stderr, "custos %s: account %s has no open inventory session; "
+			"open one with 'custos inventory open'\n", v->words, account);
+		return CLI_FAIL;
+	}
+	return -1;
+}
+
+/* The scans of --file (one a line, as the scanner typed it; blank lines
+ * and a CR before the LF ignored) and --serial, every one checked before
+ * any is sent: a file with a line that is no serial records nothing. */
+static int gather_scans(const verb *v, const opts *o, char **data, const char ***scans,
+			size_t *n)
+{
+	*scans = NULL;
+	*n = 0;
+	size_t cap = o->nitems, len = 0;
+	errbuf err = {0};
+	if (o->file != NULL) {
+		status st = rfile_read(o->file, SCAN_FILE_MAX, false, data, &len, &err);
+		if (st != ST_OK)
+			return fail(v->words, st, &err);
+		for (size_t i = 0; i < len; i++)
+			cap += (*data)[i] == '\n';
+		cap++;
+	}
+	if (cap == 0)
+		return cli_usage_error(v, "give the scans: --serial S, or --file FILE", NULL);
+	if ((*scans = calloc(cap, sizeof **scans)) == NULL)
+		return fail(v->words, err_set(&err, ST_NOMEM, "out of memory"), &err);
+	for (size_t k = 0; k < o->nitems; k++)
+		(*scans)[(*n)++] = o->items[k];
+	char *p = *data, *end = *data + len;
+	for (size_t line = 1; p != NULL && p < end; line++) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *stop = nl != NULL ? nl : end;
+		if (stop > p && stop[-1] == '\r')
+			stop--;
+		size_t l = (size_t)(stop - p);
+		if (memchr(p, '\0', l) != NULL || (l > 0 && !entry_serial_valid(p, l))) {
+			fprintf(stderr, "custos %s: %s line %zu is no serial (1 to %d letters, digits, "
+				"'.', '/' or '-'); no scan was recorded\n",
+				v->words, o->file, line, ENTRY_SERIAL_MAX);
+			return CLI_USAGE;
+		}
+		*stop = '\0';
+		if (l > 0)
+			(*scans)[(*n)++] = p;
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	for (size_t k = 0; k < o->nitems; k++)
+		if (!entry_serial_valid(o->items[k], strlen(o->items[k])))
+			return cli_usage_error(v, "a scan is a serial (1 to 32 letters, digits, '.', "
+					       "'/' or '-'); no scan was recorded; not",
+					       o->items[k]);
+	return -1;
+}
+
+static void print_scan(const opts *o, const char *scan, const invscan_result *r, bool first)
+{
+	if (o->json) {
+		fputs(first ? "[" : ",", stdout);
+		printf("{\"scan\":");
+		json_str(stdout, scan);
+		printf(",\"answer\":");
+		json_str(stdout, invscan_answer_words(r->answer));
+		printf(",\"item\":");
+		if (r->item[0])
+			json_str(stdout, r->item);
+		else
+			fputs("null", stdout);
+		printf(",\"sighted\":%llu,\"expected\":%llu}", (unsigned long long)r->sighted,
+		       (unsigned long long)r->expected);
+		return;
+	}
+	safe_fputs(scan, stdout); /* checked: a serial */
+	printf(": %s%s%s (%llu of %llu sighted)\n", invscan_answer_words(r->answer),
+	       r->item[0] ? ", " : "", r->item, (unsigned long long)r->sighted,
+	       (unsigned long long)r->expected);
+}
+
+static void json_line(const invrecon_line *l, bool found)
+{
+	if (found) {
+		printf("{\"scan\":");
+		json_str(stdout, l->serial);
+		printf(",\"state\":");
+		if (l->state[0])
+			json_str(stdout, l->state);
+		else
+			fputs("null", stdout);
+		putchar('}');
+		return;
+	}
+	printf("{\"title\":");
+	json_str(stdout, l->title);
+	printf(",\"edition\":");
+	json_str(stdout, l->edition);
+	printf(",\"serial\":");
+	json_str(stdout, l->serial);
+	printf(",\"qty\":%u,\"counted\":%u}", (unsigned)l->qty, (unsigned)l->counted);
+}
+
+static void json_list(const char *name, const invrecon_line *l, size_t n, bool found)
+{
+	printf(",\"%s\":[", name);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			putchar(',');
+		json_line(&l[i], found);
+	}
+	putchar(']');
+}
+
+/* The line's item as an --item spec: identity and, for a part, qty. */
+static void item_spec(const invrecon_line *l, uint32_t qty, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s%s%s%s", l->serial[0] ? "serial=" : "", l->serial,
+			 l->edition[0] ? " edition=" : "", l->edition);
+	if (qty > 0 && n >= 0 && (size_t)n < cap)
+		n += snprintf(out + n, cap - (size_t)n, "%sqty=%u", n > 0 ? " " : "", (unsigned)qty);
+	if (n >= 0 && (size_t)n < cap)
+		snprintf(out + n, cap - (size_t)n, "%stitle=%s", n > 0 ? " " : "", l->title);
+}
+
+/* The reconciliation in words, with the drafted reports: each a command
+ * the custodian confirms by running it (titles, editions and serials hold
+ * no quote: entry_item_check). */
+static void print_reconcile(const invrecon *r, int64_t id)
+{
+	char when[ENTRY_TIME_LEN + 1], w[INVS_WORDS_MAX], spec[160];
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	entry_time_format((int64_t)now.tv_sec * 1000000, when);
+	when[16] = 'Z'; /* YYYY-MM-DDTHH:MMZ */
+	when[17] = '\0';
+	printf("inventory session %lld of account %s (%s): %llu expected, %zu sighted, %zu not "
+	       "sighted, %zu counted at another quantity; %zu found, not on record\n",
+	       (long long)id, r->account, invsession_kind_name(r->kind),
+	       (unsigned long long)r->expected, r->nsighted, r->nnot_sighted, r->nqty_diff, r->nfound);
+	if (r->nnot_sighted > 0)
+		puts("\nnot sighted (each a drafted incident report: confirm it by running it):");
+	for (size_t i = 0; i < r->nnot_sighted; i++) {
+		const invrecon_line *l = &r->not_sighted[i];
+		entry_item it = {.qty = l->qty};
+		memcpy(it.title, l->title, sizeof it.title);
+		memcpy(it.edition, l->edition, sizeof it.edition);
+		memcpy(it.serial, l->serial, sizeof it.serial);
+		item_spec(l, 0, spec, sizeof spec);
+		printf("  %s (%s)\n    custos incident report --account %s --category physical "
+		       "--discovered %s --item '%s' --text 'not sighted at inventory session %lld'\n",
+		       rules_item_words(&it, w, sizeof w), l->state, r->account, when, spec,
+		       (long long)id);
+	}
+	if (r->nqty_diff > 0)
+		puts("\ncounted at another quantity (short: a drafted incident report of the part "
+		     "missing; long: count again, or bring the rest on by a possession report):");
+	for (size_t i = 0; i < r->nqty_diff; i++) {
+		const invrecon_line *l = &r->qty_diff[i];
+		entry_item it = {.qty = l->qty};
+		memcpy(it.title, l->title, sizeof it.title);
+		memcpy(it.edition, l->edition, sizeof it.edition);
+		memcpy(it.serial, l->serial, sizeof it.serial);
+		printf("  %s: recorded %u, counted %u\n", rules_item_words(&it, w, sizeof w),
+		       (unsigned)l->qty, (unsigned)l->counted);
+		if (l->counted < l->qty) {
+			item_spec(l, l->qty - l->counted, spec, sizeof spec);
+			printf("    custos incident report --account %s --category physical "
+			       "--discovered %s --item '%s' --text 'counted %u of %u at inventory "
+			       "session %lld'\n",
+			       r->account, when, spec, (unsigned)l->counted, (unsigned)l->qty,
+			       (long long)id);
+		}
+	}
+	if (r->nfound > 0)
+		puts("\nfound, not on record (each a drafted possession report: complete the item's "
+		     "facts and run it):");
+	for (size_t i = 0; i < r->nfound; i++) {
+		const invrecon_line *l = &r->found[i];
+		printf("  %s (%s)\n    custos possession --account %s --item 'kind=K alc=A class=C "
+		       "serial=%s title=T'\n",
+		       l->serial, l->state[0] ? l->state : "not on this account or unknown",
+		       r->account, l->serial);
+	}
+	if (r->closable)
+		printf("\nevery expected item is sighted: close with 'custos inventory close "
+		       "--account %s --witness-key FILE'%s\n",
+		       r->account, r->kind == INVS_CUSTODIAN_CHANGE ? " --incoming NAME" : "");
+	else
+		puts("\nnot closable yet: report or sight what is not sighted, and settle the "
+		     "quantities");
+}
+
+static int run_session(const verb *v, opts *o)
+{
+	errbuf err = {0};
+	db *d = NULL;
+	char *data = NULL;
+	const char **scans = NULL;
+	size_t nscans = 0;
+	int rc = -1;
+	char account[ENTRY_ACCOUNT_LEN + 1];
+	bool scan = strcmp(v->words, "inventory scan") == 0;
+	bool count = strcmp(v->words, "inventory count") == 0;
+	uint32_t qty = 0;
+	if (scan && (rc = gather_scans(v, o, &data, &scans, &nscans)) >= 0)
+		goto out;
+	if (count) {
+		char *end = NULL;
+		unsigned long n = o->qty != NULL ? strtoul(o->qty, &end, 10) : 0;
+		if (o->qty == NULL || *o->qty < '1' || *o->qty > '9' || *end || n > ENTRY_QTY_MAX) {
+			rc = cli_usage_error(v, "--qty is the quantity counted, 1 to 1000000, not",
+					     o->qty ? o->qty : "(none)");
+			goto out;
+		}
+		qty = (uint32_t)n;
+		if (o->nitems > 1 || (o->nitems == 0 && o->title == NULL)) {
+			rc = cli_usage_error(v, "name the lot: --serial S (and --title T if several "
+					     "items share the serial)", NULL);
+			goto out;
+		}
+	}
+	status st = db_open(o->db, &d, &err);
+	if (st != ST_OK) {
+		rc = fail(v->words, st, &err);
+		goto out;
+	}
+	access_login(d, v->words);
+	if ((rc = pick_account(v, d, o, account)) >= 0)
+		goto out;
+	int64_t id = 0;
+	invsession_kind kind = INVS_PERIODIC;
+	if (strcmp(v->words, "inventory open") == 0) {
+		kind = o->custodian_change ? INVS_CUSTODIAN_CHANGE : INVS_PERIODIC;
+		if ((st = invsession_open(d, account, kind, &id, &err)) != ST_OK) {
+			rc = fail(v->words, st, &err);
+			goto out;
+		}
+	} else if ((rc = session_of(v, d, account, &id, &kind)) >= 0) {
+		goto out;
+	}
+	rc = CLI_OK;
+	if (scan) {
+		size_t done = 0;
+		for (; done < nscans; done++) {
+			invscan_result r;
+			if ((st = invsession_scan(d, id, scans[done], &r, &err)) != ST_OK)
+				break;
+			print_scan(o, scans[done], &r, done == 0);
+		}
+		if (o->json && done > 0)
+			puts("]");
+		if (st != ST_OK) {
+			rc = fail(v->words, st, &err);
+			fprintf(stderr, "custos %s: %zu of %zu scans recorded; scanning them again is "
+				"safe (a sighted item is answered 'already sighted')\n",
+				v->words, done, nscans);
+		}
+		goto out;
+	}
+	if (strcmp(v->words, "inventory abandon") == 0) {
+		if ((st = invsession_abandon(d, id, &err)) != ST_OK)
+			rc = fail(v->words, st, &err);
+		else
+			printf("inventory session %lld of account %s abandoned: it certifies nothing\n",
+			       (long long)id, account);
+		goto out;
+	}
+	invrecon rec;
+	if ((st = invsession_reconcile(d, id, &rec, &err)) != ST_OK) {
+		rc = fail(v->words, st, &err);
+		goto out;
+	}
+	if (count) {
+		/* the expected lot: --serial (or none), --title when given */
+		const char *serial = o->nitems == 1 ? o->items[0] : "";
+		const invrecon_line *hit = NULL;
+		size_t hits = 0;
+		const invrecon_line *lists[] = {rec.sighted, rec.not_sighted, rec.qty_diff};
+		size_t ns[] = {rec.nsighted, rec.nnot_sighted, rec.nqty_diff};
+		for (size_t k = 0; k < 3; k++)
+			for (size_t i = 0; i < ns[k]; i++)
+				if (strcmp(lists[k][i].serial, serial) == 0 &&
+				    (o->title == NULL || strcmp(lists[k][i].title, o->title) == 0)) {
+					hit = &lists[k][i];
+					hits++;
+				}
+		if (hits != 1) {
+			fprintf(stderr, "custos %s: %s\n", v->words,
+				hits == 0 ? "no item the session expects has that serial and title"
+					  : "several expected items have that serial: give --title");
+			rc = CLI_FAIL;
+		} else {
+			invscan_result r;
+			if ((st = invsession_sight(d, id, hit->title, hit->edition, hit->serial, qty,
+						   &r, &err)) != ST_OK)
+				rc = fail(v->words, st, &err);
+			else
+				printf("%s: counted %u, recorded %u (%llu of %llu sighted)\n", r.item,
+				       (unsigned)qty, (unsigned)hit->qty, (unsigned long long)r.sighted,
+				       (unsigned long long)r.expected);
+		}
+	} else if (strcmp(v->words, "inventory open") == 0) {
+		printf("inventory session %lld opened on account %s (%s): %llu items expected\n",
+		       (long long)id, account, invsession_kind_name(kind),
+		       (unsigned long long)rec.expected);
+	} else if (o->json) {
+		char hex[2 * SHA256_LEN + 1];
+		for (size_t i = 0; i < SHA256_LEN; i++)
+			snprintf(hex + 2 * i, 3, "%02x", rec.digest[i]);
+		printf("{\"session\":%lld,\"account\":\"%s\",\"kind\":\"%s\",\"expected\":%llu,"
+		       "\"closable\":%s,\"list_sha256\":\"%s\"",
+		       (long long)id, account, invsession_kind_name(kind),
+		       (unsigned long long)rec.expected, rec.closable ? "true" : "false", hex);
+		json_list("sighted", rec.sighted, rec.nsighted, false);
+		json_list("not_sighted", rec.not_sighted, rec.nnot_sighted, false);
+		json_list("qty_diff", rec.qty_diff, rec.nqty_diff, false);
+		json_list("found", rec.found, rec.nfound, true);
+		puts("}");
+	} else {
+		print_reconcile(&rec, id);
+	}
+	invrecon_free(&rec);
+out:
+	db_close(d);
+	free(scans);
+	free(data);
 	return rc;
 }
 
@@ -1052,5 +1427,7 @@ int cli_ledger(const cli_verb *v, int argc, char **argv)
 		return rc;
 	if (strncmp(v->words, "db ", 3) == 0)
 		return run_db(v, &o);
+	if (strncmp(v->words, "inventory ", 10) == 0 && strcmp(v->words, "inventory close") != 0)
+		return run_session(v, &o);
 	return run_action(v, &o);
 }

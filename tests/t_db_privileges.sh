@@ -74,6 +74,12 @@ person_key     adm,alice,bob,carol,dave  all   .   .   .   .   .
 policy_history adm,alice,bob,carol,dave  all   .   .   .   .   .
 login_choice   *                         -     .   .   .   .   .
 access_event   dave                      all   .   .   .   .   .
+inventory_session  adm,dave              all   .   .   .   .   .
+inventory_session  alice,bob,carol       acct  .   .   .   .   .
+inventory_sighting adm,dave              all   .   .   .   .   .
+inventory_sighting alice,bob,carol       acct  .   .   .   .   .
+inventory_found    adm,dave              all   .   .   .   .   .
+inventory_found    alice,bob,carol       acct  .   .   .   .   .
 EOF
 )
 STATE_TABLES="account item entry_item item_record txn incident person person_role outside_account person_key policy_history"
@@ -105,6 +111,9 @@ outside_account|(number, name, registered_idx) VALUES ('111119', 'probe', 0)|add
 person_key|(person, vkey, pubkey, from_idx, replaced_idx) VALUES ('dave', 'probe+00000000+x', decode(repeat('cd', 32), 'hex'), 0, 1)|replaced_idx = replaced_idx|true
 policy_history|(idx, name, value) VALUES (0, 'transit_alarm_days', 1)|value = value|true
 access_event|(login, kind, detail) VALUES ({ME}, 'login', 'probe')|detail = detail|true
+inventory_session|(account, kind, opened_by, opened_at) VALUES ({ACC1}, 'periodic', {ME}, now())|kind = kind|account = ANY ({ACC})
+inventory_sighting|(session, item_id, counted, recorded, at, by_person) SELECT max(id), {ITEM1}, 1, 1, now(), {ME} FROM custos.inventory_session|counted = counted|session IN (SELECT s.id FROM custos.inventory_session s WHERE s.account = ANY ({ACC}))
+inventory_found|(session, scan, at, by_person) SELECT max(id), 'PROBE1', now(), {ME} FROM custos.inventory_session|state = state|session IN (SELECT s.id FROM custos.inventory_session s WHERE s.account = ANY ({ACC}))
 witness|(name, vkey, keyid, pubkey, added_by) VALUES ('probe', 'probe+00000000+x', '\x00000000', decode(repeat('ab', 32), 'hex'), 'probe')|added_by = added_by|true
 EOF
 )
@@ -138,6 +147,11 @@ LOGVK=$(printf '%s\n' "$PASS" | "$MKKEY" custos.test/ledger "$W/log.key") || exi
 ok asq adm log key set "$LOGVK" || exit 1
 ok env PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS" || exit 1
 SZ=$(q "SELECT max(size) FROM custos.checkpoint")
+# an inventory session on each account, with a sighting and a found scan
+for who in alice bob; do
+	ok asq $who inventory open || exit 1
+	ok asq $who inventory scan --serial A1 --serial B1 --serial NOSUCH || exit 1
+done
 
 TABLES=$(q "SELECT relname FROM pg_class WHERE relnamespace = 'custos'::regnamespace AND relkind IN ('r', 'p') ORDER BY 1")
 declare -A TOTAL
