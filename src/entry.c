@@ -617,8 +617,16 @@ const char *const *entry_detail_names(entry_action a, size_t *required)
 					     "two_person_key_class",
 					     NULL};
 	static const char *const alc[] = {"alc", "authority", NULL};
+	/* a certification (rules_is_certification): counts and the list's hash */
+	static const char *const inventory[] = {"found", "list_sha256", "not_sighted", "qty_diff",
+						"sighted", NULL};
+	static const char *const change[] = {"list_sha256", "sighted", NULL};
 	*required = 0;
 	switch (a) {
+	case ACT_INVENTORY:
+		return inventory;
+	case ACT_CUSTODIAN_CHANGE:
+		return change;
 	case ACT_ACCOUNT_OUTSIDE:
 		return outside;
 	case ACT_ACCOUNT_DETAILS:

@@ -221,6 +221,11 @@ typedef struct account {
 	/* for the paperwork (account-details): arena, "" when unset */
 	const char *address, *cor_account;
 	uint64_t details_index; /* the last account-details; 0 if none */
+	/* seeded: the list for a certification (replay_account) */
+	bool list_seeded;
+	entry_action list_action;
+	uint64_t list_count;
+	uint8_t list_sha256[SHA256_LEN];
 } account;
 
 /* An account outside this ledger, registered by account-outside: a
@@ -297,6 +302,8 @@ struct replay {
 	size_t nadmins; /* people who hold the administrator role */
 	bool trust_signatures; /* replay_trust_signatures: no Ed25519 here */
 	bool last_complete;    /* replay_last_complete */
+	bool seeded;           /* replay_seed_head: holds only what one entry
+				* touches, not the whole state */
 	arena mem;
 	/* the policies in force after the last entry, the entry that set
 	 * each (0: its default), and every change in index order */
@@ -1153,6 +1160,42 @@ static void describe(const item *x, rules_item *ri, entry_item *facts)
 	ri->in_effect = x->in_effect;
 }
 
+static int cmp_item(const void *a, const void *b);
+
+/* The list of account ac for a certification by action a, from the whole
+ * state this replay holds: its count and digest (rules_list_digest).
+ * ST_NOMEM. */
+static status account_list(const replay *r, const account *ac, entry_action a,
+			   uint8_t out[SHA256_LEN], uint64_t *count)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->items.n; i++) {
+		const item *x = r->items.list[i];
+		n += x->acct == ac && rules_list_counts(a, x->alc, (item_status)x->status);
+	}
+	const item **v = malloc((n ? n : 1) * sizeof *v);
+	if (v == NULL)
+		return ST_NOMEM;
+	n = 0;
+	for (size_t i = 0; i < r->items.n; i++) {
+		const item *x = r->items.list[i];
+		if (x->acct == ac && rules_list_counts(a, x->alc, (item_status)x->status))
+			v[n++] = x;
+	}
+	qsort(v, n, sizeof *v, cmp_item);
+	rules_list_digest d;
+	rules_list_digest_init(&d);
+	for (size_t i = 0; i < n; i++) {
+		entry_item f;
+		item_facts(v[i], &f);
+		if (!rules_list_digest_add(&d, f.title, f.edition, f.serial, f.qty))
+			break; /* cannot be: the ids are distinct and valid */
+	}
+	rules_list_digest_final(&d, out, count);
+	free(v);
+	return ST_OK;
+}
+
 static status check_items(const replay *r, const entry *e, plan *pl, errbuf *err)
 {
 	errbuf why = {0};
@@ -1195,6 +1238,23 @@ static status check_items(const replay *r, const entry *e, plan *pl, errbuf *err
 				   pl->found[k]->status == ITEM_ISSUED);
 		pl->complete = rules_inventory_complete(e, listed, nheld);
 		st = rules_check_count(e, listed, nheld, NULL, &why);
+	}
+	if (st == ST_OK && rules_is_certification(e)) {
+		uint64_t n = 0;
+		uint8_t d[SHA256_LEN];
+		if (!r->seeded) {
+			if ((st = account_list(r, pl->acct, e->action, d, &n)) != ST_OK)
+				return refuse(err, st, pl->at, "out of memory");
+		} else if (pl->acct->list_seeded && pl->acct->list_action == e->action) {
+			n = pl->acct->list_count;
+			memcpy(d, pl->acct->list_sha256, SHA256_LEN);
+		} else {
+			return refuse(err, ST_USAGE, pl->at,
+				      "a certification of account %s, but the list of the account "
+				      "was not given to judge it", pl->acct->number);
+		}
+		st = rules_check_certification(e, n, d, &why);
+		pl->complete = st == ST_OK;
 	}
 	return st == ST_OK ? ST_OK : refuse_rule(err, pl->at, &why);
 }
@@ -1661,6 +1721,7 @@ void replay_seed_head(replay *r, const char *origin, uint64_t size,
 	r->size = size;
 	memcpy(r->last_leaf, last_leaf, SHA256_LEN);
 	r->last_time = last_time_us;
+	r->seeded = true;
 }
 
 status replay_seed_account(replay *r, const replay_account *a)
@@ -1685,6 +1746,10 @@ status replay_seed_account(replay *r, const replay_account *a)
 	if (ac->address == NULL || ac->cor_account == NULL)
 		return ST_NOMEM;
 	ac->details_index = a->details_index;
+	ac->list_seeded = a->list_seeded;
+	ac->list_action = a->list_action;
+	ac->list_count = a->list_count;
+	memcpy(ac->list_sha256, a->list_sha256, SHA256_LEN);
 	table_insert(&r->accounts, ac);
 	return ST_OK;
 }
@@ -1949,7 +2014,7 @@ void replay_each_account(const replay *r, bool (*fn)(void *ctx, const replay_acc
 		replay_account ra = {ac->number, ac->name, ac->opened_index, ac->opened_us,
 				     ac->last_inventory_us, ac->held > 0 ? (uint64_t)ac->held : 0,
 				     or_empty(ac->address), or_empty(ac->cor_account),
-				     ac->details_index};
+				     ac->details_index, false, ACT_GENESIS, 0, {0}};
 		if (!fn(ctx, &ra))
 			return;
 	}

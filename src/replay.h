@@ -80,6 +80,18 @@ typedef struct replay_account {
 				    * NULL is "") */
 	const char *cor_account;   /* the same */
 	uint64_t details_index;    /* the last account-details; 0 if none */
+	/* Seeding a replay that will judge a certification (rules_is_
+	 * certification): the list of the account for that entry's action
+	 * (rules_list_counts), as the database holds it: how many items and
+	 * its digest (rules_list_digest).  A seeded replay judges a
+	 * certification only by this (list_seeded, for list_action: else it
+	 * refuses it); a replay of the whole log computes the list from its
+	 * own state and never reads these.  replay_each_account leaves them
+	 * false and zero. */
+	bool list_seeded;
+	entry_action list_action;
+	uint64_t list_count;
+	uint8_t list_sha256[32];
 } replay_account;
 void replay_each_account(const replay *r, bool (*fn)(void *ctx, const replay_account *a),
 			 void *ctx);
@@ -211,7 +223,9 @@ void replay_each_policy_set(const replay *r, bool (*fn)(void *ctx, const replay_
  * account, an item's account or the transaction it is under) is ST_NOTFOUND;
  * one seeded twice ST_EXISTS; a malformed one ST_FORMAT; ST_NOMEM. */
 
-/* The log as it stands before the entry: size, last leaf, time, origin. */
+/* The log as it stands before the entry: size, last leaf, time, origin.
+ * It makes the replay a seeded one: one that holds only what the entry
+ * touches (a certification is then judged by the seeded list). */
 void replay_seed_head(replay *r, const char *origin, uint64_t size,
 		      const uint8_t last_leaf[32], int64_t last_time_us);
 status replay_seed_account(replay *r, const replay_account *a) CUSTOS_WARN_UNUSED;

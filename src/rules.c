@@ -596,10 +596,14 @@ status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *e
 	char w[128], l[128];
 	rules_item_words(it, w, sizeof w);
 	rules_item_words(x->lot->facts, l, sizeof l);
-	if (e->action != ACT_TRANSFER && e->action != ACT_ISSUE && e->action != ACT_DESTROY)
+	/* an incident report takes the part missing from a lot (an inventory
+	 * counted it short) */
+	if (e->action != ACT_TRANSFER && e->action != ACT_ISSUE && e->action != ACT_DESTROY &&
+	    e->action != ACT_INCIDENT_REPORT)
 		return err_set_why(err, ST_REFUSED, RULE_SPLIT_ACTION,
-				   "item %s is a part of lot %s: only a transfer, an issue or a "
-				   "destruction takes part of a lot; %s takes it whole", w, l,
+				   "item %s is a part of lot %s: only a transfer, an issue, a "
+				   "destruction or an incident report takes part of a lot; %s takes "
+				   "it whole", w, l,
 				   entry_action_name(e->action));
 	status st = check_item(e, k, x->lot, true, err);
 	if (st != ST_OK)
@@ -667,6 +671,8 @@ bool rules_incident_late(const entry *e, int64_t hours, int64_t *late_h)
 
 bool rules_inventory_complete(const entry *e, uint64_t listed, uint64_t held)
 {
+	if (rules_is_certification(e))
+		return true;
 	return (e->action == ACT_INVENTORY || e->action == ACT_CUSTODIAN_CHANGE) &&
 	       e->nitems == held && listed == held;
 }
@@ -676,6 +682,8 @@ status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const 
 {
 	bool accept = e->action == ACT_ACCEPT;
 	if (e->action == ACT_CUSTODIAN_CHANGE) {
+		if (rules_is_certification(e)) /* rules_check_certification's */
+			return ST_OK;
 		if (rules_inventory_complete(e, listed, under))
 			return ST_OK;
 		return err_set_why(err, ST_REFUSED, RULE_INVENTORY_INCOMPLETE,
@@ -815,6 +823,8 @@ static status check_key_effective(const entry *e, errbuf *err)
 
 status rules_check_entry(const entry *e, errbuf *err)
 {
+	if (e->action == ACT_INVENTORY || e->action == ACT_CUSTODIAN_CHANGE)
+		return rules_check_certification_details(e, err);
 	if (e->action == ACT_ALC_CHANGE)
 		return check_alc_change(e, err);
 	if (e->action == ACT_KEY_EFFECTIVE)
@@ -891,4 +901,193 @@ status rules_check_distinct(const entry *e, errbuf *err)
 		}
 	}
 	return ST_OK;
+}
+
+/* ---- certification ----------------------------------------------------- */
+
+void rules_list_digest_init(rules_list_digest *d)
+{
+	memset(d, 0, sizeof *d);
+	sha256_begin(&d->sha);
+}
+
+/* Is s (NUL-terminated) at most max bytes, none below 0x20? */
+static bool list_field_ok(const char *s, size_t max, size_t *len)
+{
+	size_t n = strnlen(s, max + 1);
+	if (n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20)
+			return false;
+	*len = n;
+	return true;
+}
+
+bool rules_list_digest_add(rules_list_digest *d, const char *title, const char *edition,
+			   const char *serial, uint32_t qty)
+{
+	size_t tl, el, sl;
+	if (d->bad || !list_field_ok(title, ENTRY_TITLE_MAX, &tl) || tl == 0 ||
+	    !list_field_ok(edition, ENTRY_EDITION_MAX, &el) ||
+	    !list_field_ok(serial, ENTRY_SERIAL_MAX, &sl)) {
+		d->bad = true;
+		return false;
+	}
+	/* the key "title\0edition\0serial": bytewise order of it is the order
+	 * of (title, edition, serial), no field holding a NUL */
+	char key[sizeof d->prev];
+	size_t kl = 0;
+	memcpy(key, title, tl + 1);
+	kl += tl + 1;
+	memcpy(key + kl, edition, el + 1);
+	kl += el + 1;
+	memcpy(key + kl, serial, sl + 1);
+	kl += sl + 1;
+	if (d->prevlen > 0) {
+		size_t m = kl < d->prevlen ? kl : d->prevlen;
+		int c = memcmp(d->prev, key, m);
+		if (c > 0 || (c == 0 && d->prevlen >= kl)) {
+			d->bad = true;
+			return false;
+		}
+	}
+	memcpy(d->prev, key, kl);
+	d->prevlen = kl;
+	char q[16];
+	int ql = snprintf(q, sizeof q, "\t%" PRIu32 "\n", qty);
+	sha256_update(&d->sha, title, tl);
+	sha256_update(&d->sha, "\t", 1);
+	sha256_update(&d->sha, edition, el);
+	sha256_update(&d->sha, "\t", 1);
+	sha256_update(&d->sha, serial, sl);
+	sha256_update(&d->sha, q, (size_t)ql);
+	d->count++;
+	return true;
+}
+
+void rules_list_digest_final(rules_list_digest *d, uint8_t out[32], uint64_t *count)
+{
+	sha256_end(&d->sha, out);
+	*count = d->count;
+	if (d->bad) {
+		memset(out, 0, 32);
+		*count = 0;
+	}
+}
+
+bool rules_list_counts(entry_action a, int alc, item_status s)
+{
+	if (s != ITEM_ON_HAND && s != ITEM_ISSUED)
+		return false;
+	if (a == ACT_CUSTODIAN_CHANGE)
+		return rules_alc_strictness(alc) >= 0;
+	if (a == ACT_INVENTORY)
+		return rules_alc_strictness(alc) >= 2;
+	return false;
+}
+
+bool rules_is_certification(const entry *e)
+{
+	return (e->action == ACT_INVENTORY || e->action == ACT_CUSTODIAN_CHANGE) &&
+	       entry_detail_value(e, "list_sha256") != NULL;
+}
+
+#define CERT_COUNT_MAX 1000000000u
+
+/* A count as a certification writes it: decimal 0..CERT_COUNT_MAX, no
+ * leading zero, no sign. */
+static bool cert_count(const char *v, uint64_t *out)
+{
+	size_t n = strlen(v);
+	if (n == 0 || n > 10 || (n > 1 && v[0] == '0'))
+		return false;
+	uint64_t x = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (x > CERT_COUNT_MAX)
+		return false;
+	*out = x;
+	return true;
+}
+
+/* 64 lower-case hex digits into out. */
+static bool cert_hex(const char *v, uint8_t out[32])
+{
+	if (strlen(v) != 64)
+		return false;
+	for (size_t i = 0; i < 64; i++) {
+		char c = v[i];
+		int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (x < 0)
+			return false;
+		if (i % 2 == 0)
+			out[i / 2] = (uint8_t)(x << 4);
+		else
+			out[i / 2] |= (uint8_t)x;
+	}
+	return true;
+}
+
+status rules_check_certification_details(const entry *e, errbuf *err)
+{
+	static const char *const counts[] = {"found", "not_sighted", "qty_diff", "sighted"};
+	if (e->action != ACT_INVENTORY && e->action != ACT_CUSTODIAN_CHANGE)
+		return ST_OK;
+	const char *hex = entry_detail_value(e, "list_sha256");
+	if (hex == NULL) {
+		if (e->ndetails > 0)
+			return err_set_why(err, ST_REFUSED, RULE_DETAIL_VALUE,
+					   "detail %s is a certification's, and this %s carries no "
+					   "list_sha256", e->details[0].name,
+					   entry_action_name(e->action));
+		return ST_OK;
+	}
+	uint8_t d[32];
+	if (!cert_hex(hex, d))
+		return err_set_why(err, ST_REFUSED, RULE_DETAIL_VALUE,
+				   "detail list_sha256 must be 64 lower-case hex digits");
+	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		const char *v = entry_detail_value(e, counts[i]);
+		uint64_t x;
+		if (v != NULL && !cert_count(v, &x))
+			return err_set_why(err, ST_REFUSED, RULE_DETAIL_VALUE,
+					   "detail %s must be a whole number 0 to %u, written without "
+					   "leading zeros", counts[i], CERT_COUNT_MAX);
+	}
+	if (entry_detail_value(e, "sighted") == NULL)
+		return err_set_why(err, ST_REFUSED, RULE_DETAIL_VALUE,
+				   "a certification states how many items were sighted (detail "
+				   "sighted)");
+	if (e->nitems > 0)
+		return err_set_why(err, ST_REFUSED, RULE_DETAIL_VALUE,
+				   "a certification lists no items (it lists %zu): the list is "
+				   "certified by its hash", e->nitems);
+	return ST_OK;
+}
+
+status rules_check_certification(const entry *e, uint64_t held, const uint8_t digest[32],
+				 errbuf *err)
+{
+	status st = rules_check_certification_details(e, err);
+	if (st != ST_OK || !rules_is_certification(e))
+		return st;
+	uint8_t d[32];
+	uint64_t sighted = 0;
+	if (!cert_hex(entry_detail_value(e, "list_sha256"), d) ||
+	    !cert_count(entry_detail_value(e, "sighted"), &sighted))
+		return err_set_why(err, ST_REFUSED, RULE_DETAIL_VALUE, "malformed certification");
+	if (sighted == held && memcmp(d, digest, 32) == 0)
+		return ST_OK;
+	return err_set_why(err, ST_REFUSED, RULE_LIST_HASH,
+			   "the certified list (%" PRIu64 " item%s, sha256 %.8s...) is not the list "
+			   "of the %" PRIu64 " item%s %s held at account %s (sha256 "
+			   "%02x%02x%02x%02x...)", sighted, sighted == 1 ? "" : "s",
+			   entry_detail_value(e, "list_sha256"), held, held == 1 ? "" : "s",
+			   e->action == ACT_INVENTORY ? "accountable to the COR (ALC 1, 2, 6)"
+						      : "of every ALC",
+			   e->account, digest[0], digest[1], digest[2], digest[3]);
 }

@@ -81,7 +81,8 @@ const char *item_use_name(bool is_key, item_status s, bool in_effect);
 	X(RULE_SUPERSEDED, "superseded")           /* key-effective: superseded already */ \
 	X(RULE_SPLIT_QTY, "split_qty")             /* a part not smaller than its lot */ \
 	X(RULE_SPLIT_ACTION, "split_action")       /* a part of a lot, in an action that takes lots whole */ \
-	X(RULE_SPLIT_TOO_LONG, "split_too_long")   /* the part's serial would not fit */
+	X(RULE_SPLIT_TOO_LONG, "split_too_long")   /* the part's serial would not fit */ \
+	X(RULE_LIST_HASH, "list_hash")             /* a certification's list is not the record's */
 
 typedef enum rules_refusal {
 #define RULES_REFUSAL_ENUM(code, name) code,
@@ -400,13 +401,75 @@ const char *rules_item_words(const entry_item *it, char *buf, size_t size);
  *   key-effective     on hand or issued at the account, in reserve (in
  *                effect already: RULE_IN_EFFECT)
  * Any other action lists no items and is refused.
- * A part split off a lot (x->lot set): only a transfer, issue or
- * destruction takes part of a lot (RULE_SPLIT_ACTION); the lot must be in
+ * A part split off a lot (x->lot set): only a transfer, issue,
+ * destruction or incident report (the part an inventory counted short)
+ * takes part of a lot (RULE_SPLIT_ACTION); the lot must be in
  * a state the action takes, its facts but the quantity the line's, and
  * the part 1 to one less than the lot's quantity (RULE_SPLIT_QTY).  The
  * lot keeps its identity and state with the part's quantity taken off;
  * the part is a new item that takes the action's effect. */
 status rules_check_item(const entry *e, size_t k, const rules_item *x, errbuf *err);
+
+/* ---- certification: an inventory by counts and the hash of its list -------
+ *
+ * An inventory or custodian-change that carries detail list_sha256 is a
+ * certification: it lists no items but the count (`sighted`) and SHA-256
+ * of the list of the account at its index (docs/log-format.md, "The
+ * sighted list"): every item on hand or issued at the account that
+ * rules_list_counts admits, one line "TITLE\tEDITION\tSERIAL\tQTY\n" each
+ * (edition, serial empty when none), in ascending bytewise order of
+ * (title, edition, serial), which is `LC_ALL=C sort` of the lines.  An
+ * inventory certification also states found, not_sighted and qty_diff,
+ * which are signed, not recomputed. */
+
+/* The digest of a list, built one item at a time.  Pair every
+ * rules_list_digest_init with one rules_list_digest_final (it frees). */
+typedef struct rules_list_digest {
+	sha256_ctx sha;
+	uint64_t count;
+	bool bad;  /* an item out of order or malformed: unusable */
+	char prev[ENTRY_TITLE_MAX + ENTRY_EDITION_MAX + ENTRY_SERIAL_MAX + 3];
+	size_t prevlen; /* 0: no item yet */
+} rules_list_digest;
+
+void rules_list_digest_init(rules_list_digest *d);
+/* Add one line; items must come in the order above: false (and the digest
+ * is then unusable) if (title, edition, serial) is not greater than the
+ * previous one, or a field is longer than the entry format's or holds a
+ * byte below 0x20 (which no valid title, edition or serial does). */
+bool rules_list_digest_add(rules_list_digest *d, const char *title, const char *edition,
+			   const char *serial, uint32_t qty);
+/* The digest of the lines added and how many; all zeros and *count 0 when
+ * an add failed (a caller that checks its adds never sees that). */
+void rules_list_digest_final(rules_list_digest *d, uint8_t out[32], uint64_t *count);
+
+/* Does an item of ALC alc in state s belong in the list of action a
+ * (ACT_INVENTORY or ACT_CUSTODIAN_CHANGE)?  On hand or issued; for an
+ * inventory only COR-accountable material (ALC 1, 2, 6:
+ * rules_alc_strictness >= 2), for a custodian-change every ALC.  False for
+ * any other action. */
+bool rules_list_counts(entry_action a, int alc, item_status s);
+
+/* Is e a certification (an inventory or custodian-change with detail
+ * list_sha256)? */
+bool rules_is_certification(const entry *e);
+
+/* The details of a certification as the format admits them: list_sha256
+ * 64 lower-case hex digits, the counts decimal 0..1000000000 without
+ * leading zeros, sighted present; an inventory or custodian-change without
+ * list_sha256 carries none of them; a certification lists no items.
+ * ST_REFUSED, RULE_DETAIL_VALUE.  ST_OK for any other action.
+ * rules_check_entry calls it. */
+status rules_check_certification_details(const entry *e, errbuf *err);
+
+/* Judge certification e against the record's list: `held` lines with
+ * digest `digest`.  ST_REFUSED with RULE_LIST_HASH when sighted != held
+ * or the digest differs; RULE_DETAIL_VALUE as
+ * rules_check_certification_details (which it applies to any inventory
+ * or custodian-change).  ST_OK for an entry that is no certification and
+ * carries none of its details. */
+status rules_check_certification(const entry *e, uint64_t held, const uint8_t digest[32],
+				 errbuf *err);
 
 /* ---- partial quantities --------------------------------------------------- */
 
@@ -444,7 +507,10 @@ status rules_check_count(const entry *e, uint64_t listed, uint64_t under, const 
  * items are on hand or issued there, `held` items are.  Only a complete
  * one resets the account's inventory clock (last inventory); an inventory
  * that is not complete is a spot or shift check: it records what was
- * sighted and leaves the clock.  False for any other action. */
+ * sighted and leaves the clock.  A certification (rules_is_certification)
+ * is complete: true for one, which rules_check_certification judges
+ * instead (and rules_check_count lets pass).  False for any other
+ * action. */
 bool rules_inventory_complete(const entry *e, uint64_t listed, uint64_t held);
 
 /* Does the transaction of action a, with category c, open an incident:

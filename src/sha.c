@@ -71,6 +71,40 @@ void sha256_node(const uint8_t left[SHA256_LEN], const uint8_t right[SHA256_LEN]
 	sha256_parts(parts, lens, 3, out);
 }
 
+static void sha256_die(const char *what)
+{
+	fprintf(stderr, "custos: OpenSSL %s\n", what);
+	abort();
+}
+
+void sha256_begin(sha256_ctx *c)
+{
+	pthread_once(&md_once, md_fetch);
+	if (md_sha256 == NULL)
+		sha256_die("has no SHA-256");
+	EVP_MD_CTX *x = EVP_MD_CTX_new();
+	if (x == NULL)
+		sha256_die("could not allocate a digest context");
+	if (!EVP_DigestInit_ex2(x, md_sha256, NULL))
+		sha256_die("SHA-256 failed");
+	c->evp = x;
+}
+
+void sha256_update(sha256_ctx *c, const void *data, size_t len)
+{
+	if (c->evp == NULL || (len > 0 && !EVP_DigestUpdate(c->evp, data, len)))
+		sha256_die("SHA-256 failed");
+}
+
+void sha256_end(sha256_ctx *c, uint8_t out[SHA256_LEN])
+{
+	unsigned int outlen = 0;
+	if (c->evp == NULL || !EVP_DigestFinal_ex(c->evp, out, &outlen) || outlen != SHA256_LEN)
+		sha256_die("SHA-256 failed");
+	EVP_MD_CTX_free(c->evp);
+	c->evp = NULL;
+}
+
 void sha256_thread_done(void)
 {
 	EVP_MD_CTX_free(tls_ctx);

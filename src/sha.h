@@ -24,6 +24,17 @@ void sha256_leaf(const void *data, size_t len, uint8_t out[SHA256_LEN]);
 void sha256_node(const uint8_t left[SHA256_LEN], const uint8_t right[SHA256_LEN],
 		 uint8_t out[SHA256_LEN]);
 
+/* An incremental SHA-256: sha256_begin, any number of sha256_update, then
+ * sha256_end exactly once, which writes the digest and frees the context
+ * (so every begin is paired with an end, also on a path that gives the
+ * digest up).  Aborts only if OpenSSL cannot allocate a context. */
+typedef struct sha256_ctx {
+	void *evp; /* EVP_MD_CTX; NULL after sha256_end */
+} sha256_ctx;
+void sha256_begin(sha256_ctx *c);
+void sha256_update(sha256_ctx *c, const void *data, size_t len);
+void sha256_end(sha256_ctx *c, uint8_t out[SHA256_LEN]);
+
 /* Free this thread's digest context; call before a worker thread exits.
  * Hashing again afterwards is allowed (a new context is made). */
 void sha256_thread_done(void);

@@ -473,9 +473,15 @@ static const split_row split_rows[] = {
 	 "not on hand, issued or under an incident"},
 	{__LINE__, ACT_INVENTORY, ITEM_ON_HAND, A, 100, 30, false, RULE_SPLIT_ACTION,
 	 "item KAM-9 serial LOT7+57 is a part of lot KAM-9 serial LOT7: only a transfer, an "
-	 "issue or a destruction takes part of a lot; inventory takes it whole"},
-	{__LINE__, ACT_INCIDENT_REPORT, ITEM_ON_HAND, A, 100, 30, false, RULE_SPLIT_ACTION,
-	 "incident-report takes it whole"},
+	 "issue, a destruction or an incident report takes part of a lot; inventory takes it "
+	 "whole"},
+	/* an inventory counted the lot short: the missing part is reported */
+	{__LINE__, ACT_INCIDENT_REPORT, ITEM_ON_HAND, A, 100, 30, false, RULE_NONE, NULL},
+	{__LINE__, ACT_INCIDENT_REPORT, ITEM_ISSUED, A, 10, 2, false, RULE_NONE, NULL},
+	{__LINE__, ACT_INCIDENT_REPORT, ITEM_ON_HAND, A, 10, 10, false, RULE_SPLIT_QTY,
+	 "holds 10: a part of it is 1 to 9, not 10"},
+	{__LINE__, ACT_INCIDENT_REPORT, ITEM_DESTROYED, A, 10, 2, false, RULE_ITEM_STATE,
+	 "not on hand, issued or in transit"},
 	{__LINE__, ACT_RECEIPT, ITEM_ON_HAND, A, 100, 30, false, RULE_SPLIT_ACTION,
 	 "receipt takes it whole"},
 	{__LINE__, ACT_ALC_CHANGE, ITEM_ON_HAND, A, 100, 30, false, RULE_SPLIT_ACTION,
@@ -931,6 +937,245 @@ START_TEST(status_names)
 }
 END_TEST
 
+
+/* ---- certification: the sighted list and its digest ------------------- */
+
+static void hex32(const uint8_t d[32], char out[65])
+{
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+START_TEST(list_digest)
+{
+	/* the bytes the list stands for, built here and hashed whole */
+	static const char lines[] = "KAM-9\t\tLOT7\t100\n"
+				    "KG-175D\t\tE1\t1\n"
+				    "KG-175D\tAB\tE2\t1\n";
+	uint8_t want[32], got[32];
+	sha256(lines, strlen(lines), want);
+	rules_list_digest d;
+	rules_list_digest_init(&d);
+	ck_assert(rules_list_digest_add(&d, "KAM-9", "", "LOT7", 100));
+	ck_assert(rules_list_digest_add(&d, "KG-175D", "", "E1", 1));
+	ck_assert(rules_list_digest_add(&d, "KG-175D", "AB", "E2", 1));
+	uint64_t n = 0;
+	rules_list_digest_final(&d, got, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_mem_eq(got, want, 32);
+	/* and what `printf ... | sha256sum` says (docs/log-format.md) */
+	char hex[65];
+	hex32(got, hex);
+	ck_assert_str_eq(hex, "cc2d54235602d35e24bbf28b33373ee36f4f34921a577693633efd5e15065510");
+
+	/* the empty list: SHA-256 of nothing */
+	rules_list_digest_init(&d);
+	rules_list_digest_final(&d, got, &n);
+	ck_assert_uint_eq(n, 0);
+	hex32(got, hex);
+	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+
+	/* (title, edition, serial) order: a title that is a prefix sorts first */
+	rules_list_digest_init(&d);
+	ck_assert(rules_list_digest_add(&d, "A", "", "9", 1));
+	ck_assert(rules_list_digest_add(&d, "A", "B", "", 1));
+	ck_assert(rules_list_digest_add(&d, "A B", "", "", 1));
+	ck_assert(rules_list_digest_add(&d, "AB", "", "1", 1));
+	rules_list_digest_final(&d, got, &n);
+	ck_assert_uint_eq(n, 4);
+	static const char order[] = "A\t\t9\t1\nA\tB\t\t1\nA B\t\t\t1\nAB\t\t1\t1\n";
+	sha256(order, strlen(order), want);
+	ck_assert_mem_eq(got, want, 32);
+}
+END_TEST
+
+/* Items out of order, twice, or malformed: refused, the digest unusable. */
+typedef struct order_row {
+	const char *t1, *e1, *s1, *t2, *e2, *s2;
+} order_row;
+static const order_row order_rows[] = {
+	{"KG-175D", "", "E2", "KG-175D", "", "E1"}, /* serial descending */
+	{"KG-175D", "", "E1", "KG-175D", "", "E1"}, /* twice */
+	{"KG-175D", "AB", "E1", "KG-175D", "", "E9"}, /* edition descending */
+	{"AB", "", "", "A", "", "9"},              /* title: a prefix after */
+	{"A", "", "1", "B", "", "2\t3"},           /* a TAB in a field */
+	{"A", "", "1", "B\n", "", "2"},            /* a newline */
+	{"A", "", "1", "", "", "2"},               /* no title */
+	{"A", "", "1", "B", "", "123456789012345678901234567890123"}, /* too long */
+};
+
+START_TEST(list_order)
+{
+	const order_row *o = &order_rows[_i];
+	rules_list_digest d;
+	rules_list_digest_init(&d);
+	ck_assert(rules_list_digest_add(&d, o->t1, o->e1, o->s1, 1));
+	ck_assert(!rules_list_digest_add(&d, o->t2, o->e2, o->s2, 1));
+	/* unusable from then on, even for an item in order */
+	ck_assert(!rules_list_digest_add(&d, "ZZZ", "", "", 1));
+	uint8_t got[32], zero[32] = {0};
+	uint64_t n = 7;
+	rules_list_digest_final(&d, got, &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_mem_eq(got, zero, 32);
+}
+END_TEST
+
+START_TEST(list_counts)
+{
+	static const int alcs[] = {1, 2, 4, 6, 7};
+	for (size_t i = 0; i < sizeof alcs / sizeof alcs[0]; i++) {
+		int alc = alcs[i];
+		bool cor = alc == 1 || alc == 2 || alc == 6;
+		for (int s = 0; s < ITEM__COUNT; s++) {
+			bool held = s == ITEM_ON_HAND || s == ITEM_ISSUED;
+			ck_assert_msg(rules_list_counts(ACT_INVENTORY, alc, (item_status)s) ==
+					      (held && cor),
+				      "inventory ALC-%d %s", alc, item_status_name((item_status)s));
+			ck_assert_msg(rules_list_counts(ACT_CUSTODIAN_CHANGE, alc, (item_status)s) ==
+					      held,
+				      "custodian-change ALC-%d %s", alc,
+				      item_status_name((item_status)s));
+			ck_assert(!rules_list_counts(ACT_TRANSFER, alc, (item_status)s));
+		}
+	}
+	ck_assert(!rules_list_counts(ACT_CUSTODIAN_CHANGE, 3, ITEM_ON_HAND));
+}
+END_TEST
+
+/* A certification entry of action a with details (name, value) pairs. */
+static void cert_entry(entry *e, entry_action a, const char *const *kv)
+{
+	memset(e, 0, sizeof *e);
+	e->action = a;
+	snprintf(e->account, sizeof e->account, "%s", A);
+	for (; kv[0] != NULL; kv += 2) {
+		errbuf err = {0};
+		status st = entry_set_detail(e, kv[0], kv[1], &err);
+		ck_assert_msg(st == ST_OK, "%s: %s", kv[0], err.msg);
+	}
+}
+
+typedef struct cert_row {
+	int line;
+	entry_action action;
+	const char *kv[12];
+	bool with_item;
+	uint64_t held;      /* the record's list: held items ... */
+	bool other_digest;  /* ... and a digest other than list_sha256's */
+	rules_refusal want;
+	const char *words;
+} cert_row;
+
+#define H64 "cc2d54235602d35e24bbf28b33373ee36f4f34921a577693633efd5e15065510"
+static const cert_row cert_rows[] = {
+	{__LINE__, ACT_INVENTORY, {"found", "1", "list_sha256", H64, "not_sighted", "0", "qty_diff",
+				   "2", "sighted", "3", NULL}, false, 3, false, RULE_NONE, NULL},
+	{__LINE__, ACT_CUSTODIAN_CHANGE, {"list_sha256", H64, "sighted", "3", NULL}, false, 3,
+	 false, RULE_NONE, NULL},
+	{__LINE__, ACT_INVENTORY, {"list_sha256", H64, "sighted", "3", NULL}, false, 3, true,
+	 RULE_LIST_HASH, "the certified list (3 items, sha256 cc2d5423...) is not the list of the "
+	 "3 items accountable to the COR (ALC 1, 2, 6) held at account 111111"},
+	{__LINE__, ACT_INVENTORY, {"list_sha256", H64, "sighted", "2", NULL}, false, 3, false,
+	 RULE_LIST_HASH, "(2 items, sha256 cc2d5423...) is not the list of the 3 items"},
+	{__LINE__, ACT_CUSTODIAN_CHANGE, {"list_sha256", H64, "sighted", "4", NULL}, false, 3,
+	 false, RULE_LIST_HASH, "of every ALC held at account 111111"},
+	{__LINE__, ACT_INVENTORY, {"list_sha256", H64, "sighted", "3", NULL}, true, 3, false,
+	 RULE_DETAIL_VALUE, "a certification lists no items (it lists 1)"},
+	{__LINE__, ACT_INVENTORY, {"list_sha256", "CC2D54235602D35E24BBF28B33373EE36F4F34921A577693633EFD5E15065510",
+				   "sighted", "3", NULL}, false, 3, false, RULE_DETAIL_VALUE,
+	 "list_sha256 must be 64 lower-case hex digits"},
+	{__LINE__, ACT_INVENTORY, {"list_sha256", "cc2d", "sighted", "3", NULL}, false, 3, false,
+	 RULE_DETAIL_VALUE, "64 lower-case hex digits"},
+	{__LINE__, ACT_INVENTORY, {"list_sha256", H64 "0", "sighted", "3", NULL}, false, 3, false,
+	 RULE_DETAIL_VALUE, "64 lower-case hex digits"},
+	{__LINE__, ACT_INVENTORY, {"list_sha256", H64, "sighted", "03", NULL}, false, 3, false,
+	 RULE_DETAIL_VALUE, "detail sighted must be a whole number 0 to 1000000000, written "
+	 "without leading zeros"},
+	{__LINE__, ACT_INVENTORY, {"found", "-1", "list_sha256", H64, "sighted", "3", NULL}, false,
+	 3, false, RULE_DETAIL_VALUE, "detail found must be"},
+	{__LINE__, ACT_INVENTORY, {"list_sha256", H64, "qty_diff", "1000000001", "sighted", "3",
+				   NULL}, false, 3, false, RULE_DETAIL_VALUE, "detail qty_diff must"},
+	{__LINE__, ACT_INVENTORY, {"list_sha256", H64, "not_sighted", " 1", "sighted", "3", NULL},
+	 false, 3, false, RULE_DETAIL_VALUE, "detail not_sighted must"},
+	{__LINE__, ACT_INVENTORY, {"list_sha256", H64, NULL}, false, 3, false, RULE_DETAIL_VALUE,
+	 "states how many items were sighted"},
+	{__LINE__, ACT_CUSTODIAN_CHANGE, {"sighted", "3", NULL}, false, 3, false, RULE_DETAIL_VALUE,
+	 "detail sighted is a certification's, and this custodian-change carries no list_sha256"},
+	{__LINE__, ACT_INVENTORY, {"sighted", "1000000000", "list_sha256", H64, NULL}, false,
+	 1000000000, false, RULE_NONE, NULL},
+	{__LINE__, ACT_INVENTORY, {"list_sha256", H64, "sighted", "0", NULL}, false, 0, false,
+	 RULE_NONE, NULL},
+};
+
+START_TEST(certification)
+{
+	const cert_row *c = &cert_rows[_i];
+	entry e;
+	cert_entry(&e, c->action, c->kv);
+	if (c->with_item) {
+		entry_item it = {.kind = KIND_EQUIPMENT, .alc = 1, .cls = CLASS_C, .qty = 1};
+		snprintf(it.title, sizeof it.title, "KG-175D");
+		snprintf(it.serial, sizeof it.serial, "E1");
+		ck_assert_int_eq(entry_add_item(&e, &it), ST_OK);
+	}
+	uint8_t d[32];
+	for (int i = 0; i < 32; i++) {
+		unsigned b;
+		ck_assert_int_eq(sscanf(H64 + 2 * i, "%2x", &b), 1);
+		d[i] = (uint8_t)b;
+	}
+	if (c->other_digest)
+		d[31] ^= 1;
+	errbuf err = {0};
+	status st = rules_check_certification(&e, c->held, d, &err);
+	ck_assert_msg(c->want == RULE_NONE ? st == ST_OK : st == ST_REFUSED,
+		      "line %d: %s", c->line, err.msg);
+	ck_assert_msg(err.why == (int)c->want, "line %d: why %s, not %s: %s", c->line,
+		      rules_refusal_name((rules_refusal)err.why), rules_refusal_name(c->want), err.msg);
+	if (c->words != NULL)
+		ck_assert_msg(strstr(err.msg, c->words) != NULL, "line %d: \"%s\" lacks \"%s\"",
+			      c->line, err.msg, c->words);
+	/* the entry's own fields alone: the same verdict on the details */
+	errbuf err2 = {0};
+	status st2 = rules_check_entry(&e, &err2);
+	if (c->want == RULE_DETAIL_VALUE)
+		ck_assert_msg(st2 == ST_REFUSED && err2.why == (int)RULE_DETAIL_VALUE, "line %d", c->line);
+	else
+		ck_assert_msg(st2 == ST_OK, "line %d: %s", c->line, err2.msg);
+	ck_assert(rules_is_certification(&e) == (entry_detail_value(&e, "list_sha256") != NULL));
+	if (c->want == RULE_NONE) {
+		ck_assert(rules_inventory_complete(&e, 0, c->held));
+		ck_assert_int_eq(rules_check_count(&e, 0, c->held, NULL, &err), ST_OK);
+	}
+	entry_free(&e);
+}
+END_TEST
+
+START_TEST(certification_plain)
+{
+	/* an inventory that lists items and carries no detail is no certification,
+	 * and rules_check_certification lets it pass: rules_inventory_complete
+	 * judges it as before */
+	entry e;
+	static const char *const none[] = {NULL};
+	cert_entry(&e, ACT_INVENTORY, none);
+	ck_assert(!rules_is_certification(&e));
+	uint8_t d[32] = {0};
+	errbuf err = {0};
+	ck_assert_int_eq(rules_check_certification(&e, 5, d, &err), ST_OK);
+	ck_assert(!rules_inventory_complete(&e, 0, 5));
+	ck_assert(rules_inventory_complete(&e, 0, 0));
+	entry_free(&e);
+	/* other actions take none of the certification's details */
+	cert_entry(&e, ACT_TRANSFER, none);
+	errbuf err2 = {0};
+	ck_assert_int_eq(entry_set_detail(&e, "list_sha256", H64, &err2), ST_FORMAT);
+	ck_assert(!rules_is_certification(&e));
+	entry_free(&e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rules");
@@ -950,6 +1195,11 @@ int main(void)
 	tcase_add_test(tc, status_names);
 	tcase_add_loop_test(tc, policy_table, 0, (int)(sizeof policy_rows / sizeof policy_rows[0]));
 	tcase_add_test(tc, policies);
+	tcase_add_test(tc, list_digest);
+	tcase_add_loop_test(tc, list_order, 0, (int)(sizeof order_rows / sizeof order_rows[0]));
+	tcase_add_test(tc, list_counts);
+	tcase_add_loop_test(tc, certification, 0, (int)(sizeof cert_rows / sizeof cert_rows[0]));
+	tcase_add_test(tc, certification_plain);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

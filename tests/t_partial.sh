@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Partial quantities (docs/ledger.md, "Partial quantities"): a transfer,
-# issue or destruction takes part of a quantity lot.  The entry lists the
+# issue, destruction or incident report takes part of a quantity lot.  The entry lists the
 # part as the lot's serial plus "+INDEX", its own index; the lot keeps its
 # identity with the rest; the part is a new item that takes the action's
 # effect and is named by its serial afterwards.  Through custos, then as
@@ -83,9 +83,7 @@ expect_err 1 'lot KAM-9 serial LOT7 holds 50: a part of it is 1 to 49, not 80' \
 	as alice transfer --to 654321 --item 'serial=LOT7 qty=80 title=KAM-9'
 expect_err 1 'lot KG-175D serial E1 holds 1: it is not split' \
 	as alice transfer --to 654321 --item 'serial=E1 qty=2 title=KG-175D'
-expect_err 1 'only a transfer, an issue or a destruction takes part of a lot; incident-report takes it whole' \
-	as alice incident report --category physical --discovered 2026-01-01T00:00Z --text found --item 'serial=LOT7 qty=3 title=KAM-9'
-expect_err 1 'only a transfer, an issue or a destruction takes part of a lot; inventory takes it whole' \
+expect_err 1 'only a transfer, an issue, a destruction or an incident report takes part of a lot; inventory takes it whole' \
 	asw alice wendy inventory --item 'serial=LOT7 qty=3 title=KAM-9'
 expect_err 1 'longer than 32 characters' \
 	as alice transfer --to 654321 --item 'serial=A23456789012345678901234567890 qty=3 title=KAM-L'
@@ -123,8 +121,8 @@ forged more 'holds 50: a part of it is 1 to 49, not 70' split_qty \
 	--action transfer --peer 654321 --item "$(lot "LOT7+$X" 70)"
 forged facts 'classification is U in the ledger, not S' item_facts \
 	--action transfer --peer 654321 --item "$(lot "LOT7+$X" 5 S)"
-forged report 'incident-report takes it whole' split_action \
-	--action incident-report --category physical --discovered 2026-01-01T00:00:00.000000Z --item "$(lot "LOT7+$X" 5)"
+forged inventory 'inventory takes it whole' split_action \
+	--action inventory --sign "$W/wendy.key" --item "$(lot "LOT7+$X" 5)"
 forged whole_and_part 'lot KAM-9 serial LOT7 is listed whole and a part of it too' item_twice \
 	--action transfer --peer 654321 --item "$(lot LOT7 50)" --item "$(lot "LOT7+$X" 5)"
 forged other_index "item KAM-9 serial LOT7\\+$((X + 7)) is not in the ledger" item_state \
@@ -138,6 +136,15 @@ timed sound --sign "$W/alice.key" --account 123456 --txn-seq "$SEQ" --action tra
 	--item "$(lot "LOT7+$X" 7)"
 ok env PGUSER=alice psql -qAtX -v ON_ERROR_STOP=1 -c "$(hand_sql sound)"
 want 'the sound split by hand' "$(row LOT7) / $(row "LOT7+$X")" '43 on_hand 123456 / 7 in_transit 123456'
+
+# ---- an incident report of part of a lot: an inventory counted it short ----
+ok as alice receive --from COR --item 'kind=publication alc=4 class=U qty=10 serial=LOT10 title=KAM-10'
+N=$(size)
+expect_out "incident report: log entry $N, transaction 123456-" \
+	as alice incident report --category physical --discovered 2026-01-01T00:00Z \
+	--text 'counted 8 of 10' --item 'serial=LOT10 qty=2 title=KAM-10'
+want 'the lot keeps what was counted' "$(row LOT10)" '8 on_hand 123456'
+want 'the missing part is under the incident' "$(row "LOT10+$N")" '2 incident 123456'
 
 # ---- the log agrees, online and offline ----
 ok asq dave log verify

@@ -369,7 +369,7 @@ enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, Q_OUTSIDE, Q_OLD_KEYS,
        /* registry entries (entry_apply): text arguments, like the writes */
        R_PEOPLE, R_ISSUES, R_LOGIN, W_ACCOUNT, W_PERSON, W_ROLE, W_UNROLE, W_REVOKED,
        /* custodian-change */
-       R_HELD, W_SYNC_LOGIN,
+       R_HELD, R_LIST, W_SYNC_LOGIN,
        /* account-outside, account-details, person-details */
        W_OUTSIDE, W_ACCOUNT_DETAILS, W_OUTSIDE_DETAILS, W_PERSON_DETAILS,
        /* key-rotate */
@@ -462,6 +462,11 @@ static const char *const custody_sql[NQ] = {
 	/* R_HELD: what a change of custodian of account $1 must list, and a
 	 * complete inventory */
 	"SELECT count(*) FROM custos.item WHERE account = $1 AND status IN ('on_hand', 'issued')",
+	/* R_LIST: the items of a certification's list of account $1, in the
+	 * list's order (the columns are COLLATE "C": bytewise); which of them
+	 * count is rules_list_counts' */
+	"SELECT title, edition, serial, qty, alc, status FROM custos.item "
+	"WHERE account = $1 AND status IN ('on_hand', 'issued') ORDER BY title, edition, serial",
 	"SELECT custos.sync_login($1)",
 	"INSERT INTO custos.outside_account (number, name, address, registered_idx) "
 	"VALUES ($1, $2, nullif($3, ''), $4::bigint)",
@@ -490,7 +495,7 @@ static const char *const custody_sql[NQ] = {
 };
 static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 1, 1, 19, 4, 11, 2, 5, 6, 2,
 				      3, 2, 2, 4, 5, 4, 3, 2,
-				      1, 1,
+				      1, 1, 1,
 				      4, 4, 3, 4,
 				      4,
 				      0, 3, 3,
@@ -629,6 +634,35 @@ static void registry_names(const entry *e, strset *people, strset *txns)
 	}
 }
 
+/* The list of certification e's account, as custos.item holds it, into
+ * a (replay_account's list_*): the replay judges e by it.  ERRORs on a
+ * database fault or a row that does not fit the list's order. */
+static void seed_list(replay_account *a, const entry *e)
+{
+	const char *v[] = {e->account};
+	SPITupleTable *t = registry_query(R_LIST, v);
+	rules_list_digest d;
+	bool ok = true;
+	rules_list_digest_init(&d);
+	for (uint64 i = 0; i < t->numvals && ok; i++) {
+		const char *st = col(t, i, 5);
+		int s = item_status_from_name(st);
+		long qty = strtol(col(t, i, 3), NULL, 10);
+		if (s < 0 || qty < 1 || qty > ENTRY_QTY_MAX) {
+			ok = false;
+			break;
+		}
+		if (rules_list_counts(e->action, (int)strtol(col(t, i, 4), NULL, 10), (item_status)s))
+			ok = rules_list_digest_add(&d, col(t, i, 0), col(t, i, 1), col(t, i, 2),
+						   (uint32_t)qty);
+	}
+	rules_list_digest_final(&d, a->list_sha256, &a->list_count);
+	if (!ok)
+		seeded(ST_FORMAT, "list of the account's items");
+	a->list_seeded = true;
+	a->list_action = e->action;
+}
+
 /* Seed r with what entry e (note n) touches.  ERRORs on a database fault. */
 static void custody_seed(replay *r, const entry *e, const note *n)
 {
@@ -706,6 +740,8 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 		    strcmp(a.number, e->account) == 0) {
 			const char *v[] = {e->account};
 			a.held = strtoull(col(registry_query(R_HELD, v), 0, 0), NULL, 10);
+			if (rules_is_certification(e))
+				seed_list(&a, e);
 		}
 		seeded(replay_seed_account(r, &a), "account");
 	}
