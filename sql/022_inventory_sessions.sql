@@ -257,17 +257,17 @@ BEGIN
 	 ORDER BY f.scan;
 END $$;
 
--- What the certification of session s states beside its list: found,
+-- What the certification of session s states beside its list: found_scans,
 -- scans of no expected item; not_sighted, items of the list that came
 -- under an incident since the session opened (reported missing);
 -- qty_diff, lots counted at another quantity than the record held.
 CREATE FUNCTION custos.inventory_tally(s bigint,
-	OUT found bigint, OUT not_sighted bigint, OUT qty_diff bigint)
+	OUT found_scans bigint, OUT not_sighted bigint, OUT qty_diff bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, custos, pg_temp AS $$
 DECLARE r custos.inventory_session;
 BEGIN
 	r := custos.inventory_session_mine(s, false);
-	found := (SELECT count(*) FROM custos.inventory_found f WHERE f.session = s);
+	found_scans := (SELECT count(*) FROM custos.inventory_found f WHERE f.session = s);
 	not_sighted := (SELECT count(*) FROM custos.item i
 			 WHERE i.account = r.account AND i.status = 'incident' AND i.since >= r.opened_at
 			   AND (r.kind = 'custodian-change' OR i.alc IN (1, 2, 6))

@@ -261,7 +261,7 @@ status invsession_certification(db *d, int64_t id, const char *incoming, ledger_
 	id_text(id, ids);
 	const char *p[] = {ids};
 	PGresult *r = NULL;
-	st = db_exec(d, "SELECT found, not_sighted, qty_diff FROM custos.inventory_tally($1::bigint)",
+	st = db_exec(d, "SELECT found_scans, not_sighted, qty_diff FROM custos.inventory_tally($1::bigint)",
 		     1, p, &r, err);
 	if (st == ST_OK) {
 		char hex[2 * SHA256_LEN + 1];

@@ -573,6 +573,12 @@ static status write_entry(work *w, const char *actor_name, ledger_result *res)
 		res->listed = w->listed_held;
 		res->held = w->held_count;
 		res->complete = rules_inventory_complete(&w->e, w->listed_held, w->held_count);
+		/* a certification the server took lists its account's list:
+		 * `sighted` of that many (rules_check_certification) */
+		const char *n = rules_is_certification(&w->e) ? entry_detail_value(&w->e, "sighted")
+							       : NULL;
+		if (n != NULL)
+			res->listed = res->held = strtoull(n, NULL, 10);
 	}
 out:
 	free(text);

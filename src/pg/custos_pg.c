@@ -378,7 +378,9 @@ enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, Q_OUTSIDE, Q_OLD_KEYS,
        R_POLICY, W_POLICY, W_POLICY_HISTORY,
 
        /* alc-change, key-effective (migration 016) */
-       W_ITEM_USE, NQ };
+       W_ITEM_USE,
+       /* a certification closes the account's open inventory session (022) */
+       W_SESSION_CLOSE, NQ };
 static const char *const custody_sql[NQ] = {
 	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0), "
 	"coalesce(rank, ''), coalesce(position, ''), coalesce(details_idx, 0), "
@@ -492,6 +494,8 @@ static const char *const custody_sql[NQ] = {
 	 * and last transaction stay (an issued item stays under its issue) */
 	"UPDATE custos.item SET alc = $4::smallint, in_effect = $5::boolean "
 	"WHERE (title, edition, serial) = ($1, $2, $3)",
+	"UPDATE custos.inventory_session SET closed_idx = $2::bigint WHERE account = $1 AND kind = $3 "
+	"AND closed_idx IS NULL AND abandoned_at IS NULL",
 };
 static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 1, 1, 19, 4, 11, 2, 5, 6, 2,
 				      3, 2, 2, 4, 5, 4, 3, 2,
@@ -499,7 +503,7 @@ static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 1, 1, 19, 4, 11, 2, 5, 6
 				      4, 4, 3, 4,
 				      4,
 				      0, 3, 3,
-				      5};
+				      5, 3};
 static SPIPlanPtr custody_plan[NQ];
 
 static void custody_prepare(int q)
@@ -887,7 +891,9 @@ static bool apply_item(void *ctx, const replay_item *it)
 }
 
 /* The entry's account's last inventory as the replay derived it: moved to
- * the entry's time by a complete inventory, left by a spot check. */
+ * the entry's time by a complete inventory, left by a spot check.  A
+ * certification also closes the account's open inventory session of its
+ * kind (migration 022), in the entry's own transaction. */
 static bool apply_inventory(void *ctx, const replay_account *a)
 {
 	apply_ctx *c = ctx;
@@ -896,6 +902,13 @@ static bool apply_inventory(void *ctx, const replay_account *a)
 	if (a->last_inventory_us == c->e->time_us) {
 		const char *v[] = {a->number, c->time};
 		custody_write(W_INVENTORY, v);
+	}
+	if (rules_is_certification(c->e)) {
+		char idx[24];
+		snprintf(idx, sizeof idx, "%llu", (unsigned long long)c->e->index);
+		const char *v[] = {a->number, idx,
+				   c->e->action == ACT_CUSTODIAN_CHANGE ? "custodian-change" : "periodic"};
+		custody_write(W_SESSION_CLOSE, v);
 	}
 	return false;
 }
