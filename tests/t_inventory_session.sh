@@ -127,6 +127,30 @@ printf '%s\n' "$note" | grep -qx "detail list_sha256 $hand" || { echo "FAIL: the
 	{ echo "FAIL: the session is not closed by its certification"; fails=$((fails + 1)); }
 expect_err 1 'has no open inventory session' asq alice inventory scan --serial KG1
 
+# ---- the insider signs a certification by hand (both keys) and sends it with psql ----
+forged() { # NAME RULE (forge arguments after the rule)
+	local name=$1 rule=$2; shift 2
+	lastnote
+	timed "$name" --sign "$W/alice.key" --sign "$W/wendy.key" --action inventory --account 123456 \
+		--txn-seq "$SEQ" "$@"
+	refused_sql alice "rule $rule" "$(hand_sql "$name")"
+}
+n=$(q "SELECT count(*) FROM custos.item WHERE account = '123456' AND status IN ('on_hand', 'issued') AND alc IN (1, 2, 6)")
+forged zeros list_hash --detail list_sha256="$(printf '0%.0s' $(seq 64))" --detail sighted="$n"
+forged count list_hash --detail list_sha256="$hand" --detail sighted=$((n + 1))
+forged upper detail_value --detail list_sha256="$(printf '%s' "$hand" | tr a-f A-F)" --detail sighted="$n"
+forged zero detail_value --detail list_sha256="$hand" --detail sighted="0$n"
+forged nosighted detail_value --detail list_sha256="$hand"
+forged items detail_value --detail list_sha256="$hand" --detail sighted="$n" \
+	--item 'kind=equipment alc=1 class=C crypto=no qty=1 serial=KG1 edition=- effective=- supersedes=- title=KG-175D'
+# the same, sound, is taken: the rule is the list, not who sent it
+lastnote
+timed sound --sign "$W/alice.key" --sign "$W/wendy.key" --action inventory --account 123456 \
+	--txn-seq "$SEQ" --detail list_sha256="$hand" --detail sighted="$n"
+before=$(size)
+ok env PGUSER=alice psql -qAtX -v ON_ERROR_STOP=1 -c "$(hand_sql sound)"
+[ "$(size)" = $((before + 1)) ] || { echo "FAIL: a sound certification by hand was refused"; fails=$((fails + 1)); }
+
 # ---- abandon ----
 ok asq alice inventory open
 ok asq alice inventory abandon
