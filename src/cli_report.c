@@ -152,9 +152,7 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 	else
 		return cli_usage_error(v, "--format is pdf, csv or json, not", o.format);
 	report_paper paper = PAPER_A4;
-	if (o.paper != NULL && strcmp(o.paper, "letter") == 0)
-		paper = PAPER_LETTER;
-	else if (o.paper != NULL && strcmp(o.paper, "a4") != 0)
+	if (o.paper != NULL && !report_paper_from_name(o.paper, &paper))
 		return cli_usage_error(v, "--paper is a4 or letter, not", o.paper);
 	if (o.paper != NULL && fmt != REPORT_FORMAT_PDF)
 		return cli_usage_error(v, "--paper is for --format pdf only", NULL);

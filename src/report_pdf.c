@@ -42,6 +42,22 @@ typedef struct pdf {
 	PangoFontDescription *font, *bold, *title, *mono;
 } pdf;
 
+bool report_paper_from_name(const char *s, report_paper *p)
+{
+	if (s != NULL && strcmp(s, "a4") == 0)
+		*p = PAPER_A4;
+	else if (s != NULL && strcmp(s, "letter") == 0)
+		*p = PAPER_LETTER;
+	else
+		return false;
+	return true;
+}
+
+const char *report_paper_words(report_paper p)
+{
+	return p == PAPER_LETTER ? "US Letter" : "A4";
+}
+
 static PangoLayout *layout(pdf *p, const PangoFontDescription *fd, double width, const char *text)
 {
 	PangoLayout *l = pango_cairo_create_layout(p->cr);

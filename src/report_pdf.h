@@ -4,12 +4,20 @@
 #ifndef CUSTOS_REPORT_PDF_H
 #define CUSTOS_REPORT_PDF_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "report.h"
 #include "status.h"
 
 typedef enum report_paper { PAPER_A4, PAPER_LETTER } report_paper;
+
+/* The paper named s as `--paper` and CUSTOS_PAPER say it ("a4",
+ * "letter"): true and *p set; false, *p untouched, for anything else. */
+bool report_paper_from_name(const char *s, report_paper *p);
+
+/* Its words for a person: "A4", "US Letter". */
+const char *report_paper_words(report_paper p);
 
 /* Draw r on pages of `paper` to f: the blocks of the form with the header
  * and "page n of m" on every page, long content broken across pages, every

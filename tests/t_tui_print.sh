@@ -61,7 +61,7 @@ pdf_has "$R/$TX-material.pdf" "COMSEC MATERIAL REPORT" "$TX" transfer 654321 P2 
 step "the help screen and the bar name P"
 assert_screen "P Print"
 tui_keys '?'
-wait_line " P " "Print" "write the report of the transaction under the cursor as PDF to the reports folder"
+wait_line " P " "Print" "write the report of the transaction under the cursor as PDF (CUSTOS_PAPER: a4|letter)"
 tui_keys q
 wait_for "Transactions of 123456"
 
@@ -200,6 +200,45 @@ tui_keys P
 wait_for "material report of $TX written to ~/r"$'\xef\xbf\xbd'"[2J"$'\xef\xbf\xbd'"x/$TX-material.pdf"
 assert_screen "Transactions of 123456"
 [ -f "$W/r"$'\e[2J\u202e'"x/$TX-material.pdf" ] || fail "no report in the folder of the hostile name"
+tui_quit
+TUI_ENV=()
+
+command -v pdfinfo >/dev/null || { echo "t_tui_print: pdfinfo is not installed (make deps)"; exit 77; }
+page_size() { pdfinfo "$1" 2>/dev/null | sed -n 's/^Page size: *\([0-9.]* x [0-9.]* pts\).*/\1/p'; }
+step "the default paper is A4, and the message line says so"
+page_size "$R/$TX-material.pdf" | grep -q '^595.* x 841.* pts$' || fail "the default is not A4: $(page_size "$R/$TX-material.pdf")"
+step "CUSTOS_PAPER=letter: US Letter, said on the message line"
+TUI_ENV=(CUSTOS_PAPER=letter)
+tui_login alice
+tui_keys 3
+wait_line "$TX" "transfer"
+tui_keys P
+wait_for "material report of $TX written to ~/custos-reports/$TX-material-7.pdf, PDF, US Letter"
+[ "$(page_size "$R/$TX-material-7.pdf")" = "612 x 792 pts" ] ||
+	fail "CUSTOS_PAPER=letter gave $(page_size "$R/$TX-material-7.pdf")"
+pdf_has "$R/$TX-material-7.pdf" "COMSEC MATERIAL REPORT" "$TX"
+tui_quit
+step "CUSTOS_PAPER=a4: A4"
+TUI_ENV=(CUSTOS_PAPER=a4)
+tui_login alice
+tui_keys 3
+wait_line "$TX" "transfer"
+tui_keys P
+wait_for "$TX-material-8.pdf, PDF, A4"
+page_size "$R/$TX-material-8.pdf" | grep -q '^595.* x 841.* pts$' || fail "CUSTOS_PAPER=a4 gave $(page_size "$R/$TX-material-8.pdf")"
+tui_quit
+step "a bad CUSTOS_PAPER: said once in words, A4 used"
+TUI_ENV=(CUSTOS_PAPER=b5)
+tui_login alice
+tui_keys 3
+wait_line "$TX" "transfer"
+tui_resize 200 40 # the whole message line
+tui_keys P
+wait_for "$TX-material-9.pdf, PDF, A4 (CUSTOS_PAPER \"b5\" is not a4 or letter)"
+page_size "$R/$TX-material-9.pdf" | grep -q '^595.* x 841.* pts$' || fail "a bad CUSTOS_PAPER gave $(page_size "$R/$TX-material-9.pdf")"
+tui_keys P
+wait_for "$TX-material-10.pdf, PDF, A4"
+assert_not_screen "is not a4 or letter"
 tui_quit
 TUI_ENV=()
 

@@ -188,6 +188,7 @@ struct tui_app {
 	uint64_t generation;            /* moves on when the ledger changed */
 	bool printed;                   /* a PDF was drawn: report_pdf_cleanup
 					 * at exit */
+	bool paper_told;                /* a bad CUSTOS_PAPER was said once */
 	/* private to tui/app.c */
 	tui_view *stack[TUI_STACK_MAX];
 	size_t depth;

@@ -25,6 +25,22 @@ static const char *home_short(const char *path)
 	return buf;
 }
 
+/* The paper of `P`: $CUSTOS_PAPER (a4 or letter), else A4.  A value that
+ * is neither is said in words the first time (into bad, cap bytes; ""
+ * after that, or when it is good), and A4 used. */
+static report_paper paper_of(tui_app *app, char *bad, size_t cap)
+{
+	report_paper p = PAPER_A4;
+	const char *env = getenv("CUSTOS_PAPER");
+	bad[0] = '\0';
+	if (env == NULL || env[0] == '\0' || report_paper_from_name(env, &p))
+		return p;
+	if (!app->paper_told)
+		snprintf(bad, cap, " (CUSTOS_PAPER \"%.24s\" is not a4 or letter)", env);
+	app->paper_told = true;
+	return PAPER_A4;
+}
+
 void view_print(tui_app *app, const char *txn, const char *action)
 {
 	if (txn == NULL || txn[0] == '\0') {
@@ -55,9 +71,11 @@ void view_print(tui_app *app, const char *txn, const char *action)
 		err = (errbuf){0};
 		st = report_load(app->db, txn, kind, &r, &err);
 	}
+	char bad[96];
+	report_paper paper = paper_of(app, bad, sizeof bad);
 	if (st == ST_OK) {
 		app->printed = true; /* fontconfig and pango keep caches from now */
-		st = report_file_new(&r, REPORT_FORMAT_PDF, PAPER_A4, dir, name, path, sizeof path,
+		st = report_file_new(&r, REPORT_FORMAT_PDF, paper, dir, name, path, sizeof path,
 				     &err);
 	}
 	report_free(&r);
@@ -67,6 +85,6 @@ void view_print(tui_app *app, const char *txn, const char *action)
 		return;
 	}
 	report_file_exported(app->db, report_kind_name(kind), txn, path);
-	tui_message(app, TUI_MSG_OK, "%s report of %s written to %s", report_kind_name(kind), txn,
-		    home_short(path));
+	tui_message(app, bad[0] ? TUI_MSG_WARN : TUI_MSG_OK, "%s report of %s written to %s, PDF, %s%s",
+		    report_kind_name(kind), txn, home_short(path), report_paper_words(paper), bad);
 }
