@@ -181,8 +181,8 @@ static const cli_verb verbs[] = {
 	 "Sight items in the open session by serial, exactly as a scanner types them\n"
 	 "(--file: one scan a line).  Each scan is answered: sighted, already sighted,\n"
 	 "not on this account, unknown, or ambiguous (several expected items have the\n"
-	 "serial: count them with --title), with the running count.  Every scan is\n"
-	 "checked first: a file with a line that is no serial records nothing.\n"},
+	 "serial: count them with inventory count), with the running count.  Every scan\n"
+	 "is checked first: a file with a line that is no serial records nothing.\n"},
 	{"inventory count", G_MATERIAL, cli_ledger, ACT_INVENTORY, NULL,
 	 "[--serial S] [--title T] --qty N [--account N]", "--db --account --serial --title --qty",
 	 "Sight a lot in the open session at the quantity counted; a quantity other\n"
@@ -241,7 +241,7 @@ static const cli_verb verbs[] = {
 	/* queries */
 	{"holdings", G_QUERIES, cli_query, CLI_Q_HOLDINGS, NULL,
 	 "[--account N] [--status S|open|all] [--kind K]\n"
-	 "[--class C] [--alc A] [--title PREFIX] [--serial PREFIX]\n"
+	 "[--class C] [--alc A] [--title T] [--serial PREFIX]\n"
 	 "[--limit N] [--after CURSOR]",
 	 "--account --status --kind --class --alc --title --serial --limit --after --db --json",
 	 "List material by account, short title, edition and serial: the open items\n"
@@ -381,6 +381,9 @@ static const struct option_doc {
 	{"--to", "COR|ACCOUNT", "where the material goes"},
 	{"--holder", "NAME", "the person holding the material on hand receipt\n(report hand-receipts: that holder's only)"},
 	{"--incoming", "NAME", "the incoming custodian, who co-signs (--witness-key)"},
+	{"--custodian-change", NULL, "the joint inventory of a change of custodian: every item held"},
+	{"--file", "FILE", "the scans, one a line, as the scanner typed them"},
+	{"--qty", "N", "the quantity counted"},
 	{"--category", "C", "cryptographic, personnel, physical or packaging"},
 	{"--discovered", "TIME", "when the incident was discovered, UTC:\n2026-12-05T09:30Z"},
 	{"--outcome", "O", "no-compromise, compromised, lost or destroy"},
@@ -410,7 +413,7 @@ static const struct option_doc {
 	{"--kind", "K", "key, equipment, ...; access: login, refusal\nor export"},
 	{"--class", "C", "the classification"},
 	{"--alc", "A", "the accounting legend code: 1, 2, 4, 6 or 7"},
-	{"--title", "PREFIX", "short titles starting PREFIX"},
+	{"--title", "T", "queries: short titles starting T; inventory\ncount: the lot's short title"},
 	{"--limit", "N", "one page of at most N rows (1 to 1000)"},
 	{"--after", "CURSOR", "start after the page that printed CURSOR"},
 	{"--action", "A", "keep one action"},
