@@ -1122,7 +1122,7 @@ START_TEST(certification)
 	uint8_t d[32];
 	for (int i = 0; i < 32; i++) {
 		unsigned b;
-		ck_assert_int_eq(sscanf(H64 + 2 * i, "%2x", &b), 1);
+		ck_assert_int_eq(sscanf(&H64[2 * i], "%2x", &b), 1);
 		d[i] = (uint8_t)b;
 	}
 	if (c->other_digest)

@@ -176,4 +176,8 @@ expect_out 'complete inventory \(601 of 601 held\)' asw bob carol inventory clos
 	{ echo "FAIL: the change of custodian did not pass the account to carol"; q "SELECT * FROM custos.person_role WHERE account = '654321'"; fails=$((fails + 1)); }
 
 ok asq dave log verify
+# offline, the certifications are judged from the bundle's own replay
+ok asq dave log export "$W/log"
+expect_out valid "$CV" --keys "$W/log.keys" "$W/log"
+gapfree sessions
 finish
