@@ -103,7 +103,7 @@ typedef struct spec {
 	entry_method method;
 	const char *authority;
 	bool v1; /* format v1: none of them */
-	const char *details[5]; /* name, value, name, value, ...; NULL ends */
+	const char *details[11]; /* name, value, name, value, ...; NULL ends */
 } spec;
 
 #define IT(a) .items = (a), .nitems = sizeof(a) / sizeof((a)[0])
@@ -216,7 +216,7 @@ static char *make(const spec *s, size_t *len)
 		ck_assert_int_eq(entry_add_item(&e, &s->items[i]), ST_OK);
 	if (s->text)
 		ck_assert_int_eq(entry_set_text(&e, s->text, strlen(s->text)), ST_OK);
-	for (size_t i = 0; i + 1 < 5 && s->details[i] != NULL; i += 2) {
+	for (size_t i = 0; i + 1 < 11 && s->details[i] != NULL; i += 2) {
 		errbuf derr = {0};
 		ck_assert_int_eq(entry_set_detail(&e, s->details[i], s->details[i + 1], &derr), ST_OK);
 	}
@@ -245,6 +245,12 @@ static char *make(const spec *s, size_t *len)
 
 static replay *seed_from(const replay *from);
 static bool judge_seeded; /* setup turns it on; many_items off (its size) */
+/* A certification judged by a seeded replay: the action whose list of the
+ * entry's account seed_from gives it (as the server does), ACT__COUNT for
+ * none */
+static entry_action seed_list_action = ACT__COUNT;
+static bool seed_list_give = true; /* false: seed no list (a test of that) */
+static replay *seed_from(const replay *from);
 
 /* Apply s to R.  Every entry is also judged by a replay seeded with R's
  * state (the server's way, src/pg/): the verdict must be the same, word
@@ -253,6 +259,11 @@ static status put(const spec *s, errbuf *err)
 {
 	size_t len;
 	char *rec = make(s, &len);
+	seed_list_action = ACT__COUNT;
+	for (size_t i = 0; i + 1 < 11 && s->details[i] != NULL; i += 2)
+		if (strcmp(s->details[i], "list_sha256") == 0 &&
+		    (s->action == ACT_INVENTORY || s->action == ACT_CUSTODIAN_CHANGE))
+			seed_list_action = s->action;
 	replay *seeded_r = judge_seeded && replay_size(R) > 0 ? seed_from(R) : NULL;
 	errbuf serr = {0};
 	status sst = seeded_r != NULL ? replay_apply(seeded_r, (const uint8_t *)rec, len, &serr)
@@ -587,9 +598,36 @@ typedef struct seed_ctx {
 	const replay *from;
 } seed_ctx;
 
+typedef struct list_ctx {
+	const char *account;
+	rules_list_digest d;
+} list_ctx;
+
+static bool list_item_fn(void *ctx, const replay_item *it)
+{
+	list_ctx *l = ctx;
+	if (strcmp(it->account, l->account) == 0 &&
+	    rules_list_counts(seed_list_action, it->facts.alc, it->status))
+		ck_assert(rules_list_digest_add(&l->d, it->facts.title, it->facts.edition,
+						it->facts.serial, it->facts.qty));
+	return true;
+}
+
 static bool seed_account_fn(void *ctx, const replay_account *a)
 {
-	ck_assert_int_eq(replay_seed_account(((seed_ctx *)ctx)->s, a), ST_OK);
+	seed_ctx *c = ctx;
+	replay_account b = *a;
+	if (seed_list_action != ACT__COUNT && seed_list_give) {
+		/* the list as the server reads it: the items in (title, edition,
+		 * serial) order, which replay_each_item gives */
+		list_ctx l = {.account = a->number};
+		rules_list_digest_init(&l.d);
+		replay_each_item(c->from, list_item_fn, &l);
+		rules_list_digest_final(&l.d, b.list_sha256, &b.list_count);
+		b.list_seeded = true;
+		b.list_action = seed_list_action;
+	}
+	ck_assert_int_eq(replay_seed_account(c->s, &b), ST_OK);
 	return true;
 }
 
@@ -1751,6 +1789,113 @@ START_TEST(custodian_change)
 }
 END_TEST
 
+
+/* A certification (docs/log-format.md, "The sighted list"): counts and the
+ * hash of the list, no item lines; judged against the whole state here and
+ * against the seeded list by put()'s seeded replay. */
+static void list_hex(const char *lines, char out[65])
+{
+	uint8_t d[SHA256_LEN];
+	sha256(lines, strlen(lines), d);
+	for (int i = 0; i < SHA256_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+START_TEST(certification)
+{
+	entry_item a[] = {kg("7002"), kg("7001"), kg("7003"), tskey("7004")};
+	a[2].alc = 4;        /* locally accountable: not in an inventory's list */
+	a[3].alc = 7;
+	a[3].cls = CLASS_S;  /* one signer */
+	entry_item lot[] = {{KIND_PUBLICATION, 2, CLASS_C, false, 40, "", "", "KAO-1", 0, 0}};
+	entry_item b[] = {kg("7005")};
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(a), .sig = {CUST});
+	OK(.action = ACT_RECEIPT, .account = "111111", .peer = "COR", IT(lot), .sig = {CUST});
+	OK(.action = ACT_RECEIPT, .account = "222222", .peer = "COR", IT(b), .sig = {CUST2});
+	entry_item gone[] = {kg("7002")};
+	OK(.action = ACT_ISSUE, .account = "111111", .holder = names[HOLD], IT(gone),
+	   .sig = {CUST, HOLD});
+	/* the lists, written out: issued counts, ALC 4 and 7 only for a change */
+	char inv[65], all[65], bad[65];
+	list_hex("KAO-1\t\t\t40\nKG-175D\t\t7001\t1\nKG-175D\t\t7002\t1\n", inv);
+	list_hex("AKAT 1234\tAB\t7004\t1\nKAO-1\t\t\t40\nKG-175D\t\t7001\t1\n"
+		 "KG-175D\t\t7002\t1\nKG-175D\t\t7003\t1\n", all);
+	list_hex("KAO-1\t\t\t40\nKG-175D\t\t7001\t1\n", bad);
+	uint8_t before[SHA256_LEN], after[SHA256_LEN];
+	digest(before);
+	NO(ST_USAGE, "the certified list (3 items, sha256 ", .action = ACT_INVENTORY,
+	   .account = "111111", .details = {"list_sha256", bad, "sighted", "3"},
+	   .sig = {CUST, WIT});
+	NO(ST_USAGE, "is not the list of the 3 items accountable to the COR (ALC 1, 2, 6) held "
+	   "at account 111111", .action = ACT_INVENTORY, .account = "111111",
+	   .details = {"list_sha256", inv, "sighted", "2"}, .sig = {CUST, WIT});
+	NO(ST_USAGE, "(3 items, sha256 ", .action = ACT_INVENTORY, .account = "111111",
+	   .details = {"list_sha256", all, "sighted", "3"}, .sig = {CUST, WIT});
+	NO(ST_USAGE, "a certification lists no items (it lists 1)", .action = ACT_INVENTORY,
+	   .account = "111111", IT(b), .details = {"list_sha256", inv, "sighted", "3"},
+	   .sig = {CUST, WIT});
+	NO(ST_USAGE, "without leading zeros", .action = ACT_INVENTORY, .account = "111111",
+	   .details = {"list_sha256", inv, "sighted", "03"}, .sig = {CUST, WIT});
+	NO(ST_NOSIG, "2 needed", .action = ACT_INVENTORY, .account = "111111",
+	   .details = {"list_sha256", inv, "sighted", "3"}, .sig = {CUST});
+	/* a seeded replay that was not given the list refuses, never guesses */
+	{
+		spec s = {.action = ACT_INVENTORY, .account = "111111",
+			  .details = {"list_sha256", inv, "sighted", "3"}, .sig = {CUST, WIT}};
+		size_t len;
+		char *rec = make(&s, &len);
+		seed_list_action = ACT_INVENTORY;
+		seed_list_give = false;
+		replay *sr = seed_from(R);
+		seed_list_give = true;
+		errbuf err = {0};
+		ck_assert_int_eq(replay_apply(sr, (const uint8_t *)rec, len, &err), ST_USAGE);
+		ck_assert_msg(strstr(err.msg, "the list of the account was not given") != NULL,
+			      "%s", err.msg);
+		/* given the list of another action, the same */
+		seed_list_action = ACT_CUSTODIAN_CHANGE;
+		replay *sr2 = seed_from(R);
+		errbuf err2 = {0};
+		ck_assert_int_eq(replay_apply(sr2, (const uint8_t *)rec, len, &err2), ST_USAGE);
+		ck_assert_msg(strstr(err2.msg, "was not given") != NULL, "%s", err2.msg);
+		replay_free(sr);
+		replay_free(sr2);
+		free(rec);
+	}
+	digest(after);
+	ck_assert_mem_eq(before, after, SHA256_LEN);
+	ck_assert_int_eq(account_of("111111").last_inventory_us, 0);
+	/* the right list: complete, the clock starts */
+	OK(.action = ACT_INVENTORY, .account = "111111",
+	   .details = {"found", "0", "list_sha256", inv, "not_sighted", "0", "qty_diff", "0",
+		       "sighted", "3"},
+	   .sig = {CUST, WIT});
+	ck_assert(replay_last_complete(R));
+	ck_assert_int_eq(account_of("111111").last_inventory_us, replay_last_time(R));
+	ck_assert_int_eq(account_of("222222").last_inventory_us, 0);
+	/* a change of custodian certifies every ALC */
+	NO(ST_USAGE, "is not the list of the 5 items of every ALC held at account 111111",
+	   .action = ACT_CUSTODIAN_CHANGE, .account = "111111", .holder = names[ALT],
+	   .details = {"list_sha256", inv, "sighted", "5"}, .sig = {CUST, ALT});
+	OK(.action = ACT_CUSTODIAN_CHANGE, .account = "111111", .holder = names[ALT],
+	   .details = {"list_sha256", all, "sighted", "5"}, .sig = {CUST, ALT});
+	ck_assert(replay_last_complete(R));
+	ck_assert_int_eq(account_of("111111").last_inventory_us, replay_last_time(R));
+	ck_assert(revoked(names[CUST]));
+	ck_assert_uint_eq(roles_of(names[ALT]), 2);
+	/* an empty list: SHA-256 of nothing */
+	char none[65];
+	list_hex("", none);
+	OK(.action = ACT_TRANSFER, .account = "222222", .peer = "COR", IT(b), .sig = {CUST2});
+	NO(ST_USAGE, "(1 item, sha256 ", .action = ACT_CUSTODIAN_CHANGE, .account = "222222",
+	   .holder = names[ALT], .details = {"list_sha256", none, "sighted", "1"},
+	   .sig = {CUST2, ALT});
+	OK(.action = ACT_CUSTODIAN_CHANGE, .account = "222222", .holder = names[ALT],
+	   .details = {"list_sha256", none, "sighted", "0"}, .sig = {CUST2, ALT});
+	ck_assert_int_eq(account_of("222222").last_inventory_us, replay_last_time(R));
+}
+END_TEST
+
 START_TEST(key_registry)
 {
 	/* Signers of key-enrol. */
@@ -2128,6 +2273,7 @@ int main(void)
 	tcase_add_test(tc, v1_entries);
 	tcase_add_test(tc, accept_discrepancy);
 	tcase_add_test(tc, inventory);
+	tcase_add_test(tc, certification);
 	tcase_add_test(tc, custodian_change);
 	tcase_add_test(tc, key_registry);
 	tcase_add_test(tc, key_rotation);

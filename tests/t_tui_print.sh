@@ -61,7 +61,7 @@ pdf_has "$R/$TX-material.pdf" "COMSEC MATERIAL REPORT" "$TX" transfer 654321 P2 
 step "the help screen and the bar name P"
 assert_screen "P Print"
 tui_keys '?'
-wait_line " P " "Print" "write the report of the transaction under the cursor as PDF (CUSTOS_PAPER: a4|letter)"
+wait_line " P " "Print" "write the report of the transaction under the cursor as PDF (CUSTOS_PAPER: a4 or letter)"
 tui_keys q
 wait_for "Transactions of 123456"
 

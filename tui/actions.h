@@ -135,7 +135,7 @@ typedef enum tui_action_kind {
 	X(A_VERIFY, 'v', TUI_FN(KEY_F(7)), 7, TUI_AK_VIEW, "Verify",                          \
 	  "verify the whole log: chain, signatures, state tables", TUI_R_SEES_ALL, TUI_V_LOG) \
 	X(A_PRINT, 'P', 0, 0, TUI_AK_VIEW, "Print",                                           \
-	  "write the report of the transaction under the cursor as PDF (CUSTOS_PAPER: a4|letter)", \
+	  "write the report of the transaction under the cursor as PDF (CUSTOS_PAPER: a4 or letter)", \
 	  TUI_R_ANY, TUI_V_TXNS | TUI_V_LOG | TUI_V_ITEM)                                     \
 	X(A_RECEIVE, 'r', 0, 0, TUI_AK_FORM, "Receive",                                       \
 	  "material comes on the account (receipt)", TUI_CUST, TUI_V_HOLDINGS)                \
