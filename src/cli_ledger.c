@@ -1073,6 +1073,16 @@ static void item_spec(const invrecon_line *l, uint32_t qty, char *out, size_t ca
 		snprintf(out + n, cap - (size_t)n, "%stitle=%s", n > 0 ? " " : "", l->title);
 }
 
+/* The item of reconciliation line l in words (rules_item_words). */
+static const char *line_words(const invrecon_line *l, char w[INVS_WORDS_MAX])
+{
+	entry_item it = {.qty = l->qty};
+	memcpy(it.title, l->title, sizeof it.title);
+	memcpy(it.edition, l->edition, sizeof it.edition);
+	memcpy(it.serial, l->serial, sizeof it.serial);
+	return rules_item_words(&it, w, INVS_WORDS_MAX);
+}
+
 /* The reconciliation in words, with the drafted reports: each a command
  * the custodian confirms by running it (titles, editions and serials hold
  * no quote: entry_item_check). */
@@ -1092,14 +1102,10 @@ static void print_reconcile(const invrecon *r, int64_t id)
 		puts("\nnot sighted (each a drafted incident report: confirm it by running it):");
 	for (size_t i = 0; i < r->nnot_sighted; i++) {
 		const invrecon_line *l = &r->not_sighted[i];
-		entry_item it = {.qty = l->qty};
-		memcpy(it.title, l->title, sizeof it.title);
-		memcpy(it.edition, l->edition, sizeof it.edition);
-		memcpy(it.serial, l->serial, sizeof it.serial);
 		item_spec(l, 0, spec, sizeof spec);
 		printf("  %s (%s)\n    custos incident report --account %s --category physical "
 		       "--discovered %s --item '%s' --text 'not sighted at inventory session %lld'\n",
-		       rules_item_words(&it, w, sizeof w), l->state, r->account, when, spec,
+		       line_words(l, w), l->state, r->account, when, spec,
 		       (long long)id);
 	}
 	if (r->nqty_diff > 0)
@@ -1107,11 +1113,7 @@ static void print_reconcile(const invrecon *r, int64_t id)
 		     "missing; long: count again, or bring the rest on by a possession report):");
 	for (size_t i = 0; i < r->nqty_diff; i++) {
 		const invrecon_line *l = &r->qty_diff[i];
-		entry_item it = {.qty = l->qty};
-		memcpy(it.title, l->title, sizeof it.title);
-		memcpy(it.edition, l->edition, sizeof it.edition);
-		memcpy(it.serial, l->serial, sizeof it.serial);
-		printf("  %s: recorded %u, counted %u\n", rules_item_words(&it, w, sizeof w),
+		printf("  %s: recorded %u, counted %u\n", line_words(l, w),
 		       (unsigned)l->qty, (unsigned)l->counted);
 		if (l->counted < l->qty) {
 			item_spec(l, l->qty - l->counted, spec, sizeof spec);

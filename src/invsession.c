@@ -79,17 +79,14 @@ status invsession_find(db *d, const char *account, int64_t *id, invsession_kind 
 	return st;
 }
 
-/* The item of a scan's answer row r (columns 1..4: title, edition, serial,
- * qty) in words, into out. */
-static void answer_item(const PGresult *r, char out[INVS_WORDS_MAX])
+/* An item's identity and quantity in words (rules_item_words), into out. */
+static void item_words(const char *title, const char *edition, const char *serial, uint32_t qty,
+		       char out[INVS_WORDS_MAX])
 {
-	out[0] = '\0';
-	if (PQgetisnull(r, 0, 1))
-		return;
-	entry_item it = {.qty = (uint32_t)strtoul(PQgetvalue(r, 0, 4), NULL, 10)};
-	snprintf(it.title, sizeof it.title, "%s", PQgetvalue(r, 0, 1));
-	snprintf(it.edition, sizeof it.edition, "%s", PQgetvalue(r, 0, 2));
-	snprintf(it.serial, sizeof it.serial, "%s", PQgetvalue(r, 0, 3));
+	entry_item it = {.qty = qty};
+	snprintf(it.title, sizeof it.title, "%s", title);
+	snprintf(it.edition, sizeof it.edition, "%s", edition);
+	snprintf(it.serial, sizeof it.serial, "%s", serial);
 	char w[INVS_WORDS_MAX];
 	snprintf(out, INVS_WORDS_MAX, "%s", rules_item_words(&it, w, sizeof w));
 }
@@ -117,7 +114,9 @@ status invsession_scan(db *d, int64_t id, const char *scan, invscan_result *res,
 		for (int k = 0; k < SCAN__COUNT; k++)
 			if (strcmp(a, answer_names[k]) == 0)
 				res->answer = (invscan_answer)k;
-		answer_item(r, res->item);
+		if (!PQgetisnull(r, 0, 1))
+			item_words(PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3),
+				   (uint32_t)strtoul(PQgetvalue(r, 0, 4), NULL, 10), res->item);
 		res->sighted = strtoull(PQgetvalue(r, 0, 5), NULL, 10);
 		res->expected = strtoull(PQgetvalue(r, 0, 6), NULL, 10);
 	}
@@ -142,12 +141,7 @@ status invsession_sight(db *d, int64_t id, const char *title, const char *editio
 			    5, p, &r, err);
 	if (st == ST_OK) {
 		res->answer = SCAN_SIGHTED;
-		entry_item it = {.qty = qty};
-		snprintf(it.title, sizeof it.title, "%s", title);
-		snprintf(it.edition, sizeof it.edition, "%s", edition);
-		snprintf(it.serial, sizeof it.serial, "%s", serial);
-		char w[INVS_WORDS_MAX];
-		snprintf(res->item, sizeof res->item, "%s", rules_item_words(&it, w, sizeof w));
+		item_words(title, edition, serial, qty, res->item);
 		res->sighted = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
 		res->expected = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
 	}
