@@ -15,14 +15,25 @@
 #define US_PER_DAY ((int64_t)24 * US_PER_HOUR)
 
 static const char *const code_names[] = {
-#define AUDIT_CODE_NAME(code, name) name,
+#define AUDIT_CODE_NAME(code, name, words) name,
 	AUDIT_FINDINGS(AUDIT_CODE_NAME)
 #undef AUDIT_CODE_NAME
+};
+
+static const char *const code_words[] = {
+#define AUDIT_CODE_WORDS(code, name, words) words,
+	AUDIT_FINDINGS(AUDIT_CODE_WORDS)
+#undef AUDIT_CODE_WORDS
 };
 
 const char *audit_code_name(audit_code c)
 {
 	return (unsigned)c < AF__COUNT ? code_names[c] : "?";
+}
+
+const char *audit_code_words(audit_code c)
+{
+	return (unsigned)c < AF__COUNT ? code_words[c] : "?";
 }
 
 typedef struct issued {
@@ -416,6 +427,11 @@ uint64_t audit_entries(const audit *a)
 	return a->entries;
 }
 
+int64_t audit_policy(const audit *a, rules_policy p)
+{
+	return (unsigned)p < POL__COUNT ? a->pol[p] : -1;
+}
+
 void audit_print_text(FILE *f, const audit *a)
 {
 	fprintf(f, "audit: %" PRIu64 " entries, %zu finding(s)\n", a->entries, a->nf);
@@ -507,6 +523,18 @@ static int cand_cmp(const void *va, const void *vb)
 			return c;
 	}
 	return id_cmp(&a->p, &b->p);
+}
+
+bool audit_sample_parse(const char *s, size_t *k)
+{
+	size_t len = s != NULL ? strlen(s) : 0;
+	if (len == 0 || len > 7 || strspn(s, "0123456789") != len || (s[0] == '0' && len > 1))
+		return false;
+	unsigned long v = strtoul(s, NULL, 10);
+	if (v > AUDIT_SAMPLE_MAX)
+		return false;
+	*k = (size_t)v;
+	return true;
 }
 
 status audit_sample(const replay *r, const uint8_t root[32], size_t k, audit_pick **out,

@@ -17,24 +17,33 @@
 
 #include "entry.h"
 #include "replay.h"
+#include "rules.h"
 #include "status.h"
 
+/* Each finding: its code, its name in the output, its kind in words for a
+ * person (the audit report). */
 #define AUDIT_FINDINGS(X)                                                             \
-	X(AF_LATE_DESTRUCTION, "late_destruction") /* destroyed after its deadline */ \
-	X(AF_LATE_INCIDENT, "late_incident")       /* reported after its deadline */  \
-	X(AF_INVENTORY_OVERDUE, "inventory_overdue") /* complete inventories too far apart */ \
-	X(AF_HAND_RECEIPT_OPEN, "hand_receipt_open") /* issued longer than the policy */ \
-	X(AF_TXN_GAP, "txn_gap")                   /* a transaction number skipped */ \
-	X(AF_CUSTODIAN_NO_INVENTORY, "custodian_no_inventory") /* custodian change, count short */
+	X(AF_LATE_DESTRUCTION, "late_destruction",                                    \
+	  "superseded keying material destroyed after its deadline")                  \
+	X(AF_LATE_INCIDENT, "late_incident", "incident reported after its deadline")  \
+	X(AF_INVENTORY_OVERDUE, "inventory_overdue",                                  \
+	  "complete inventories of the account too far apart")                        \
+	X(AF_HAND_RECEIPT_OPEN, "hand_receipt_open",                                  \
+	  "item on hand receipt longer than the policy allows")                       \
+	X(AF_TXN_GAP, "txn_gap", "a transaction number skipped")                      \
+	X(AF_CUSTODIAN_NO_INVENTORY, "custodian_no_inventory",                        \
+	  "change of custodian without a joint inventory of every item")
 
 typedef enum audit_code {
-#define AUDIT_CODE_ENUM(code, name) code,
+#define AUDIT_CODE_ENUM(code, name, words) code,
 	AUDIT_FINDINGS(AUDIT_CODE_ENUM)
 #undef AUDIT_CODE_ENUM
 	AF__COUNT
 } audit_code;
 
 const char *audit_code_name(audit_code c);
+/* The finding's kind in words ("incident reported after its deadline"). */
+const char *audit_code_words(audit_code c);
 
 typedef struct audit_finding {
 	audit_code code;
@@ -72,6 +81,9 @@ status audit_finish(audit *a, errbuf *err) CUSTOS_WARN_UNUSED;
 size_t audit_count(const audit *a);
 const audit_finding *audit_get(const audit *a, size_t i);
 uint64_t audit_entries(const audit *a);
+/* The value of policy p (rules.h) in force after the last entry: the
+ * default changed by the policy-set entries the audit took. */
+int64_t audit_policy(const audit *a, rules_policy p);
 
 void audit_print_text(FILE *f, const audit *a);
 void audit_print_json(FILE *f, const audit *a);
@@ -90,6 +102,11 @@ typedef struct audit_pick {
 	bool key;
 	bool all;                  /* in the 100% TS key sighting */
 } audit_pick;
+
+/* The K of `--sample K`: a decimal number of items, 0 to AUDIT_SAMPLE_MAX,
+ * no sign, no leading zero.  False, *k untouched, for anything else. */
+#define AUDIT_SAMPLE_MAX 1000000
+bool audit_sample_parse(const char *s, size_t *k);
 
 status audit_sample(const replay *r, const uint8_t root[32], size_t k, audit_pick **out,
 		    size_t *n, errbuf *err) CUSTOS_WARN_UNUSED;

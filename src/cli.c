@@ -342,6 +342,15 @@ static const cli_verb verbs[] = {
 	 "report in order and the final one (the outcome) or OPEN, each with its\n"
 	 "entry's index, time, signers and leaf hash, and whether the initial\n"
 	 "report came within the reporting deadline (incident_report_hours).\n"},
+	{"report audit", G_REPORTS, cli_report, CLI_REPORT_AUDIT, NULL,
+	 "[--account N] [--sample K] --format pdf|csv|json --out FILE\n[--paper a4|letter]",
+	 "--account --sample --format --out --paper --db",
+	 "The findings of custos audit as a report to sign, in the new FILE: the log\n"
+	 "judged (origin, size, root hash, its checkpoint), the accounts, the policy\n"
+	 "in force, each finding with its kind in words, account, entry indices and\n"
+	 "their leaf hashes, then the oversight sample (every TOP SECRET key item\n"
+	 "held and K others, 0 by default, seeded by the root) and the auditor's\n"
+	 "signature block.  Administrators and auditors, as custos audit.\n"},
 	{"report hand-receipts", G_REPORTS, cli_report, CLI_REPORT_HAND_RECEIPTS, NULL,
 	 "[--account N] [--holder NAME] [--since DATE] [--until DATE]\n"
 	 "--format pdf|csv|json --out FILE [--paper a4|letter]",

@@ -44,7 +44,8 @@ enum {
 };
 
 enum { CLI_REPORT_MATERIAL, CLI_REPORT_DESTRUCTION, CLI_REPORT_HAND_RECEIPTS,
-       CLI_REPORT_INVENTORY, CLI_REPORT_INCIDENT };
+       CLI_REPORT_INVENTORY, CLI_REPORT_INCIDENT,
+       CLI_REPORT_AUDIT };
 
 /* Run `custos ARGS...` for argv[1..]: dispatch to the verb its leading
  * words name, `help`, or a usage error naming the unknown word. */

@@ -569,7 +569,10 @@ int cli_log(const cli_verb *v, int argc, char **argv)
 	uint64_t sample = 0;
 	if (v->id == CLI_LOG_AUDIT) {
 		verb = "audit";
-		if (o.sample != NULL && (!parse_u64(o.sample, &sample) || sample > 1000000))
+		size_t k = 0;
+		if (o.sample != NULL && audit_sample_parse(o.sample, &k))
+			sample = k;
+		else if (o.sample != NULL)
 			return usage(&o, "--sample needs a number of items (0 to 1000000), not",
 				     o.sample);
 		if (o.account != NULL &&

@@ -12,7 +12,9 @@
 #include "access.h"
 #include "cli.h"
 #include "db.h"
+#include "audit.h"
 #include "report.h"
+#include "report_audit.h"
 #include "report_file.h"
 #include "report_pdf.h"
 #include "safeprint.h"
@@ -20,7 +22,7 @@
 typedef struct opts {
 	const cli_verb *v;
 	const char *db, *out, *format, *paper, *operand;
-	const char *account, *holder, *since, *until;
+	const char *account, *holder, *since, *until, *sample;
 } opts;
 
 static int parse(const cli_verb *v, int argc, char **argv, opts *o)
@@ -48,17 +50,22 @@ static int parse(const cli_verb *v, int argc, char **argv, opts *o)
 				   : strcmp(a, "--holder") == 0  ? &o->holder
 				   : strcmp(a, "--since") == 0   ? &o->since
 				   : strcmp(a, "--until") == 0   ? &o->until
+				   : strcmp(a, "--sample") == 0  ? &o->sample
 								 : &o->paper;
 		if (*str != NULL)
 			return cli_usage_error(v, "option given twice", a);
 		*str = argv[++i];
 	}
-	/* One transaction (TXN), or a register of an account (--account). */
-	bool reg = v->id == CLI_REPORT_HAND_RECEIPTS || o->account != NULL;
+	/* One transaction (TXN), or a register of an account (--account); the
+	 * audit takes neither a transaction nor a period. */
+	bool is_audit = v->id == CLI_REPORT_AUDIT;
+	if (is_audit && o->operand != NULL)
+		return cli_usage_error(v, "unexpected argument", o->operand);
+	bool reg = !is_audit && (v->id == CLI_REPORT_HAND_RECEIPTS || o->account != NULL);
 	if (reg && o->operand != NULL)
 		return cli_usage_error(v, "a register takes --account, not a transaction",
 				       o->operand);
-	if (!reg && o->operand == NULL)
+	if (!reg && !is_audit && o->operand == NULL)
 		return cli_usage_error(v, "missing operand", v->operand);
 	if (!reg && (o->since != NULL || o->until != NULL))
 		return cli_usage_error(v, "--since and --until are for a register (--account)", NULL);
@@ -136,6 +143,33 @@ static int run_register(const cli_verb *v, const opts *o, db *d, report_format f
 	return CLI_OK;
 }
 
+/* The audit report: load, write, say what was written; closes d. */
+static int run_audit(const cli_verb *v, const opts *o, db *d, report_format fmt,
+		     report_paper paper, size_t k)
+{
+	errbuf err = {0};
+	report_audit ra;
+	status st = report_audit_load(d, o->account, k, &ra, &err);
+	if (st == ST_OK)
+		st = report_file_write_audit(&ra, fmt, paper, o->out, &err);
+	if (st == ST_OK)
+		exported(d, v, o->account != NULL ? o->account : "every-account", o->out);
+	db_close(d);
+	if (fmt == REPORT_FORMAT_PDF)
+		report_pdf_cleanup();
+	if (st != ST_OK) {
+		report_audit_free(&ra);
+		return fail(v, st, &err);
+	}
+	printf("audit report of %s (%llu entries, %zu finding%s, sample of %zu) written to ",
+	       ra.account[0] ? ra.account : "every account", (unsigned long long)ra.size,
+	       ra.nrows, ra.nrows == 1 ? "" : "s", ra.npicks);
+	safe_fputs(o->out, stdout);
+	fputc('\n', stdout);
+	report_audit_free(&ra);
+	return CLI_OK;
+}
+
 int cli_report(const cli_verb *v, int argc, char **argv)
 {
 	opts o;
@@ -157,12 +191,22 @@ int cli_report(const cli_verb *v, int argc, char **argv)
 	if (o.paper != NULL && fmt != REPORT_FORMAT_PDF)
 		return cli_usage_error(v, "--paper is for --format pdf only", NULL);
 
+	size_t k = 0;
+	if (o.sample != NULL && !audit_sample_parse(o.sample, &k))
+		return cli_usage_error(v, "--sample needs a number of items (0 to 1000000), not",
+				       o.sample);
+	if (v->id == CLI_REPORT_AUDIT && o.account != NULL && !entry_account_number_valid(o.account))
+		return cli_usage_error(v, "--account needs a six-digit account number, not",
+				       o.account);
+
 	errbuf err = {0};
 	db *d = NULL;
 	status st = db_open(o.db, &d, &err);
 	if (st != ST_OK)
 		return fail(v, st, &err);
 	access_login(d, v->words);
+	if (v->id == CLI_REPORT_AUDIT)
+		return run_audit(v, &o, d, fmt, paper, k);
 	if (o.account != NULL || v->id == CLI_REPORT_HAND_RECEIPTS)
 		return run_register(v, &o, d, fmt, paper);
 	report r;

@@ -737,6 +737,9 @@ typedef struct actx {
 	struct audit *a;
 	merkle_stream ms;
 	uint64_t n;
+	bool keep;          /* keep every leaf (logverify_audit_log) */
+	uint8_t *leaves;
+	uint64_t cap;
 } actx;
 
 static status audit_one(void *ctx, uint64_t idx, const uint8_t *note, size_t len,
@@ -754,26 +757,28 @@ static status audit_one(void *ctx, uint64_t idx, const uint8_t *note, size_t len
 	status st = audit_add_record(c->a, note, len, err);
 	if (st != ST_OK)
 		return st;
+	if (c->keep) {
+		if (c->n == c->cap) {
+			uint64_t nc = c->cap ? c->cap * 2 : 1024;
+			uint8_t *q = nc <= SIZE_MAX / SHA256_LEN ? realloc(c->leaves, nc * SHA256_LEN) : NULL;
+			if (q == NULL)
+				return err_set(err, ST_NOMEM, "out of memory");
+			c->leaves = q;
+			c->cap = nc;
+		}
+		memcpy(c->leaves + c->n * SHA256_LEN, mine, SHA256_LEN);
+	}
 	merkle_stream_push(&c->ms, mine);
 	c->n++;
 	return ST_OK;
 }
 
-status logverify_audit(db *d, struct audit *a, uint8_t root[32], uint64_t *size, errbuf *err)
+/* The walk of logverify_audit and logverify_audit_log, in the snapshot
+ * (the caller begins and rolls back); c->a is set, and c->keep. */
+static status audit_walk(db *d, actx *c, uint8_t root[32], uint64_t *size, errbuf *err)
 {
-	*size = 0;
-	memset(root, 0, 32);
 	PGresult *h = NULL;
-	status st = begin_whole_log(d, err);
-	if (st != ST_OK)
-		goto out;
-	actx *c = calloc(1, sizeof *c);
-	if (c == NULL) {
-		st = err_set(err, ST_NOMEM, "out of memory");
-		goto out;
-	}
-	c->a = a;
-	st = walk_log(d, audit_one, c, err);
+	status st = walk_log(d, audit_one, c, err);
 	if (st == ST_OK &&
 	    (st = db_exec(d, "SELECT size FROM log_head", 0, NULL, &h, err)) == ST_OK) {
 		if (PQntuples(h) != 1 || (uint64_t)db_int(h, 0, 0) != c->n)
@@ -785,8 +790,65 @@ status logverify_audit(db *d, struct audit *a, uint8_t root[32], uint64_t *size,
 		merkle_stream_root(&c->ms, root);
 		*size = c->n;
 	}
+	return st;
+}
+
+status logverify_audit(db *d, struct audit *a, uint8_t root[32], uint64_t *size, errbuf *err)
+{
+	*size = 0;
+	memset(root, 0, 32);
+	actx *c = NULL;
+	status st = begin_whole_log(d, err);
+	if (st == ST_OK && (c = calloc(1, sizeof *c)) == NULL)
+		st = err_set(err, ST_NOMEM, "out of memory");
+	if (st == ST_OK) {
+		c->a = a;
+		st = audit_walk(d, c, root, size, err);
+	}
 	free(c);
-out:
+	db_rollback(d);
+	return st;
+}
+
+status logverify_audit_log(db *d, struct audit *a, logverify_audited *out, errbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	actx *c = NULL;
+	PGresult *h = NULL;
+	status st = begin_whole_log(d, err);
+	if (st == ST_OK && (c = calloc(1, sizeof *c)) == NULL)
+		st = err_set(err, ST_NOMEM, "out of memory");
+	if (st == ST_OK) {
+		c->a = a;
+		c->keep = true;
+		st = audit_walk(d, c, out->root, &out->size, err);
+	}
+	if (st == ST_OK)
+		st = audit_finish(a, err);
+	char size[24];
+	snprintf(size, sizeof size, "%llu", (unsigned long long)out->size);
+	const char *p[] = {size};
+	if (st == ST_OK)
+		st = db_exec(d, "SELECT root, (SELECT count(*) FROM custos.cosignature s "
+				"WHERE s.size = k.size) FROM custos.checkpoint k WHERE size = $1::bigint",
+			     1, p, &h, err);
+	if (st == ST_OK && PQntuples(h) == 1) {
+		uint8_t root[SHA256_LEN];
+		if (hex_to(db_val(h, 0, 0), root, SHA256_LEN) != ST_OK ||
+		    memcmp(root, out->root, SHA256_LEN) != 0)
+			st = err_set(err, ST_CORRUPT, "the stored checkpoint of size %s has another root "
+				     "than the log's entries", size);
+		out->checkpoint = true;
+		out->cosignatures = (uint64_t)db_int(h, 0, 1);
+	}
+	PQclear(h);
+	if (st == ST_OK) {
+		out->leaves = c->leaves;
+		c->leaves = NULL;
+	}
+	if (c != NULL)
+		free(c->leaves);
+	free(c);
 	db_rollback(d);
 	return st;
 }

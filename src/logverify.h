@@ -62,4 +62,22 @@ struct audit;
 status logverify_audit(db *d, struct audit *a, uint8_t root[32], uint64_t *size,
 		       errbuf *err) CUSTOS_WARN_UNUSED;
 
+/* What an audit report tells of the log it judged (logverify_audit_log). */
+typedef struct logverify_audited {
+	uint8_t root[32];        /* the Merkle root of the size leaves */
+	uint64_t size;
+	uint8_t *leaves;         /* size * 32 bytes, entry i's leaf at i * 32;
+				  * malloc'd, the caller frees */
+	bool checkpoint;         /* a signed checkpoint of this size is stored */
+	uint64_t cosignatures;   /* its witnesses' cosignatures */
+} logverify_audited;
+
+/* logverify_audit, keeping every leaf hash (for the entries the findings
+ * name), then audit_finish(a), and whether a checkpoint of the log's size
+ * is stored, all in the one snapshot.  ST_CORRUPT also when that
+ * checkpoint's root is not the root of the entries.  out->leaves is NULL
+ * after a failure. */
+status logverify_audit_log(db *d, struct audit *a, logverify_audited *out,
+			   errbuf *err) CUSTOS_WARN_UNUSED;
+
 #endif

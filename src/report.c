@@ -791,7 +791,7 @@ done:
 
 /* ---- CSV (RFC 4180) and JSON --------------------------------------------------------- */
 
-static void csv_field(FILE *f, const char *s, bool last)
+void report_csv_field(FILE *f, const char *s, bool last)
 {
 	char *esc = report_escape(s);
 	fputc('"', f);
@@ -826,7 +826,7 @@ static void incident_csv(const report_incident *inc, const char *txn, FILE *f)
 	size_t ns = sizeof sh / sizeof sh[0];
 	fputs("\r\n", f);
 	for (size_t i = 0; i < ns; i++)
-		csv_field(f, sh[i], i + 1 == ns);
+		report_csv_field(f, sh[i], i + 1 == ns);
 	char hours[24];
 	snprintf(hours, sizeof hours, "%" PRId64, inc->deadline_hours);
 	const char *sv[] = {txn,
@@ -838,13 +838,13 @@ static void incident_csv(const report_incident *inc, const char *txn, FILE *f)
 			    inc->closed ? "closed" : "open",
 			    inc->closed ? entry_outcome_name(inc->outcome) : ""};
 	for (size_t k = 0; k < ns; k++)
-		csv_field(f, sv[k], k + 1 == ns);
+		report_csv_field(f, sv[k], k + 1 == ns);
 	static const char *const ph[] = {"incident", "part", "txn", "date", "index",
 					 "leaf_hash", "signers", "items", "outcome", "text"};
 	size_t np = sizeof ph / sizeof ph[0];
 	fputs("\r\n", f);
 	for (size_t i = 0; i < np; i++)
-		csv_field(f, ph[i], i + 1 == np);
+		report_csv_field(f, ph[i], i + 1 == np);
 	for (size_t i = 0; i < inc->nparts; i++) {
 		const report_incident_part *pt = &inc->parts[i];
 		char idx[24], items[24], who[REPORT_MAX_SIGNERS * (KEY_NAME_MAX + 1) + 1];
@@ -862,7 +862,7 @@ static void incident_csv(const report_incident *inc, const char *txn, FILE *f)
 				   pt->action == ACT_INCIDENT_CLOSE ? entry_outcome_name(pt->outcome) : "",
 				   pt->text != NULL ? pt->text : ""};
 		for (size_t k = 0; k < np; k++)
-			csv_field(f, v[k], k + 1 == np);
+			report_csv_field(f, v[k], k + 1 == np);
 	}
 }
 
@@ -873,7 +873,7 @@ status report_write_csv(const report *r, FILE *f, errbuf *err)
 					   "quantity", "serial", "alc", "remarks"};
 	size_t nh = sizeof head / sizeof head[0];
 	for (size_t i = 0; i < nh; i++)
-		csv_field(f, head[i], i + 1 == nh);
+		report_csv_field(f, head[i], i + 1 == nh);
 	const char *txn = r->out_txn[0] ? r->out_txn : r->in_txn;
 	for (size_t i = 0; i < r->nlines; i++) {
 		const report_line *l = &r->lines[i];
@@ -885,7 +885,7 @@ status report_write_csv(const report *r, FILE *f, errbuf *err)
 				   r->to.account, row, l->title, l->edition, qty, l->serial, alc,
 				   l->remarks};
 		for (size_t k = 0; k < nh; k++)
-			csv_field(f, v[k], k + 1 == nh);
+			report_csv_field(f, v[k], k + 1 == nh);
 	}
 	if (r->inv != NULL) {
 		/* the correction page: its own header, then one row a change */
@@ -894,7 +894,7 @@ status report_write_csv(const report *r, FILE *f, errbuf *err)
 						 "quantity", "serial", "alc", "remarks"};
 		fputs("\r\n", f);
 		for (size_t i = 0; i < nh; i++)
-			csv_field(f, ch[i], i + 1 == nh);
+			report_csv_field(f, ch[i], i + 1 == nh);
 		for (int sec = 0; sec < 2; sec++) {
 			const report_change *c = sec ? r->inv->dels : r->inv->adds;
 			size_t n = sec ? r->inv->ndel : r->inv->nadd;
@@ -908,7 +908,7 @@ status report_write_csv(const report *r, FILE *f, errbuf *err)
 						   c[i].line.title, c[i].line.edition, qty,
 						   c[i].line.serial, alc, c[i].line.remarks};
 				for (size_t k = 0; k < nh; k++)
-					csv_field(f, v[k], k + 1 == nh);
+					report_csv_field(f, v[k], k + 1 == nh);
 			}
 		}
 	}
@@ -1335,7 +1335,7 @@ status report_register_write_csv(const report_register *g, FILE *f, errbuf *err)
 	const char *const *head = hr ? hr_head : dx_head;
 	size_t nh = hr ? sizeof hr_head / sizeof *hr_head : sizeof dx_head / sizeof *dx_head;
 	for (size_t i = 0; i < nh; i++)
-		csv_field(f, head[i], i + 1 == nh);
+		report_csv_field(f, head[i], i + 1 == nh);
 	for (size_t r = 0; r < g->nrows; r++) {
 		const report_reg_row *row = &g->rows[r];
 		char idx[24];
@@ -1358,7 +1358,7 @@ status report_register_write_csv(const report_register *g, FILE *f, errbuf *err)
 					    l->line.title, l->line.edition, qty, l->line.serial, alc,
 					    l->line.remarks, g->origin, idx, row->leaf_b64};
 			for (size_t i = 0; i < nh; i++)
-				csv_field(f, hr ? hv[i] : dv[i], i + 1 == nh);
+				report_csv_field(f, hr ? hv[i] : dv[i], i + 1 == nh);
 		}
 	}
 	return ferror(f) ? err_set(err, ST_IO, "cannot write the CSV") : ST_OK;

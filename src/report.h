@@ -244,6 +244,10 @@ char *report_escape(const char *s);
 /* The same, keeping each newline as a line break (free text, the note). */
 char *report_escape_lines(const char *s);
 
+/* One CSV field (RFC 4180): s escaped (report_escape; NULL as ""), quoted,
+ * then "," or, when last, CRLF. */
+void report_csv_field(FILE *f, const char *s, bool last);
+
 /* Write r as CSV (RFC 4180: CRLF, quoted fields) / one JSON object. */
 status report_write_csv(const report *r, FILE *f, errbuf *err) CUSTOS_WARN_UNUSED;
 status report_write_json(const report *r, FILE *f, errbuf *err) CUSTOS_WARN_UNUSED;

@@ -22,11 +22,20 @@ static int create(const char *path)
 	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
-/* Write r (or g when r is NULL) to fd, the new file `path`, and close it;
- * unlink path on a failure. */
-static status fill(int fd, const report *r, const report_register *g, report_format fmt,
-		   report_paper paper, const char *path, errbuf *err)
+/* What a file holds: a report, a register or an audit report (one of). */
+typedef struct what {
+	const report *r;
+	const report_register *g;
+	const report_audit *a;
+} what;
+
+/* Write w to fd, the new file `path`, and close it; unlink path on a
+ * failure. */
+static status fill(int fd, what w, report_format fmt, report_paper paper, const char *path,
+		   errbuf *err)
 {
+	const report *r = w.r;
+	const report_register *g = w.g;
 	FILE *f = fdopen(fd, "wb");
 	if (f == NULL) {
 		close(fd);
@@ -34,7 +43,11 @@ static status fill(int fd, const report *r, const report_register *g, report_for
 		return err_set(err, ST_IO, "cannot write %s", path);
 	}
 	status st;
-	if (r == NULL)
+	if (w.a != NULL)
+		st = fmt == REPORT_FORMAT_PDF	? report_pdf_write_audit(w.a, paper, f, err)
+		     : fmt == REPORT_FORMAT_CSV ? report_audit_write_csv(w.a, f, err)
+						: report_audit_write_json(w.a, f, err);
+	else if (r == NULL)
 		st = fmt == REPORT_FORMAT_PDF	? report_pdf_write_register(g, paper, f, err)
 		     : fmt == REPORT_FORMAT_CSV ? report_register_write_csv(g, f, err)
 						: report_register_write_json(g, f, err);
@@ -51,14 +64,26 @@ static status fill(int fd, const report *r, const report_register *g, report_for
 	return st;
 }
 
-status report_file_write(const report *r, const report_register *g, report_format fmt,
-			 report_paper paper, const char *path, errbuf *err)
+static status write_new(what w, report_format fmt, report_paper paper, const char *path,
+			errbuf *err)
 {
 	int fd = create(path);
 	if (fd < 0)
 		return err_set(err, errno == EEXIST ? ST_EXISTS : ST_IO, "cannot create %s: %s", path,
 			       strerror(errno));
-	return fill(fd, r, g, fmt, paper, path, err);
+	return fill(fd, w, fmt, paper, path, err);
+}
+
+status report_file_write(const report *r, const report_register *g, report_format fmt,
+			 report_paper paper, const char *path, errbuf *err)
+{
+	return write_new((what){r, g, NULL}, fmt, paper, path, err);
+}
+
+status report_file_write_audit(const report_audit *a, report_format fmt, report_paper paper,
+			       const char *path, errbuf *err)
+{
+	return write_new((what){NULL, NULL, a}, fmt, paper, path, err);
 }
 
 status report_file_dir(char *dir, size_t cap, errbuf *err)
@@ -114,7 +139,7 @@ status report_file_new(const report *r, report_format fmt, report_paper paper, c
 			return err_set(err, ST_USAGE, "the report file's name is too long");
 		int fd = create(path);
 		if (fd >= 0)
-			return fill(fd, r, NULL, fmt, paper, path, err);
+			return fill(fd, (what){r, NULL, NULL}, fmt, paper, path, err);
 		if (errno != EEXIST)
 			return err_set(err, ST_IO, "cannot create %s: %s", path, strerror(errno));
 	}

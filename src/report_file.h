@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "report.h"
+#include "report_audit.h"
 #include "report_pdf.h"
 #include "status.h"
 
@@ -25,6 +26,10 @@ const char *report_format_ext(report_format fmt);
  * statuses. */
 status report_file_write(const report *r, const report_register *g, report_format fmt,
 			 report_paper paper, const char *path, errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Write audit report a the same way to the new file `path`. */
+status report_file_write_audit(const report_audit *a, report_format fmt, report_paper paper,
+			       const char *path, errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* The reports folder, into dir (cap bytes): $CUSTOS_REPORT_DIR, else
  * $HOME/custos-reports; made with mode 0700 when it does not exist (its

@@ -32,7 +32,8 @@ typedef struct pdf {
 	double w, h, y;
 	int page, pages;
 	const report *r;            /* the report drawn, or */
-	const report_register *g;   /* the register */
+	const report_register *g;   /* the register, or */
+	const report_audit *a;      /* the audit report */
 	const char *heading;        /* every page's title */
 	char sub[ENTRY_ORIGIN_MAX + 160]; /* and the line under it (escaped) */
 	void (*body)(struct pdf *);
@@ -824,6 +825,210 @@ status report_pdf_write_register(const report_register *g, report_paper paper, F
 		 origin != NULL ? origin : "?", g->nrows, g->nrows == 1 ? "y" : "ies");
 	free(origin);
 	return write_pdf(&p, paper, p.heading, f, err);
+}
+
+/* ---- the audit report ----------------------------------------------------------- */
+
+static const cell SAMPLE_HEAD[] = {
+	{NULL, "Row", 0.07, BOLD},     {NULL, "Why", 0.13, BOLD},
+	{NULL, "Account", 0.11, BOLD}, {NULL, "Short title / edition", 0.27, BOLD},
+	{NULL, "Serial", 0.20, BOLD},  {NULL, "Class", 0.08, BOLD},
+	{NULL, "Sighted", 0.14, BOLD},
+};
+#define NSAMPLE (sizeof SAMPLE_HEAD / sizeof SAMPLE_HEAD[0])
+
+static void sample_continued(pdf *p)
+{
+	paragraph(p, p->bold, "Oversight sample (continued)", false);
+	row(p, SAMPLE_HEAD, NSAMPLE);
+}
+
+static void audit_finding_rows(pdf *p)
+{
+	const report_audit *a = p->a;
+	char sum[160];
+	if (a->nrows == 0)
+		snprintf(sum, sizeof sum, "Findings: no findings. The %" PRIu64 " entries of the log "
+			 "show none of the findings custos audit judges.", a->size);
+	else
+		snprintf(sum, sizeof sum, "Findings: %zu finding%s.", a->nrows, a->nrows == 1 ? "" : "s");
+	ensure(p, 40);
+	paragraph(p, p->title, sum, false);
+	for (size_t i = 0; i < a->nrows; i++) {
+		const report_audit_row *r = &a->rows[i];
+		char num[24], kind[160], idx[24], since[24];
+		snprintf(num, sizeof num, "%zu", i + 1);
+		/* static words and the code's name */
+		snprintf(kind, sizeof kind, "%s (%s)", audit_code_words(r->f.code),
+			 audit_code_name(r->f.code));
+		snprintf(idx, sizeof idx, "%" PRIu64, r->f.index);
+		if (r->f.since != r->f.index)
+			snprintf(since, sizeof since, "%" PRIu64, r->f.since);
+		else
+			snprintf(since, sizeof since, "-");
+		ensure(p, 90);
+		cell c1[] = {{"No.", num, 0.07, SAFE | BOLD}, {"Kind", kind, 0.93, SAFE | BOLD}};
+		row(p, c1, 2);
+		cell c1b[] = {{"Account", r->f.account, 0.34, 0},
+			      {"Entry", idx, 0.33, SAFE},
+			      {"Since entry", since, 0.33, SAFE}};
+		row(p, c1b, 3);
+		cell c2[] = {{"Reason", r->f.reason, 1.0, 0}};
+		row(p, c2, 1);
+		char leaf[96], sleaf[96];
+		snprintf(leaf, sizeof leaf, "entry %" PRIu64 ": %s", r->f.index,
+			 r->leaf_b64[0] ? r->leaf_b64 : "-");
+		cell c3[] = {{"Leaf hash (SHA-256, base64)", leaf, 1.0, SAFE}};
+		row(p, c3, 1);
+		if (r->f.since != r->f.index) {
+			snprintf(sleaf, sizeof sleaf, "entry %" PRIu64 ": %s", r->f.since,
+				 r->since_leaf_b64[0] ? r->since_leaf_b64 : "-");
+			cell c4[] = {{"Leaf hash of the entry it runs since", sleaf, 1.0, SAFE}};
+			row(p, c4, 1);
+		}
+		p->y += 8;
+	}
+}
+
+static void audit_sample_rows(pdf *p)
+{
+	const report_audit *a = p->a;
+	size_t nall = 0;
+	for (size_t i = 0; i < a->npicks; i++)
+		nall += a->picks[i].all;
+	ensure(p, 80);
+	paragraph(p, p->title, "Oversight sample", false);
+	char how[400];
+	snprintf(how, sizeof how,
+		 "Every TOP SECRET keying material item held (the 100%% sighting: %zu) and %zu of "
+		 "the other items held (asked: %zu), those with the smallest SHA-256(seed || title "
+		 "|| 0x00 || edition || 0x00 || serial). Seed: the root hash of the log judged, %s "
+		 "(docs/audit.md, \"The oversight sample\").",
+		 nall, a->npicks - nall, a->sample_k, a->root_b64);
+	paragraph(p, p->font, how, false);
+	row(p, SAMPLE_HEAD, NSAMPLE);
+	p->continued = sample_continued;
+	for (size_t i = 0; i < a->npicks; i++) {
+		const audit_pick *k = &a->picks[i];
+		char num[24], title[ENTRY_TITLE_MAX + ENTRY_EDITION_MAX + 8];
+		snprintf(num, sizeof num, "%zu", i + 1);
+		snprintf(title, sizeof title, "%s%s%s", k->title, k->edition[0] ? " ed. " : "",
+			 k->edition);
+		cell v[NSAMPLE] = {
+			{NULL, num, SAMPLE_HEAD[0].width, SAFE},
+			{NULL, k->all ? "all (TS key)" : "random", SAMPLE_HEAD[1].width, SAFE},
+			{NULL, k->account, SAMPLE_HEAD[2].width, 0},
+			{NULL, title, SAMPLE_HEAD[3].width, 0},
+			{NULL, k->serial[0] ? k->serial : "-", SAMPLE_HEAD[4].width, 0},
+			{NULL, item_class_name(k->cls), SAMPLE_HEAD[5].width, SAFE},
+			{NULL, " ", SAMPLE_HEAD[6].width, SAFE},
+		};
+		row(p, v, NSAMPLE);
+	}
+	p->continued = NULL;
+	if (a->npicks == 0) {
+		cell none[] = {{NULL, "(no item is held: nothing to sight)", 1.0, SAFE}};
+		row(p, none, 1);
+	}
+	p->y += 8;
+}
+
+static void lay_out_audit(pdf *p)
+{
+	const report_audit *a = p->a;
+	char size[64], accts[40];
+	snprintf(size, sizeof size, "%" PRIu64 " entries (0 to %" PRIu64 ")", a->size,
+		 a->size ? a->size - 1 : 0);
+	snprintf(accts, sizeof accts, "%s", a->account[0] ? a->account : "every account");
+	cell b1[] = {{"Log origin", a->origin, 0.40, 0},
+		     {"Size judged", size, 0.24, SAFE},
+		     {"Accounts", accts, 0.18, SAFE},
+		     {"Date of report", a->report_date, 0.18, SAFE}};
+	row(p, b1, 4);
+	char ck[200];
+	if (a->checkpoint)
+		snprintf(ck, sizeof ck, "a checkpoint of size %" PRIu64 " signed by the log key is "
+			 "stored, with this root; %" PRIu64 " witness cosignature%s",
+			 a->size, a->cosignatures, a->cosignatures == 1 ? "" : "s");
+	else
+		snprintf(ck, sizeof ck, "no signed checkpoint of size %" PRIu64 " is stored: the root "
+			 "is computed from the entries (custos log checkpoint signs one)", a->size);
+	cell b2[] = {{"Root hash judged against (RFC 6962 Merkle root of the entries, base64)",
+		      a->root_b64, 1.0, SAFE | BOLD}};
+	row(p, b2, 1);
+	cell b3[] = {{"Checkpoint", ck, 1.0, SAFE}};
+	row(p, b3, 1);
+	p->y += 6;
+	paragraph(p, p->font,
+		  "Made from the signed log, replayed entry by entry, each checked against its "
+		  "stored leaf hash: the findings of custos audit (src/audit.c), each judged by the "
+		  "policy in force at its entry. custos-verify --audit on a bundle of the same log "
+		  "gives the same findings and sample.", false);
+
+	ensure(p, 40);
+	paragraph(p, p->bold, "Accounts audited", false);
+	cell ah[] = {{NULL, "Account", 0.15, BOLD}, {NULL, "Name (as opened)", 0.65, BOLD},
+		     {NULL, "Opened at entry", 0.20, BOLD}};
+	row(p, ah, 3);
+	for (size_t i = 0; i < a->naccounts; i++) {
+		char idx[24];
+		snprintf(idx, sizeof idx, "%" PRIu64, a->accounts[i].opened_index);
+		cell v[] = {{NULL, a->accounts[i].number, 0.15, 0}, {NULL, a->accounts[i].name, 0.65, 0},
+			    {NULL, idx, 0.20, SAFE}};
+		row(p, v, 3);
+	}
+	if (a->naccounts == 0) {
+		cell none[] = {{NULL, "(no account is open in the log)", 1.0, SAFE}};
+		row(p, none, 1);
+	}
+	p->y += 6;
+
+	ensure(p, 60);
+	paragraph(p, p->bold, "Policy in force after the last entry (each finding says the value "
+			      "it was judged by)", false);
+	for (int k = 0; k < POL__COUNT; k++) {
+		const rules_policy_def *d = rules_policy_of((rules_policy)k);
+		char v[32];
+		snprintf(v, sizeof v, "%" PRId64, a->policy[k]);
+		cell c[] = {{NULL, d->name, 0.32, SAFE}, {NULL, v, 0.08, SAFE},
+			    {NULL, d->words, 0.60, SAFE}};
+		row(p, c, 3);
+	}
+	p->y += 8;
+
+	audit_finding_rows(p);
+	audit_sample_rows(p);
+
+	ensure(p, 130);
+	paragraph(p, p->bold, "Certification", false);
+	char cert[300];
+	snprintf(cert, sizeof cert,
+		 "I have audited the log %s of size %" PRIu64 " with the root hash %s: the "
+		 "findings are as listed, and I sighted the items of the sample (marked in the "
+		 "column Sighted).", "(origin above)", a->size, a->root_b64);
+	paragraph(p, p->font, cert, false);
+	cell sig[] = {{"Auditor", " ", 0.34, SAFE},
+		      {"Rank / grade", " ", 0.22, SAFE},
+		      {"Position / office", " ", 0.44, SAFE}};
+	row(p, sig, 3);
+	cell sig2[] = {{"Ink signature and date", " \n \n ", 1.0, SAFE}};
+	row(p, sig2, 1);
+}
+
+status report_pdf_write_audit(const report_audit *ra, report_paper paper, FILE *f, errbuf *err)
+{
+	pdf p = {0};
+	p.a = ra;
+	p.heading = "COMSEC AUDIT REPORT";
+	p.body = lay_out_audit;
+	char sub[sizeof p.sub];
+	snprintf(sub, sizeof sub, "log %s   size %" PRIu64 "   %zu finding%s   %s", ra->origin,
+		 ra->size, ra->nrows, ra->nrows == 1 ? "" : "s",
+		 ra->account[0] ? ra->account : "every account");
+	char *esc = report_escape(sub);
+	snprintf(p.sub, sizeof p.sub, "%s", esc != NULL ? esc : "?");
+	free(esc);
+	return write_pdf(&p, paper, "COMSEC Audit Report", f, err);
 }
 
 void report_pdf_cleanup(void)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "report.h"
+#include "report_audit.h"
 #include "status.h"
 
 typedef enum report_paper { PAPER_A4, PAPER_LETTER } report_paper;
@@ -33,6 +34,14 @@ status report_pdf_write(const report *r, report_paper paper, FILE *f,
  * and leaf hash, then the custodian's certification.  ST_IO / ST_NOMEM. */
 status report_pdf_write_register(const report_register *g, report_paper paper, FILE *f,
 				 errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Draw audit report ra the same way: the log judged (origin, size, root,
+ * checkpoint), the date, the accounts, the policy in force, each finding
+ * with its kind in words, account, entry indices and their leaf hashes (or
+ * "no findings"), the oversight sample with its seed, and the auditor's
+ * signature block.  ST_IO / ST_NOMEM. */
+status report_pdf_write_audit(const report_audit *ra, report_paper paper, FILE *f,
+			      errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* Release the caches fontconfig, pango and cairo keep for the process
  * (so that LeakSanitizer sees nothing left): call once, at exit, after the
