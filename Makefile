@@ -28,7 +28,7 @@ DEB_PACKAGES = build-essential pkg-config libsodium-dev libssl-dev openssl \
 	libpq-dev libncurses-dev check clang libclang-rt-14-dev coreutils \
 	postgresql postgresql-contrib postgresql-server-dev-15 postgresql-15-pgtap \
 	postgresql-15-pgaudit tmux procps faketime \
-	libcairo2-dev libpango1.0-dev libqrencode-dev poppler-utils fonts-dejavu-core
+	libcairo2-dev libpango1.0-dev libqrencode-dev poppler-utils zbar-tools fonts-dejavu-core
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes
 CSTD    = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE

@@ -351,6 +351,20 @@ static void qr(pdf *p, const char *text, double x, double y, double size)
 	QRcode_free(q);
 }
 
+/* A QR code of qrtext at the right margin and body (escaped already) in
+ * the column beside it. */
+static void qr_beside(pdf *p, const char *qrtext, const char *body)
+{
+	double size = 92;
+	ensure(p, size + 8);
+	qr(p, qrtext, p->w - MARGIN - size, p->y, size);
+	PangoLayout *l = layout(p, p->font, p->w - 2 * MARGIN - size - 10, body);
+	show(p, l, MARGIN, p->y + 4);
+	double h = height_of(l);
+	p->y += (h > size ? h : size) + 8;
+	g_object_unref(l);
+}
+
 /* The provenance: where in the log the report comes from, and its QR code. */
 static void provenance(pdf *p)
 {
@@ -358,9 +372,6 @@ static void provenance(pdf *p)
 	char text[ENTRY_ORIGIN_MAX + 128];
 	snprintf(text, sizeof text, "custos-entry %s %" PRIu64 " %s", r->origin, r->index,
 		 r->leaf_b64);
-	double size = 92;
-	ensure(p, size + 8);
-	qr(p, text, p->w - MARGIN - size, p->y, size);
 	char *body = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&body, &len);
@@ -380,11 +391,7 @@ static void provenance(pdf *p)
 		free(body);
 		return;
 	}
-	PangoLayout *l = layout(p, p->font, p->w - 2 * MARGIN - size - 10, body);
-	show(p, l, MARGIN, p->y + 4);
-	double h = height_of(l);
-	p->y += (h > size ? h : size) + 8;
-	g_object_unref(l);
+	qr_beside(p, text, body);
 	free(body);
 }
 
@@ -959,11 +966,16 @@ static void lay_out_audit(pdf *p)
 	cell b3[] = {{"Checkpoint", ck, 1.0, SAFE}};
 	row(p, b3, 1);
 	p->y += 6;
-	paragraph(p, p->font,
+	/* the QR code names the log judged: what a checkpoint of it signs */
+	char qrtext[ENTRY_ORIGIN_MAX + 96];
+	snprintf(qrtext, sizeof qrtext, "custos-log %s %" PRIu64 " %s", a->origin, a->size,
+		 a->root_b64);
+	qr_beside(p, qrtext,
 		  "Made from the signed log, replayed entry by entry, each checked against its "
 		  "stored leaf hash: the findings of custos audit (src/audit.c), each judged by the "
 		  "policy in force at its entry. custos-verify --audit on a bundle of the same log "
-		  "gives the same findings and sample.", false);
+		  "gives the same findings and sample. The QR code holds \"custos-log\", the log "
+		  "origin, the size and the root hash judged.");
 
 	ensure(p, 40);
 	paragraph(p, p->bold, "Accounts audited", false);

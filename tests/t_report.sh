@@ -57,8 +57,11 @@ tr -d '\n' <"$W/tx.txt" | grep -qF "$LEAF" || { echo "FAIL: the leaf hash $LEAF 
 want 'A4' "$(pdfinfo "$W/tx.pdf" | sed -n 's/^Page size: *\([0-9.]* x [0-9.]*\) pts.*/\1/p')" '595.276 x 841.89'
 ok asq alice report material "$TX" --format pdf --paper letter --out "$W/tx-letter.pdf"
 want 'Letter' "$(pdfinfo "$W/tx-letter.pdf" | sed -n 's/^Page size: *\([0-9.]* x [0-9.]*\) pts.*/\1/p')" '612 x 792'
-# the QR code carries the origin, index and leaf hash
-if command -v zbarimg >/dev/null; then :; fi
+# the QR code carries the origin, index and leaf hash: decoded from the page
+# as a phone would see it (zbarimg, of make deps)
+command -v zbarimg >/dev/null || { echo "FAIL: zbarimg is not installed (make deps)"; fails=$((fails + 1)); }
+pdftoppm -png -r 150 -f 1 -l 1 "$W/tx.pdf" "$W/tx-page"
+want 'the QR code' "$(zbarimg -q --raw "$W"/tx-page*.png)" "custos-entry custos.test/ledger $(q "SELECT idx FROM custos.log_entry WHERE txn = '$TX'") $LEAF"
 
 # ---- the accept, as the receiver: the sender's name from the log ----
 ok asq bob report material "$AC" --format json --out "$W/ac.json"

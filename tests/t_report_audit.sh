@@ -169,6 +169,9 @@ for i in "$i_k1" "$i_k3" "$i_inc" "$i_last" "$i_iss"; do
 done
 has 'PDF: the hostile name escaped' "$W/a.flat" 'Evil \u202eREVO\u202c "q,uote" <b>\n'
 lacks 'PDF: no raw bidi control' "$W/a.txt" $'\u202e'
+# its QR code names the log judged: origin, size, root
+pdftoppm -png -r 150 -f 1 -l 1 "$W/a.pdf" "$W/a-page"
+want 'the QR code' "$(zbarimg -q --raw "$W"/a-page*.png)" "custos-log custos.test/ledger $n $root"
 ok pdfinfo "$W/a.pdf"
 grep -q "^Page size: *595" <<<"$LAST_OUT" || { echo "FAIL: the default paper is not A4"; fails=$((fails + 1)); }
 ok asq dave report audit --format pdf --paper letter --out "$W/letter.pdf"
