@@ -110,6 +110,13 @@ refused_sql alice 'accounted by serial' "SELECT * FROM custos.inventory_sight($s
 # the witness scans too (custodian and witness count together)
 [ "$(PGUSER=wendy psql -qAtX -c "SELECT answer FROM custos.inventory_scan($sid, 'KG1')")" = already ] ||
 	{ echo "FAIL: the witness's scan of KG1"; fails=$((fails + 1)); }
+# The expected list (migration 023): inlined into the definer functions,
+# so a scan looks its serial up by index; still no login's to call.
+refused_sql alice 'permission denied' "SELECT * FROM custos.inventory_expected('123456', 'periodic')"
+refused_sql bob 'permission denied' "SELECT count(*) FROM custos.inventory_expected('123456', 'custodian-change')"
+[ "$(q "SELECT prosecdef OR proconfig IS NOT NULL OR provolatile = 'v' OR prolang <> (SELECT oid FROM pg_language WHERE lanname = 'sql')
+	FROM pg_proc WHERE oid = 'custos.inventory_expected(text, text)'::regprocedure")" = f ] ||
+	{ echo "FAIL: custos.inventory_expected cannot be inlined (definer, settings or volatile): every scan reads the whole list"; fails=$((fails + 1)); }
 
 # ---- close: the certification ----
 expect_out '^complete inventory \(4 of 4 held\): the inventory clock restarts$' asw alice wendy inventory close
