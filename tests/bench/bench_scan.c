@@ -75,6 +75,10 @@ typedef struct series {
 
 static void series_report(series *s, double base)
 {
+	if (s->n == 0) {
+		printf("  %-30s (no runs)\n", s->name);
+		return;
+	}
 	double p99, med = median(s->ms, s->n, &p99);
 	printf("  %-30s median %7.3f ms  p99 %7.3f ms  (%zu runs)", s->name, med, p99, s->n);
 	if (base > 0)
