@@ -5,6 +5,7 @@
 #include "invsession.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,14 +159,22 @@ void invrecon_free(invrecon *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* Append a copy of line to list (*n lines). */
+/* Append a copy of line to list (*n lines).  The list's room doubles when
+ * it is full (8, 16, 32, ...: full exactly when *n is 8 or more and a power
+ * of two), so a list of n lines costs O(n) copies, not O(n^2) as growing by
+ * one line did (tests/bench/scan.sh: 400 MB of reallocations for 2,000
+ * lines under ASan). */
 static status push_line(invrecon_line **list, size_t *n, const invrecon_line *line, errbuf *err)
 {
-	invrecon_line *p = realloc(*list, (*n + 1) * sizeof *p);
-	if (p == NULL)
-		return err_set(err, ST_NOMEM, "out of memory reconciling the inventory");
-	p[(*n)++] = *line;
-	*list = p;
+	size_t k = *n;
+	if (k == 0 || (k >= 8 && (k & (k - 1)) == 0)) {
+		size_t room = k == 0 ? 8 : 2 * k;
+		invrecon_line *p = room > SIZE_MAX / sizeof *p ? NULL : realloc(*list, room * sizeof *p);
+		if (p == NULL)
+			return err_set(err, ST_NOMEM, "out of memory reconciling the inventory");
+		*list = p;
+	}
+	(*list)[(*n)++] = *line;
 	return ST_OK;
 }
 
