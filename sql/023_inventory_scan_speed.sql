@@ -1,5 +1,7 @@
--- 023_inventory_scan_speed.sql: a scan's cost no longer grows with the
--- account (tests/bench/scan.sh; docs/ledger.md "Inventory sessions").
+-- 023_inventory_scan_speed.sql: a scan finds its serial by index instead
+-- of building the whole expected list three times (tests/bench/scan.sh;
+-- docs/ledger.md "Inventory sessions": 247 ms to 24 ms at 100,000 items;
+-- what is left is the running count, custos.inventory_count).
 --
 -- custos.inventory_expected (022) was a SECURITY DEFINER function with its
 -- own search_path, and PostgreSQL never inlines such a function: every
