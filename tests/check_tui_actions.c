@@ -17,7 +17,7 @@
 
 static const unsigned VIEWS[] = {TUI_V_DASHBOARD, TUI_V_HOLDINGS, TUI_V_ITEM, TUI_V_TXNS,
 				 TUI_V_INCIDENTS, TUI_V_PEOPLE,   TUI_V_LOG,  TUI_V_HELP,
-				 TUI_V_FORM};
+				 TUI_V_FORM,      TUI_V_SCAN,     TUI_V_RECON};
 #define NVIEWS (sizeof VIEWS / sizeof VIEWS[0])
 
 START_TEST(test_rows_complete)
@@ -121,6 +121,24 @@ START_TEST(test_key_lookup)
 	ck_assert_int_eq(tui_action_for_key('2', TUI_V_FORM), A_NONE);
 	/* 'v' is not a verify outside the log */
 	ck_assert_int_eq(tui_action_for_key('v', TUI_V_HOLDINGS), A_NONE);
+	/* scanning: no printable key is a screen command (the view types them
+	 * into the scan line); only keys that print nothing act */
+	for (int c = 0x20; c < 0x7f; c++)
+		ck_assert_msg(tui_action_for_key(c, TUI_V_SCAN) == A_NONE, "scanning: %c acts", c);
+	ck_assert_int_eq(tui_action_for_key(0xe9, TUI_V_SCAN), A_NONE);
+	ck_assert_int_eq(tui_action_for_key(TUI_ENTER, TUI_V_SCAN), A_SCAN_SEND);
+	ck_assert_int_eq(tui_action_for_key(TUI_FN(KEY_ENTER), TUI_V_SCAN), A_SCAN_SEND);
+	ck_assert_int_eq(tui_action_for_key(TUI_ESC, TUI_V_SCAN), A_SCAN_LEAVE);
+	ck_assert_int_eq(tui_action_for_key(TUI_FN(KEY_F(5)), TUI_V_SCAN), A_SCAN_RECONCILE);
+	ck_assert_int_eq(tui_action_for_key(TUI_FN(KEY_F(1)), TUI_V_SCAN), A_SCAN_HELP);
+	ck_assert_int_eq(tui_action_for_key(TUI_FN(KEY_F(10)), TUI_V_SCAN), A_QUIT);
+	ck_assert_int_eq(tui_action_for_key(0x7f, TUI_V_SCAN), A_SCAN_ERASE);
+	ck_assert_int_eq(tui_action_for_key('S', TUI_V_HOLDINGS), A_SCAN);
+	ck_assert_int_eq(tui_action_for_key('x', TUI_V_RECON), A_INCIDENT_REPORT);
+	ck_assert_int_eq(tui_action_for_key('p', TUI_V_RECON), A_POSSESSION);
+	ck_assert_int_eq(tui_action_for_key('C', TUI_V_RECON), A_RECON_CLOSE);
+	ck_assert_int_eq(tui_action_for_key('q', TUI_V_RECON), A_BACK);
+	ck_assert_int_eq(tui_action_for_key(TUI_FN(KEY_F(5)), TUI_V_RECON), A_RELOAD);
 }
 END_TEST
 
@@ -164,9 +182,10 @@ START_TEST(test_auditor_changes_nothing)
 	ck_assert(!tui_action_allowed(A_ACCOUNT_OUTSIDE, TUI_R_CUSTODIAN | TUI_R_WITNESS));
 	ck_assert(tui_action_allowed(A_ACCOUNT_DETAILS, TUI_R_ADMIN));
 	ck_assert(tui_action_allowed(A_ACCOUNTS, TUI_R_AUDITOR));
-	ck_assert_int_eq(mutating, 16); /* the nine forms of the issue, inventory, incident update,
+	ck_assert_int_eq(mutating, 19); /* the nine forms of the issue, inventory, incident update,
 					 * change of custodian, transfer reject and recall, ALC
-					 * change, key into effect */
+					 * change, key into effect; inventory mode, counting a
+					 * lot, an inventory session's certification */
 	for (size_t v = 0; v < NVIEWS; v++) {
 		tui_action got[A__COUNT];
 		size_t n = tui_actions_offered(VIEWS[v], TUI_R_AUDITOR, got, A__COUNT);

@@ -66,9 +66,13 @@ enum {
 	TUI_V_LOG = 1u << 6,
 	TUI_V_HELP = 1u << 7,
 	TUI_V_FORM = 1u << 8,      /* every form (tui/form.c), confirmation included */
-	TUI_V_ALL = 0x1ffu
+	TUI_V_SCAN = 1u << 9,      /* inventory scanning: every printable key goes
+				    * into the scan line, like a form's field */
+	TUI_V_RECON = 1u << 10,    /* an inventory session's reconciliation */
+	TUI_V_ALL = 0x7ffu
 };
-#define TUI_V_SCREENS (TUI_V_ALL & ~TUI_V_FORM) /* every view but a form */
+/* every view but a form and scanning (whose printable keys are text) */
+#define TUI_V_SCREENS (TUI_V_ALL & ~(TUI_V_FORM | TUI_V_SCAN))
 #define TUI_V_LISTS (TUI_V_SCREENS & ~TUI_V_HELP)
 
 typedef enum tui_action_kind {
@@ -84,7 +88,9 @@ typedef enum tui_action_kind {
 /* X(id, key, alt, fkey, kind, label, help, roles, views) */
 #define TUI_ACTIONS(X)                                                                        \
 	X(A_HELP, '?', TUI_FN(KEY_F(1)), 1, TUI_AK_NAV, "Help",                               \
-	  "show the keys of this screen", TUI_R_ANY, TUI_V_ALL)                               \
+	  "show the keys of this screen", TUI_R_ANY, TUI_V_ALL & ~TUI_V_SCAN)                 \
+	X(A_SCAN_HELP, TUI_FN(KEY_F(1)), 0, 1, TUI_AK_NAV, "Help",                            \
+	  "show the keys of scanning (? is typed into the scan line)", TUI_R_ANY, TUI_V_SCAN) \
 	X(A_BACK, 'q', TUI_ESC, 0, TUI_AK_NAV, "Back",                                        \
 	  "go back to the previous screen", TUI_R_ANY, TUI_V_SCREENS)                         \
 	X(A_QUIT, TUI_FN(KEY_F(10)), 0, 10, TUI_AK_NAV, "Quit",                               \
@@ -149,10 +155,13 @@ typedef enum tui_action_kind {
 	  "destroy the marked items, with a witness", TUI_CUST, TUI_V_HOLDINGS)               \
 	X(A_POSSESSION, 'p', 0, 0, TUI_AK_FORM, "Possession",                                 \
 	  "found material comes on the account (possession report)", TUI_CUST,               \
-	  TUI_V_HOLDINGS)                                                                     \
+	  TUI_V_HOLDINGS | TUI_V_RECON)                                                       \
 	X(A_INVENTORY, 'I', 0, 0, TUI_AK_FORM, "Inventory",                                   \
 	  "record the marked items as sighted in an inventory, with a witness", TUI_CUST,    \
 	  TUI_V_HOLDINGS)                                                                     \
+	X(A_SCAN, 'S', 0, 0, TUI_AK_FORM, "Scan inventory",                                   \
+	  "inventory mode: the account's open inventory session (or a new one), scanned "     \
+	  "serial by serial", TUI_CUST, TUI_V_HOLDINGS)                                       \
 	X(A_HANDOVER, 'H', 0, 0, TUI_AK_FORM, "Handover",                                     \
 	  "change of custodian: the marked items are the joint inventory of all on hand "    \
 	  "or issued", TUI_CUST, TUI_V_HOLDINGS)                                              \
@@ -164,7 +173,7 @@ typedef enum tui_action_kind {
 	  TUI_V_HOLDINGS)                                                                     \
 	X(A_INCIDENT_REPORT, 'x', 0, 0, TUI_AK_FORM, "Incident",                              \
 	  "report an incident (loss, compromise)", TUI_CUST,                                  \
-	  TUI_V_HOLDINGS | TUI_V_INCIDENTS)                                                   \
+	  TUI_V_HOLDINGS | TUI_V_INCIDENTS | TUI_V_RECON)                                     \
 	X(A_ACCEPT, 'a', 0, 0, TUI_AK_FORM, "Accept",                                         \
 	  "accept the incoming transfer under the cursor", TUI_CUST, TUI_V_TXNS)              \
 	X(A_REJECT, 'R', 0, 0, TUI_AK_FORM, "Reject",                                         \
@@ -208,6 +217,24 @@ typedef enum tui_action_kind {
 	X(A_KEY_REVOKE, 'X', 0, 0, TUI_AK_FORM, "Revoke",                                     \
 	  "revoke a role of the person under the cursor (the last: the person)",            \
 	  TUI_R_ADMIN, TUI_V_PEOPLE)                                         \
+	X(A_SCAN_SEND, TUI_ENTER, TUI_FN(KEY_ENTER), 0, TUI_AK_EDIT, "Send scan",             \
+	  "scanning: the serial typed goes to the session (a scanner types it and Enter)",   \
+	  TUI_CUST, TUI_V_SCAN)                                                               \
+	X(A_SCAN_ERASE, TUI_FN(KEY_BACKSPACE), 0x7f, 0, TUI_AK_EDIT, "Erase",                 \
+	  "scanning: erase the last character of the scan line", TUI_R_ANY, TUI_V_SCAN)      \
+	X(A_SCAN_LEAVE, TUI_ESC, 0, 0, TUI_AK_NAV, "Leave scanning",                          \
+	  "leave scanning (the session stays open)", TUI_R_ANY, TUI_V_SCAN)                  \
+	X(A_SCAN_RECONCILE, TUI_FN(KEY_F(5)), 0, 5, TUI_AK_VIEW, "Reconcile",                 \
+	  "the session's reconciliation: sighted, not sighted, found, quantity differences", \
+	  TUI_R_ANY, TUI_V_SCAN)                                                              \
+	X(A_RECON_COUNT, 'Q', 0, 0, TUI_AK_FORM, "Count",                                     \
+	  "sight the expected item under the cursor by title, a lot with the quantity "      \
+	  "counted", TUI_CUST, TUI_V_RECON)                                                   \
+	X(A_RECON_SCAN, 'S', 0, 0, TUI_AK_NAV, "Scan",                                        \
+	  "back to scanning", TUI_R_ANY, TUI_V_RECON)                                         \
+	X(A_RECON_CLOSE, 'C', 0, 0, TUI_AK_FORM, "Certify",                                   \
+	  "close the session: sign its certification with the witness (every expected item " \
+	  "sighted)", TUI_CUST, TUI_V_RECON)                                                  \
 	X(A_FORM_NEXT, '\t', TUI_FN(KEY_DOWN), 0, TUI_AK_EDIT, "Next field",                  \
 	  "move to the next field", TUI_R_ANY, TUI_V_FORM)                                    \
 	X(A_FORM_PREV, TUI_FN(KEY_BTAB), TUI_FN(KEY_UP), 0, TUI_AK_EDIT, "Prev field",        \

@@ -784,7 +784,8 @@ static void global_action(tui_app *app, tui_view *v, tui_action a)
 		return;
 	}
 	switch (a) {
-	case A_HELP: {
+	case A_HELP:
+	case A_SCAN_HELP: {
 		unsigned kind = v ? v->ops->kind : TUI_V_DASHBOARD;
 		if (v == NULL || v->ops != &view_help_ops)
 			(void)tui_push(app, &view_help_ops, &kind);

@@ -121,6 +121,7 @@ void form_free(form *f)
 	passentry_free(&f->pass);
 	key_secret_free(f->second);
 	form_wipe_secrets(f);
+	free(f->ctx);
 	free(f);
 }
 
@@ -702,7 +703,8 @@ static tui_result submit(tui_app *app, form *f)
 		q.expect = f->preview;
 		q.expectlen = f->previewlen;
 		for (int tries = 0;; tries++) {
-			st = ledger_submit(app->db, &q, &res, &err);
+			st = f->sign != NULL ? f->sign(f, app, &res, &err)
+					     : ledger_submit(app->db, &q, &res, &err);
 			/* Lost before or after the commit, or a server that is now a
 			 * standby: the same request again (one idempotency key). */
 			bool again = st == ST_CONN || st == ST_UNKNOWN || st == ST_READONLY;
@@ -725,7 +727,7 @@ static tui_result submit(tui_app *app, form *f)
 		form_wipe_secrets(f);
 		char cp[200], inv[160] = "";
 		tui_after_submit(app, cp, sizeof cp);
-		if (f->def->entry == ACT_INVENTORY && !res.already) {
+		if ((f->def->entry == ACT_INVENTORY || f->sign != NULL) && !res.already) {
 			inv[0] = ';';
 			inv[1] = ' ';
 			ledger_inventory_words(&res, inv + 2, sizeof inv - 2);
@@ -1037,6 +1039,11 @@ const tui_view_ops form_view_ops = {
 
 void form_open(tui_app *app, form *f)
 {
-	if (tui_push(app, &form_view_ops, f) != ST_OK)
+	bool confirm = f->start_confirm;
+	if (tui_push(app, &form_view_ops, f) != ST_OK) {
 		form_free(f);
+		return;
+	}
+	if (confirm)
+		preview(app, f);
 }

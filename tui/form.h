@@ -123,6 +123,16 @@ struct form {
 	 * log (key-enrol: the new login's password); NULL if nothing.  A
 	 * failure is said beside the entry signed, which stands. */
 	status (*after)(form *f, tui_app *app, const ledger_result *res, errbuf *err);
+	/* A form whose entry another module signs (an inventory session's
+	 * certification: invsession_close), not ledger_submit; NULL for the
+	 * ledger's own.  The request is built and previewed as every form's
+	 * (def->build, ledger_preview); sign submits it with the keys
+	 * (app->key, f->second) and f->idem.  ctx is the form's own data,
+	 * freed with free() at the form's end. */
+	status (*sign)(form *f, tui_app *app, ledger_result *res, errbuf *err);
+	void *ctx;
+	bool start_confirm;         /* form_open goes straight to the confirmation
+				     * (a form with nothing to type) */
 	char note[FORM_NOTE_MAX];   /* the last refusal or notice, in words */
 	bool note_error;
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../src/invsession.h"
 #include "../src/query.h"
 #include "../src/rules.h"
 #include "form.h"
@@ -857,6 +858,50 @@ static bool paperwork_open(tui_app *app, tui_action id, const tui_selection *sel
 	return true;
 }
 
+/* ---- drafts from an inventory's reconciliation ------------------------------ */
+
+/* Set the field labelled `label` to text, as if typed (a draft the person
+ * reads and may change before F2). */
+static void draft_field(form *f, const char *label, const char *text)
+{
+	int k = field(f, label);
+	if (k >= 0 && text != NULL)
+		form_field_set(&f->fields[k], text);
+}
+
+/* An item not sighted: a physical incident (the item cannot be found),
+ * discovered now, its words the reconciliation's. */
+static void draft_incident(form *f, const tui_selection *sel)
+{
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%MZ", &tm);
+	form_intro(f, "Drafted from the inventory: check each field, then F2.");
+	draft_field(f, "Category", "physical");
+	draft_field(f, "Discovered (UTC)", now);
+	draft_field(f, "What happened", sel->draft);
+	f->focus = (size_t)(field(f, "What happened") >= 0 ? field(f, "What happened") : 0);
+}
+
+/* Found, not on record: the serial as scanned (and the title and edition
+ * when the ledger knows the item elsewhere) in the first item row. */
+static void draft_possession(form *f, const tui_selection *sel)
+{
+	const tui_sel_item *it = &sel->items[0];
+	form_intro(f, "Drafted from the inventory: give what the serial does not say (title, "
+		      "kind, class, ALC), then F2.");
+	draft_field(f, "Item 1 serial", it->serial);
+	if (it->title[0] != '\0')
+		draft_field(f, "Item 1 short title", it->title);
+	if (it->edition[0] != '\0')
+		draft_field(f, "Item 1 edition", it->edition);
+	draft_field(f, "Remarks", sel->draft);
+	int k = field(f, it->title[0] ? "Item 1 kind" : "Item 1 short title");
+	f->focus = k >= 0 ? (size_t)k : 0;
+}
+
 /* What each form needs from the selection. */
 enum { NEEDS_NOTHING, NEEDS_ITEMS };
 
@@ -933,6 +978,8 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		(void)form_add(f, "Remarks", "", REMARKS_MAX, c_remarks, 0);
 		add_item_row(f);
 		f->focus = 0;
+		if (sel != NULL && sel->draft != NULL && sel->n == 1)
+			draft_possession(f, sel);
 		break;
 	case A_TRANSFER:
 		intro_items(f);
@@ -1025,6 +1072,8 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		form_intro(f, "Category: cryptographic, personnel, physical or packaging.  "
 			      "Discovered: when it was found out, UTC (2026-12-05T09:30Z); the "
 			      "deadline runs from it.");
+		if (sel != NULL && sel->draft != NULL)
+			draft_incident(f, sel);
 		break;
 	case A_INCIDENT_UPDATE:
 		form_intro(f, "An amplifying report on the incident: what is known now, what was "
@@ -1043,6 +1092,90 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 		break;
 	default:
 		break;
+	}
+	form_open(app, f);
+}
+
+/* ---- an inventory session's certification ------------------------------------ */
+
+/* The session the form closes (the form's ctx), and the certification
+ * request's storage (invsession_certification). */
+typedef struct certify_ctx {
+	int64_t session;
+	invsession_kind kind;
+	invcert cert;
+} certify_ctx;
+
+#define INCOMING "Incoming custodian"
+
+/* The certification request, as the session makes it (for the preview,
+ * the check of the second signer, and what invsession_close signs). */
+static status b_certify(form *f, tui_app *app, ledger_request *q, errbuf *err)
+{
+	certify_ctx *c = f->ctx;
+	const char *incoming = NULL;
+	if (c->kind == INVS_CUSTODIAN_CHANGE) {
+		incoming = value(f, INCOMING);
+		if (incoming[0] == '\0') {
+			f->bad_field = field(f, INCOMING);
+			return err_set(err, ST_USAGE, "name the incoming custodian");
+		}
+	}
+	char idem[LEDGER_IDEM_MAX + 1];
+	memcpy(idem, q->idem, sizeof idem);
+	const key_secret *actor = q->actor;
+	status st;
+	for (int tries = 0;; tries++) {
+		memset(&c->cert, 0, sizeof c->cert);
+		st = invsession_certification(app->db, c->session, incoming, q, &c->cert, err);
+		if (st != ST_CONN || tries >= 2 || !tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
+			break;
+	}
+	memcpy(q->idem, idem, sizeof q->idem);
+	q->actor = actor;
+	return st;
+}
+
+static status certify_sign(form *f, tui_app *app, ledger_result *res, errbuf *err)
+{
+	certify_ctx *c = f->ctx;
+	const char *incoming = c->kind == INVS_CUSTODIAN_CHANGE ? value(f, INCOMING) : NULL;
+	return invsession_close(app->db, c->session, app->key, f->second, incoming, f->idem, res,
+				err);
+}
+
+static const form_def CERTIFY[INVS__COUNT] = {
+	[INVS_PERIODIC] = {A_RECON_CLOSE, ACT_INVENTORY, "Inventory certification", b_certify,
+			   NULL},
+	[INVS_CUSTODIAN_CHANGE] = {A_RECON_CLOSE, ACT_CUSTODIAN_CHANGE,
+				   "Change of custodian certification", b_certify, NULL},
+};
+
+void forms_inventory_close(tui_app *app, const char *account, int64_t session,
+			   invsession_kind kind)
+{
+	if (!tui_allowed(app, A_RECON_CLOSE))
+		return;
+	if ((int)kind < 0 || kind >= INVS__COUNT)
+		return;
+	form *f = form_new(&CERTIFY[kind], account);
+	certify_ctx *c = f != NULL ? calloc(1, sizeof *c) : NULL;
+	if (c == NULL) {
+		form_free(f);
+		tui_message(app, TUI_MSG_ERROR, "out of memory");
+		return;
+	}
+	c->session = session;
+	c->kind = kind;
+	f->ctx = c;
+	f->sign = certify_sign;
+	if (kind == INVS_CUSTODIAN_CHANGE) {
+		form_intro(f, "Change of custodian of account %s: you and the incoming custodian "
+			      "sign the certification of this joint inventory.  Your custodian role "
+			      "ends with it.", account);
+		(void)form_add(f, INCOMING, "", KEY_NAME_MAX, c_person, 0);
+	} else {
+		f->start_confirm = true;
 	}
 	form_open(app, f);
 }

@@ -128,6 +128,10 @@ typedef struct tui_selection {
 					      * separated), or NULL */
 	bool outside;                        /* the account is one outside this
 					      * ledger */
+	/* An inventory's reconciliation: a drafted report of the line under
+	 * the cursor (not sighted: the incident report; found: the possession
+	 * report of items[0]'s serial), its free text this; NULL otherwise */
+	const char *draft;
 } tui_selection;
 
 typedef enum tui_msg_level { TUI_MSG_INFO, TUI_MSG_OK, TUI_MSG_WARN, TUI_MSG_ERROR } tui_msg_level;

@@ -25,6 +25,8 @@ static const char *kind_name(unsigned kind)
 	case TUI_V_PEOPLE: return "People";
 	case TUI_V_LOG: return "Log";
 	case TUI_V_FORM: return "a form";
+	case TUI_V_SCAN: return "scanning (every printable key, ? and q too, goes into the scan line)";
+	case TUI_V_RECON: return "the reconciliation";
 	default: return "Help";
 	}
 }
@@ -61,7 +63,7 @@ static status help_open(tui_app *app, tui_view *v, const void *arg, errbuf *err)
 static void help_draw(tui_app *app, tui_view *v, const tui_rect *r)
 {
 	help_state *h = v->state;
-	char title[128];
+	char title[160];
 	snprintf(title, sizeof title, "Keys of %s (Esc or q: back)", kind_name(h->kind));
 	tui_text(r->y, r->x, r->w, title, tui_attr(app, TUI_S_HEADER), true);
 	int visible = r->h - 1;

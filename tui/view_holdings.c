@@ -823,6 +823,12 @@ static tui_result hold_key(tui_app *app, tui_view *v, int key, tui_action a)
 		h->f_status = h->status_i, h->f_kind = h->kind_i;
 		h->f_class = h->class_i, h->f_alc = h->alc_i;
 		return TUI_HANDLED;
+	case A_SCAN:
+		/* inventory mode: scanning the account's session */
+		if (tui_allowed(app, a))
+			(void)tui_push(app, &view_scan_ops,
+				       h->account[0] ? h->account : app->account);
+		return TUI_HANDLED;
 	case A_SORT:
 		if (h->txn[0] != '\0') {
 			tui_message(app, TUI_MSG_INFO, "a transaction's items are listed by title");

@@ -13,6 +13,17 @@ extern const tui_view_ops view_incidents_ops;
 extern const tui_view_ops view_people_ops;
 extern const tui_view_ops view_log_ops;
 extern const tui_view_ops view_help_ops;
+/* Inventory mode (tui/view_inventory.c): scanning takes the account
+ * number (a const char *) and finds its open session or offers to open
+ * one; the reconciliation takes a view_recon_arg. */
+extern const tui_view_ops view_scan_ops;
+extern const tui_view_ops view_recon_ops;
+
+typedef struct view_recon_arg {
+	const char *account;
+	int64_t session;
+	int kind; /* invsession_kind */
+} view_recon_arg;
 
 /* What view_holdings_ops's open takes as arg (NULL: the account in view,
  * open items, by title). */
