@@ -300,7 +300,8 @@ status invsession_certification(db *d, int64_t id, const char *incoming, ledger_
 }
 
 status invsession_close(db *d, int64_t id, const key_secret *actor, const key_secret *second,
-			const char *incoming, const char *idem, ledger_result *res, errbuf *err)
+			const char *incoming, const char *idem, const char *expect, size_t expectlen,
+			ledger_result *res, errbuf *err)
 {
 	memset(res, 0, sizeof *res);
 	ledger_request q;
@@ -310,6 +311,8 @@ status invsession_close(db *d, int64_t id, const key_secret *actor, const key_se
 		return st;
 	q.actor = actor;
 	q.second = second;
+	q.expect = expect;
+	q.expectlen = expectlen;
 	if (idem != NULL && idem[0] != '\0')
 		snprintf(q.idem, sizeof q.idem, "%s", idem);
 	else

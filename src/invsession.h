@@ -132,10 +132,13 @@ status invsession_certification(db *d, int64_t id, const char *incoming, ledger_
 /* Close the session with its certification entry, signed by actor and
  * second (the witness; for a change of custodian the incoming custodian,
  * named by `incoming`).  Refused (ST_REFUSED) unless the reconciliation is
- * closable; res as ledger_submit gives it. */
+ * closable; res as ledger_submit gives it.  expect (expectlen bytes) is
+ * the entry text the signers previewed, or NULL: when set, an entry that
+ * would say anything else (a scan or a possession report since the
+ * preview changed the list) is refused, as ledger_request.expect is. */
 status invsession_close(db *d, int64_t id, const key_secret *actor, const key_secret *second,
-			const char *incoming, const char *idem, ledger_result *res,
-			errbuf *err) CUSTOS_WARN_UNUSED;
+			const char *incoming, const char *idem, const char *expect,
+			size_t expectlen, ledger_result *res, errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* Abandon an open session: its sightings are kept, it certifies nothing. */
 status invsession_abandon(db *d, int64_t id, errbuf *err) CUSTOS_WARN_UNUSED;

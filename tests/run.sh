@@ -29,7 +29,7 @@ for t in "$@"; do
 	else
 		fail=$((fail + 1)); failed+=("$name")
 		printf 'FAIL  %-28s %6ss (exit %d)\n' "$name" "$secs" "$rc"
-		printf '%s\n' "$out" | tail -n 60 | sed 's/^/      /'
+		printf '%s\n' "$out" | tail -n "${RUN_TAIL:-60}" | sed 's/^/      /'
 	fi
 done
 [ $fail -eq 0 ] || printf 'failed: %s\n' "${failed[*]}"

@@ -1140,8 +1140,8 @@ static status certify_sign(form *f, tui_app *app, ledger_result *res, errbuf *er
 {
 	certify_ctx *c = f->ctx;
 	const char *incoming = c->kind == INVS_CUSTODIAN_CHANGE ? value(f, INCOMING) : NULL;
-	return invsession_close(app->db, c->session, app->key, f->second, incoming, f->idem, res,
-				err);
+	return invsession_close(app->db, c->session, app->key, f->second, incoming, f->idem,
+				f->preview, f->previewlen, res, err);
 }
 
 static const form_def CERTIFY[INVS__COUNT] = {

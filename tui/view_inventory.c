@@ -159,7 +159,7 @@ static void send_scan(tui_app *app, scan_state *s)
 			s->have_count = true;
 		} else if (st == ST_FORMAT) {
 			snprintf(a->words, sizeof a->words, "not a serial");
-			snprintf(a->item, sizeof a->item, "%s; nothing recorded", err_text(&err, st));
+			snprintf(a->item, sizeof a->item, "%s", err_text(&err, st));
 		} else {
 			snprintf(a->words, sizeof a->words, "%s",
 				 st == ST_CONN ? "not sent" : "refused");
@@ -260,8 +260,14 @@ static void scan_draw(tui_app *app, tui_view *v, const tui_rect *r)
 			 "y opens a periodic inventory session: every COR-accountable item (ALC-1, "
 			 "2, 6) on hand or issued", A_NORMAL, true);
 		tui_text(y++, r->x, r->w,
-			 "must be sighted; it closes with a certification you and a witness sign.  "
-			 "Esc goes back.", A_NORMAL, true);
+			 "must be sighted; it closes with a certification you and a witness sign.",
+			 A_NORMAL, true);
+		tui_text(y++, r->x, r->w,
+			 "c opens the joint inventory of a change of custodian: every item on hand or "
+			 "issued, certified", A_NORMAL, true);
+		tui_text(y++, r->x, r->w,
+			 "by you and the incoming custodian, who takes the account.  Esc goes back.",
+			 A_NORMAL, true);
 		return;
 	}
 	snprintf(line, sizeof line, "Inventory of account %s: session %lld (%s), scanning",
@@ -323,12 +329,17 @@ static tui_result scan_key(tui_app *app, tui_view *v, int key, tui_action a)
 	if (s->mode == SM_ASK) {
 		if (key == TUI_ESC)
 			return TUI_POP;
-		if (key != 'y' && key != 'Y')
+		invsession_kind kind;
+		if (key == 'y' || key == 'Y')
+			kind = INVS_PERIODIC;
+		else if (key == 'c' || key == 'C')
+			kind = INVS_CUSTODIAN_CHANGE;
+		else
 			return TUI_HANDLED;
 		errbuf err = {0};
 		status st;
 		for (int tries = 0;; tries++) {
-			st = invsession_open(app->db, s->account, INVS_PERIODIC, &s->session, &err);
+			st = invsession_open(app->db, s->account, kind, &s->session, &err);
 			if (st != ST_CONN || tries >= 2 ||
 			    !tui_reconnect(app, st, TUI_RECONNECT_SECONDS))
 				break;
@@ -338,9 +349,10 @@ static tui_result scan_key(tui_app *app, tui_view *v, int key, tui_action a)
 				    err_text(&err, st));
 			return TUI_HANDLED;
 		}
-		s->kind = INVS_PERIODIC;
+		s->kind = kind;
 		s->mode = SM_SCAN;
-		tui_message(app, TUI_MSG_OK, "inventory session %lld opened on account %s: scan",
+		tui_message(app, TUI_MSG_OK, "%s session %lld opened on account %s: scan",
+			    kind == INVS_PERIODIC ? "inventory" : "change-of-custodian inventory",
 			    (long long)s->session, s->account);
 		return TUI_HANDLED;
 	}
