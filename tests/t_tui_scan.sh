@@ -19,7 +19,8 @@ ok as alice receive --account 123456 --from COR \
 	--item "kind=equipment alc=1 class=C serial=S2 title=KG-175D" \
 	--item "kind=equipment alc=1 class=C serial=20261204 title=KG-175D" \
 	--item "kind=equipment alc=1 class=C serial=q/P-2 title=KG-175D" \
-	--item "kind=equipment alc=1 class=C serial=M1 title=KY-57"
+	--item "kind=equipment alc=1 class=C serial=M1 title=KY-57" \
+	--item "kind=publication alc=2 class=U qty=40 serial=L40 edition=7 title=PUB 9"
 ok as bob receive --account 654321 --from COR --item "kind=equipment alc=1 class=C serial=B1 title=KG-84"
 clock0=$(q "SELECT coalesce(last_inventory::text, 'never') FROM custos.account WHERE number = '123456'")
 sightings() { q "SELECT count(*) FROM custos.inventory_sighting"; }
@@ -39,7 +40,7 @@ step "a burst of scans, as a scanner types them"
 # one send-keys: the keys reach the terminal back to back, faster than
 # custos answers, so curses holds the rest while each scan is answered
 tx send-keys -t "$TUI_S" -l -- $'S1\rS2\rS1\rZZZ999\rB1\r20261204\r?\rq/P-2\r'
-wait_for "sighted 4 of 5" 15
+wait_for "sighted 4 of 6" 15
 wait_line "+ sighted: q/P-2"
 assert_screen "8 scans here"
 wait_line "! not a serial" "?"
@@ -69,12 +70,12 @@ assert_screen "10 scans here"
 step "F5: the reconciliation"
 tui_keys F5
 wait_for "Reconciliation of account 123456, session $sid"
-assert_screen "sighted 4 of 5; not sighted 1; found, not on record 2; quantity differences 0"
+assert_screen "sighted 4 of 6; not sighted 2; found, not on record 2; quantity differences 0"
 assert_screen "not closable yet"
 wait_line "KY-57" "M1"
 wait_line "ZZZ999" "not in the ledger"
 tui_keys C
-wait_for "not closable yet: 1 not sighted"
+wait_for "not closable yet: 2 not sighted"
 
 step "p on a line that is not found: said, no form"
 tui_keys Home
@@ -97,8 +98,36 @@ tui_keys y
 wait_for "signed: entry"
 wait_for "Reconciliation of account 123456"
 tui_keys F5
-wait_for "sighted 4 of 4; not sighted 0"
+wait_for "sighted 4 of 5; not sighted 1"
+
+step "Q counts the lot short; x drafts the incident report of the part missing"
+tui_keys Home
+sleep 0.3
+tui_keys Q
+wait_for "Quantity counted"
+tui_type "38"
+tui_keys Enter
+wait_for "quantity differences 1"
+wait_line "PUB 9" "L40" "recorded 40, counted 38"
+tui_keys Home
+sleep 0.3
+tui_keys x
+wait_for "Drafted from the inventory"
+assert_screen "A lot of 40: a smaller Quantity takes part of it"
+wait_line "Quantity" "2"
+tui_keys F2
+wait_for "This exact entry will be signed"
+assert_screen "action incident-report"
+assert_screen "qty=2"
+assert_screen "serial=L40+"
+tui_keys y
+wait_for "signed: entry"
+wait_for "Reconciliation of account 123456"
+tui_keys F5
+wait_for "sighted 5 of 5; not sighted 0; found, not on record 2; quantity differences 0"
 assert_screen "closable: every expected item sighted"
+[ "$(q "SELECT qty FROM custos.item WHERE serial = 'L40'")" = 38 ] ||
+	{ echo "FAIL: the lot does not keep 38"; fails=$((fails + 1)); }
 
 step "p drafts the possession report of ZZZ999 (left unsigned)"
 tui_keys End
@@ -126,8 +155,9 @@ tui_keys C
 wait_for "This exact entry will be signed"
 assert_screen "action inventory"
 assert_screen "detail list_sha256 "
-assert_screen "detail sighted 4"
+assert_screen "detail sighted 5"
 assert_screen "detail not_sighted 1"
+assert_screen "detail qty_diff 1"
 # wendy, at her own terminal, sights nothing new but the found list grows
 ok env PGUSER=wendy "$C" inventory scan --account 123456 --serial NEW1
 tui_keys y
@@ -158,7 +188,7 @@ assert_screen "complete inventory"
 	{ echo "FAIL: the session is not closed"; fails=$((fails + 1)); }
 [ "$(q "SELECT last_inventory IS NOT NULL AND last_inventory::text <> '$clock0' FROM custos.account WHERE number = '123456'")" = t ] ||
 	{ echo "FAIL: the certification did not move the clock"; fails=$((fails + 1)); }
-[ "$(q "SELECT note LIKE '%detail found 3%detail sighted 4%' FROM custos.log_entry WHERE action = 'inventory'")" = t ] ||
+[ "$(q "SELECT note LIKE '%detail found 3%detail qty_diff 1%detail sighted 5%' FROM custos.log_entry WHERE action = 'inventory'")" = t ] ||
 	{ echo "FAIL: the certification is not the one previewed last"; fails=$((fails + 1)); }
 
 step "a change of custodian, from the TUI: S, c, scan every item, C names wendy"
@@ -173,16 +203,16 @@ assert_screen "c opens the joint inventory of a change of custodian"
 tui_keys c
 wait_for "custodian-change), scanning"
 sid2=$(q "SELECT id FROM custos.inventory_session WHERE kind = 'custodian-change' AND closed_idx IS NULL")
-tx send-keys -t "$TUI_S" -l -- $'S1S220261204q/P-2'
-wait_for "sighted 4 of 5"
+tx send-keys -t "$TUI_S" -l -- $'S1\rS2\r20261204\rq/P-2\r'
+wait_for "sighted 4 of 6"
 tui_keys F5
 wait_for "Reconciliation of account 123456, session $sid2 (custodian-change)"
 tui_keys C
-wait_for "not closable yet: 1 not sighted"
+wait_for "not closable yet: 2 not sighted"
 tui_keys Escape
 sleep 0.3
-tx send-keys -t "$TUI_S" -l -- $'L1'
-wait_for "sighted 5 of 5"
+tx send-keys -t "$TUI_S" -l -- $'L40\rL1\r'
+wait_for "sighted 6 of 6"
 tui_keys F5
 wait_for "closable: every expected item sighted"
 tui_keys C
@@ -194,7 +224,7 @@ tui_keys F2
 wait_for "This exact entry will be signed"
 assert_screen "action custodian-change"
 assert_screen "holder wendy"
-assert_screen "detail sighted 5"
+assert_screen "detail sighted 6"
 assert_not_screen "detail not_sighted"
 tui_keys y
 for _ in $(seq 1 50); do

@@ -478,7 +478,7 @@ static status b_incident(form *f, tui_app *app, ledger_request *q, errbuf *err)
 		f->bad_field = field(f, "Discovered (UTC)");
 		return st;
 	}
-	if ((st = use_selection(f, q, err)) != ST_OK)
+	if ((st = use_selection_part(f, q, err)) != ST_OK)
 		return st;
 	return set_text(f, q, value(f, "What happened"), "", err);
 }
@@ -882,6 +882,11 @@ static void draft_incident(form *f, const tui_selection *sel)
 	draft_field(f, "Category", "physical");
 	draft_field(f, "Discovered (UTC)", now);
 	draft_field(f, "What happened", sel->draft);
+	if (sel->draft_qty > 0) {
+		char q[16];
+		snprintf(q, sizeof q, "%u", (unsigned)sel->draft_qty);
+		draft_field(f, QUANTITY, q);
+	}
 	f->focus = (size_t)(field(f, "What happened") >= 0 ? field(f, "What happened") : 0);
 }
 
@@ -1066,6 +1071,7 @@ void forms_open(tui_app *app, tui_action id, const tui_selection *sel)
 	case A_INCIDENT_REPORT:
 		if (f->nsel > 0)
 			intro_items(f);
+		add_quantity(f);
 		(void)form_add(f, "Category", "", 16, c_category, 0);
 		(void)form_add(f, "Discovered (UTC)", "", ENTRY_TIME_LEN, c_discovered, 0);
 		(void)form_add(f, "What happened", "", REMARKS_MAX, c_what, 0);

@@ -130,8 +130,12 @@ typedef struct tui_selection {
 					      * ledger */
 	/* An inventory's reconciliation: a drafted report of the line under
 	 * the cursor (not sighted: the incident report; found: the possession
-	 * report of items[0]'s serial), its free text this; NULL otherwise */
+	 * report of items[0]'s serial; a lot counted short: the incident
+	 * report of the part missing), its free text this; NULL otherwise */
 	const char *draft;
+	uint32_t draft_qty;                  /* a lot counted short: the part
+					      * missing (the form's Quantity),
+					      * else 0 */
 } tui_selection;
 
 typedef enum tui_msg_level { TUI_MSG_INFO, TUI_MSG_OK, TUI_MSG_WARN, TUI_MSG_ERROR } tui_msg_level;

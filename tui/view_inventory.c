@@ -316,8 +316,8 @@ static void scan_draw(tui_app *app, tui_view *v, const tui_rect *r)
 		tui_text(y++, r->x, r->w, line, tui_attr(app, a->style), true);
 	}
 	tui_text(bottom - 1, r->x, r->w,
-		 "Every printable key goes into the scan line.  Enter sends  Backspace erases  "
-		 "Esc leaves (the session stays open)  F5 reconcile",
+		 "Every printable key goes into the scan line.  Enter sends, Backspace erases, "
+		 "Esc leaves (the session stays open), F5 reconciles",
 		 tui_attr(app, TUI_S_DIM), true);
 }
 
@@ -669,18 +669,32 @@ static void draft_form(tui_app *app, recon_state *s, tui_action a)
 {
 	const recon_row *row = is_line(s, s->cursor) ? &s->rows[s->cursor] : NULL;
 	recon_list want = a == A_INCIDENT_REPORT ? RL_NOT_SIGHTED : RL_FOUND;
-	if (row == NULL || row->list != want) {
-		tui_message(app, TUI_MSG_WARN, "%s: put the cursor on a line under \"%s\"",
+	bool short_lot = a == A_INCIDENT_REPORT && row != NULL && row->list == RL_QTY &&
+			 row->line->counted < row->line->qty;
+	if (a == A_INCIDENT_REPORT && row != NULL && row->list == RL_QTY && !short_lot) {
+		tui_message(app, TUI_MSG_WARN, "counted more than recorded: count again, or bring "
+			    "the rest on by a possession report (no incident)");
+		return;
+	}
+	if (row == NULL || (row->list != want && !short_lot)) {
+		tui_message(app, TUI_MSG_WARN, "%s: put the cursor on a line under \"%s\"%s",
 			    a == A_INCIDENT_REPORT ? "x drafts the incident report of an item not "
 						     "sighted"
 						   : "p drafts the possession report of a serial found",
-			    LIST_TITLE[want]);
+			    LIST_TITLE[want],
+			    a == A_INCIDENT_REPORT ? " or a lot counted short" : "");
 		return;
 	}
 	tui_sel_item it;
 	sel_item_of(s, row->line, &it);
 	char draft[300];
-	if (a == A_INCIDENT_REPORT)
+	uint32_t part = 0;
+	if (short_lot) {
+		part = row->line->qty - row->line->counted;
+		snprintf(draft, sizeof draft, "counted %u of %u in the inventory of account %s "
+			 "(session %lld): %u missing", (unsigned)row->line->counted,
+			 (unsigned)row->line->qty, s->account, (long long)s->session, (unsigned)part);
+	} else if (a == A_INCIDENT_REPORT)
 		snprintf(draft, sizeof draft, "not sighted in the inventory of account %s (session "
 			 "%lld): cannot be found", s->account, (long long)s->session);
 	else
@@ -692,6 +706,7 @@ static void draft_form(tui_app *app, recon_state *s, tui_action a)
 	sel.items = &it;
 	sel.n = 1;
 	sel.draft = draft;
+	sel.draft_qty = part;
 	view_open_form(app, a, &sel);
 }
 
