@@ -24,6 +24,19 @@ ok as alice receive --account 123456 --from COR \
 ok as bob receive --account 654321 --from COR --item "kind=equipment alc=1 class=C serial=B1 title=KG-84"
 clock0=$(q "SELECT coalesce(last_inventory::text, 'never') FROM custos.account WHERE number = '123456'")
 sightings() { q "SELECT count(*) FROM custos.inventory_sighting"; }
+# wendy_signs: after y on a confirmation, wendy's key file (the one offered)
+# and passphrase when the form asks for them, until the entry is signed.
+wendy_signs() {
+	local scr
+	for _ in $(seq 1 50); do
+		scr=$(tui_screen)
+		[[ $scr == *"signed: entry"* ]] && break
+		if [[ $scr == *"the key of wendy"* ]]; then tui_keys Enter; sleep 0.5; fi
+		if [[ $scr == *"wendy, type your passphrase"* ]]; then tui_pass; sleep 0.5; fi
+		sleep 0.2
+	done
+	wait_for "signed: entry"
+}
 
 step "Holdings, S: no session yet, y opens one"
 tui_login alice
@@ -129,25 +142,18 @@ assert_screen "closable: every expected item sighted"
 [ "$(q "SELECT qty FROM custos.item WHERE serial = 'L40'")" = 38 ] ||
 	{ echo "FAIL: the lot does not keep 38"; fails=$((fails + 1)); }
 
-step "p drafts the possession report of ZZZ999 (left unsigned)"
-tui_keys End
+step "p drafts the possession report of a serial found (left unsigned)"
+# the lists that need the custodian come first; with none left, the
+# first line is the first found, B1 (another account's: its title is not
+# told, the custodian gives it)
+tui_keys Home
 sleep 0.3
-tui_keys Up Up Up Up
-sleep 0.3
-wait_line "ZZZ999"
-# the cursor line: found lists come after not sighted and quantities
-for i in 1 2 3 4 5 6; do
-	if tui_screen | grep -q "ZZZ999"; then break; fi
-done
 tui_keys p
-sleep 0.5
-if tui_screen | grep -q "Drafted from the inventory: give what"; then
-	assert_screen "not on record here"
-	assert_screen "ZZZ999"
-	tui_keys Escape
-	sleep 0.3
-	tui_keys y 2>/dev/null
-fi
+wait_for "Drafted from the inventory: give what"
+assert_screen "not on record here"
+wait_line "Item 1 serial" "B1"
+tui_keys Escape
+sleep 0.3
 wait_for "Reconciliation of account 123456"
 
 step "C: a scan between the preview and the signatures is refused"
@@ -175,14 +181,7 @@ assert_screen "detail found 3"
 
 step "the new preview signed"
 tui_keys y
-for _ in $(seq 1 50); do
-	scr=$(tui_screen)
-	[[ $scr == *"signed: entry"* ]] && break
-	if [[ $scr == *"the key of wendy"* ]]; then tui_keys Enter; sleep 0.5; fi
-	if [[ $scr == *"wendy, type your passphrase"* ]]; then tui_pass; sleep 0.5; fi
-	sleep 0.2
-done
-wait_for "signed: entry"
+wendy_signs
 assert_screen "complete inventory"
 [ "$(q "SELECT closed_idx IS NOT NULL FROM custos.inventory_session WHERE id = $sid")" = t ] ||
 	{ echo "FAIL: the session is not closed"; fails=$((fails + 1)); }
@@ -227,14 +226,7 @@ assert_screen "holder wendy"
 assert_screen "detail sighted 6"
 assert_not_screen "detail not_sighted"
 tui_keys y
-for _ in $(seq 1 50); do
-	scr=$(tui_screen)
-	[[ $scr == *"signed: entry"* ]] && break
-	if [[ $scr == *"the key of wendy"* ]]; then tui_keys Enter; sleep 0.5; fi
-	if [[ $scr == *"wendy, type your passphrase"* ]]; then tui_pass; sleep 0.5; fi
-	sleep 0.2
-done
-wait_for "signed: entry"
+wendy_signs
 [ "$(q "SELECT count(*) FROM custos.person_role WHERE person = 'wendy' AND role = 'custodian' AND account = '123456'")" = 1 ] &&
 	[ "$(q "SELECT closed_idx IS NOT NULL FROM custos.inventory_session WHERE id = $sid2")" = t ] ||
 	{ echo "FAIL: the change of custodian did not pass the account to wendy"; fails=$((fails + 1)); }
