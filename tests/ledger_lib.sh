@@ -101,6 +101,18 @@ expect_err() {
 # A state-table query as the owner: psql prints the bare value.
 q() { psql -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
 
+# want WHAT GOT EXPECTED: GOT is EXPECTED, else a failure naming WHAT.
+want() { # WHAT GOT EXPECTED
+	[ "$2" = "$3" ] || { echo "FAIL: $1: '$2', expected '$3'"; fails=$((fails + 1)); }
+}
+# has / lacks WHAT FILE FIXED-STRING: FILE holds (does not hold) the string.
+has() { # WHAT FILE FIXED-STRING
+	grep -qF -- "$3" "$2" || { echo "FAIL: $1: $2 lacks '$3'"; fails=$((fails + 1)); }
+}
+lacks() { # WHAT FILE FIXED-STRING
+	! grep -qF -- "$3" "$2" || { echo "FAIL: $1: $2 has '$3'"; fails=$((fails + 1)); }
+}
+
 # gapfree WHAT: every account's transaction numbers and the log's indexes
 # run without a gap; a failure names WHAT.
 gapfree() {

@@ -9,9 +9,6 @@
 . "$(dirname "$0")/ledger_lib.sh"
 setup_ledger
 . "$(dirname "$0")/insider_lib.sh"
-want() { # WHAT GOT EXPECTED
-	[ "$2" = "$3" ] || { echo "FAIL: $1: '$2', expected '$3'"; fails=$((fails + 1)); }
-}
 alc_of() { q "SELECT alc FROM custos.item WHERE serial = '$1'"; }
 use_of() { q "SELECT in_effect FROM custos.item WHERE serial = '$1'"; }
 key() { # SERIAL ALC CLASS EFFECTIVE SUPERSEDES

@@ -7,9 +7,6 @@
 . "$(dirname "$0")/ledger_lib.sh"
 setup_ledger
 . "$(dirname "$0")/insider_lib.sh"
-want() { # WHAT GOT EXPECTED
-	[ "$2" = "$3" ] || { echo "FAIL: $1: '$2', expected '$3'"; fails=$((fails + 1)); }
-}
 item() { printf 'kind=equipment alc=1 class=C serial=%s title=KG-175D' "$1"; }
 ok as alice receive --from COR --item "$(item O1)" --item "$(item O2)"
 

@@ -9,9 +9,6 @@
 . "$(dirname "$0")/ledger_lib.sh"
 setup_ledger
 . "$(dirname "$0")/insider_lib.sh"
-want() { # WHAT GOT EXPECTED
-	[ "$2" = "$3" ] || { echo "FAIL: $1: '$2', expected '$3'"; fails=$((fails + 1)); }
-}
 row() { # SERIAL: "qty status account" of the item with that serial
 	q "SELECT qty || ' ' || status || ' ' || account FROM custos.item WHERE serial = '$1'"
 }

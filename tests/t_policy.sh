@@ -7,7 +7,6 @@
 . "$(dirname "$0")/ledger_lib.sh"
 setup_ledger
 . "$(dirname "$0")/insider_lib.sh"
-want() { [ "$2" = "$3" ] || { echo "FAIL: $1: got '$2', wanted '$3'"; fails=$((fails + 1)); }; }
 pol() { q "SELECT value || ' ' || coalesce(set_idx::text, 'default') FROM custos.policy WHERE name = '$1'"; }
 SKEY='kind=key alc=1 class=S crypto=yes serial=S1 edition=A effective=2026-01-01 supersedes=2026-02-01 title=AKAT 1234'
 S1='kind=key alc=1 class=S crypto=yes qty=1 serial=S1 edition=A effective=2026-01-01 supersedes=2026-02-01 title=AKAT 1234'

@@ -7,15 +7,6 @@
 # refused with no file written.
 . "$(dirname "$0")/ledger_lib.sh"
 setup_ledger
-want() { # WHAT GOT EXPECTED
-	[ "$2" = "$3" ] || { echo "FAIL: $1: '$2', expected '$3'"; fails=$((fails + 1)); }
-}
-has() { # WHAT FILE FIXED-STRING
-	grep -qF -- "$3" "$2" || { echo "FAIL: $1: $2 lacks '$3'"; fails=$((fails + 1)); }
-}
-lacks() { # WHAT FILE FIXED-STRING
-	! grep -qF -- "$3" "$2" || { echo "FAIL: $1: $2 has '$3'"; fails=$((fails + 1)); }
-}
 
 ok as adm account details 123456 --address 'CFB Kingston, Bldg 7' --cor-account 100001
 ok as adm account details 654321 --address 'HMCS Example, Halifax'

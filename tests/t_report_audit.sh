@@ -11,15 +11,6 @@
 . "$(dirname "$0")/ledger_lib.sh"
 command -v pdftotext >/dev/null || { echo "t_report_audit: pdftotext is not installed (make deps)"; exit 77; }
 setup_ledger
-want() { # WHAT GOT EXPECTED
-	[ "$2" = "$3" ] || { echo "FAIL: $1: '$2', expected '$3'"; fails=$((fails + 1)); }
-}
-has() { # WHAT FILE FIXED-STRING
-	grep -qF -- "$3" "$2" || { echo "FAIL: $1: $2 lacks '$3'"; fails=$((fails + 1)); }
-}
-lacks() { # WHAT FILE FIXED-STRING
-	! grep -qF -- "$3" "$2" || { echo "FAIL: $1: $2 has '$3'"; fails=$((fails + 1)); }
-}
 leaf_at() { q "SELECT encode(leaf, 'base64') FROM custos.log_entry WHERE idx = $1"; }
 mode_is() { want "mode of $1" "$(stat -c %a "$1")" "$2"; }
 # same_as_audit JSONFILE [ARGS]: its findings and sample are custos audit's.

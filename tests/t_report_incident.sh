@@ -8,15 +8,6 @@
 # incident refused with no file written.
 . "$(dirname "$0")/ledger_lib.sh"
 setup_ledger
-want() { # WHAT GOT EXPECTED
-	[ "$2" = "$3" ] || { echo "FAIL: $1: '$2', expected '$3'"; fails=$((fails + 1)); }
-}
-has() { # WHAT FILE FIXED-STRING
-	grep -qF -- "$3" "$2" || { echo "FAIL: $1: $2 lacks '$3'"; fails=$((fails + 1)); }
-}
-lacks() { # WHAT FILE FIXED-STRING
-	! grep -qF -- "$3" "$2" || { echo "FAIL: $1: $2 has '$3'"; fails=$((fails + 1)); }
-}
 last_txn() { q "SELECT max(number) FROM custos.txn WHERE account = '123456'"; }
 idx_of() { q "SELECT idx FROM custos.log_entry WHERE txn = '$1'"; }
 leaf_of() { q "SELECT encode(leaf, 'base64') FROM custos.log_entry WHERE txn = '$1'"; }

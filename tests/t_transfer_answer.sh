@@ -12,9 +12,6 @@ item() { printf 'kind=equipment alc=1 class=C serial=%s title=KG-175D' "$1"; }
 ok as alice receive --from COR --item "$(item T1)" --item "$(item T2)" --item "$(item T3)" --item "$(item T4)"
 status_of() { q "SELECT status || ' ' || account FROM custos.item WHERE serial = '$1'"; }
 is_open() { q "SELECT open FROM custos.txn WHERE number = '$1'"; }
-want() { # WHAT GOT EXPECTED
-	[ "$2" = "$3" ] || { echo "FAIL: $1: '$2', expected '$3'"; fails=$((fails + 1)); }
-}
 
 # ---- a transfer to another account of this ledger, rejected by it ----
 ok as alice transfer --to 654321 --serial T1 --serial T2

@@ -629,8 +629,7 @@ static void recon_draw(tui_app *app, tui_view *v, const tui_rect *r)
 	if (s->counting) {
 		snprintf(line, sizeof line, "Quantity counted (Enter; 0 or empty: as recorded; Esc "
 			 "cancels): %s", s->count);
-		int w = tui_text(bottom - 1, r->x, r->w, line, tui_attr(app, TUI_S_FIELD_FOCUS), true);
-		(void)w;
+		tui_text(bottom - 1, r->x, r->w, line, tui_attr(app, TUI_S_FIELD_FOCUS), true);
 		tui_cursor(app, bottom - 1, r->x + tui_text_width(line));
 	}
 }
