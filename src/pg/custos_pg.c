@@ -380,7 +380,9 @@ enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, Q_OUTSIDE, Q_OLD_KEYS,
        /* alc-change, key-effective (migration 016) */
        W_ITEM_USE,
        /* a certification closes the account's open inventory session (022) */
-       W_SESSION_CLOSE, NQ };
+       W_SESSION_CLOSE,
+       /* a certification keeps the list it hashes (023) */
+       W_CERTIFIED, NQ };
 static const char *const custody_sql[NQ] = {
 	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0), "
 	"coalesce(rank, ''), coalesce(position, ''), coalesce(details_idx, 0), "
@@ -496,6 +498,11 @@ static const char *const custody_sql[NQ] = {
 	"WHERE (title, edition, serial) = ($1, $2, $3)",
 	"UPDATE custos.inventory_session SET closed_idx = $2::bigint WHERE account = $1 AND kind = $3 "
 	"AND closed_idx IS NULL AND abandoned_at IS NULL",
+	/* W_CERTIFIED: the certification's list, line n the n-th element of
+	 * the arrays (title, edition, serial, qty), in one statement */
+	"INSERT INTO custos.certified_item (idx, line, title, edition, serial, qty) "
+	"SELECT $1::bigint, l.n, l.t, l.e, l.s, l.q::integer "
+	"FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS l(t, e, s, q, n)",
 };
 static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 1, 1, 19, 4, 11, 2, 5, 6, 2,
 				      3, 2, 2, 4, 5, 4, 3, 2,
@@ -503,7 +510,8 @@ static const int custody_nargs[NQ] = {1, 1, 3, 1, 1, 2, 1, 1, 19, 4, 11, 2, 5, 6
 				      4, 4, 3, 4,
 				      4,
 				      0, 3, 3,
-				      5, 3};
+				      5, 3,
+				      5};
 static SPIPlanPtr custody_plan[NQ];
 
 static void custody_prepare(int q)
@@ -515,6 +523,8 @@ static void custody_prepare(int q)
 		types[i] = q >= W_ITEM ? TEXTOID : TEXTARRAYOID;
 	if (q == Q_SEQ)
 		types[0] = TEXTOID, types[1] = INT4OID;
+	if (q == W_CERTIFIED)
+		types[1] = types[2] = types[3] = types[4] = TEXTARRAYOID;
 	SPIPlanPtr p = SPI_prepare(custody_sql[q], custody_nargs[q], types);
 	if (p == NULL || SPI_keepplan(p) != 0)
 		ereport(ERROR, (errmsg("custos: custody_apply cannot plan statement %d: %s", q,
@@ -638,16 +648,28 @@ static void registry_names(const entry *e, strset *people, strset *txns)
 	}
 }
 
+/* The lines of a certification's list as seed_list admitted them, in the
+ * list's order: title, edition, serial, qty (text Datums, palloc'd in the
+ * SPI context), for apply_inventory to keep (W_CERTIFIED). */
+typedef struct certified_list {
+	Datum *v[4];
+	int n;
+} certified_list;
+
 /* The list of certification e's account, as custos.item holds it, into
- * a (replay_account's list_*): the replay judges e by it.  ERRORs on a
- * database fault or a row that does not fit the list's order. */
-static void seed_list(replay_account *a, const entry *e)
+ * a (replay_account's list_*): the replay judges e by it; its lines into
+ * cl.  ERRORs on a database fault or a row that does not fit the list's
+ * order. */
+static void seed_list(replay_account *a, const entry *e, certified_list *cl)
 {
 	const char *v[] = {e->account};
 	SPITupleTable *t = registry_query(R_LIST, v);
 	rules_list_digest d;
 	bool ok = true;
 	rules_list_digest_init(&d);
+	for (int k = 0; k < 4; k++)
+		cl->v[k] = palloc(sizeof(Datum) * (t->numvals > 0 ? t->numvals : 1));
+	cl->n = 0;
 	for (uint64 i = 0; i < t->numvals && ok; i++) {
 		const char *st = col(t, i, 5);
 		int s = item_status_from_name(st);
@@ -656,9 +678,12 @@ static void seed_list(replay_account *a, const entry *e)
 			ok = false;
 			break;
 		}
-		if (rules_list_counts(e->action, (int)strtol(col(t, i, 4), NULL, 10), (item_status)s))
-			ok = rules_list_digest_add(&d, col(t, i, 0), col(t, i, 1), col(t, i, 2),
-						   (uint32_t)qty);
+		if (!rules_list_counts(e->action, (int)strtol(col(t, i, 4), NULL, 10), (item_status)s))
+			continue;
+		ok = rules_list_digest_add(&d, col(t, i, 0), col(t, i, 1), col(t, i, 2), (uint32_t)qty);
+		for (int k = 0; k < 4; k++)
+			cl->v[k][cl->n] = PointerGetDatum(cstring_to_text(col(t, i, k)));
+		cl->n++;
 	}
 	rules_list_digest_final(&d, a->list_sha256, &a->list_count);
 	if (!ok)
@@ -668,7 +693,7 @@ static void seed_list(replay_account *a, const entry *e)
 }
 
 /* Seed r with what entry e (note n) touches.  ERRORs on a database fault. */
-static void custody_seed(replay *r, const entry *e, const note *n)
+static void custody_seed(replay *r, const entry *e, const note *n, certified_list *cl)
 {
 	uint8_t prev[SHA256_LEN];
 	memcpy(prev, e->prev, SHA256_LEN);
@@ -745,7 +770,7 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 			const char *v[] = {e->account};
 			a.held = strtoull(col(registry_query(R_HELD, v), 0, 0), NULL, 10);
 			if (rules_is_certification(e))
-				seed_list(&a, e);
+				seed_list(&a, e, cl);
 		}
 		seeded(replay_seed_account(r, &a), "account");
 	}
@@ -852,6 +877,7 @@ static void custody_seed(replay *r, const entry *e, const note *n)
 
 typedef struct apply_ctx {
 	const entry *e;
+	const certified_list *cl; /* a certification's list (seed_list) */
 	char time[ENTRY_TIME_LEN + 1]; /* the entry's */
 	char idx[24];
 } apply_ctx;
@@ -893,7 +919,8 @@ static bool apply_item(void *ctx, const replay_item *it)
 /* The entry's account's last inventory as the replay derived it: moved to
  * the entry's time by a complete inventory, left by a spot check.  A
  * certification also closes the account's open inventory session of its
- * kind (migration 022), in the entry's own transaction. */
+ * kind (migration 022) and keeps the list it hashes, the lines seed_list
+ * admitted, in custos.certified_item (023), in the entry's own transaction. */
 static bool apply_inventory(void *ctx, const replay_account *a)
 {
 	apply_ctx *c = ctx;
@@ -909,6 +936,18 @@ static bool apply_inventory(void *ctx, const replay_account *a)
 		const char *v[] = {a->number, idx,
 				   c->e->action == ACT_CUSTODIAN_CHANGE ? "custodian-change" : "periodic"};
 		custody_write(W_SESSION_CLOSE, v);
+		/* its list, kept: one statement for every line */
+		custody_prepare(W_CERTIFIED);
+		const certified_list *cl = c->cl;
+		if (cl->v[0] == NULL)
+			ereport(ERROR, (errmsg("custos: certification %s: its list was not seeded", idx)));
+		Datum args[5] = {PointerGetDatum(cstring_to_text(idx))};
+		for (int k = 0; k < 4; k++)
+			args[1 + k] = PointerGetDatum(construct_array(cl->v[k], cl->n, TEXTOID, -1,
+								      false, TYPALIGN_INT));
+		if (SPI_execute_plan(custody_plan[W_CERTIFIED], args, NULL, false, 0) != SPI_OK_INSERT ||
+		    SPI_processed != (uint64)cl->n)
+			ereport(ERROR, (errmsg("custos: certification %s: its list cannot be kept", idx)));
 	}
 	return false;
 }
@@ -1012,9 +1051,9 @@ static bool handover_person(void *ctx, const replay_person *p)
 	return true;
 }
 
-static void custody_write_state(const replay *r, const entry *e)
+static void custody_write_state(const replay *r, const entry *e, const certified_list *cl)
 {
-	apply_ctx c = {.e = e};
+	apply_ctx c = {.e = e, .cl = cl};
 	entry_time_format(e->time_us, c.time);
 	snprintf(c.idx, sizeof c.idx, "%llu", (unsigned long long)e->index);
 	replay_each_item(r, apply_item, &c);
@@ -1236,16 +1275,17 @@ static void entry_apply(const char *buf, size_t len, bool registry, const char *
 		ereport(ERROR, (errmsg("custos: out of memory")));
 	}
 	replay_trust_signatures(r, true);
+	certified_list cl = {{NULL}, 0};
 	/* The replay and the entry are malloc'd: freed on every way out. */
 	PG_TRY();
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
 			ereport(ERROR, (errmsg("custos: custody_apply cannot connect to SPI")));
-		custody_seed(r, &e, n);
+		custody_seed(r, &e, n, &cl);
 		st = replay_apply(r, (const uint8_t *)buf, len, &err);
 		applying = true;
 		if (st == ST_OK && material)
-			custody_write_state(r, &e);
+			custody_write_state(r, &e, &cl);
 		else if (st == ST_OK)
 			registry_write_state(r, &e, login);
 		applying = false;
