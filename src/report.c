@@ -95,6 +95,7 @@ void report_free(report *r)
 		free(r->inv->dels);
 		free(r->inv);
 	}
+	free(r->cert);
 	if (r->inc != NULL) {
 		for (size_t i = 0; i < r->inc->nparts; i++)
 			free(r->inc->parts[i].text);
@@ -550,12 +551,94 @@ status report_inventory_build(report *r, const report_entry *txn, const report_e
 	for (size_t k = 0; k < x->nitems; k++)
 		inv->listed += held_find(&h, &x->items[k]) >= 0;
 	inv->held = h.n;
+	if (rules_is_certification(x)) {
+		/* the count it certified, as custos printed it: sighted of the
+		 * list, which the server found to be the whole list */
+		const char *v = entry_detail_value(x, "sighted");
+		inv->listed = inv->held = v != NULL ? strtoull(v, NULL, 10) : 0;
+	}
 	inv->complete = rules_inventory_complete(x, inv->listed, inv->held);
 	ledger_result lr = {.complete = inv->complete, .listed = inv->listed, .held = inv->held};
 	ledger_inventory_words(&lr, inv->words, sizeof inv->words);
 out:
 	free(h.it);
 	return st;
+}
+
+/* ---- a certification's list ----------------------------------------------------- */
+
+/* Detail `name` of e as a count, -1 when e states none. */
+static int64_t detail_count(const entry *e, const char *name)
+{
+	const char *v = entry_detail_value(e, name);
+	return v != NULL ? (int64_t)strtoll(v, NULL, 10) : -1;
+}
+
+status report_certified_attach(report *r, const report_entry *txn, const report_line *lines,
+			       size_t n, errbuf *err)
+{
+	const entry *e = &txn->e;
+	if (!rules_is_certification(e))
+		return err_set(err, ST_REFUSED, "%s is no certification: it lists its items",
+			       e->txn[0] ? e->txn : "the entry");
+	errbuf why = {0};
+	if (rules_check_certification_details(e, &why) != ST_OK)
+		return err_set(err, ST_CORRUPT, "certification %s (log entry %" PRIu64 "): %s",
+			       e->txn, txn->index, why.msg);
+	report_certified *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return err_set(err, ST_NOMEM, "out of memory");
+	snprintf(c->list_sha256, sizeof c->list_sha256, "%s", entry_detail_value(e, "list_sha256"));
+	c->sighted = detail_count(e, "sighted");
+	c->found = detail_count(e, "found");
+	c->not_sighted = detail_count(e, "not_sighted");
+	c->qty_diff = detail_count(e, "qty_diff");
+	if (n == 0 && c->sighted > 0) {
+		int64_t sighted = c->sighted;
+		free(c);
+		return err_set(err, ST_NOTFOUND, "certification %s (log entry %" PRIu64 ") certifies "
+			       "%" PRId64 " items, but the database keeps no list of it (it was "
+			       "signed before custos kept certified lists, or the list was "
+			       "removed); no report is made", e->txn, txn->index, sighted);
+	}
+	/* The list is trusted only as far as it hashes to what was signed. */
+	rules_list_digest d;
+	bool ok = true;
+	rules_list_digest_init(&d);
+	for (size_t i = 0; i < n && ok; i++)
+		ok = lines[i].row == i + 1 &&
+		     rules_list_digest_add(&d, lines[i].title, lines[i].edition, lines[i].serial,
+					   lines[i].qty);
+	uint8_t dg[SHA256_LEN];
+	uint64_t count = 0;
+	rules_list_digest_final(&d, dg, &count);
+	char hex[2 * SHA256_LEN + 1];
+	for (size_t i = 0; i < SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", dg[i]);
+	if (!ok || count != (uint64_t)c->sighted || strcmp(hex, c->list_sha256) != 0) {
+		free(c);
+		return err_set(err, ST_CORRUPT, "certification %s (log entry %" PRIu64 "): the list "
+			       "the database keeps of it (%zu lines) does not hash to its signed "
+			       "list_sha256: the list was changed after it was certified; no report "
+			       "is made (run 'custos log verify')", e->txn, txn->index, n);
+	}
+	report_line *v = NULL;
+	if (n > 0 && (v = calloc(n, sizeof *v)) == NULL) {
+		free(c);
+		return err_set(err, ST_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		v[i] = lines[i];
+		v[i].alc = 0;          /* not in the list: only what was signed */
+		v[i].remarks[0] = '\0';
+	}
+	free(r->lines);
+	r->lines = v;
+	r->nlines = n;
+	c->verified = true;
+	free(r->cert);
+	r->cert = c;
+	return ST_OK;
 }
 
 /* ---- an incident's parts ------------------------------------------------------- */
@@ -703,6 +786,52 @@ static status attach_proof(db *d, report *r, errbuf *err)
 	return st;
 }
 
+/* The list the server kept of certification te (custos.certified_item,
+ * in line order), checked against what it signed, as r's line items
+ * (report_certified_attach).  A row that does not fit a line (too long,
+ * no quantity) is a list changed: ST_CORRUPT. */
+static status load_certified(db *d, const report_entry *te, report *r, errbuf *err)
+{
+	char idx[24];
+	snprintf(idx, sizeof idx, "%" PRIu64, te->index);
+	const char *p[] = {idx};
+	PGresult *res = NULL;
+	status st = db_exec(d, "SELECT line, title, edition, serial, qty FROM custos.certified_item "
+			       "WHERE idx = $1::bigint ORDER BY line",
+			    1, p, &res, err);
+	if (st != ST_OK)
+		return st;
+	size_t n = (size_t)PQntuples(res);
+	report_line *v = n > 0 ? calloc(n, sizeof *v) : NULL;
+	if (n > 0 && v == NULL) {
+		PQclear(res);
+		return err_set(err, ST_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n && st == ST_OK; i++) {
+		const char *f[3] = {db_val(res, (int)i, 1), db_val(res, (int)i, 2), db_val(res, (int)i, 3)};
+		long long row = strtoll(db_val(res, (int)i, 0), NULL, 10);
+		long long qty = strtoll(db_val(res, (int)i, 4), NULL, 10);
+		if (strlen(f[0]) > ENTRY_TITLE_MAX || strlen(f[1]) > ENTRY_EDITION_MAX ||
+		    strlen(f[2]) > ENTRY_SERIAL_MAX || row < 1 || qty < 1 || qty > ENTRY_QTY_MAX) {
+			st = err_set(err, ST_CORRUPT, "certification %s (log entry %" PRIu64 "): line "
+				     "%zu of the list the database keeps of it is no item line: the "
+				     "list was changed after it was certified; no report is made",
+				     te->e.txn, te->index, i + 1);
+			break;
+		}
+		v[i].row = (size_t)row;
+		snprintf(v[i].title, sizeof v[i].title, "%s", f[0]);
+		snprintf(v[i].edition, sizeof v[i].edition, "%s", f[1]);
+		snprintf(v[i].serial, sizeof v[i].serial, "%s", f[2]);
+		v[i].qty = (uint32_t)qty;
+	}
+	if (st == ST_OK)
+		st = report_certified_attach(r, te, v, n, err);
+	free(v);
+	PQclear(res);
+	return st;
+}
+
 status report_load(db *d, const char *txn, report_kind kind, report *r, errbuf *err)
 {
 	memset(r, 0, sizeof *r);
@@ -745,6 +874,11 @@ status report_load(db *d, const char *txn, report_kind kind, report *r, errbuf *
 	}
 	if ((st = report_build(te, ctx, nctx, answer[0] ? answer : NULL, kind,
 			       (int64_t)time(NULL) * 1000000, r, err)) != ST_OK)
+		goto out;
+	/* A certification lists no items: its list is the one the server kept,
+	 * read in this snapshot and checked against the signed hash. */
+	if (kind == REPORT_KIND_INVENTORY && rules_is_certification(e) &&
+	    (st = load_certified(d, te, r, err)) != ST_OK)
 		goto out;
 	if (kind == REPORT_KIND_INVENTORY) {
 		/* The account's material entries before it, in this snapshot. */
@@ -881,11 +1015,35 @@ status report_write_csv(const report *r, FILE *f, errbuf *err)
 		snprintf(row, sizeof row, "%zu", l->row);
 		snprintf(qty, sizeof qty, "%" PRIu32, l->qty);
 		snprintf(alc, sizeof alc, "%d", l->alc);
+		if (l->alc == 0)
+			alc[0] = '\0'; /* a certified list signs no ALC */
 		const char *v[] = {txn, report_type_name(r->type), r->txn_date, r->from.account,
 				   r->to.account, row, l->title, l->edition, qty, l->serial, alc,
 				   l->remarks};
 		for (size_t k = 0; k < nh; k++)
 			report_csv_field(f, v[k], k + 1 == nh);
+	}
+	if (r->cert != NULL) {
+		/* the certification: its own header, then its one row */
+		static const char *const kh[] = {"transaction", "list_sha256", "lines", "sighted",
+						 "found", "not_sighted", "qty_diff", "verified"};
+		size_t nk = sizeof kh / sizeof kh[0];
+		const report_certified *c = r->cert;
+		char lines[24], cnt[4][24];
+		snprintf(lines, sizeof lines, "%zu", r->nlines);
+		const int64_t cv[4] = {c->sighted, c->found, c->not_sighted, c->qty_diff};
+		for (int k = 0; k < 4; k++) {
+			cnt[k][0] = '\0';
+			if (cv[k] >= 0)
+				snprintf(cnt[k], sizeof cnt[k], "%" PRId64, cv[k]);
+		}
+		const char *v[] = {txn, c->list_sha256, lines, cnt[0], cnt[1], cnt[2], cnt[3],
+				   c->verified ? "true" : "false"};
+		fputs("\r\n", f);
+		for (size_t i = 0; i < nk; i++)
+			report_csv_field(f, kh[i], i + 1 == nk);
+		for (size_t i = 0; i < nk; i++)
+			report_csv_field(f, v[i], i + 1 == nk);
 	}
 	if (r->inv != NULL) {
 		/* the correction page: its own header, then one row a change */
@@ -956,11 +1114,35 @@ static void json_changes(FILE *f, const char *key, const report_change *c, size_
 	fputs("]", f);
 }
 
-static void json_inventory(FILE *f, const report_inventory *inv)
+/* A count as signed, null where the entry states none. */
+static void json_count(FILE *f, const char *key, int64_t v, bool comma)
+{
+	if (v >= 0)
+		fprintf(f, "\"%s\":%" PRId64 "%s", key, v, comma ? "," : "");
+	else
+		fprintf(f, "\"%s\":null%s", key, comma ? "," : "");
+}
+
+static void json_certified(FILE *f, const report_certified *c, size_t nlines)
+{
+	fputs("\"certification\":{", f);
+	json_key_str(f, "list_sha256", c->list_sha256, true);
+	fprintf(f, "\"lines\":%zu,", nlines);
+	json_count(f, "sighted", c->sighted, true);
+	json_count(f, "found", c->found, true);
+	json_count(f, "not_sighted", c->not_sighted, true);
+	json_count(f, "qty_diff", c->qty_diff, true);
+	fprintf(f, "\"verified\":%s},", c->verified ? "true" : "false");
+}
+
+static void json_inventory(FILE *f, const report_inventory *inv, const report_certified *c,
+			   size_t nlines)
 {
 	fprintf(f, "\"inventory\":{\"complete\":%s,\"listed\":%" PRIu64 ",\"held\":%" PRIu64 ",",
 		inv->complete ? "true" : "false", inv->listed, inv->held);
 	json_key_str(f, "words", inv->words, true);
+	if (c != NULL)
+		json_certified(f, c, nlines);
 	if (inv->prev_index) {
 		fputs("\"previous_complete\":{", f);
 		json_key_str(f, "txn", inv->prev_txn, true);
@@ -1035,8 +1217,11 @@ status report_write_json(const report *r, FILE *f, errbuf *err)
 		json_key_str(f, "edition", l->edition[0] ? l->edition : NULL, true);
 		fprintf(f, "\"quantity\":%" PRIu32 ",", l->qty);
 		json_key_str(f, "serial", l->serial[0] ? l->serial : NULL, true);
-		fprintf(f, "\"alc\":%d,", l->alc);
-		json_key_str(f, "remarks", l->remarks, false);
+		if (l->alc > 0)
+			fprintf(f, "\"alc\":%d,", l->alc);
+		else
+			fputs("\"alc\":null,", f); /* a certified list signs no ALC */
+		json_key_str(f, "remarks", l->remarks[0] ? l->remarks : NULL, false);
 		fputc('}', f);
 	}
 	fputs("],", f);
@@ -1055,7 +1240,7 @@ status report_write_json(const report *r, FILE *f, errbuf *err)
 	fputs("],", f);
 	json_key_str(f, "remarks", r->remarks, true);
 	if (r->inv != NULL)
-		json_inventory(f, r->inv);
+		json_inventory(f, r->inv, r->cert, r->nlines);
 	if (r->inc != NULL)
 		json_incident(f, r->inc);
 	fputs("\"log\":{", f);

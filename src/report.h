@@ -85,7 +85,8 @@ typedef struct report_line {
 	char edition[ENTRY_EDITION_MAX + 1];  /* "" when none */
 	uint32_t qty;
 	char serial[ENTRY_SERIAL_MAX + 1];    /* "" when quantity-accounted */
-	int alc;
+	int alc;                              /* 0: not signed (a certified
+					       * list carries none) */
 	char remarks[96];                     /* kind, classification, CRYPTO,
 					       * dates: made by report_build */
 } report_line;
@@ -109,6 +110,16 @@ typedef struct report_change {
 	char time[ENTRY_TIME_LEN + 1];
 	uint64_t index;
 } report_change;
+
+/* A certification's counts as signed (details sighted, found,
+ * not_sighted, qty_diff; -1 where the entry states none, as a
+ * custodian-change states only sighted), its list_sha256, and whether the
+ * list the report prints hashes to it (report_certified_attach). */
+typedef struct report_certified {
+	char list_sha256[2 * SHA256_LEN + 1];
+	int64_t sighted, found, not_sighted, qty_diff;
+	bool verified;
+} report_certified;
 
 /* What an inventory report adds (report_inventory_build). */
 typedef struct report_inventory {
@@ -181,6 +192,7 @@ typedef struct report {
 	size_t prooflen;
 	uint64_t checkpoint_size; /* 0 when no checkpoint covers it yet */
 	report_inventory *inv;    /* REPORT_KIND_INVENTORY, else NULL */
+	report_certified *cert;   /* a certification's report, else NULL */
 	report_incident *inc;     /* REPORT_KIND_INCIDENT, else NULL */
 } report;
 
@@ -215,6 +227,19 @@ status report_build(const report_entry *txn, const report_entry *ctx, size_t nct
  * (rules_inventory_complete).  ST_NOMEM. */
 status report_inventory_build(report *r, const report_entry *txn, const report_entry *hist,
 			      size_t n, errbuf *err) CUSTOS_WARN_UNUSED;
+
+/* Make lines[0..n) (row, title, edition, serial, qty; alc 0) the line
+ * items of r, built by report_build from certification txn
+ * (rules_is_certification): the list the server kept of it
+ * (custos.certified_item, in line order), which is trusted only when its
+ * digest (rules_list_digest_*) is the entry's list_sha256 and its length
+ * the entry's sighted.  Fills r->cert (verified).  ST_CORRUPT, naming the
+ * entry, when the lines do not hash to list_sha256 (a line changed,
+ * added, dropped or out of order); ST_NOTFOUND when no line is kept but
+ * the entry certifies some; ST_REFUSED when txn is no certification;
+ * ST_NOMEM.  r's lines are untouched on failure. */
+status report_certified_attach(report *r, const report_entry *txn, const report_line *lines,
+			       size_t n, errbuf *err) CUSTOS_WARN_UNUSED;
 
 /* Add to r (built by report_build with REPORT_KIND_INCIDENT from
  * incident-report entry txn) its parts: txn itself, then of later[0..n)

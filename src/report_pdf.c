@@ -288,10 +288,13 @@ static void items(pdf *p)
 			 l->edition);
 		snprintf(qty, sizeof qty, "%" PRIu32, l->qty);
 		snprintf(alc, sizeof alc, "%d", l->alc);
+		if (l->alc == 0)
+			snprintf(alc, sizeof alc, " "); /* a certified list signs no ALC */
 		cell v[NCOLS] = {
 			{NULL, rowv, c[0].width, 0},     {NULL, title, c[1].width, 0},
 			{NULL, qty, c[2].width, 0},      {NULL, l->serial[0] ? l->serial : "-", c[3].width, 0},
-			{NULL, alc, c[4].width, 0},      {NULL, l->remarks, c[5].width, 0},
+			{NULL, alc, c[4].width, 0},
+			{NULL, l->remarks[0] ? l->remarks : " ", c[5].width, 0},
 		};
 		row(p, v, NCOLS);
 	}
@@ -533,6 +536,28 @@ static void incident_parts(pdf *p)
 		paragraph(p, p->bold, "OPEN: no final report yet.", false);
 }
 
+/* What a certification signed beside its list: the counts, and that the
+ * lines of block 7 hash to its list_sha256 (report_certified_attach). */
+static void certified(pdf *p)
+{
+	const report_certified *c = p->r->cert;
+	char t[256];
+	int n = snprintf(t, sizeof t, "Counts as signed: sighted %" PRId64, c->sighted);
+	const int64_t v[3] = {c->found, c->not_sighted, c->qty_diff};
+	const char *w[3] = {"found, not on record", "not sighted (reported)",
+			    "counted at another quantity"};
+	for (int k = 0; k < 3 && n > 0 && (size_t)n < sizeof t; k++)
+		if (v[k] >= 0)
+			n += snprintf(t + n, sizeof t - (size_t)n, "; %s %" PRId64, w[k], v[k]);
+	if (n > 0 && (size_t)n < sizeof t)
+		snprintf(t + n, sizeof t - (size_t)n, ".");
+	paragraph(p, p->font, t, false);
+	snprintf(t, sizeof t, "Certified list: the %zu line(s) of block 7 are the list the server "
+		 "kept of this certification; the list hashes to the certified list_sha256 %s.",
+		 p->r->nlines, c->list_sha256);
+	paragraph(p, p->font, t, false);
+}
+
 static void lay_out(pdf *p)
 {
 	const report *r = p->r;
@@ -566,6 +591,8 @@ static void lay_out(pdf *p)
 		snprintf(words, sizeof words, "Count: %s.", r->inv->words);
 		paragraph(p, p->bold, words, false);
 	}
+	if (r->cert != NULL)
+		certified(p);
 	p->y += 4;
 	signatures(p);
 	ensure(p, 30);
