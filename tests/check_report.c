@@ -467,6 +467,114 @@ START_TEST(inventory_count_and_corrections)
 }
 END_TEST
 
+/* A certification's line items: the kept list, trusted only when it hashes
+ * to the signed list_sha256 and its length is the signed sighted. */
+START_TEST(certified_list)
+{
+	report_line good[2] = {{.row = 1, .title = "KAO 12", .edition = "7", .qty = 40, .alc = 2},
+			       {.row = 2, .title = "KG-175D", .serial = "KG1", .qty = 1, .alc = 1}};
+	rules_list_digest d;
+	rules_list_digest_init(&d);
+	for (size_t i = 0; i < 2; i++)
+		ck_assert(rules_list_digest_add(&d, good[i].title, good[i].edition, good[i].serial,
+						good[i].qty));
+	uint8_t dg[SHA256_LEN];
+	uint64_t count;
+	rules_list_digest_final(&d, dg, &count);
+	char hex[2 * SHA256_LEN + 1];
+	for (size_t i = 0; i < SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", dg[i]);
+	entry e;
+	errbuf err = {0};
+	base(&e, 20, ACT_INVENTORY);
+	snprintf(e.txn, sizeof e.txn, "123456-2026-0009");
+	snprintf(e.account, sizeof e.account, "123456");
+	ck_assert_int_eq(entry_set_detail(&e, "found", "1", &err), ST_OK);
+	ck_assert_int_eq(entry_set_detail(&e, "list_sha256", hex, &err), ST_OK);
+	ck_assert_int_eq(entry_set_detail(&e, "not_sighted", "0", &err), ST_OK);
+	ck_assert_int_eq(entry_set_detail(&e, "qty_diff", "0", &err), ST_OK);
+	ck_assert_int_eq(entry_set_detail(&e, "sighted", "2", &err), ST_OK);
+	const char *const two[] = {"alice", "wendy"};
+	size_t len;
+	char *note = signed_note(&e, two, 2, &len);
+	report_entry re;
+	parse_into(&re, note, len, 20);
+	report r;
+	ck_assert_int_eq(report_build(&re, NULL, 0, NULL, REPORT_KIND_INVENTORY, T0, &r, &err), ST_OK);
+	ck_assert_uint_eq(r.nlines, 0);
+
+	/* changed, reordered, cut short, renumbered: refused, r untouched */
+	report_line bad[2];
+	for (int k = 0; k < 4; k++) {
+		memcpy(bad, good, sizeof bad);
+		size_t n = 2;
+		if (k == 0)
+			bad[0].qty = 39;
+		if (k == 1)
+			bad[0] = good[1], bad[1] = good[0], bad[0].row = 1, bad[1].row = 2;
+		if (k == 2)
+			n = 1;
+		if (k == 3)
+			bad[1].row = 3;
+		ck_assert_int_eq(report_certified_attach(&r, &re, bad, n, &err), ST_CORRUPT);
+		ck_assert_ptr_nonnull(strstr(err.msg, "certification 123456-2026-0009 (log entry 20)"));
+		ck_assert_uint_eq(r.nlines, 0);
+		ck_assert_ptr_null(r.cert);
+	}
+	ck_assert_int_eq(report_certified_attach(&r, &re, NULL, 0, &err), ST_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, "keeps no list of it"));
+
+	ck_assert_int_eq(report_certified_attach(&r, &re, good, 2, &err), ST_OK);
+	ck_assert_uint_eq(r.nlines, 2);
+	ck_assert_str_eq(r.lines[1].serial, "KG1");
+	ck_assert_int_eq(r.lines[1].alc, 0); /* not signed: not printed */
+	ck_assert(r.cert->verified);
+	ck_assert_str_eq(r.cert->list_sha256, hex);
+	ck_assert_int_eq(r.cert->sighted, 2);
+	ck_assert_int_eq(r.cert->found, 1);
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f = open_memstream(&out, &olen);
+	ck_assert_int_eq(report_write_json(&r, f, &err), ST_OK);
+	fclose(f);
+	char want[256];
+	snprintf(want, sizeof want, "\"certification\":{\"list_sha256\":\"%s\",\"lines\":2,"
+		 "\"sighted\":2,\"found\":1,\"not_sighted\":0,\"qty_diff\":0,\"verified\":true}", hex);
+	ck_assert_ptr_null(strstr(out, want)); /* r has no inventory part yet */
+	free(out);
+	report_free(&r);
+
+	/* with its inventory part: the signed count, and the JSON's certification */
+	ck_assert_int_eq(report_build(&re, NULL, 0, NULL, REPORT_KIND_INVENTORY, T0, &r, &err), ST_OK);
+	ck_assert_int_eq(report_inventory_build(&r, &re, NULL, 0, &err), ST_OK);
+	ck_assert_str_eq(r.inv->words, "complete inventory (2 of 2 held): the inventory clock restarts");
+	ck_assert_int_eq(report_certified_attach(&r, &re, good, 2, &err), ST_OK);
+	out = NULL;
+	f = open_memstream(&out, &olen);
+	ck_assert_int_eq(report_write_json(&r, f, &err), ST_OK);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out, want));
+	ck_assert_ptr_nonnull(strstr(out, "\"alc\":null,\"remarks\":null"));
+	free(out);
+	report_free(&r);
+	entry_free(&re.e);
+	free(note);
+
+	/* an entry that lists its items is no certification */
+	char *notes[1];
+	size_t lens[1];
+	const char *k1[] = {"K1"};
+	notes[0] = reg_note(21, ACT_INVENTORY, "123456-2026-0010", "", "", k1, 1, "wendy", T0, &lens[0]);
+	parse_into(&re, notes[0], lens[0], 21);
+	ck_assert_int_eq(report_build(&re, NULL, 0, NULL, REPORT_KIND_INVENTORY, T0, &r, &err), ST_OK);
+	ck_assert_int_eq(report_certified_attach(&r, &re, good, 2, &err), ST_REFUSED);
+	ck_assert_uint_eq(r.nlines, 1);
+	report_free(&r);
+	entry_free(&re.e);
+	free(notes[0]);
+}
+END_TEST
+
 /* An incident entry of account 123456 (reg_note's fields, and the incident's). */
 static char *inc_note(uint64_t index, entry_action a, const char *txn, const char *ref,
 		      int64_t time_us, int64_t discovered_us, const char *text, size_t *len)
@@ -602,6 +710,7 @@ int main(void)
 	tcase_add_test(tc, escape);
 	tcase_add_test(tc, hand_receipt_register);
 	tcase_add_test(tc, inventory_count_and_corrections);
+	tcase_add_test(tc, certified_list);
 	tcase_add_test(tc, incident_parts_and_deadline);
 	suite_add_tcase(s, tc);
 	return check_run(s);
