@@ -80,9 +80,11 @@ inventory_sighting adm,dave              all   .   .   .   .   .
 inventory_sighting alice,bob,carol       acct  .   .   .   .   .
 inventory_found    adm,dave              all   .   .   .   .   .
 inventory_found    alice,bob,carol       acct  .   .   .   .   .
+certified_item     adm,dave              all   .   .   .   .   .
+certified_item     alice,bob,carol       acct  .   .   .   .   .
 EOF
 )
-STATE_TABLES="account item entry_item item_record txn incident person person_role outside_account person_key policy_history"
+STATE_TABLES="account item entry_item item_record txn incident person person_role outside_account person_key policy_history certified_item"
 
 # The probes: TABLE | INSERT (columns and values) | UPDATE's SET | VISIBLE
 # (the rows an "acct" login sees).  Placeholders: {ME} the login's person
@@ -114,6 +116,7 @@ access_event|(login, kind, detail) VALUES ({ME}, 'login', 'probe')|detail = deta
 inventory_session|(account, kind, opened_by, opened_at) VALUES ({ACC1}, 'periodic', {ME}, now())|kind = kind|account = ANY ({ACC})
 inventory_sighting|(session, item_id, counted, recorded, at, by_person) SELECT max(id), {ITEM1}, 1, 1, now(), {ME} FROM custos.inventory_session|counted = counted|session IN (SELECT s.id FROM custos.inventory_session s WHERE s.account = ANY ({ACC}))
 inventory_found|(session, scan, at, by_person) SELECT max(id), 'PROBE1', now(), {ME} FROM custos.inventory_session|state = state|session IN (SELECT s.id FROM custos.inventory_session s WHERE s.account = ANY ({ACC}))
+certified_item|(idx, line, title, edition, serial, qty) SELECT max(idx), 99, 'PROBE', '', concat('P-', {ME}), 1 FROM custos.log_entry|qty = qty|idx IN (SELECT e.idx FROM custos.log_entry e WHERE e.account IS NULL OR e.account = ANY ({ACC}) OR e.peer = ANY ({ACC}) OR e.action IN ('account-open', 'account-outside', 'account-details'))
 witness|(name, vkey, keyid, pubkey, added_by) VALUES ('probe', 'probe+00000000+x', '\x00000000', decode(repeat('ab', 32), 'hex'), 'probe')|added_by = added_by|true
 EOF
 )
@@ -147,6 +150,11 @@ LOGVK=$(printf '%s\n' "$PASS" | "$MKKEY" custos.test/ledger "$W/log.key") || exi
 ok asq adm log key set "$LOGVK" || exit 1
 ok env PGUSER=alice "$C" log checkpoint --log-key "$W/log.key" --log-passphrase-fd 5 5<<<"$PASS" || exit 1
 SZ=$(q "SELECT max(size) FROM custos.checkpoint")
+# a certification of 123456, whose list the server keeps (certified_item)
+ok asq alice inventory open || exit 1
+ok asq alice inventory scan --serial A1 --serial A3 || exit 1
+ok asw alice wendy inventory close || exit 1
+[ "$(q "SELECT count(*) FROM custos.certified_item")" = 2 ] || { echo "FAIL: the certification's list is not kept"; exit 1; }
 # an inventory session on each account, with a sighting and a found scan
 for who in alice bob; do
 	ok asq $who inventory open || exit 1
