@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The inventory report of a certification (docs/reports.md "The inventory
-# report"; sql/023_certified_list.sql): a session closed with one
+# report"; sql/024_certified_list.sql): a session closed with one
 # certification entry lists no items, so the report prints the list the
 # server kept of it in the certification's own transaction
 # (custos.certified_item), and only after checking that the list hashes to

@@ -381,7 +381,7 @@ enum { Q_PERSON, Q_ROLE, Q_ITEM, Q_TXN, Q_ACCOUNT, Q_SEQ, Q_OUTSIDE, Q_OLD_KEYS,
        W_ITEM_USE,
        /* a certification closes the account's open inventory session (022) */
        W_SESSION_CLOSE,
-       /* a certification keeps the list it hashes (023) */
+       /* a certification keeps the list it hashes (024) */
        W_CERTIFIED, NQ };
 static const char *const custody_sql[NQ] = {
 	"SELECT name, vkey, enrolled_idx, revoked_idx IS NOT NULL, coalesce(revoked_idx, 0), "
@@ -920,7 +920,7 @@ static bool apply_item(void *ctx, const replay_item *it)
  * the entry's time by a complete inventory, left by a spot check.  A
  * certification also closes the account's open inventory session of its
  * kind (migration 022) and keeps the list it hashes, the lines seed_list
- * admitted, in custos.certified_item (023), in the entry's own transaction. */
+ * admitted, in custos.certified_item (024), in the entry's own transaction. */
 static bool apply_inventory(void *ctx, const replay_account *a)
 {
 	apply_ctx *c = ctx;

@@ -1,4 +1,4 @@
--- 023_certified_list.sql: the list a certification hashes, kept.
+-- 024_certified_list.sql: the list a certification hashes, kept.
 --
 -- A certification (an inventory or custodian-change with detail
 -- list_sha256: docs/log-format.md "The sighted list of a certification")
