@@ -174,8 +174,9 @@ static int run_verify(db *d, const opts *o)
 		return fail("verify", st, &err);
 	}
 	if (o->json) {
-		printf("],\"valid\":%s,\"entries\":%llu,\"log_valid\":%s", rep.valid ? "true" : "false",
-		       (unsigned long long)rep.entries, rep.log_ok ? "true" : "false");
+		printf("],\"valid\":%s,\"entries\":%llu,\"log_valid\":%s,\"unlisted\":%llu",
+		       rep.valid ? "true" : "false", (unsigned long long)rep.entries,
+		       rep.log_ok ? "true" : "false", (unsigned long long)rep.unlisted);
 		if (!rep.log_ok) {
 			printf(",\"failed_index\":%llu,\"reason\":", (unsigned long long)rep.failed_index);
 			json_str(stdout, rep.reason);
@@ -186,15 +187,22 @@ static int run_verify(db *d, const opts *o)
 		safe_fputs(rep.reason, stdout);
 		fputc('\n', stdout);
 	} else if (rep.differences) {
-		printf("INVALID: the log's %llu entries verify, but %llu state row%s differ "
+		printf("INVALID: the log's %llu entries verify, but %llu state row%s differ%s "
 		       "from its replay (listed above): changes made without a log entry\n",
 		       (unsigned long long)rep.entries, (unsigned long long)rep.differences,
-		       rep.differences == 1 ? "" : "s");
+		       rep.differences == 1 ? "" : "s", rep.differences == 1 ? "s" : "");
 	} else {
 		printf("valid: %llu entries; chain, signatures, roles and custody rules "
 		       "verified; the state tables match the replay\n",
 		       (unsigned long long)rep.entries);
 	}
+	if (!o->json && rep.log_ok && rep.unlisted)
+		printf("note: %llu certification%s of items keep%s no certified list (the first: log "
+		       "entry %llu): signed before custos kept certified lists, or the list was "
+		       "removed; no inventory report prints %s\n",
+		       (unsigned long long)rep.unlisted, rep.unlisted == 1 ? "" : "s",
+		       rep.unlisted == 1 ? "s" : "", (unsigned long long)rep.first_unlisted,
+		       rep.unlisted == 1 ? "it" : "them");
 	return rep.valid ? CLI_OK : CLI_FAIL;
 }
 

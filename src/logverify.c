@@ -9,7 +9,9 @@
 #include "entry.h"
 #include "logfile.h"
 #include "merkle.h"
+#include "note.h"
 #include "replay.h"
+#include "rules.h"
 #include "sha.h"
 
 /* A row of state as "key" and "field=value field=value ..." strings, made
@@ -488,7 +490,7 @@ static status hex_to(const char *s, uint8_t *out, size_t n)
 
 /* Walk the log in pages by index (binary notes); fn sees each entry.
  * Returns fn's first non-OK status. */
-typedef status (*entry_fn)(void *ctx, uint64_t idx, const uint8_t *note, size_t len,
+typedef status (*entry_fn)(void *ctx, uint64_t idx, const uint8_t *rec, size_t len,
 			   const uint8_t leaf[SHA256_LEN], errbuf *err);
 
 static status walk_log(db *d, entry_fn fn, void *ctx, errbuf *err)
@@ -545,7 +547,7 @@ typedef struct vctx {
 /* How often (in entries) the progress callback hears of the walk. */
 #define PROGRESS_EVERY 64
 
-static status verify_one(void *ctx, uint64_t idx, const uint8_t *note, size_t len,
+static status verify_one(void *ctx, uint64_t idx, const uint8_t *rec, size_t len,
 			 const uint8_t leaf[SHA256_LEN], errbuf *err)
 {
 	vctx *v = ctx;
@@ -558,9 +560,9 @@ static status verify_one(void *ctx, uint64_t idx, const uint8_t *note, size_t le
 			     "stored entry is %llu)", (unsigned long long)v->expect,
 			     (unsigned long long)idx);
 	if (st == ST_OK)
-		st = replay_apply(v->r, note, len, &e);
+		st = replay_apply(v->r, rec, len, &e);
 	if (st == ST_OK) {
-		sha256_leaf(note, len, mine);
+		sha256_leaf(rec, len, mine);
 		if (memcmp(mine, leaf, SHA256_LEN) != 0)
 			st = err_set(&e, ST_CORRUPT, "entry %llu: the stored leaf hash is not the "
 				     "entry's", (unsigned long long)idx);
@@ -597,6 +599,177 @@ static status begin_whole_log(db *d, errbuf *err)
 		return err_set(err, ST_DENIED, "only an administrator or an auditor reads the whole "
 			       "log; '%s' is neither", db_user(d));
 	return ST_OK;
+}
+
+/* ---- the certified lists ---------------------------------------------------- */
+
+/* A certification of the log: its index and its entry (rules_is_certification). */
+typedef struct certified {
+	uint64_t idx;
+	entry e;
+} certified;
+
+typedef struct certlist {
+	certified *v;
+	size_t n;
+} certlist;
+
+static void certlist_free(certlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		entry_free(&l->v[i].e);
+	free(l->v);
+	*l = (certlist){0};
+}
+
+/* The log's certifications, in index order, from the snapshot the replay
+ * verified (so every note parses; one that does not is ST_CORRUPT). */
+static status certlist_load(db *d, certlist *l, errbuf *err)
+{
+	PGresult *res = NULL;
+	status st = db_exec(d, "SELECT idx, convert_from(note, 'UTF8') FROM custos.log_entry "
+			       "WHERE action IN ('inventory', 'custodian-change') ORDER BY idx",
+			    0, NULL, &res, err);
+	if (st != ST_OK)
+		return st;
+	int rows = PQntuples(res);
+	if (rows > 0 && (l->v = calloc((size_t)rows, sizeof *l->v)) == NULL)
+		st = err_set(err, ST_NOMEM, "out of memory");
+	note nt;
+	for (int i = 0; i < rows && st == ST_OK; i++) {
+		certified *c = &l->v[l->n];
+		c->idx = (uint64_t)strtoull(PQgetvalue(res, i, 0), NULL, 10);
+		if (note_parse(PQgetvalue(res, i, 1), (size_t)PQgetlength(res, i, 1), &nt, NULL) !=
+			    ST_OK ||
+		    entry_parse(nt.text, nt.textlen, &c->e, NULL) != ST_OK) {
+			entry_free(&c->e);
+			st = err_set(err, ST_CORRUPT, "log entry %llu does not parse",
+				     (unsigned long long)c->idx);
+		} else if (rules_is_certification(&c->e)) {
+			l->n++;
+		} else {
+			entry_free(&c->e);
+		}
+	}
+	PQclear(res);
+	return st;
+}
+
+static const certified *certlist_find(const certlist *l, uint64_t idx)
+{
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->v[mid].idx == idx)
+			return &l->v[mid];
+		if (l->v[mid].idx < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Judge one stored list (the lines of log entry idx, in line order: dg
+ * has them all, `inorder` false if a line number was not the next) and
+ * name it when it is a difference. */
+static void judge_list(const certlist *l, uint64_t idx, rules_list_digest *dg, bool inorder,
+		       uint64_t lines, logverify_diff_fn diff, void *ctx, uint64_t *differences)
+{
+	uint8_t digest[SHA256_LEN];
+	uint64_t count = 0;
+	rules_list_digest_final(dg, digest, &count);
+	const certified *c = certlist_find(l, idx);
+	char line[256];
+	errbuf why = {0};
+	const char *s = lines == 1 ? "" : "s";
+	if (c == NULL)
+		snprintf(line, sizeof line, "certified list of log entry %llu: %llu line%s kept for "
+			 "an entry that is no certification", (unsigned long long)idx,
+			 (unsigned long long)lines, s);
+	else if (!inorder || count != lines)
+		snprintf(line, sizeof line, "certified list of %s (log entry %llu): its %llu line%s "
+			 "are not a list (numbered out of order, or a line out of place)",
+			 c->e.txn, (unsigned long long)idx, (unsigned long long)lines, s);
+	else if (rules_check_certification(&c->e, count, digest, &why) != ST_OK)
+		snprintf(line, sizeof line, "certified list of %s (log entry %llu): its %llu line%s "
+			 "do not hash to the signed list_sha256", c->e.txn, (unsigned long long)idx,
+			 (unsigned long long)lines, s);
+	else
+		return;
+	(*differences)++;
+	diff(ctx, line);
+}
+
+/* Compare custos.certified_item with the log's certifications: every list
+ * kept must hash to its entry's list_sha256; a certification of items with
+ * no list kept counts in rep->unlisted. */
+static status compare_certified(db *d, logverify_report *rep, logverify_diff_fn diff, void *ctx,
+				errbuf *err)
+{
+	certlist l = {0};
+	status st = certlist_load(d, &l, err);
+	size_t next = 0; /* the next certification not yet matched to a list */
+	dbrows c = {.d = d, .err = err};
+	bool declared = false;
+	if (st == ST_OK)
+		st = db_exec_adhoc(d, "DECLARE custos_verify NO SCROLL CURSOR FOR SELECT idx, line, "
+				      "title, edition, serial, qty FROM custos.certified_item "
+				      "ORDER BY idx, line", 0, NULL, NULL, err);
+	if (st == ST_OK) {
+		declared = true;
+		st = rows_fetch(&c);
+	}
+	rules_list_digest dg;
+	uint64_t cur = 0, lines = 0;
+	bool open = false, inorder = true;
+	for (;;) {
+		if (st != ST_OK)
+			break;
+		bool end = c.done || c.row >= PQntuples(c.r);
+		if (end && !c.done) {
+			if ((st = rows_fetch(&c)) != ST_OK)
+				break;
+			continue;
+		}
+		uint64_t idx = end ? 0 : (uint64_t)strtoull(PQgetvalue(c.r, c.row, 0), NULL, 10);
+		if (open && (end || idx != cur)) {
+			judge_list(&l, cur, &dg, inorder, lines, diff, ctx, &rep->differences);
+			open = false;
+		}
+		/* certifications before this list that keep none */
+		while (next < l.n && (end || l.v[next].idx < idx)) {
+			const char *s = entry_detail_value(&l.v[next].e, "sighted");
+			if (s != NULL && strcmp(s, "0") != 0 && rep->unlisted++ == 0)
+				rep->first_unlisted = l.v[next].idx;
+			next++;
+		}
+		if (end)
+			break;
+		if (!open) {
+			rules_list_digest_init(&dg);
+			open = true, inorder = true, cur = idx, lines = 0;
+			if (next < l.n && l.v[next].idx == idx)
+				next++;
+		}
+		long qty = strtol(PQgetvalue(c.r, c.row, 5), NULL, 10);
+		inorder = inorder &&
+			  strtoull(PQgetvalue(c.r, c.row, 1), NULL, 10) == lines + 1 &&
+			  qty >= 1 && qty <= UINT32_MAX &&
+			  rules_list_digest_add(&dg, PQgetvalue(c.r, c.row, 2), PQgetvalue(c.r, c.row, 3),
+						PQgetvalue(c.r, c.row, 4), (uint32_t)qty);
+		lines++;
+		c.row++;
+	}
+	if (open) { /* a failure midway: release the digest */
+		uint8_t dummy[SHA256_LEN];
+		uint64_t n;
+		rules_list_digest_final(&dg, dummy, &n);
+	}
+	if (declared)
+		rows_close(&c);
+	certlist_free(&l);
+	return st;
 }
 
 status logverify_run(db *d, logverify_report *rep, logverify_diff_fn diff, void *ctx,
@@ -678,6 +851,7 @@ status logverify_run_progress(db *d, logverify_report *rep, logverify_diff_fn di
 		if (st != ST_OK)
 			goto out;
 	}
+	st = compare_certified(d, rep, diff, ctx, err);
 out:
 	rep->valid = st == ST_OK && rep->log_ok && rep->differences == 0;
 	db_rollback(d);
@@ -691,7 +865,7 @@ typedef struct ectx {
 	uint64_t n;
 } ectx;
 
-static status export_one(void *ctx, uint64_t idx, const uint8_t *note, size_t len,
+static status export_one(void *ctx, uint64_t idx, const uint8_t *rec, size_t len,
 			 const uint8_t leaf[SHA256_LEN], errbuf *err)
 {
 	ectx *e = ctx;
@@ -699,7 +873,7 @@ static status export_one(void *ctx, uint64_t idx, const uint8_t *note, size_t le
 	if (idx != e->n)
 		return err_set(err, ST_CORRUPT, "entry %llu is missing from the database",
 			       (unsigned long long)e->n);
-	status st = logfile_write(e->log, note, len);
+	status st = logfile_write(e->log, rec, len);
 	if (st != ST_OK)
 		return err_set(err, st, "cannot write the log file");
 	e->n++;
@@ -742,7 +916,7 @@ typedef struct actx {
 	uint64_t cap;
 } actx;
 
-static status audit_one(void *ctx, uint64_t idx, const uint8_t *note, size_t len,
+static status audit_one(void *ctx, uint64_t idx, const uint8_t *rec, size_t len,
 			const uint8_t leaf[SHA256_LEN], errbuf *err)
 {
 	actx *c = ctx;
@@ -750,11 +924,11 @@ static status audit_one(void *ctx, uint64_t idx, const uint8_t *note, size_t len
 		return err_set(err, ST_CORRUPT, "entry %llu is missing from the database",
 			       (unsigned long long)c->n);
 	uint8_t mine[SHA256_LEN];
-	sha256_leaf(note, len, mine);
+	sha256_leaf(rec, len, mine);
 	if (memcmp(mine, leaf, SHA256_LEN) != 0)
 		return err_set(err, ST_CORRUPT, "entry %llu: the stored leaf hash is not the entry's",
 			       (unsigned long long)idx);
-	status st = audit_add_record(c->a, note, len, err);
+	status st = audit_add_record(c->a, rec, len, err);
 	if (st != ST_OK)
 		return st;
 	if (c->keep) {

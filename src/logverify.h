@@ -6,7 +6,11 @@
  * each entry's index, roles and custody rules.  Then it compares the state
  * the replay rebuilt with the state tables (accounts, people, roles,
  * items and their custody, transactions, incidents) and names every
- * difference: a change that bypassed the log is found here. */
+ * difference: a change that bypassed the log is found here.  The list each
+ * certification keeps (custos.certified_item) is judged by the rule that
+ * judged the entry (rules_check_certification): a list that no longer
+ * hashes to the signed list_sha256, or a list kept for an entry that is no
+ * certification, is a difference. */
 #ifndef CUSTOS_LOGVERIFY_H
 #define CUSTOS_LOGVERIFY_H
 
@@ -24,6 +28,11 @@ typedef struct logverify_report {
 	uint64_t failed_index;   /* !log_ok: the first bad entry */
 	char reason[512];        /* !log_ok: why */
 	uint64_t differences;    /* state rows that differ from the replay */
+	uint64_t unlisted;       /* certifications of items whose list the
+				  * database does not keep (signed before
+				  * custos kept certified lists, or removed):
+				  * not a difference, but no report prints them */
+	uint64_t first_unlisted; /* unlisted: the first one's log index */
 } logverify_report;
 
 /* Called for each difference found, with a one-line description naming the

@@ -612,10 +612,8 @@ status report_certified_attach(report *r, const report_entry *txn, const report_
 	uint8_t dg[SHA256_LEN];
 	uint64_t count = 0;
 	rules_list_digest_final(&d, dg, &count);
-	char hex[2 * SHA256_LEN + 1];
-	for (size_t i = 0; i < SHA256_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", dg[i]);
-	if (!ok || count != (uint64_t)c->sighted || strcmp(hex, c->list_sha256) != 0) {
+	/* the rule that judged the entry: sighted lines, and their digest */
+	if (!ok || rules_check_certification(e, count, dg, &why) != ST_OK) {
 		free(c);
 		return err_set(err, ST_CORRUPT, "certification %s (log entry %" PRIu64 "): the list "
 			       "the database keeps of it (%zu lines) does not hash to its signed "
@@ -877,7 +875,8 @@ status report_load(db *d, const char *txn, report_kind kind, report *r, errbuf *
 		goto out;
 	/* A certification lists no items: its list is the one the server kept,
 	 * read in this snapshot and checked against the signed hash. */
-	if (kind == REPORT_KIND_INVENTORY && rules_is_certification(e) &&
+	if ((kind == REPORT_KIND_INVENTORY || kind == REPORT_KIND_MATERIAL) &&
+	    rules_is_certification(e) &&
 	    (st = load_certified(d, te, r, err)) != ST_OK)
 		goto out;
 	if (kind == REPORT_KIND_INVENTORY) {
@@ -1241,6 +1240,8 @@ status report_write_json(const report *r, FILE *f, errbuf *err)
 	json_key_str(f, "remarks", r->remarks, true);
 	if (r->inv != NULL)
 		json_inventory(f, r->inv, r->cert, r->nlines);
+	else if (r->cert != NULL) /* the material report of a certification */
+		json_certified(f, r->cert, r->nlines);
 	if (r->inc != NULL)
 		json_incident(f, r->inc);
 	fputs("\"log\":{", f);

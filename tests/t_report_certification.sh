@@ -8,17 +8,13 @@
 # to the list), JSON (valid; its lines hash, by python's hashlib, to
 # list_sha256).  The list is the server's to write: psql as a custodian
 # cannot write it, another account's custodian reads none of it.  Altered
-# by the database superuser, the report refuses and writes no file.  A
-# custodian-change certification too (its list has every ALC).
+# by the database superuser, the report refuses and writes no file, and
+# `custos log verify` names the list as a difference; a list removed is
+# noted, not a difference.  A custodian-change certification too (its list
+# has every ALC).
 . "$(dirname "$0")/ledger_lib.sh"
 setup_ledger
 . "$(dirname "$0")/insider_lib.sh"
-want() { # WHAT GOT EXPECTED
-	[ "$2" = "$3" ] || { echo "FAIL: $1: '$2', expected '$3'"; fails=$((fails + 1)); }
-}
-has() { # WHAT FILE FIXED-STRING
-	grep -qF -- "$3" "$2" || { echo "FAIL: $1: $2 lacks '$3'"; fails=$((fails + 1)); }
-}
 last_txn() { q "SELECT max(number) FROM custos.txn WHERE account = '${1:-123456}'"; }
 nofile() { # WHAT FILE...
 	local what=$1 f; shift
@@ -88,6 +84,22 @@ done
 tr -d ' \n' <"$W/c.txt" | grep -qF "list_sha256$HASH" || { echo "FAIL: the PDF lacks the hash $HASH"; fails=$((fails + 1)); }
 grep -q 'no line items' "$W/c.txt" && { echo "FAIL: the PDF says no line items"; fails=$((fails + 1)); }
 [ -n "${REPORT_KEEP:-}" ] && cp "$W/c.pdf" "$REPORT_KEEP"/
+# the COMSEC Material Report of the certification (type Inventory) lists the same lines
+ok asq alice report material "$IX" --format pdf --out "$W/m.pdf"
+[ -n "${REPORT_KEEP:-}" ] && cp "$W/m.pdf" "$REPORT_KEEP"/
+pdftotext -layout "$W/m.pdf" "$W/m.txt"
+tr -s ' \n' '  ' <"$W/m.txt" >"$W/m.flat"
+for s in 'INVENTORIED.' 'KAO 12 (b) ed. 7' L40 KG1 KG2 KG3 'the list hashes to the certified list_sha256'; do
+	has 'certification material PDF' "$W/m.flat" "$s"
+done
+lacks 'certification material PDF' "$W/m.txt" 'no line items'
+ok asq alice report material "$IX" --format json --out "$W/m.json"
+want 'certification material JSON' "$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r["certification"]
+print(r["inventory"] if "inventory" in r else "-", c["verified"], c["list_sha256"] == sys.argv[2], c["lines"], [(l["row"], l["serial"]) for l in r["items"]])' "$W/m.json" "$HASH")" \
+	"- True True 4 [(1, 'L40'), (2, 'KG1'), (3, 'KG2'), (4, 'KG3')]"
 
 # ---- the insider, with psql: the list is the server's ----
 refused_sql alice 'permission denied' "INSERT INTO custos.certified_item (idx, line, title, edition, serial, qty) VALUES ($IDX, 5, 'KG-175D', '', 'KG9', 1)"
@@ -130,13 +142,29 @@ for change in "UPDATE custos.certified_item SET qty = 39 WHERE idx = $IDX AND li
 			asq alice report inventory "$IX" --format $fmt --out "$W/t$n.$fmt"
 		nofile "tamper $n" "$W/t$n.$fmt"
 	done
+	expect_err 1 "certification $IX \\(log entry $IDX\\).*the list was changed after it was certified" \
+		asq alice report material "$IX" --format csv --out "$W/tm$n.csv"
+	nofile "tamper $n, material" "$W/tm$n.csv"
+	expect_err 1 "^  certified list of $IX \\(log entry $IDX\\): its [0-9]+ lines (do not hash to the signed list_sha256|are not a list)" \
+		asq dave log verify
+	has "log verify, tamper $n" <(printf '%s\n' "$LAST_OUT") 'INVALID: the log'"'"'s'
 	restore
 done
 tamper "DELETE FROM custos.certified_item WHERE idx = $IDX"
 expect_err 1 "certification $IX \\(log entry $IDX\\) certifies 4 items, but the database keeps no list of it" \
 	asq dave report inventory "$IX" --format pdf --out "$W/gone.pdf"
 nofile 'no list' "$W/gone.pdf"
+expect_out "^note: 1 certification of items keeps no certified list \\(the first: log entry $IDX\\)" \
+	asq dave log verify
+want 'log verify JSON counts the list removed' "$(PGUSER=dave "$C" log verify --json | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["valid"], r["unlisted"])')" 'True 1'
 restore
+# a list kept for an entry that is no certification (the receipt)
+RIDX=$(q "SELECT min(idx) FROM custos.log_entry WHERE action = 'receipt'")
+tamper "INSERT INTO custos.certified_item VALUES ($RIDX, 1, 'KG-175D', '', 'KG1', 1)"
+expect_err 1 "^  certified list of log entry $RIDX: 1 line kept for an entry that is no certification" \
+	asq dave log verify
+tamper "DELETE FROM custos.certified_item WHERE idx = $RIDX"
+ok asq dave log verify
 ok asq alice report inventory "$IX" --format json --out "$W/again.json"
 
 # ---- a change of custodian: its list has every ALC, it states sighted alone ----
